@@ -1,0 +1,25 @@
+//! Builds the first-party section plugins for wasm32-wasip2 and embeds them in
+//! the host binary (see `src/plugins/builtin.rs`).
+
+#[path = "build/wasm_guests.rs"]
+mod wasm_guests;
+
+use std::path::Path;
+
+/// The first-party plugins, in the order new tenants get them.
+const FIRST_PARTY: &[&str] = &["portico-section-reports", "portico-section-agreements"];
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ is inside the workspace");
+    let guests = if wasm_guests::skip_requested() {
+        println!("cargo:warning=built without first-party plugins ({}=1)", wasm_guests::SKIP_VAR);
+        Vec::new()
+    } else {
+        wasm_guests::build(
+            &root.join("plugins/Cargo.toml"),
+            FIRST_PARTY,
+            &[&root.join("plugin-sdk"), &root.join("wit")],
+        )
+    };
+    wasm_guests::embed(&guests, "first_party_plugins.rs", "FIRST_PARTY_PLUGINS");
+}

@@ -1,0 +1,78 @@
+//! The `portico` command line.
+
+use crate::app::{Config, RunningServer};
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "portico", version, about = "Client portals for field-service businesses")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PORTICO_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Where the database, files and compiled plugins live.
+    #[arg(long, env = "PORTICO_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Database URL; defaults to an SQLite file in the data directory.
+    #[arg(long, env = "PORTICO_DATABASE_URL")]
+    database_url: Option<String>,
+    /// The address people reach this server at, for links (default: http://BIND).
+    #[arg(long, env = "PORTICO_PUBLIC_URL")]
+    public_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal.
+    Serve(ServeArgs),
+    /// Create (or reuse) demo data, print each role's link, and serve.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Also write the links as JSON to this file.
+        #[arg(long, env = "PORTICO_LINKS_JSON")]
+        links_json: Option<PathBuf>,
+    },
+}
+
+impl ServeArgs {
+    fn config(&self) -> Config {
+        let mut config = Config::new(self.bind, self.data_dir.clone());
+        config.database_url = self.database_url.clone();
+        config.public_url = self.public_url.clone();
+        config
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => {
+            let server = RunningServer::start(args.config()).await?;
+            tracing::info!(url = %server.base_url, "serving");
+            server.wait_for_signal().await
+        }
+        Command::Demo { serve, links_json } => {
+            let server = RunningServer::start(serve.config()).await?;
+            let links = crate::demo::ensure_demo(&server.state, &serve.data_dir).await?;
+            if let Some(path) = links_json {
+                std::fs::write(&path, serde_json::to_string_pretty(&links)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            println!("Portico demo is running at {}\n", server.base_url);
+            println!("  Client (Dana Whitfield):          {}", links.client);
+            println!("  Buyer's agent (Sam Ortiz):        {}", links.buyer_agent);
+            println!("  Listing agent (Priya Natarajan):  {}", links.listing_agent);
+            println!("  Staff sign-in:                    {}  ({} / {})", links.staff.url, links.staff.email, links.staff.password);
+            println!("\nPress Ctrl-C to stop.");
+            server.wait_for_signal().await
+        }
+    }
+}

@@ -1,0 +1,96 @@
+use super::{Db, DbResult, QueryContext};
+use crate::model::{new_id, now};
+
+/// One line of the tenant's audit log.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub id: String,
+    pub tenant_id: String,
+    pub job_id: Option<String>,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub plugin_id: Option<String>,
+    pub action: String,
+    pub summary: String,
+    pub details: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub created_at: i64,
+}
+
+impl AuditEntry {
+    /// A new entry stamped now, to be filled in and recorded.
+    pub fn new(tenant_id: &str, action: &str, summary: &str) -> AuditEntry {
+        AuditEntry {
+            id: new_id(),
+            tenant_id: tenant_id.into(),
+            job_id: None,
+            actor_kind: "system".into(),
+            actor_id: None,
+            actor_name: "Portico".into(),
+            plugin_id: None,
+            action: action.into(),
+            summary: summary.into(),
+            details: "{}".into(),
+            ip: String::new(),
+            user_agent: String::new(),
+            created_at: now(),
+        }
+    }
+}
+
+impl Db {
+    pub async fn record_audit(&self, entry: &AuditEntry) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO audit_log (id, tenant_id, job_id, actor_kind, actor_id, actor_name, plugin_id, action, summary, details, ip, user_agent, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&entry.id)
+        .bind(&entry.tenant_id)
+        .bind(&entry.job_id)
+        .bind(&entry.actor_kind)
+        .bind(&entry.actor_id)
+        .bind(&entry.actor_name)
+        .bind(&entry.plugin_id)
+        .bind(&entry.action)
+        .bind(&entry.summary)
+        .bind(&entry.details)
+        .bind(&entry.ip)
+        .bind(&entry.user_agent)
+        .bind(entry.created_at)
+        .execute(&self.pool)
+        .await
+        .context("writing the audit log")?;
+        Ok(())
+    }
+
+    /// The tenant's audit log, newest first.
+    pub async fn audit_log(&self, tenant_id: &str, limit: i64) -> DbResult<Vec<AuditEntry>> {
+        sqlx::query_as(
+            "SELECT id, tenant_id, job_id, actor_kind, actor_id, actor_name, plugin_id, action, summary, details, ip, user_agent, created_at \
+             FROM audit_log WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+        )
+        .bind(tenant_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading the audit log")
+    }
+
+    /// Queue an e-mail in the outbox; returns its id.
+    pub async fn enqueue_mail(&self, tenant_id: &str, to: &str, template: &str, data_json: &str) -> DbResult<String> {
+        let id = new_id();
+        sqlx::query("INSERT INTO outbox (id, tenant_id, to_address, template, data_json, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&id)
+            .bind(tenant_id)
+            .bind(to)
+            .bind(template)
+            .bind(data_json)
+            .bind(now())
+            .execute(&self.pool)
+            .await
+            .context("queueing mail")?;
+        Ok(id)
+    }
+}

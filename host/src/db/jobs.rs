@@ -1,0 +1,393 @@
+//! Jobs and what hangs off them: property, appointments, services, contacts,
+//! documents and invoices.
+
+use super::{Db, DbResult, QueryContext};
+use crate::model::{
+    new_id, now, Appointment, Document, Invoice, InvoiceLine, Job, JobContact, JobService, Property, Role,
+};
+
+const JOB_CONTACT_COLUMNS: &str = "jc.id, jc.job_id, jc.contact_id, jc.role, c.name, c.email, c.phone";
+const DOCUMENT_COLUMNS: &str =
+    "id, job_id, kind, title, file_key, content_type, byte_size, visible_to, published_at";
+
+/// A job contact found by the token of their link, with the token's state.
+pub struct LinkHolder {
+    pub tenant_id: String,
+    pub job_contact: JobContact,
+    pub expired: bool,
+}
+
+impl Db {
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_property(
+        &self,
+        tenant_id: &str,
+        line1: &str,
+        city: &str,
+        region: &str,
+        postal_code: &str,
+    ) -> DbResult<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO properties (id, tenant_id, line1, city, region, postal_code) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(line1)
+        .bind(city)
+        .bind(region)
+        .bind(postal_code)
+        .execute(&self.pool)
+        .await
+        .context("creating a property")?;
+        Ok(id)
+    }
+
+    pub async fn create_job(&self, tenant_id: &str, property_id: &str, reference: &str) -> DbResult<String> {
+        let id = new_id();
+        sqlx::query("INSERT INTO jobs (id, tenant_id, property_id, reference, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&id)
+            .bind(tenant_id)
+            .bind(property_id)
+            .bind(reference)
+            .bind(now())
+            .execute(&self.pool)
+            .await
+            .context("creating a job")?;
+        Ok(id)
+    }
+
+    pub async fn add_appointment(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        starts_at: i64,
+        ends_at: i64,
+        staff_name: &str,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO appointments (id, tenant_id, job_id, starts_at, ends_at, staff_name) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(new_id())
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(starts_at)
+        .bind(ends_at)
+        .bind(staff_name)
+        .execute(&self.pool)
+        .await
+        .context("adding an appointment")?;
+        Ok(())
+    }
+
+    pub async fn add_service(&self, tenant_id: &str, job_id: &str, name: &str, price_minor: i64) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO job_services (id, tenant_id, job_id, name, price_minor, position) \
+             VALUES ($1, $2, $3, $4, $5, (SELECT COUNT(*) FROM job_services WHERE tenant_id = $2 AND job_id = $3))",
+        )
+        .bind(new_id())
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(name)
+        .bind(price_minor)
+        .execute(&self.pool)
+        .await
+        .context("adding a service")?;
+        Ok(())
+    }
+
+    pub async fn create_contact(&self, tenant_id: &str, name: &str, email: Option<&str>, phone: Option<&str>) -> DbResult<String> {
+        let id = new_id();
+        sqlx::query("INSERT INTO contacts (id, tenant_id, name, email, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&id)
+            .bind(tenant_id)
+            .bind(name)
+            .bind(email.map(str::to_lowercase))
+            .bind(phone)
+            .bind(now())
+            .execute(&self.pool)
+            .await
+            .context("creating a contact")?;
+        Ok(id)
+    }
+
+    /// Put a contact on a job in `role`, with the hash of their link's token.
+    pub async fn add_job_contact(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        contact_id: &str,
+        role: Role,
+        token_hash: &str,
+        expires_at: Option<i64>,
+    ) -> DbResult<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO job_contacts (id, tenant_id, job_id, contact_id, role, access_token_hash, token_expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(contact_id)
+        .bind(role.as_str())
+        .bind(token_hash)
+        .bind(expires_at)
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .context("adding a contact to a job")?;
+        Ok(id)
+    }
+
+    /// Replace the token of a contact's link (the old link stops working).
+    pub async fn rotate_link_token(&self, tenant_id: &str, job_contact_id: &str, token_hash: &str) -> DbResult<()> {
+        sqlx::query("UPDATE job_contacts SET access_token_hash = $1, revoked_at = NULL WHERE tenant_id = $2 AND id = $3")
+            .bind(token_hash)
+            .bind(tenant_id)
+            .bind(job_contact_id)
+            .execute(&self.pool)
+            .await
+            .context("rotating a link token")?;
+        Ok(())
+    }
+
+    /// The only lookup not scoped by a tenant: the token itself says which tenant
+    /// it belongs to. Revoked links are not found at all.
+    pub async fn find_link_holder(&self, token_hash: &str) -> DbResult<Option<LinkHolder>> {
+        let row: Option<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT tenant_id, token_expires_at FROM job_contacts WHERE access_token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .context("finding a link's holder")?;
+        let Some((tenant_id, expires_at)) = row else { return Ok(None) };
+        let job_contact: JobContact = sqlx::query_as(&format!(
+            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
+             WHERE jc.tenant_id = $1 AND jc.access_token_hash = $2"
+        ))
+        .bind(&tenant_id)
+        .bind(token_hash)
+        .fetch_one(&self.pool)
+        .await
+        .context("loading a link's holder")?;
+        let expired = expires_at.is_some_and(|at| at <= now());
+        Ok(Some(LinkHolder { tenant_id, job_contact, expired }))
+    }
+
+    pub async fn job(&self, tenant_id: &str, job_id: &str) -> DbResult<Option<Job>> {
+        sqlx::query_as("SELECT id, tenant_id, property_id, reference, status FROM jobs WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(job_id)
+            .fetch_optional(&self.pool)
+            .await
+            .context("loading a job")
+    }
+
+    pub async fn property(&self, tenant_id: &str, property_id: &str) -> DbResult<Property> {
+        sqlx::query_as(
+            "SELECT id, line1, line2, city, region, postal_code, country FROM properties WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant_id)
+        .bind(property_id)
+        .fetch_one(&self.pool)
+        .await
+        .context("loading a property")
+    }
+
+    pub async fn appointments(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<Appointment>> {
+        sqlx::query_as(
+            "SELECT id, starts_at, ends_at, staff_name, status FROM appointments \
+             WHERE tenant_id = $1 AND job_id = $2 ORDER BY starts_at",
+        )
+        .bind(tenant_id)
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("loading appointments")
+    }
+
+    pub async fn services(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<JobService>> {
+        sqlx::query_as("SELECT name, price_minor FROM job_services WHERE tenant_id = $1 AND job_id = $2 ORDER BY position")
+            .bind(tenant_id)
+            .bind(job_id)
+            .fetch_all(&self.pool)
+            .await
+            .context("loading services")
+    }
+
+    pub async fn job_contacts(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<JobContact>> {
+        sqlx::query_as(&format!(
+            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at"
+        ))
+        .bind(tenant_id)
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("loading a job's contacts")
+    }
+
+    pub async fn job_contact(&self, tenant_id: &str, job_contact_id: &str) -> DbResult<Option<JobContact>> {
+        sqlx::query_as(&format!(
+            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
+             WHERE jc.tenant_id = $1 AND jc.id = $2 AND jc.revoked_at IS NULL"
+        ))
+        .bind(tenant_id)
+        .bind(job_contact_id)
+        .fetch_optional(&self.pool)
+        .await
+        .context("loading a job contact")
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_document(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        kind: &str,
+        title: &str,
+        file_key: &str,
+        content_type: &str,
+        byte_size: i64,
+        visible_to: &[Role],
+        published_at: Option<i64>,
+    ) -> DbResult<String> {
+        let id = new_id();
+        let visible_to: Vec<&str> = visible_to.iter().map(|role| role.as_str()).collect();
+        sqlx::query(
+            "INSERT INTO documents (id, tenant_id, job_id, kind, title, file_key, content_type, byte_size, visible_to, published_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(kind)
+        .bind(title)
+        .bind(file_key)
+        .bind(content_type)
+        .bind(byte_size)
+        .bind(visible_to.join(","))
+        .bind(published_at)
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .context("adding a document")?;
+        Ok(id)
+    }
+
+    pub async fn publish_document(&self, tenant_id: &str, document_id: &str, at: i64) -> DbResult<()> {
+        sqlx::query("UPDATE documents SET published_at = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(at)
+            .bind(tenant_id)
+            .bind(document_id)
+            .execute(&self.pool)
+            .await
+            .context("publishing a document")?;
+        Ok(())
+    }
+
+    /// The job's documents of `kind` (every kind when empty).
+    pub async fn documents(&self, tenant_id: &str, job_id: &str, kind: &str) -> DbResult<Vec<Document>> {
+        sqlx::query_as(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND job_id = $2 AND ($3 = '' OR kind = $3) \
+             ORDER BY created_at"
+        ))
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing documents")
+    }
+
+    pub async fn document(&self, tenant_id: &str, job_id: &str, document_id: &str) -> DbResult<Option<Document>> {
+        sqlx::query_as(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND job_id = $2 AND id = $3"
+        ))
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(document_id)
+        .fetch_optional(&self.pool)
+        .await
+        .context("loading a document")
+    }
+
+    pub async fn create_invoice(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        number: &str,
+        status: &str,
+        tax_minor: i64,
+        due_at: Option<i64>,
+        lines: &[(&str, i64, i64)],
+    ) -> DbResult<String> {
+        let id = new_id();
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        sqlx::query(
+            "INSERT INTO invoices (id, tenant_id, job_id, number, status, tax_minor, due_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(number)
+        .bind(status)
+        .bind(tax_minor)
+        .bind(due_at)
+        .bind(now())
+        .execute(&mut *tx)
+        .await
+        .context("creating an invoice")?;
+        for (position, (description, quantity, unit_price)) in lines.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO invoice_lines (id, tenant_id, invoice_id, description, quantity, unit_price_minor, position) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(new_id())
+            .bind(tenant_id)
+            .bind(&id)
+            .bind(description)
+            .bind(quantity)
+            .bind(unit_price)
+            .bind(position as i64)
+            .execute(&mut *tx)
+            .await
+            .context("adding an invoice line")?;
+        }
+        tx.commit().await.context("committing an invoice")?;
+        Ok(id)
+    }
+
+    /// The job's invoices other than drafts, newest first, with their lines.
+    pub async fn invoices(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<(Invoice, Vec<InvoiceLine>)>> {
+        let invoices: Vec<Invoice> = sqlx::query_as(
+            "SELECT id, number, status, tax_minor, paid_minor, due_at FROM invoices \
+             WHERE tenant_id = $1 AND job_id = $2 AND status <> 'draft' ORDER BY created_at DESC",
+        )
+        .bind(tenant_id)
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing invoices")?;
+        let lines: Vec<InvoiceLine> = sqlx::query_as(
+            "SELECT l.invoice_id, l.description, l.quantity, l.unit_price_minor FROM invoice_lines l \
+             JOIN invoices i ON i.id = l.invoice_id AND i.tenant_id = l.tenant_id \
+             WHERE l.tenant_id = $1 AND i.job_id = $2 ORDER BY l.position",
+        )
+        .bind(tenant_id)
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing invoice lines")?;
+        Ok(invoices
+            .into_iter()
+            .map(|invoice| {
+                let own = lines.iter().filter(|line| line.invoice_id == invoice.id).cloned().collect();
+                (invoice, own)
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,98 @@
+use super::{Db, DbResult, QueryContext};
+use crate::model::now;
+
+/// The server-side half of a session.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub contact_id: Option<String>,
+    pub job_contact_id: Option<String>,
+    pub csrf_token: String,
+    pub flash_json: Option<String>,
+    pub expires_at: i64,
+}
+
+impl Db {
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_session(
+        &self,
+        id: &str,
+        tenant_id: &str,
+        contact_id: &str,
+        job_contact_id: &str,
+        csrf_token: &str,
+        ip: &str,
+        user_agent: &str,
+        expires_at: i64,
+    ) -> DbResult<()> {
+        let now = now();
+        sqlx::query(
+            "INSERT INTO sessions (id, tenant_id, contact_id, job_contact_id, csrf_token, ip, user_agent, created_at, last_seen_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+        )
+        .bind(id)
+        .bind(tenant_id)
+        .bind(contact_id)
+        .bind(job_contact_id)
+        .bind(csrf_token)
+        .bind(ip)
+        .bind(user_agent)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .context("creating a session")?;
+        Ok(())
+    }
+
+    /// A live session of `tenant_id`: not revoked, not expired.
+    pub async fn live_session(&self, tenant_id: &str, session_id: &str) -> DbResult<Option<SessionRow>> {
+        sqlx::query_as(
+            "SELECT id, tenant_id, contact_id, job_contact_id, csrf_token, flash_json, expires_at FROM sessions \
+             WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL AND expires_at > $3",
+        )
+        .bind(tenant_id)
+        .bind(session_id)
+        .bind(now())
+        .fetch_optional(&self.pool)
+        .await
+        .context("loading a session")
+    }
+
+    /// Slide the session's expiry forward.
+    pub async fn touch_session(&self, tenant_id: &str, session_id: &str, expires_at: i64) -> DbResult<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE tenant_id = $3 AND id = $4")
+            .bind(now())
+            .bind(expires_at)
+            .bind(tenant_id)
+            .bind(session_id)
+            .execute(&self.pool)
+            .await
+            .context("refreshing a session")?;
+        Ok(())
+    }
+
+    /// Leave a message for the session's next page (or clear it with `None`).
+    pub async fn set_flash(&self, tenant_id: &str, session_id: &str, flash_json: Option<&str>) -> DbResult<()> {
+        sqlx::query("UPDATE sessions SET flash_json = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(flash_json)
+            .bind(tenant_id)
+            .bind(session_id)
+            .execute(&self.pool)
+            .await
+            .context("saving a flash message")?;
+        Ok(())
+    }
+
+    pub async fn revoke_session(&self, tenant_id: &str, session_id: &str) -> DbResult<()> {
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(now())
+            .bind(tenant_id)
+            .bind(session_id)
+            .execute(&self.pool)
+            .await
+            .context("revoking a session")?;
+        Ok(())
+    }
+}

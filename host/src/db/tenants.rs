@@ -1,0 +1,86 @@
+use super::{Db, DbResult, QueryContext};
+use crate::model::{new_id, now, Tenant};
+
+/// What it takes to create a tenant.
+pub struct NewTenant<'a> {
+    pub slug: &'a str,
+    pub name: &'a str,
+    pub timezone: &'a str,
+    pub welcome_text: &'a str,
+    pub support_email: Option<&'a str>,
+    pub support_phone: Option<&'a str>,
+}
+
+const TENANT_COLUMNS: &str = "id, slug, name, brand_color, accent_color, logo_url, welcome_text, \
+    support_email, support_phone, locale, timezone, currency";
+
+impl Db {
+    pub async fn create_tenant(&self, new: &NewTenant<'_>) -> DbResult<Tenant> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO tenants (id, slug, name, timezone, welcome_text, support_email, support_phone, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(new.slug)
+        .bind(new.name)
+        .bind(new.timezone)
+        .bind(new.welcome_text)
+        .bind(new.support_email)
+        .bind(new.support_phone)
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .context("creating a tenant")?;
+        self.tenant(&id).await?.ok_or_else(|| super::DbError::Invalid("tenant vanished".into()))
+    }
+
+    pub async fn tenant(&self, tenant_id: &str) -> DbResult<Option<Tenant>> {
+        sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"))
+            .bind(tenant_id)
+            .fetch_optional(&self.pool)
+            .await
+            .context("loading a tenant")
+    }
+
+    pub async fn tenant_by_slug(&self, slug: &str) -> DbResult<Option<Tenant>> {
+        sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE slug = $1"))
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .context("loading a tenant by slug")
+    }
+
+    pub async fn all_tenant_ids(&self) -> DbResult<Vec<String>> {
+        sqlx::query_scalar("SELECT id FROM tenants ORDER BY created_at")
+            .fetch_all(&self.pool)
+            .await
+            .context("listing tenants")
+    }
+
+    pub async fn create_staff_user(
+        &self,
+        tenant_id: &str,
+        email: &str,
+        display_name: &str,
+        role: &str,
+        password_hash: &str,
+    ) -> DbResult<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO staff_users (id, tenant_id, email, display_name, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(email.to_lowercase())
+        .bind(display_name)
+        .bind(role)
+        .bind(password_hash)
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .context("creating a staff user")?;
+        Ok(id)
+    }
+}

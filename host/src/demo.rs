@@ -1,0 +1,152 @@
+//! `portico demo`: a ready-made home-inspection business with one job, so a
+//! newcomer can open each role's portal at once. Created on first run, reused
+//! afterwards (the links and staff password are kept in `demo.json`, since the
+//! database only holds hashes).
+
+use crate::app::AppState;
+use crate::db::NewTenant;
+use crate::model::{now, Role};
+use crate::tokens::{hash_token, new_token};
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StaffLogin {
+    pub url: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// Each role's portal link, in the shape `--links-json` writes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoLinks {
+    pub client: String,
+    pub buyer_agent: String,
+    pub listing_agent: String,
+    pub staff: StaffLogin,
+}
+
+/// What is remembered between runs (tokens, not URLs: the address may change).
+#[derive(Serialize, Deserialize)]
+struct DemoSecrets {
+    client_token: String,
+    buyer_agent_token: String,
+    listing_agent_token: String,
+    staff_email: String,
+    staff_password: String,
+}
+
+const AGREEMENT: &str = "PRE-INSPECTION AGREEMENT\n\n\
+Keystone Home Inspections (\"the Inspector\") will perform a visual, non-invasive inspection of the readily \
+accessible systems and components of the property, in accordance with the Standards of Practice of the \
+state. The inspection is not a guarantee or warranty of any kind.\n\n\
+The written report is for the sole use of the Client named on this job. The fee is due at or before the \
+inspection. Any claim must be made in writing within one year of the inspection date.";
+
+pub async fn ensure_demo(state: &AppState, data_dir: &Path) -> anyhow::Result<DemoLinks> {
+    let secrets_path = data_dir.join("demo.json");
+    let secrets: DemoSecrets = match std::fs::read_to_string(&secrets_path) {
+        Ok(text) => serde_json::from_str(&text).context("demo.json does not parse; remove the data directory to start over")?,
+        Err(_) => {
+            let secrets = seed(state).await?;
+            write_private(&secrets_path, &serde_json::to_string_pretty(&secrets)?)?;
+            secrets
+        }
+    };
+    let base = &state.public_url;
+    Ok(DemoLinks {
+        client: format!("{base}/p/{}", secrets.client_token),
+        buyer_agent: format!("{base}/p/{}", secrets.buyer_agent_token),
+        listing_agent: format!("{base}/p/{}", secrets.listing_agent_token),
+        staff: StaffLogin { url: format!("{base}/staff/login"), email: secrets.staff_email, password: secrets.staff_password },
+    })
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
+    let db = &state.db;
+    let tenant = db
+        .create_tenant(&NewTenant {
+            slug: "keystone",
+            name: "Keystone Home Inspections",
+            timezone: "America/Chicago",
+            welcome_text: "Welcome! Everything about your inspection is on this page.",
+            support_email: Some("office@keystone-inspections.example"),
+            support_phone: Some("(555) 010-4477"),
+        })
+        .await?;
+    let staff_email = "owner@keystone-inspections.example".to_string();
+    let staff_password = new_token()[..16].to_string();
+    let hash = crate::passwords::hash(&staff_password)?;
+    db.create_staff_user(&tenant.id, &staff_email, "Morgan Reyes", "owner", &hash).await?;
+
+    let property = db.create_property(&tenant.id, "1428 Elm Street", "Springfield", "IL", "62704").await?;
+    let job = db.create_job(&tenant.id, &property, "INS-1042").await?;
+    let tomorrow_nine = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("America/Chicago")?)
+        .date()
+        .tomorrow()?
+        .at(9, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::get("America/Chicago")?)?
+        .timestamp()
+        .as_second();
+    db.add_appointment(&tenant.id, &job, tomorrow_nine, tomorrow_nine + 3 * 3600, "Alex Chen").await?;
+    db.add_service(&tenant.id, &job, "Full home inspection", 42500).await?;
+    db.add_service(&tenant.id, &job, "Radon test", 15000).await?;
+
+    let mut tokens = Vec::new();
+    for (name, email, role) in [
+        ("Dana Whitfield", "dana.whitfield@example.com", Role::Client),
+        ("Sam Ortiz", "sam.ortiz@realty.example", Role::BuyerAgent),
+        ("Priya Natarajan", "priya@listings.example", Role::ListingAgent),
+    ] {
+        let contact = db.create_contact(&tenant.id, name, Some(email), None).await?;
+        let token = new_token();
+        db.add_job_contact(&tenant.id, &job, &contact, role, &hash_token(&token), None).await?;
+        tokens.push(token);
+    }
+
+    let report = crate::pdf::simple_pdf(
+        "Residential Inspection - 1428 Elm Street",
+        &["Roof: serviceable, minor granule loss.", "Electrical: double-tapped breaker in main panel.", "Plumbing: slow drain in hall bath."],
+    );
+    let key = format!("{}/{}", tenant.id, crate::model::new_id());
+    state.files.put(&key, &report).await?;
+    db.add_document(
+        &tenant.id,
+        &job,
+        "report",
+        "Residential Inspection",
+        &key,
+        "application/pdf",
+        report.len() as i64,
+        &[Role::Client, Role::CoClient, Role::BuyerAgent],
+        Some(now()),
+    )
+    .await?;
+    db.create_invoice(&tenant.id, &job, "1042", "due", 0, Some(tomorrow_nine), &[("Full home inspection", 1, 42500), ("Radon test", 1, 15000)])
+        .await?;
+
+    state.sections.install_builtins_for(&tenant.id).await?;
+    let settings = serde_json::json!({ "title": "Pre-Inspection Agreement", "text": AGREEMENT }).to_string();
+    db.set_plugin_settings(&tenant.id, "agreements", &settings).await?;
+
+    let mut tokens = tokens.into_iter();
+    Ok(DemoSecrets {
+        client_token: tokens.next().expect("client"),
+        buyer_agent_token: tokens.next().expect("buyer agent"),
+        listing_agent_token: tokens.next().expect("listing agent"),
+        staff_email,
+        staff_password,
+    })
+}

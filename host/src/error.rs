@@ -1,0 +1,55 @@
+//! The web layer's one error type. Clients see a short, uniform page; the
+//! details of server errors go to the log only.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// Unknown, foreign and forbidden things all look the same from outside.
+    #[error("not found")]
+    NotFound,
+    /// No live session: the visitor must open their link again.
+    #[error("signed out")]
+    SignedOut,
+    #[error("the form has expired; reload the page and try again")]
+    BadCsrf,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::db::DbError> for WebError {
+    fn from(error: crate::db::DbError) -> Self {
+        WebError::Internal(error.into())
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self {
+            WebError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "This link is not valid. It may have been mistyped or replaced by a newer one; ask the business that sent it for a fresh link.".to_string(),
+            ),
+            WebError::SignedOut => (
+                StatusCode::UNAUTHORIZED,
+                "Please open your link again",
+                "Your session has ended. Open the portal link from your e-mail to continue.".to_string(),
+            ),
+            WebError::BadCsrf => (StatusCode::FORBIDDEN, "Please try again", self.to_string()),
+            WebError::BadRequest(why) => (StatusCode::BAD_REQUEST, "Something is not right", why.clone()),
+            WebError::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    "We could not complete this request. Please try again in a moment.".to_string(),
+                )
+            }
+        };
+        (status, Html(crate::view::error_page(title, &message))).into_response()
+    }
+}

@@ -1,0 +1,206 @@
+//! The host's domain: what tenants, jobs, contacts and documents are, as the
+//! rest of the host sees them (the database rows live in `db`).
+
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// A person's part on a job. The same names appear in the WIT contract, the
+/// database and the settings of plugins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Client,
+    CoClient,
+    BuyerAgent,
+    ListingAgent,
+    Other,
+    Staff,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] =
+        [Role::Client, Role::CoClient, Role::BuyerAgent, Role::ListingAgent, Role::Other, Role::Staff];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::CoClient => "co-client",
+            Role::BuyerAgent => "buyer-agent",
+            Role::ListingAgent => "listing-agent",
+            Role::Other => "other",
+            Role::Staff => "staff",
+        }
+    }
+
+    /// How the role is named to people ("Buyer's agent").
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Client => "Client",
+            Role::CoClient => "Co-client",
+            Role::BuyerAgent => "Buyer's agent",
+            Role::ListingAgent => "Listing agent",
+            Role::Other => "Guest",
+            Role::Staff => "Staff",
+        }
+    }
+
+    /// Parse a comma-separated list, ignoring unknown names.
+    pub fn parse_list(list: &str) -> Vec<Role> {
+        list.split(',').filter_map(|name| name.trim().parse().ok()).collect()
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Role::ALL.into_iter().find(|role| role.as_str() == name).ok_or_else(|| format!("unknown role {name:?}"))
+    }
+}
+
+/// A business using Portico, with its branding.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Tenant {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub brand_color: String,
+    pub accent_color: String,
+    pub logo_url: Option<String>,
+    pub welcome_text: String,
+    pub support_email: Option<String>,
+    pub support_phone: Option<String>,
+    pub locale: String,
+    pub timezone: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Property {
+    pub id: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+}
+
+impl Property {
+    /// "12 Elm Street, Springfield, IL 62704"
+    pub fn one_line(&self) -> String {
+        let mut parts = vec![self.line1.clone()];
+        parts.extend(self.line2.clone().filter(|line| !line.is_empty()));
+        parts.push(self.city.clone());
+        parts.push(format!("{} {}", self.region, self.postal_code).trim().to_string());
+        parts.join(", ")
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Job {
+    pub id: String,
+    pub tenant_id: String,
+    pub property_id: String,
+    pub reference: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Appointment {
+    pub id: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub staff_name: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobService {
+    pub name: String,
+    pub price_minor: i64,
+}
+
+/// A contact as they appear on one job.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobContact {
+    pub id: String,
+    pub job_id: String,
+    pub contact_id: String,
+    #[sqlx(try_from = "String")]
+    pub role: RoleColumn,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A role read from a database column.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleColumn(pub Role);
+
+impl TryFrom<String> for RoleColumn {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse().map(RoleColumn)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Document {
+    pub id: String,
+    pub job_id: String,
+    pub kind: String,
+    pub title: String,
+    pub file_key: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub visible_to: String,
+    pub published_at: Option<i64>,
+}
+
+impl Document {
+    pub fn visible_roles(&self) -> Vec<Role> {
+        Role::parse_list(&self.visible_to)
+    }
+
+    /// Whether `role` may open the document now: it must be published and
+    /// shared with the role. Staff see everything.
+    pub fn may_open(&self, role: Role) -> bool {
+        role == Role::Staff || (self.published_at.is_some() && self.visible_roles().contains(&role))
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Invoice {
+    pub id: String,
+    pub number: String,
+    pub status: String,
+    pub tax_minor: i64,
+    pub paid_minor: i64,
+    pub due_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InvoiceLine {
+    pub invoice_id: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+}
+
+/// The current time in Unix seconds.
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// A new time-ordered unique id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

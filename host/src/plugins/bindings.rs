@@ -1,0 +1,12 @@
+//! Host-side bindings generated from `wit/`: the contract as Rust types and traits.
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "section-plugin",
+    imports: { default: async },
+    exports: { default: async },
+    additional_derives: [serde::Serialize],
+});
+
+pub use exports::portico::plugin::section as section;
+pub use portico::plugin::{audit, billing, cards, documents, job_data, log, notify, storage, types};

@@ -1,0 +1,93 @@
+//! The state of one plugin call: who is calling for whom, what is granted, and
+//! the sandbox's own WASI context (empty: no files, no sockets, no env).
+
+use super::permissions::Permission;
+use crate::db::Db;
+use crate::model::Role;
+use std::collections::BTreeSet;
+use wasmtime::component::ResourceTable;
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// Who is looking, as the host knows them. Only the safe parts reach plugins.
+#[derive(Debug, Clone)]
+pub struct ViewerIdentity {
+    pub role: Role,
+    pub contact_id: Option<String>,
+    /// The job-contact row, which scopes `contact` storage.
+    pub job_contact_id: Option<String>,
+    pub display_name: String,
+    pub verified: bool,
+}
+
+/// Where a request came from, recorded with audit entries; never given to plugins
+/// except through an audit receipt.
+#[derive(Debug, Clone, Default)]
+pub struct RequestOrigin {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// What a call is scoped to. The host fills every id from here; a plugin can
+/// never name another tenant, job or contact.
+#[derive(Debug, Clone)]
+pub struct CallScope {
+    pub tenant_id: String,
+    pub plugin_id: String,
+    pub plugin_version: String,
+    pub job_id: Option<String>,
+    pub viewer: Option<ViewerIdentity>,
+    pub grants: BTreeSet<Permission>,
+    pub origin: RequestOrigin,
+    pub preview: bool,
+}
+
+impl CallScope {
+    /// A call with no job and no grants: `describe` at install time.
+    pub fn install(plugin_id: &str) -> CallScope {
+        CallScope {
+            tenant_id: String::new(),
+            plugin_id: plugin_id.into(),
+            plugin_version: String::new(),
+            job_id: None,
+            viewer: None,
+            grants: BTreeSet::new(),
+            origin: RequestOrigin::default(),
+            preview: false,
+        }
+    }
+}
+
+/// The data of a plugin's `Store`: fresh for every call.
+pub struct CallState {
+    pub(super) scope: CallScope,
+    pub(super) db: Option<Db>,
+    pub(super) limits: StoreLimits,
+    pub(super) log_lines: u32,
+    /// Set when the plugin asked for more memory than it may have.
+    pub(super) memory_denied: bool,
+    wasi: WasiCtx,
+    table: ResourceTable,
+}
+
+impl CallState {
+    pub fn new(scope: CallScope, db: Option<Db>, memory_bytes: usize) -> CallState {
+        CallState {
+            scope,
+            db,
+            limits: StoreLimitsBuilder::new().memory_size(memory_bytes).instances(16).tables(16).memories(8).build(),
+            log_lines: 0,
+            memory_denied: false,
+            // Nothing is inherited: no preopened directories, no environment, no
+            // arguments, no sockets, no stdio.
+            wasi: WasiCtx::builder().build(),
+            table: ResourceTable::new(),
+        }
+    }
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}

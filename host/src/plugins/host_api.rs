@@ -1,0 +1,314 @@
+//! The host functions plugins import. Each one checks its permission first and
+//! answers `denied` (never a trap) when it is missing; each one is scoped to the
+//! tenant, job and viewer of the call.
+
+use super::bindings::{audit, billing, cards, documents, job_data, log, notify, storage, types};
+use super::call::CallState;
+use super::permissions::Permission;
+use crate::db::{AuditEntry, Db, DbError, StorageScope};
+use crate::model::Role;
+use types::Error;
+
+/// Longest key and value plugin storage accepts (the WIT contract's numbers).
+const MAX_KEY_BYTES: usize = 200;
+const MAX_VALUE_BYTES: usize = 64 * 1024;
+/// Log lines a single call may write, and how long each may be.
+const MAX_LOG_LINES: u32 = 50;
+const MAX_LOG_BYTES: usize = 2048;
+
+impl CallState {
+    /// The database and job of the call, if `permission` is granted.
+    fn granted(&self, permission: Permission) -> Result<(&Db, &str), Error> {
+        if !self.scope.grants.contains(&permission) {
+            tracing::info!(plugin = %self.scope.plugin_id, %permission, "host call denied: permission not granted");
+            return Err(Error::Denied(permission.into()));
+        }
+        match (&self.db, &self.scope.job_id) {
+            (Some(db), Some(job_id)) => Ok((db, job_id)),
+            _ => Err(Error::Invalid("this call is not about a job".into())),
+        }
+    }
+
+    fn tenant(&self) -> &str {
+        &self.scope.tenant_id
+    }
+
+    fn viewer_role(&self) -> Role {
+        self.scope.viewer.as_ref().map(|viewer| viewer.role).unwrap_or(Role::Other)
+    }
+}
+
+/// Database failures are logged in full and reach the plugin only as "unavailable".
+fn unavailable(error: DbError) -> Error {
+    tracing::error!(%error, "host call failed");
+    Error::Unavailable("the host could not complete the call; try again later".into())
+}
+
+pub fn to_wit_role(role: Role) -> types::Role {
+    match role {
+        Role::Client => types::Role::Client,
+        Role::CoClient => types::Role::CoClient,
+        Role::BuyerAgent => types::Role::BuyerAgent,
+        Role::ListingAgent => types::Role::ListingAgent,
+        Role::Other => types::Role::Other,
+        Role::Staff => types::Role::Staff,
+    }
+}
+
+
+impl types::Host for CallState {}
+impl cards::Host for CallState {}
+
+impl job_data::Host for CallState {
+    async fn get_job(&mut self) -> Result<job_data::Job, Error> {
+        let (db, job_id) = self.granted(Permission::JobRead)?;
+        let tenant = self.tenant();
+        let job = db.job(tenant, job_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let property = db.property(tenant, &job.property_id).await.map_err(unavailable)?;
+        let appointments = db.appointments(tenant, job_id).await.map_err(unavailable)?;
+        let services = db.services(tenant, job_id).await.map_err(unavailable)?;
+        Ok(job_data::Job {
+            id: job.id,
+            reference: job.reference,
+            status: job.status,
+            property: types::Address {
+                line1: property.line1,
+                line2: property.line2,
+                city: property.city,
+                region: property.region,
+                postal_code: property.postal_code,
+                country: property.country,
+            },
+            appointments: appointments
+                .into_iter()
+                .map(|a| job_data::Appointment {
+                    starts_at: a.starts_at,
+                    ends_at: a.ends_at,
+                    staff_name: a.staff_name,
+                    status: a.status,
+                })
+                .collect(),
+            services: services
+                .into_iter()
+                .map(|s| job_data::Service { name: s.name, price: s.price_minor })
+                .collect(),
+        })
+    }
+
+    async fn list_contacts(&mut self) -> Result<Vec<job_data::Contact>, Error> {
+        let (db, job_id) = self.granted(Permission::JobRead)?;
+        let contacts = db.job_contacts(self.tenant(), job_id).await.map_err(unavailable)?;
+        Ok(contacts
+            .into_iter()
+            .map(|c| job_data::Contact {
+                id: c.contact_id,
+                name: c.name,
+                role: to_wit_role(c.role.0),
+                email: c.email,
+                phone: c.phone,
+            })
+            .collect())
+    }
+}
+
+impl documents::Host for CallState {
+    async fn list_documents(&mut self, kind: String) -> Result<Vec<documents::Document>, Error> {
+        let (db, job_id) = self.granted(Permission::DocumentsRead)?;
+        let role = self.viewer_role();
+        let found = db.documents(self.tenant(), job_id, &kind).await.map_err(unavailable)?;
+        Ok(found
+            .into_iter()
+            .map(|doc| {
+                let may_open = doc.may_open(role);
+                documents::Document {
+                    url: may_open.then(|| format!("/jobs/{}/documents/{}", doc.job_id, doc.id)),
+                    visible_to: doc.visible_roles().into_iter().map(to_wit_role).collect(),
+                    viewer_may_open: may_open,
+                    id: doc.id,
+                    kind: doc.kind,
+                    title: doc.title,
+                    published_at: doc.published_at,
+                }
+            })
+            .collect())
+    }
+}
+
+impl billing::Host for CallState {
+    async fn list_invoices(&mut self) -> Result<Vec<billing::Invoice>, Error> {
+        let (db, job_id) = self.granted(Permission::BillingRead)?;
+        let invoices = db.invoices(self.tenant(), job_id).await.map_err(unavailable)?;
+        Ok(invoices
+            .into_iter()
+            .map(|(invoice, lines)| {
+                let lines: Vec<billing::InvoiceLine> = lines
+                    .into_iter()
+                    .map(|line| billing::InvoiceLine {
+                        description: line.description,
+                        quantity: line.quantity.clamp(0, u32::MAX as i64) as u32,
+                        unit_price: line.unit_price_minor,
+                        amount: line.quantity * line.unit_price_minor,
+                    })
+                    .collect();
+                let subtotal: i64 = lines.iter().map(|line| line.amount).sum();
+                let total = subtotal + invoice.tax_minor;
+                billing::Invoice {
+                    id: invoice.id,
+                    number: invoice.number,
+                    status: invoice.status,
+                    lines,
+                    subtotal,
+                    tax: invoice.tax_minor,
+                    total,
+                    balance: total - invoice.paid_minor,
+                    due_at: invoice.due_at,
+                }
+            })
+            .collect())
+    }
+}
+
+impl CallState {
+    /// Resolve a WIT storage scope to the ids of this call.
+    fn storage_scope(&self, scope: storage::Scope) -> Result<StorageScope<'_>, Error> {
+        match scope {
+            storage::Scope::Tenant => Ok(StorageScope::Tenant),
+            storage::Scope::Job => self
+                .scope
+                .job_id
+                .as_deref()
+                .map(StorageScope::Job)
+                .ok_or_else(|| Error::Invalid("this call is not about a job".into())),
+            storage::Scope::Contact => self
+                .scope
+                .viewer
+                .as_ref()
+                .and_then(|viewer| viewer.job_contact_id.as_deref())
+                .map(StorageScope::Contact)
+                .ok_or_else(|| Error::Invalid("the viewer is not a contact on this job".into())),
+        }
+    }
+
+    fn check_key(key: &str) -> Result<(), Error> {
+        if key.is_empty() || key.len() > MAX_KEY_BYTES {
+            return Err(Error::Invalid(format!("keys are 1 to {MAX_KEY_BYTES} bytes")));
+        }
+        Ok(())
+    }
+
+    async fn put(&mut self, scope: storage::Scope, key: String, value: String, only_if_absent: bool) -> Result<bool, Error> {
+        let (db, _) = self.granted(Permission::Storage)?;
+        Self::check_key(&key)?;
+        if value.len() > MAX_VALUE_BYTES {
+            return Err(Error::QuotaExceeded(format!("values are at most {} KiB", MAX_VALUE_BYTES / 1024)));
+        }
+        if self.scope.preview {
+            // A staff preview shows what the role would see and records nothing.
+            return Err(Error::Invalid("nothing is saved in a preview".into()));
+        }
+        let scope = self.storage_scope(scope)?;
+        match db.storage_put(self.tenant(), &self.scope.plugin_id, scope, &key, &value, only_if_absent).await {
+            Ok(stored) => Ok(stored),
+            Err(DbError::Invalid(quota)) => Err(Error::QuotaExceeded(quota)),
+            Err(other) => Err(unavailable(other)),
+        }
+    }
+}
+
+impl storage::Host for CallState {
+    async fn get(&mut self, scope: storage::Scope, key: String) -> Result<Option<String>, Error> {
+        let (db, _) = self.granted(Permission::Storage)?;
+        Self::check_key(&key)?;
+        let scope = self.storage_scope(scope)?;
+        db.storage_get(self.tenant(), &self.scope.plugin_id, scope, &key).await.map_err(unavailable)
+    }
+
+    async fn set(&mut self, scope: storage::Scope, key: String, value: String) -> Result<(), Error> {
+        self.put(scope, key, value, false).await.map(|_| ())
+    }
+
+    async fn insert(&mut self, scope: storage::Scope, key: String, value: String) -> Result<bool, Error> {
+        self.put(scope, key, value, true).await
+    }
+
+    async fn delete(&mut self, scope: storage::Scope, key: String) -> Result<(), Error> {
+        let (db, _) = self.granted(Permission::Storage)?;
+        Self::check_key(&key)?;
+        let scope = self.storage_scope(scope)?;
+        db.storage_delete(self.tenant(), &self.scope.plugin_id, scope, &key).await.map_err(unavailable)
+    }
+
+    async fn list_keys(&mut self, scope: storage::Scope, prefix: String) -> Result<Vec<String>, Error> {
+        let (db, _) = self.granted(Permission::Storage)?;
+        let scope = self.storage_scope(scope)?;
+        db.storage_keys(self.tenant(), &self.scope.plugin_id, scope, &prefix).await.map_err(unavailable)
+    }
+}
+
+impl notify::Host for CallState {
+    async fn email_contact(&mut self, contact_id: String, template: String, data: String) -> Result<String, Error> {
+        let (db, job_id) = self.granted(Permission::Notify)?;
+        if serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&data).is_err() {
+            return Err(Error::Invalid("template data must be a JSON object".into()));
+        }
+        if self.scope.preview {
+            return Err(Error::Invalid("nothing is sent in a preview".into()));
+        }
+        let contacts = db.job_contacts(self.tenant(), job_id).await.map_err(unavailable)?;
+        let contact = contacts.into_iter().find(|c| c.contact_id == contact_id).ok_or(Error::NotFound)?;
+        let address = contact.email.ok_or_else(|| Error::Invalid("the contact has no e-mail address".into()))?;
+        db.enqueue_mail(self.tenant(), &address, &template, &data).await.map_err(unavailable)
+    }
+}
+
+impl audit::Host for CallState {
+    async fn record_event(&mut self, action: String, summary: String, details: String) -> Result<audit::Receipt, Error> {
+        let (db, job_id) = self.granted(Permission::Audit)?;
+        if action.is_empty() || action.len() > 100 || summary.len() > 1000 || details.len() > 16 * 1024 {
+            return Err(Error::Invalid("action is 1-100 bytes, summary at most 1000, details at most 16 KiB".into()));
+        }
+        if serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&details).is_err() {
+            return Err(Error::Invalid("details must be a JSON object".into()));
+        }
+        if self.scope.preview {
+            return Err(Error::Invalid("nothing is recorded in a preview".into()));
+        }
+        let mut entry = AuditEntry::new(self.tenant(), &action, &summary);
+        entry.job_id = Some(job_id.to_string());
+        entry.plugin_id = Some(self.scope.plugin_id.clone());
+        entry.details = details;
+        entry.ip = self.scope.origin.ip.clone();
+        entry.user_agent = self.scope.origin.user_agent.clone();
+        if let Some(viewer) = &self.scope.viewer {
+            entry.actor_kind = if viewer.role == Role::Staff { "staff" } else { "contact" }.into();
+            entry.actor_id = viewer.contact_id.clone();
+            entry.actor_name = viewer.display_name.clone();
+        }
+        db.record_audit(&entry).await.map_err(unavailable)?;
+        Ok(audit::Receipt {
+            id: entry.id,
+            at: entry.created_at,
+            actor: entry.actor_name,
+            ip: entry.ip,
+            user_agent: entry.user_agent,
+        })
+    }
+}
+
+impl log::Host for CallState {
+    async fn write(&mut self, level: log::Level, message: String) {
+        self.log_lines += 1;
+        if self.log_lines > MAX_LOG_LINES {
+            return;
+        }
+        let message = super::sanitize::clamp(&message, MAX_LOG_BYTES);
+        let plugin = &self.scope.plugin_id;
+        let job = self.scope.job_id.as_deref().unwrap_or("-");
+        match level {
+            log::Level::Debug => tracing::debug!(target: "plugin", plugin, job, "{message}"),
+            log::Level::Info => tracing::info!(target: "plugin", plugin, job, "{message}"),
+            log::Level::Warn => tracing::warn!(target: "plugin", plugin, job, "{message}"),
+            log::Level::Error => tracing::error!(target: "plugin", plugin, job, "{message}"),
+        }
+    }
+}

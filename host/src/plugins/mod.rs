@@ -1,0 +1,250 @@
+//! Section plugins: the sandbox (`runtime`), the host functions (`host_api`),
+//! what a plugin's output may contain (`sanitize`), and, here, how a tenant's
+//! installed sections are found, called and kept healthy.
+
+mod bindings;
+mod call;
+mod host_api;
+pub mod permissions;
+pub mod runtime;
+pub mod sanitize;
+
+pub use bindings::cards::{Card, CardSpec, Placement, Tone};
+pub use host_api::to_wit_role as wit_role;
+pub use bindings::section::{ActionError, Context, Descriptor, Event, EventKind};
+pub use call::{CallScope, RequestOrigin, ViewerIdentity};
+pub use permissions::Permission;
+pub use runtime::{CallFailure, InstallError, Invocation, Limits, LoadedPlugin, PluginRuntime, Returned};
+
+use crate::db::{Db, DbError, Installation};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// The first-party plugins built by `host/build.rs`: (package name, component).
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/first_party_plugins.rs"));
+}
+
+/// Who a call is for.
+#[derive(Debug, Clone)]
+pub struct Audience {
+    pub tenant_id: String,
+    pub job_id: String,
+    pub viewer: ViewerIdentity,
+    pub origin: RequestOrigin,
+    pub preview: bool,
+}
+
+/// A tenant's enabled section, ready to call.
+#[derive(Clone)]
+pub struct ActiveSection {
+    pub installation: Installation,
+    pub plugin: Arc<LoadedPlugin>,
+}
+
+impl ActiveSection {
+    pub fn grants(&self) -> BTreeSet<Permission> {
+        serde_json::from_str(&self.installation.grants_json).unwrap_or_default()
+    }
+
+    /// The tenant's settings over the plugin's declared defaults, as a JSON object.
+    pub fn settings_json(&self) -> String {
+        let mut settings: serde_json::Map<String, serde_json::Value> = self
+            .plugin
+            .descriptor
+            .settings
+            .iter()
+            .filter_map(|s| Some((s.key.clone(), serde_json::from_str(&s.default_value).ok()?)))
+            .collect();
+        if let Ok(serde_json::Value::Object(own)) = serde_json::from_str(&self.installation.settings_json) {
+            settings.extend(own);
+        }
+        serde_json::Value::Object(settings).to_string()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SectionsError {
+    #[error(transparent)]
+    Install(#[from] InstallError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Grants given at install time.
+pub enum Grants {
+    /// Everything the plugin asks for (first-party plugins).
+    AllRequested,
+    /// Exactly these.
+    Only(Vec<Permission>),
+}
+
+/// The installed sections of every tenant, over the shared runtime.
+#[derive(Clone)]
+pub struct Sections {
+    runtime: Arc<PluginRuntime>,
+    db: Db,
+}
+
+impl Sections {
+    pub fn new(runtime: Arc<PluginRuntime>, db: Db) -> Sections {
+        Sections { runtime, db }
+    }
+
+    pub fn runtime(&self) -> &Arc<PluginRuntime> {
+        &self.runtime
+    }
+
+    /// Load and register every first-party plugin. Called once at start; fails
+    /// loudly, since a host whose own plugins do not load is misbuilt.
+    pub async fn register_builtins(&self) -> anyhow::Result<Vec<Arc<LoadedPlugin>>> {
+        if builtin::FIRST_PARTY_PLUGINS.is_empty() {
+            tracing::warn!("this host was built without first-party plugins (PORTICO_SKIP_PLUGIN_BUILD)");
+        }
+        let mut loaded = Vec::new();
+        for (package, wasm) in builtin::FIRST_PARTY_PLUGINS {
+            let plugin = self
+                .runtime
+                .load(wasm)
+                .await
+                .map_err(|e| anyhow::anyhow!("first-party plugin {package} does not load: {e}"))?;
+            self.register(&plugin, "builtin", None).await?;
+            loaded.push(plugin);
+        }
+        Ok(loaded)
+    }
+
+    async fn register(&self, plugin: &LoadedPlugin, origin: &str, wasm: Option<&[u8]>) -> Result<(), DbError> {
+        let descriptor_json = serde_json::to_string(&plugin.descriptor).unwrap_or_else(|_| "{}".into());
+        self.db.register_package(&plugin.sha256, plugin.id(), plugin.version(), &descriptor_json, origin, wasm).await
+    }
+
+    /// Give a new tenant every first-party section, each granted what it asks.
+    pub async fn install_builtins_for(&self, tenant_id: &str) -> Result<(), SectionsError> {
+        for (_, wasm) in builtin::FIRST_PARTY_PLUGINS {
+            let plugin = self.runtime.load(wasm).await?;
+            self.install_loaded(tenant_id, &plugin, Grants::AllRequested, "{}").await?;
+        }
+        Ok(())
+    }
+
+    /// Install an uploaded component for one tenant.
+    pub async fn install_upload(
+        &self,
+        tenant_id: &str,
+        wasm: &[u8],
+        grants: Grants,
+        settings_json: &str,
+    ) -> Result<Arc<LoadedPlugin>, SectionsError> {
+        let plugin = self.runtime.load(wasm).await?;
+        self.register(&plugin, "upload", Some(wasm)).await?;
+        self.install_loaded(tenant_id, &plugin, grants, settings_json).await?;
+        Ok(plugin)
+    }
+
+    async fn install_loaded(
+        &self,
+        tenant_id: &str,
+        plugin: &LoadedPlugin,
+        grants: Grants,
+        settings_json: &str,
+    ) -> Result<(), DbError> {
+        let requested = plugin.requested_permissions();
+        let granted: BTreeSet<Permission> = match grants {
+            Grants::AllRequested => requested.into_iter().collect(),
+            // Nothing beyond what the plugin asked for can be granted.
+            Grants::Only(only) => only.into_iter().filter(|p| requested.contains(p)).collect(),
+        };
+        let grants_json = serde_json::to_string(&granted).expect("permissions serialize");
+        self.db.install_plugin(tenant_id, plugin.id(), &plugin.sha256, settings_json, &grants_json).await
+    }
+
+    /// The tenant's enabled sections in the tenant's order. A package that no
+    /// longer loads is logged and skipped, never fatal to the page.
+    pub async fn active(&self, tenant_id: &str) -> Result<Vec<ActiveSection>, DbError> {
+        let mut active = Vec::new();
+        for installation in self.db.installations(tenant_id).await? {
+            if !installation.enabled {
+                continue;
+            }
+            match self.plugin_for(&installation.package_sha256).await {
+                Ok(plugin) => active.push(ActiveSection { installation, plugin }),
+                Err(error) => {
+                    tracing::error!(tenant = tenant_id, plugin = %installation.plugin_id, %error, "installed plugin does not load");
+                }
+            }
+        }
+        Ok(active)
+    }
+
+    async fn plugin_for(&self, sha256: &str) -> Result<Arc<LoadedPlugin>, SectionsError> {
+        if let Some(plugin) = self.runtime.get(sha256) {
+            return Ok(plugin);
+        }
+        let wasm = self
+            .db
+            .package_wasm(sha256)
+            .await?
+            .ok_or_else(|| DbError::Invalid(format!("package {sha256} has no code stored")))?;
+        Ok(self.runtime.load(&wasm).await?)
+    }
+
+    fn scope(&self, section: &ActiveSection, audience: &Audience) -> CallScope {
+        CallScope {
+            tenant_id: audience.tenant_id.clone(),
+            plugin_id: section.plugin.id().to_string(),
+            plugin_version: section.plugin.version().to_string(),
+            job_id: Some(audience.job_id.clone()),
+            viewer: Some(audience.viewer.clone()),
+            grants: section.grants(),
+            origin: audience.origin.clone(),
+            preview: audience.preview,
+        }
+    }
+
+    /// The render context a plugin sees: identity, never secrets.
+    pub fn context(&self, section: &ActiveSection, audience: &Audience, tenant: &crate::model::Tenant) -> Context {
+        Context {
+            job_id: audience.job_id.clone(),
+            viewer: bindings::types::Viewer {
+                role: host_api::to_wit_role(audience.viewer.role),
+                contact_id: audience.viewer.contact_id.clone(),
+                display_name: audience.viewer.display_name.clone(),
+                verified: audience.viewer.verified,
+            },
+            settings: section.settings_json(),
+            locale: tenant.locale.clone(),
+            timezone: tenant.timezone.clone(),
+            currency: tenant.currency.clone(),
+            now: crate::model::now(),
+            preview: audience.preview,
+        }
+    }
+
+    /// Call a section for an audience; failures are logged with the plugin's id
+    /// and version and counted against the installation.
+    pub async fn call(
+        &self,
+        section: &ActiveSection,
+        audience: &Audience,
+        invocation: Invocation,
+    ) -> Result<Returned, CallFailure> {
+        let scope = self.scope(section, audience);
+        let started = std::time::Instant::now();
+        let result = self.runtime.call(&section.plugin, scope, Some(self.db.clone()), invocation).await;
+        if let Err(failure) = &result {
+            tracing::warn!(
+                tenant = %audience.tenant_id,
+                plugin = section.plugin.id(),
+                version = section.plugin.version(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                %failure,
+                "plugin call failed"
+            );
+            if let Err(error) = self.db.record_plugin_failure(&audience.tenant_id, section.plugin.id(), &failure.to_string()).await {
+                tracing::error!(%error, "could not record a plugin failure");
+            }
+        }
+        result
+    }
+}

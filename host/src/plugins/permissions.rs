@@ -1,0 +1,174 @@
+//! Permissions: what each one guards, and the install-time check that a
+//! component imports nothing it did not declare.
+
+use super::bindings::types::Permission as WitPermission;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// A capability the tenant grants to a plugin; one per host interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Permission {
+    JobRead,
+    DocumentsRead,
+    BillingRead,
+    Storage,
+    Notify,
+    Audit,
+}
+
+/// The contract's package, whose interfaces plugins import.
+pub const CONTRACT_PACKAGE: &str = "portico:plugin";
+pub const CONTRACT_VERSION: &str = "0.1.0";
+
+impl Permission {
+    pub const ALL: [Permission; 6] = [
+        Permission::JobRead,
+        Permission::DocumentsRead,
+        Permission::BillingRead,
+        Permission::Storage,
+        Permission::Notify,
+        Permission::Audit,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::JobRead => "job-read",
+            Permission::DocumentsRead => "documents-read",
+            Permission::BillingRead => "billing-read",
+            Permission::Storage => "storage",
+            Permission::Notify => "notify",
+            Permission::Audit => "audit",
+        }
+    }
+
+    /// The contract interface this permission guards.
+    pub fn interface(self) -> &'static str {
+        match self {
+            Permission::JobRead => "job-data",
+            Permission::DocumentsRead => "documents",
+            Permission::BillingRead => "billing",
+            Permission::Storage => "storage",
+            Permission::Notify => "notify",
+            Permission::Audit => "audit",
+        }
+    }
+
+    /// What granting it allows, in a tenant's words.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Permission::JobRead => "Read the job, its property, appointments, services and contacts",
+            Permission::DocumentsRead => "Read the job's documents",
+            Permission::BillingRead => "Read the job's invoices and payments",
+            Permission::Storage => "Keep its own data",
+            Permission::Notify => "E-mail the people on the job",
+            Permission::Audit => "Write to your audit log",
+        }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<WitPermission> for Permission {
+    fn from(permission: WitPermission) -> Self {
+        match permission {
+            WitPermission::JobRead => Permission::JobRead,
+            WitPermission::DocumentsRead => Permission::DocumentsRead,
+            WitPermission::BillingRead => Permission::BillingRead,
+            WitPermission::Storage => Permission::Storage,
+            WitPermission::Notify => Permission::Notify,
+            WitPermission::Audit => Permission::Audit,
+        }
+    }
+}
+
+impl From<Permission> for WitPermission {
+    fn from(permission: Permission) -> Self {
+        match permission {
+            Permission::JobRead => WitPermission::JobRead,
+            Permission::DocumentsRead => WitPermission::DocumentsRead,
+            Permission::BillingRead => WitPermission::BillingRead,
+            Permission::Storage => WitPermission::Storage,
+            Permission::Notify => WitPermission::Notify,
+            Permission::Audit => WitPermission::Audit,
+        }
+    }
+}
+
+/// What a component's imports say it will use.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportedCapabilities {
+    /// Permissions whose interfaces are imported.
+    pub permissions: BTreeSet<Permission>,
+}
+
+/// Why a component's imports are unacceptable.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ImportError {
+    #[error("it imports `{0}`, which is not part of the Portico contract or of WASI")]
+    Unknown(String),
+    #[error("it was built for contract version {found}, but this host speaks {CONTRACT_PACKAGE}@{CONTRACT_VERSION}")]
+    UnsupportedVersion { found: String },
+}
+
+/// Classify the names a component imports. Contract interfaces map to
+/// permissions; the free ones (`types`, `cards`, `log`) and WASI 0.2 are
+/// allowed; anything else is refused.
+pub fn classify_imports<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<ImportedCapabilities, ImportError> {
+    let mut imported = ImportedCapabilities::default();
+    for name in names {
+        if name.starts_with("wasi:") && name.contains("@0.2.") {
+            continue;
+        }
+        let Some(rest) = name.strip_prefix(CONTRACT_PACKAGE).and_then(|rest| rest.strip_prefix('/')) else {
+            return Err(ImportError::Unknown(name.to_string()));
+        };
+        let (interface, version) = rest.split_once('@').unwrap_or((rest, ""));
+        if version != CONTRACT_VERSION {
+            return Err(ImportError::UnsupportedVersion { found: version.to_string() });
+        }
+        match Permission::ALL.into_iter().find(|permission| permission.interface() == interface) {
+            Some(permission) => {
+                imported.permissions.insert(permission);
+            }
+            None if matches!(interface, "types" | "cards" | "log") => {}
+            None => return Err(ImportError::Unknown(name.to_string())),
+        }
+    }
+    Ok(imported)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contract_interfaces_map_to_permissions() {
+        let imported = classify_imports([
+            "wasi:cli/environment@0.2.6",
+            "portico:plugin/types@0.1.0",
+            "portico:plugin/storage@0.1.0",
+            "portico:plugin/log@0.1.0",
+        ])
+        .unwrap();
+        assert_eq!(imported.permissions.into_iter().collect::<Vec<_>>(), vec![Permission::Storage]);
+    }
+
+    #[test]
+    fn foreign_and_future_imports_are_refused() {
+        assert_eq!(
+            classify_imports(["wasi:sockets/tcp@0.3.0"]),
+            Err(ImportError::Unknown("wasi:sockets/tcp@0.3.0".into()))
+        );
+        assert!(matches!(
+            classify_imports(["portico:plugin/storage@0.2.0"]),
+            Err(ImportError::UnsupportedVersion { .. })
+        ));
+        assert!(classify_imports(["evil:net/raw@1.0.0"]).is_err());
+    }
+}

@@ -1,0 +1,121 @@
+//! `POST /jobs/{job}/actions`: a viewer chose an action on a card. Checked
+//! (CSRF, job, declared card, role), routed to the plugin's `handle-action`,
+//! and answered with a redirect back to the card (post/redirect/get).
+
+use super::page::{tab_slug, Flash};
+use super::role_on;
+use crate::app::AppState;
+use crate::error::WebError;
+use crate::plugins::{ActionError, Audience, Invocation, Returned, ViewerIdentity};
+use crate::sessions::PortalSession;
+use crate::tokens::same_secret;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::HeaderMap;
+use axum::response::Redirect;
+use axum::Form;
+use std::net::SocketAddr;
+
+/// The host's own form fields; everything else is the card's input.
+const CSRF: &str = "_portico_csrf";
+const PLUGIN: &str = "_portico_plugin";
+const CARD: &str = "_portico_card";
+const ACTION: &str = "_portico_action";
+const TAB: &str = "_portico_tab";
+
+/// At most this many inputs are passed on, each clamped.
+const MAX_INPUTS: usize = 100;
+const MAX_INPUT_BYTES: usize = 16 * 1024;
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    session: PortalSession,
+    Path(job_id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Redirect, WebError> {
+    let field = |name: &str| form.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
+    let csrf = field(CSRF).unwrap_or_default();
+    if !same_secret(csrf, &session.row.csrf_token) {
+        return Err(WebError::BadCsrf);
+    }
+    let role = role_on(&session, &job_id)?;
+    let (Some(plugin_id), Some(card_id), Some(action_id)) = (field(PLUGIN), field(CARD), field(ACTION)) else {
+        return Err(WebError::BadRequest("The form is incomplete. Reload the page and try again.".into()));
+    };
+    let tab = field(TAB).map(tab_slug).unwrap_or_default();
+    let back = if tab.is_empty() {
+        format!("/jobs/{job_id}#card-{}-{}", tab_slug(plugin_id), tab_slug(card_id))
+    } else {
+        format!("/jobs/{job_id}?tab={tab}#card-{}-{}", tab_slug(plugin_id), tab_slug(card_id))
+    };
+
+    let tenant_id = session.row.tenant_id.clone();
+    let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
+    let sections = state.sections.active(&tenant_id).await?;
+    let section = sections.iter().find(|s| s.plugin.id() == plugin_id).ok_or(WebError::NotFound)?;
+    let wit_role = crate::plugins::wit_role(role);
+    let visible = section.plugin.descriptor.cards.iter().any(|spec| spec.id == card_id && spec.roles.contains(&wit_role));
+    if !visible {
+        return Err(WebError::NotFound);
+    }
+
+    let input: Vec<(String, String)> = form
+        .iter()
+        .filter(|(key, _)| !key.starts_with("_portico_"))
+        .take(MAX_INPUTS)
+        .map(|(key, value)| (crate::plugins::sanitize::clamp(key, 64), crate::plugins::sanitize::clamp(value, MAX_INPUT_BYTES)))
+        .collect();
+    let audience = Audience {
+        tenant_id: tenant_id.clone(),
+        job_id: job_id.clone(),
+        viewer: ViewerIdentity {
+            role,
+            contact_id: Some(session.job_contact.contact_id.clone()),
+            job_contact_id: Some(session.job_contact.id.clone()),
+            display_name: session.job_contact.name.clone(),
+            verified: true,
+        },
+        origin: super::origin(peer, &headers),
+        preview: false,
+    };
+    let ctx = state.sections.context(section, &audience, &tenant);
+    let invocation = Invocation::Action { ctx, card: card_id.into(), action: action_id.into(), input: input.clone() };
+    let card = Some((plugin_id.to_string(), card_id.to_string()));
+    let flash = match state.sections.call(section, &audience, invocation).await {
+        Ok(Returned::Action(Ok(outcome))) => Flash {
+            tone: tone_name(outcome.tone).into(),
+            message: crate::plugins::sanitize::clamp(&outcome.message, 500),
+            card: None,
+            input: Vec::new(),
+        },
+        // Keep what the viewer typed so nothing is lost.
+        Ok(Returned::Action(Err(ActionError::InvalidInput(message)))) => {
+            Flash { tone: "danger".into(), message: crate::plugins::sanitize::clamp(&message, 500), card, input }
+        }
+        Ok(Returned::Action(Err(ActionError::Refused(message)))) => {
+            Flash { tone: "warning".into(), message: crate::plugins::sanitize::clamp(&message, 500), card: None, input: Vec::new() }
+        }
+        Ok(Returned::Action(Err(ActionError::Failed(reason)))) => {
+            tracing::warn!(plugin = plugin_id, %reason, "action failed inside the plugin");
+            Flash { tone: "danger".into(), message: "That did not work. Please try again in a moment.".into(), card, input }
+        }
+        Ok(_) | Err(_) => {
+            Flash { tone: "danger".into(), message: "That did not work. Please try again in a moment.".into(), card, input }
+        }
+    };
+    let flash_json = serde_json::to_string(&flash).map_err(anyhow::Error::from)?;
+    state.db.set_flash(&tenant_id, &session.row.id, Some(&flash_json)).await?;
+    Ok(Redirect::to(&back))
+}
+
+fn tone_name(tone: crate::plugins::Tone) -> &'static str {
+    use crate::plugins::Tone;
+    match tone {
+        Tone::Neutral => "neutral",
+        Tone::Info => "info",
+        Tone::Success => "success",
+        Tone::Warning => "warning",
+        Tone::Danger => "danger",
+    }
+}

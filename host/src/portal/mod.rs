@@ -1,0 +1,125 @@
+//! The client portal: personal links, the job page, actions and documents.
+
+mod actions;
+mod page;
+
+use crate::app::AppState;
+use crate::error::WebError;
+use crate::model::{new_id, now, Role};
+use crate::sessions::{PortalSession, SLIDING_LIFETIME};
+use crate::tokens::hash_token;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::cookie::CookieJar;
+use std::net::SocketAddr;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/p/{token}", get(open_link))
+        .route("/jobs/{job_id}", get(page::job_page))
+        .route("/jobs/{job_id}/actions", post(actions::submit))
+        .route("/jobs/{job_id}/documents/{document_id}", get(document))
+}
+
+/// Where a request came from: the peer address and the browser.
+pub(crate) fn origin(peer: SocketAddr, headers: &HeaderMap) -> crate::plugins::RequestOrigin {
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| crate::plugins::sanitize::clamp(ua, 400))
+        .unwrap_or_default();
+    crate::plugins::RequestOrigin { ip: peer.ip().to_string(), user_agent }
+}
+
+/// `GET /p/{token}`: a contact's personal link. Starts a session and sends them
+/// to their job. Unknown, revoked and foreign tokens get the same 404.
+async fn open_link(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    if token.len() > 128 {
+        return Err(WebError::NotFound);
+    }
+    let holder = state.db.find_link_holder(&hash_token(&token)).await?.ok_or(WebError::NotFound)?;
+    if holder.expired {
+        let page = crate::view::error_page(
+            "This link has expired",
+            "For your security, portal links stop working after a while. Ask the business that sent it for a fresh link.",
+        );
+        return Ok((StatusCode::GONE, Html(page)).into_response());
+    }
+    let origin = origin(peer, &headers);
+    let session_id = new_id();
+    let expires_at = now() + SLIDING_LIFETIME;
+    state
+        .db
+        .create_session(
+            &session_id,
+            &holder.tenant_id,
+            &holder.job_contact.contact_id,
+            &holder.job_contact.id,
+            &crate::tokens::new_token(),
+            &origin.ip,
+            &origin.user_agent,
+            expires_at,
+        )
+        .await?;
+    let mut entry = crate::db::AuditEntry::new(&holder.tenant_id, "portal.opened", "Opened the portal from a personal link");
+    entry.job_id = Some(holder.job_contact.job_id.clone());
+    entry.actor_kind = "contact".into();
+    entry.actor_id = Some(holder.job_contact.contact_id.clone());
+    entry.actor_name = holder.job_contact.name.clone();
+    entry.ip = origin.ip;
+    entry.user_agent = origin.user_agent;
+    state.db.record_audit(&entry).await?;
+
+    let jar = jar.add(state.keys.cookie(&session_id, &holder.tenant_id, expires_at));
+    Ok((jar, Redirect::to(&format!("/jobs/{}", holder.job_contact.job_id))).into_response())
+}
+
+/// The session's role on `job_id`, or a 404 when the session is for another job.
+pub(crate) fn role_on(session: &PortalSession, job_id: &str) -> Result<Role, WebError> {
+    if session.job_contact.job_id != job_id {
+        return Err(WebError::NotFound);
+    }
+    Ok(session.job_contact.role.0)
+}
+
+/// `GET /jobs/{job}/documents/{document}`: the file, if the viewer may open it.
+async fn document(
+    State(state): State<AppState>,
+    session: PortalSession,
+    Path((job_id, document_id)): Path<(String, String)>,
+) -> Result<Response, WebError> {
+    let role = role_on(&session, &job_id)?;
+    let tenant_id = &session.row.tenant_id;
+    let document = state.db.document(tenant_id, &job_id, &document_id).await?.ok_or(WebError::NotFound)?;
+    if !document.may_open(role) {
+        return Err(WebError::NotFound);
+    }
+    let bytes = state
+        .files
+        .get(&document.file_key)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading document {} ({}): {e}", document.id, document.file_key))?;
+    let filename: String = document
+        .title
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == ' ' || c == '-' { c } else { '_' })
+        .collect();
+    let extension = if document.content_type == "application/pdf" { "pdf" } else { "bin" };
+    let headers = [
+        (header::CONTENT_TYPE, document.content_type.clone()),
+        (header::CONTENT_DISPOSITION, format!("inline; filename=\"{filename}.{extension}\"")),
+        // Whatever the file holds, it runs no script in the portal's origin.
+        (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
+        (header::CACHE_CONTROL, "private, no-store".to_string()),
+    ];
+    Ok((headers, bytes).into_response())
+}

@@ -1,0 +1,230 @@
+//! `GET /jobs/{job}`: the job page, composed from the tenant's sections.
+
+use super::role_on;
+use crate::app::AppState;
+use crate::error::WebError;
+use crate::model::{Role, Tenant};
+use crate::plugins::sanitize::{accept_cards, CardView, Formats, TaskState};
+use crate::plugins::{ActiveSection, Audience, Invocation, Placement, Returned, ViewerIdentity};
+use crate::sessions::PortalSession;
+use crate::view::TenantFormats;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+/// A message carried across the redirect after an action.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    pub tone: String,
+    pub message: String,
+    /// The plugin and card whose form is refilled with `input`.
+    pub card: Option<(String, String)>,
+    pub input: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    tab: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TabLink {
+    title: String,
+    href: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct Progress {
+    done: usize,
+    total: usize,
+    label: String,
+}
+
+/// One card with where it goes.
+struct PlacedCard {
+    tab: Option<String>,
+    card: CardView,
+}
+
+/// The URL-safe name of a tab ("Special Offers" → "special-offers").
+pub fn tab_slug(title: &str) -> String {
+    let slug: String = title
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    slug.split('-').filter(|part| !part.is_empty()).collect::<Vec<_>>().join("-")
+}
+
+pub async fn job_page(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    session: PortalSession,
+    Path(job_id): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let role = role_on(&session, &job_id)?;
+    let tenant_id = session.row.tenant_id.clone();
+    let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
+    let job = state.db.job(&tenant_id, &job_id).await?.ok_or(WebError::NotFound)?;
+    let property = state.db.property(&tenant_id, &job.property_id).await?;
+    let appointments = state.db.appointments(&tenant_id, &job_id).await?;
+
+    let flash: Option<Flash> = session.row.flash_json.as_deref().and_then(|json| serde_json::from_str(json).ok());
+    if flash.is_some() {
+        state.db.set_flash(&tenant_id, &session.row.id, None).await?;
+    }
+
+    let audience = Audience {
+        tenant_id: tenant_id.clone(),
+        job_id: job_id.clone(),
+        viewer: ViewerIdentity {
+            role,
+            contact_id: Some(session.job_contact.contact_id.clone()),
+            job_contact_id: Some(session.job_contact.id.clone()),
+            display_name: session.job_contact.name.clone(),
+            verified: true,
+        },
+        origin: super::origin(peer, &headers),
+        preview: false,
+    };
+    let formats = TenantFormats::new(&tenant);
+    let kept = flash.as_ref().and_then(|f| f.card.as_ref().map(|card| (card, f.input.as_slice())));
+    let placed = compose(&state, &tenant, &audience, &formats, kept).await?;
+
+    // Tabs: the dashboard first, then each named tab in the order sections declare them.
+    let mut tab_titles: Vec<String> = Vec::new();
+    for card in &placed {
+        if let Some(tab) = &card.tab {
+            if !tab_titles.contains(tab) {
+                tab_titles.push(tab.clone());
+            }
+        }
+    }
+    let current = query.tab.as_deref().filter(|slug| tab_titles.iter().any(|t| tab_slug(t) == *slug)).map(str::to_string);
+    let dashboard: Vec<&CardView> = placed.iter().filter(|p| p.tab.is_none()).map(|p| &p.card).collect();
+    let done = dashboard.iter().filter(|c| c.task == TaskState::Done).count();
+    let total = done + dashboard.iter().filter(|c| c.task == TaskState::ToDo).count();
+    let progress = (total > 0).then(|| Progress { done, total, label: format!("{done} of {total} done") });
+
+    let mut tabs = Vec::new();
+    if !tab_titles.is_empty() {
+        tabs.push(TabLink { title: "Dashboard".into(), href: format!("/jobs/{job_id}"), current: current.is_none() });
+        for title in &tab_titles {
+            let slug = tab_slug(title);
+            tabs.push(TabLink {
+                href: format!("/jobs/{job_id}?tab={slug}"),
+                current: current.as_deref() == Some(slug.as_str()),
+                title: title.clone(),
+            });
+        }
+    }
+    let cards: Vec<CardView> = placed
+        .into_iter()
+        .filter(|p| p.tab.as_deref().map(tab_slug) == current)
+        .map(|p| p.card)
+        .collect();
+
+    let support = [tenant.support_phone.clone(), tenant.support_email.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let body = crate::view::render(
+        "portal",
+        &serde_json::json!({
+            "title": format!("{} · {}", property.line1, tenant.name),
+            "brand_css": format!("/t/{}/brand.css", tenant.slug),
+            "tenant": {
+                "name": tenant.name,
+                "logo_url": tenant.logo_url.as_deref().and_then(crate::plugins::sanitize::safe_url),
+                "welcome_text": tenant.welcome_text,
+                "support": support,
+            },
+            "viewer": { "name": session.job_contact.name, "role_label": role.label() },
+            "job": {
+                "address": property.one_line(),
+                "reference": job.reference,
+                "appointment": appointments.iter().find(|a| a.status != "cancelled").map(|a| formats.moment(a.starts_at)),
+            },
+            "progress": progress,
+            "tabs": tabs,
+            "current_tab": current.unwrap_or_default(),
+            "cards": cards,
+            "flash": flash.map(|f| serde_json::json!({ "tone": f.tone, "message": f.message })),
+            "csrf": session.row.csrf_token,
+            "action_url": format!("/jobs/{job_id}/actions"),
+            "preview": false,
+        }),
+    )?;
+    let jar = match session.refreshed {
+        Some(cookie) => jar.add(cookie),
+        None => jar,
+    };
+    Ok((jar, Html(body)).into_response())
+}
+
+/// Render every enabled section concurrently, in the tenant's order. A section
+/// that fails shows one "unavailable" card and costs nothing else.
+async fn compose(
+    state: &AppState,
+    tenant: &Tenant,
+    audience: &Audience,
+    formats: &TenantFormats,
+    kept: Option<(&(String, String), &[(String, String)])>,
+) -> Result<Vec<PlacedCard>, WebError> {
+    let sections = state.sections.active(&tenant.id).await?;
+    let calls = sections.iter().map(|section| {
+        let ctx = state.sections.context(section, audience, tenant);
+        async move { state.sections.call(section, audience, Invocation::Render(ctx)).await }
+    });
+    let results = futures::future::join_all(calls).await;
+
+    let mut placed = Vec::new();
+    for (section, result) in sections.iter().zip(results) {
+        let specs = &section.plugin.descriptor.cards;
+        let cards = match result {
+            Ok(Returned::Cards(cards)) => {
+                let kept_here = kept
+                    .filter(|((plugin, _), _)| plugin == section.plugin.id())
+                    .map(|((_, card), input)| (card.as_str(), input));
+                accept_cards(section.plugin.id(), cards, specs, audience.viewer.role, formats, kept_here)
+            }
+            _ => unavailable_card(section, audience.viewer.role).into_iter().collect(),
+        };
+        for card in cards {
+            let tab = specs.iter().find(|spec| spec.id == card.id).and_then(|spec| match &spec.placement {
+                Placement::Dashboard => None,
+                Placement::Tab(title) => Some(crate::plugins::sanitize::clamp(title, 40)),
+            });
+            placed.push(PlacedCard { tab, card });
+        }
+    }
+    Ok(placed)
+}
+
+/// What a failed section shows instead of its cards: its first card this role
+/// may see, saying it is unavailable.
+fn unavailable_card(section: &ActiveSection, role: Role) -> Option<CardView> {
+    let wit_role = crate::plugins::wit_role(role);
+    let spec = section.plugin.descriptor.cards.iter().find(|spec| spec.roles.contains(&wit_role))?;
+    Some(CardView {
+        plugin_id: section.plugin.id().to_string(),
+        id: spec.id.clone(),
+        title: crate::plugins::sanitize::clamp(&spec.title, 120),
+        status: Some(crate::plugins::sanitize::Chip { label: "Unavailable".into(), tone: "neutral" }),
+        task: TaskState::Info,
+        blocks: vec![crate::plugins::sanitize::BlockView::Text {
+            text: "This section is temporarily unavailable. Please try again later.".into(),
+        }],
+        actions: Vec::new(),
+        has_form: false,
+        unavailable: true,
+    })
+}

@@ -1,0 +1,95 @@
+//! Portal sessions: a signed JWT cookie naming a server-side session row, so a
+//! session can be revoked at once and expires 30 days after its last use.
+
+use crate::app::AppState;
+use crate::db::SessionRow;
+use crate::error::WebError;
+use crate::model::{now, JobContact};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+pub const COOKIE: &str = "portico_session";
+/// Sessions live this long after their last use.
+pub const SLIDING_LIFETIME: i64 = 30 * 24 * 3600;
+/// The expiry is pushed forward at most this often, to spare the database.
+const REFRESH_EVERY: i64 = 3600;
+
+#[derive(Serialize, Deserialize)]
+struct Claims {
+    /// Session id.
+    sid: String,
+    /// Tenant id.
+    tid: String,
+    /// Expiry, Unix seconds.
+    exp: i64,
+}
+
+/// Signs and checks session cookies with a key shared by every host instance.
+pub struct SessionKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    secure: bool,
+}
+
+impl SessionKeys {
+    pub fn new(secret: &str, secure: bool) -> SessionKeys {
+        SessionKeys {
+            encoding: EncodingKey::from_secret(secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secret.as_bytes()),
+            secure,
+        }
+    }
+
+    /// The cookie for a session expiring at `expires_at`.
+    pub fn cookie(&self, session_id: &str, tenant_id: &str, expires_at: i64) -> Cookie<'static> {
+        let claims = Claims { sid: session_id.into(), tid: tenant_id.into(), exp: expires_at };
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .expect("HS256 signing cannot fail");
+        Cookie::build((COOKIE, token))
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax)
+            .path("/")
+            .max_age(time::Duration::seconds(expires_at - now()))
+            .build()
+    }
+
+    fn read(&self, token: &str) -> Option<Claims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok().map(|data| data.claims)
+    }
+}
+
+
+/// The signed-in contact of a portal request.
+pub struct PortalSession {
+    pub row: SessionRow,
+    pub job_contact: JobContact,
+    /// A refreshed cookie to send back when the expiry slid forward.
+    pub refreshed: Option<Cookie<'static>>,
+}
+
+impl FromRequestParts<AppState> for PortalSession {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let claims = jar.get(COOKIE).and_then(|cookie| state.keys.read(cookie.value())).ok_or(WebError::SignedOut)?;
+        let row = state.db.live_session(&claims.tid, &claims.sid).await?.ok_or(WebError::SignedOut)?;
+        let job_contact_id = row.job_contact_id.as_deref().ok_or(WebError::SignedOut)?;
+        let job_contact = state.db.job_contact(&row.tenant_id, job_contact_id).await?.ok_or(WebError::SignedOut)?;
+
+        let new_expiry = now() + SLIDING_LIFETIME;
+        let refreshed = if new_expiry - row.expires_at >= REFRESH_EVERY {
+            state.db.touch_session(&row.tenant_id, &row.id, new_expiry).await?;
+            Some(state.keys.cookie(&row.id, &row.tenant_id, new_expiry))
+        } else {
+            None
+        };
+        Ok(PortalSession { row, job_contact, refreshed })
+    }
+}

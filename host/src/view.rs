@@ -1,0 +1,110 @@
+//! Server-side rendering: handlebars templates compiled into the binary, and the
+//! formatting of money and times in a tenant's currency and time zone.
+//! Templates only ever use `{{…}}` (escaped), never `{{{…}}}`.
+
+use crate::model::Tenant;
+use crate::plugins::sanitize::Formats;
+use handlebars::Handlebars;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("head", include_str!("../templates/head.hbs")),
+    ("foot", include_str!("../templates/foot.hbs")),
+    ("card", include_str!("../templates/card.hbs")),
+    ("block", include_str!("../templates/block.hbs")),
+    ("portal", include_str!("../templates/portal.hbs")),
+    ("error", include_str!("../templates/error.hbs")),
+];
+
+/// The stylesheet, served at `/static/portico.css`.
+pub const STYLESHEET: &str = include_str!("../static/portico.css");
+
+fn registry() -> &'static Handlebars<'static> {
+    static REGISTRY: OnceLock<Handlebars<'static>> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(false);
+        for (name, source) in TEMPLATES {
+            registry.register_template_string(name, *source).unwrap_or_else(|e| panic!("template {name}: {e}"));
+            registry.register_partial(name, *source).unwrap_or_else(|e| panic!("partial {name}: {e}"));
+        }
+        registry
+    })
+}
+
+/// Render a template; a failure is a bug in the host, reported as a 500.
+pub fn render<T: Serialize>(template: &str, data: &T) -> anyhow::Result<String> {
+    Ok(registry().render(template, data)?)
+}
+
+#[derive(Serialize)]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+pub fn error_page(title: &str, message: &str) -> String {
+    render("error", &ErrorPage { title, message }).unwrap_or_else(|_| "Something went wrong".into())
+}
+
+/// Formats for one tenant.
+pub struct TenantFormats {
+    currency: String,
+    zone: jiff::tz::TimeZone,
+}
+
+impl TenantFormats {
+    pub fn new(tenant: &Tenant) -> TenantFormats {
+        let zone = jiff::tz::TimeZone::get(&tenant.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        TenantFormats { currency: tenant.currency.clone(), zone }
+    }
+}
+
+impl Formats for TenantFormats {
+    fn money(&self, minor: i64) -> String {
+        let sign = if minor < 0 { "-" } else { "" };
+        let (units, cents) = (minor.unsigned_abs() / 100, minor.unsigned_abs() % 100);
+        let digits = units.to_string();
+        let mut grouped = String::new();
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        match self.currency.as_str() {
+            "USD" | "CAD" | "AUD" => format!("{sign}${grouped}.{cents:02}"),
+            other => format!("{sign}{grouped}.{cents:02} {other}"),
+        }
+    }
+
+    fn moment(&self, unix_seconds: i64) -> String {
+        match jiff::Timestamp::from_second(unix_seconds) {
+            Ok(at) => at.to_zoned(self.zone.clone()).strftime("%a %b %-d, %Y, %-I:%M %p %Z").to_string(),
+            Err(_) => "—".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn formats(currency: &str, tz: &str) -> TenantFormats {
+        TenantFormats { currency: currency.into(), zone: jiff::tz::TimeZone::get(tz).unwrap() }
+    }
+
+    #[test]
+    fn money_is_grouped_with_cents() {
+        assert_eq!(formats("USD", "UTC").money(123456789), "$1,234,567.89");
+        assert_eq!(formats("USD", "UTC").money(-5), "-$0.05");
+        assert_eq!(formats("EUR", "UTC").money(100000), "1,000.00 EUR");
+    }
+
+    #[test]
+    fn moments_use_the_tenant_zone() {
+        let text = formats("USD", "America/Chicago").moment(1_700_000_000);
+        assert_eq!(text, "Tue Nov 14, 2023, 4:13 PM CST");
+    }
+}

@@ -1,0 +1,240 @@
+//! Builders for the contract's records, so sections read as what they show.
+
+use crate::{
+    Action, ActionStyle, Block, Card, CardSpec, Descriptor, EventKind, Field, FormField, InputKind,
+    Link, Notice, Outcome, Permission, PermissionRequest, Placement, Role, SettingKind,
+    SettingSpec, StatusChip, TaskState, Tone,
+};
+
+impl Descriptor {
+    /// A descriptor with an id, a name and a version, and nothing else yet.
+    pub fn new(id: &str, name: &str, version: &str) -> Self {
+        Descriptor {
+            id: id.into(),
+            name: name.into(),
+            version: version.into(),
+            description: String::new(),
+            cards: Vec::new(),
+            permissions: Vec::new(),
+            events: Vec::new(),
+            settings: Vec::new(),
+        }
+    }
+
+    /// The paragraph tenants read in their section list.
+    pub fn description(mut self, text: &str) -> Self {
+        self.description = text.into();
+        self
+    }
+
+    /// Declare a card the section may render.
+    pub fn card(mut self, spec: CardSpec) -> Self {
+        self.cards.push(spec);
+        self
+    }
+
+    /// Ask for a permission, saying why.
+    pub fn permission(mut self, permission: Permission, reason: &str) -> Self {
+        self.permissions.push(PermissionRequest { permission, reason: reason.into() });
+        self
+    }
+
+    /// Ask for an event to be delivered to `on_event`.
+    pub fn event(mut self, kind: EventKind) -> Self {
+        self.events.push(kind);
+        self
+    }
+
+    /// Declare a setting; `default` is its JSON default (`serde_json::json!`).
+    pub fn setting(mut self, key: &str, label: &str, kind: SettingKind, default: serde_json::Value) -> Self {
+        self.settings.push(SettingSpec {
+            key: key.into(),
+            label: label.into(),
+            help: None,
+            kind,
+            default_value: default.to_string(),
+        });
+        self
+    }
+
+    /// Add help text to the setting declared last.
+    pub fn setting_help(mut self, help: &str) -> Self {
+        if let Some(last) = self.settings.last_mut() {
+            last.help = Some(help.into());
+        }
+        self
+    }
+}
+
+impl CardSpec {
+    /// A checklist card on the dashboard, visible to nobody until [`roles`](Self::roles).
+    pub fn dashboard(id: &str, title: &str) -> Self {
+        CardSpec { id: id.into(), title: title.into(), placement: Placement::Dashboard, roles: Vec::new() }
+    }
+
+    /// A card on the tab titled `tab`.
+    pub fn tab(id: &str, title: &str, tab: &str) -> Self {
+        CardSpec { id: id.into(), title: title.into(), placement: Placement::Tab(tab.into()), roles: Vec::new() }
+    }
+
+    /// The roles that may see the card.
+    pub fn roles(mut self, roles: &[Role]) -> Self {
+        self.roles = roles.to_vec();
+        self
+    }
+
+    /// Every role, staff included.
+    pub fn everyone(self) -> Self {
+        self.roles(&[
+            Role::Client,
+            Role::CoClient,
+            Role::BuyerAgent,
+            Role::ListingAgent,
+            Role::Other,
+            Role::Staff,
+        ])
+    }
+}
+
+impl Card {
+    /// An empty card for the declared card `id`, shown as information.
+    pub fn new(id: &str) -> Self {
+        Card { id: id.into(), title: None, status: None, task: TaskState::Info, blocks: Vec::new(), actions: Vec::new() }
+    }
+
+    /// Replace the declared title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Where the card stands in the checklist.
+    pub fn task(mut self, task: TaskState) -> Self {
+        self.task = task;
+        self
+    }
+
+    /// A chip beside the title.
+    pub fn status(mut self, label: &str, tone: Tone) -> Self {
+        self.status = Some(StatusChip { label: label.into(), tone });
+        self
+    }
+
+    /// Append any block.
+    pub fn block(mut self, block: Block) -> Self {
+        self.blocks.push(block);
+        self
+    }
+
+    /// Append a paragraph.
+    pub fn text(self, text: impl Into<String>) -> Self {
+        self.block(Block::Text(text.into()))
+    }
+
+    /// Append a sub-heading.
+    pub fn heading(self, text: impl Into<String>) -> Self {
+        self.block(Block::Heading(text.into()))
+    }
+
+    /// Append a highlighted message.
+    pub fn notice(self, tone: Tone, text: impl Into<String>) -> Self {
+        self.block(Block::Notice(Notice { tone, text: text.into() }))
+    }
+
+    /// Append label/value pairs.
+    pub fn fields<L: Into<String>, V: Into<String>>(self, pairs: impl IntoIterator<Item = (L, V)>) -> Self {
+        let fields = pairs.into_iter().map(|(label, value)| Field { label: label.into(), value: value.into() });
+        self.block(Block::Fields(fields.collect()))
+    }
+
+    /// Append a moment, shown in the tenant's time zone.
+    pub fn moment(self, label: impl Into<String>, at: i64) -> Self {
+        self.block(Block::Moment(crate::Moment { label: label.into(), at }))
+    }
+
+    /// Append a link.
+    pub fn link(self, label: impl Into<String>, url: impl Into<String>) -> Self {
+        self.block(Block::Link(Link { label: label.into(), url: url.into() }))
+    }
+
+    /// Append a form input.
+    pub fn input(self, field: FormField) -> Self {
+        self.block(Block::Input(field))
+    }
+
+    /// Append a button.
+    pub fn action(mut self, action: Action) -> Self {
+        self.actions.push(action);
+        self
+    }
+}
+
+impl FormField {
+    /// An optional input of the given kind.
+    pub fn new(name: &str, label: &str, kind: InputKind) -> Self {
+        FormField { name: name.into(), label: label.into(), kind, required: false, value: None, help: None }
+    }
+
+    /// The viewer must fill it in.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// A hint under the input.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The initial value.
+    pub fn value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+
+impl Action {
+    fn styled(id: &str, label: &str, style: ActionStyle) -> Self {
+        Action { id: id.into(), label: label.into(), style, confirm: None, disabled_reason: None }
+    }
+
+    /// The main thing the viewer is asked to do.
+    pub fn primary(id: &str, label: &str) -> Self {
+        Self::styled(id, label, ActionStyle::Primary)
+    }
+
+    /// Any other action.
+    pub fn secondary(id: &str, label: &str) -> Self {
+        Self::styled(id, label, ActionStyle::Secondary)
+    }
+
+    /// A destructive action.
+    pub fn danger(id: &str, label: &str) -> Self {
+        Self::styled(id, label, ActionStyle::Danger)
+    }
+
+    /// Ask the viewer to confirm first.
+    pub fn confirm(mut self, question: impl Into<String>) -> Self {
+        self.confirm = Some(question.into());
+        self
+    }
+
+    /// Show the action disabled, saying why.
+    pub fn disabled(mut self, reason: impl Into<String>) -> Self {
+        self.disabled_reason = Some(reason.into());
+        self
+    }
+}
+
+impl Outcome {
+    /// It worked.
+    pub fn success(message: impl Into<String>) -> Self {
+        Outcome { tone: Tone::Success, message: message.into() }
+    }
+
+    /// Worth knowing, neither good nor bad.
+    pub fn info(message: impl Into<String>) -> Self {
+        Outcome { tone: Tone::Info, message: message.into() }
+    }
+}

@@ -1,0 +1,109 @@
+//! The host's capabilities, one module per imported interface, with typed
+//! helpers where the raw calls take JSON strings.
+
+use crate::bindings::portico::plugin as raw;
+use crate::HostError;
+use serde::{de::DeserializeOwned, Serialize};
+
+pub use raw::storage::Scope;
+
+/// Read the job: needs [`Permission::JobRead`](crate::Permission::JobRead).
+pub mod job_data {
+    pub use crate::bindings::portico::plugin::job_data::{
+        get_job, list_contacts, Appointment, Contact, Job, Service,
+    };
+}
+
+/// The job's documents: needs [`Permission::DocumentsRead`](crate::Permission::DocumentsRead).
+pub mod documents {
+    pub use crate::bindings::portico::plugin::documents::{list_documents, Document};
+}
+
+/// The job's invoices: needs [`Permission::BillingRead`](crate::Permission::BillingRead).
+pub mod billing {
+    pub use crate::bindings::portico::plugin::billing::{list_invoices, Invoice, InvoiceLine};
+}
+
+/// The section's own data: needs [`Permission::Storage`](crate::Permission::Storage).
+pub mod storage {
+    use super::*;
+    pub use raw::storage::{delete, get, insert, list_keys, set};
+
+    /// The value under `key`, deserialized from JSON.
+    pub fn get_json<T: DeserializeOwned>(scope: Scope, key: &str) -> Result<Option<T>, HostError> {
+        match raw::storage::get(scope, key)? {
+            None => Ok(None),
+            Some(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|e| HostError::Invalid(format!("stored value of {key:?} does not parse: {e}"))),
+        }
+    }
+
+    /// Store `value` as JSON under `key` only if the key is absent; true when stored.
+    pub fn insert_json<T: Serialize + ?Sized>(scope: Scope, key: &str, value: &T) -> Result<bool, HostError> {
+        raw::storage::insert(scope, key, &to_json(key, value)?)
+    }
+
+    fn to_json<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<String, HostError> {
+        serde_json::to_string(value)
+            .map_err(|e| HostError::Invalid(format!("value of {key:?} does not serialize: {e}")))
+    }
+
+    /// Store `value` under `key` as JSON.
+    pub fn set_json<T: Serialize + ?Sized>(scope: Scope, key: &str, value: &T) -> Result<(), HostError> {
+        raw::storage::set(scope, key, &to_json(key, value)?)
+    }
+}
+
+/// E-mail contacts: needs [`Permission::Notify`](crate::Permission::Notify).
+pub mod notify {
+    use super::*;
+
+    /// Queue the tenant's e-mail template `template` to `contact_id`, with `data`
+    /// available to the template. Returns the message id.
+    pub fn email_contact<T: Serialize + ?Sized>(
+        contact_id: &str,
+        template: &str,
+        data: &T,
+    ) -> Result<String, HostError> {
+        let data = serde_json::to_string(data)
+            .map_err(|e| HostError::Invalid(format!("template data does not serialize: {e}")))?;
+        raw::notify::email_contact(contact_id, template, &data)
+    }
+}
+
+/// The audit log: needs [`Permission::Audit`](crate::Permission::Audit).
+pub mod audit {
+    use super::*;
+    pub use raw::audit::Receipt;
+
+    /// Record `action` with a one-line summary and JSON details. The receipt
+    /// carries the time, actor, IP and user agent as the host saw them.
+    pub fn record<T: Serialize + ?Sized>(action: &str, summary: &str, details: &T) -> Result<Receipt, HostError> {
+        let details = serde_json::to_string(details)
+            .map_err(|e| HostError::Invalid(format!("audit details do not serialize: {e}")))?;
+        raw::audit::record_event(action, summary, &details)
+    }
+}
+
+/// Diagnostics; needs no permission.
+pub mod log {
+    use crate::bindings::portico::plugin::log::{write, Level};
+
+    /// Log at debug level.
+    pub fn debug(message: &str) {
+        write(Level::Debug, message)
+    }
+    /// Log at info level.
+    pub fn info(message: &str) {
+        write(Level::Info, message)
+    }
+    /// Log a warning.
+    pub fn warn(message: &str) {
+        write(Level::Warn, message)
+    }
+    /// Log an error.
+    pub fn error(message: &str) {
+        write(Level::Error, message)
+    }
+}

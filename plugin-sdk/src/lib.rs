@@ -1,0 +1,191 @@
+//! # Portico plugin SDK
+//!
+//! Write a section of a Portico client portal as a WebAssembly component.
+//!
+//! A section is a type that implements [`Section`]: it *describes* itself (its
+//! cards, the permissions it needs and why, its settings), *renders* cards for
+//! whoever is looking, and *handles* the actions the viewer takes. The host runs
+//! every call in a fresh sandbox, so a section keeps whatever it must remember in
+//! host [`storage`]. Cards are data: you build them from [blocks](Block), the
+//! host renders them, and no markup you write can reach the page.
+//!
+//! Build your crate as a `cdylib` for `wasm32-wasip2`
+//! (`cargo build --release --target wasm32-wasip2`) and upload the `.wasm`.
+//!
+//! ## A complete section
+//!
+//! ```
+//! use portico_plugin_sdk::prelude::*;
+//!
+//! struct Welcome;
+//!
+//! impl Section for Welcome {
+//!     fn describe() -> Descriptor {
+//!         Descriptor::new("welcome", "Welcome", "1.0.0")
+//!             .description("Greets the client and counts their visits.")
+//!             .card(CardSpec::dashboard("hello", "Welcome").roles(&[Role::Client]))
+//!             .permission(Permission::Storage, "Remembers how often the client visited.")
+//!     }
+//!
+//!     fn render(ctx: &Context) -> Result<Vec<Card>, String> {
+//!         let visits: u32 = storage::get_json(Scope::Contact, "visits")
+//!             .map_err(|e| e.to_string())?
+//!             .unwrap_or(0);
+//!         Ok(vec![Card::new("hello")
+//!             .task(TaskState::Info)
+//!             .text(format!("Hello {}, you have been here {visits} times.", ctx.viewer.display_name))
+//!             .action(Action::primary("visit", "Count this visit"))])
+//!     }
+//!
+//!     fn handle_action(_ctx: &Context, _card: &str, action: &str, _input: &Input) -> ActionResult {
+//!         if action != "visit" {
+//!             return Err(ActionError::Refused("Unknown action".into()));
+//!         }
+//!         let visits: u32 = storage::get_json(Scope::Contact, "visits")?.unwrap_or(0);
+//!         storage::set_json(Scope::Contact, "visits", &(visits + 1))?;
+//!         Ok(Outcome::success("Thanks for visiting!"))
+//!     }
+//! }
+//!
+//! export_section!(Welcome);
+//! # fn main() {}
+//! ```
+//!
+//! ## Permissions
+//!
+//! Each host interface needs one [`Permission`], declared in `describe` with a
+//! reason. The host reads which interfaces your component imports and refuses to
+//! install it when one is not declared; calls the tenant has not granted return
+//! [`HostError::Denied`] rather than trapping, so say what is unavailable and
+//! carry on.
+
+#![warn(missing_docs)]
+
+// Lets the generated bindings name this crate by its public path from inside it.
+extern crate self as portico_plugin_sdk;
+
+mod builders;
+mod host;
+mod input;
+
+/// The raw bindings generated from the WIT contract. Prefer the curated items
+/// re-exported at the crate root; these are here for the rare case they miss.
+#[allow(missing_docs)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "section-plugin",
+        pub_export_macro: true,
+        export_macro_name: "__export_section_plugin",
+        default_bindings_module: "::portico_plugin_sdk::bindings",
+        runtime_path: "::portico_plugin_sdk::__private::wit_bindgen::rt",
+    });
+}
+
+pub use bindings::exports::portico::plugin::section::{
+    ActionError, Descriptor, Event, EventKind, PermissionRequest, SettingKind, SettingSpec,
+};
+pub use bindings::portico::plugin::cards::{
+    Action, ActionStyle, Block, Card, CardSpec, Chart, ChartKind, ChartPoint, Choice, Field,
+    FormField, Image, InputKind, Link, Moment, Money, Notice, Outcome, Placement, Progress, StatusChip,
+    Table, TaskState, Tone,
+};
+pub use bindings::portico::plugin::types::{
+    Address, Context, Error as HostError, Permission, Role, Viewer,
+};
+pub use host::{audit, billing, documents, job_data, log, notify, storage, Scope};
+pub use input::Input;
+
+/// What `handle_action` returns.
+pub type ActionResult = Result<Outcome, ActionError>;
+
+/// A portal section. Implement it and register the type with [`export_section!`].
+///
+/// Every method is an associated function: the host creates a fresh instance of
+/// the plugin for each call, so there is no `self` to keep state in.
+pub trait Section {
+    /// Who the section is and what it needs. Must not call the host.
+    fn describe() -> Descriptor;
+
+    /// The cards to show the viewer of `ctx` now.
+    fn render(ctx: &Context) -> Result<Vec<Card>, String>;
+
+    /// The viewer chose `action` on `card`, submitting `input`.
+    fn handle_action(ctx: &Context, card: &str, action: &str, input: &Input) -> ActionResult {
+        let _ = (ctx, card, input);
+        Err(ActionError::Refused(format!("This section has no action \"{action}\".")))
+    }
+
+    /// An event the section asked for in `describe` happened.
+    fn on_event(ctx: &Context, event: &Event) -> Result<(), String> {
+        let _ = (ctx, event);
+        Ok(())
+    }
+}
+
+impl Context {
+    /// The tenant's settings for this section, deserialized. Keys missing from
+    /// the stored settings take their `#[serde(default)]`.
+    pub fn settings<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_str(&self.settings).map_err(|e| format!("settings do not parse: {e}"))
+    }
+}
+
+impl From<HostError> for ActionError {
+    fn from(error: HostError) -> Self {
+        ActionError::Failed(error.to_string())
+    }
+}
+
+
+/// Everything a section usually needs, in one `use`.
+pub mod prelude {
+    pub use crate::{
+        audit, billing, documents, export_section, job_data, log, notify, storage, Action,
+        ActionError, ActionResult, Block, Card, CardSpec, Context, Descriptor, Event, EventKind,
+        HostError, Input, Outcome, Permission, Placement, Role, Scope, Section, SettingKind,
+        SettingSpec, StatusChip, TaskState, Tone,
+    };
+}
+
+/// Register `$section` (a type implementing [`Section`]) as the component's
+/// exports. Use it exactly once, at the crate root.
+#[macro_export]
+macro_rules! export_section {
+    ($section:ty) => {
+        #[doc(hidden)]
+        pub struct __PorticoSectionExport;
+
+        impl $crate::bindings::exports::portico::plugin::section::Guest for __PorticoSectionExport {
+            fn describe() -> $crate::Descriptor {
+                <$section as $crate::Section>::describe()
+            }
+            fn render(ctx: $crate::Context) -> Result<Vec<$crate::Card>, String> {
+                <$section as $crate::Section>::render(&ctx)
+            }
+            fn handle_action(
+                ctx: $crate::Context,
+                card_id: String,
+                action_id: String,
+                input: Vec<(String, String)>,
+            ) -> $crate::ActionResult {
+                <$section as $crate::Section>::handle_action(
+                    &ctx,
+                    &card_id,
+                    &action_id,
+                    &$crate::Input::from(input),
+                )
+            }
+            fn on_event(ctx: $crate::Context, event: $crate::Event) -> Result<(), String> {
+                <$section as $crate::Section>::on_event(&ctx, &event)
+            }
+        }
+
+        $crate::bindings::__export_section_plugin!(__PorticoSectionExport);
+    };
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use wit_bindgen;
+}

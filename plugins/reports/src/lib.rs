@@ -1,0 +1,89 @@
+//! "View completed report": tells each viewer whether the job's reports are
+//! ready, and links to the ones their role may open.
+//!
+//! The host lists published and draft reports alike and says, per document,
+//! whether this viewer may open it; this section turns that into one of three
+//! states: not ready, ready (with links), or not shared with this role.
+
+use portico_plugin_sdk::documents::{list_documents, Document};
+use portico_plugin_sdk::prelude::*;
+
+struct Reports;
+
+const CARD: &str = "view-report";
+
+impl Section for Reports {
+    fn describe() -> Descriptor {
+        Descriptor::new("reports", "Reports", env!("CARGO_PKG_VERSION"))
+            .description("Shows whether the inspection report is ready and links to every report the viewer may open.")
+            .card(CardSpec::dashboard(CARD, "View completed report").everyone())
+            .permission(
+                Permission::DocumentsRead,
+                "Lists the job's reports so each viewer can open the ones shared with them.",
+            )
+            .event(EventKind::DocumentPublished)
+    }
+
+    fn render(_ctx: &Context) -> Result<Vec<Card>, String> {
+        let card = match list_documents("report") {
+            Ok(reports) => report_card(&reports),
+            Err(HostError::Denied(_)) => Card::new(CARD)
+                .status("Unavailable", Tone::Neutral)
+                .notice(Tone::Warning, "Reports can't be shown here yet. Please contact the inspector for a copy."),
+            Err(other) => return Err(format!("listing reports failed: {other}")),
+        };
+        Ok(vec![card])
+    }
+}
+
+fn report_card(reports: &[Document]) -> Card {
+    let published: Vec<&Document> = reports.iter().filter(|r| r.published_at.is_some()).collect();
+    let openable: Vec<&Document> = published.iter().copied().filter(|r| r.viewer_may_open && r.url.is_some()).collect();
+
+    if !openable.is_empty() {
+        let count = match openable.len() {
+            1 => "Your report is ready.".to_string(),
+            n => format!("{n} reports are ready."),
+        };
+        return openable.iter().fold(
+            Card::new(CARD).task(TaskState::Done).status("Ready", Tone::Success).text(count),
+            |card, report| card.link(display_name(&report.title), report.url.clone().unwrap_or_default()),
+        );
+    }
+    if !published.is_empty() {
+        return Card::new(CARD)
+            .task(TaskState::NotNeeded)
+            .status("Not shared", Tone::Neutral)
+            .text("The report for this job has not been shared with your role. Ask the client or the inspector if you need a copy.");
+    }
+    Card::new(CARD)
+        .task(TaskState::ToDo)
+        .status("Not ready", Tone::Neutral)
+        .text("Reports will appear here when ready. We'll e-mail you as soon as they are published.")
+}
+
+/// A report's name as clients expect it: the template's title followed by
+/// "Report", unless the title already says so.
+fn display_name(title: &str) -> String {
+    let title = title.trim();
+    if title.to_lowercase().ends_with("report") {
+        title.to_string()
+    } else {
+        format!("{title} Report")
+    }
+}
+
+export_section!(Reports);
+
+#[cfg(test)]
+mod tests {
+    use super::display_name;
+
+    #[test]
+    fn appends_report_once() {
+        assert_eq!(display_name("Residential Inspection"), "Residential Inspection Report");
+        assert_eq!(display_name("Wind Mitigation Report"), "Wind Mitigation Report");
+        assert_eq!(display_name("  Pool REPORT "), "Pool REPORT");
+        assert_eq!(display_name("Reporting Guide"), "Reporting Guide Report");
+    }
+}
