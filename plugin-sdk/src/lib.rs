@@ -95,6 +95,8 @@ pub use bindings::portico::plugin::types::{
 };
 pub use host::{audit, billing, documents, job_data, log, notify, storage, Scope};
 pub use input::Input;
+/// JSON, for settings defaults and stored values.
+pub use serde_json::{self, json};
 
 /// What `handle_action` returns.
 pub type ActionResult = Result<Outcome, ActionError>;
@@ -143,7 +145,7 @@ pub mod prelude {
     pub use crate::{
         audit, billing, documents, export_section, job_data, log, notify, storage, Action,
         ActionError, ActionResult, Block, Card, CardSpec, Context, Descriptor, Event, EventKind,
-        HostError, Input, Outcome, Permission, Placement, Role, Scope, Section, SettingKind,
+        json, HostError, Input, Outcome, Permission, Placement, Role, Scope, Section, SettingKind,
         SettingSpec, StatusChip, TaskState, Tone,
     };
 }

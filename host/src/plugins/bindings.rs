@@ -8,5 +8,5 @@ wasmtime::component::bindgen!({
     additional_derives: [serde::Serialize],
 });
 
-pub use exports::portico::plugin::section as section;
-pub use portico::plugin::{audit, billing, cards, documents, job_data, log, notify, storage, types};
+pub use self::exports::portico::plugin::section;
+pub use self::portico::plugin::{audit, billing, cards, documents, job_data, log, notify, storage, types};

@@ -49,7 +49,10 @@ pub fn safe_url(url: &str) -> Option<String> {
     if url.len() > URL {
         return None;
     }
-    let on_this_host = url.starts_with('/') && !url.starts_with("//") && !url.contains('\\');
+    // A path on this host, made only of characters a URL path may hold unescaped.
+    let on_this_host = url.starts_with('/')
+        && !url.starts_with("//")
+        && url.chars().all(|c| c.is_ascii_alphanumeric() || "/-._~%?#&=+:@!$,;".contains(c));
     let https = url::Url::parse(url).is_ok_and(|parsed| parsed.scheme() == "https" && parsed.host().is_some());
     (on_this_host || https).then(|| url.to_string())
 }
@@ -339,7 +342,7 @@ mod tests {
     fn only_own_paths_and_https_links_survive() {
         assert_eq!(safe_url("/jobs/1/documents/2").as_deref(), Some("/jobs/1/documents/2"));
         assert_eq!(safe_url("https://example.com/a").as_deref(), Some("https://example.com/a"));
-        for bad in ["javascript:alert(1)", "//evil.example/x", "http://plain.example", "data:text/html,x", "/\\evil"] {
+        for bad in ["javascript:alert(1)", "//evil.example/x", "http://plain.example", "data:text/html,x", "/\\evil", "/x\" onclick=\"y"] {
             assert_eq!(safe_url(bad), None, "{bad}");
         }
     }

@@ -1,0 +1,180 @@
+//! The job portal as clients and agents use it.
+
+use portico_tests::{TestApp, Visitor};
+
+#[tokio::test]
+async fn client_link_shows_the_job_and_both_sections() {
+    let app = TestApp::spawn().await;
+    let dana = Visitor::new();
+
+    let page = dana.get(&app.links.client).await;
+
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    assert!(text.contains("1428 Elm Street, Springfield, IL 62704"), "{text}");
+    assert!(text.contains("Keystone Home Inspections"));
+    assert!(text.contains("Appointment"));
+    assert!(text.contains("View completed report"));
+    assert!(text.contains("Residential Inspection Report"), "report named by the template rule: {text}");
+    assert!(!text.contains("Residential Inspection Report Report"));
+    assert!(text.contains("Pre-Inspection Agreement"));
+    assert!(text.contains("1 of 2 done"), "report ready, agreement to sign: {text}");
+    // Reports come before agreements: the tenant's order.
+    assert!(text.find("View completed report").unwrap() < text.find("Pre-Inspection Agreement").unwrap());
+}
+
+#[tokio::test]
+async fn signing_completes_the_agreement_and_survives_a_restart() {
+    let app = TestApp::spawn().await;
+    let dana = Visitor::new();
+    let page = dana.get(&app.links.client).await;
+
+    let after = dana
+        .act(&page, "agreements", "sign-agreement", "sign", &[("full_name", "Dana Whitfield"), ("consent", "on")])
+        .await;
+
+    assert_eq!(after.status, 200);
+    let text = after.text();
+    assert!(text.contains("Thank you, Dana Whitfield. The agreement is signed."), "{text}");
+    assert!(text.contains("Completed"));
+    assert!(text.contains("2 of 2 done"));
+    assert!(!text.contains("Type your full name to sign"), "the form is gone once signed");
+
+    let tenant = app.demo_tenant_id().await;
+    let log = app.server.state.db.audit_log(&tenant, 10).await.unwrap();
+    let signed = log.iter().find(|e| e.action == "agreement.signed").expect("signature audited");
+    assert_eq!(signed.actor_name, "Dana Whitfield");
+    assert_eq!(signed.ip, "127.0.0.1");
+    assert_eq!(signed.user_agent, "PorticoTest/1.0 (story)");
+    let details: serde_json::Value = serde_json::from_str(&signed.details).unwrap();
+    assert_eq!(details["text_sha256"].as_str().unwrap().len(), 64, "hash of the exact text: {details}");
+
+    let app = app.restart().await;
+    let again = Visitor::new().get(&app.links.client).await;
+    let text = again.text();
+    assert!(text.contains("Completed") && text.contains("Signed by Dana Whitfield"), "{text}");
+}
+
+#[tokio::test]
+async fn an_agreement_cannot_be_signed_twice() {
+    let app = TestApp::spawn().await;
+    let dana = Visitor::new();
+    let page = dana.get(&app.links.client).await;
+    let fields = [("full_name", "Dana Whitfield"), ("consent", "on")];
+
+    dana.act(&page, "agreements", "sign-agreement", "sign", &fields).await;
+    // The same form submitted again, as from a second tab.
+    let replay = dana.act(&page, "agreements", "sign-agreement", "sign", &fields).await;
+
+    assert!(replay.text().contains("This agreement has already been signed."), "{}", replay.text());
+    let tenant = app.demo_tenant_id().await;
+    let log = app.server.state.db.audit_log(&tenant, 50).await.unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "agreement.signed").count(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_signature_says_why_and_keeps_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let dana = Visitor::new();
+    let page = dana.get(&app.links.client).await;
+
+    let after = dana.act(&page, "agreements", "sign-agreement", "sign", &[("full_name", "Dana Q. Whitfield")]).await;
+
+    let text = after.text();
+    assert!(text.contains("Tick the box to agree"), "{text}");
+    assert!(after.body.contains("value=\"Dana Q. Whitfield\""), "the typed name is kept");
+    assert!(text.contains("Required"), "still unsigned");
+}
+
+#[tokio::test]
+async fn unknown_tokens_and_other_tenants_jobs_look_the_same() {
+    let app = TestApp::spawn().await;
+
+    let unknown = Visitor::new().get(&app.url("/p/not-a-real-token")).await;
+    assert_eq!(unknown.status, 404);
+
+    // Lee is a client of another business; their session must not reach the demo job.
+    let demo_job = Visitor::new().get(&app.links.client).await.job_path();
+    let lee = Visitor::new();
+    let own = lee.get(&app.other_tenant_client_link().await).await;
+    assert_eq!(own.status, 200);
+    assert!(own.text().contains("9 Harbor Road"));
+    let foreign = lee.get(&app.url(&demo_job)).await;
+
+    assert_eq!(foreign.status, 404);
+    assert_eq!(foreign.body, unknown.body, "no difference to learn from");
+}
+
+#[tokio::test]
+async fn a_post_without_a_valid_csrf_token_is_refused() {
+    let app = TestApp::spawn().await;
+    let dana = Visitor::new();
+    let page = dana.get(&app.links.client).await;
+    let actions = app.url(&format!("{}/actions", page.job_path()));
+    let sign = [
+        ("_portico_plugin", "agreements"),
+        ("_portico_card", "sign-agreement"),
+        ("_portico_action", "sign"),
+        ("full_name", "Dana Whitfield"),
+        ("consent", "on"),
+    ];
+
+    let missing = dana.post(&actions, &sign).await;
+    let mut forged = sign.to_vec();
+    forged.push(("_portico_csrf", "forged"));
+    let wrong = dana.post(&actions, &forged).await;
+
+    assert_eq!(missing.status, 403);
+    assert_eq!(wrong.status, 403);
+    let text = dana.get(&page.url).await.text();
+    assert!(text.contains("Required") && !text.contains("Completed"), "nothing was signed");
+}
+
+#[tokio::test]
+async fn agents_see_what_their_role_allows() {
+    let app = TestApp::spawn().await;
+
+    let sam = Visitor::new();
+    let buyer_agent = sam.get(&app.links.buyer_agent).await;
+    let text = buyer_agent.text();
+    assert!(text.contains("Sam Ortiz · Buyer's agent"), "{text}");
+    assert!(text.contains("Residential Inspection Report"), "the report is shared with buyer's agents");
+    assert!(text.contains("Awaiting signature"), "agents see the agreement's state: {text}");
+    assert!(!text.contains("Type your full name to sign"), "but never sign for the client");
+
+    let priya = Visitor::new();
+    let listing_agent = priya.get(&app.links.listing_agent).await;
+    let text = listing_agent.text();
+    assert!(text.contains("Not shared"), "{text}");
+    assert!(!text.contains("Residential Inspection Report"));
+    assert!(!text.contains("Agreement"), "the agreement card is not for listing agents: {text}");
+
+    // Even with the document's address, the listing agent cannot open it.
+    let path = buyer_agent.href_containing("/documents/").expect("a report link");
+    assert_eq!(sam.get(&app.url(&path)).await.status, 200);
+    assert_eq!(priya.get(&app.url(&path)).await.status, 404);
+}
+
+#[tokio::test]
+async fn the_report_opens_as_a_pdf_for_the_client() {
+    let app = TestApp::spawn().await;
+    let dana = Visitor::new();
+    let page = dana.get(&app.links.client).await;
+    let href = page.href_containing("/documents/").expect("a link to the report");
+
+    let report = dana.get(&app.url(&href)).await;
+
+    assert_eq!(report.status, 200);
+    assert!(report.body.starts_with("%PDF-1.4"));
+}
+
+#[tokio::test]
+async fn without_a_session_the_job_page_asks_to_open_the_link_again() {
+    let app = TestApp::spawn().await;
+    let job = Visitor::new().get(&app.links.client).await.job_path();
+
+    let stranger = Visitor::new().get(&app.url(&job)).await;
+
+    assert_eq!(stranger.status, 401);
+    assert!(stranger.text().contains("Open the portal link from your e-mail"));
+}
