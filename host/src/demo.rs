@@ -134,8 +134,9 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         Some(now()),
     )
     .await?;
-    db.create_invoice(&tenant.id, &job, "1042", "due", 0, Some(tomorrow_nine), &[("Full home inspection", 1, 42500), ("Radon test", 1, 15000)])
-        .await?;
+    let lines = [("Full home inspection", 1, 42500), ("Radon test", 1, 15000)];
+    let invoice = crate::db::NewInvoice { number: "1042", status: "due", tax_minor: 0, due_at: Some(tomorrow_nine), lines: &lines };
+    db.create_invoice(&tenant.id, &job, &invoice).await?;
 
     state.sections.install_builtins_for(&tenant.id).await?;
     let settings = serde_json::json!({ "title": "Pre-Inspection Agreement", "text": AGREEMENT }).to_string();

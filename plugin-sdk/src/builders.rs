@@ -238,3 +238,17 @@ impl Outcome {
         Outcome { tone: Tone::Info, message: message.into() }
     }
 }
+
+impl Role {
+    /// The role's name in settings and in the host (`buyer-agent`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::CoClient => "co-client",
+            Role::BuyerAgent => "buyer-agent",
+            Role::ListingAgent => "listing-agent",
+            Role::Other => "other",
+            Role::Staff => "staff",
+        }
+    }
+}

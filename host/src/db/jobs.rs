@@ -10,6 +10,16 @@ const JOB_CONTACT_COLUMNS: &str = "jc.id, jc.job_id, jc.contact_id, jc.role, c.n
 const DOCUMENT_COLUMNS: &str =
     "id, job_id, kind, title, file_key, content_type, byte_size, visible_to, published_at";
 
+/// An invoice to create; lines are (description, quantity, unit price in minor units).
+#[derive(Clone, Copy)]
+pub struct NewInvoice<'a> {
+    pub number: &'a str,
+    pub status: &'a str,
+    pub tax_minor: i64,
+    pub due_at: Option<i64>,
+    pub lines: &'a [(&'a str, i64, i64)],
+}
+
 /// A job contact found by the token of their link, with the token's state.
 pub struct LinkHolder {
     pub tenant_id: String,
@@ -18,7 +28,6 @@ pub struct LinkHolder {
 }
 
 impl Db {
-    #[allow(clippy::too_many_arguments)]
     pub async fn create_property(
         &self,
         tenant_id: &str,
@@ -314,16 +323,8 @@ impl Db {
         .context("loading a document")
     }
 
-    pub async fn create_invoice(
-        &self,
-        tenant_id: &str,
-        job_id: &str,
-        number: &str,
-        status: &str,
-        tax_minor: i64,
-        due_at: Option<i64>,
-        lines: &[(&str, i64, i64)],
-    ) -> DbResult<String> {
+    pub async fn create_invoice(&self, tenant_id: &str, job_id: &str, invoice: &NewInvoice<'_>) -> DbResult<String> {
+        let NewInvoice { number, status, tax_minor, due_at, lines } = *invoice;
         let id = new_id();
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
         sqlx::query(

@@ -13,6 +13,7 @@ mod storage;
 mod tenants;
 
 pub use audit::AuditEntry;
+pub use jobs::NewInvoice;
 pub use plugins::{Installation, PackageRecord};
 pub use sessions::SessionRow;
 pub use storage::StorageScope;

@@ -312,7 +312,7 @@ impl PluginRuntime {
         let run = async {
             let plugin = pre.instantiate_async(&mut store).await?;
             let section = plugin.portico_plugin_section();
-            wasmtime::Result::Ok(match invocation {
+            let returned = match invocation {
                 Invocation::Describe => Returned::Descriptor(section.call_describe(&mut store).await?),
                 Invocation::Render(ctx) => match section.call_render(&mut store, &ctx).await? {
                     Ok(cards) => Returned::Cards(cards),
@@ -325,8 +325,8 @@ impl PluginRuntime {
                     Ok(()) => Returned::Event,
                     Err(message) => return Ok(Err(message)),
                 },
-            })
-            .map(Ok)
+            };
+            wasmtime::Result::Ok(Ok(returned))
         };
         // Host calls (database queries) are outside the epoch's reach; the outer
         // timeout bounds them too.

@@ -153,7 +153,8 @@ pub struct CardView {
     pub unavailable: bool,
 }
 
-fn tone(tone: cards::Tone) -> &'static str {
+/// The template name of a tone.
+pub fn tone(tone: cards::Tone) -> &'static str {
     match tone {
         cards::Tone::Neutral => "neutral",
         cards::Tone::Info => "info",

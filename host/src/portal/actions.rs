@@ -6,7 +6,7 @@ use super::page::{tab_slug, Flash};
 use super::role_on;
 use crate::app::AppState;
 use crate::error::WebError;
-use crate::plugins::{ActionError, Audience, Invocation, Returned, ViewerIdentity};
+use crate::plugins::{ActionError, Invocation, Returned};
 use crate::sessions::PortalSession;
 use crate::tokens::same_secret;
 use axum::extract::{ConnectInfo, Path, State};
@@ -66,25 +66,13 @@ pub async fn submit(
         .take(MAX_INPUTS)
         .map(|(key, value)| (crate::plugins::sanitize::clamp(key, 64), crate::plugins::sanitize::clamp(value, MAX_INPUT_BYTES)))
         .collect();
-    let audience = Audience {
-        tenant_id: tenant_id.clone(),
-        job_id: job_id.clone(),
-        viewer: ViewerIdentity {
-            role,
-            contact_id: Some(session.job_contact.contact_id.clone()),
-            job_contact_id: Some(session.job_contact.id.clone()),
-            display_name: session.job_contact.name.clone(),
-            verified: true,
-        },
-        origin: super::origin(peer, &headers),
-        preview: false,
-    };
+    let audience = super::audience(&session, &job_id, role, peer, &headers);
     let ctx = state.sections.context(section, &audience, &tenant);
     let invocation = Invocation::Action { ctx, card: card_id.into(), action: action_id.into(), input: input.clone() };
     let card = Some((plugin_id.to_string(), card_id.to_string()));
     let flash = match state.sections.call(section, &audience, invocation).await {
         Ok(Returned::Action(Ok(outcome))) => Flash {
-            tone: tone_name(outcome.tone).into(),
+            tone: crate::plugins::sanitize::tone(outcome.tone).into(),
             message: crate::plugins::sanitize::clamp(&outcome.message, 500),
             card: None,
             input: Vec::new(),
@@ -107,15 +95,4 @@ pub async fn submit(
     let flash_json = serde_json::to_string(&flash).map_err(anyhow::Error::from)?;
     state.db.set_flash(&tenant_id, &session.row.id, Some(&flash_json)).await?;
     Ok(Redirect::to(&back))
-}
-
-fn tone_name(tone: crate::plugins::Tone) -> &'static str {
-    use crate::plugins::Tone;
-    match tone {
-        Tone::Neutral => "neutral",
-        Tone::Info => "info",
-        Tone::Success => "success",
-        Tone::Warning => "warning",
-        Tone::Danger => "danger",
-    }
 }

@@ -83,6 +83,23 @@ async fn open_link(
     Ok((jar, Redirect::to(&format!("/jobs/{}", holder.job_contact.job_id))).into_response())
 }
 
+/// Who a portal request is for: the session's contact, in `role`, on `job_id`.
+pub(crate) fn audience(session: &PortalSession, job_id: &str, role: Role, peer: SocketAddr, headers: &HeaderMap) -> crate::plugins::Audience {
+    crate::plugins::Audience {
+        tenant_id: session.row.tenant_id.clone(),
+        job_id: job_id.to_string(),
+        viewer: crate::plugins::ViewerIdentity {
+            role,
+            contact_id: Some(session.job_contact.contact_id.clone()),
+            job_contact_id: Some(session.job_contact.id.clone()),
+            display_name: session.job_contact.name.clone(),
+            verified: true,
+        },
+        origin: origin(peer, headers),
+        preview: false,
+    }
+}
+
 /// The session's role on `job_id`, or a 404 when the session is for another job.
 pub(crate) fn role_on(session: &PortalSession, job_id: &str) -> Result<Role, WebError> {
     if session.job_contact.job_id != job_id {

@@ -5,7 +5,7 @@ use crate::app::AppState;
 use crate::error::WebError;
 use crate::model::{Role, Tenant};
 use crate::plugins::sanitize::{accept_cards, CardView, Formats, TaskState};
-use crate::plugins::{ActiveSection, Audience, Invocation, Placement, Returned, ViewerIdentity};
+use crate::plugins::{ActiveSection, Audience, Invocation, Placement, Returned};
 use crate::sessions::PortalSession;
 use crate::view::TenantFormats;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -44,6 +44,9 @@ struct Progress {
     label: String,
 }
 
+/// A refused form to refill: (plugin, card) and what the viewer typed.
+type KeptForm<'a> = Option<(&'a (String, String), &'a [(String, String)])>;
+
 /// One card with where it goes.
 struct PlacedCard {
     tab: Option<String>,
@@ -81,19 +84,7 @@ pub async fn job_page(
         state.db.set_flash(&tenant_id, &session.row.id, None).await?;
     }
 
-    let audience = Audience {
-        tenant_id: tenant_id.clone(),
-        job_id: job_id.clone(),
-        viewer: ViewerIdentity {
-            role,
-            contact_id: Some(session.job_contact.contact_id.clone()),
-            job_contact_id: Some(session.job_contact.id.clone()),
-            display_name: session.job_contact.name.clone(),
-            verified: true,
-        },
-        origin: super::origin(peer, &headers),
-        preview: false,
-    };
+    let audience = super::audience(&session, &job_id, role, peer, &headers);
     let formats = TenantFormats::new(&tenant);
     let kept = flash.as_ref().and_then(|f| f.card.as_ref().map(|card| (card, f.input.as_slice())));
     let placed = compose(&state, &tenant, &audience, &formats, kept).await?;
@@ -101,10 +92,8 @@ pub async fn job_page(
     // Tabs: the dashboard first, then each named tab in the order sections declare them.
     let mut tab_titles: Vec<String> = Vec::new();
     for card in &placed {
-        if let Some(tab) = &card.tab {
-            if !tab_titles.contains(tab) {
-                tab_titles.push(tab.clone());
-            }
+        if let Some(tab) = card.tab.as_ref().filter(|tab| !tab_titles.contains(tab)) {
+            tab_titles.push(tab.clone());
         }
     }
     let current = query.tab.as_deref().filter(|slug| tab_titles.iter().any(|t| tab_slug(t) == *slug)).map(str::to_string);
@@ -177,7 +166,7 @@ async fn compose(
     tenant: &Tenant,
     audience: &Audience,
     formats: &TenantFormats,
-    kept: Option<(&(String, String), &[(String, String)])>,
+    kept: KeptForm<'_>,
 ) -> Result<Vec<PlacedCard>, WebError> {
     let sections = state.sections.active(&tenant.id).await?;
     let calls = sections.iter().map(|section| {

@@ -42,7 +42,7 @@ impl Settings {
     }
 
     fn may_sign(&self, role: Role) -> bool {
-        self.signer_roles.iter().any(|r| r == role_key(role))
+        self.signer_roles.iter().any(|r| r == role.key())
     }
 }
 
@@ -171,17 +171,6 @@ impl Section for Agreements {
         signature.audit_id = Some(receipt.id);
         storage::set_json(Scope::Job, SIGNATURE_KEY, &signature)?;
         Ok(Outcome::success(format!("Thank you, {}. The agreement is signed.", signature.signer_name)))
-    }
-}
-
-fn role_key(role: Role) -> &'static str {
-    match role {
-        Role::Client => "client",
-        Role::CoClient => "co-client",
-        Role::BuyerAgent => "buyer-agent",
-        Role::ListingAgent => "listing-agent",
-        Role::Other => "other",
-        Role::Staff => "staff",
     }
 }
 
