@@ -80,7 +80,7 @@ pub fn router(state: AppState) -> Router {
         (header::REFERRER_POLICY, "no-referrer"),
         (header::X_FRAME_OPTIONS, "DENY"),
     ];
-    let mut router = crate::portal::router().merge(crate::ops::router()).with_state(state);
+    let mut router = crate::portal::router().merge(crate::staff::router()).merge(crate::ops::router()).with_state(state);
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }

@@ -12,6 +12,9 @@ pub enum WebError {
     /// No live session: the visitor must open their link again.
     #[error("signed out")]
     SignedOut,
+    /// No live staff session: the console sends them to sign in.
+    #[error("staff signed out")]
+    StaffSignedOut,
     #[error("the form has expired; reload the page and try again")]
     BadCsrf,
     #[error("{0}")]
@@ -28,7 +31,11 @@ impl From<crate::db::DbError> for WebError {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
+        if let WebError::StaffSignedOut = self {
+            return axum::response::Redirect::to("/staff/login").into_response();
+        }
         let (status, title, message) = match &self {
+            WebError::StaffSignedOut => unreachable!("answered above"),
             WebError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Page not found",

@@ -19,6 +19,7 @@ pub mod pdf;
 pub mod plugins;
 pub mod portal;
 pub mod sessions;
+pub mod staff;
 pub mod telemetry;
 pub mod tokens;
 pub mod view;

@@ -2,7 +2,7 @@
 //! session can be revoked at once and expires 30 days after its last use.
 
 use crate::app::AppState;
-use crate::db::SessionRow;
+use crate::db::{SessionRow, StaffUser};
 use crate::error::WebError;
 use crate::model::{now, JobContact};
 use axum::extract::FromRequestParts;
@@ -73,23 +73,47 @@ pub struct PortalSession {
     pub refreshed: Option<Cookie<'static>>,
 }
 
+/// The live session named by the request's cookie, with a refreshed cookie
+/// when its expiry slid forward.
+async fn live_session(parts: &Parts, state: &AppState) -> Result<(SessionRow, Option<Cookie<'static>>), WebError> {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let claims = jar.get(COOKIE).and_then(|cookie| state.keys.read(cookie.value())).ok_or(WebError::SignedOut)?;
+    let row = state.db.live_session(&claims.tid, &claims.sid).await?.ok_or(WebError::SignedOut)?;
+    let new_expiry = now() + SLIDING_LIFETIME;
+    let refreshed = if new_expiry - row.expires_at >= REFRESH_EVERY {
+        state.db.touch_session(&row.tenant_id, &row.id, new_expiry).await?;
+        Some(state.keys.cookie(&row.id, &row.tenant_id, new_expiry))
+    } else {
+        None
+    };
+    Ok((row, refreshed))
+}
+
 impl FromRequestParts<AppState> for PortalSession {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let jar = CookieJar::from_headers(&parts.headers);
-        let claims = jar.get(COOKIE).and_then(|cookie| state.keys.read(cookie.value())).ok_or(WebError::SignedOut)?;
-        let row = state.db.live_session(&claims.tid, &claims.sid).await?.ok_or(WebError::SignedOut)?;
+        let (row, refreshed) = live_session(parts, state).await?;
         let job_contact_id = row.job_contact_id.as_deref().ok_or(WebError::SignedOut)?;
         let job_contact = state.db.job_contact(&row.tenant_id, job_contact_id).await?.ok_or(WebError::SignedOut)?;
-
-        let new_expiry = now() + SLIDING_LIFETIME;
-        let refreshed = if new_expiry - row.expires_at >= REFRESH_EVERY {
-            state.db.touch_session(&row.tenant_id, &row.id, new_expiry).await?;
-            Some(state.keys.cookie(&row.id, &row.tenant_id, new_expiry))
-        } else {
-            None
-        };
         Ok(PortalSession { row, job_contact, refreshed })
+    }
+}
+
+/// The signed-in staff member of a console request.
+pub struct StaffSession {
+    pub row: SessionRow,
+    pub user: StaffUser,
+    pub refreshed: Option<Cookie<'static>>,
+}
+
+impl FromRequestParts<AppState> for StaffSession {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (row, refreshed) = live_session(parts, state).await.map_err(|_| WebError::StaffSignedOut)?;
+        let staff_user_id = row.staff_user_id.as_deref().ok_or(WebError::StaffSignedOut)?;
+        let user = state.db.staff_user(&row.tenant_id, staff_user_id).await?.ok_or(WebError::StaffSignedOut)?;
+        Ok(StaffSession { row, user, refreshed })
     }
 }

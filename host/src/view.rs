@@ -15,6 +15,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("block", include_str!("../templates/block.hbs")),
     ("portal", include_str!("../templates/portal.hbs")),
     ("error", include_str!("../templates/error.hbs")),
+    ("staff_login", include_str!("../templates/staff_login.hbs")),
+    ("staff_home", include_str!("../templates/staff_home.hbs")),
 ];
 
 /// The stylesheet, served at `/static/portico.css`.

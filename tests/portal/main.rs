@@ -3,3 +3,4 @@
 mod browser;
 mod hostile_plugins;
 mod job_portal;
+mod staff_console;

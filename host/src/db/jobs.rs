@@ -194,6 +194,18 @@ impl Db {
             .context("loading a job")
     }
 
+    /// The tenant's jobs, newest first.
+    pub async fn jobs(&self, tenant_id: &str, limit: i64) -> DbResult<Vec<Job>> {
+        sqlx::query_as(
+            "SELECT id, tenant_id, property_id, reference, status FROM jobs WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(tenant_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing jobs")
+    }
+
     pub async fn property(&self, tenant_id: &str, property_id: &str) -> DbResult<Property> {
         sqlx::query_as(
             "SELECT id, line1, line2, city, region, postal_code, country FROM properties WHERE tenant_id = $1 AND id = $2",

@@ -15,9 +15,9 @@ mod tenants;
 pub use audit::AuditEntry;
 pub use jobs::NewInvoice;
 pub use plugins::{Installation, PackageRecord};
-pub use sessions::SessionRow;
+pub use sessions::{NewSession, SessionRow, SessionSubject};
 pub use storage::StorageScope;
-pub use tenants::NewTenant;
+pub use tenants::{NewTenant, StaffUser};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;

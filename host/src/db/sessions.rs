@@ -8,38 +8,54 @@ pub struct SessionRow {
     pub tenant_id: String,
     pub contact_id: Option<String>,
     pub job_contact_id: Option<String>,
+    pub staff_user_id: Option<String>,
     pub csrf_token: String,
     pub flash_json: Option<String>,
     pub expires_at: i64,
 }
 
+/// Who a session is for.
+#[derive(Debug, Clone, Copy)]
+pub enum SessionSubject<'a> {
+    /// A contact through their link to one job.
+    Contact { contact_id: &'a str, job_contact_id: &'a str },
+    /// A member of the business's staff.
+    Staff { staff_user_id: &'a str },
+}
+
+/// A session to start.
+pub struct NewSession<'a> {
+    pub id: &'a str,
+    pub tenant_id: &'a str,
+    pub subject: SessionSubject<'a>,
+    pub csrf_token: &'a str,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+    pub expires_at: i64,
+}
+
 impl Db {
-    #[allow(clippy::too_many_arguments)]
-    pub async fn create_session(
-        &self,
-        id: &str,
-        tenant_id: &str,
-        contact_id: &str,
-        job_contact_id: &str,
-        csrf_token: &str,
-        ip: &str,
-        user_agent: &str,
-        expires_at: i64,
-    ) -> DbResult<()> {
+    /// Start a session for `subject`; the caller sets the cookie.
+    pub async fn create_session(&self, new: &NewSession<'_>) -> DbResult<()> {
+        let (contact_id, job_contact_id, staff_user_id) = match new.subject {
+            SessionSubject::Contact { contact_id, job_contact_id } => (Some(contact_id), Some(job_contact_id), None),
+            SessionSubject::Staff { staff_user_id } => (None, None, Some(staff_user_id)),
+        };
         let now = now();
         sqlx::query(
-            "INSERT INTO sessions (id, tenant_id, contact_id, job_contact_id, csrf_token, ip, user_agent, created_at, last_seen_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+            "INSERT INTO sessions (id, tenant_id, contact_id, job_contact_id, staff_user_id, csrf_token, ip, user_agent, created_at, last_seen_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
         )
-        .bind(id)
-        .bind(tenant_id)
+        .bind(new.id)
+        .bind(new.tenant_id)
         .bind(contact_id)
         .bind(job_contact_id)
-        .bind(csrf_token)
-        .bind(ip)
-        .bind(user_agent)
+        .bind(staff_user_id)
+        .bind(new.csrf_token)
+        .bind(new.ip)
+        .bind(new.user_agent)
         .bind(now)
-        .bind(expires_at)
+        .bind(new.expires_at)
         .execute(&self.pool)
         .await
         .context("creating a session")?;
@@ -49,7 +65,7 @@ impl Db {
     /// A live session of `tenant_id`: not revoked, not expired.
     pub async fn live_session(&self, tenant_id: &str, session_id: &str) -> DbResult<Option<SessionRow>> {
         sqlx::query_as(
-            "SELECT id, tenant_id, contact_id, job_contact_id, csrf_token, flash_json, expires_at FROM sessions \
+            "SELECT id, tenant_id, contact_id, job_contact_id, staff_user_id, csrf_token, flash_json, expires_at FROM sessions \
              WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL AND expires_at > $3",
         )
         .bind(tenant_id)

@@ -11,6 +11,19 @@ pub struct NewTenant<'a> {
     pub support_phone: Option<&'a str>,
 }
 
+/// A member of a business's staff.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffUser {
+    pub id: String,
+    pub tenant_id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub password_hash: String,
+}
+
+const STAFF_COLUMNS: &str = "id, tenant_id, email, display_name, role, password_hash";
+
 const TENANT_COLUMNS: &str = "id, slug, name, brand_color, accent_color, logo_url, welcome_text, \
     support_email, support_phone, locale, timezone, currency";
 
@@ -82,5 +95,23 @@ impl Db {
         .await
         .context("creating a staff user")?;
         Ok(id)
+    }
+
+    /// Staff accounts with this e-mail, in any business (sign-in finds which).
+    pub async fn staff_by_email(&self, email: &str) -> DbResult<Vec<StaffUser>> {
+        sqlx::query_as(&format!("SELECT {STAFF_COLUMNS} FROM staff_users WHERE email = $1 ORDER BY created_at LIMIT 10"))
+            .bind(email.trim().to_lowercase())
+            .fetch_all(&self.pool)
+            .await
+            .context("finding staff by e-mail")
+    }
+
+    pub async fn staff_user(&self, tenant_id: &str, staff_user_id: &str) -> DbResult<Option<StaffUser>> {
+        sqlx::query_as(&format!("SELECT {STAFF_COLUMNS} FROM staff_users WHERE tenant_id = $1 AND id = $2"))
+            .bind(tenant_id)
+            .bind(staff_user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .context("loading a staff user")
     }
 }

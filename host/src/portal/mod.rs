@@ -57,18 +57,22 @@ async fn open_link(
     let origin = origin(peer, &headers);
     let session_id = new_id();
     let expires_at = now() + SLIDING_LIFETIME;
+    let csrf_token = crate::tokens::new_token();
+    let subject = crate::db::SessionSubject::Contact {
+        contact_id: &holder.job_contact.contact_id,
+        job_contact_id: &holder.job_contact.id,
+    };
     state
         .db
-        .create_session(
-            &session_id,
-            &holder.tenant_id,
-            &holder.job_contact.contact_id,
-            &holder.job_contact.id,
-            &crate::tokens::new_token(),
-            &origin.ip,
-            &origin.user_agent,
+        .create_session(&crate::db::NewSession {
+            id: &session_id,
+            tenant_id: &holder.tenant_id,
+            subject,
+            csrf_token: &csrf_token,
+            ip: &origin.ip,
+            user_agent: &origin.user_agent,
             expires_at,
-        )
+        })
         .await?;
     let mut entry = crate::db::AuditEntry::new(&holder.tenant_id, "portal.opened", "Opened the portal from a personal link");
     entry.job_id = Some(holder.job_contact.job_id.clone());
