@@ -178,3 +178,26 @@ async fn without_a_session_the_job_page_asks_to_open_the_link_again() {
     assert_eq!(stranger.status, 401);
     assert!(stranger.text().contains("Open the portal link from your e-mail"));
 }
+
+#[tokio::test]
+async fn only_published_reports_count_and_names_end_in_report_once() {
+    let app = TestApp::spawn().await;
+    let dana = Visitor::new();
+    let job = dana.get(&app.links.client).await.job_path();
+    let job_id = job.trim_start_matches("/jobs/");
+    let tenant = app.demo_tenant_id().await;
+    let db = &app.server.state.db;
+    let shared = [portico::model::Role::Client];
+    let key = format!("{tenant}/extra");
+    app.server.state.files.put(&key, b"%PDF-1.4 extra").await.unwrap();
+    db.add_document(&tenant, job_id, "report", "Wind Mitigation Report", &key, "application/pdf", 14, &shared, Some(1))
+        .await
+        .unwrap();
+    db.add_document(&tenant, job_id, "report", "Pool and Spa", &key, "application/pdf", 14, &shared, None).await.unwrap();
+
+    let text = dana.get(&app.url(&job)).await.text();
+
+    assert!(text.contains("2 reports are ready."), "the draft does not count: {text}");
+    assert!(text.contains("Wind Mitigation Report") && !text.contains("Wind Mitigation Report Report"));
+    assert!(!text.contains("Pool and Spa"), "drafts stay hidden");
+}

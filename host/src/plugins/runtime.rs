@@ -158,17 +158,22 @@ impl PluginRuntime {
     /// Build the engine. `cache_dir` keeps compiled plugins across restarts.
     pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> anyhow::Result<Arc<PluginRuntime>> {
         let mut pooling = PoolingAllocationConfig::default();
+        // Up to 1000 plugin instances live at once per process. Each memory slot
+        // reserves only the memory cap (not wasmtime's default 4 GiB), so the
+        // pool costs ~100 GiB of address space instead of terabytes; the price
+        // is explicit bounds checks, negligible for section plugins.
         pooling
-            .total_component_instances(256)
-            .total_core_instances(512)
-            .total_memories(512)
-            .total_tables(512)
-            .total_stacks(256)
+            .total_component_instances(1000)
+            .total_core_instances(1000)
+            .total_memories(1000)
+            .total_tables(1000)
+            .total_stacks(1000)
             .max_memory_size(limits.memory_bytes);
         let mut config = Config::new();
         config
             .wasm_component_model(true)
             .epoch_interruption(true)
+            .memory_reservation(limits.memory_bytes as u64)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pooling))
             .max_wasm_stack(512 * 1024);
         let engine = Engine::new(&config).map_err(wasm_error)?;

@@ -74,16 +74,3 @@ fn display_name(title: &str) -> String {
 }
 
 export_section!(Reports);
-
-#[cfg(test)]
-mod tests {
-    use super::display_name;
-
-    #[test]
-    fn appends_report_once() {
-        assert_eq!(display_name("Residential Inspection"), "Residential Inspection Report");
-        assert_eq!(display_name("Wind Mitigation Report"), "Wind Mitigation Report");
-        assert_eq!(display_name("  Pool REPORT "), "Pool REPORT");
-        assert_eq!(display_name("Reporting Guide"), "Reporting Guide Report");
-    }
-}
