@@ -201,3 +201,20 @@ async fn only_published_reports_count_and_names_end_in_report_once() {
     assert!(text.contains("Wind Mitigation Report") && !text.contains("Wind Mitigation Report Report"));
     assert!(!text.contains("Pool and Spa"), "drafts stay hidden");
 }
+
+#[tokio::test]
+async fn tabs_come_from_the_sections_placements() {
+    let app = TestApp::spawn().await;
+    let dana = Visitor::new();
+    let dashboard = dana.get(&app.links.client).await;
+
+    let tabs = dashboard.href_containing("?tab=").expect("a tab besides the dashboard");
+    assert!(tabs.ends_with("?tab=reports"), "{tabs}");
+    assert!(!dashboard.text().contains("All reports"), "tab cards stay on their tab");
+
+    let reports_tab = dana.get(&app.url(&tabs)).await;
+    let text = reports_tab.text();
+    assert!(text.contains("All reports") && text.contains("Published") && text.contains("Open the report"), "{text}");
+    assert!(!text.contains("Pre-Inspection Agreement"), "dashboard cards stay on the dashboard");
+    assert!(reports_tab.body.contains("aria-current=\"page\""), "the current tab is marked");
+}

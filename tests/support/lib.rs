@@ -114,11 +114,7 @@ impl Page {
                 _ => {}
             }
         }
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        // The entities the templates produce when escaping.
-        [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#x27;", "'"), ("&#x3D;", "="), ("&#x60;", "`"), ("&amp;", "&")]
-            .iter()
-            .fold(text, |text, (entity, plain)| text.replace(entity, plain))
+        decode_entities(&text.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 
     /// The value of the first hidden input called `name`.
@@ -135,8 +131,8 @@ impl Page {
             .split("href=\"")
             .skip(1)
             .map(|rest| rest.split('"').next().unwrap_or_default())
+            .map(decode_entities)
             .find(|href| href.contains(fragment))
-            .map(str::to_string)
     }
 
     /// The path of the job page this visitor is on (`/jobs/{id}`).
@@ -145,6 +141,13 @@ impl Page {
         let path = &self.url[start..];
         path.split(['?', '#']).next().unwrap().to_string()
     }
+}
+
+/// Undo the escaping the templates apply, as a browser does.
+fn decode_entities(text: &str) -> String {
+    [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#x27;", "'"), ("&#x3D;", "="), ("&#x60;", "`"), ("&amp;", "&")]
+        .iter()
+        .fold(text.to_string(), |text, (entity, plain)| text.replace(entity, plain))
 }
 
 /// Someone with a browser: keeps cookies, follows redirects.

@@ -11,12 +11,14 @@ use portico_plugin_sdk::prelude::*;
 struct Reports;
 
 const CARD: &str = "view-report";
+const HISTORY: &str = "all-reports";
 
 impl Section for Reports {
     fn describe() -> Descriptor {
         Descriptor::new("reports", "Reports", env!("CARGO_PKG_VERSION"))
             .description("Shows whether the inspection report is ready and links to every report the viewer may open.")
             .card(CardSpec::dashboard(CARD, "View completed report").everyone())
+            .card(CardSpec::tab(HISTORY, "All reports", "Reports").everyone())
             .permission(
                 Permission::DocumentsRead,
                 "Lists the job's reports so each viewer can open the ones shared with them.",
@@ -25,14 +27,13 @@ impl Section for Reports {
     }
 
     fn render(_ctx: &Context) -> Result<Vec<Card>, String> {
-        let card = match list_documents("report") {
-            Ok(reports) => report_card(&reports),
-            Err(HostError::Denied(_)) => Card::new(CARD)
+        match list_documents("report") {
+            Ok(reports) => Ok(vec![report_card(&reports), history_card(&reports)]),
+            Err(HostError::Denied(_)) => Ok(vec![Card::new(CARD)
                 .status("Unavailable", Tone::Neutral)
-                .notice(Tone::Warning, "Reports can't be shown here yet. Please contact the inspector for a copy."),
-            Err(other) => return Err(format!("listing reports failed: {other}")),
-        };
-        Ok(vec![card])
+                .notice(Tone::Warning, "Reports can't be shown here yet. Please contact the inspector for a copy.")]),
+            Err(other) => Err(format!("listing reports failed: {other}")),
+        }
     }
 }
 
@@ -60,6 +61,20 @@ fn report_card(reports: &[Document]) -> Card {
         .task(TaskState::ToDo)
         .status("Not ready", Tone::Neutral)
         .text("Reports will appear here when ready. We'll e-mail you as soon as they are published.")
+}
+
+/// Every report this viewer may open, with when it was published.
+fn history_card(reports: &[Document]) -> Card {
+    let mut openable: Vec<&Document> = reports.iter().filter(|r| r.viewer_may_open && r.url.is_some()).collect();
+    openable.sort_by_key(|r| std::cmp::Reverse(r.published_at));
+    if openable.is_empty() {
+        return Card::new(HISTORY).text("No reports have been shared with you yet.");
+    }
+    openable.iter().fold(Card::new(HISTORY), |card, report| {
+        card.heading(display_name(&report.title))
+            .moment("Published", report.published_at.unwrap_or_default())
+            .link("Open the report", report.url.clone().unwrap_or_default())
+    })
 }
 
 /// A report's name as clients expect it: the template's title followed by
