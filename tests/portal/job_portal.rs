@@ -47,7 +47,10 @@ async fn signing_completes_the_agreement_and_survives_a_restart() {
     assert_eq!(signed.ip, "127.0.0.1");
     assert_eq!(signed.user_agent, "PorticoTest/1.0 (story)");
     let details: serde_json::Value = serde_json::from_str(&signed.details).unwrap();
-    assert_eq!(details["text_sha256"].as_str().unwrap().len(), 64, "hash of the exact text: {details}");
+    let installation = app.server.state.db.installation(&tenant, "agreements").await.unwrap().unwrap();
+    let settings: serde_json::Value = serde_json::from_str(&installation.settings_json).unwrap();
+    let exact_text = settings["text"].as_str().unwrap();
+    assert_eq!(details["text_sha256"].as_str().unwrap(), portico::tokens::hash_token(exact_text), "SHA-256 of the exact text signed");
 
     let app = app.restart().await;
     let again = Visitor::new().get(&app.links.client).await;
@@ -217,4 +220,18 @@ async fn tabs_come_from_the_sections_placements() {
     assert!(text.contains("All reports") && text.contains("Published") && text.contains("Open the report"), "{text}");
     assert!(!text.contains("Pre-Inspection Agreement"), "dashboard cards stay on the dashboard");
     assert!(reports_tab.body.contains("aria-current=\"page\""), "the current tab is marked");
+}
+
+#[tokio::test]
+async fn an_agreement_the_business_does_not_require_is_not_needed() {
+    let app = TestApp::spawn().await;
+    let tenant = app.demo_tenant_id().await;
+    let settings = serde_json::json!({ "text": "Terms.", "required": false }).to_string();
+    app.server.state.db.set_plugin_settings(&tenant, "agreements", &settings).await.unwrap();
+
+    let text = Visitor::new().get(&app.links.client).await.text();
+
+    assert!(text.contains("Not needed") && text.contains("No agreement needs to be signed"), "{text}");
+    assert!(text.contains("1 of 1 done"), "a card that is not needed does not count: {text}");
+    assert!(!text.contains("Type your full name to sign"));
 }
