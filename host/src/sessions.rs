@@ -2,7 +2,10 @@
 //! session can be revoked at once and expires 30 days after its last use.
 
 use crate::app::AppState;
-use crate::db::{SessionRow, StaffUser};
+use crate::db::{AuditEntry, NewSession, SessionRow, SessionSubject, StaffUser};
+use crate::model::new_id;
+use crate::plugins::RequestOrigin;
+use crate::tokens::new_token;
 use crate::error::WebError;
 use crate::model::{now, JobContact};
 use axum::extract::FromRequestParts;
@@ -71,6 +74,42 @@ pub struct PortalSession {
     pub job_contact: JobContact,
     /// A refreshed cookie to send back when the expiry slid forward.
     pub refreshed: Option<Cookie<'static>>,
+}
+
+/// Start a session for `subject`, record `action` in the audit log as done by
+/// `actor` from `origin`, and return the cookie to set.
+pub async fn start_session(
+    state: &AppState,
+    tenant_id: &str,
+    subject: SessionSubject<'_>,
+    origin: &RequestOrigin,
+    audit: AuditEntry,
+) -> Result<Cookie<'static>, WebError> {
+    let session_id = new_id();
+    let expires_at = now() + SLIDING_LIFETIME;
+    state
+        .db
+        .create_session(&NewSession {
+            id: &session_id,
+            tenant_id,
+            subject,
+            csrf_token: &new_token(),
+            ip: &origin.ip,
+            user_agent: &origin.user_agent,
+            expires_at,
+        })
+        .await?;
+    let audit = AuditEntry { ip: origin.ip.clone(), user_agent: origin.user_agent.clone(), ..audit };
+    state.db.record_audit(&audit).await?;
+    Ok(state.keys.cookie(&session_id, tenant_id, expires_at))
+}
+
+/// `jar`, with the session cookie renewed when its expiry slid forward.
+pub fn keep_alive(jar: CookieJar, refreshed: Option<Cookie<'static>>) -> CookieJar {
+    match refreshed {
+        Some(cookie) => jar.add(cookie),
+        None => jar,
+    }
 }
 
 /// The live session named by the request's cookie, with a refreshed cookie

@@ -3,8 +3,7 @@
 
 use crate::app::AppState;
 use crate::error::WebError;
-use crate::model::new_id;
-use crate::sessions::{StaffSession, SLIDING_LIFETIME};
+use crate::sessions::{keep_alive, start_session, StaffSession};
 use crate::tokens::{new_token, same_secret};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -77,32 +76,16 @@ async fn login(
         return login_page(jar, &form.email, Some("That e-mail and password do not match."), StatusCode::UNAUTHORIZED);
     };
 
+    let mut audit = crate::db::AuditEntry::new(&user.tenant_id, "staff.signed-in", "Signed in to the staff console");
+    audit.actor_kind = "staff".into();
+    audit.actor_id = Some(user.id.clone());
+    audit.actor_name = user.display_name.clone();
+    let subject = crate::db::SessionSubject::Staff { staff_user_id: &user.id };
     let origin = crate::portal::origin(peer, &headers);
-    let session_id = new_id();
-    let expires_at = crate::model::now() + SLIDING_LIFETIME;
-    state
-        .db
-        .create_session(&crate::db::NewSession {
-            id: &session_id,
-            tenant_id: &user.tenant_id,
-            subject: crate::db::SessionSubject::Staff { staff_user_id: &user.id },
-            csrf_token: &new_token(),
-            ip: &origin.ip,
-            user_agent: &origin.user_agent,
-            expires_at,
-        })
-        .await?;
-    let mut entry = crate::db::AuditEntry::new(&user.tenant_id, "staff.signed-in", "Signed in to the staff console");
-    entry.actor_kind = "staff".into();
-    entry.actor_id = Some(user.id.clone());
-    entry.actor_name = user.display_name.clone();
-    entry.ip = origin.ip;
-    entry.user_agent = origin.user_agent;
-    state.db.record_audit(&entry).await?;
-
+    let cookie = start_session(&state, &user.tenant_id, subject, &origin, audit).await?;
     let jar = jar
         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/staff"))
-        .add(state.keys.cookie(&session_id, &user.tenant_id, expires_at));
+        .add(cookie);
     Ok((jar, Redirect::to("/staff")).into_response())
 }
 
@@ -168,9 +151,5 @@ async fn home(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
             "activity": activity,
         }),
     )?;
-    let jar = match session.refreshed {
-        Some(cookie) => jar.add(cookie),
-        None => jar,
-    };
-    Ok((jar, Html(body)).into_response())
+    Ok((keep_alive(jar, session.refreshed), Html(body)).into_response())
 }

@@ -5,8 +5,8 @@ mod page;
 
 use crate::app::AppState;
 use crate::error::WebError;
-use crate::model::{new_id, now, Role};
-use crate::sessions::{PortalSession, SLIDING_LIFETIME};
+use crate::model::Role;
+use crate::sessions::{start_session, PortalSession};
 use crate::tokens::hash_token;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -54,36 +54,17 @@ async fn open_link(
         );
         return Ok((StatusCode::GONE, Html(page)).into_response());
     }
-    let origin = origin(peer, &headers);
-    let session_id = new_id();
-    let expires_at = now() + SLIDING_LIFETIME;
-    let csrf_token = crate::tokens::new_token();
     let subject = crate::db::SessionSubject::Contact {
         contact_id: &holder.job_contact.contact_id,
         job_contact_id: &holder.job_contact.id,
     };
-    state
-        .db
-        .create_session(&crate::db::NewSession {
-            id: &session_id,
-            tenant_id: &holder.tenant_id,
-            subject,
-            csrf_token: &csrf_token,
-            ip: &origin.ip,
-            user_agent: &origin.user_agent,
-            expires_at,
-        })
-        .await?;
-    let mut entry = crate::db::AuditEntry::new(&holder.tenant_id, "portal.opened", "Opened the portal from a personal link");
-    entry.job_id = Some(holder.job_contact.job_id.clone());
-    entry.actor_kind = "contact".into();
-    entry.actor_id = Some(holder.job_contact.contact_id.clone());
-    entry.actor_name = holder.job_contact.name.clone();
-    entry.ip = origin.ip;
-    entry.user_agent = origin.user_agent;
-    state.db.record_audit(&entry).await?;
-
-    let jar = jar.add(state.keys.cookie(&session_id, &holder.tenant_id, expires_at));
+    let mut audit = crate::db::AuditEntry::new(&holder.tenant_id, "portal.opened", "Opened the portal from a personal link");
+    audit.job_id = Some(holder.job_contact.job_id.clone());
+    audit.actor_kind = "contact".into();
+    audit.actor_id = Some(holder.job_contact.contact_id.clone());
+    audit.actor_name = holder.job_contact.name.clone();
+    let cookie = start_session(&state, &holder.tenant_id, subject, &origin(peer, &headers), audit).await?;
+    let jar = jar.add(cookie);
     Ok((jar, Redirect::to(&format!("/jobs/{}", holder.job_contact.job_id))).into_response())
 }
 

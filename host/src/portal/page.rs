@@ -152,11 +152,7 @@ pub async fn job_page(
             "preview": false,
         }),
     )?;
-    let jar = match session.refreshed {
-        Some(cookie) => jar.add(cookie),
-        None => jar,
-    };
-    Ok((jar, Html(body)).into_response())
+    Ok((crate::sessions::keep_alive(jar, session.refreshed), Html(body)).into_response())
 }
 
 /// Render every enabled section concurrently, in the tenant's order. A section
