@@ -77,9 +77,12 @@ async fn a_client_signs_the_agreement_by_clicking() {
     browser.find(Locator::Css("#in-full_name")).await.unwrap().send_keys("Dana Whitfield").await.unwrap();
     browser.find(Locator::Css("input[name=consent]")).await.unwrap().click().await.unwrap();
     browser.find(Locator::Css("button[value=sign]")).await.unwrap().click().await.unwrap();
+    // Wait for the page after the redirect, not the one being left: only it
+    // has the agreement's chip in the success tone.
     let chip = browser
         .wait()
-        .for_element(Locator::Css("#card-agreements-sign-agreement .chip"))
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#card-agreements-sign-agreement .chip.tone-success"))
         .await
         .unwrap()
         .text()
