@@ -1,6 +1,7 @@
 -- Portico's core schema. Every row that belongs to a business carries tenant_id,
 -- and every query filters on it. Times are Unix seconds (INTEGER), ids are
--- UUIDv7 text, money is in minor units (cents).
+-- UUIDv7 text, money is in minor units (cents), booleans are 0/1 integers.
+-- migrations/postgres holds the same schema in PostgreSQL's types.
 
 CREATE TABLE tenants (
     id            TEXT PRIMARY KEY,
@@ -159,7 +160,7 @@ CREATE TABLE plugin_installations (
     tenant_id      TEXT NOT NULL REFERENCES tenants(id),
     plugin_id      TEXT NOT NULL,
     package_sha256 TEXT NOT NULL REFERENCES plugin_packages(sha256),
-    enabled        INTEGER NOT NULL DEFAULT 1,
+    enabled        INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
     position       INTEGER NOT NULL,
     settings_json  TEXT NOT NULL DEFAULT '{}',
     -- JSON array of granted permission names.

@@ -1,9 +1,11 @@
 //! The data layer. Every method takes the tenant it works for and filters on it:
 //! no query here can reach another business's rows.
 //!
-//! Queries use `$1`-style placeholders in order of first use, which SQLite and
-//! PostgreSQL both accept, so a PostgreSQL pool can be added behind the same
-//! methods without touching the code that calls them.
+//! One implementation serves SQLite and PostgreSQL: the pool is sqlx's `Any`
+//! pool, chosen by the URL's scheme, and every query is written once in the SQL
+//! both accept (`$1` placeholders in order of first use, `ON CONFLICT`, TEXT
+//! ids, BIGINT times, 0/1 integers for booleans). Only the migrations differ,
+//! one folder per backend, kept in step by a test.
 
 mod audit;
 mod jobs;
@@ -19,9 +21,8 @@ pub use sessions::{NewSession, SessionRow, SessionSubject};
 pub use storage::StorageScope;
 pub use tenants::{NewTenant, StaffUser};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
-use std::str::FromStr;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
 use std::time::Duration;
 
 /// Errors of the data layer.
@@ -48,29 +49,85 @@ impl<T> QueryContext<T> for Result<T, sqlx::Error> {
     }
 }
 
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Result<Backend, DbError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(DbError::Invalid(format!("database URLs start with sqlite: or postgres:, not {:?}", redact(url))))
+        }
+    }
+}
+
+/// A URL fit for a log line: no password.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// A handle on the database; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 impl Db {
-    /// Open (creating if needed) the database at `url` and bring its schema up to date.
+    /// Open the database at `url` (an SQLite file is created if missing) and
+    /// bring its schema up to date.
     pub async fn connect(url: &str) -> DbResult<Db> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| DbError::Invalid(format!("bad database url {url:?}: {e}")))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .context("opening the SQLite database")?;
-        sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
-        Ok(Db { pool })
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url)?;
+        let options = AnyPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10));
+        let pool = match backend {
+            Backend::Sqlite => {
+                let url = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };
+                options
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(&url)
+                    .await
+            }
+            Backend::Postgres => options.connect(url).await,
+        }
+        .context("opening the database")?;
+        match backend {
+            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&pool).await?,
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&pool).await?,
+        }
+        tracing::info!(url = %redact(url), ?backend, "database ready");
+        Ok(Db { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Close every connection (tests drop their database afterwards).
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     /// Is the database answering?

@@ -20,7 +20,8 @@ pub struct Installation {
     pub tenant_id: String,
     pub plugin_id: String,
     pub package_sha256: String,
-    pub enabled: bool,
+    /// 1 when enabled, 0 when not (integers, the same on every backend).
+    pub enabled: i64,
     pub position: i64,
     pub settings_json: String,
     pub grants_json: String,

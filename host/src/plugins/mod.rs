@@ -164,7 +164,7 @@ impl Sections {
     pub async fn active(&self, tenant_id: &str) -> Result<Vec<ActiveSection>, DbError> {
         let mut active = Vec::new();
         for installation in self.db.installations(tenant_id).await? {
-            if !installation.enabled {
+            if installation.enabled == 0 {
                 continue;
             }
             match self.plugin_for(&installation.package_sha256).await {
