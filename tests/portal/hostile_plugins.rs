@@ -6,8 +6,7 @@ use portico_tests::{hostile_plugin, TestApp, Visitor};
 
 /// Install the hostile plugin in `mode` for the demo business, without any
 /// grant, and open the client's page.
-async fn client_page_with_hostile(mode: &str) -> (TestApp, portico_tests::Page) {
-    let app = TestApp::spawn().await;
+async fn client_page_with_hostile(app: TestApp, mode: &str) -> (TestApp, portico_tests::Page) {
     let tenant = app.demo_tenant_id().await;
     let settings = serde_json::json!({ "mode": mode }).to_string();
     app.server
@@ -38,56 +37,48 @@ async fn assert_only_its_own_card_is_lost(app: &TestApp, page: &portico_tests::P
     assert_eq!(again.status, 200, "and keeps serving");
 }
 
-#[tokio::test]
-async fn an_infinite_loop_is_stopped_at_its_deadline() {
-    let (app, page) = client_page_with_hostile("loop").await;
+story! { async fn an_infinite_loop_is_stopped_at_its_deadline(app) {
+    let (app, page) = client_page_with_hostile(app, "loop").await;
     assert_only_its_own_card_is_lost(&app, &page, "did not finish").await;
-}
+}}
 
-#[tokio::test]
-async fn a_memory_bomb_hits_its_cap() {
-    let (app, page) = client_page_with_hostile("memory").await;
+story! { async fn a_memory_bomb_hits_its_cap(app) {
+    let (app, page) = client_page_with_hostile(app, "memory").await;
     assert_only_its_own_card_is_lost(&app, &page, "memory limit").await;
-}
+}}
 
-#[tokio::test]
-async fn a_panic_is_a_trap_not_a_crash() {
-    let (app, page) = client_page_with_hostile("panic").await;
+story! { async fn a_panic_is_a_trap_not_a_crash(app) {
+    let (app, page) = client_page_with_hostile(app, "panic").await;
     assert_only_its_own_card_is_lost(&app, &page, "trapped").await;
-}
+}}
 
-#[tokio::test]
-async fn oversized_output_is_clamped_and_undeclared_cards_dropped() {
-    let (_app, page) = client_page_with_hostile("oversized").await;
+story! { async fn oversized_output_is_clamped_and_undeclared_cards_dropped(app) {
+    let (_app, page) = client_page_with_hostile(app, "oversized").await;
 
     assert_eq!(page.status, 200);
     assert!(!page.text().contains("sneaky"), "cards that were not declared never show");
     assert!(page.body.len() < 400_000, "clamped to a sane size, got {} bytes", page.body.len());
     assert!(page.text().contains("…"), "long text is shortened, not rejected");
-}
+}}
 
-#[tokio::test]
-async fn a_host_call_without_the_grant_is_denied_not_trapped() {
-    let (_app, page) = client_page_with_hostile("ungranted").await;
+story! { async fn a_host_call_without_the_grant_is_denied_not_trapped(app) {
+    let (_app, page) = client_page_with_hostile(app, "ungranted").await;
 
     assert_eq!(page.status, 200);
     assert!(page.text().contains("denied:") && page.text().contains("Storage"), "the plugin got a typed denial: {}", page.text());
-}
+}}
 
-#[tokio::test]
-async fn plugin_text_can_never_become_markup() {
-    let (_app, page) = client_page_with_hostile("markup").await;
+story! { async fn plugin_text_can_never_become_markup(app) {
+    let (_app, page) = client_page_with_hostile(app, "markup").await;
 
     assert!(page.body.contains("&lt;script&gt;alert("), "escaped");
     assert!(page.text().contains("<b>bold</b>"), "a link with a hostile address is shown as text");
     assert!(!page.body.contains("<script>"));
     assert!(!page.body.contains("javascript:"), "unsafe links are shown as text only");
     assert!(!page.body.contains("onclick"));
-}
+}}
 
-#[tokio::test]
-async fn an_undeclared_import_refuses_the_install() {
-    let app = TestApp::spawn().await;
+story! { async fn an_undeclared_import_refuses_the_install(app) {
     let tenant = app.demo_tenant_id().await;
 
     let refused = app
@@ -102,24 +93,20 @@ async fn an_undeclared_import_refuses_the_install() {
     assert!(message.contains("does not declare") && message.contains("storage"), "{message}");
     assert!(app.server.state.db.installation(&tenant, "sneaky").await.unwrap().is_none());
     assert_eq!(Visitor::new().get(&app.links.client).await.status, 200);
-}
+}}
 
-#[tokio::test]
-async fn a_file_that_is_not_a_component_is_refused_with_a_reason() {
-    let app = TestApp::spawn().await;
+story! { async fn a_file_that_is_not_a_component_is_refused_with_a_reason(app) {
     let tenant = app.demo_tenant_id().await;
 
     let refused = app.server.state.sections.install_upload(&tenant, b"not wasm at all", Grants::AllRequested, "{}").await;
 
     let Err(SectionsError::Install(error)) = refused else { panic!("the install must be refused") };
     assert!(error.to_string().contains("not a WebAssembly component"), "{error}");
-}
+}}
 
-#[tokio::test]
-async fn compiled_plugins_are_cached_on_disk() {
-    let app = TestApp::spawn().await;
+story! { async fn compiled_plugins_are_cached_on_disk(app) {
     let cached: Vec<_> = std::fs::read_dir(app.data_dir().join("compiled-plugins")).unwrap().flatten().collect();
     assert!(cached.len() >= 2, "both first-party plugins are cached");
     let app = app.restart().await;
     assert_eq!(Visitor::new().get(&app.links.client).await.status, 200, "a restart loads them back");
-}
+}}

@@ -2,9 +2,7 @@
 
 use portico_tests::{TestApp, Visitor};
 
-#[tokio::test]
-async fn client_link_shows_the_job_and_both_sections() {
-    let app = TestApp::spawn().await;
+story! { async fn client_link_shows_the_job_and_both_sections(app) {
     let dana = Visitor::new();
 
     let page = dana.get(&app.links.client).await;
@@ -21,11 +19,9 @@ async fn client_link_shows_the_job_and_both_sections() {
     assert!(text.contains("1 of 2 done"), "report ready, agreement to sign: {text}");
     // Reports come before agreements: the tenant's order.
     assert!(text.find("View completed report").unwrap() < text.find("Pre-Inspection Agreement").unwrap());
-}
+}}
 
-#[tokio::test]
-async fn signing_completes_the_agreement_and_survives_a_restart() {
-    let app = TestApp::spawn().await;
+story! { async fn signing_completes_the_agreement_and_survives_a_restart(app) {
     let dana = Visitor::new();
     let page = dana.get(&app.links.client).await;
 
@@ -56,11 +52,9 @@ async fn signing_completes_the_agreement_and_survives_a_restart() {
     let again = Visitor::new().get(&app.links.client).await;
     let text = again.text();
     assert!(text.contains("Completed") && text.contains("Signed by Dana Whitfield"), "{text}");
-}
+}}
 
-#[tokio::test]
-async fn an_agreement_cannot_be_signed_twice() {
-    let app = TestApp::spawn().await;
+story! { async fn an_agreement_cannot_be_signed_twice(app) {
     let dana = Visitor::new();
     let page = dana.get(&app.links.client).await;
     let fields = [("full_name", "Dana Whitfield"), ("consent", "on")];
@@ -73,11 +67,9 @@ async fn an_agreement_cannot_be_signed_twice() {
     let tenant = app.demo_tenant_id().await;
     let log = app.server.state.db.audit_log(&tenant, 50).await.unwrap();
     assert_eq!(log.iter().filter(|e| e.action == "agreement.signed").count(), 1);
-}
+}}
 
-#[tokio::test]
-async fn a_refused_signature_says_why_and_keeps_what_was_typed() {
-    let app = TestApp::spawn().await;
+story! { async fn a_refused_signature_says_why_and_keeps_what_was_typed(app) {
     let dana = Visitor::new();
     let page = dana.get(&app.links.client).await;
 
@@ -87,11 +79,9 @@ async fn a_refused_signature_says_why_and_keeps_what_was_typed() {
     assert!(text.contains("Tick the box to agree"), "{text}");
     assert!(after.body.contains("value=\"Dana Q. Whitfield\""), "the typed name is kept");
     assert!(text.contains("Required"), "still unsigned");
-}
+}}
 
-#[tokio::test]
-async fn unknown_tokens_and_other_tenants_jobs_look_the_same() {
-    let app = TestApp::spawn().await;
+story! { async fn unknown_tokens_and_other_tenants_jobs_look_the_same(app) {
 
     let unknown = Visitor::new().get(&app.url("/p/not-a-real-token")).await;
     assert_eq!(unknown.status, 404);
@@ -106,11 +96,9 @@ async fn unknown_tokens_and_other_tenants_jobs_look_the_same() {
 
     assert_eq!(foreign.status, 404);
     assert_eq!(foreign.body, unknown.body, "no difference to learn from");
-}
+}}
 
-#[tokio::test]
-async fn a_post_without_a_valid_csrf_token_is_refused() {
-    let app = TestApp::spawn().await;
+story! { async fn a_post_without_a_valid_csrf_token_is_refused(app) {
     let dana = Visitor::new();
     let page = dana.get(&app.links.client).await;
     let actions = app.url(&format!("{}/actions", page.job_path()));
@@ -131,11 +119,9 @@ async fn a_post_without_a_valid_csrf_token_is_refused() {
     assert_eq!(wrong.status, 403);
     let text = dana.get(&page.url).await.text();
     assert!(text.contains("Required") && !text.contains("Completed"), "nothing was signed");
-}
+}}
 
-#[tokio::test]
-async fn agents_see_what_their_role_allows() {
-    let app = TestApp::spawn().await;
+story! { async fn agents_see_what_their_role_allows(app) {
 
     let sam = Visitor::new();
     let buyer_agent = sam.get(&app.links.buyer_agent).await;
@@ -156,11 +142,9 @@ async fn agents_see_what_their_role_allows() {
     let path = buyer_agent.href_containing("/documents/").expect("a report link");
     assert_eq!(sam.get(&app.url(&path)).await.status, 200);
     assert_eq!(priya.get(&app.url(&path)).await.status, 404);
-}
+}}
 
-#[tokio::test]
-async fn the_report_opens_as_a_pdf_for_the_client() {
-    let app = TestApp::spawn().await;
+story! { async fn the_report_opens_as_a_pdf_for_the_client(app) {
     let dana = Visitor::new();
     let page = dana.get(&app.links.client).await;
     let href = page.href_containing("/documents/").expect("a link to the report");
@@ -169,22 +153,18 @@ async fn the_report_opens_as_a_pdf_for_the_client() {
 
     assert_eq!(report.status, 200);
     assert!(report.body.starts_with("%PDF-1.4"));
-}
+}}
 
-#[tokio::test]
-async fn without_a_session_the_job_page_asks_to_open_the_link_again() {
-    let app = TestApp::spawn().await;
+story! { async fn without_a_session_the_job_page_asks_to_open_the_link_again(app) {
     let job = Visitor::new().get(&app.links.client).await.job_path();
 
     let stranger = Visitor::new().get(&app.url(&job)).await;
 
     assert_eq!(stranger.status, 401);
     assert!(stranger.text().contains("Open the portal link from your e-mail"));
-}
+}}
 
-#[tokio::test]
-async fn only_published_reports_count_and_names_end_in_report_once() {
-    let app = TestApp::spawn().await;
+story! { async fn only_published_reports_count_and_names_end_in_report_once(app) {
     let dana = Visitor::new();
     let job = dana.get(&app.links.client).await.job_path();
     let job_id = job.trim_start_matches("/jobs/");
@@ -203,11 +183,9 @@ async fn only_published_reports_count_and_names_end_in_report_once() {
     assert!(text.contains("2 reports are ready."), "the draft does not count: {text}");
     assert!(text.contains("Wind Mitigation Report") && !text.contains("Wind Mitigation Report Report"));
     assert!(!text.contains("Pool and Spa"), "drafts stay hidden");
-}
+}}
 
-#[tokio::test]
-async fn tabs_come_from_the_sections_placements() {
-    let app = TestApp::spawn().await;
+story! { async fn tabs_come_from_the_sections_placements(app) {
     let dana = Visitor::new();
     let dashboard = dana.get(&app.links.client).await;
 
@@ -220,11 +198,9 @@ async fn tabs_come_from_the_sections_placements() {
     assert!(text.contains("All reports") && text.contains("Published") && text.contains("Open the report"), "{text}");
     assert!(!text.contains("Pre-Inspection Agreement"), "dashboard cards stay on the dashboard");
     assert!(reports_tab.body.contains("aria-current=\"page\""), "the current tab is marked");
-}
+}}
 
-#[tokio::test]
-async fn an_agreement_the_business_does_not_require_is_not_needed() {
-    let app = TestApp::spawn().await;
+story! { async fn an_agreement_the_business_does_not_require_is_not_needed(app) {
     let tenant = app.demo_tenant_id().await;
     let settings = serde_json::json!({ "text": "Terms.", "required": false }).to_string();
     app.server.state.db.set_plugin_settings(&tenant, "agreements", &settings).await.unwrap();
@@ -234,4 +210,4 @@ async fn an_agreement_the_business_does_not_require_is_not_needed() {
     assert!(text.contains("Not needed") && text.contains("No agreement needs to be signed"), "{text}");
     assert!(text.contains("1 of 1 done"), "a card that is not needed does not count: {text}");
     assert!(!text.contains("Type your full name to sign"));
-}
+}}

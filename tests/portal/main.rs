@@ -1,6 +1,34 @@
 //! Portico's user stories, told through HTTP against an in-process server.
+//!
+//! Each `story!` runs twice: on SQLite, and on PostgreSQL (a database of its
+//! own) when PORTICO_TEST_POSTGRES_URL is set.
+
+/// Declare a story told on both backends; `$app` is a fresh `TestApp`.
+macro_rules! story {
+    (async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn story($app: portico_tests::TestApp) $body
+
+            #[tokio::test]
+            async fn on_sqlite() {
+                story(portico_tests::TestApp::spawn().await).await
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                if let Some(app) = portico_tests::TestApp::spawn_postgres().await {
+                    story(app).await
+                }
+            }
+        }
+    };
+}
 
 mod browser;
 mod hostile_plugins;
 mod job_portal;
+mod migrations;
 mod staff_console;

@@ -8,9 +8,7 @@ async fn sign_in(app: &TestApp, visitor: &Visitor, email: &str, password: &str) 
     visitor.post(&app.url("/staff/login"), &[("csrf", &csrf), ("email", email), ("password", password)]).await
 }
 
-#[tokio::test]
-async fn the_owner_signs_in_and_sees_the_job_and_the_signature() {
-    let app = TestApp::spawn().await;
+story! { async fn the_owner_signs_in_and_sees_the_job_and_the_signature(app) {
     let dana = Visitor::new();
     let page = dana.get(&app.links.client).await;
     dana.act(&page, "agreements", "sign-agreement", "sign", &[("full_name", "Dana Whitfield"), ("consent", "on")]).await;
@@ -25,11 +23,9 @@ async fn the_owner_signs_in_and_sees_the_job_and_the_signature() {
     assert!(text.contains("Sam Ortiz (Buyer's agent)"));
     assert!(text.contains("Dana Whitfield signed \"Pre-Inspection Agreement\""), "{text}");
     assert!(text.contains("Opened the portal from a personal link"));
-}
+}}
 
-#[tokio::test]
-async fn a_wrong_password_and_an_unknown_address_get_the_same_answer() {
-    let app = TestApp::spawn().await;
+story! { async fn a_wrong_password_and_an_unknown_address_get_the_same_answer(app) {
 
     let wrong = sign_in(&app, &Visitor::new(), &app.links.staff.email, "not-the-password").await;
     let unknown = sign_in(&app, &Visitor::new(), "nobody@example.com", "not-the-password").await;
@@ -38,20 +34,16 @@ async fn a_wrong_password_and_an_unknown_address_get_the_same_answer() {
     assert!(wrong.text().contains("That e-mail and password do not match."));
     assert!(unknown.text().contains("That e-mail and password do not match."));
     assert!(wrong.body.contains(&format!("value=\"{}\"", app.links.staff.email)), "the address is kept");
-}
+}}
 
-#[tokio::test]
-async fn sign_in_without_its_form_token_is_refused() {
-    let app = TestApp::spawn().await;
+story! { async fn sign_in_without_its_form_token_is_refused(app) {
     let forged = Visitor::new()
         .post(&app.url("/staff/login"), &[("csrf", "x"), ("email", &app.links.staff.email), ("password", &app.links.staff.password)])
         .await;
     assert_eq!(forged.status, 403);
-}
+}}
 
-#[tokio::test]
-async fn signing_out_ends_the_session_and_clients_never_reach_the_console() {
-    let app = TestApp::spawn().await;
+story! { async fn signing_out_ends_the_session_and_clients_never_reach_the_console(app) {
     let owner = Visitor::new();
     let home = sign_in(&app, &owner, &app.links.staff.email, &app.links.staff.password).await;
     let csrf = home.hidden("csrf").unwrap();
@@ -63,4 +55,4 @@ async fn signing_out_ends_the_session_and_clients_never_reach_the_console() {
     let dana = Visitor::new();
     dana.get(&app.links.client).await;
     assert!(dana.get(&app.url("/staff")).await.url.ends_with("/staff/login"), "a client session is not a staff session");
-}
+}}

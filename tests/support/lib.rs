@@ -20,36 +20,97 @@ pub fn hostile_plugin(package: &str) -> &'static [u8] {
         .unwrap_or_else(|| panic!("no hostile plugin {package}; was the build run with PORTICO_SKIP_PLUGIN_BUILD?"))
 }
 
+/// The server PostgreSQL stories run against, when set.
+pub const POSTGRES_URL_VAR: &str = "PORTICO_TEST_POSTGRES_URL";
+
+/// A database of one test's own on the PostgreSQL server, dropped afterwards.
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PostgresDatabase {
+    async fn create(admin_url: &str) -> PostgresDatabase {
+        use sqlx::Connection;
+        let name = format!("portico_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(admin_url).await.expect("connect to PORTICO_TEST_POSTGRES_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create a test database");
+        let mut url = url::Url::parse(admin_url).expect("PORTICO_TEST_POSTGRES_URL is a URL");
+        url.set_path(&name);
+        PostgresDatabase { admin_url: admin_url.to_string(), name, url: url.to_string() }
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which cannot block on itself:
+        // clean up from a thread with a runtime of its own.
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async {
+                use sqlx::Connection;
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    let dropped = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await;
+                    if let Err(error) = dropped {
+                        eprintln!("could not drop test database {name}: {error}");
+                    }
+                }
+            })
+        });
+        let _ = cleanup.join();
+    }
+}
+
 /// A running Portico with the demo business.
 pub struct TestApp {
     pub server: RunningServer,
     pub links: DemoLinks,
     data_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
+    // Declared last: dropped after the server's pool.
+    postgres: Option<PostgresDatabase>,
 }
 
 impl TestApp {
-    /// Start on 127.0.0.1:0 in a fresh data directory, with the demo data.
+    /// Start on 127.0.0.1:0 with SQLite in a fresh data directory, with the demo data.
     pub async fn spawn() -> TestApp {
         let temp = tempfile::tempdir().expect("temp dir");
         let data_dir = temp.path().to_path_buf();
-        Self::start(data_dir, Some(temp)).await
+        Self::start(data_dir, Some(temp), None).await
     }
 
-    async fn start(data_dir: PathBuf, temp: Option<tempfile::TempDir>) -> TestApp {
+    /// The same on a fresh PostgreSQL database of its own, or `None` (saying
+    /// so) when PORTICO_TEST_POSTGRES_URL is not set.
+    pub async fn spawn_postgres() -> Option<TestApp> {
+        let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+            eprintln!("SKIPPED on PostgreSQL: {POSTGRES_URL_VAR} is not set");
+            return None;
+        };
+        let database = PostgresDatabase::create(&admin_url).await;
+        let temp = tempfile::tempdir().expect("temp dir");
+        let data_dir = temp.path().to_path_buf();
+        Some(Self::start(data_dir, Some(temp), Some(database)).await)
+    }
+
+    async fn start(data_dir: PathBuf, temp: Option<tempfile::TempDir>, postgres: Option<PostgresDatabase>) -> TestApp {
         portico::telemetry::init();
-        let config = Config::new("127.0.0.1:0".parse().unwrap(), data_dir.clone());
+        let mut config = Config::new("127.0.0.1:0".parse().unwrap(), data_dir.clone());
+        config.database_url = postgres.as_ref().map(|db| db.url.clone());
         let server = RunningServer::start(config).await.expect("server starts");
         let links = portico::demo::ensure_demo(&server.state, &data_dir).await.expect("demo data");
-        TestApp { server, links, data_dir, _temp: temp }
+        TestApp { server, links, data_dir, _temp: temp, postgres }
     }
 
     /// Stop the server (finishing in-flight requests) and start a new one on
-    /// the same data directory, as after a deploy.
+    /// the same data directory and database, as after a deploy.
     pub async fn restart(self) -> TestApp {
-        let TestApp { server, data_dir, _temp, .. } = self;
+        let TestApp { server, data_dir, _temp, postgres, .. } = self;
+        let db = server.state.db.clone();
         server.stop().await.expect("server stops");
-        Self::start(data_dir, _temp).await
+        db.close().await;
+        Self::start(data_dir, _temp, postgres).await
     }
 
     pub fn data_dir(&self) -> &std::path::Path {

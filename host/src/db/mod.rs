@@ -130,6 +130,23 @@ impl Db {
         self.pool.close().await;
     }
 
+    /// Every (table, column) of the schema, for checking that the two backends'
+    /// migrations agree. Introspection differs per backend; nothing else does.
+    pub async fn schema_columns(&self) -> DbResult<std::collections::BTreeSet<(String, String)>> {
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT) FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'"
+            }
+        };
+        let rows: Vec<(String, String)> = sqlx::query_as(sql).fetch_all(&self.pool).await.context("reading the schema")?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Is the database answering?
     pub async fn ping(&self) -> DbResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.context("pinging the database")?;
