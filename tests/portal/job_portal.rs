@@ -1,6 +1,6 @@
 //! The job portal as clients and agents use it.
 
-use portico_tests::{TestApp, Visitor};
+use portico_tests::Visitor;
 
 story! { async fn client_link_shows_the_job_and_both_sections(app) {
     let dana = Visitor::new();
