@@ -27,6 +27,9 @@ struct ServeArgs {
     /// The address people reach this server at, for links (default: http://BIND).
     #[arg(long, env = "PORTICO_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Where document files live (default: DATA_DIR/files); shared by instances.
+    #[arg(long, env = "PORTICO_FILES_DIR")]
+    files_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -48,6 +51,7 @@ impl ServeArgs {
         let mut config = Config::new(self.bind, self.data_dir.clone());
         config.database_url = self.database_url.clone();
         config.public_url = self.public_url.clone();
+        config.files_dir = self.files_dir.clone();
         config
     }
 }

@@ -29,6 +29,8 @@ macro_rules! story {
 
 mod browser;
 mod hostile_plugins;
+mod instances;
 mod job_portal;
 mod migrations;
+mod operations;
 mod staff_console;

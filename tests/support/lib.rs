@@ -150,6 +150,48 @@ impl TestApp {
     }
 }
 
+/// Two instances on one PostgreSQL database and one shared files directory,
+/// each with its own data directory (and so its own compiled-plugin cache),
+/// as behind a load balancer.
+pub struct TestCluster {
+    pub first: RunningServer,
+    pub second: RunningServer,
+    /// The demo's links, pointing at the first instance.
+    pub links: DemoLinks,
+    pub data_dirs: [PathBuf; 2],
+    _temps: Vec<tempfile::TempDir>,
+    _postgres: PostgresDatabase,
+}
+
+impl TestCluster {
+    /// `None` (saying so) when PORTICO_TEST_POSTGRES_URL is not set.
+    pub async fn spawn() -> Option<TestCluster> {
+        let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+            eprintln!("SKIPPED several instances: {POSTGRES_URL_VAR} is not set");
+            return None;
+        };
+        portico::telemetry::init();
+        let postgres = PostgresDatabase::create(&admin_url).await;
+        let temps: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().expect("temp dir")).collect();
+        let config = |data_dir: &std::path::Path| {
+            let mut config = Config::new("127.0.0.1:0".parse().unwrap(), data_dir.to_path_buf());
+            config.database_url = Some(postgres.url.clone());
+            config.files_dir = Some(temps[2].path().to_path_buf());
+            config
+        };
+        let first = RunningServer::start(config(temps[0].path())).await.expect("first instance starts");
+        let second = RunningServer::start(config(temps[1].path())).await.expect("second instance starts");
+        let links = portico::demo::ensure_demo(&first.state, temps[0].path()).await.expect("demo data");
+        let data_dirs = [temps[0].path().to_path_buf(), temps[1].path().to_path_buf()];
+        Some(TestCluster { first, second, links, data_dirs, _temps: temps, _postgres: postgres })
+    }
+
+    /// `url` of the first instance, addressed to the second.
+    pub fn on_second(&self, url: &str) -> String {
+        url.replace(&self.first.base_url, &self.second.base_url)
+    }
+}
+
 /// What a visitor saw.
 #[derive(Debug)]
 pub struct Page {

@@ -152,6 +152,19 @@ impl Db {
         Ok(())
     }
 
+    /// Turn a tenant's section on or off; every instance sees it on its next request.
+    pub async fn set_plugin_enabled(&self, tenant_id: &str, plugin_id: &str, enabled: bool) -> DbResult<()> {
+        sqlx::query("UPDATE plugin_installations SET enabled = $1, updated_at = $2 WHERE tenant_id = $3 AND plugin_id = $4")
+            .bind(i64::from(enabled))
+            .bind(now())
+            .bind(tenant_id)
+            .bind(plugin_id)
+            .execute(&self.pool)
+            .await
+            .context("enabling or disabling a plugin")?;
+        Ok(())
+    }
+
     /// Count a failed call so that repeated failures show in the tenant's console.
     pub async fn record_plugin_failure(&self, tenant_id: &str, plugin_id: &str, error: &str) -> DbResult<()> {
         sqlx::query(

@@ -1,0 +1,42 @@
+//! Several host instances on one PostgreSQL behave as one portal.
+
+use portico_tests::{TestCluster, Visitor};
+
+#[tokio::test]
+async fn a_client_journey_alternating_between_two_instances() {
+    let Some(cluster) = TestCluster::spawn().await else { return };
+    let dana = Visitor::new();
+
+    // The link is opened on the first instance; the session works on the second.
+    let on_first = dana.get(&cluster.links.client).await;
+    assert_eq!(on_first.status, 200);
+    let on_second = dana.get(&cluster.on_second(&on_first.url)).await;
+    assert_eq!(on_second.status, 200);
+    assert!(on_second.url.starts_with(&cluster.second.base_url));
+
+    // The report the first instance stored opens from the second.
+    let report = on_second.href_containing("/documents/").expect("a report link");
+    let pdf = dana.get(&format!("{}{report}", cluster.second.base_url)).await;
+    assert_eq!(pdf.status, 200);
+    assert!(pdf.body.starts_with("%PDF"));
+
+    // Signed through the second instance, seen on the first.
+    dana.act(&on_second, "agreements", "sign-agreement", "sign", &[("full_name", "Dana Whitfield"), ("consent", "on")])
+        .await;
+    let back_on_first = dana.get(&on_first.url).await.text();
+    assert!(back_on_first.contains("Completed") && back_on_first.contains("Signed by Dana Whitfield"), "{back_on_first}");
+
+    // A section disabled through one instance is gone from the other's next page.
+    let tenant = cluster.first.state.db.tenant_by_slug("keystone").await.unwrap().unwrap().id;
+    cluster.first.state.db.set_plugin_enabled(&tenant, "reports", false).await.unwrap();
+    let without_reports = dana.get(&cluster.on_second(&on_first.url)).await.text();
+    assert!(!without_reports.contains("View completed report"), "{without_reports}");
+    cluster.first.state.db.set_plugin_enabled(&tenant, "reports", true).await.unwrap();
+    assert!(dana.get(&cluster.on_second(&on_first.url)).await.text().contains("View completed report"));
+
+    // Each instance compiled its plugins into its own cache.
+    for dir in &cluster.data_dirs {
+        let cached = std::fs::read_dir(dir.join("compiled-plugins")).unwrap().count();
+        assert!(cached >= 2, "{} holds {cached} compiled plugins", dir.display());
+    }
+}

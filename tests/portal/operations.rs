@@ -1,0 +1,37 @@
+//! What operators rely on: health, readiness, and a shutdown that lets
+//! requests finish.
+
+use portico::plugins::Grants;
+use portico_tests::{hostile_plugin, TestApp, Visitor};
+use std::time::Duration;
+
+story! { async fn health_and_readiness_answer(app) {
+    let visitor = Visitor::new();
+    let health = visitor.get(&app.url("/healthz")).await;
+    let ready = visitor.get(&app.url("/readyz")).await;
+    assert_eq!((health.status, health.body.as_str()), (200, "ok"));
+    assert_eq!((ready.status, ready.body.as_str()), (200, "ready"));
+}}
+
+#[tokio::test]
+async fn shutting_down_finishes_the_requests_in_flight() {
+    let app = TestApp::spawn().await;
+    // A section that runs into its deadline makes the page take ~1.5 s.
+    let tenant = app.demo_tenant_id().await;
+    let settings = serde_json::json!({ "mode": "loop" }).to_string();
+    app.server
+        .state
+        .sections
+        .install_upload(&tenant, hostile_plugin("portico-test-hostile"), Grants::Only(vec![]), &settings)
+        .await
+        .unwrap();
+    let link = app.links.client.clone();
+    let slow_page = tokio::spawn(async move { Visitor::new().get(&link).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    app.server.stop().await.expect("the server stops cleanly");
+
+    let page = slow_page.await.unwrap();
+    assert_eq!(page.status, 200, "the request that was in flight still got its page");
+    assert!(page.text().contains("Pre-Inspection Agreement"));
+}
