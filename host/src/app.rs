@@ -22,15 +22,17 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Where links printed and mailed point; defaults to `http://{bind}`.
     pub public_url: Option<String>,
-    /// Where document files live; defaults to `files` in the data directory.
-    /// Several instances share one (a network mount).
-    pub files_dir: Option<PathBuf>,
+    /// Where document files live: a directory or `s3://bucket/prefix`;
+    /// defaults to `files` in the data directory. Several instances share one.
+    pub files: Option<String>,
+    /// Explicit S3 settings, over the `AWS_*` variables, for `s3://` files.
+    pub s3: crate::files::S3Settings,
     pub limits: Limits,
 }
 
 impl Config {
     pub fn new(bind: SocketAddr, data_dir: PathBuf) -> Config {
-        Config { bind, data_dir, database_url: None, public_url: None, files_dir: None, limits: Limits::default() }
+        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default() }
     }
 
     fn database_url(&self) -> String {
@@ -66,7 +68,10 @@ impl AppState {
             db,
             sections,
             keys: Arc::new(SessionKeys::new(&secret, secure)),
-            files: Arc::new(FileStore::new(config.files_dir.clone().unwrap_or_else(|| config.data_dir.join("files")))?),
+            files: Arc::new(match &config.files {
+                Some(location) => FileStore::open(location, &config.s3)?,
+                None => FileStore::local(config.data_dir.join("files"))?,
+            }),
             public_url: public_url.trim_end_matches('/').into(),
         })
     }

@@ -27,9 +27,10 @@ struct ServeArgs {
     /// The address people reach this server at, for links (default: http://BIND).
     #[arg(long, env = "PORTICO_PUBLIC_URL")]
     public_url: Option<String>,
-    /// Where document files live (default: DATA_DIR/files); shared by instances.
-    #[arg(long, env = "PORTICO_FILES_DIR")]
-    files_dir: Option<PathBuf>,
+    /// Where document files live: a directory or s3://bucket/prefix
+    /// (default: DATA_DIR/files); shared by instances. S3 reads AWS_* variables.
+    #[arg(long, env = "PORTICO_FILES")]
+    files: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -51,7 +52,7 @@ impl ServeArgs {
         let mut config = Config::new(self.bind, self.data_dir.clone());
         config.database_url = self.database_url.clone();
         config.public_url = self.public_url.clone();
-        config.files_dir = self.files_dir.clone();
+        config.files = self.files.clone();
         config
     }
 }

@@ -32,5 +32,6 @@ mod hostile_plugins;
 mod instances;
 mod job_portal;
 mod migrations;
+mod object_storage;
 mod operations;
 mod staff_console;

@@ -68,6 +68,7 @@ pub struct TestApp {
     pub server: RunningServer,
     pub links: DemoLinks,
     data_dir: PathBuf,
+    config: Config,
     _temp: Option<tempfile::TempDir>,
     // Declared last: dropped after the server's pool.
     postgres: Option<PostgresDatabase>,
@@ -94,23 +95,37 @@ impl TestApp {
         Some(Self::start(data_dir, Some(temp), Some(database)).await)
     }
 
+    /// Start on SQLite with `configure` applied to the configuration first.
+    pub async fn spawn_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
+        let temp = tempfile::tempdir().expect("temp dir");
+        let data_dir = temp.path().to_path_buf();
+        let mut config = Config::new("127.0.0.1:0".parse().unwrap(), data_dir.clone());
+        configure(&mut config);
+        Self::start_with(config, Some(temp), None).await
+    }
+
     async fn start(data_dir: PathBuf, temp: Option<tempfile::TempDir>, postgres: Option<PostgresDatabase>) -> TestApp {
-        portico::telemetry::init();
         let mut config = Config::new("127.0.0.1:0".parse().unwrap(), data_dir.clone());
         config.database_url = postgres.as_ref().map(|db| db.url.clone());
-        let server = RunningServer::start(config).await.expect("server starts");
+        Self::start_with(config, temp, postgres).await
+    }
+
+    async fn start_with(config: Config, temp: Option<tempfile::TempDir>, postgres: Option<PostgresDatabase>) -> TestApp {
+        portico::telemetry::init();
+        let data_dir = config.data_dir.clone();
+        let server = RunningServer::start(config.clone()).await.expect("server starts");
         let links = portico::demo::ensure_demo(&server.state, &data_dir).await.expect("demo data");
-        TestApp { server, links, data_dir, _temp: temp, postgres }
+        TestApp { server, links, data_dir, config, _temp: temp, postgres }
     }
 
     /// Stop the server (finishing in-flight requests) and start a new one on
     /// the same data directory and database, as after a deploy.
     pub async fn restart(self) -> TestApp {
-        let TestApp { server, data_dir, _temp, postgres, .. } = self;
+        let TestApp { server, config, _temp, postgres, .. } = self;
         let db = server.state.db.clone();
         server.stop().await.expect("server stops");
         db.close().await;
-        Self::start(data_dir, _temp, postgres).await
+        Self::start_with(config, _temp, postgres).await
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -176,7 +191,7 @@ impl TestCluster {
         let config = |data_dir: &std::path::Path| {
             let mut config = Config::new("127.0.0.1:0".parse().unwrap(), data_dir.to_path_buf());
             config.database_url = Some(postgres.url.clone());
-            config.files_dir = Some(temps[2].path().to_path_buf());
+            config.files = Some(temps[2].path().display().to_string());
             config
         };
         let first = RunningServer::start(config(temps[0].path())).await.expect("first instance starts");

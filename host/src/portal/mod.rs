@@ -109,7 +109,7 @@ async fn document(
         .files
         .get(&document.file_key)
         .await
-        .map_err(|e| anyhow::anyhow!("reading document {} ({}): {e}", document.id, document.file_key))?;
+        .map_err(|e| anyhow::anyhow!("reading document {}: {e}", document.id))?;
     let filename: String = document
         .title
         .chars()
