@@ -28,11 +28,14 @@ pub struct Config {
     /// Explicit S3 settings, over the `AWS_*` variables, for `s3://` files.
     pub s3: crate::files::S3Settings,
     pub limits: Limits,
+    /// Where queued mail is delivered; without it mail stays in the outbox.
+    pub mail: Option<crate::mail::MailConfig>,
+    pub mail_retry: crate::mail::RetryPolicy,
 }
 
 impl Config {
     pub fn new(bind: SocketAddr, data_dir: PathBuf) -> Config {
-        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default() }
+        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default() }
     }
 
     fn database_url(&self) -> String {
@@ -105,6 +108,7 @@ pub struct RunningServer {
     pub base_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    mail_worker: Option<crate::mail::OutboxWorker>,
 }
 
 impl RunningServer {
@@ -116,6 +120,18 @@ impl RunningServer {
         let addr = listener.local_addr()?;
         let base_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let state = AppState::build(&config, &base_url).await?;
+        let mail_worker = match &config.mail {
+            Some(mail) => {
+                let mailer = crate::mail::Mailer::new(mail)?;
+                // Each instance's worker has its own id for its leases.
+                let worker_id = format!("{}-{}", addr, crate::model::new_id());
+                Some(crate::mail::OutboxWorker::spawn(state.db.clone(), mailer, config.mail_retry.clone(), worker_id))
+            }
+            None => {
+                tracing::info!("no SMTP configured: mail stays in the outbox");
+                None
+            }
+        };
         let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -125,7 +141,7 @@ impl RunningServer {
                 })
                 .await
         });
-        Ok(RunningServer { addr, state, base_url, shutdown: Some(shutdown), task })
+        Ok(RunningServer { addr, state, base_url, shutdown: Some(shutdown), task, mail_worker })
     }
 
     /// Stop accepting connections, finish in-flight requests, and return.
@@ -134,6 +150,9 @@ impl RunningServer {
             let _ = shutdown.send(());
         }
         (&mut self.task).await??;
+        if let Some(worker) = self.mail_worker.take() {
+            worker.stop().await;
+        }
         Ok(())
     }
 

@@ -31,6 +31,14 @@ struct ServeArgs {
     /// (default: DATA_DIR/files); shared by instances. S3 reads AWS_* variables.
     #[arg(long, env = "PORTICO_FILES")]
     files: Option<String>,
+    /// SMTP server for outgoing mail: smtp://user:pass@host:587?tls=required,
+    /// smtps://user:pass@host:465, or smtp://host:25. Without it mail is kept
+    /// in the outbox.
+    #[arg(long, env = "PORTICO_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The sender of outgoing mail.
+    #[arg(long, env = "PORTICO_MAIL_FROM", default_value = "Portico <portal@localhost>")]
+    mail_from: String,
 }
 
 #[derive(Subcommand)]
@@ -53,6 +61,10 @@ impl ServeArgs {
         config.database_url = self.database_url.clone();
         config.public_url = self.public_url.clone();
         config.files = self.files.clone();
+        config.mail = self
+            .smtp_url
+            .clone()
+            .map(|smtp_url| crate::mail::MailConfig { smtp_url, from: self.mail_from.clone() });
         config
     }
 }

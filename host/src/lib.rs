@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod files;
+pub mod mail;
 pub mod model;
 pub mod ops;
 pub mod passwords;

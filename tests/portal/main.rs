@@ -31,6 +31,7 @@ mod browser;
 mod hostile_plugins;
 mod instances;
 mod job_portal;
+mod mail_delivery;
 mod migrations;
 mod object_storage;
 mod operations;

@@ -7,6 +7,9 @@ use portico::model::Role;
 use portico::tokens::{hash_token, new_token};
 use std::path::PathBuf;
 
+mod smtp;
+pub use smtp::SmtpSink;
+
 mod hostile {
     include!(concat!(env!("OUT_DIR"), "/hostile_plugins.rs"));
 }
@@ -181,6 +184,11 @@ pub struct TestCluster {
 impl TestCluster {
     /// `None` (saying so) when PORTICO_TEST_POSTGRES_URL is not set.
     pub async fn spawn() -> Option<TestCluster> {
+        Self::spawn_configured(|_| {}).await
+    }
+
+    /// The same, with `configure` applied to both instances' configuration.
+    pub async fn spawn_configured(configure: impl Fn(&mut Config)) -> Option<TestCluster> {
         let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
             eprintln!("SKIPPED several instances: {POSTGRES_URL_VAR} is not set");
             return None;
@@ -192,6 +200,7 @@ impl TestCluster {
             let mut config = Config::new("127.0.0.1:0".parse().unwrap(), data_dir.to_path_buf());
             config.database_url = Some(postgres.url.clone());
             config.files = Some(temps[2].path().display().to_string());
+            configure(&mut config);
             config
         };
         let first = RunningServer::start(config(temps[0].path())).await.expect("first instance starts");

@@ -9,6 +9,7 @@
 
 mod audit;
 mod jobs;
+mod outbox;
 mod plugins;
 mod sessions;
 mod storage;
@@ -16,6 +17,7 @@ mod tenants;
 
 pub use audit::AuditEntry;
 pub use jobs::NewInvoice;
+pub use outbox::OutboxMessage;
 pub use plugins::{Installation, PackageRecord};
 pub use sessions::{NewSession, SessionRow, SessionSubject};
 pub use storage::StorageScope;

@@ -1,0 +1,90 @@
+//! The mail outbox: queued messages, leased in batches by delivery workers.
+
+use super::{Backend, Db, DbResult, QueryContext};
+use crate::model::now;
+
+/// A queued message, leased to one worker.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxMessage {
+    pub id: String,
+    pub tenant_id: String,
+    pub to_address: String,
+    pub template: String,
+    pub data_json: String,
+    pub attempts: i64,
+}
+
+impl Db {
+    /// Lease up to `limit` due messages to `worker` for `lease_seconds`.
+    ///
+    /// One statement claims them: the outer `WHERE` re-checks the lease, so
+    /// two workers racing for a row cannot both win it (PostgreSQL re-evaluates
+    /// it on the locked row; SQLite has one writer at a time). On PostgreSQL,
+    /// `SKIP LOCKED` lets a second worker take other rows instead of waiting.
+    pub async fn lease_outbox(&self, worker: &str, limit: i64, lease_seconds: i64) -> DbResult<Vec<OutboxMessage>> {
+        let now = now();
+        let skip_locked = match self.backend {
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        sqlx::query_as(&format!(
+            "UPDATE outbox SET lease_until = $1, leased_by = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $3 \
+                          AND (lease_until IS NULL OR lease_until < $3) ORDER BY created_at LIMIT $4 {skip_locked}) \
+             AND status = 'queued' AND (lease_until IS NULL OR lease_until < $3) \
+             RETURNING id, tenant_id, to_address, template, data_json, attempts"
+        ))
+        .bind(now + lease_seconds)
+        .bind(worker)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("leasing outbox messages")
+    }
+
+    /// The message went out.
+    pub async fn outbox_sent(&self, tenant_id: &str, id: &str, worker: &str) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL \
+             WHERE tenant_id = $2 AND id = $3 AND leased_by = $4",
+        )
+        .bind(now())
+        .bind(tenant_id)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .context("marking mail sent")?;
+        Ok(())
+    }
+
+    /// The attempt failed: try again at `retry_at`, or give up when `None`.
+    pub async fn outbox_failed(&self, tenant_id: &str, id: &str, worker: &str, error: &str, retry_at: Option<i64>) -> DbResult<()> {
+        let status = if retry_at.is_some() { "queued" } else { "failed" };
+        sqlx::query(
+            "UPDATE outbox SET status = $1, next_attempt_at = $2, lease_until = NULL, last_error = $3 \
+             WHERE tenant_id = $4 AND id = $5 AND leased_by = $6",
+        )
+        .bind(status)
+        .bind(retry_at.unwrap_or_else(now))
+        .bind(error)
+        .bind(tenant_id)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .context("recording a failed delivery")?;
+        Ok(())
+    }
+
+    /// How many of the tenant's messages are in `status`.
+    pub async fn outbox_count(&self, tenant_id: &str, status: &str) -> DbResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1 AND status = $2")
+            .bind(tenant_id)
+            .bind(status)
+            .fetch_one(&self.pool)
+            .await
+            .context("counting outbox messages")
+    }
+}
