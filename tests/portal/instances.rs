@@ -1,6 +1,7 @@
 //! Several host instances on one PostgreSQL behave as one portal.
 
-use portico_tests::{TestCluster, Visitor};
+use portico::plugins::Grants;
+use portico_tests::{hostile_plugin, TestCluster, Visitor};
 
 #[tokio::test]
 async fn a_client_journey_alternating_between_two_instances() {
@@ -34,9 +35,22 @@ async fn a_client_journey_alternating_between_two_instances() {
     cluster.first.state.db.set_plugin_enabled(&tenant, "reports", true).await.unwrap();
     assert!(dana.get(&cluster.on_second(&on_first.url)).await.text().contains("View completed report"));
 
+    // A plugin uploaded through the first instance runs on the second, which
+    // loads the package from the database and compiles it into its own cache.
+    let settings = serde_json::json!({ "mode": "markup" }).to_string();
+    cluster
+        .first
+        .state
+        .sections
+        .install_upload(&tenant, hostile_plugin("portico-test-hostile"), Grants::Only(vec![]), &settings)
+        .await
+        .unwrap();
+    let with_upload = dana.get(&cluster.on_second(&on_first.url)).await.text();
+    assert!(with_upload.contains("Trouble") && with_upload.contains("<script>alert('owned')</script>"), "{with_upload}");
+
     // Each instance compiled its plugins into its own cache.
     for dir in &cluster.data_dirs {
         let cached = std::fs::read_dir(dir.join("compiled-plugins")).unwrap().count();
-        assert!(cached >= 2, "{} holds {cached} compiled plugins", dir.display());
+        assert!(cached >= 3, "{} holds {cached} compiled plugins", dir.display());
     }
 }
