@@ -303,12 +303,13 @@ impl log::Host for CallState {
         }
         let message = super::sanitize::clamp(&message, MAX_LOG_BYTES);
         let plugin = &self.scope.plugin_id;
+        let version = &self.scope.plugin_version;
         let job = self.scope.job_id.as_deref().unwrap_or("-");
         match level {
-            log::Level::Debug => tracing::debug!(target: "plugin", plugin, job, "{message}"),
-            log::Level::Info => tracing::info!(target: "plugin", plugin, job, "{message}"),
-            log::Level::Warn => tracing::warn!(target: "plugin", plugin, job, "{message}"),
-            log::Level::Error => tracing::error!(target: "plugin", plugin, job, "{message}"),
+            log::Level::Debug => tracing::debug!(target: "plugin", plugin, version, job, "{message}"),
+            log::Level::Info => tracing::info!(target: "plugin", plugin, version, job, "{message}"),
+            log::Level::Warn => tracing::warn!(target: "plugin", plugin, version, job, "{message}"),
+            log::Level::Error => tracing::error!(target: "plugin", plugin, version, job, "{message}"),
         }
     }
 }
