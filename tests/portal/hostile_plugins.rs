@@ -1,7 +1,7 @@
 //! Hostile plugins cost only their own card (or their install); the page still
 //! answers and the host stays healthy.
 
-use portico::plugins::{Grants, SectionsError};
+use portico::plugins::{Grants, Permission, SectionsError};
 use portico_tests::{hostile_plugin, TestApp, Visitor};
 
 /// Install the hostile plugin in `mode` for the demo business, without any
@@ -109,4 +109,47 @@ story! { async fn compiled_plugins_are_cached_on_disk(app) {
     assert!(cached.len() >= 2, "both first-party plugins are cached");
     let app = app.restart().await;
     assert_eq!(Visitor::new().get(&app.links.client).await.status, 200, "a restart loads them back");
+}}
+
+story! { async fn publishing_a_document_reaches_the_sections_that_asked(app) {
+    let tenant = app.demo_tenant_id().await;
+    let settings = serde_json::json!({ "mode": "events" }).to_string();
+    let state = &app.server.state;
+    state
+        .sections
+        .install_upload(&tenant, hostile_plugin("portico-test-hostile"), Grants::Only(vec![Permission::Storage]), &settings)
+        .await
+        .unwrap();
+    let dana = Visitor::new();
+    let job = dana.get(&app.links.client).await.job_path();
+    let job_id = job.trim_start_matches("/jobs/");
+    let key = format!("{tenant}/addendum");
+    state.files.put(&key, b"%PDF-1.4 addendum").await.unwrap();
+    let shared = [portico::model::Role::Client];
+    let draft = state.db.add_document(&tenant, job_id, "report", "Addendum", &key, "application/pdf", 17, &shared, None).await.unwrap();
+
+    let delivered = portico::documents::publish(state, &tenant, job_id, &draft).await.unwrap();
+
+    assert_eq!(delivered, 2, "reports and the test section asked for document-published");
+    let text = dana.get(&app.url(&job)).await.text();
+    let seen = text.split("saw: ").nth(1).expect("the test section's card").to_string();
+    assert!(seen.contains("DocumentPublished") && seen.contains(&draft), "{seen}");
+    assert!(text.contains("Addendum Report"), "and the report is now shared");
+}}
+
+story! { async fn a_section_that_hangs_on_an_event_does_not_hang_publishing(app) {
+    let tenant = app.demo_tenant_id().await;
+    let settings = serde_json::json!({ "mode": "loop" }).to_string();
+    let state = &app.server.state;
+    state.sections.install_upload(&tenant, hostile_plugin("portico-test-hostile"), Grants::Only(vec![]), &settings).await.unwrap();
+    let job = Visitor::new().get(&app.links.client).await.job_path();
+    let job_id = job.trim_start_matches("/jobs/");
+    let shared = [portico::model::Role::Client];
+    let draft = state.db.add_document(&tenant, job_id, "report", "Late", "x/y", "application/pdf", 1, &shared, None).await.unwrap();
+
+    let delivered = portico::documents::publish(state, &tenant, job_id, &draft).await.unwrap();
+
+    assert_eq!(delivered, 1, "only the well-behaved section accepted it");
+    let installation = state.db.installation(&tenant, "hostile").await.unwrap().unwrap();
+    assert!(installation.last_error.unwrap_or_default().contains("did not finish"));
 }}

@@ -221,6 +221,45 @@ impl Sections {
         }
     }
 
+    /// Tell every enabled section of the tenant that asked for `kind` that it
+    /// happened on `job_id`; returns how many accepted it. The viewer of such
+    /// a call is the system, and a failing section is logged and counted like
+    /// any other failure, never fatal to the caller.
+    pub async fn dispatch_event(
+        &self,
+        tenant: &crate::model::Tenant,
+        job_id: &str,
+        kind: EventKind,
+        subject_id: &str,
+        origin: RequestOrigin,
+    ) -> Result<usize, DbError> {
+        let audience = Audience {
+            tenant_id: tenant.id.clone(),
+            job_id: job_id.to_string(),
+            viewer: ViewerIdentity {
+                role: crate::model::Role::Staff,
+                contact_id: None,
+                job_contact_id: None,
+                display_name: "Portico".into(),
+                verified: true,
+            },
+            origin,
+            preview: false,
+        };
+        let mut delivered = 0;
+        for section in self.active(&tenant.id).await? {
+            if !section.plugin.descriptor.events.contains(&kind) {
+                continue;
+            }
+            let ctx = self.context(&section, &audience, tenant);
+            let event = Event { kind, subject_id: subject_id.to_string() };
+            if self.call(&section, &audience, Invocation::Event(ctx, event)).await.is_ok() {
+                delivered += 1;
+            }
+        }
+        Ok(delivered)
+    }
+
     /// Call a section for an audience; failures are logged with the plugin's id
     /// and version and counted against the installation.
     pub async fn call(

@@ -12,11 +12,23 @@ struct Settings {
 }
 
 impl Section for Hostile {
+    fn on_event(ctx: &Context, event: &Event) -> Result<(), String> {
+        let settings: Settings = ctx.settings()?;
+        match settings.mode.as_str() {
+            "events" => Self::remember(event).map_err(|e| e.to_string()),
+            "loop" => loop {
+                std::hint::black_box(());
+            },
+            _ => Ok(()),
+        }
+    }
+
     fn describe() -> Descriptor {
         Descriptor::new("hostile", "Hostile", "0.1.0")
             .card(CardSpec::dashboard("trouble", "Trouble").everyone())
             .permission(Permission::Storage, "To show what happens when a grant is missing.")
             .setting("mode", "Mode", SettingKind::Text, json!("loop"))
+            .event(EventKind::DocumentPublished)
     }
 
     fn render(ctx: &Context) -> Result<Vec<Card>, String> {
@@ -51,12 +63,24 @@ impl Section for Hostile {
                 }
                 Err(other) => Err(format!("unexpected: {other}")),
             },
+            "events" => {
+                let seen: Vec<String> = storage::get_json(Scope::Job, "events").map_err(|e| e.to_string())?.unwrap_or_default();
+                Ok(vec![Card::new("trouble").text(format!("saw: {}", seen.join(", ")))])
+            }
             "markup" => Ok(vec![Card::new("trouble")
                 .text("<script>alert('owned')</script>")
                 .link("click me", "javascript:alert(1)")
                 .link("<b>bold</b>", "/jobs/x\" onclick=\"alert(1)")]),
             other => Err(format!("unknown mode {other:?}")),
         }
+    }
+}
+
+impl Hostile {
+    fn remember(event: &Event) -> Result<(), HostError> {
+        let mut seen: Vec<String> = storage::get_json(Scope::Job, "events")?.unwrap_or_default();
+        seen.push(format!("{:?} {}", event.kind, event.subject_id));
+        storage::set_json(Scope::Job, "events", &seen)
     }
 }
 
