@@ -10,7 +10,9 @@ use std::path::Path;
 const FIRST_PARTY: &[&str] = &["portico-section-reports", "portico-section-agreements"];
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("host/ is inside the workspace");
+    // Read at run time: a build-script binary may be reused for another checkout.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).parent().expect("host/ is inside the workspace");
     let guests = if wasm_guests::skip_requested() {
         println!("cargo:warning=built without first-party plugins ({}=1)", wasm_guests::SKIP_VAR);
         Vec::new()

@@ -9,7 +9,9 @@ use std::path::Path;
 const HOSTILE: &[&str] = &["portico-test-hostile", "portico-test-undeclared-import"];
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace");
+    // Read at run time: a build-script binary may be reused for another checkout.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest_dir).parent().expect("tests/ is inside the workspace");
     let guests = if wasm_guests::skip_requested() {
         Vec::new()
     } else {

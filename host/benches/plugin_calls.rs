@@ -1,6 +1,7 @@
 //! What a plugin call and a whole portal page cost.
 //!
 //! `cargo bench -p portico --bench plugin_calls` prints, for the demo job:
+//! - the database query behind the `reports` section's host call, in µs;
 //! - one plugin call: a fresh store and instance of the `reports` section plus
 //!   its `render` (with its host call), in microseconds;
 //! - one portal page: `GET /jobs/{id}` through the router, composing both
@@ -51,6 +52,15 @@ async fn main() -> anyhow::Result<()> {
         origin: RequestOrigin::default(),
         preview: false,
     };
+    // The one query the reports section's host call makes.
+    let mut samples = Vec::with_capacity(ITERATIONS);
+    for _ in 0..ITERATIONS {
+        let started = Instant::now();
+        state.db.documents(&tenant.id, &job_id, "report").await?;
+        samples.push(started.elapsed());
+    }
+    summarize("documents query (host call)", "µs", 1e6, samples);
+
     let mut samples = Vec::with_capacity(ITERATIONS);
     for _ in 0..ITERATIONS {
         let ctx = state.sections.context(reports, &audience, &tenant);
