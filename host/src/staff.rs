@@ -124,6 +124,20 @@ async fn home(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
             "people": people.join(", "),
         }));
     }
+    let sections: Vec<serde_json::Value> = state
+        .db
+        .installations(tenant_id)
+        .await?
+        .into_iter()
+        .map(|installation| {
+            serde_json::json!({
+                "plugin": installation.plugin_id,
+                "state": if installation.enabled != 0 { "Enabled" } else { "Disabled" },
+                "failures": installation.failures,
+                "last_error": installation.last_error.unwrap_or_default(),
+            })
+        })
+        .collect();
     use crate::plugins::sanitize::Formats as _;
     let activity: Vec<serde_json::Value> = state
         .db
@@ -148,6 +162,7 @@ async fn home(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
             "user": session.user.display_name,
             "csrf": session.row.csrf_token,
             "jobs": jobs,
+            "sections": sections,
             "activity": activity,
         }),
     )?;

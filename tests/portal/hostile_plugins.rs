@@ -26,10 +26,17 @@ async fn assert_only_its_own_card_is_lost(app: &TestApp, page: &portico_tests::P
     assert!(text.contains("Residential Inspection Report"), "other sections are untouched");
     assert!(text.contains("Pre-Inspection Agreement"));
 
-    let installation = app.server.state.db.installation(&app.demo_tenant_id().await, "hostile").await.unwrap().unwrap();
-    assert!(installation.failures >= 1, "the failure is counted for the tenant");
-    let last_error = installation.last_error.unwrap_or_default();
-    assert!(last_error.contains(reason), "recorded reason {last_error:?} mentions {reason:?}");
+    // The owner sees the failure and its reason in the staff console.
+    let owner = Visitor::new();
+    let form = owner.get(&app.url("/staff/login")).await;
+    let csrf = form.hidden("csrf").unwrap();
+    let console = owner
+        .post(&app.url("/staff/login"), &[("csrf", &csrf), ("email", &app.links.staff.email), ("password", &app.links.staff.password)])
+        .await
+        .text();
+    let row = console.split("hostile Enabled ").nth(1).expect("the hostile section is listed with its health");
+    assert!(!row.starts_with('0'), "the failure is counted: {row}");
+    assert!(row.contains(reason), "the reason is shown: {row}");
 
     let health = Visitor::new().get(&app.url("/healthz")).await;
     assert_eq!((health.status, health.body.as_str()), (200, "ok"), "the host stays healthy");
