@@ -17,6 +17,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error", include_str!("../templates/error.hbs")),
     ("staff_login", include_str!("../templates/staff_login.hbs")),
     ("staff_home", include_str!("../templates/staff_home.hbs")),
+    ("sessions", include_str!("../templates/sessions.hbs")),
 ];
 
 /// The stylesheet, served at `/static/portico.css`.

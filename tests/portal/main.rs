@@ -27,6 +27,7 @@ macro_rules! story {
     };
 }
 
+mod account;
 mod browser;
 mod hostile_plugins;
 mod instances;

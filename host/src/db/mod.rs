@@ -19,7 +19,7 @@ pub use audit::AuditEntry;
 pub use jobs::NewInvoice;
 pub use outbox::OutboxMessage;
 pub use plugins::{Installation, PackageRecord};
-pub use sessions::{NewSession, SessionRow, SessionSubject};
+pub use sessions::{NewSession, SessionRow, SessionSubject, SessionSummary};
 pub use storage::StorageScope;
 pub use tenants::{NewTenant, StaffUser};
 

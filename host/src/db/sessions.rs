@@ -14,6 +14,16 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
+/// A live session as its owner sees it in their list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionSummary {
+    pub id: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
 /// Who a session is for.
 #[derive(Debug, Clone, Copy)]
 pub enum SessionSubject<'a> {
@@ -110,5 +120,36 @@ impl Db {
             .await
             .context("revoking a session")?;
         Ok(())
+    }
+
+    /// The contact's live sessions with this tenant, most recently used first.
+    pub async fn contact_sessions(&self, tenant_id: &str, contact_id: &str) -> DbResult<Vec<SessionSummary>> {
+        sqlx::query_as(
+            "SELECT id, ip, user_agent, created_at, last_seen_at FROM sessions \
+             WHERE tenant_id = $1 AND contact_id = $2 AND revoked_at IS NULL AND expires_at > $3 \
+             ORDER BY last_seen_at DESC, id DESC LIMIT 100",
+        )
+        .bind(tenant_id)
+        .bind(contact_id)
+        .bind(now())
+        .fetch_all(&self.pool)
+        .await
+        .context("listing a contact's sessions")
+    }
+
+    /// Revoke one of the contact's own sessions; false when it is not theirs
+    /// (or already gone).
+    pub async fn revoke_contact_session(&self, tenant_id: &str, contact_id: &str, session_id: &str) -> DbResult<bool> {
+        let result = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND contact_id = $3 AND id = $4 AND revoked_at IS NULL",
+        )
+        .bind(now())
+        .bind(tenant_id)
+        .bind(contact_id)
+        .bind(session_id)
+        .execute(&self.pool)
+        .await
+        .context("revoking a contact's session")?;
+        Ok(result.rows_affected() > 0)
     }
 }

@@ -1,5 +1,6 @@
 //! The client portal: personal links, the job page, actions and documents.
 
+mod account;
 mod actions;
 mod page;
 
@@ -22,6 +23,9 @@ pub fn router() -> Router<AppState> {
         .route("/jobs/{job_id}", get(page::job_page))
         .route("/jobs/{job_id}/actions", post(actions::submit))
         .route("/jobs/{job_id}/documents/{document_id}", get(document))
+        .route("/account/sessions", get(account::sessions))
+        .route("/account/sessions/{session_id}/revoke", post(account::revoke))
+        .route("/signout", post(account::sign_out))
 }
 
 /// Where a request came from: the peer address and the browser.
