@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod csrf;
 pub mod db;
 pub mod demo;
 pub mod documents;

@@ -4,18 +4,15 @@
 use crate::app::AppState;
 use crate::error::WebError;
 use crate::sessions::{keep_alive, start_session, StaffSession};
-use crate::tokens::{new_token, same_secret};
+use crate::tokens::same_secret;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use std::net::SocketAddr;
-
-/// Double-submit cookie protecting the sign-in form, which has no session yet.
-const LOGIN_CSRF_COOKIE: &str = "portico_login_csrf";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,17 +22,12 @@ pub fn router() -> Router<AppState> {
 }
 
 fn login_page(jar: CookieJar, email: &str, error: Option<&str>, status: StatusCode) -> Result<Response, WebError> {
-    let csrf = new_token();
-    let cookie = Cookie::build((LOGIN_CSRF_COOKIE, csrf.clone()))
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .path("/staff")
-        .build();
+    let (jar, csrf) = crate::csrf::issue(jar, "/staff");
     let body = crate::view::render(
         "staff_login",
         &serde_json::json!({ "title": "Staff sign-in", "csrf": csrf, "email": email, "error": error }),
     )?;
-    Ok((status, jar.add(cookie), Html(body)).into_response())
+    Ok((status, jar, Html(body)).into_response())
 }
 
 async fn login_form(jar: CookieJar) -> Result<Response, WebError> {
@@ -59,8 +51,7 @@ async fn login(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
-    if expected.is_empty() || !same_secret(&form.csrf, &expected) {
+    if !crate::csrf::verify(&jar, &form.csrf) {
         return Err(WebError::BadCsrf);
     }
     let candidates = state.db.staff_by_email(&form.email).await?;
@@ -83,9 +74,7 @@ async fn login(
     let subject = crate::db::SessionSubject::Staff { staff_user_id: &user.id };
     let origin = crate::portal::origin(peer, &headers);
     let cookie = start_session(&state, &user.tenant_id, subject, &origin, audit).await?;
-    let jar = jar
-        .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/staff"))
-        .add(cookie);
+    let jar = crate::csrf::clear(jar, "/staff").add(cookie);
     Ok((jar, Redirect::to("/staff")).into_response())
 }
 

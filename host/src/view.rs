@@ -18,6 +18,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff_login", include_str!("../templates/staff_login.hbs")),
     ("staff_home", include_str!("../templates/staff_home.hbs")),
     ("sessions", include_str!("../templates/sessions.hbs")),
+    ("link_expired", include_str!("../templates/link_expired.hbs")),
 ];
 
 /// The stylesheet, served at `/static/portico.css`.

@@ -29,6 +29,7 @@ macro_rules! story {
 
 mod account;
 mod browser;
+mod expired_links;
 mod hostile_plugins;
 mod instances;
 mod job_portal;

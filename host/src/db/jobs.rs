@@ -150,9 +150,18 @@ impl Db {
     }
 
     /// Replace the token of a contact's link (the old link stops working).
-    pub async fn rotate_link_token(&self, tenant_id: &str, job_contact_id: &str, token_hash: &str) -> DbResult<()> {
-        sqlx::query("UPDATE job_contacts SET access_token_hash = $1, revoked_at = NULL WHERE tenant_id = $2 AND id = $3")
+    pub async fn rotate_link_token(
+        &self,
+        tenant_id: &str,
+        job_contact_id: &str,
+        token_hash: &str,
+        expires_at: Option<i64>,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE job_contacts SET access_token_hash = $1, token_expires_at = $2, revoked_at = NULL WHERE tenant_id = $3 AND id = $4",
+        )
             .bind(token_hash)
+            .bind(expires_at)
             .bind(tenant_id)
             .bind(job_contact_id)
             .execute(&self.pool)

@@ -87,4 +87,32 @@ impl Db {
             .await
             .context("counting outbox messages")
     }
+
+    /// The tenant's messages to `to_address`, newest first.
+    pub async fn outbox_to(&self, tenant_id: &str, to_address: &str) -> DbResult<Vec<OutboxMessage>> {
+        sqlx::query_as(
+            "SELECT id, tenant_id, to_address, template, data_json, attempts FROM outbox \
+             WHERE tenant_id = $1 AND to_address = $2 ORDER BY created_at DESC, id DESC LIMIT 100",
+        )
+        .bind(tenant_id)
+        .bind(to_address)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing outbox messages")
+    }
+
+    /// Was mail of `template` queued to `to_address` since `since`?
+    pub async fn recently_mailed(&self, tenant_id: &str, to_address: &str, template: &str, since: i64) -> DbResult<bool> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE tenant_id = $1 AND to_address = $2 AND template = $3 AND created_at >= $4",
+        )
+        .bind(tenant_id)
+        .bind(to_address)
+        .bind(template)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+        .context("checking recent mail")?;
+        Ok(count > 0)
+    }
 }

@@ -71,23 +71,48 @@ pub struct Rendered {
     pub body: String,
 }
 
-/// Turn an outbox row's template and data into a message. Today the host knows
-/// one template, `message` (`subject` and `body` in the data); tenant templates
-/// come with the identity work.
+/// Turn an outbox row's template and data into a message. The host knows
+/// `message` (`subject` and `body` in the data) and `portal-link` (a contact's
+/// fresh personal link); tenant-edited templates come with the identity work.
 pub fn render(template: &str, data_json: &str) -> Result<Rendered, MailError> {
     #[derive(Deserialize)]
     struct MessageData {
         subject: String,
         body: String,
     }
+    #[derive(Deserialize)]
+    struct PortalLinkData {
+        name: String,
+        business: String,
+        address: String,
+        link: String,
+    }
     match template {
+        "portal-link" => {
+            let data: PortalLinkData = serde_json::from_str(data_json)
+                .map_err(|e| MailError::Permanent(format!("template \"portal-link\" data: {e}")))?;
+            Ok(Rendered {
+                subject: clamp_subject(&format!("Your portal for {}", data.address)),
+                body: format!(
+                    "Hello {},\n\nHere is your new link to the portal for {}:\n\n{}\n\n\
+                     The link is personal; please do not forward it.\n\n{}\n",
+                    data.name, data.address, data.link, data.business
+                ),
+            })
+        }
         "message" => {
             let data: MessageData = serde_json::from_str(data_json)
                 .map_err(|e| MailError::Permanent(format!("template \"message\" needs subject and body: {e}")))?;
-            Ok(Rendered { subject: crate::plugins::sanitize::clamp(data.subject.trim(), 200), body: data.body })
+            Ok(Rendered { subject: clamp_subject(&data.subject), body: data.body })
         }
         other => Err(MailError::Permanent(format!("there is no mail template named {other:?}"))),
     }
+}
+
+/// Subjects are one trimmed line of at most 200 bytes.
+fn clamp_subject(subject: &str) -> String {
+    let one_line: String = subject.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    crate::plugins::sanitize::clamp(&one_line, 200)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 mod account;
 mod actions;
 mod page;
+mod renew;
 
 use crate::app::AppState;
 use crate::error::WebError;
@@ -10,8 +11,8 @@ use crate::model::Role;
 use crate::sessions::{start_session, PortalSession};
 use crate::tokens::hash_token;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
@@ -20,6 +21,7 @@ use std::net::SocketAddr;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/p/{token}", get(open_link))
+        .route("/p/{token}/renew", post(renew::renew))
         .route("/jobs/{job_id}", get(page::job_page))
         .route("/jobs/{job_id}/actions", post(actions::submit))
         .route("/jobs/{job_id}/documents/{document_id}", get(document))
@@ -52,11 +54,7 @@ async fn open_link(
     }
     let holder = state.db.find_link_holder(&hash_token(&token)).await?.ok_or(WebError::NotFound)?;
     if holder.expired {
-        let page = crate::view::error_page(
-            "This link has expired",
-            "For your security, portal links stop working after a while. Ask the business that sent it for a fresh link.",
-        );
-        return Ok((StatusCode::GONE, Html(page)).into_response());
+        return renew::expired_page(jar, &token);
     }
     let subject = crate::db::SessionSubject::Contact {
         contact_id: &holder.job_contact.contact_id,
