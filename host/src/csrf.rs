@@ -1,10 +1,12 @@
 //! CSRF protection for forms shown before there is a session (sign-in, asking
 //! for a fresh link): a double-submit cookie. The form carries a random token
 //! that must match the HttpOnly, SameSite=Strict cookie set with the form.
-//! Forms inside a session use the session's own token instead.
+//! Forms inside a session check the session's own token (`check_session`).
 
+use crate::error::WebError;
 use crate::tokens::{new_token, same_secret};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::Deserialize;
 
 const COOKIE: &str = "portico_form_csrf";
 
@@ -15,12 +17,25 @@ pub fn issue(jar: CookieJar, path: &str) -> (CookieJar, String) {
     (jar.add(cookie), token)
 }
 
-/// Does the submitted token match the cookie?
-pub fn verify(jar: &CookieJar, submitted: &str) -> bool {
-    jar.get(COOKIE).is_some_and(|cookie| !cookie.value().is_empty() && same_secret(cookie.value(), submitted))
+/// Check the submitted token against the cookie set with the form.
+pub fn check_cookie(jar: &CookieJar, submitted: &str) -> Result<(), WebError> {
+    let matches = jar.get(COOKIE).is_some_and(|cookie| !cookie.value().is_empty() && same_secret(cookie.value(), submitted));
+    if matches { Ok(()) } else { Err(WebError::BadCsrf) }
 }
 
 /// The jar without the token, once the form has been used.
 pub fn clear(jar: CookieJar, path: &str) -> CookieJar {
     jar.remove(Cookie::build(COOKIE).path(path.to_string()))
+}
+
+/// A form whose only field is its CSRF token (sign-out, revoke, renew).
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// Check a form's token against its session's own, in constant time.
+pub fn check_session(submitted: &str, session_token: &str) -> Result<(), WebError> {
+    if same_secret(submitted, session_token) { Ok(()) } else { Err(WebError::BadCsrf) }
 }

@@ -4,7 +4,6 @@
 use crate::app::AppState;
 use crate::error::WebError;
 use crate::sessions::{keep_alive, start_session, StaffSession};
-use crate::tokens::same_secret;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -51,9 +50,7 @@ async fn login(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    if !crate::csrf::verify(&jar, &form.csrf) {
-        return Err(WebError::BadCsrf);
-    }
+    crate::csrf::check_cookie(&jar, &form.csrf)?;
     let candidates = state.db.staff_by_email(&form.email).await?;
     let password = form.password.clone();
     // argon2 is deliberately slow: keep it off the async workers.
@@ -78,16 +75,8 @@ async fn login(
     Ok((jar, Redirect::to("/staff")).into_response())
 }
 
-#[derive(Deserialize)]
-struct LogoutForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn logout(State(state): State<AppState>, session: StaffSession, Form(form): Form<LogoutForm>) -> Result<Redirect, WebError> {
-    if !same_secret(&form.csrf, &session.row.csrf_token) {
-        return Err(WebError::BadCsrf);
-    }
+async fn logout(State(state): State<AppState>, session: StaffSession, Form(form): Form<crate::csrf::CsrfForm>) -> Result<Redirect, WebError> {
+    crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
     state.db.revoke_session(&session.row.tenant_id, &session.row.id).await?;
     Ok(Redirect::to("/staff/login"))
 }

@@ -2,26 +2,15 @@
 //! and sign out.
 
 use crate::app::AppState;
+use crate::csrf::{check_session, CsrfForm};
 use crate::error::WebError;
 use crate::plugins::sanitize::{clamp, Formats as _};
 use crate::sessions::{keep_alive, PortalSession, COOKIE};
-use crate::tokens::same_secret;
 use crate::view::TenantFormats;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::cookie::{Cookie, CookieJar};
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-fn check(form: &CsrfForm, session: &PortalSession) -> Result<(), WebError> {
-    if same_secret(&form.csrf, &session.row.csrf_token) { Ok(()) } else { Err(WebError::BadCsrf) }
-}
 
 /// `GET /account/sessions`
 pub async fn sessions(State(state): State<AppState>, jar: CookieJar, session: PortalSession) -> Result<Response, WebError> {
@@ -66,7 +55,7 @@ pub async fn revoke(
     Path(session_id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
-    check(&form, &session)?;
+    check_session(&form.csrf, &session.row.csrf_token)?;
     let revoked = state.db.revoke_contact_session(&session.row.tenant_id, &session.job_contact.contact_id, &session_id).await?;
     if !revoked {
         return Err(WebError::NotFound);
@@ -79,7 +68,7 @@ pub async fn revoke(
 
 /// `POST /signout`
 pub async fn sign_out(State(state): State<AppState>, jar: CookieJar, session: PortalSession, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
-    check(&form, &session)?;
+    check_session(&form.csrf, &session.row.csrf_token)?;
     state.db.revoke_session(&session.row.tenant_id, &session.row.id).await?;
     Ok(signed_out_page(jar))
 }

@@ -8,7 +8,6 @@ use crate::app::AppState;
 use crate::error::WebError;
 use crate::plugins::{ActionError, Invocation, Returned};
 use crate::sessions::PortalSession;
-use crate::tokens::same_secret;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Redirect;
@@ -36,9 +35,7 @@ pub async fn submit(
 ) -> Result<Redirect, WebError> {
     let field = |name: &str| form.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
     let csrf = field(CSRF).unwrap_or_default();
-    if !same_secret(csrf, &session.row.csrf_token) {
-        return Err(WebError::BadCsrf);
-    }
+    crate::csrf::check_session(csrf, &session.row.csrf_token)?;
     let role = role_on(&session, &job_id)?;
     let (Some(plugin_id), Some(card_id), Some(action_id)) = (field(PLUGIN), field(CARD), field(ACTION)) else {
         return Err(WebError::BadRequest("The form is incomplete. Reload the page and try again.".into()));

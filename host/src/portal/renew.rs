@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 use axum_extra::extract::cookie::CookieJar;
-use serde::Deserialize;
 
 /// How long a link sent this way works.
 const RENEWED_LINK_DAYS: i64 = 30;
@@ -29,12 +28,6 @@ pub fn expired_page(jar: CookieJar, token: &str) -> Result<Response, WebError> {
     Ok((StatusCode::GONE, jar, Html(body)).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct RenewForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// "j•••@example.com": enough to recognise, not enough to harvest.
 fn mask(email: &str) -> String {
     match email.split_once('@') {
@@ -48,11 +41,9 @@ pub async fn renew(
     State(state): State<AppState>,
     jar: CookieJar,
     Path(token): Path<String>,
-    Form(form): Form<RenewForm>,
+    Form(form): Form<crate::csrf::CsrfForm>,
 ) -> Result<Response, WebError> {
-    if !crate::csrf::verify(&jar, &form.csrf) {
-        return Err(WebError::BadCsrf);
-    }
+    crate::csrf::check_cookie(&jar, &form.csrf)?;
     let holder = state.db.find_link_holder(&hash_token(&token)).await?.ok_or(WebError::NotFound)?;
     let contact = &holder.job_contact;
     let tenant = state.db.tenant(&holder.tenant_id).await?.ok_or(WebError::NotFound)?;
