@@ -18,7 +18,7 @@ mod tenants;
 pub use audit::AuditEntry;
 pub use jobs::NewInvoice;
 pub use outbox::OutboxMessage;
-pub use plugins::{Installation, PackageRecord};
+pub use plugins::Installation;
 pub use sessions::{NewSession, SessionRow, SessionSubject, SessionSummary};
 pub use storage::StorageScope;
 pub use tenants::{NewTenant, StaffUser};
@@ -121,10 +121,6 @@ impl Db {
         }
         tracing::info!(url = %redact(url), ?backend, "database ready");
         Ok(Db { pool, backend })
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
     }
 
     /// Close every connection (tests drop their database afterwards).

@@ -3,16 +3,6 @@
 use super::{Db, DbResult, QueryContext};
 use crate::model::{new_id, now};
 
-/// A registered plugin package.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct PackageRecord {
-    pub sha256: String,
-    pub plugin_id: String,
-    pub version: String,
-    pub descriptor_json: String,
-    pub origin: String,
-}
-
 /// A plugin installed by a tenant.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Installation {
@@ -58,14 +48,6 @@ impl Db {
         .await
         .context("registering a plugin package")?;
         Ok(())
-    }
-
-    pub async fn package(&self, sha256: &str) -> DbResult<Option<PackageRecord>> {
-        sqlx::query_as("SELECT sha256, plugin_id, version, descriptor_json, origin FROM plugin_packages WHERE sha256 = $1")
-            .bind(sha256)
-            .fetch_optional(&self.pool)
-            .await
-            .context("loading a plugin package")
     }
 
     pub async fn package_wasm(&self, sha256: &str) -> DbResult<Option<Vec<u8>>> {
@@ -137,18 +119,6 @@ impl Db {
             .execute(&self.pool)
             .await
             .context("saving plugin settings")?;
-        Ok(())
-    }
-
-    pub async fn set_plugin_grants(&self, tenant_id: &str, plugin_id: &str, grants_json: &str) -> DbResult<()> {
-        sqlx::query("UPDATE plugin_installations SET grants_json = $1, updated_at = $2 WHERE tenant_id = $3 AND plugin_id = $4")
-            .bind(grants_json)
-            .bind(now())
-            .bind(tenant_id)
-            .bind(plugin_id)
-            .execute(&self.pool)
-            .await
-            .context("saving plugin grants")?;
         Ok(())
     }
 

@@ -64,13 +64,6 @@ impl Db {
             .context("loading a tenant by slug")
     }
 
-    pub async fn all_tenant_ids(&self) -> DbResult<Vec<String>> {
-        sqlx::query_scalar("SELECT id FROM tenants ORDER BY created_at")
-            .fetch_all(&self.pool)
-            .await
-            .context("listing tenants")
-    }
-
     pub async fn create_staff_user(
         &self,
         tenant_id: &str,

@@ -91,17 +91,12 @@ impl Sections {
         Sections { runtime, db }
     }
 
-    pub fn runtime(&self) -> &Arc<PluginRuntime> {
-        &self.runtime
-    }
-
     /// Load and register every first-party plugin. Called once at start; fails
     /// loudly, since a host whose own plugins do not load is misbuilt.
-    pub async fn register_builtins(&self) -> anyhow::Result<Vec<Arc<LoadedPlugin>>> {
+    pub async fn register_builtins(&self) -> anyhow::Result<()> {
         if builtin::FIRST_PARTY_PLUGINS.is_empty() {
             tracing::warn!("this host was built without first-party plugins (PORTICO_SKIP_PLUGIN_BUILD)");
         }
-        let mut loaded = Vec::new();
         for (package, wasm) in builtin::FIRST_PARTY_PLUGINS {
             let plugin = self
                 .runtime
@@ -109,9 +104,8 @@ impl Sections {
                 .await
                 .map_err(|e| anyhow::anyhow!("first-party plugin {package} does not load: {e}"))?;
             self.register(&plugin, "builtin", None).await?;
-            loaded.push(plugin);
         }
-        Ok(loaded)
+        Ok(())
     }
 
     async fn register(&self, plugin: &LoadedPlugin, origin: &str, wasm: Option<&[u8]>) -> Result<(), DbError> {
