@@ -31,11 +31,14 @@ pub struct Config {
     /// Where queued mail is delivered; without it mail stays in the outbox.
     pub mail: Option<crate::mail::MailConfig>,
     pub mail_retry: crate::mail::RetryPolicy,
+    /// Serve the developer pages (the readable outbox). Only `portico demo`
+    /// turns this on.
+    pub dev_pages: bool,
 }
 
 impl Config {
     pub fn new(bind: SocketAddr, data_dir: PathBuf) -> Config {
-        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default() }
+        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default(), dev_pages: false }
     }
 
     fn database_url(&self) -> String {
@@ -53,6 +56,7 @@ pub struct AppState {
     pub keys: Arc<SessionKeys>,
     pub files: Arc<FileStore>,
     pub public_url: Arc<str>,
+    pub dev_pages: bool,
 }
 
 impl AppState {
@@ -76,6 +80,7 @@ impl AppState {
                 None => FileStore::local(config.data_dir.join("files"))?,
             }),
             public_url: public_url.trim_end_matches('/').into(),
+            dev_pages: config.dev_pages,
         })
     }
 }
@@ -91,7 +96,11 @@ pub fn router(state: AppState) -> Router {
         (header::REFERRER_POLICY, "no-referrer"),
         (header::X_FRAME_OPTIONS, "DENY"),
     ];
-    let mut router = crate::portal::router().merge(crate::staff::router()).merge(crate::ops::router()).with_state(state);
+    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router()).merge(crate::ops::router());
+    if state.dev_pages {
+        routes = routes.merge(crate::dev::router());
+    }
+    let mut router = routes.with_state(state);
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }

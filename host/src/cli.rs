@@ -77,7 +77,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             server.wait_for_signal().await
         }
         Command::Demo { serve, links_json } => {
-            let server = RunningServer::start(serve.config()).await?;
+            let mut config = serve.config();
+            config.dev_pages = true;
+            let server = RunningServer::start(config).await?;
             let links = crate::demo::ensure_demo(&server.state, &serve.data_dir).await?;
             if let Some(path) = links_json {
                 std::fs::write(&path, serde_json::to_string_pretty(&links)?)
@@ -88,6 +90,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  Buyer's agent (Sam Ortiz):        {}", links.buyer_agent);
             println!("  Listing agent (Priya Natarajan):  {}", links.listing_agent);
             println!("  Staff sign-in:                    {}  ({} / {})", links.staff.url, links.staff.email, links.staff.password);
+            println!("  Client sign-in without a link:    {}/t/{}/signin", server.base_url, crate::demo::SLUG);
+            println!("  Mail the demo sent (dev only):    {}/dev/t/{}/outbox", server.base_url, crate::demo::SLUG);
             println!("\nPress Ctrl-C to stop.");
             server.wait_for_signal().await
         }

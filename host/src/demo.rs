@@ -11,6 +11,9 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// The demo business's slug, in its sign-in page's address.
+pub const SLUG: &str = "keystone";
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StaffLogin {
     pub url: String,
@@ -77,7 +80,7 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
     let db = &state.db;
     let tenant = db
         .create_tenant(&NewTenant {
-            slug: "keystone",
+            slug: SLUG,
             name: "Keystone Home Inspections",
             timezone: "America/Chicago",
             welcome_text: "Welcome! Everything about your inspection is on this page.",

@@ -19,6 +19,12 @@ pub enum WebError {
     BadCsrf,
     #[error("{0}")]
     BadRequest(String),
+    /// A staff member's role does not allow this.
+    #[error("forbidden")]
+    Forbidden,
+    /// Too many attempts at a rate-limited door.
+    #[error("too many attempts")]
+    TooManyAttempts,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -48,6 +54,16 @@ impl IntoResponse for WebError {
             ),
             WebError::BadCsrf => (StatusCode::FORBIDDEN, "Please try again", self.to_string()),
             WebError::BadRequest(why) => (StatusCode::BAD_REQUEST, "Something is not right", why.clone()),
+            WebError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Not allowed for your role",
+                "Your staff role does not allow this. Ask the account owner.".to_string(),
+            ),
+            WebError::TooManyAttempts => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                "There have been too many attempts. Please wait 15 minutes and try again.".to_string(),
+            ),
             WebError::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed");
                 (

@@ -2,8 +2,9 @@
 //! sandboxed WebAssembly section plugins.
 //!
 //! The modules, from the outside in: `cli` and `app` assemble and run the
-//! server; `portal` and `ops` are the HTTP surface; `sessions` and `tokens`
-//! are identity; `plugins` is the sandbox and the contract; `view` renders
+//! server; `portal`, `signin`, `staff` and `ops` are the HTTP surface;
+//! `sessions`, `links`, `tokens`, `csrf` and `rate_limit` are identity and
+//! access; `mail` queues and delivers e-mail; `plugins` is the sandbox and the contract; `view` renders
 //! HTML; `db` and `files` keep data, every query scoped to a tenant.
 
 pub mod app;
@@ -11,9 +12,11 @@ pub mod cli;
 pub mod csrf;
 pub mod db;
 pub mod demo;
+pub mod dev;
 pub mod documents;
 pub mod error;
 pub mod files;
+pub mod links;
 pub mod mail;
 pub mod model;
 pub mod ops;
@@ -21,7 +24,9 @@ pub mod passwords;
 pub mod pdf;
 pub mod plugins;
 pub mod portal;
+pub mod rate_limit;
 pub mod sessions;
+pub mod signin;
 pub mod staff;
 pub mod telemetry;
 pub mod tokens;

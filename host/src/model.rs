@@ -80,6 +80,32 @@ pub struct Tenant {
     pub locale: String,
     pub timezone: String,
     pub currency: String,
+    /// Days a personal link works once issued; `None`: links never expire.
+    pub link_lifetime_days: Option<i64>,
+    /// What the sign-in page e-mails: `magic-link` or `code`.
+    pub signin_method: String,
+    /// Whether contacts may set a password (0/1).
+    pub client_passwords: i64,
+}
+
+impl Tenant {
+    /// When a link issued now stops working.
+    pub fn link_expiry(&self) -> Option<i64> {
+        self.link_lifetime_days.map(|days| now() + days * 24 * 3600)
+    }
+
+    pub fn sign_in_by_code(&self) -> bool {
+        self.signin_method == "code"
+    }
+
+    pub fn allows_client_passwords(&self) -> bool {
+        self.client_passwords != 0
+    }
+
+    /// "(555) 010-4477 · office@example.com", or empty.
+    pub fn support_line(&self) -> String {
+        [self.support_phone.clone(), self.support_email.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -68,12 +68,38 @@ impl SessionKeys {
 }
 
 
-/// The signed-in contact of a portal request.
+/// The signed-in contact of a portal request. Which jobs they reach is
+/// checked per request (`on_job`), so revoking a link takes effect at once.
 pub struct PortalSession {
     pub row: SessionRow,
-    pub job_contact: JobContact,
+    pub contact_id: String,
+    /// The contact's name, as the business has it.
+    pub name: String,
     /// A refreshed cookie to send back when the expiry slid forward.
     pub refreshed: Option<Cookie<'static>>,
+}
+
+impl PortalSession {
+    /// The viewer's part on `job_id`; 404 when they have none.
+    pub async fn on_job(&self, state: &AppState, job_id: &str) -> Result<JobContact, WebError> {
+        state
+            .db
+            .job_access(&self.row.tenant_id, job_id, &self.contact_id, self.row.verified_email.as_deref())
+            .await?
+            .ok_or(WebError::NotFound)
+    }
+
+    /// The contact's session of the request, if there is a live one.
+    pub async fn from_jar(state: &AppState, jar: &CookieJar) -> Result<Option<PortalSession>, WebError> {
+        let (row, refreshed) = match live_session(jar, state).await {
+            Ok(found) => found,
+            Err(WebError::SignedOut) => return Ok(None),
+            Err(other) => return Err(other),
+        };
+        let Some(contact_id) = row.contact_id.clone() else { return Ok(None) };
+        let Some((name, _)) = state.db.contact_name(&row.tenant_id, &contact_id).await? else { return Ok(None) };
+        Ok(Some(PortalSession { row, contact_id, name, refreshed }))
+    }
 }
 
 /// Start a session for `subject`, record `action` in the audit log as done by
@@ -82,6 +108,7 @@ pub async fn start_session(
     state: &AppState,
     tenant_id: &str,
     subject: SessionSubject<'_>,
+    method: &str,
     origin: &RequestOrigin,
     audit: AuditEntry,
 ) -> Result<Cookie<'static>, WebError> {
@@ -93,6 +120,7 @@ pub async fn start_session(
             id: &session_id,
             tenant_id,
             subject,
+            method,
             csrf_token: &new_token(),
             ip: &origin.ip,
             user_agent: &origin.user_agent,
@@ -114,8 +142,7 @@ pub fn keep_alive(jar: CookieJar, refreshed: Option<Cookie<'static>>) -> CookieJ
 
 /// The live session named by the request's cookie, with a refreshed cookie
 /// when its expiry slid forward.
-async fn live_session(parts: &Parts, state: &AppState) -> Result<(SessionRow, Option<Cookie<'static>>), WebError> {
-    let jar = CookieJar::from_headers(&parts.headers);
+async fn live_session(jar: &CookieJar, state: &AppState) -> Result<(SessionRow, Option<Cookie<'static>>), WebError> {
     let claims = jar.get(COOKIE).and_then(|cookie| state.keys.read(cookie.value())).ok_or(WebError::SignedOut)?;
     let row = state.db.live_session(&claims.tid, &claims.sid).await?.ok_or(WebError::SignedOut)?;
     let new_expiry = now() + SLIDING_LIFETIME;
@@ -132,10 +159,8 @@ impl FromRequestParts<AppState> for PortalSession {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (row, refreshed) = live_session(parts, state).await?;
-        let job_contact_id = row.job_contact_id.as_deref().ok_or(WebError::SignedOut)?;
-        let job_contact = state.db.job_contact(&row.tenant_id, job_contact_id).await?.ok_or(WebError::SignedOut)?;
-        Ok(PortalSession { row, job_contact, refreshed })
+        let jar = CookieJar::from_headers(&parts.headers);
+        PortalSession::from_jar(state, &jar).await?.ok_or(WebError::SignedOut)
     }
 }
 
@@ -150,7 +175,8 @@ impl FromRequestParts<AppState> for StaffSession {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (row, refreshed) = live_session(parts, state).await.map_err(|_| WebError::StaffSignedOut)?;
+        let jar = CookieJar::from_headers(&parts.headers);
+        let (row, refreshed) = live_session(&jar, state).await.map_err(|_| WebError::StaffSignedOut)?;
         let staff_user_id = row.staff_user_id.as_deref().ok_or(WebError::StaffSignedOut)?;
         let user = state.db.staff_user(&row.tenant_id, staff_user_id).await?.ok_or(WebError::StaffSignedOut)?;
         Ok(StaffSession { row, user, refreshed })

@@ -39,7 +39,7 @@ story! { async fn an_expired_link_sends_a_fresh_one_to_the_address_on_file(app) 
     assert_eq!(mail[0].template, "portal-link");
     let data: serde_json::Value = serde_json::from_str(&mail[0].data_json).unwrap();
     let fresh = data["link"].as_str().unwrap();
-    let rendered = portico::mail::render(&mail[0].template, &mail[0].data_json).unwrap();
+    let rendered = app.last_mail_to(&tenant, "chris@example.com").await.unwrap();
     assert!(rendered.subject.contains("1428 Elm Street") && rendered.body.contains(fresh));
 
     let page = Visitor::new().get(fresh).await;
@@ -75,4 +75,18 @@ story! { async fn without_an_address_on_file_the_page_says_whom_to_ask(app) {
 
     assert!(answer.text().contains("Keystone Home Inspections has no e-mail address for you"), "{}", answer.text());
     assert!(answer.text().contains("(555) 010-4477"));
+}}
+
+story! { async fn asking_to_renew_a_link_that_still_works_changes_nothing(app) {
+    let (tenant, old_link) = expired_link(&app, Some("chris@example.com")).await;
+    let chris = Visitor::new();
+    let expired = chris.get(&old_link).await;
+    let csrf = expired.hidden("csrf").unwrap();
+
+    // Dana's link works; a renewal form aimed at it must not break it.
+    let answer = chris.post(&format!("{}/renew", app.links.client), &[("csrf", &csrf)]).await;
+
+    assert!(answer.text().contains("Dana Whitfield · Client"), "sent on to the working link: {}", answer.text());
+    assert_eq!(Visitor::new().get(&app.links.client).await.status, 200);
+    assert_eq!(app.mail_count(&tenant, "dana.whitfield@example.com").await, 0);
 }}

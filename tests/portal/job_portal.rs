@@ -81,21 +81,34 @@ story! { async fn a_refused_signature_says_why_and_keeps_what_was_typed(app) {
     assert!(text.contains("Required"), "still unsigned");
 }}
 
-story! { async fn unknown_tokens_and_other_tenants_jobs_look_the_same(app) {
+story! { async fn unknown_tokens_and_other_tenants_jobs_reveal_nothing(app) {
 
     let unknown = Visitor::new().get(&app.url("/p/not-a-real-token")).await;
     assert_eq!(unknown.status, 404);
+    assert_eq!(Visitor::new().get(&app.url("/jobs/not-a-real-job")).await.status, 404);
 
     // Lee is a client of another business; their session must not reach the demo job.
-    let demo_job = Visitor::new().get(&app.links.client).await.job_path();
+    let dana = Visitor::new();
+    let demo_page = dana.get(&app.links.client).await;
+    let demo_job = demo_page.job_path();
+    let report = demo_page.href_containing("/documents/").expect("Dana sees the report link");
     let lee = Visitor::new();
     let own = lee.get(&app.other_tenant_client_link().await).await;
     assert_eq!(own.status, 200);
     assert!(own.text().contains("9 Harbor Road"));
-    let foreign = lee.get(&app.url(&demo_job)).await;
 
-    assert_eq!(foreign.status, 404);
-    assert_eq!(foreign.body, unknown.body, "no difference to learn from");
+    let foreign = lee.get(&app.url(&demo_job)).await;
+    let document = lee.get(&app.url(&report)).await;
+    let act = lee.post(&app.url(&format!("{demo_job}/actions")), &[("_portico_csrf", &own.hidden("csrf").unwrap()), ("_portico_plugin", "agreements"), ("_portico_card", "sign-agreement"), ("_portico_action", "sign"), ("full_name", "Lee Park"), ("consent", "on")]).await;
+
+    // The job's address is its public link: a guest view, nothing personal.
+    assert_eq!(foreign.status, 200);
+    assert!(foreign.text().contains("You are viewing this job as a guest"), "{}", foreign.text());
+    assert!(!foreign.text().contains("Residential Inspection Report") && !foreign.text().contains("Dana"), "{}", foreign.text());
+    assert_eq!(document.status, 404);
+    assert_eq!(act.status, 404);
+    assert_eq!(document.body, unknown.body, "no difference to learn from");
+    assert!(dana.get(&demo_page.url).await.text().contains("Required"), "nothing was signed");
 }}
 
 story! { async fn a_post_without_a_valid_csrf_token_is_refused(app) {
@@ -155,13 +168,17 @@ story! { async fn the_report_opens_as_a_pdf_for_the_client(app) {
     assert!(report.body.starts_with("%PDF-1.4"));
 }}
 
-story! { async fn without_a_session_the_job_page_asks_to_open_the_link_again(app) {
+story! { async fn without_a_session_the_job_page_is_the_guest_view_and_other_pages_ask_for_the_link(app) {
     let job = Visitor::new().get(&app.links.client).await.job_path();
+    let stranger = Visitor::new();
 
-    let stranger = Visitor::new().get(&app.url(&job)).await;
+    let page = stranger.get(&app.url(&job)).await;
+    let account = stranger.get(&app.url("/account")).await;
 
-    assert_eq!(stranger.status, 401);
-    assert!(stranger.text().contains("Open the portal link from your e-mail"));
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("You are viewing this job as a guest") && page.text().contains("Get full access"));
+    assert_eq!(account.status, 401);
+    assert!(account.text().contains("Open the portal link from your e-mail"));
 }}
 
 story! { async fn only_published_reports_count_and_names_end_in_report_once(app) {

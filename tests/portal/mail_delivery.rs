@@ -104,3 +104,32 @@ async fn two_instances_deliver_each_message_exactly_once() {
     assert_eq!(subjects.len(), 40, "forty different messages");
     assert_eq!(cluster.first.state.db.outbox_count(&tenant, "sent").await.unwrap(), 40);
 }
+
+#[tokio::test]
+async fn a_magic_link_travels_through_smtp_and_signs_the_client_in() {
+    let sink = SmtpSink::start().await;
+    let app = TestApp::spawn_configured(deliver_to(sink.url())).await;
+    let dana = portico_tests::Visitor::new();
+    let form = dana.get(&app.url("/t/keystone/signin")).await;
+    let csrf = form.hidden("csrf").unwrap();
+
+    dana.post(&app.url("/t/keystone/signin"), &[("csrf", &csrf), ("email", "dana.whitfield@example.com")]).await;
+
+    let received = sink.wait_for(1).await;
+    let raw = &received[0];
+    assert!(raw.contains("Subject: Sign in to Keystone Home Inspections"), "{raw}");
+    assert!(raw.contains("To: dana.whitfield@example.com"));
+    // The link as a mail program shows it (long lines arrive wrapped).
+    let link = portico_tests::decoded_body(raw)
+        .split_whitespace()
+        .find(|word| word.contains("/t/keystone/signin/link/"))
+        .expect("the mail carries the link")
+        .to_string();
+    let confirm = dana.get(&link).await;
+    let csrf = confirm.hidden("csrf").unwrap_or_else(|| panic!("{link} from {raw}"));
+    let hub = dana.post(&link, &[("csrf", &csrf)]).await;
+
+    assert_eq!(hub.status, 200);
+    assert!(hub.url.ends_with("/account"));
+    assert!(hub.text().contains("Dana Whitfield") && hub.text().contains("1428 Elm Street"), "{}", hub.text());
+}

@@ -28,8 +28,10 @@ macro_rules! story {
 }
 
 mod account;
+mod account_hub;
 mod browser;
 mod expired_links;
+mod guests;
 mod hostile_plugins;
 mod instances;
 mod job_portal;
@@ -37,4 +39,6 @@ mod mail_delivery;
 mod migrations;
 mod object_storage;
 mod operations;
+mod sign_in;
 mod staff_console;
+mod staff_links;

@@ -35,3 +35,20 @@ async fn shutting_down_finishes_the_requests_in_flight() {
     assert_eq!(page.status, 200, "the request that was in flight still got its page");
     assert!(page.text().contains("Pre-Inspection Agreement"));
 }
+
+#[tokio::test]
+async fn the_readable_outbox_exists_only_in_the_demo() {
+    let production = portico_tests::TestApp::spawn().await;
+    assert_eq!(portico_tests::Visitor::new().get(&production.url("/dev/t/keystone/outbox")).await.status, 404);
+
+    let demo = portico_tests::TestApp::spawn_configured(|config| config.dev_pages = true).await;
+    let dana = portico_tests::Visitor::new();
+    let form = dana.get(&demo.url("/t/keystone/signin")).await;
+    dana.post(&demo.url("/t/keystone/signin"), &[("csrf", &form.hidden("csrf").unwrap()), ("email", "dana.whitfield@example.com")]).await;
+
+    let outbox = portico_tests::Visitor::new().get(&demo.url("/dev/t/keystone/outbox")).await;
+
+    assert_eq!(outbox.status, 200);
+    assert!(outbox.text().contains("Demo only") && outbox.text().contains("Sign in to Keystone Home Inspections"), "{}", outbox.text());
+    assert!(outbox.href_containing("/t/keystone/signin/link/").is_some(), "the link can be followed from the page");
+}

@@ -8,7 +8,7 @@ use portico::tokens::{hash_token, new_token};
 use std::path::PathBuf;
 
 mod smtp;
-pub use smtp::SmtpSink;
+pub use smtp::{decoded_body, SmtpSink};
 
 mod hostile {
     include!(concat!(env!("OUT_DIR"), "/hostile_plugins.rs"));
@@ -144,6 +144,43 @@ impl TestApp {
         self.server.state.db.tenant_by_slug("keystone").await.unwrap().expect("demo tenant").id
     }
 
+    /// The newest message queued to `to` by the demo business (or `tenant_id`),
+    /// if any: (template, its data, the rendered message).
+    pub async fn last_mail_to(&self, tenant_id: &str, to: &str) -> Option<Mail> {
+        let db = &self.server.state.db;
+        let message = db.outbox_to(tenant_id, to).await.unwrap().into_iter().next()?;
+        let rendered = portico::mail::render_for_tenant(db, tenant_id, &message.template, &message.data_json).await.unwrap();
+        let data = serde_json::from_str(&message.data_json).unwrap();
+        Some(Mail { template: message.template, data, subject: rendered.subject, body: rendered.body })
+    }
+
+    /// How many messages were queued to `to` by `tenant_id`.
+    pub async fn mail_count(&self, tenant_id: &str, to: &str) -> usize {
+        self.server.state.db.outbox_to(tenant_id, to).await.unwrap().len()
+    }
+
+    /// A visitor signed in to the staff console as `email`.
+    pub async fn staff(&self, email: &str, password: &str) -> Visitor {
+        let visitor = Visitor::new();
+        let form = visitor.get(&self.url("/staff/login")).await;
+        let csrf = form.hidden("csrf").expect("the sign-in form has a CSRF token");
+        let home = visitor.post(&self.url("/staff/login"), &[("csrf", &csrf), ("email", email), ("password", password)]).await;
+        assert_eq!(home.status, 200, "{email} signs in: {}", home.text());
+        visitor
+    }
+
+    /// The demo owner, signed in.
+    pub async fn owner(&self) -> Visitor {
+        self.staff(&self.links.staff.email, &self.links.staff.password).await
+    }
+
+    /// Add a member to the demo business's staff with a known password.
+    pub async fn add_staff(&self, email: &str, name: &str, role: &str, password: &str) -> String {
+        let tenant = self.demo_tenant_id().await;
+        let hash = portico::passwords::hash(password).unwrap();
+        self.server.state.db.create_staff_user(&tenant, email, name, role, &hash).await.unwrap()
+    }
+
     /// A second business with a job and a client; returns the client's link.
     pub async fn other_tenant_client_link(&self) -> String {
         let db = &self.server.state.db;
@@ -216,6 +253,26 @@ impl TestCluster {
     }
 }
 
+/// A message in the outbox, rendered as it will be sent.
+#[derive(Debug)]
+pub struct Mail {
+    pub template: String,
+    pub data: serde_json::Value,
+    pub subject: String,
+    pub body: String,
+}
+
+impl Mail {
+    /// The first link in the body.
+    pub fn link(&self) -> String {
+        self.body
+            .split_whitespace()
+            .find(|word| word.starts_with("http://") || word.starts_with("https://"))
+            .expect("the message has a link")
+            .to_string()
+    }
+}
+
 /// What a visitor saw.
 #[derive(Debug)]
 pub struct Page {
@@ -260,6 +317,15 @@ impl Page {
             .map(|rest| rest.split('"').next().unwrap_or_default())
             .map(decode_entities)
             .find(|href| href.contains(fragment))
+    }
+
+    /// The CSRF token of the form posting to `action`.
+    pub fn csrf_for(&self, action: &str) -> Option<String> {
+        let start = self.body.find(&format!("action=\"{action}\""))?;
+        let marker = "name=\"csrf\" value=\"";
+        let from = start + self.body[start..].find(marker)? + marker.len();
+        let end = self.body[from..].find('"')?;
+        Some(self.body[from..from + end].to_string())
     }
 
     /// The path of the job page this visitor is on (`/jobs/{id}`).

@@ -95,3 +95,30 @@ async fn serve(stream: tokio::net::TcpStream, messages: Arc<Mutex<Vec<String>>>)
         }
     }
 }
+
+/// The text of a received message's body, with quoted-printable undone (soft
+/// line breaks joined, `=XX` decoded), as a mail program shows it.
+pub fn decoded_body(raw: &str) -> String {
+    let raw = raw.replace("\r\n", "\n");
+    let body = raw.split_once("\n\n").map(|(_, body)| body).unwrap_or(&raw);
+    if !raw.to_ascii_lowercase().contains("content-transfer-encoding: quoted-printable") {
+        return body.to_string();
+    }
+    let joined = body.replace("=\n", "");
+    let mut bytes = Vec::with_capacity(joined.len());
+    let mut rest = joined.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        let hex = tail.get(..2).and_then(|pair| std::str::from_utf8(pair).ok()).and_then(|pair| u8::from_str_radix(pair, 16).ok());
+        match (byte, hex) {
+            (b'=', Some(decoded)) => {
+                bytes.push(decoded);
+                rest = &tail[2..];
+            }
+            _ => {
+                bytes.push(byte);
+                rest = tail;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}

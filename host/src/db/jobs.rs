@@ -6,7 +6,7 @@ use crate::model::{
     new_id, now, Appointment, Document, Invoice, InvoiceLine, Job, JobContact, JobService, Property, Role,
 };
 
-const JOB_CONTACT_COLUMNS: &str = "jc.id, jc.job_id, jc.contact_id, jc.role, c.name, c.email, c.phone";
+pub(super) const JOB_CONTACT_COLUMNS: &str = "jc.id, jc.job_id, jc.contact_id, jc.role, c.name, c.email, c.phone";
 const DOCUMENT_COLUMNS: &str =
     "id, job_id, kind, title, file_key, content_type, byte_size, visible_to, published_at";
 
@@ -18,6 +18,19 @@ pub struct NewInvoice<'a> {
     pub tax_minor: i64,
     pub due_at: Option<i64>,
     pub lines: &'a [(&'a str, i64, i64)],
+}
+
+/// A person on a job with the state of their personal link.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobLink {
+    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub role: crate::model::RoleColumn,
+    pub name: String,
+    pub email: Option<String>,
+    pub token_expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub last_opened_at: Option<i64>,
 }
 
 /// A job contact found by the token of their link, with the token's state.
@@ -168,6 +181,48 @@ impl Db {
             .await
             .context("rotating a link token")?;
         Ok(())
+    }
+
+    /// Take a contact's access to a job away: their link stops working and no
+    /// session reaches the job through it any more (until a new link is issued).
+    pub async fn revoke_link(&self, tenant_id: &str, job_contact_id: &str) -> DbResult<()> {
+        sqlx::query("UPDATE job_contacts SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(tenant_id)
+            .bind(job_contact_id)
+            .execute(&self.pool)
+            .await
+            .context("revoking a link")?;
+        Ok(())
+    }
+
+    /// The people on a job with the state of their links, for the staff.
+    pub async fn job_links(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<JobLink>> {
+        sqlx::query_as(
+            "SELECT jc.id, jc.role, c.name, c.email, jc.token_expires_at, jc.revoked_at, \
+                    (SELECT MAX(a.created_at) FROM access_log a WHERE a.tenant_id = jc.tenant_id AND a.job_id = jc.job_id AND a.contact_id = jc.contact_id) AS last_opened_at \
+             FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at",
+        )
+        .bind(tenant_id)
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing a job's links")
+    }
+
+    /// One person on a job, whether or not their link is revoked.
+    pub async fn job_contact_any_state(&self, tenant_id: &str, job_id: &str, job_contact_id: &str) -> DbResult<Option<JobContact>> {
+        sqlx::query_as(&format!(
+            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND jc.id = $3"
+        ))
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(job_contact_id)
+        .fetch_optional(&self.pool)
+        .await
+        .context("loading a person on a job")
     }
 
     /// The only lookup not scoped by a tenant: the token itself says which tenant

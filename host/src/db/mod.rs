@@ -7,21 +7,27 @@
 //! ids, BIGINT times, 0/1 integers for booleans). Only the migrations differ,
 //! one folder per backend, kept in step by a test.
 
+mod access_log;
 mod audit;
+mod identity;
 mod jobs;
+mod mail_templates;
 mod outbox;
 mod plugins;
 mod sessions;
 mod storage;
 mod tenants;
 
+pub use access_log::{AccessEntry, NewAccess};
 pub use audit::AuditEntry;
-pub use jobs::NewInvoice;
-pub use outbox::OutboxMessage;
+pub use identity::{AccountJob, AnsweredChallenge, ChallengePurpose, NewChallenge, OtherTenant, PasswordHolder};
+pub use jobs::{JobLink, NewInvoice};
+pub use mail_templates::StoredTemplate;
+pub use outbox::{OutboxEntry, OutboxMessage};
 pub use plugins::Installation;
 pub use sessions::{NewSession, SessionRow, SessionSubject, SessionSummary};
 pub use storage::StorageScope;
-pub use tenants::{NewTenant, StaffUser};
+pub use tenants::{AccessSettings, NewTenant, StaffUser};
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};

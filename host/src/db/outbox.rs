@@ -115,4 +115,28 @@ impl Db {
         .context("checking recent mail")?;
         Ok(count > 0)
     }
+
+    /// The tenant's most recent mail, newest first (the demo's outbox page).
+    pub async fn recent_outbox(&self, tenant_id: &str, limit: i64) -> DbResult<Vec<OutboxEntry>> {
+        sqlx::query_as(
+            "SELECT id, to_address, template, data_json, status, created_at FROM outbox \
+             WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+        )
+        .bind(tenant_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing recent mail")
+    }
+}
+
+/// A message as the outbox page lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxEntry {
+    pub id: String,
+    pub to_address: String,
+    pub template: String,
+    pub data_json: String,
+    pub status: String,
+    pub created_at: i64,
 }

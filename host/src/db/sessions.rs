@@ -12,6 +12,10 @@ pub struct SessionRow {
     pub csrf_token: String,
     pub flash_json: Option<String>,
     pub expires_at: i64,
+    /// How the session was started: link, magic-link, code, password, switch or staff.
+    pub method: String,
+    /// The address this session proved it owns, if it signed in through it.
+    pub verified_email: Option<String>,
 }
 
 /// A live session as its owner sees it in their list.
@@ -27,8 +31,10 @@ pub struct SessionSummary {
 /// Who a session is for.
 #[derive(Debug, Clone, Copy)]
 pub enum SessionSubject<'a> {
-    /// A contact through their link to one job.
-    Contact { contact_id: &'a str, job_contact_id: &'a str },
+    /// A contact. `job_contact_id` names the personal link they came through,
+    /// if any; `verified_email` is set when they proved they own the address
+    /// (then the session reaches every job of that address with the tenant).
+    Contact { contact_id: &'a str, job_contact_id: Option<&'a str>, verified_email: Option<&'a str> },
     /// A member of the business's staff.
     Staff { staff_user_id: &'a str },
 }
@@ -38,6 +44,8 @@ pub struct NewSession<'a> {
     pub id: &'a str,
     pub tenant_id: &'a str,
     pub subject: SessionSubject<'a>,
+    /// How the session was started (link, magic-link, code, password, switch, staff).
+    pub method: &'a str,
     pub csrf_token: &'a str,
     pub ip: &'a str,
     pub user_agent: &'a str,
@@ -47,14 +55,16 @@ pub struct NewSession<'a> {
 impl Db {
     /// Start a session for `subject`; the caller sets the cookie.
     pub async fn create_session(&self, new: &NewSession<'_>) -> DbResult<()> {
-        let (contact_id, job_contact_id, staff_user_id) = match new.subject {
-            SessionSubject::Contact { contact_id, job_contact_id } => (Some(contact_id), Some(job_contact_id), None),
-            SessionSubject::Staff { staff_user_id } => (None, None, Some(staff_user_id)),
+        let (contact_id, job_contact_id, staff_user_id, verified_email) = match new.subject {
+            SessionSubject::Contact { contact_id, job_contact_id, verified_email } => {
+                (Some(contact_id), job_contact_id, None, verified_email)
+            }
+            SessionSubject::Staff { staff_user_id } => (None, None, Some(staff_user_id), None),
         };
         let now = now();
         sqlx::query(
-            "INSERT INTO sessions (id, tenant_id, contact_id, job_contact_id, staff_user_id, csrf_token, ip, user_agent, created_at, last_seen_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
+            "INSERT INTO sessions (id, tenant_id, contact_id, job_contact_id, staff_user_id, csrf_token, ip, user_agent, created_at, last_seen_at, expires_at, method, verified_email) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12)",
         )
         .bind(new.id)
         .bind(new.tenant_id)
@@ -66,6 +76,8 @@ impl Db {
         .bind(new.user_agent)
         .bind(now)
         .bind(new.expires_at)
+        .bind(new.method)
+        .bind(verified_email)
         .execute(&self.pool)
         .await
         .context("creating a session")?;
@@ -75,7 +87,7 @@ impl Db {
     /// A live session of `tenant_id`: not revoked, not expired.
     pub async fn live_session(&self, tenant_id: &str, session_id: &str) -> DbResult<Option<SessionRow>> {
         sqlx::query_as(
-            "SELECT id, tenant_id, contact_id, job_contact_id, staff_user_id, csrf_token, flash_json, expires_at FROM sessions \
+            "SELECT id, tenant_id, contact_id, job_contact_id, staff_user_id, csrf_token, flash_json, expires_at, method, verified_email FROM sessions \
              WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL AND expires_at > $3",
         )
         .bind(tenant_id)
@@ -151,5 +163,17 @@ impl Db {
         .await
         .context("revoking a contact's session")?;
         Ok(result.rows_affected() > 0)
+    }
+
+    /// End every live session of a staff member (after a password change).
+    pub async fn revoke_staff_sessions(&self, tenant_id: &str, staff_user_id: &str) -> DbResult<()> {
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND staff_user_id = $3 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(tenant_id)
+            .bind(staff_user_id)
+            .execute(&self.pool)
+            .await
+            .context("revoking a staff member's sessions")?;
+        Ok(())
     }
 }

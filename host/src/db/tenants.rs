@@ -25,7 +25,7 @@ pub struct StaffUser {
 const STAFF_COLUMNS: &str = "id, tenant_id, email, display_name, role, password_hash";
 
 const TENANT_COLUMNS: &str = "id, slug, name, brand_color, accent_color, logo_url, welcome_text, \
-    support_email, support_phone, locale, timezone, currency";
+    support_email, support_phone, locale, timezone, currency, link_lifetime_days, signin_method, client_passwords";
 
 impl Db {
     pub async fn create_tenant(&self, new: &NewTenant<'_>) -> DbResult<Tenant> {
@@ -107,4 +107,74 @@ impl Db {
             .await
             .context("loading a staff user")
     }
+
+    /// How the tenant lets people in.
+    pub async fn set_access_settings(&self, tenant_id: &str, settings: &AccessSettings<'_>) -> DbResult<()> {
+        sqlx::query("UPDATE tenants SET link_lifetime_days = $1, signin_method = $2, client_passwords = $3 WHERE id = $4")
+            .bind(settings.link_lifetime_days)
+            .bind(settings.signin_method)
+            .bind(i64::from(settings.client_passwords))
+            .bind(tenant_id)
+            .execute(&self.pool)
+            .await
+            .context("saving access settings")?;
+        Ok(())
+    }
+
+    /// The tenant's staff, owners first.
+    pub async fn staff_users(&self, tenant_id: &str) -> DbResult<Vec<StaffUser>> {
+        sqlx::query_as(&format!(
+            "SELECT {STAFF_COLUMNS} FROM staff_users WHERE tenant_id = $1 \
+             ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'office' THEN 1 ELSE 2 END, display_name"
+        ))
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing staff")
+    }
+
+    pub async fn set_staff_role(&self, tenant_id: &str, staff_user_id: &str, role: &str) -> DbResult<()> {
+        sqlx::query("UPDATE staff_users SET role = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(role)
+            .bind(tenant_id)
+            .bind(staff_user_id)
+            .execute(&self.pool)
+            .await
+            .context("changing a staff role")?;
+        Ok(())
+    }
+
+    pub async fn set_staff_password(&self, tenant_id: &str, staff_user_id: &str, password_hash: &str) -> DbResult<()> {
+        sqlx::query("UPDATE staff_users SET password_hash = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(password_hash)
+            .bind(tenant_id)
+            .bind(staff_user_id)
+            .execute(&self.pool)
+            .await
+            .context("setting a staff password")?;
+        Ok(())
+    }
+
+    /// Remove a staff member: their sessions end and their pending resets die.
+    pub async fn remove_staff_user(&self, tenant_id: &str, staff_user_id: &str) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        for (sql, context) in [
+            ("DELETE FROM sessions WHERE tenant_id = $1 AND staff_user_id = $2", "ending a staff member's sessions"),
+            ("DELETE FROM sign_in_challenges WHERE tenant_id = $1 AND staff_user_id = $2", "dropping a staff member's resets"),
+            ("DELETE FROM staff_users WHERE tenant_id = $1 AND id = $2", "removing a staff member"),
+        ] {
+            sqlx::query(sql).bind(tenant_id).bind(staff_user_id).execute(&mut *tx).await.context(context)?;
+        }
+        tx.commit().await.context("committing a staff removal")?;
+        Ok(())
+    }
+}
+
+/// How a tenant lets people in.
+pub struct AccessSettings<'a> {
+    /// `None`: personal links never expire.
+    pub link_lifetime_days: Option<i64>,
+    /// `magic-link` or `code`.
+    pub signin_method: &'a str,
+    pub client_passwords: bool,
 }

@@ -3,12 +3,13 @@
 //! instance (`outbox`), through SMTP with lettre.
 
 mod outbox;
+pub mod templates;
 
 pub use outbox::{OutboxWorker, RetryPolicy};
+pub use templates::render;
 
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -71,59 +72,17 @@ pub struct Rendered {
     pub body: String,
 }
 
-/// Turn an outbox row's template and data into a message. The host knows
-/// `message` (`subject` and `body` in the data) and `portal-link` (a contact's
-/// fresh personal link); tenant-edited templates come with the identity work.
-pub fn render(template: &str, data_json: &str) -> Result<Rendered, MailError> {
-    #[derive(Deserialize)]
-    struct MessageData {
-        subject: String,
-        body: String,
-    }
-    #[derive(Deserialize)]
-    struct PortalLinkData {
-        name: String,
-        business: String,
-        address: String,
-        link: String,
-    }
-    match template {
-        "portal-link" => {
-            let data: PortalLinkData = serde_json::from_str(data_json)
-                .map_err(|e| MailError::Permanent(format!("template \"portal-link\" data: {e}")))?;
-            Ok(Rendered {
-                subject: clamp_subject(&format!("Your portal for {}", data.address)),
-                body: format!(
-                    "Hello {},\n\nHere is your new link to the portal for {}:\n\n{}\n\n\
-                     The link is personal; please do not forward it.\n\n{}\n",
-                    data.name, data.address, data.link, data.business
-                ),
-            })
-        }
-        "message" => {
-            let data: MessageData = serde_json::from_str(data_json)
-                .map_err(|e| MailError::Permanent(format!("template \"message\" needs subject and body: {e}")))?;
-            Ok(Rendered { subject: clamp_subject(&data.subject), body: data.body })
-        }
-        other => Err(MailError::Permanent(format!("there is no mail template named {other:?}"))),
-    }
+/// Render a queued message as it will be sent: in the tenant's wording when
+/// it has one, with the tenant's name as `business`.
+pub async fn render_for_tenant(db: &crate::db::Db, tenant_id: &str, template: &str, data_json: &str) -> Result<Rendered, MailError> {
+    let unavailable = |e: crate::db::DbError| MailError::Transient(format!("reading the template: {e}"));
+    let business = db.tenant(tenant_id).await.map_err(unavailable)?.map(|tenant| tenant.name).unwrap_or_default();
+    let custom = db.mail_template(tenant_id, template).await.map_err(unavailable)?;
+    render(template, data_json, &business, custom.as_ref())
 }
 
 /// Subjects are one trimmed line of at most 200 bytes.
 fn clamp_subject(subject: &str) -> String {
     let one_line: String = subject.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     crate::plugins::sanitize::clamp(&one_line, 200)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_message_template_needs_subject_and_body() {
-        let rendered = render("message", r#"{"subject":" Hi ","body":"Your report is ready."}"#).unwrap();
-        assert_eq!(rendered, Rendered { subject: "Hi".into(), body: "Your report is ready.".into() });
-        assert!(matches!(render("message", r#"{"subject":"x"}"#), Err(MailError::Permanent(_))));
-        assert!(matches!(render("nope", "{}"), Err(MailError::Permanent(_))));
-    }
 }

@@ -2,7 +2,7 @@
 //! messages, so a message goes out once however many instances there are, and
 //! a failed delivery is retried with growing delays until it gives up.
 
-use super::{render, MailError, Mailer};
+use super::{MailError, Mailer};
 use crate::db::Db;
 use crate::model::now;
 use std::time::Duration;
@@ -83,7 +83,7 @@ impl OutboxWorker {
 async fn deliver_batch(db: &Db, mailer: &Mailer, policy: &RetryPolicy, worker: &str) -> Result<usize, crate::db::DbError> {
     let batch = db.lease_outbox(worker, 10, policy.lease_seconds).await?;
     for message in &batch {
-        let sent = match render(&message.template, &message.data_json) {
+        let sent = match super::render_for_tenant(db, &message.tenant_id, &message.template, &message.data_json).await {
             Ok(rendered) => mailer.send(&message.id, &message.to_address, &rendered).await,
             Err(error) => Err(error),
         };

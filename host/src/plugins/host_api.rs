@@ -254,6 +254,9 @@ impl notify::Host for CallState {
         if self.scope.preview {
             return Err(Error::Invalid("nothing is sent in a preview".into()));
         }
+        if !crate::mail::templates::kind(&template).is_some_and(|kind| kind.for_plugins) {
+            return Err(Error::Invalid(format!("sections may send the \"message\" template, not {template:?}")));
+        }
         let contacts = db.job_contacts(self.tenant(), job_id).await.map_err(unavailable)?;
         let contact = contacts.into_iter().find(|c| c.contact_id == contact_id).ok_or(Error::NotFound)?;
         let address = contact.email.ok_or_else(|| Error::Invalid("the contact has no e-mail address".into()))?;

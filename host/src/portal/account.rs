@@ -19,7 +19,7 @@ pub async fn sessions(State(state): State<AppState>, jar: CookieJar, session: Po
     let formats = TenantFormats::new(&tenant);
     let listed: Vec<serde_json::Value> = state
         .db
-        .contact_sessions(tenant_id, &session.job_contact.contact_id)
+        .contact_sessions(tenant_id, &session.contact_id)
         .await?
         .into_iter()
         .map(|s| {
@@ -39,8 +39,8 @@ pub async fn sessions(State(state): State<AppState>, jar: CookieJar, session: Po
             "title": format!("Your sessions · {}", tenant.name),
             "brand_css": format!("/t/{}/brand.css", tenant.slug),
             "tenant": { "name": tenant.name },
-            "viewer": { "name": session.job_contact.name, "role_label": session.job_contact.role.0.label() },
-            "back": format!("/jobs/{}", session.job_contact.job_id),
+            "viewer": { "name": session.name },
+            "back": "/account",
             "csrf": session.row.csrf_token,
             "sessions": listed,
         }),
@@ -56,7 +56,7 @@ pub async fn revoke(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     check_session(&form.csrf, &session.row.csrf_token)?;
-    let revoked = state.db.revoke_contact_session(&session.row.tenant_id, &session.job_contact.contact_id, &session_id).await?;
+    let revoked = state.db.revoke_contact_session(&session.row.tenant_id, &session.contact_id, &session_id).await?;
     if !revoked {
         return Err(WebError::NotFound);
     }

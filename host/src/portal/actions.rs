@@ -3,7 +3,6 @@
 //! and answered with a redirect back to the card (post/redirect/get).
 
 use super::page::{tab_slug, Flash};
-use super::role_on;
 use crate::app::AppState;
 use crate::error::WebError;
 use crate::plugins::{ActionError, Invocation, Returned};
@@ -36,7 +35,8 @@ pub async fn submit(
     let field = |name: &str| form.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
     let csrf = field(CSRF).unwrap_or_default();
     crate::csrf::check_session(csrf, &session.row.csrf_token)?;
-    let role = role_on(&session, &job_id)?;
+    let on_job = session.on_job(&state, &job_id).await?;
+    let role = on_job.role.0;
     let (Some(plugin_id), Some(card_id), Some(action_id)) = (field(PLUGIN), field(CARD), field(ACTION)) else {
         return Err(WebError::BadRequest("The form is incomplete. Reload the page and try again.".into()));
     };
@@ -63,7 +63,7 @@ pub async fn submit(
         .take(MAX_INPUTS)
         .map(|(key, value)| (crate::plugins::sanitize::clamp(key, 64), crate::plugins::sanitize::clamp(value, MAX_INPUT_BYTES)))
         .collect();
-    let audience = super::audience(&session, &job_id, role, peer, &headers);
+    let audience = super::audience(&session, &on_job, peer, &headers);
     let ctx = state.sections.context(section, &audience, &tenant);
     let invocation = Invocation::Action { ctx, card: card_id.into(), action: action_id.into(), input: input.clone() };
     let card = Some((plugin_id.to_string(), card_id.to_string()));

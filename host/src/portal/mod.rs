@@ -2,12 +2,16 @@
 
 mod account;
 mod actions;
+mod guest;
+mod hub;
 mod page;
 mod renew;
 
+pub(crate) use renew::mask;
+
 use crate::app::AppState;
 use crate::error::WebError;
-use crate::model::Role;
+use crate::model::JobContact;
 use crate::sessions::{start_session, PortalSession};
 use crate::tokens::hash_token;
 use axum::extract::{ConnectInfo, Path, State};
@@ -25,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/jobs/{job_id}", get(page::job_page))
         .route("/jobs/{job_id}/actions", post(actions::submit))
         .route("/jobs/{job_id}/documents/{document_id}", get(document))
+        .route("/jobs/{job_id}/access", post(guest::request_access))
+        .route("/account", get(hub::hub))
+        .route("/account/switch/{slug}", post(hub::switch))
+        .route("/account/password", get(hub::password_form).post(hub::set_password))
         .route("/account/sessions", get(account::sessions))
         .route("/account/sessions/{session_id}/revoke", post(account::revoke))
         .route("/signout", post(account::sign_out))
@@ -58,41 +66,36 @@ async fn open_link(
     }
     let subject = crate::db::SessionSubject::Contact {
         contact_id: &holder.job_contact.contact_id,
-        job_contact_id: &holder.job_contact.id,
+        job_contact_id: Some(&holder.job_contact.id),
+        verified_email: None,
     };
     let mut audit = crate::db::AuditEntry::new(&holder.tenant_id, "portal.opened", "Opened the portal from a personal link");
     audit.job_id = Some(holder.job_contact.job_id.clone());
     audit.actor_kind = "contact".into();
     audit.actor_id = Some(holder.job_contact.contact_id.clone());
     audit.actor_name = holder.job_contact.name.clone();
-    let cookie = start_session(&state, &holder.tenant_id, subject, &origin(peer, &headers), audit).await?;
+    let cookie = start_session(&state, &holder.tenant_id, subject, "link", &origin(peer, &headers), audit).await?;
     let jar = jar.add(cookie);
     Ok((jar, Redirect::to(&format!("/jobs/{}", holder.job_contact.job_id))).into_response())
 }
 
-/// Who a portal request is for: the session's contact, in `role`, on `job_id`.
-pub(crate) fn audience(session: &PortalSession, job_id: &str, role: Role, peer: SocketAddr, headers: &HeaderMap) -> crate::plugins::Audience {
+/// Who a portal request is for: the session's contact, as `on_job` on `job_id`.
+pub(crate) fn audience(session: &PortalSession, on_job: &JobContact, peer: SocketAddr, headers: &HeaderMap) -> crate::plugins::Audience {
     crate::plugins::Audience {
         tenant_id: session.row.tenant_id.clone(),
-        job_id: job_id.to_string(),
+        job_id: on_job.job_id.clone(),
         viewer: crate::plugins::ViewerIdentity {
-            role,
-            contact_id: Some(session.job_contact.contact_id.clone()),
-            job_contact_id: Some(session.job_contact.id.clone()),
-            display_name: session.job_contact.name.clone(),
+            role: on_job.role.0,
+            contact_id: Some(on_job.contact_id.clone()),
+            job_contact_id: Some(on_job.id.clone()),
+            display_name: on_job.name.clone(),
+            // Whoever holds a personal link, or proved their address, is who
+            // the business invited; guests never reach a section.
             verified: true,
         },
         origin: origin(peer, headers),
         preview: false,
     }
-}
-
-/// The session's role on `job_id`, or a 404 when the session is for another job.
-pub(crate) fn role_on(session: &PortalSession, job_id: &str) -> Result<Role, WebError> {
-    if session.job_contact.job_id != job_id {
-        return Err(WebError::NotFound);
-    }
-    Ok(session.job_contact.role.0)
 }
 
 /// `GET /jobs/{job}/documents/{document}`: the file, if the viewer may open it.
@@ -101,7 +104,7 @@ async fn document(
     session: PortalSession,
     Path((job_id, document_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let role = role_on(&session, &job_id)?;
+    let role = session.on_job(&state, &job_id).await?.role.0;
     let tenant_id = &session.row.tenant_id;
     let document = state.db.document(tenant_id, &job_id, &document_id).await?.ok_or(WebError::NotFound)?;
     if !document.may_open(role) {

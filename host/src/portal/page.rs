@@ -1,6 +1,5 @@
 //! `GET /jobs/{job}`: the job page, composed from the tenant's sections.
 
-use super::role_on;
 use crate::app::AppState;
 use crate::error::WebError;
 use crate::model::{Role, Tenant};
@@ -68,11 +67,19 @@ pub async fn job_page(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     jar: CookieJar,
-    session: PortalSession,
     Path(job_id): Path<String>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, WebError> {
-    let role = role_on(&session, &job_id)?;
+    // Without a session that reaches this job, the visitor is a guest.
+    let session = PortalSession::from_jar(&state, &jar).await?;
+    let access = match &session {
+        Some(session) => state.db.job_access(&session.row.tenant_id, &job_id, &session.contact_id, session.row.verified_email.as_deref()).await?,
+        None => None,
+    };
+    let (Some(session), Some(on_job)) = (session, access) else {
+        return super::guest::guest_page(&state, jar, &job_id, peer, &headers).await;
+    };
+    let role = on_job.role.0;
     let tenant_id = session.row.tenant_id.clone();
     let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
     let job = state.db.job(&tenant_id, &job_id).await?.ok_or(WebError::NotFound)?;
@@ -84,7 +91,20 @@ pub async fn job_page(
         state.db.set_flash(&tenant_id, &session.row.id, None).await?;
     }
 
-    let audience = super::audience(&session, &job_id, role, peer, &headers);
+    let audience = super::audience(&session, &on_job, peer, &headers);
+    state
+        .db
+        .record_access(&crate::db::NewAccess {
+            tenant_id: &tenant_id,
+            job_id: &job_id,
+            contact_id: Some(&on_job.contact_id),
+            session_id: Some(&session.row.id),
+            role: role.as_str(),
+            via: &session.row.method,
+            ip: &audience.origin.ip,
+            user_agent: &audience.origin.user_agent,
+        })
+        .await?;
     let formats = TenantFormats::new(&tenant);
     let kept = flash.as_ref().and_then(|f| f.card.as_ref().map(|card| (card, f.input.as_slice())));
     let placed = compose(&state, &tenant, &audience, &formats, kept).await?;
@@ -120,11 +140,7 @@ pub async fn job_page(
         .map(|p| p.card)
         .collect();
 
-    let support = [tenant.support_phone.clone(), tenant.support_email.clone()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let support = tenant.support_line();
     let body = crate::view::render(
         "portal",
         &serde_json::json!({
@@ -136,7 +152,8 @@ pub async fn job_page(
                 "welcome_text": tenant.welcome_text,
                 "support": support,
             },
-            "viewer": { "name": session.job_contact.name, "role_label": role.label() },
+            "viewer": { "name": on_job.name, "role_label": role.label() },
+            "account_url": "/account",
             "job": {
                 "address": property.one_line(),
                 "reference": job.reference,

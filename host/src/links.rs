@@ -1,0 +1,138 @@
+//! Personal links: one per contact per job, issued, mailed and revoked here.
+//!
+//! Only a link's hash is stored, so a link cannot be shown or sent twice:
+//! "re-send" issues a fresh link (the previous one stops working; sessions
+//! already open go on). Links last as long as the tenant chose.
+
+use crate::app::AppState;
+use crate::db::AuditEntry;
+use crate::model::{JobContact, Tenant};
+use crate::plugins::sanitize::Formats as _;
+use crate::tokens::{hash_token, new_token};
+
+/// Which message carries a link.
+#[derive(Debug, Clone, Copy)]
+pub enum LinkMail {
+    /// The first invitation to the portal.
+    Invite,
+    /// A replacement for a lost or expired link.
+    Fresh,
+}
+
+impl LinkMail {
+    fn template(self) -> &'static str {
+        match self {
+            LinkMail::Invite => "portal-invite",
+            LinkMail::Fresh => "portal-link",
+        }
+    }
+}
+
+/// Why a link was not issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// There is no address to send it to.
+    NoAddress,
+    /// The address belongs to one of the business's staff.
+    StaffAddress,
+}
+
+impl Refusal {
+    /// What staff are told.
+    pub fn explain(&self, name: &str) -> String {
+        match self {
+            Refusal::NoAddress => format!("{name} has no e-mail address on file; add one first."),
+            Refusal::StaffAddress => {
+                format!("{name}'s e-mail address belongs to a staff account, and staff addresses never get a client link.")
+            }
+        }
+    }
+}
+
+/// A link just issued.
+pub struct Issued {
+    pub url: String,
+    pub expires_at: Option<i64>,
+}
+
+/// Who did it, for the audit log.
+pub struct Actor<'a> {
+    pub kind: &'a str,
+    pub id: Option<&'a str>,
+    pub name: &'a str,
+}
+
+async fn refusal(state: &AppState, tenant: &Tenant, contact: &JobContact) -> Result<Option<Refusal>, crate::db::DbError> {
+    match &contact.email {
+        Some(email) if state.db.is_staff_email(&tenant.id, email).await? => Ok(Some(Refusal::StaffAddress)),
+        _ => Ok(None),
+    }
+}
+
+/// Give `contact` a new link to their job (the previous one stops working).
+pub async fn issue(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: &JobContact,
+    actor: &Actor<'_>,
+) -> anyhow::Result<Result<Issued, Refusal>> {
+    if let Some(refused) = refusal(state, tenant, contact).await? {
+        return Ok(Err(refused));
+    }
+    let token = new_token();
+    let expires_at = tenant.link_expiry();
+    state.db.rotate_link_token(&tenant.id, &contact.id, &hash_token(&token), expires_at).await?;
+    audit(state, tenant, contact, actor, "link.issued", format!("New portal link for {} ({})", contact.name, contact.role.0.label())).await?;
+    Ok(Ok(Issued { url: format!("{}/p/{token}", state.public_url), expires_at }))
+}
+
+/// Issue a new link and e-mail it to the address on file. Returns the address.
+pub async fn send(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: &JobContact,
+    mail: LinkMail,
+    actor: &Actor<'_>,
+) -> anyhow::Result<Result<String, Refusal>> {
+    let Some(email) = contact.email.clone() else { return Ok(Err(Refusal::NoAddress)) };
+    let issued = match issue(state, tenant, contact, actor).await? {
+        Ok(issued) => issued,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let job = state.db.job(&tenant.id, &contact.job_id).await?.ok_or_else(|| anyhow::anyhow!("job {} vanished", contact.job_id))?;
+    let property = state.db.property(&tenant.id, &job.property_id).await?;
+    let formats = crate::view::TenantFormats::new(tenant);
+    let data = serde_json::json!({
+        "name": contact.name,
+        "address": property.one_line(),
+        "role": contact.role.0.label(),
+        "link": issued.url,
+        "expires": issued.expires_at.map(|at| formats.moment(at)).unwrap_or_default(),
+    });
+    state.db.enqueue_mail(&tenant.id, &email, mail.template(), &data.to_string()).await?;
+    audit(state, tenant, contact, actor, "link.sent", format!("Portal link e-mailed to {} ({})", contact.name, contact.role.0.label())).await?;
+    Ok(Ok(email))
+}
+
+/// Take the contact's access to the job away.
+pub async fn revoke(state: &AppState, tenant: &Tenant, contact: &JobContact, actor: &Actor<'_>) -> anyhow::Result<()> {
+    state.db.revoke_link(&tenant.id, &contact.id).await?;
+    audit(state, tenant, contact, actor, "link.revoked", format!("Portal access revoked for {} ({})", contact.name, contact.role.0.label())).await?;
+    Ok(())
+}
+
+async fn audit(
+    state: &AppState,
+    tenant: &Tenant,
+    contact: &JobContact,
+    actor: &Actor<'_>,
+    action: &str,
+    summary: String,
+) -> Result<(), crate::db::DbError> {
+    let mut entry = AuditEntry::new(&tenant.id, action, &summary);
+    entry.job_id = Some(contact.job_id.clone());
+    entry.actor_kind = actor.kind.into();
+    entry.actor_id = actor.id.map(str::to_string);
+    entry.actor_name = actor.name.into();
+    state.db.record_audit(&entry).await
+}

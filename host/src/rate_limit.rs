@@ -1,0 +1,37 @@
+//! Limits on how often a sign-in door may be knocked on, per address and per
+//! IP. Counted in the database, so every instance shares the same counts.
+
+use crate::db::Db;
+use crate::error::WebError;
+
+/// At most `max` attempts within `window` seconds.
+pub struct Limit {
+    pub name: &'static str,
+    pub window: i64,
+    pub max: i64,
+}
+
+const QUARTER_HOUR: i64 = 15 * 60;
+
+/// Sign-in links, codes and "get full access" requests for one address.
+pub const MAIL_PER_ADDRESS: Limit = Limit { name: "mail-address", window: QUARTER_HOUR, max: 5 };
+/// The same from one IP address, whatever addresses it tries.
+pub const MAIL_PER_IP: Limit = Limit { name: "mail-ip", window: QUARTER_HOUR, max: 20 };
+/// Codes typed from one IP address, over every challenge.
+pub const CODES_PER_IP: Limit = Limit { name: "code-ip", window: QUARTER_HOUR, max: 30 };
+/// Password attempts for one address.
+pub const PASSWORDS_PER_ADDRESS: Limit = Limit { name: "password-address", window: QUARTER_HOUR, max: 10 };
+/// Password attempts from one IP address.
+pub const PASSWORDS_PER_IP: Limit = Limit { name: "password-ip", window: QUARTER_HOUR, max: 30 };
+
+/// Count one attempt against `limit` for `key` (an IP address, or an e-mail
+/// address, which is stored hashed) and refuse it when over the limit.
+/// `tenant_id` is empty for doors that come before a tenant (staff sign-in).
+pub async fn check(db: &Db, tenant_id: &str, limit: &Limit, key: &str) -> Result<(), WebError> {
+    let bucket = format!("{}:{}", limit.name, &crate::tokens::hash_token(&key.trim().to_lowercase())[..32]);
+    if db.rate_limited(tenant_id, &bucket, limit.window, limit.max).await? {
+        tracing::warn!(limit = limit.name, tenant_id, "rate limit reached");
+        return Err(WebError::TooManyAttempts);
+    }
+    Ok(())
+}

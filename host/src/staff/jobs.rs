@@ -1,0 +1,156 @@
+//! A job as staff see it: the people on it with the state of their personal
+//! links, which office staff and owners can e-mail, replace and revoke, and
+//! who opened the portal.
+
+use super::roles::Ability;
+use crate::app::AppState;
+use crate::csrf::{check_session, CsrfForm};
+use crate::error::WebError;
+use crate::links::{self, LinkMail};
+use crate::model::Tenant;
+use crate::plugins::sanitize::Formats as _;
+use crate::sessions::StaffSession;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::CookieJar;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/jobs/{job_id}", get(page))
+        .route("/staff/jobs/{job_id}/people/{person}/send", post(send))
+        .route("/staff/jobs/{job_id}/people/{person}/rotate", post(rotate))
+        .route("/staff/jobs/{job_id}/people/{person}/revoke", post(revoke))
+}
+
+/// The page, with a just-issued link to show once.
+async fn render(
+    state: &AppState,
+    jar: CookieJar,
+    session: StaffSession,
+    job_id: &str,
+    issued: Option<serde_json::Value>,
+) -> Result<Response, WebError> {
+    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let job = state.db.job(&tenant.id, job_id).await?.ok_or(WebError::NotFound)?;
+    let property = state.db.property(&tenant.id, &job.property_id).await?;
+    let formats = crate::view::TenantFormats::new(&tenant);
+    let now = crate::model::now();
+    let people: Vec<serde_json::Value> = state
+        .db
+        .job_links(&tenant.id, job_id)
+        .await?
+        .into_iter()
+        .map(|link| {
+            let link_state = match (link.revoked_at, link.token_expires_at) {
+                (Some(_), _) => "Revoked".to_string(),
+                (None, Some(at)) if at <= now => format!("Expired {}", formats.moment(at)),
+                (None, Some(at)) => format!("Works until {}", formats.moment(at)),
+                (None, None) => "Works; never expires".to_string(),
+            };
+            serde_json::json!({
+                "id": link.id,
+                "name": link.name,
+                "role": link.role.0.label(),
+                "email": link.email.unwrap_or_else(|| "—".into()),
+                "link_state": link_state,
+                "revoked": link.revoked_at.is_some(),
+                "last_opened": link.last_opened_at.map(|at| formats.moment(at)).unwrap_or_else(|| "Never".into()),
+            })
+        })
+        .collect();
+    let access = if session.may(Ability::ReadAccessLog) {
+        super::access::rows(&formats, state.db.access_log(&tenant.id, Some(job_id), 50).await?)
+    } else {
+        Vec::new()
+    };
+    let data = serde_json::json!({
+        "job": {
+            "id": job.id,
+            "reference": job.reference,
+            "status": job.status,
+            "address": property.one_line(),
+            "public_url": format!("{}/jobs/{}", state.public_url, job.id),
+        },
+        "link_lifetime": match tenant.link_lifetime_days {
+            Some(days) => format!("{days} days after they are issued"),
+            None => "forever (until replaced or revoked)".to_string(),
+        },
+        "people": people,
+        "may_manage": session.may(Ability::ManageLinks),
+        "access": access,
+        "issued": issued,
+    });
+    super::console_page(state, jar, session, "staff_job", &job.reference, data).await
+}
+
+async fn page(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Path(job_id): Path<String>) -> Result<Response, WebError> {
+    session.require(Ability::ViewJobs)?;
+    render(&state, jar, session, &job_id, None).await
+}
+
+/// The checks every link action makes: the form, the role, and that the
+/// person is on this job of this tenant.
+async fn person(
+    state: &AppState,
+    session: &StaffSession,
+    csrf: &str,
+    job_id: &str,
+    person: &str,
+) -> Result<(Tenant, crate::model::JobContact), WebError> {
+    check_session(csrf, &session.row.csrf_token)?;
+    session.require(Ability::ManageLinks)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let contact = state.db.job_contact_any_state(&tenant.id, job_id, person).await?.ok_or(WebError::NotFound)?;
+    Ok((tenant, contact))
+}
+
+async fn send(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path((job_id, person_id)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    let (tenant, contact) = person(&state, &session, &form.csrf, &job_id, &person_id).await?;
+    let (tone, message) = match links::send(&state, &tenant, &contact, LinkMail::Invite, &super::actor(&session)).await? {
+        Ok(email) => ("success", format!("A new link is on its way to {email}. The previous link no longer works.")),
+        Err(refused) => ("danger", refused.explain(&contact.name)),
+    };
+    super::notice(&state, &session, tone, &message).await?;
+    Ok(Redirect::to(&format!("/staff/jobs/{job_id}")).into_response())
+}
+
+async fn rotate(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    session: StaffSession,
+    Path((job_id, person_id)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    let (tenant, contact) = person(&state, &session, &form.csrf, &job_id, &person_id).await?;
+    match links::issue(&state, &tenant, &contact, &super::actor(&session)).await? {
+        // Shown on this response only; a redirect would have to store it.
+        Ok(issued) => {
+            let shown = serde_json::json!({ "name": contact.name, "url": issued.url });
+            render(&state, jar, session, &job_id, Some(shown)).await
+        }
+        Err(refused) => {
+            super::notice(&state, &session, "danger", &refused.explain(&contact.name)).await?;
+            Ok(Redirect::to(&format!("/staff/jobs/{job_id}")).into_response())
+        }
+    }
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path((job_id, person_id)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    let (tenant, contact) = person(&state, &session, &form.csrf, &job_id, &person_id).await?;
+    links::revoke(&state, &tenant, &contact, &super::actor(&session)).await?;
+    let message = format!("{} can no longer open this job. Making or sending a new link gives access back.", contact.name);
+    super::notice(&state, &session, "success", &message).await?;
+    Ok(Redirect::to(&format!("/staff/jobs/{job_id}")).into_response())
+}

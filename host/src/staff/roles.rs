@@ -1,0 +1,65 @@
+//! What each staff role may do, checked on the server for every request.
+//!
+//! - **owner**: everything, including the team, sign-in settings, mail
+//!   templates and sections.
+//! - **office**: runs jobs: people's links (send, renew, revoke) and the
+//!   access log.
+//! - **employee**: sees jobs and their activity; changes nothing about access.
+
+use crate::error::WebError;
+use crate::sessions::StaffSession;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ability {
+    ViewJobs,
+    ManageLinks,
+    ReadAccessLog,
+    ManageSettings,
+    ManageTeam,
+}
+
+pub const ROLES: [&str; 3] = ["owner", "office", "employee"];
+
+/// How a role is named to people.
+pub fn label(role: &str) -> &'static str {
+    match role {
+        "owner" => "Owner",
+        "office" => "Office",
+        _ => "Employee",
+    }
+}
+
+pub fn allows(role: &str, ability: Ability) -> bool {
+    match role {
+        "owner" => true,
+        "office" => matches!(ability, Ability::ViewJobs | Ability::ManageLinks | Ability::ReadAccessLog),
+        "employee" => matches!(ability, Ability::ViewJobs),
+        _ => false,
+    }
+}
+
+impl StaffSession {
+    /// Go on only if the staff member's role allows `ability`.
+    pub fn require(&self, ability: Ability) -> Result<(), WebError> {
+        if allows(&self.user.role, ability) { Ok(()) } else { Err(WebError::Forbidden) }
+    }
+
+    pub fn may(&self, ability: Ability) -> bool {
+        allows(&self.user.role, ability)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn office_runs_jobs_and_employees_only_look() {
+        assert!(ROLES.iter().all(|role| allows(role, Ability::ViewJobs)));
+        assert!(allows("owner", Ability::ManageTeam) && allows("owner", Ability::ManageSettings));
+        assert!(allows("office", Ability::ManageLinks) && allows("office", Ability::ReadAccessLog));
+        assert!(!allows("office", Ability::ManageTeam) && !allows("office", Ability::ManageSettings));
+        assert!(!allows("employee", Ability::ManageLinks) && !allows("employee", Ability::ReadAccessLog));
+        assert!(!allows("intruder", Ability::ViewJobs));
+    }
+}

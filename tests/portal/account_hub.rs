@@ -1,0 +1,97 @@
+//! A signed-in contact sees all their jobs with a business, and moves between
+//! businesses where their proven address is a contact.
+
+use portico::model::Role;
+use portico_tests::{Page, TestApp, Visitor};
+
+const DANA: &str = "dana.whitfield@example.com";
+
+/// A second, past job for Dana (a contact record of its own, same address);
+/// returns its id.
+async fn earlier_job(app: &TestApp) -> String {
+    let db = &app.server.state.db;
+    let tenant = app.demo_tenant_id().await;
+    let property = db.create_property(&tenant, "77 Oak Avenue", "Springfield", "IL", "62701").await.unwrap();
+    let job = db.create_job(&tenant, &property, "INS-0988").await.unwrap();
+    let last_year = portico::model::now() - 300 * 24 * 3600;
+    db.add_appointment(&tenant, &job, last_year, last_year + 7200, "Alex Chen").await.unwrap();
+    let contact = db.create_contact(&tenant, "Dana Whitfield", Some(DANA), None).await.unwrap();
+    let token = portico::tokens::new_token();
+    db.add_job_contact(&tenant, &job, &contact, Role::Client, &portico::tokens::hash_token(&token), None).await.unwrap();
+    job
+}
+
+/// Dana at Brightside too, with the same address.
+async fn dana_at_brightside(app: &TestApp) {
+    app.other_tenant_client_link().await;
+    let db = &app.server.state.db;
+    let brightside = db.tenant_by_slug("brightside").await.unwrap().unwrap();
+    let property = db.create_property(&brightside.id, "1428 Elm Street", "Springfield", "IL", "62704").await.unwrap();
+    let job = db.create_job(&brightside.id, &property, "CLN-12").await.unwrap();
+    let contact = db.create_contact(&brightside.id, "Dana W.", Some(DANA), None).await.unwrap();
+    db.add_job_contact(&brightside.id, &job, &contact, Role::Client, &portico::tokens::hash_token(&portico::tokens::new_token()), None).await.unwrap();
+}
+
+async fn signed_in_by_email(app: &TestApp) -> (Visitor, Page) {
+    let tenant = app.demo_tenant_id().await;
+    let dana = Visitor::new();
+    let form = dana.get(&app.url("/t/keystone/signin")).await;
+    let csrf = form.hidden("csrf").unwrap();
+    dana.post(&app.url("/t/keystone/signin"), &[("csrf", &csrf), ("email", DANA)]).await;
+    let link = app.last_mail_to(&tenant, DANA).await.unwrap().link();
+    let confirm = dana.get(&link).await;
+    let csrf = confirm.hidden("csrf").unwrap();
+    let hub = dana.post(&link, &[("csrf", &csrf)]).await;
+    (dana, hub)
+}
+
+story! { async fn the_hub_lists_upcoming_and_past_jobs_of_a_proven_address(app) {
+    let past = earlier_job(&app).await;
+
+    let (dana, hub) = signed_in_by_email(&app).await;
+
+    let text = hub.text();
+    let (upcoming, earlier) = text.split_once("Past").expect("a past section");
+    assert!(upcoming.contains("1428 Elm Street") && earlier.contains("77 Oak Avenue"), "{text}");
+    let old_job = dana.get(&app.url(&format!("/jobs/{past}"))).await;
+    assert!(old_job.text().contains("Dana Whitfield · Client") && old_job.text().contains("INS-0988"), "{}", old_job.text());
+}}
+
+story! { async fn a_personal_link_reaches_only_its_own_contact_jobs(app) {
+    let past = earlier_job(&app).await;
+    let dana = Visitor::new();
+    dana.get(&app.links.client).await;
+
+    let hub = dana.get(&app.url("/account")).await;
+    let other = dana.get(&app.url(&format!("/jobs/{past}"))).await;
+
+    assert!(hub.text().contains("1428 Elm Street") && !hub.text().contains("77 Oak Avenue"), "{}", hub.text());
+    assert!(other.text().contains("You are viewing this job as a guest"), "a forwarded link proves no address");
+}}
+
+story! { async fn the_account_picker_opens_another_business_of_the_same_address(app) {
+    dana_at_brightside(&app).await;
+    let (dana, hub) = signed_in_by_email(&app).await;
+    assert!(hub.text().contains("Your other portals") && hub.text().contains("Open Brightside Cleaning"), "{}", hub.text());
+    let csrf = hub.csrf_for("/account/switch/brightside").unwrap();
+
+    let brightside = dana.post(&app.url("/account/switch/brightside"), &[("csrf", &csrf)]).await;
+
+    assert!(brightside.text().contains("Your jobs with Brightside Cleaning") && brightside.text().contains("CLN-12"), "{}", brightside.text());
+    assert!(brightside.text().contains("Open Keystone Home Inspections"), "and back again");
+    let keystone_again = dana.get(&app.url("/account")).await;
+    assert!(keystone_again.text().contains("Brightside Cleaning"), "one session at a time: now Brightside's");
+}}
+
+story! { async fn a_link_session_gets_no_picker_and_cannot_switch(app) {
+    dana_at_brightside(&app).await;
+    let dana = Visitor::new();
+    dana.get(&app.links.client).await;
+    let hub = dana.get(&app.url("/account")).await;
+    assert!(!hub.text().contains("Brightside"), "{}", hub.text());
+    let csrf = hub.hidden("csrf").unwrap();
+
+    let switched = dana.post(&app.url("/account/switch/brightside"), &[("csrf", &csrf)]).await;
+
+    assert_eq!(switched.status, 404);
+}}
