@@ -69,3 +69,21 @@ story! { async fn nobody_revokes_someone_elses_session(app) {
     assert_eq!(sam.get(&sam_job).await.status, 200, "Sam is still signed in");
     assert_eq!(dana.get(&dana_job).await.status, 200);
 }}
+
+story! { async fn a_client_stops_a_forwarded_link_and_gets_a_new_one(app) {
+    let tenant = app.demo_tenant_id().await;
+    let dana = Visitor::new();
+    let job = dana.get(&app.links.client).await;
+    let list = dana.get(&app.url("/account/sessions")).await;
+    assert!(list.text().contains("Your personal links") && list.text().contains("INS-1042"), "{}", list.text());
+    let action = list.body.split("action=\"").find(|a| a.starts_with("/account/links/")).unwrap().split('"').next().unwrap().to_string();
+    let csrf = list.csrf_for(&action).unwrap();
+
+    let after = dana.post(&app.url(&action), &[("csrf", &csrf)]).await;
+
+    assert!(after.text().contains("That link no longer works. A new one is on its way to d•••@example.com"), "{}", after.text());
+    assert_eq!(Visitor::new().get(&app.links.client).await.status, 404, "the forwarded link is dead");
+    let mail = app.last_mail_to(&tenant, "dana.whitfield@example.com").await.unwrap();
+    assert_eq!(Visitor::new().get(&mail.link()).await.status, 200);
+    assert!(dana.get(&job.url).await.text().contains("Pre-Inspection Agreement"), "Dana's own session goes on");
+}}

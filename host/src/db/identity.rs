@@ -78,6 +78,17 @@ pub struct AccountJob {
     pub starts_at: Option<i64>,
 }
 
+/// A personal link of a signed-in contact, as they see it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OwnLink {
+    pub job_contact_id: String,
+    pub reference: String,
+    pub line1: String,
+    #[sqlx(try_from = "String")]
+    pub role: RoleColumn,
+    pub token_expires_at: Option<i64>,
+}
+
 /// Another business where the same address is a contact.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OtherTenant {
@@ -231,6 +242,26 @@ impl Db {
         .fetch_all(&self.pool)
         .await
         .context("listing a contact's jobs")
+    }
+
+    /// The live personal links a signed-in contact reaches (their own, or all
+    /// of a proven address).
+    pub async fn own_links(&self, tenant_id: &str, contact_id: &str, verified_email: Option<&str>) -> DbResult<Vec<OwnLink>> {
+        sqlx::query_as(&format!(
+            "SELECT jc.id AS job_contact_id, j.reference, p.line1, jc.role, jc.token_expires_at \
+             FROM job_contacts jc \
+             JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
+             JOIN jobs j ON j.id = jc.job_id AND j.tenant_id = jc.tenant_id \
+             JOIN properties p ON p.id = j.property_id AND p.tenant_id = j.tenant_id \
+             WHERE jc.tenant_id = $1 AND jc.revoked_at IS NULL AND (jc.contact_id = $2 OR c.email = $3) AND {NOT_STAFF} \
+             ORDER BY j.created_at DESC LIMIT 200"
+        ))
+        .bind(tenant_id)
+        .bind(contact_id)
+        .bind(verified_email)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing a contact's links")
     }
 
     /// Other businesses where `email` is a contact on a job. An identity

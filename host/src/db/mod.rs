@@ -20,7 +20,7 @@ mod tenants;
 
 pub use access_log::{AccessEntry, NewAccess};
 pub use audit::AuditEntry;
-pub use identity::{AccountJob, AnsweredChallenge, ChallengePurpose, NewChallenge, OtherTenant, PasswordHolder};
+pub use identity::{AccountJob, AnsweredChallenge, ChallengePurpose, NewChallenge, OtherTenant, OwnLink, PasswordHolder};
 pub use jobs::{JobLink, NewInvoice};
 pub use mail_templates::StoredTemplate;
 pub use outbox::{OutboxEntry, OutboxMessage};

@@ -33,6 +33,29 @@ pub async fn sessions(State(state): State<AppState>, jar: CookieJar, session: Po
             })
         })
         .collect();
+    let now = crate::model::now();
+    let links: Vec<serde_json::Value> = state
+        .db
+        .own_links(tenant_id, &session.contact_id, session.row.verified_email.as_deref())
+        .await?
+        .into_iter()
+        .map(|link| {
+            serde_json::json!({
+                "id": link.job_contact_id,
+                "job": format!("{} ({})", link.line1, link.reference),
+                "role": link.role.0.label(),
+                "state": match link.token_expires_at {
+                    Some(at) if at <= now => format!("Expired {}", formats.moment(at)),
+                    Some(at) => format!("Works until {}", formats.moment(at)),
+                    None => "Does not expire".to_string(),
+                },
+            })
+        })
+        .collect();
+    let flash: Option<serde_json::Value> = session.row.flash_json.as_deref().and_then(|json| serde_json::from_str(json).ok());
+    if flash.is_some() {
+        state.db.set_flash(tenant_id, &session.row.id, None).await?;
+    }
     let body = crate::view::render(
         "sessions",
         &serde_json::json!({
@@ -43,6 +66,8 @@ pub async fn sessions(State(state): State<AppState>, jar: CookieJar, session: Po
             "back": "/account",
             "csrf": session.row.csrf_token,
             "sessions": listed,
+            "links": links,
+            "flash": flash,
         }),
     )?;
     Ok((keep_alive(jar, session.refreshed), Html(body)).into_response())
@@ -63,6 +88,31 @@ pub async fn revoke(
     if session_id == session.row.id {
         return Ok(signed_out_page(CookieJar::new()));
     }
+    Ok(Redirect::to("/account/sessions").into_response())
+}
+
+/// `POST /account/links/{id}/replace`: the holder stops one of their
+/// personal links (say, one they forwarded by mistake); a new one goes to the
+/// address on file. Their sessions go on.
+pub async fn replace_link(
+    State(state): State<AppState>,
+    session: PortalSession,
+    Path(job_contact_id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    check_session(&form.csrf, &session.row.csrf_token)?;
+    let tenant_id = session.row.tenant_id.clone();
+    let own = state.db.own_links(&tenant_id, &session.contact_id, session.row.verified_email.as_deref()).await?;
+    let link = own.into_iter().find(|link| link.job_contact_id == job_contact_id).ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
+    let contact = state.db.job_contact(&tenant_id, &link.job_contact_id).await?.ok_or(WebError::NotFound)?;
+    let actor = crate::links::Actor { kind: "contact", id: Some(&session.contact_id), name: &session.name };
+    let message = match crate::links::send(&state, &tenant, &contact, crate::links::LinkMail::Fresh, &actor).await? {
+        Ok(email) => format!("That link no longer works. A new one is on its way to {}.", super::mask(&email)),
+        Err(_) => format!("That link cannot be replaced from here. Please ask {}: {}", tenant.name, tenant.support_line()),
+    };
+    let flash = serde_json::json!({ "tone": "info", "message": message }).to_string();
+    state.db.set_flash(&tenant_id, &session.row.id, Some(&flash)).await?;
     Ok(Redirect::to("/account/sessions").into_response())
 }
 

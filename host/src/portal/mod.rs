@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/password", get(hub::password_form).post(hub::set_password))
         .route("/account/sessions", get(account::sessions))
         .route("/account/sessions/{session_id}/revoke", post(account::revoke))
+        .route("/account/links/{job_contact_id}/replace", post(account::replace_link))
         .route("/signout", post(account::sign_out))
 }
 
