@@ -5,16 +5,27 @@
 
 use crate::error::WebError;
 use crate::tokens::{new_token, same_secret};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
 const COOKIE: &str = "portico_form_csrf";
 
 /// A token for a form posted to paths under `path`, and the jar carrying it.
-pub fn issue(jar: CookieJar, path: &str) -> (CookieJar, String) {
+fn issue(jar: CookieJar, path: &str) -> (CookieJar, String) {
     let token = new_token();
     let cookie = Cookie::build((COOKIE, token.clone())).http_only(true).same_site(SameSite::Strict).path(path.to_string()).build();
     (jar.add(cookie), token)
+}
+
+/// Render `template` with a fresh form token (as `form_csrf`, its cookie
+/// scoped to `path`): every page with a pre-session form.
+pub fn form_page(jar: CookieJar, path: &str, status: StatusCode, template: &str, mut data: serde_json::Value) -> Result<Response, WebError> {
+    let (jar, token) = issue(jar, path);
+    data["form_csrf"] = token.into();
+    let body = crate::view::render(template, &data)?;
+    Ok((status, jar, Html(body)).into_response())
 }
 
 /// Check the submitted token against the cookie set with the form.

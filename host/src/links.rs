@@ -5,7 +5,7 @@
 //! already open go on). Links last as long as the tenant chose.
 
 use crate::app::AppState;
-use crate::db::AuditEntry;
+use crate::db::{Actor, AuditEntry};
 use crate::model::{JobContact, Tenant};
 use crate::plugins::sanitize::Formats as _;
 use crate::tokens::{hash_token, new_token};
@@ -53,13 +53,6 @@ impl Refusal {
 pub struct Issued {
     pub url: String,
     pub expires_at: Option<i64>,
-}
-
-/// Who did it, for the audit log.
-pub struct Actor<'a> {
-    pub kind: &'a str,
-    pub id: Option<&'a str>,
-    pub name: &'a str,
 }
 
 async fn refusal(state: &AppState, tenant: &Tenant, contact: &JobContact) -> Result<Option<Refusal>, crate::db::DbError> {
@@ -129,10 +122,7 @@ async fn audit(
     action: &str,
     summary: String,
 ) -> Result<(), crate::db::DbError> {
-    let mut entry = AuditEntry::new(&tenant.id, action, &summary);
+    let mut entry = AuditEntry::new(&tenant.id, action, &summary).by(*actor);
     entry.job_id = Some(contact.job_id.clone());
-    entry.actor_kind = actor.kind.into();
-    entry.actor_id = actor.id.map(str::to_string);
-    entry.actor_name = actor.name.into();
     state.db.record_audit(&entry).await
 }

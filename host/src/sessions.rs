@@ -73,8 +73,6 @@ impl SessionKeys {
 pub struct PortalSession {
     pub row: SessionRow,
     pub contact_id: String,
-    /// The contact's name, as the business has it.
-    pub name: String,
     /// A refreshed cookie to send back when the expiry slid forward.
     pub refreshed: Option<Cookie<'static>>,
 }
@@ -89,6 +87,12 @@ impl PortalSession {
             .ok_or(WebError::NotFound)
     }
 
+    /// The contact's name, as the business has it (read when a page needs
+    /// it; the job page takes it from the viewer's part on the job).
+    pub async fn name(&self, state: &AppState) -> Result<String, WebError> {
+        state.db.contact_name(&self.row.tenant_id, &self.contact_id).await?.ok_or(WebError::SignedOut)
+    }
+
     /// The contact's session of the request, if there is a live one.
     pub async fn from_jar(state: &AppState, jar: &CookieJar) -> Result<Option<PortalSession>, WebError> {
         let (row, refreshed) = match live_session(jar, state).await {
@@ -97,8 +101,7 @@ impl PortalSession {
             Err(other) => return Err(other),
         };
         let Some(contact_id) = row.contact_id.clone() else { return Ok(None) };
-        let Some((name, _)) = state.db.contact_name(&row.tenant_id, &contact_id).await? else { return Ok(None) };
-        Ok(Some(PortalSession { row, contact_id, name, refreshed }))
+        Ok(Some(PortalSession { row, contact_id, refreshed }))
     }
 }
 
@@ -130,6 +133,33 @@ pub async fn start_session(
     let audit = AuditEntry { ip: origin.ip.clone(), user_agent: origin.user_agent.clone(), ..audit };
     state.db.record_audit(&audit).await?;
     Ok(state.keys.cookie(&session_id, tenant_id, expires_at))
+}
+
+/// Take the one-time message left for the session's next page (post/redirect/
+/// get). It is cleared once read, even if it no longer parses.
+pub async fn take_flash<T: serde::de::DeserializeOwned>(state: &AppState, row: &SessionRow) -> Result<Option<T>, WebError> {
+    let Some(json) = row.flash_json.as_deref() else { return Ok(None) };
+    state.db.set_flash(&row.tenant_id, &row.id, None).await?;
+    Ok(serde_json::from_str(json).ok())
+}
+
+/// Leave a one-time message for the session's next page.
+pub async fn leave_flash<T: Serialize>(state: &AppState, row: &SessionRow, flash: &T) -> Result<(), WebError> {
+    let json = serde_json::to_string(flash).map_err(anyhow::Error::from)?;
+    state.db.set_flash(&row.tenant_id, &row.id, Some(&json)).await?;
+    Ok(())
+}
+
+/// A plain one-time notice: a tone (success, info, warning, danger) and words.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Notice {
+    pub tone: String,
+    pub message: String,
+}
+
+/// Leave a notice for the session's next page.
+pub async fn leave_notice(state: &AppState, row: &SessionRow, tone: &str, message: &str) -> Result<(), WebError> {
+    leave_flash(state, row, &Notice { tone: tone.into(), message: message.into() }).await
 }
 
 /// `jar`, with the session cookie renewed when its expiry slid forward.

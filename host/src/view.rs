@@ -70,6 +70,21 @@ pub fn error_page(title: &str, message: &str) -> String {
     render("error", &ErrorPage { title, message }).unwrap_or_else(|_| "Something went wrong".into())
 }
 
+/// The business as every portal page's header and footer show it.
+pub fn tenant_view(tenant: &Tenant) -> serde_json::Value {
+    serde_json::json!({
+        "name": tenant.name,
+        "logo_url": tenant.logo_url.as_deref().and_then(crate::plugins::sanitize::safe_url),
+        "welcome_text": tenant.welcome_text,
+        "support": tenant.support_line(),
+    })
+}
+
+/// The address of the tenant's brand stylesheet.
+pub fn brand_css(tenant: &Tenant) -> String {
+    format!("/t/{}/brand.css", tenant.slug)
+}
+
 /// Formats for one tenant.
 pub struct TenantFormats {
     currency: String,

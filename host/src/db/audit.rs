@@ -19,7 +19,34 @@ pub struct AuditEntry {
     pub created_at: i64,
 }
 
+/// Who did something, as the audit log names them.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// `contact`, `staff` or `system`.
+    pub kind: &'a str,
+    pub id: Option<&'a str>,
+    pub name: &'a str,
+}
+
+impl<'a> Actor<'a> {
+    pub fn contact(id: &'a str, name: &'a str) -> Actor<'a> {
+        Actor { kind: "contact", id: Some(id), name }
+    }
+
+    pub fn staff(id: &'a str, name: &'a str) -> Actor<'a> {
+        Actor { kind: "staff", id: Some(id), name }
+    }
+}
+
 impl AuditEntry {
+    /// The entry, as done by `actor`.
+    pub fn by(mut self, actor: Actor<'_>) -> AuditEntry {
+        self.actor_kind = actor.kind.into();
+        self.actor_id = actor.id.map(str::to_string);
+        self.actor_name = actor.name.into();
+        self
+    }
+
     /// A new entry stamped now, to be filled in and recorded.
     pub fn new(tenant_id: &str, action: &str, summary: &str) -> AuditEntry {
         AuditEntry {

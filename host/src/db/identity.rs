@@ -53,6 +53,8 @@ pub struct AnsweredChallenge {
 pub struct CodeAttempt {
     pub secret_hash: String,
     pub attempts: i64,
+    /// The address the code was asked for.
+    pub email: String,
 }
 
 /// A pending challenge, as a page about it needs it.
@@ -104,20 +106,28 @@ pub struct PasswordHolder {
     pub password_hash: String,
 }
 
-/// The contact `c` may be let in: on at least one job whose link has not been
-/// revoked, and not using an address of the business's own staff.
-const MAY_SIGN_IN: &str = "EXISTS (SELECT 1 FROM job_contacts jc WHERE jc.tenant_id = c.tenant_id AND jc.contact_id = c.id AND jc.revoked_at IS NULL) \
-     AND NOT EXISTS (SELECT 1 FROM staff_users s WHERE s.tenant_id = c.tenant_id AND s.email = c.email)";
+/// The contact `c` is on at least one job whose link has not been revoked.
+const ON_A_LIVE_JOB: &str =
+    "EXISTS (SELECT 1 FROM job_contacts jc WHERE jc.tenant_id = c.tenant_id AND jc.contact_id = c.id AND jc.revoked_at IS NULL)";
 
 /// An address of the business's own staff never gets a client's access.
 const NOT_STAFF: &str = "NOT EXISTS (SELECT 1 FROM staff_users s WHERE s.tenant_id = c.tenant_id AND s.email = c.email)";
+
+/// The live links (`jc`) a signed-in contact reaches, with their contact `c`,
+/// job `j` and property `p`: the contact's own ($2), or every one of a proven
+/// address ($3), in tenant $1.
+const REACHABLE_LINKS: &str = "FROM job_contacts jc \
+     JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
+     JOIN jobs j ON j.id = jc.job_id AND j.tenant_id = jc.tenant_id \
+     JOIN properties p ON p.id = j.property_id AND p.tenant_id = j.tenant_id \
+     WHERE jc.tenant_id = $1 AND jc.revoked_at IS NULL AND (jc.contact_id = $2 OR c.email = $3)";
 
 impl Db {
     /// The contact with this address who may sign in (on a job, link not
     /// revoked), most recently added first.
     pub async fn contact_for_sign_in(&self, tenant_id: &str, email: &str) -> DbResult<Option<(String, String)>> {
         sqlx::query_as(&format!(
-            "SELECT c.id, c.name FROM contacts c WHERE c.tenant_id = $1 AND c.email = $2 AND {MAY_SIGN_IN} \
+            "SELECT c.id, c.name FROM contacts c WHERE c.tenant_id = $1 AND c.email = $2 AND {ON_A_LIVE_JOB} AND {NOT_STAFF} \
              ORDER BY c.created_at DESC, c.id DESC LIMIT 1"
         ))
         .bind(tenant_id)
@@ -156,7 +166,7 @@ impl Db {
     pub async fn password_holders(&self, tenant_id: &str, email: &str) -> DbResult<Vec<PasswordHolder>> {
         sqlx::query_as(&format!(
             "SELECT c.id AS contact_id, c.name, c.password_hash FROM contacts c \
-             WHERE c.tenant_id = $1 AND c.email = $2 AND c.password_hash IS NOT NULL AND {MAY_SIGN_IN} LIMIT 10"
+             WHERE c.tenant_id = $1 AND c.email = $2 AND c.password_hash IS NOT NULL AND {ON_A_LIVE_JOB} AND {NOT_STAFF} LIMIT 10"
         ))
         .bind(tenant_id)
         .bind(email)
@@ -178,8 +188,8 @@ impl Db {
         Ok(())
     }
 
-    pub async fn contact_name(&self, tenant_id: &str, contact_id: &str) -> DbResult<Option<(String, Option<String>)>> {
-        sqlx::query_as("SELECT name, email FROM contacts WHERE tenant_id = $1 AND id = $2")
+    pub async fn contact_name(&self, tenant_id: &str, contact_id: &str) -> DbResult<Option<String>> {
+        sqlx::query_scalar("SELECT name FROM contacts WHERE tenant_id = $1 AND id = $2")
             .bind(tenant_id)
             .bind(contact_id)
             .fetch_optional(&self.pool)
@@ -228,11 +238,7 @@ impl Db {
         sqlx::query_as(&format!(
             "SELECT j.id AS job_id, j.reference, j.status, MIN(jc.role) AS role, p.line1, p.city, p.region, \
                     (SELECT MIN(a.starts_at) FROM appointments a WHERE a.tenant_id = j.tenant_id AND a.job_id = j.id AND a.status <> 'cancelled') AS starts_at \
-             FROM job_contacts jc \
-             JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
-             JOIN jobs j ON j.id = jc.job_id AND j.tenant_id = jc.tenant_id \
-             JOIN properties p ON p.id = j.property_id AND p.tenant_id = j.tenant_id \
-             WHERE jc.tenant_id = $1 AND jc.revoked_at IS NULL AND (jc.contact_id = $2 OR c.email = $3) AND {NOT_STAFF} \
+             {REACHABLE_LINKS} AND {NOT_STAFF} \
              GROUP BY j.id, j.reference, j.status, p.line1, p.city, p.region, j.tenant_id, j.created_at \
              ORDER BY j.created_at DESC LIMIT 200"
         ))
@@ -249,11 +255,7 @@ impl Db {
     pub async fn own_links(&self, tenant_id: &str, contact_id: &str, verified_email: Option<&str>) -> DbResult<Vec<OwnLink>> {
         sqlx::query_as(&format!(
             "SELECT jc.id AS job_contact_id, j.reference, p.line1, jc.role, jc.token_expires_at \
-             FROM job_contacts jc \
-             JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
-             JOIN jobs j ON j.id = jc.job_id AND j.tenant_id = jc.tenant_id \
-             JOIN properties p ON p.id = j.property_id AND p.tenant_id = j.tenant_id \
-             WHERE jc.tenant_id = $1 AND jc.revoked_at IS NULL AND (jc.contact_id = $2 OR c.email = $3) AND {NOT_STAFF} \
+             {REACHABLE_LINKS} AND {NOT_STAFF} \
              ORDER BY j.created_at DESC LIMIT 200"
         ))
         .bind(tenant_id)
@@ -269,7 +271,7 @@ impl Db {
     pub async fn other_tenants_of(&self, tenant_id: &str, email: &str) -> DbResult<Vec<OtherTenant>> {
         sqlx::query_as(&format!(
             "SELECT t.slug, t.name FROM tenants t WHERE t.id <> $1 AND EXISTS \
-             (SELECT 1 FROM contacts c WHERE c.tenant_id = t.id AND c.email = $2 AND {MAY_SIGN_IN}) ORDER BY t.name LIMIT 50"
+             (SELECT 1 FROM contacts c WHERE c.tenant_id = t.id AND c.email = $2 AND {ON_A_LIVE_JOB} AND {NOT_STAFF}) ORDER BY t.name LIMIT 50"
         ))
         .bind(tenant_id)
         .bind(email)
@@ -357,7 +359,7 @@ impl Db {
         sqlx::query_as(
             "UPDATE sign_in_challenges SET attempts = attempts + 1 \
              WHERE tenant_id = $1 AND id = $2 AND purpose = 'code' AND used_at IS NULL AND expires_at > $3 AND attempts < $4 \
-             RETURNING secret_hash, attempts",
+             RETURNING secret_hash, attempts, email",
         )
         .bind(tenant_id)
         .bind(challenge_id)

@@ -21,6 +21,15 @@ impl Db {
             .context("loading a mail template")
     }
 
+    /// The names of the templates the tenant has its own wording of.
+    pub async fn custom_mail_templates(&self, tenant_id: &str) -> DbResult<Vec<String>> {
+        sqlx::query_scalar("SELECT name FROM mail_templates WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_all(&self.pool)
+            .await
+            .context("listing a tenant's mail templates")
+    }
+
     pub async fn save_mail_template(&self, tenant_id: &str, template: &StoredTemplate) -> DbResult<()> {
         sqlx::query(
             "INSERT INTO mail_templates (tenant_id, name, subject, body, updated_at) VALUES ($1, $2, $3, $4, $5) \

@@ -19,7 +19,7 @@ mod storage;
 mod tenants;
 
 pub use access_log::{AccessEntry, NewAccess};
-pub use audit::AuditEntry;
+pub use audit::{Actor, AuditEntry};
 pub use identity::{AccountJob, AnsweredChallenge, ChallengePurpose, NewChallenge, OtherTenant, OwnLink, PasswordHolder};
 pub use jobs::{JobLink, NewInvoice};
 pub use mail_templates::StoredTemplate;

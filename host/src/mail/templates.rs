@@ -162,11 +162,11 @@ pub fn validate(name: &str, subject: &str, body: &str) -> Result<Rendered, Strin
     if subject.len() > 300 || body.len() > 20_000 {
         return Err("The subject is limited to 300 characters and the body to 20,000.".into());
     }
-    if kind.placeholders.iter().any(|(p, _)| *p == "link" || *p == "code") {
-        let needed = if kind.placeholders.iter().any(|(p, _)| *p == "code") { "code" } else { "link" };
-        if !body.contains(&format!("{{{{{needed}}}}}")) {
-            return Err(format!("The body must contain {{{{{needed}}}}}: without it the message is of no use."));
-        }
+    // A message carrying a code or a link is of no use without it.
+    let offers = |name: &str| kind.placeholders.iter().any(|(p, _)| *p == name);
+    let needed = ["code", "link"].into_iter().find(|name| offers(name));
+    if let Some(needed) = needed.filter(|needed| !body.contains(&format!("{{{{{needed}}}}}"))) {
+        return Err(format!("The body must contain {{{{{needed}}}}}: without it the message is of no use."));
     }
     let sample: Map<String, Value> = kind.placeholders.iter().map(|(p, sample)| (p.to_string(), json!(sample))).collect();
     render_text(subject, body, &Value::Object(sample))

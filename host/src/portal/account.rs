@@ -52,17 +52,14 @@ pub async fn sessions(State(state): State<AppState>, jar: CookieJar, session: Po
             })
         })
         .collect();
-    let flash: Option<serde_json::Value> = session.row.flash_json.as_deref().and_then(|json| serde_json::from_str(json).ok());
-    if flash.is_some() {
-        state.db.set_flash(tenant_id, &session.row.id, None).await?;
-    }
+    let flash: Option<crate::sessions::Notice> = crate::sessions::take_flash(&state, &session.row).await?;
     let body = crate::view::render(
         "sessions",
         &serde_json::json!({
             "title": format!("Your sessions · {}", tenant.name),
-            "brand_css": format!("/t/{}/brand.css", tenant.slug),
-            "tenant": { "name": tenant.name },
-            "viewer": { "name": session.name },
+            "brand_css": crate::view::brand_css(&tenant),
+            "tenant": crate::view::tenant_view(&tenant),
+            "viewer": { "name": session.name(&state).await? },
             "back": "/account",
             "csrf": session.row.csrf_token,
             "sessions": listed,
@@ -106,13 +103,13 @@ pub async fn replace_link(
     let link = own.into_iter().find(|link| link.job_contact_id == job_contact_id).ok_or(WebError::NotFound)?;
     let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
     let contact = state.db.job_contact(&tenant_id, &link.job_contact_id).await?.ok_or(WebError::NotFound)?;
-    let actor = crate::links::Actor { kind: "contact", id: Some(&session.contact_id), name: &session.name };
+    let name = session.name(&state).await?;
+    let actor = crate::db::Actor::contact(&session.contact_id, &name);
     let message = match crate::links::send(&state, &tenant, &contact, crate::links::LinkMail::Fresh, &actor).await? {
         Ok(email) => format!("That link no longer works. A new one is on its way to {}.", super::mask(&email)),
         Err(_) => format!("That link cannot be replaced from here. Please ask {}: {}", tenant.name, tenant.support_line()),
     };
-    let flash = serde_json::json!({ "tone": "info", "message": message }).to_string();
-    state.db.set_flash(&tenant_id, &session.row.id, Some(&flash)).await?;
+    crate::sessions::leave_notice(&state, &session.row, "info", &message).await?;
     Ok(Redirect::to("/account/sessions").into_response())
 }
 

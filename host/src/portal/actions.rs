@@ -89,7 +89,6 @@ pub async fn submit(
             Flash { tone: "danger".into(), message: "That did not work. Please try again in a moment.".into(), card, input }
         }
     };
-    let flash_json = serde_json::to_string(&flash).map_err(anyhow::Error::from)?;
-    state.db.set_flash(&tenant_id, &session.row.id, Some(&flash_json)).await?;
+    crate::sessions::leave_flash(&state, &session.row, &flash).await?;
     Ok(Redirect::to(&back))
 }

@@ -5,13 +5,14 @@
 
 use crate::app::AppState;
 use crate::error::WebError;
+use crate::model::Tenant;
 use crate::plugins::sanitize::Formats as _;
 use crate::rate_limit;
 use crate::signin::{normalize_email, proof};
 use crate::view::TenantFormats;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::Form;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
@@ -19,54 +20,50 @@ use std::net::SocketAddr;
 
 const FORM_PATH: &str = "/jobs";
 
+/// The business a job belongs to; 404 for an unknown job.
+async fn tenant_of_job(state: &AppState, job_id: &str) -> Result<Tenant, WebError> {
+    let tenant_id = state.db.job_tenant(job_id).await?.ok_or(WebError::NotFound)?;
+    state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)
+}
+
 /// The guest view of `job_id`, with an optional answer to a request for access.
 async fn render(
     state: &AppState,
     jar: CookieJar,
+    tenant: &Tenant,
     job_id: &str,
     sent: Option<String>,
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let tenant_id = state.db.job_tenant(job_id).await?.ok_or(WebError::NotFound)?;
-    let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
-    let job = state.db.job(&tenant_id, job_id).await?.ok_or(WebError::NotFound)?;
-    let property = state.db.property(&tenant_id, &job.property_id).await?;
-    let appointments = state.db.appointments(&tenant_id, job_id).await?;
-    let formats = TenantFormats::new(&tenant);
-    let (jar, form_csrf) = crate::csrf::issue(jar, FORM_PATH);
-    let body = crate::view::render(
-        "guest",
-        &serde_json::json!({
-            "title": format!("{} · {}", property.line1, tenant.name),
-            "brand_css": format!("/t/{}/brand.css", tenant.slug),
-            "tenant": {
-                "name": tenant.name,
-                "logo_url": tenant.logo_url.as_deref().and_then(crate::plugins::sanitize::safe_url),
-                "support": tenant.support_line(),
-            },
-            "job": {
-                "id": job.id,
-                "address": property.one_line(),
-                "status": job.status.replace('-', " "),
-                "appointment": appointments.iter().find(|a| a.status != "cancelled").map(|a| formats.moment(a.starts_at)),
-            },
-            "form_csrf": form_csrf,
-            "sent": sent,
-            "error": error,
-        }),
-    )?;
-    Ok((status, jar, Html(body)).into_response())
+    let job = state.db.job(&tenant.id, job_id).await?.ok_or(WebError::NotFound)?;
+    let property = state.db.property(&tenant.id, &job.property_id).await?;
+    let appointments = state.db.appointments(&tenant.id, job_id).await?;
+    let formats = TenantFormats::new(tenant);
+    let data = serde_json::json!({
+        "title": format!("{} · {}", property.line1, tenant.name),
+        "brand_css": crate::view::brand_css(tenant),
+        "tenant": crate::view::tenant_view(tenant),
+        "job": {
+            "id": job.id,
+            "address": property.one_line(),
+            "status": job.status.replace('-', " "),
+            "appointment": appointments.iter().find(|a| a.status != "cancelled").map(|a| formats.moment(a.starts_at)),
+        },
+        "sent": sent,
+        "error": error,
+    });
+    crate::csrf::form_page(jar, FORM_PATH, status, "guest", data)
 }
 
 /// `GET /jobs/{id}` for a visitor the job's sections are not for.
 pub async fn guest_page(state: &AppState, jar: CookieJar, job_id: &str, peer: SocketAddr, headers: &HeaderMap) -> Result<Response, WebError> {
-    let Some(tenant_id) = state.db.job_tenant(job_id).await? else { return Err(WebError::NotFound) };
+    let tenant = tenant_of_job(state, job_id).await?;
     let origin = super::origin(peer, headers);
     state
         .db
         .record_access(&crate::db::NewAccess {
-            tenant_id: &tenant_id,
+            tenant_id: &tenant.id,
             job_id,
             contact_id: None,
             session_id: None,
@@ -76,7 +73,7 @@ pub async fn guest_page(state: &AppState, jar: CookieJar, job_id: &str, peer: So
             user_agent: &origin.user_agent,
         })
         .await?;
-    render(state, jar, job_id, None, None, StatusCode::OK).await
+    render(state, jar, &tenant, job_id, None, None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -99,10 +96,9 @@ pub async fn request_access(
     Form(form): Form<AccessForm>,
 ) -> Result<Response, WebError> {
     crate::csrf::check_cookie(&jar, &form.csrf)?;
-    let tenant_id = state.db.job_tenant(&job_id).await?.ok_or(WebError::NotFound)?;
-    let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = tenant_of_job(&state, &job_id).await?;
     let Some(email) = normalize_email(&form.email) else {
-        return render(&state, jar, &job_id, None, Some("Please enter a valid e-mail address."), StatusCode::BAD_REQUEST).await;
+        return render(&state, jar, &tenant, &job_id, None, Some("Please enter a valid e-mail address."), StatusCode::BAD_REQUEST).await;
     };
     let origin = super::origin(peer, &headers);
     rate_limit::check(&state.db, &tenant.id, &rate_limit::MAIL_PER_IP, &origin.ip).await?;
@@ -113,5 +109,5 @@ pub async fn request_access(
         "If {email} is on this job, we have e-mailed it a sign-in link. It works once, for {} minutes.",
         proof::MAGIC_LINK_MINUTES
     );
-    render(&state, jar, &job_id, Some(sent), None, StatusCode::OK).await
+    render(&state, jar, &tenant, &job_id, Some(sent), None, StatusCode::OK).await
 }

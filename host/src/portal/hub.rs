@@ -4,11 +4,11 @@
 
 use crate::app::AppState;
 use crate::csrf::{check_session, CsrfForm};
-use crate::db::{AuditEntry, SessionSubject};
+use crate::db::{Actor, AuditEntry, SessionSubject};
 use crate::error::WebError;
 use crate::model::{now, Tenant};
 use crate::plugins::sanitize::Formats as _;
-use crate::sessions::{keep_alive, start_session, PortalSession};
+use crate::sessions::{keep_alive, leave_notice, start_session, take_flash, Notice, PortalSession};
 use crate::view::TenantFormats;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -19,16 +19,12 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 
 /// The header and branding every account page shares.
-fn frame(tenant: &Tenant, session: &PortalSession, title: &str) -> serde_json::Value {
+fn frame(tenant: &Tenant, session: &PortalSession, name: &str, title: &str) -> serde_json::Value {
     serde_json::json!({
         "title": format!("{title} · {}", tenant.name),
-        "brand_css": format!("/t/{}/brand.css", tenant.slug),
-        "tenant": {
-            "name": tenant.name,
-            "logo_url": tenant.logo_url.as_deref().and_then(crate::plugins::sanitize::safe_url),
-            "support": tenant.support_line(),
-        },
-        "viewer": { "name": session.name, "email": session.row.verified_email },
+        "brand_css": crate::view::brand_css(tenant),
+        "tenant": crate::view::tenant_view(tenant),
+        "viewer": { "name": name, "email": session.row.verified_email },
         "csrf": session.row.csrf_token,
         "signin_url": format!("/t/{}/signin", tenant.slug),
     })
@@ -64,17 +60,14 @@ pub async fn hub(State(state): State<AppState>, jar: CookieJar, session: PortalS
         Some(email) => state.db.other_tenants_of(&tenant.id, email).await?,
         None => Vec::new(),
     };
-    let flash: Option<serde_json::Value> = session.row.flash_json.as_deref().and_then(|json| serde_json::from_str(json).ok());
-    if flash.is_some() {
-        state.db.set_flash(&tenant.id, &session.row.id, None).await?;
-    }
-    let mut data = frame(&tenant, &session, "Your jobs");
+    let flash: Option<Notice> = take_flash(&state, &session.row).await?;
+    let mut data = frame(&tenant, &session, &session.name(&state).await?, "Your jobs");
     data["jobs_count"] = jobs.len().into();
     data["upcoming"] = upcoming.into_iter().map(|(_, entry)| entry).collect();
     data["past"] = past.into_iter().map(|(_, entry)| entry).collect();
     data["other_tenants"] = other_tenants.iter().map(|t| serde_json::json!({ "slug": t.slug, "name": t.name })).collect();
     data["passwords"] = tenant.allows_client_passwords().into();
-    data["flash"] = flash.unwrap_or_default();
+    data["flash"] = serde_json::to_value(flash).map_err(anyhow::Error::from)?;
     let body = crate::view::render("hub", &data)?;
     Ok((keep_alive(jar, session.refreshed), Html(body)).into_response())
 }
@@ -96,10 +89,8 @@ pub async fn switch(
     let target = state.db.tenant_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
     let (contact_id, name) = state.db.contact_for_sign_in(&target.id, &email).await?.ok_or(WebError::NotFound)?;
     let subject = SessionSubject::Contact { contact_id: &contact_id, job_contact_id: None, verified_email: Some(&email) };
-    let mut audit = AuditEntry::new(&target.id, "portal.signed-in", "Signed in from another business's portal with a proven address");
-    audit.actor_kind = "contact".into();
-    audit.actor_id = Some(contact_id.clone());
-    audit.actor_name = name;
+    let audit = AuditEntry::new(&target.id, "portal.signed-in", "Signed in from another business's portal with a proven address")
+        .by(Actor::contact(&contact_id, &name));
     let cookie = start_session(&state, &target.id, subject, "switch", &super::origin(peer, &headers), audit).await?;
     // One cookie holds one session: the one left behind is ended.
     state.db.revoke_session(&session.row.tenant_id, &session.row.id).await?;
@@ -117,11 +108,11 @@ pub async fn password_form(State(state): State<AppState>, session: PortalSession
     if !tenant.allows_client_passwords() {
         return Err(WebError::NotFound);
     }
-    password_page(&tenant, &session, None, StatusCode::OK)
+    password_page(&tenant, &session, &session.name(&state).await?, None, StatusCode::OK)
 }
 
-fn password_page(tenant: &Tenant, session: &PortalSession, error: Option<&str>, status: StatusCode) -> Result<Response, WebError> {
-    let mut data = frame(tenant, session, "Set your password");
+fn password_page(tenant: &Tenant, session: &PortalSession, name: &str, error: Option<&str>, status: StatusCode) -> Result<Response, WebError> {
+    let mut data = frame(tenant, session, name, "Set your password");
     data["allowed"] = may_set_password(tenant, session).into();
     data["error"] = error.into();
     Ok((status, Html(crate::view::render("password", &data)?)).into_response())
@@ -144,18 +135,14 @@ pub async fn set_password(State(state): State<AppState>, session: PortalSession,
     let Some(email) = session.row.verified_email.clone().filter(|_| may_set_password(&tenant, &session)) else {
         return Err(WebError::NotFound);
     };
+    let name = session.name(&state).await?;
     if let Err(why) = crate::passwords::check_new(&form.password, &form.confirm) {
-        return password_page(&tenant, &session, Some(why), StatusCode::BAD_REQUEST);
+        return password_page(&tenant, &session, &name, Some(why), StatusCode::BAD_REQUEST);
     }
-    let password = form.password;
-    let hash = tokio::task::spawn_blocking(move || crate::passwords::hash(&password)).await.map_err(anyhow::Error::from)??;
+    let hash = crate::passwords::hash_off_thread(form.password).await?;
     state.db.set_contact_password(&tenant.id, &email, &hash).await?;
-    let mut audit = AuditEntry::new(&tenant.id, "portal.password-set", "Set a portal password");
-    audit.actor_kind = "contact".into();
-    audit.actor_id = Some(session.contact_id.clone());
-    audit.actor_name = session.name.clone();
+    let audit = AuditEntry::new(&tenant.id, "portal.password-set", "Set a portal password").by(Actor::contact(&session.contact_id, &name));
     state.db.record_audit(&audit).await?;
-    let flash = serde_json::json!({ "tone": "success", "message": "Your password is set." }).to_string();
-    state.db.set_flash(&tenant.id, &session.row.id, Some(&flash)).await?;
+    leave_notice(&state, &session.row, "success", "Your password is set.").await?;
     Ok(Redirect::to("/account").into_response())
 }

@@ -70,11 +70,9 @@ async fn open_link(
         job_contact_id: Some(&holder.job_contact.id),
         verified_email: None,
     };
-    let mut audit = crate::db::AuditEntry::new(&holder.tenant_id, "portal.opened", "Opened the portal from a personal link");
+    let mut audit = crate::db::AuditEntry::new(&holder.tenant_id, "portal.opened", "Opened the portal from a personal link")
+        .by(crate::db::Actor::contact(&holder.job_contact.contact_id, &holder.job_contact.name));
     audit.job_id = Some(holder.job_contact.job_id.clone());
-    audit.actor_kind = "contact".into();
-    audit.actor_id = Some(holder.job_contact.contact_id.clone());
-    audit.actor_name = holder.job_contact.name.clone();
     let cookie = start_session(&state, &holder.tenant_id, subject, "link", &origin(peer, &headers), audit).await?;
     let jar = jar.add(cookie);
     Ok((jar, Redirect::to(&format!("/jobs/{}", holder.job_contact.job_id))).into_response())

@@ -20,7 +20,9 @@ pub struct Flash {
     pub tone: String,
     pub message: String,
     /// The plugin and card whose form is refilled with `input`.
+    #[serde(default)]
     pub card: Option<(String, String)>,
+    #[serde(default)]
     pub input: Vec<(String, String)>,
 }
 
@@ -86,10 +88,7 @@ pub async fn job_page(
     let property = state.db.property(&tenant_id, &job.property_id).await?;
     let appointments = state.db.appointments(&tenant_id, &job_id).await?;
 
-    let flash: Option<Flash> = session.row.flash_json.as_deref().and_then(|json| serde_json::from_str(json).ok());
-    if flash.is_some() {
-        state.db.set_flash(&tenant_id, &session.row.id, None).await?;
-    }
+    let flash: Option<Flash> = crate::sessions::take_flash(&state, &session.row).await?;
 
     let audience = super::audience(&session, &on_job, peer, &headers);
     state
@@ -140,18 +139,12 @@ pub async fn job_page(
         .map(|p| p.card)
         .collect();
 
-    let support = tenant.support_line();
     let body = crate::view::render(
         "portal",
         &serde_json::json!({
             "title": format!("{} · {}", property.line1, tenant.name),
-            "brand_css": format!("/t/{}/brand.css", tenant.slug),
-            "tenant": {
-                "name": tenant.name,
-                "logo_url": tenant.logo_url.as_deref().and_then(crate::plugins::sanitize::safe_url),
-                "welcome_text": tenant.welcome_text,
-                "support": support,
-            },
+            "brand_css": crate::view::brand_css(&tenant),
+            "tenant": crate::view::tenant_view(&tenant),
             "viewer": { "name": on_job.name, "role_label": role.label() },
             "account_url": "/account",
             "job": {

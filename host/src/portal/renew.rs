@@ -18,12 +18,8 @@ const TEMPLATE: &str = "portal-link";
 
 /// The 410 page for an expired link, with its "send me a fresh link" form.
 pub fn expired_page(jar: CookieJar, token: &str) -> Result<Response, WebError> {
-    let (jar, csrf) = crate::csrf::issue(jar, "/p");
-    let body = crate::view::render(
-        "link_expired",
-        &serde_json::json!({ "title": "This link has expired", "action": format!("/p/{token}/renew"), "csrf": csrf }),
-    )?;
-    Ok((StatusCode::GONE, jar, Html(body)).into_response())
+    let data = serde_json::json!({ "title": "This link has expired", "action": format!("/p/{token}/renew") });
+    crate::csrf::form_page(jar, "/p", StatusCode::GONE, "link_expired", data)
 }
 
 /// "j•••@example.com": enough to recognise, not enough to harvest.
@@ -61,7 +57,7 @@ pub async fn renew(
 
     // Whether or not a message goes out now, the answer is the same.
     if !state.db.recently_mailed(&tenant.id, &email, TEMPLATE, now() - RENEW_INTERVAL).await? {
-        let actor = crate::links::Actor { kind: "contact", id: Some(&contact.contact_id), name: &contact.name };
+        let actor = crate::db::Actor::contact(&contact.contact_id, &contact.name);
         if crate::links::send(&state, &tenant, contact, crate::links::LinkMail::Fresh, &actor).await?.is_err() {
             return Ok(ask_the_business(jar));
         }

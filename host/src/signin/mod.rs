@@ -49,29 +49,24 @@ async fn tenant(state: &AppState, slug: &str) -> Result<Tenant, WebError> {
 }
 
 /// The data every page here shares.
-fn frame(tenant: &Tenant, title: &str, form_csrf: &str) -> serde_json::Value {
+fn frame(tenant: &Tenant, title: &str) -> serde_json::Value {
     serde_json::json!({
         "title": format!("{title} · {}", tenant.name),
-        "brand_css": format!("/t/{}/brand.css", tenant.slug),
-        "tenant": { "name": tenant.name, "logo_url": tenant.logo_url.as_deref().and_then(crate::plugins::sanitize::safe_url) },
-        "form_csrf": form_csrf,
+        "brand_css": crate::view::brand_css(tenant),
+        "tenant": crate::view::tenant_view(tenant),
         "signin_url": format!("/t/{}/signin", tenant.slug),
     })
 }
 
-fn respond(status: StatusCode, jar: CookieJar, template: &str, data: serde_json::Value) -> Result<Response, WebError> {
-    Ok((status, jar, Html(crate::view::render(template, &data)?)).into_response())
-}
 
 fn signin_page(jar: CookieJar, tenant: &Tenant, email: &str, error: Option<&str>, status: StatusCode) -> Result<Response, WebError> {
-    let (jar, csrf) = crate::csrf::issue(jar, FORM_PATH);
-    let mut data = frame(tenant, "Sign in", &csrf);
+    let mut data = frame(tenant, "Sign in");
     data["action"] = format!("/t/{}/signin", tenant.slug).into();
     data["email"] = email.into();
     data["error"] = error.into();
     data["passwords"] = tenant.allows_client_passwords().into();
     data["by_code"] = tenant.sign_in_by_code().into();
-    respond(status, jar, "signin", data)
+    crate::csrf::form_page(jar, FORM_PATH, status, "signin", data)
 }
 
 /// `GET /t/{slug}/signin`
@@ -135,10 +130,8 @@ async fn with_password(
         return signin_page(jar, tenant, email, Some("That e-mail and password do not match."), StatusCode::UNAUTHORIZED);
     };
     let subject = crate::db::SessionSubject::Contact { contact_id: &holder.contact_id, job_contact_id: None, verified_email: None };
-    let mut audit = crate::db::AuditEntry::new(&tenant.id, "portal.signed-in", "Signed in with a password");
-    audit.actor_kind = "contact".into();
-    audit.actor_id = Some(holder.contact_id.clone());
-    audit.actor_name = holder.name.clone();
+    let audit = crate::db::AuditEntry::new(&tenant.id, "portal.signed-in", "Signed in with a password")
+        .by(crate::db::Actor::contact(&holder.contact_id, &holder.name));
     let cookie = crate::sessions::start_session(state, &tenant.id, subject, "password", origin, audit).await?;
     Ok((jar.add(cookie), Redirect::to("/account")).into_response())
 }
@@ -152,13 +145,12 @@ fn code_page_with(
     open: bool,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let (jar, csrf) = crate::csrf::issue(jar, FORM_PATH);
-    let mut data = frame(tenant, "Enter your code", &csrf);
+    let mut data = frame(tenant, "Enter your code");
     data["action"] = format!("/t/{}/signin/code/{challenge_id}", tenant.slug).into();
     data["masked"] = masked.into();
     data["error"] = error.into();
     data["open"] = open.into();
-    respond(status, jar, "signin_code", data)
+    crate::csrf::form_page(jar, FORM_PATH, status, "signin_code", data)
 }
 
 const CODE_CLOSED: &str = "This code can no longer be used: it expired, was used, or was typed wrong too often. Ask for a new one.";
@@ -205,8 +197,7 @@ async fn enter_code(
             let (cookie, next) = proof::sign_in(&state, &tenant, &answered, "code", &origin).await?;
             Ok((crate::csrf::clear(jar, FORM_PATH).add(cookie), Redirect::to(&next)).into_response())
         }
-        CodeOutcome::Wrong { attempts_left } => {
-            let email = state.db.pending_code(&tenant.id, &challenge_id).await?.map(|p| p.email).unwrap_or_default();
+        CodeOutcome::Wrong { attempts_left, email } => {
             let tries = if attempts_left == 1 { "1 try".to_string() } else { format!("{attempts_left} tries") };
             let error = format!("That code is not right. {tries} left.");
             code_page_with(jar, &tenant, &challenge_id, &crate::portal::mask(&email), Some(&error), true, StatusCode::UNAUTHORIZED)
@@ -235,10 +226,9 @@ async fn link_page(State(state): State<AppState>, jar: CookieJar, Path((slug, to
     if token.len() > 128 || !state.db.challenge_is_open(Some(&tenant.id), ChallengePurpose::MagicLink, &hash_token(&token)).await? {
         return link_used_up(&tenant);
     }
-    let (jar, csrf) = crate::csrf::issue(jar, FORM_PATH);
-    let mut data = frame(&tenant, "Sign in", &csrf);
+    let mut data = frame(&tenant, "Sign in");
     data["action"] = format!("/t/{}/signin/link/{token}", tenant.slug).into();
-    respond(StatusCode::OK, jar, "signin_continue", data)
+    crate::csrf::form_page(jar, FORM_PATH, StatusCode::OK, "signin_continue", data)
 }
 
 /// `POST /t/{slug}/signin/link/{token}`: spend the link and sign in.

@@ -6,7 +6,7 @@
 //! goes out, so the answers reveal nothing about who is a client.
 
 use crate::app::AppState;
-use crate::db::{AnsweredChallenge, AuditEntry, ChallengePurpose, NewChallenge, SessionSubject};
+use crate::db::{Actor, AnsweredChallenge, AuditEntry, ChallengePurpose, NewChallenge, SessionSubject};
 use crate::error::WebError;
 use crate::model::{now, Tenant};
 use crate::plugins::RequestOrigin;
@@ -95,7 +95,8 @@ pub async fn send_code(state: &AppState, tenant: &Tenant, email: &str, contact: 
 /// What became of a typed code.
 pub enum CodeOutcome {
     SignedIn(AnsweredChallenge),
-    Wrong { attempts_left: i64 },
+    /// Wrong, with attempts left, for the code sent to `email`.
+    Wrong { attempts_left: i64, email: String },
     /// Expired, used, or out of attempts: a new code is needed.
     Closed,
 }
@@ -107,12 +108,12 @@ pub async fn check_code(state: &AppState, tenant: &Tenant, challenge_id: &str, t
     };
     let attempts_left = CODE_ATTEMPTS - attempt.attempts;
     if !(typed.len() == 6 && code_matches(&attempt.secret_hash, &typed)) {
-        return Ok(if attempts_left > 0 { CodeOutcome::Wrong { attempts_left } } else { CodeOutcome::Closed });
+        return Ok(if attempts_left > 0 { CodeOutcome::Wrong { attempts_left, email: attempt.email } } else { CodeOutcome::Closed });
     }
     match state.db.spend_code(&tenant.id, challenge_id).await? {
         Some(answered) if answered.contact_id.is_some() => Ok(CodeOutcome::SignedIn(answered)),
         // Spent by a concurrent request, or an address nobody has.
-        _ => Ok(CodeOutcome::Wrong { attempts_left }),
+        _ => Ok(CodeOutcome::Wrong { attempts_left, email: attempt.email }),
     }
 }
 
@@ -126,13 +127,11 @@ pub async fn sign_in(
     origin: &RequestOrigin,
 ) -> Result<(Cookie<'static>, String), WebError> {
     let contact_id = answered.contact_id.as_deref().ok_or(WebError::NotFound)?;
-    let (name, _) = state.db.contact_name(&tenant.id, contact_id).await?.ok_or(WebError::NotFound)?;
+    let name = state.db.contact_name(&tenant.id, contact_id).await?.ok_or(WebError::NotFound)?;
     let subject = SessionSubject::Contact { contact_id, job_contact_id: None, verified_email: Some(&answered.email) };
-    let mut audit = AuditEntry::new(&tenant.id, "portal.signed-in", &format!("Signed in with an e-mailed {}", method.replace('-', " ")));
+    let mut audit = AuditEntry::new(&tenant.id, "portal.signed-in", &format!("Signed in with an e-mailed {}", method.replace('-', " ")))
+        .by(Actor::contact(contact_id, &name));
     audit.job_id = answered.return_job_id.clone();
-    audit.actor_kind = "contact".into();
-    audit.actor_id = Some(contact_id.to_string());
-    audit.actor_name = name;
     let cookie = crate::sessions::start_session(state, &tenant.id, subject, method, origin, audit).await?;
     let next = match &answered.return_job_id {
         Some(job_id) => format!("/jobs/{job_id}"),

@@ -46,13 +46,10 @@ pub(crate) async fn console_page(
 ) -> Result<Response, WebError> {
     use roles::Ability;
     let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
-    let flash: Option<serde_json::Value> = session.row.flash_json.as_deref().and_then(|json| serde_json::from_str(json).ok());
-    if flash.is_some() {
-        state.db.set_flash(&tenant.id, &session.row.id, None).await?;
-    }
+    let flash: Option<crate::sessions::Notice> = crate::sessions::take_flash(state, &session.row).await?;
     let frame = serde_json::json!({
         "title": format!("{title} · {} · Staff", tenant.name),
-        "brand_css": format!("/t/{}/brand.css", tenant.slug),
+        "brand_css": crate::view::brand_css(&tenant),
         "tenant": tenant.name,
         "user": session.user.display_name,
         "role": roles::label(&session.user.role),
@@ -77,23 +74,17 @@ pub(crate) async fn console_page(
 
 /// Leave a one-time notice for the staff member's next page.
 pub(crate) async fn notice(state: &AppState, session: &StaffSession, tone: &str, message: &str) -> Result<(), WebError> {
-    let flash = serde_json::json!({ "tone": tone, "message": message }).to_string();
-    state.db.set_flash(&session.row.tenant_id, &session.row.id, Some(&flash)).await?;
-    Ok(())
+    crate::sessions::leave_notice(state, &session.row, tone, message).await
 }
 
 /// The staff member as the audit log names them.
-pub(crate) fn actor(session: &StaffSession) -> crate::links::Actor<'_> {
-    crate::links::Actor { kind: "staff", id: Some(&session.user.id), name: &session.user.display_name }
+pub(crate) fn actor(session: &StaffSession) -> crate::db::Actor<'_> {
+    crate::db::Actor::staff(&session.user.id, &session.user.display_name)
 }
 
 fn login_page(jar: CookieJar, email: &str, error: Option<&str>, status: StatusCode) -> Result<Response, WebError> {
-    let (jar, csrf) = crate::csrf::issue(jar, "/staff");
-    let body = crate::view::render(
-        "staff_login",
-        &serde_json::json!({ "title": "Staff sign-in", "csrf": csrf, "email": email, "error": error }),
-    )?;
-    Ok((status, jar, Html(body)).into_response())
+    let data = serde_json::json!({ "title": "Staff sign-in", "email": email, "error": error });
+    crate::csrf::form_page(jar, "/staff", status, "staff_login", data)
 }
 
 async fn login_form(jar: CookieJar) -> Result<Response, WebError> {
@@ -119,10 +110,8 @@ async fn login(
         return login_page(jar, &form.email, Some("That e-mail and password do not match."), StatusCode::UNAUTHORIZED);
     };
 
-    let mut audit = crate::db::AuditEntry::new(&user.tenant_id, "staff.signed-in", "Signed in to the staff console");
-    audit.actor_kind = "staff".into();
-    audit.actor_id = Some(user.id.clone());
-    audit.actor_name = user.display_name.clone();
+    let audit = crate::db::AuditEntry::new(&user.tenant_id, "staff.signed-in", "Signed in to the staff console")
+        .by(crate::db::Actor::staff(&user.id, &user.display_name));
     let subject = crate::db::SessionSubject::Staff { staff_user_id: &user.id };
     let cookie = start_session(&state, &user.tenant_id, subject, "staff", &origin, audit).await?;
     let jar = crate::csrf::clear(jar, "/staff").add(cookie);

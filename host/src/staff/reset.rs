@@ -58,12 +58,8 @@ pub async fn send_password_link(
 }
 
 fn request_page(jar: CookieJar, sent: Option<&str>, error: Option<&str>, status: StatusCode) -> Result<Response, WebError> {
-    let (jar, csrf) = crate::csrf::issue(jar, FORM_PATH);
-    let body = crate::view::render(
-        "staff_reset_request",
-        &serde_json::json!({ "title": "Reset your password", "csrf": csrf, "sent": sent, "error": error }),
-    )?;
-    Ok((status, jar, Html(body)).into_response())
+    let data = serde_json::json!({ "title": "Reset your password", "sent": sent, "error": error });
+    crate::csrf::form_page(jar, FORM_PATH, status, "staff_reset_request", data)
 }
 
 async fn request_form(jar: CookieJar) -> Result<Response, WebError> {
@@ -108,12 +104,8 @@ fn link_used_up() -> Response {
 }
 
 fn choose_page(jar: CookieJar, token: &str, error: Option<&str>, status: StatusCode) -> Result<Response, WebError> {
-    let (jar, csrf) = crate::csrf::issue(jar, FORM_PATH);
-    let body = crate::view::render(
-        "staff_reset",
-        &serde_json::json!({ "title": "Choose a new password", "csrf": csrf, "action": format!("/staff/reset/{token}"), "error": error }),
-    )?;
-    Ok((status, jar, Html(body)).into_response())
+    let data = serde_json::json!({ "title": "Choose a new password", "action": format!("/staff/reset/{token}"), "error": error });
+    crate::csrf::form_page(jar, FORM_PATH, status, "staff_reset", data)
 }
 
 async fn choose_form(State(state): State<AppState>, jar: CookieJar, Path(token): Path<String>) -> Result<Response, WebError> {
@@ -152,14 +144,11 @@ async fn choose(
     let tenant_id = answered.tenant_id.clone();
     let user_id = answered.staff_user_id.clone().ok_or(WebError::NotFound)?;
     let user = state.db.staff_user(&tenant_id, &user_id).await?.ok_or(WebError::NotFound)?;
-    let password = form.password;
-    let hash = tokio::task::spawn_blocking(move || crate::passwords::hash(&password)).await.map_err(anyhow::Error::from)??;
+    let hash = crate::passwords::hash_off_thread(form.password).await?;
     state.db.set_staff_password(&tenant_id, &user.id, &hash).await?;
     state.db.revoke_staff_sessions(&tenant_id, &user.id).await?;
-    let mut audit = AuditEntry::new(&tenant_id, "staff.password-set", "Chose a new staff password from an e-mailed link");
-    audit.actor_kind = "staff".into();
-    audit.actor_id = Some(user.id.clone());
-    audit.actor_name = user.display_name.clone();
+    let audit = AuditEntry::new(&tenant_id, "staff.password-set", "Chose a new staff password from an e-mailed link")
+        .by(crate::db::Actor::staff(&user.id, &user.display_name));
     let subject = SessionSubject::Staff { staff_user_id: &user.id };
     let origin = crate::portal::origin(peer, &headers);
     let cookie = crate::sessions::start_session(&state, &tenant_id, subject, "staff", &origin, audit).await?;

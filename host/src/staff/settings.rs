@@ -22,11 +22,11 @@ pub fn router() -> Router<AppState> {
 
 async fn render(state: &AppState, jar: CookieJar, session: StaffSession, error: Option<&str>) -> Result<Response, WebError> {
     let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
-    let mut listed = Vec::new();
-    for kind in templates::KINDS {
-        let custom = state.db.mail_template(&tenant.id, kind.name).await?.is_some();
-        listed.push(serde_json::json!({ "name": kind.name, "label": kind.label, "custom": custom }));
-    }
+    let custom = state.db.custom_mail_templates(&tenant.id).await?;
+    let listed: Vec<serde_json::Value> = templates::KINDS
+        .iter()
+        .map(|kind| serde_json::json!({ "name": kind.name, "label": kind.label, "custom": custom.iter().any(|name| name == kind.name) }))
+        .collect();
     let data = serde_json::json!({
         "error": error,
         "signin_url": format!("{}/t/{}/signin", state.public_url, tenant.slug),
@@ -79,10 +79,7 @@ async fn save(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
     };
     let settings = AccessSettings { link_lifetime_days, signin_method, client_passwords: form.client_passwords.is_some() };
     state.db.set_access_settings(&session.row.tenant_id, &settings).await?;
-    let mut audit = crate::db::AuditEntry::new(&session.row.tenant_id, "settings.access", "Changed how people get in");
-    audit.actor_kind = "staff".into();
-    audit.actor_id = Some(session.user.id.clone());
-    audit.actor_name = session.user.display_name.clone();
+    let audit = crate::db::AuditEntry::new(&session.row.tenant_id, "settings.access", "Changed how people get in").by(super::actor(&session));
     state.db.record_audit(&audit).await?;
     super::notice(&state, &session, "success", "Saved. New links and sign-ins follow these settings.").await?;
     Ok(Redirect::to("/staff/settings").into_response())

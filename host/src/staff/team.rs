@@ -74,11 +74,7 @@ struct AddForm {
 }
 
 fn audit(session: &StaffSession, action: &str, summary: String) -> AuditEntry {
-    let mut entry = AuditEntry::new(&session.row.tenant_id, action, &summary);
-    entry.actor_kind = "staff".into();
-    entry.actor_id = Some(session.user.id.clone());
-    entry.actor_name = session.user.display_name.clone();
-    entry
+    AuditEntry::new(&session.row.tenant_id, action, &summary).by(super::actor(session))
 }
 
 async fn add(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Form(form): Form<AddForm>) -> Result<Response, WebError> {
@@ -103,7 +99,7 @@ async fn add(State(state): State<AppState>, jar: CookieJar, session: StaffSessio
         return render(&state, jar, session, Some(&form), Some("Someone on the team already has that address.")).await;
     }
     // Nobody knows this password: the member chooses theirs from the e-mail.
-    let placeholder = crate::passwords::hash(&crate::tokens::new_token())?;
+    let placeholder = crate::passwords::hash_off_thread(crate::tokens::new_token()).await?;
     let id = state.db.create_staff_user(&tenant_id, &email, name, &form.role, &placeholder).await?;
     let member = state.db.staff_user(&tenant_id, &id).await?.ok_or(WebError::NotFound)?;
     let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
