@@ -3,7 +3,8 @@
 
 use crate::db::Db;
 use crate::files::FileStore;
-use crate::plugins::{Limits, PluginRuntime, Sections};
+use crate::payments::{Checkouts, Payments};
+use crate::plugins::{HostServices, Limits, PluginRuntime, Sections};
 use crate::sessions::SessionKeys;
 use anyhow::Context as _;
 use axum::http::{header, HeaderValue};
@@ -34,11 +35,14 @@ pub struct Config {
     /// Serve the developer pages (the readable outbox). Only `portico demo`
     /// turns this on.
     pub dev_pages: bool,
+    /// The operator's Stripe keys; without them only the test provider and
+    /// manual payments are available.
+    pub stripe: Option<crate::payments::stripe::StripeConfig>,
 }
 
 impl Config {
     pub fn new(bind: SocketAddr, data_dir: PathBuf) -> Config {
-        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default(), dev_pages: false }
+        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default(), dev_pages: false, stripe: None }
     }
 
     fn database_url(&self) -> String {
@@ -57,6 +61,7 @@ pub struct AppState {
     pub files: Arc<FileStore>,
     pub public_url: Arc<str>,
     pub dev_pages: bool,
+    pub payments: Payments,
 }
 
 impl AppState {
@@ -66,7 +71,9 @@ impl AppState {
             .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
         let db = Db::connect(&config.database_url()).await.context("opening the database")?;
         let runtime = PluginRuntime::new(config.limits.clone(), Some(config.data_dir.join("compiled-plugins")))?;
-        let sections = Sections::new(runtime, db.clone());
+        let checkouts = Checkouts::new(db.clone(), config.stripe.clone())?;
+        let sections = Sections::new(runtime, HostServices { db: db.clone(), checkouts: checkouts.clone() });
+        let payments = Payments::new(checkouts, sections.clone(), public_url);
         sections.register_builtins().await?;
         let secret = db.server_secret("session-signing-key", crate::tokens::new_token).await?;
         // Cookies are Secure everywhere but on a plain-http localhost.
@@ -81,28 +88,33 @@ impl AppState {
             }),
             public_url: public_url.trim_end_matches('/').into(),
             dev_pages: config.dev_pages,
+            payments,
         })
     }
 }
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
+    // A form may lead to Stripe's checkout (Pay Now redirects there), so that
+    // origin is allowed as a form target when Stripe is configured.
+    let form_action = if state.payments.stripe_configured() { "'self' https://checkout.stripe.com" } else { "'self'" };
+    let policy = format!(
+        "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    );
+    let policy = HeaderValue::from_str(&policy).expect("a valid header");
     let security_headers = [
-        (
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, policy),
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ];
-    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router()).merge(crate::ops::router());
+    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router()).merge(crate::ops::router()).merge(crate::payments::router());
     if state.dev_pages {
         routes = routes.merge(crate::dev::router());
     }
     let mut router = routes.with_state(state);
     for (name, value) in security_headers {
-        router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
     router
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
@@ -117,7 +129,8 @@ pub struct RunningServer {
     pub base_url: String,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    mail_worker: Option<crate::mail::OutboxWorker>,
+    mail_worker: Option<crate::worker::Worker>,
+    reconciler: Option<crate::worker::Worker>,
 }
 
 impl RunningServer {
@@ -141,6 +154,7 @@ impl RunningServer {
                 None
             }
         };
+        let reconciler = state.payments.stripe_configured().then(|| state.payments.clone().spawn_reconciler());
         let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -150,7 +164,7 @@ impl RunningServer {
                 })
                 .await
         });
-        Ok(RunningServer { addr, state, base_url, shutdown: Some(shutdown), task, mail_worker })
+        Ok(RunningServer { addr, state, base_url, shutdown: Some(shutdown), task, mail_worker, reconciler })
     }
 
     /// Stop accepting connections, finish in-flight requests, and return.
@@ -161,6 +175,9 @@ impl RunningServer {
         (&mut self.task).await??;
         if let Some(worker) = self.mail_worker.take() {
             worker.stop().await;
+        }
+        if let Some(reconciler) = self.reconciler.take() {
+            reconciler.stop().await;
         }
         Ok(())
     }

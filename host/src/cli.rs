@@ -39,6 +39,17 @@ struct ServeArgs {
     /// The sender of outgoing mail.
     #[arg(long, env = "PORTICO_MAIL_FROM", default_value = "Portico <portal@localhost>")]
     mail_from: String,
+    /// Stripe secret key (sk_live_… or sk_test_…) for card payments. Set it
+    /// through the environment, not the command line, so it stays out of `ps`.
+    #[arg(long, env = "PORTICO_STRIPE_SECRET_KEY", hide_env_values = true, requires = "stripe_webhook_secret")]
+    stripe_secret_key: Option<String>,
+    /// The signing secret (whsec_…) of the Stripe webhook endpoint
+    /// PUBLIC_URL/webhooks/stripe.
+    #[arg(long, env = "PORTICO_STRIPE_WEBHOOK_SECRET", hide_env_values = true, requires = "stripe_secret_key")]
+    stripe_webhook_secret: Option<String>,
+    /// Stripe's API address; change it only to test against a stand-in.
+    #[arg(long, env = "PORTICO_STRIPE_API_BASE", default_value = "https://api.stripe.com")]
+    stripe_api_base: String,
 }
 
 #[derive(Subcommand)]
@@ -65,6 +76,13 @@ impl ServeArgs {
             .smtp_url
             .clone()
             .map(|smtp_url| crate::mail::MailConfig { smtp_url, from: self.mail_from.clone() });
+        if let (Some(secret_key), Some(webhook_secret)) = (&self.stripe_secret_key, &self.stripe_webhook_secret) {
+            config.stripe = Some(crate::payments::stripe::StripeConfig {
+                secret_key: secret_key.clone(),
+                webhook_secret: webhook_secret.clone(),
+                api_base: self.stripe_api_base.clone(),
+            });
+        }
         config
     }
 }

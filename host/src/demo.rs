@@ -137,9 +137,15 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         Some(now()),
     )
     .await?;
-    let lines = [("Full home inspection", 1, 42500), ("Radon test", 1, 15000)];
+    let lines = [
+        ("service", "Full home inspection", 1, 42500),
+        ("service", "Radon test", 1, 15000),
+        ("fee", "Travel fee (over 25 miles)", 1, 3500),
+    ];
     let invoice = crate::db::NewInvoice { number: "1042", status: "due", tax_minor: 0, due_at: Some(tomorrow_nine), lines: &lines };
     db.create_invoice(&tenant.id, &job, &invoice).await?;
+    // The demo pays through the labelled test provider: no Stripe account needed.
+    db.set_payment_provider(&tenant.id, "test", None).await?;
 
     state.sections.install_builtins_for(&tenant.id).await?;
     let settings = serde_json::json!({ "title": "Pre-Inspection Agreement", "text": AGREEMENT }).to_string();

@@ -127,6 +127,23 @@ impl FileStore {
     }
 }
 
+/// A file as a download: shown inline, never cached, and sandboxed, so that
+/// whatever it holds runs no script in the portal's origin.
+pub fn inline_download(title: &str, content_type: &str, bytes: impl Into<axum::body::Body>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let filename: String =
+        title.chars().map(|c| if c.is_ascii_alphanumeric() || c == ' ' || c == '-' { c } else { '_' }).collect();
+    let extension = if content_type == "application/pdf" { "pdf" } else { "bin" };
+    let headers = [
+        (header::CONTENT_TYPE, content_type.to_string()),
+        (header::CONTENT_DISPOSITION, format!("inline; filename=\"{filename}.{extension}\"")),
+        (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
+        (header::CACHE_CONTROL, "private, no-store".to_string()),
+    ];
+    (headers, bytes.into()).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

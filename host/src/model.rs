@@ -34,6 +34,12 @@ impl Role {
     }
 
     /// How the role is named to people ("Buyer's agent").
+    /// The people who see what the business charges and can pay it: the
+    /// clients (and staff). Agents see the job's progress, not its bill.
+    pub fn sees_billing(self) -> bool {
+        matches!(self, Role::Client | Role::CoClient | Role::Staff)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Role::Client => "Client",
@@ -86,6 +92,11 @@ pub struct Tenant {
     pub signin_method: String,
     /// Whether contacts may set a password (0/1).
     pub client_passwords: i64,
+    /// Who takes card payments: `none`, `test` or `stripe`.
+    pub payment_provider: String,
+    /// The Stripe connected account that receives the money, when the
+    /// operator's Stripe platform account pays out to the business.
+    pub stripe_account: Option<String>,
 }
 
 impl Tenant {
@@ -216,6 +227,8 @@ pub struct Invoice {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InvoiceLine {
     pub invoice_id: String,
+    /// `service`, `add-on`, `fee` or `discount`.
+    pub kind: String,
     pub description: String,
     pub quantity: i64,
     pub unit_price_minor: i64,

@@ -37,6 +37,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff_reset_request", include_str!("../templates/staff_reset_request.hbs")),
     ("staff_reset", include_str!("../templates/staff_reset.hbs")),
     ("dev_outbox", include_str!("../templates/dev_outbox.hbs")),
+    ("pay_test", include_str!("../templates/pay_test.hbs")),
 ];
 
 /// The stylesheet, served at `/static/portico.css`.

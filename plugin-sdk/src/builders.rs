@@ -152,6 +152,16 @@ impl Card {
         self.block(Block::Moment(crate::Moment { label: label.into(), at }))
     }
 
+    /// Append an amount, formatted by the host in the tenant's currency.
+    pub fn money(self, label: impl Into<String>, amount: i64) -> Self {
+        self.block(Block::Money(crate::Money { label: label.into(), amount }))
+    }
+
+    /// Append a table; each row should have one cell per column.
+    pub fn table<C: Into<String>>(self, columns: impl IntoIterator<Item = C>, rows: Vec<Vec<String>>) -> Self {
+        self.block(Block::Table(crate::Table { columns: columns.into_iter().map(Into::into).collect(), rows }))
+    }
+
     /// Append a link.
     pub fn link(self, label: impl Into<String>, url: impl Into<String>) -> Self {
         self.block(Block::Link(Link { label: label.into(), url: url.into() }))
@@ -230,12 +240,18 @@ impl Action {
 impl Outcome {
     /// It worked.
     pub fn success(message: impl Into<String>) -> Self {
-        Outcome { tone: Tone::Success, message: message.into() }
+        Outcome { tone: Tone::Success, message: message.into(), redirect: None }
     }
 
     /// Worth knowing, neither good nor bad.
     pub fn info(message: impl Into<String>) -> Self {
-        Outcome { tone: Tone::Info, message: message.into() }
+        Outcome { tone: Tone::Info, message: message.into(), redirect: None }
+    }
+
+    /// Send the viewer on to `path`, a page of the portal itself, such as the
+    /// path [`checkout::start`](crate::checkout::start) returns.
+    pub fn redirect(path: impl Into<String>) -> Self {
+        Outcome { tone: Tone::Info, message: String::new(), redirect: Some(path.into()) }
     }
 }
 

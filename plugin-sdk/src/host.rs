@@ -19,9 +19,22 @@ pub mod documents {
     pub use crate::bindings::portico::plugin::documents::{list_documents, Document};
 }
 
-/// The job's invoices: needs [`Permission::BillingRead`](crate::Permission::BillingRead).
+/// The job's invoices and payments: needs [`Permission::BillingRead`](crate::Permission::BillingRead).
 pub mod billing {
-    pub use crate::bindings::portico::plugin::billing::{list_invoices, Invoice, InvoiceLine};
+    pub use crate::bindings::portico::plugin::billing::{list_invoices, Invoice, InvoiceLine, LineKind, Payment};
+}
+
+/// Paying an invoice: needs [`Permission::Checkout`](crate::Permission::Checkout).
+///
+/// ```no_run
+/// # use portico_plugin_sdk::prelude::*;
+/// # fn pay(invoice_id: &str) -> ActionResult {
+/// let path = checkout::start(invoice_id)?;
+/// Ok(Outcome::redirect(path))
+/// # }
+/// ```
+pub mod checkout {
+    pub use crate::bindings::portico::plugin::checkout::start;
 }
 
 /// The section's own data: needs [`Permission::Storage`](crate::Permission::Storage).

@@ -2,7 +2,7 @@
 
 use portico_tests::Visitor;
 
-story! { async fn client_link_shows_the_job_and_both_sections(app) {
+story! { async fn client_link_shows_the_job_and_its_sections(app) {
     let dana = Visitor::new();
 
     let page = dana.get(&app.links.client).await;
@@ -16,7 +16,8 @@ story! { async fn client_link_shows_the_job_and_both_sections(app) {
     assert!(text.contains("Residential Inspection Report"), "report named by the template rule: {text}");
     assert!(!text.contains("Residential Inspection Report Report"));
     assert!(text.contains("Pre-Inspection Agreement"));
-    assert!(text.contains("1 of 2 done"), "report ready, agreement to sign: {text}");
+    assert!(text.contains("Pay for your service"));
+    assert!(text.contains("1 of 3 done"), "report ready, agreement to sign, invoice to pay: {text}");
     // Reports come before agreements: the tenant's order.
     assert!(text.find("View completed report").unwrap() < text.find("Pre-Inspection Agreement").unwrap());
 }}
@@ -33,7 +34,7 @@ story! { async fn signing_completes_the_agreement_and_survives_a_restart(app) {
     let text = after.text();
     assert!(text.contains("Thank you, Dana Whitfield. The agreement is signed."), "{text}");
     assert!(text.contains("Completed"));
-    assert!(text.contains("2 of 2 done"));
+    assert!(text.contains("2 of 3 done"), "the invoice is still to pay: {text}");
     assert!(!text.contains("Type your full name to sign"), "the form is gone once signed");
 
     let tenant = app.demo_tenant_id().await;
@@ -225,6 +226,6 @@ story! { async fn an_agreement_the_business_does_not_require_is_not_needed(app) 
     let text = Visitor::new().get(&app.links.client).await.text();
 
     assert!(text.contains("Not needed") && text.contains("No agreement needs to be signed"), "{text}");
-    assert!(text.contains("1 of 1 done"), "a card that is not needed does not count: {text}");
+    assert!(text.contains("1 of 2 done"), "a card that is not needed does not count: {text}");
     assert!(!text.contains("Type your full name to sign"));
 }}

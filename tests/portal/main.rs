@@ -25,6 +25,31 @@ macro_rules! story {
             }
         }
     };
+    // The same, with the configuration adjusted by `$configure` (given the
+    // `Config` and whatever `$setup` made first, such as a stand-in server).
+    (async fn $name:ident($app:ident, $extra:ident) setup $setup:expr; configure $configure:expr; $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn story($app: portico_tests::TestApp, $extra: portico_tests::stripe::FakeStripe) $body
+
+            #[tokio::test]
+            async fn on_sqlite() {
+                let extra = $setup.await;
+                let app = portico_tests::TestApp::spawn_configured(|config| ($configure)(config, &extra)).await;
+                story(app, extra).await
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                let extra = $setup.await;
+                if let Some(app) = portico_tests::TestApp::spawn_postgres_configured(|config| ($configure)(config, &extra)).await {
+                    story(app, extra).await
+                }
+            }
+        }
+    };
 }
 
 mod account;
@@ -39,6 +64,8 @@ mod mail_delivery;
 mod migrations;
 mod object_storage;
 mod operations;
+mod payments;
+mod stripe_payments;
 mod sign_in;
 mod staff_console;
 mod staff_links;

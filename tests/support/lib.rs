@@ -8,6 +8,7 @@ use portico::tokens::{hash_token, new_token};
 use std::path::PathBuf;
 
 mod smtp;
+pub mod stripe;
 pub use smtp::{decoded_body, SmtpSink};
 
 mod hostile {
@@ -98,6 +99,20 @@ impl TestApp {
         Some(Self::start(data_dir, Some(temp), Some(database)).await)
     }
 
+    /// The same as `spawn_postgres`, with `configure` applied first.
+    pub async fn spawn_postgres_configured(configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
+        let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+            eprintln!("SKIPPED on PostgreSQL: {POSTGRES_URL_VAR} is not set");
+            return None;
+        };
+        let database = PostgresDatabase::create(&admin_url).await;
+        let temp = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::new("127.0.0.1:0".parse().unwrap(), temp.path().to_path_buf());
+        config.database_url = Some(database.url.clone());
+        configure(&mut config);
+        Some(Self::start_with(config, Some(temp), Some(database)).await)
+    }
+
     /// Start on SQLite with `configure` applied to the configuration first.
     pub async fn spawn_configured(configure: impl FnOnce(&mut Config)) -> TestApp {
         let temp = tempfile::tempdir().expect("temp dir");
@@ -179,6 +194,21 @@ impl TestApp {
         let tenant = self.demo_tenant_id().await;
         let hash = portico::passwords::hash(password).unwrap();
         self.server.state.db.create_staff_user(&tenant, email, name, role, &hash).await.unwrap()
+    }
+
+    /// The demo job and its invoice: (job id, invoice id).
+    pub async fn demo_invoice(&self) -> (String, String) {
+        let tenant = self.demo_tenant_id().await;
+        let db = &self.server.state.db;
+        let job = db.jobs(&tenant, 10).await.unwrap().into_iter().next().expect("the demo job");
+        let (invoice, _) = db.invoices(&tenant, &job.id).await.unwrap().into_iter().next().expect("the demo invoice");
+        (job.id, invoice.id)
+    }
+
+    /// How many audit entries of the demo business have `action`.
+    pub async fn audit_count(&self, action: &str) -> usize {
+        let tenant = self.demo_tenant_id().await;
+        self.server.state.db.audit_log(&tenant, 1000).await.unwrap().iter().filter(|e| e.action == action).count()
     }
 
     /// A second business with a job and a client; returns the client's link.

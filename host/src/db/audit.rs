@@ -36,6 +36,11 @@ impl<'a> Actor<'a> {
     pub fn staff(id: &'a str, name: &'a str) -> Actor<'a> {
         Actor { kind: "staff", id: Some(id), name }
     }
+
+    /// A payment provider or another outside system, recorded as `system`.
+    pub fn provider(name: &'a str) -> Actor<'a> {
+        Actor { kind: "system", id: None, name }
+    }
 }
 
 impl AuditEntry {

@@ -197,6 +197,17 @@ impl Db {
             .context("loading a contact")
     }
 
+    /// The contact's e-mail address, if the business has one.
+    pub async fn contact_email(&self, tenant_id: &str, contact_id: &str) -> DbResult<Option<String>> {
+        let email: Option<Option<String>> = sqlx::query_scalar("SELECT email FROM contacts WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(contact_id)
+            .fetch_optional(&self.pool)
+            .await
+            .context("loading a contact's address")?;
+        Ok(email.flatten())
+    }
+
     /// Whether the address belongs to one of the tenant's staff (such an
     /// address never gets a client's access).
     pub async fn is_staff_email(&self, tenant_id: &str, email: &str) -> DbResult<bool> {

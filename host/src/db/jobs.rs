@@ -10,14 +10,15 @@ pub(super) const JOB_CONTACT_COLUMNS: &str = "jc.id, jc.job_id, jc.contact_id, j
 const DOCUMENT_COLUMNS: &str =
     "id, job_id, kind, title, file_key, content_type, byte_size, visible_to, published_at";
 
-/// An invoice to create; lines are (description, quantity, unit price in minor units).
+/// An invoice to create; lines are (kind, description, quantity, unit price in
+/// minor units), kind being `service`, `add-on`, `fee` or `discount`.
 #[derive(Clone, Copy)]
 pub struct NewInvoice<'a> {
     pub number: &'a str,
     pub status: &'a str,
     pub tax_minor: i64,
     pub due_at: Option<i64>,
-    pub lines: &'a [(&'a str, i64, i64)],
+    pub lines: &'a [(&'a str, &'a str, i64, i64)],
 }
 
 /// A person on a job with the state of their personal link.
@@ -418,14 +419,15 @@ impl Db {
         .execute(&mut *tx)
         .await
         .context("creating an invoice")?;
-        for (position, (description, quantity, unit_price)) in lines.iter().enumerate() {
+        for (position, (kind, description, quantity, unit_price)) in lines.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO invoice_lines (id, tenant_id, invoice_id, description, quantity, unit_price_minor, position) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO invoice_lines (id, tenant_id, invoice_id, kind, description, quantity, unit_price_minor, position) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(new_id())
             .bind(tenant_id)
             .bind(&id)
+            .bind(kind)
             .bind(description)
             .bind(quantity)
             .bind(unit_price)
@@ -450,7 +452,7 @@ impl Db {
         .await
         .context("listing invoices")?;
         let lines: Vec<InvoiceLine> = sqlx::query_as(
-            "SELECT l.invoice_id, l.description, l.quantity, l.unit_price_minor FROM invoice_lines l \
+            "SELECT l.invoice_id, l.kind, l.description, l.quantity, l.unit_price_minor FROM invoice_lines l \
              JOIN invoices i ON i.id = l.invoice_id AND i.tenant_id = l.tenant_id \
              WHERE l.tenant_id = $1 AND i.job_id = $2 ORDER BY l.position",
         )

@@ -13,6 +13,7 @@ mod identity;
 mod jobs;
 mod mail_templates;
 mod outbox;
+mod payments;
 mod plugins;
 mod sessions;
 mod storage;
@@ -24,6 +25,7 @@ pub use identity::{AccountJob, AnsweredChallenge, ChallengePurpose, NewChallenge
 pub use jobs::{JobLink, NewInvoice};
 pub use mail_templates::StoredTemplate;
 pub use outbox::{OutboxEntry, OutboxMessage};
+pub use payments::{InvoiceTotals, NewPayment, Payment, PaymentKey, PaymentNews};
 pub use plugins::Installation;
 pub use sessions::{NewSession, SessionRow, SessionSubject, SessionSummary};
 pub use storage::StorageScope;

@@ -25,7 +25,8 @@ pub struct StaffUser {
 const STAFF_COLUMNS: &str = "id, tenant_id, email, display_name, role, password_hash";
 
 const TENANT_COLUMNS: &str = "id, slug, name, brand_color, accent_color, logo_url, welcome_text, \
-    support_email, support_phone, locale, timezone, currency, link_lifetime_days, signin_method, client_passwords";
+    support_email, support_phone, locale, timezone, currency, link_lifetime_days, signin_method, client_passwords, \
+    payment_provider, stripe_account";
 
 impl Db {
     pub async fn create_tenant(&self, new: &NewTenant<'_>) -> DbResult<Tenant> {

@@ -6,8 +6,7 @@ use super::{MailError, Mailer};
 use crate::db::Db;
 use crate::model::now;
 use std::time::Duration;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use crate::worker::Worker;
 
 /// When to try again.
 #[derive(Debug, Clone)]
@@ -41,41 +40,20 @@ impl RetryPolicy {
     }
 }
 
-/// A running worker; stop it to let its current delivery finish.
-pub struct OutboxWorker {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
+/// The delivery worker of one instance.
+pub struct OutboxWorker;
 
 impl OutboxWorker {
-    pub fn spawn(db: Db, mailer: Mailer, policy: RetryPolicy, worker_id: String) -> OutboxWorker {
-        let (stop, mut stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
-            loop {
-                let delivered = match deliver_batch(&db, &mailer, &policy, &worker_id).await {
-                    Ok(count) => count,
-                    Err(error) => {
-                        tracing::error!(%error, "mail delivery failed");
-                        0
-                    }
-                };
-                if delivered == 0 {
-                    tokio::select! {
-                        _ = tokio::time::sleep(policy.idle_poll) => {}
-                        _ = stopped.changed() => {}
-                    }
-                }
-                if *stopped.borrow() {
-                    break;
-                }
+    pub fn spawn(db: Db, mailer: Mailer, policy: RetryPolicy, worker_id: String) -> Worker {
+        Worker::spawn(policy.idle_poll, move || {
+            let (db, mailer, policy, worker_id) = (db.clone(), mailer.clone(), policy.clone(), worker_id.clone());
+            async move {
+                deliver_batch(&db, &mailer, &policy, &worker_id).await.unwrap_or_else(|error| {
+                    tracing::error!(%error, "mail delivery failed");
+                    0
+                })
             }
-        });
-        OutboxWorker { stop, task }
-    }
-
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.task.await;
+        })
     }
 }
 

@@ -3,11 +3,19 @@
 
 use super::permissions::Permission;
 use crate::db::Db;
+use crate::payments::Checkouts;
 use crate::model::Role;
 use std::collections::BTreeSet;
 use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// What the host functions work with: the database and the checkout desk.
+#[derive(Clone)]
+pub struct HostServices {
+    pub db: Db,
+    pub checkouts: Checkouts,
+}
 
 /// Who is looking, as the host knows them. Only the safe parts reach plugins.
 #[derive(Debug, Clone)]
@@ -61,7 +69,7 @@ impl CallScope {
 /// The data of a plugin's `Store`: fresh for every call.
 pub struct CallState {
     pub(super) scope: CallScope,
-    pub(super) db: Option<Db>,
+    pub(super) host: Option<HostServices>,
     pub(super) limits: StoreLimits,
     pub(super) log_lines: u32,
     /// Set when the plugin asked for more memory than it may have.
@@ -71,10 +79,10 @@ pub struct CallState {
 }
 
 impl CallState {
-    pub fn new(scope: CallScope, db: Option<Db>, memory_bytes: usize) -> CallState {
+    pub fn new(scope: CallScope, host: Option<HostServices>, memory_bytes: usize) -> CallState {
         CallState {
             scope,
-            db,
+            host,
             limits: StoreLimitsBuilder::new().memory_size(memory_bytes).instances(16).tables(16).memories(8).build(),
             log_lines: 0,
             memory_denied: false,

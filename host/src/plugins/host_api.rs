@@ -2,11 +2,12 @@
 //! answers `denied` (never a trap) when it is missing; each one is scoped to the
 //! tenant, job and viewer of the call.
 
-use super::bindings::{audit, billing, cards, documents, job_data, log, notify, storage, types};
+use super::bindings::{audit, billing, cards, checkout, documents, job_data, log, notify, storage, types};
 use super::call::CallState;
 use super::permissions::Permission;
 use crate::db::{AuditEntry, Db, DbError, StorageScope};
 use crate::model::Role;
+use crate::payments::CheckoutError;
 use types::Error;
 
 /// Longest key and value plugin storage accepts (the WIT contract's numbers).
@@ -23,8 +24,8 @@ impl CallState {
             tracing::info!(plugin = %self.scope.plugin_id, %permission, "host call denied: permission not granted");
             return Err(Error::Denied(permission.into()));
         }
-        match (&self.db, &self.scope.job_id) {
-            (Some(db), Some(job_id)) => Ok((db, job_id)),
+        match (&self.host, &self.scope.job_id) {
+            (Some(host), Some(job_id)) => Ok((&host.db, job_id)),
             _ => Err(Error::Invalid("this call is not about a job".into())),
         }
     }
@@ -137,34 +138,92 @@ impl documents::Host for CallState {
 impl billing::Host for CallState {
     async fn list_invoices(&mut self) -> Result<Vec<billing::Invoice>, Error> {
         let (db, job_id) = self.granted(Permission::BillingRead)?;
+        let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
         let invoices = db.invoices(self.tenant(), job_id).await.map_err(unavailable)?;
+        let payments = db.job_payments(self.tenant(), job_id).await.map_err(unavailable)?;
+        let checkouts = self.host.as_ref().map(|host| &host.checkouts);
         Ok(invoices
             .into_iter()
             .map(|(invoice, lines)| {
                 let lines: Vec<billing::InvoiceLine> = lines
                     .into_iter()
                     .map(|line| billing::InvoiceLine {
+                        kind: match line.kind.as_str() {
+                            "add-on" => billing::LineKind::AddOn,
+                            "fee" => billing::LineKind::Fee,
+                            "discount" => billing::LineKind::Discount,
+                            _ => billing::LineKind::Service,
+                        },
                         description: line.description,
                         quantity: line.quantity.clamp(0, u32::MAX as i64) as u32,
                         unit_price: line.unit_price_minor,
                         amount: line.quantity * line.unit_price_minor,
                     })
                     .collect();
-                let subtotal: i64 = lines.iter().map(|line| line.amount).sum();
-                let total = subtotal + invoice.tax_minor;
+                let fees: i64 = lines.iter().filter(|l| l.kind == billing::LineKind::Fee).map(|l| l.amount).sum();
+                let subtotal: i64 = lines.iter().map(|line| line.amount).sum::<i64>() - fees;
+                let total = subtotal + fees + invoice.tax_minor;
+                let balance = total - invoice.paid_minor;
+                let pay_blocked = match checkouts {
+                    Some(checkouts) => checkouts.blocked(&tenant, &invoice.status, balance),
+                    None => Some("Online payment is not available here.".into()),
+                };
+                let payments = payments
+                    .iter()
+                    .filter(|p| p.invoice_id == invoice.id && p.status().listed())
+                    .map(|p| billing::Payment {
+                        id: p.id.clone(),
+                        method: p.method.clone(),
+                        status: p.status.clone(),
+                        amount: if p.captured_minor > 0 { p.captured_minor } else { p.amount_minor },
+                        refunded: p.refunded_minor,
+                        at: p.updated_at,
+                        receipt_url: p.status().received().then(|| format!("/jobs/{job_id}/payments/{}/receipt", p.id)),
+                    })
+                    .collect();
                 billing::Invoice {
+                    pdf_url: format!("/jobs/{job_id}/invoices/{}/pdf", invoice.id),
                     id: invoice.id,
                     number: invoice.number,
                     status: invoice.status,
                     lines,
                     subtotal,
+                    fees,
                     tax: invoice.tax_minor,
                     total,
-                    balance: total - invoice.paid_minor,
+                    balance,
                     due_at: invoice.due_at,
+                    payments,
+                    pay_blocked,
                 }
             })
             .collect())
+    }
+}
+
+impl checkout::Host for CallState {
+    async fn start(&mut self, invoice_id: String) -> Result<String, Error> {
+        let (db, job_id) = self.granted(Permission::Checkout)?;
+        if self.scope.preview {
+            return Err(Error::Invalid("nothing is paid in a preview".into()));
+        }
+        let Some(viewer) = self.scope.viewer.as_ref().filter(|viewer| viewer.contact_id.is_some()) else {
+            return Err(Error::Invalid("only people on the job can pay".into()));
+        };
+        let started_by = format!("{} ({})", viewer.display_name, viewer.role.label());
+        let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let checkouts = &self.host.as_ref().ok_or(Error::NotFound)?.checkouts;
+        match checkouts.start(&tenant, job_id, &invoice_id, &started_by).await {
+            Ok(path) => Ok(path),
+            Err(CheckoutError::NotFound) => Err(Error::NotFound),
+            Err(CheckoutError::Blocked(reason)) => Err(Error::Invalid(reason)),
+            Err(CheckoutError::Finished(status)) => Err(Error::Invalid(format!("that checkout is {status}"))),
+            Err(CheckoutError::Provider(error)) => {
+                tracing::error!(%error, "the payment provider failed");
+                Err(Error::Unavailable("the payment service is not reachable; try again later".into()))
+            }
+            Err(CheckoutError::Db(error)) => Err(unavailable(error)),
+        }
     }
 }
 

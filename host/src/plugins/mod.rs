@@ -12,7 +12,7 @@ pub mod sanitize;
 pub use bindings::cards::{Card, CardSpec, Placement, Tone};
 pub use host_api::to_wit_role as wit_role;
 pub use bindings::section::{ActionError, Context, Descriptor, Event, EventKind};
-pub use call::{CallScope, RequestOrigin, ViewerIdentity};
+pub use call::{CallScope, HostServices, RequestOrigin, ViewerIdentity};
 pub use permissions::Permission;
 pub use runtime::{CallFailure, InstallError, Invocation, Limits, LoadedPlugin, PluginRuntime, Returned};
 
@@ -84,11 +84,12 @@ pub enum Grants {
 pub struct Sections {
     runtime: Arc<PluginRuntime>,
     db: Db,
+    host: HostServices,
 }
 
 impl Sections {
-    pub fn new(runtime: Arc<PluginRuntime>, db: Db) -> Sections {
-        Sections { runtime, db }
+    pub fn new(runtime: Arc<PluginRuntime>, host: HostServices) -> Sections {
+        Sections { runtime, db: host.db.clone(), host }
     }
 
     /// Load and register every first-party plugin. Called once at start; fails
@@ -264,7 +265,7 @@ impl Sections {
     ) -> Result<Returned, CallFailure> {
         let scope = self.scope(section, audience);
         let started = std::time::Instant::now();
-        let result = self.runtime.call(&section.plugin, scope, Some(self.db.clone()), invocation).await;
+        let result = self.runtime.call(&section.plugin, scope, Some(self.host.clone()), invocation).await;
         if let Err(failure) = &result {
             tracing::warn!(
                 tenant = %audience.tenant_id,

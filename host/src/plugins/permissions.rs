@@ -13,6 +13,7 @@ pub enum Permission {
     JobRead,
     DocumentsRead,
     BillingRead,
+    Checkout,
     Storage,
     Notify,
     Audit,
@@ -20,13 +21,14 @@ pub enum Permission {
 
 /// The contract's package, whose interfaces plugins import.
 pub const CONTRACT_PACKAGE: &str = "portico:plugin";
-pub const CONTRACT_VERSION: &str = "0.1.0";
+pub const CONTRACT_VERSION: &str = "0.2.0";
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Permission::JobRead,
         Permission::DocumentsRead,
         Permission::BillingRead,
+        Permission::Checkout,
         Permission::Storage,
         Permission::Notify,
         Permission::Audit,
@@ -37,6 +39,7 @@ impl Permission {
             Permission::JobRead => "job-read",
             Permission::DocumentsRead => "documents-read",
             Permission::BillingRead => "billing-read",
+            Permission::Checkout => "checkout",
             Permission::Storage => "storage",
             Permission::Notify => "notify",
             Permission::Audit => "audit",
@@ -49,6 +52,7 @@ impl Permission {
             Permission::JobRead => "job-data",
             Permission::DocumentsRead => "documents",
             Permission::BillingRead => "billing",
+            Permission::Checkout => "checkout",
             Permission::Storage => "storage",
             Permission::Notify => "notify",
             Permission::Audit => "audit",
@@ -61,6 +65,7 @@ impl Permission {
             Permission::JobRead => "Read the job, its property, appointments, services and contacts",
             Permission::DocumentsRead => "Read the job's documents",
             Permission::BillingRead => "Read the job's invoices and payments",
+            Permission::Checkout => "Send clients to your checkout to pay an invoice",
             Permission::Storage => "Keep its own data",
             Permission::Notify => "E-mail the people on the job",
             Permission::Audit => "Write to your audit log",
@@ -80,6 +85,7 @@ impl From<WitPermission> for Permission {
             WitPermission::JobRead => Permission::JobRead,
             WitPermission::DocumentsRead => Permission::DocumentsRead,
             WitPermission::BillingRead => Permission::BillingRead,
+            WitPermission::Checkout => Permission::Checkout,
             WitPermission::Storage => Permission::Storage,
             WitPermission::Notify => Permission::Notify,
             WitPermission::Audit => Permission::Audit,
@@ -93,6 +99,7 @@ impl From<Permission> for WitPermission {
             Permission::JobRead => WitPermission::JobRead,
             Permission::DocumentsRead => WitPermission::DocumentsRead,
             Permission::BillingRead => WitPermission::BillingRead,
+            Permission::Checkout => WitPermission::Checkout,
             Permission::Storage => WitPermission::Storage,
             Permission::Notify => WitPermission::Notify,
             Permission::Audit => WitPermission::Audit,
@@ -151,9 +158,9 @@ mod tests {
     fn contract_interfaces_map_to_permissions() {
         let imported = classify_imports([
             "wasi:cli/environment@0.2.6",
-            "portico:plugin/types@0.1.0",
-            "portico:plugin/storage@0.1.0",
-            "portico:plugin/log@0.1.0",
+            "portico:plugin/types@0.2.0",
+            "portico:plugin/storage@0.2.0",
+            "portico:plugin/log@0.2.0",
         ])
         .unwrap();
         assert_eq!(imported.permissions.into_iter().collect::<Vec<_>>(), vec![Permission::Storage]);
@@ -166,7 +173,7 @@ mod tests {
             Err(ImportError::Unknown("wasi:sockets/tcp@0.3.0".into()))
         );
         assert!(matches!(
-            classify_imports(["portico:plugin/storage@0.2.0"]),
+            classify_imports(["portico:plugin/storage@0.1.0"]),
             Err(ImportError::UnsupportedVersion { .. })
         ));
         assert!(classify_imports(["evil:net/raw@1.0.0"]).is_err());

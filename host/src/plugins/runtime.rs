@@ -3,9 +3,8 @@
 //! call, with a deadline, a memory cap and an empty WASI.
 
 use super::bindings::{section, SectionPlugin, SectionPluginPre};
-use super::call::{CallScope, CallState};
+use super::call::{CallScope, CallState, HostServices};
 use super::permissions::{classify_imports, ImportError, ImportedCapabilities, Permission};
-use crate::db::Db;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -290,21 +289,21 @@ impl PluginRuntime {
         &self,
         plugin: &LoadedPlugin,
         scope: CallScope,
-        db: Option<Db>,
+        host: Option<HostServices>,
         invocation: Invocation,
     ) -> Result<Returned, CallFailure> {
-        self.invoke(&plugin.pre, scope, db, invocation).await
+        self.invoke(&plugin.pre, scope, host, invocation).await
     }
 
     async fn invoke(
         &self,
         pre: &SectionPluginPre<CallState>,
         scope: CallScope,
-        db: Option<Db>,
+        host: Option<HostServices>,
         invocation: Invocation,
     ) -> Result<Returned, CallFailure> {
         let timeout = self.limits.call_timeout;
-        let mut store = Store::new(&self.engine, CallState::new(scope, db, self.limits.memory_bytes));
+        let mut store = Store::new(&self.engine, CallState::new(scope, host, self.limits.memory_bytes));
         store.limiter(|state| state);
         let deadline = Instant::now() + timeout;
         // Yield to the executor at every tick so a busy plugin never starves other

@@ -49,12 +49,20 @@ pub fn safe_url(url: &str) -> Option<String> {
     if url.len() > URL {
         return None;
     }
-    // A path on this host, made only of characters a URL path may hold unescaped.
-    let on_this_host = url.starts_with('/')
+    let https = url::Url::parse(url).is_ok_and(|parsed| parsed.scheme() == "https" && parsed.host().is_some());
+    (https || local_path(url).is_some()).then(|| url.to_string())
+}
+
+/// `url` when it is a path on this host (`/jobs/…`), made only of characters a
+/// URL path may hold unescaped: where an action may send the viewer next.
+/// Anything that could leave the portal (`//host`, `https:`) is refused.
+pub fn local_path(url: &str) -> Option<String> {
+    let url = url.trim();
+    let on_this_host = url.len() <= URL
+        && url.starts_with('/')
         && !url.starts_with("//")
         && url.chars().all(|c| c.is_ascii_alphanumeric() || "/-._~%?#&=+:@!$,;".contains(c));
-    let https = url::Url::parse(url).is_ok_and(|parsed| parsed.scheme() == "https" && parsed.host().is_some());
-    (on_this_host || https).then(|| url.to_string())
+    on_this_host.then(|| url.to_string())
 }
 
 /// Formats money and moments in the tenant's currency and time zone.

@@ -68,6 +68,12 @@ pub async fn submit(
     let invocation = Invocation::Action { ctx, card: card_id.into(), action: action_id.into(), input: input.clone() };
     let card = Some((plugin_id.to_string(), card_id.to_string()));
     let flash = match state.sections.call(section, &audience, invocation).await {
+        Ok(Returned::Action(Ok(outcome))) if outcome.redirect.as_deref().and_then(crate::plugins::sanitize::local_path).is_some() => {
+            // The plugin sends the viewer on (to a checkout); the next page
+            // says how that went.
+            let next = outcome.redirect.as_deref().and_then(crate::plugins::sanitize::local_path).unwrap_or(back);
+            return Ok(Redirect::to(&next));
+        }
         Ok(Returned::Action(Ok(outcome))) => Flash {
             tone: crate::plugins::sanitize::tone(outcome.tone).into(),
             message: crate::plugins::sanitize::clamp(&outcome.message, 500),

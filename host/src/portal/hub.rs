@@ -19,7 +19,9 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 
 /// The header and branding every account page shares.
-fn frame(tenant: &Tenant, session: &PortalSession, name: &str, title: &str) -> serde_json::Value {
+/// What every signed-in portal page outside a job's sections shows: the
+/// business's header, the viewer and the session's form token.
+pub(crate) fn frame(tenant: &Tenant, session: &PortalSession, name: &str, title: &str) -> serde_json::Value {
     serde_json::json!({
         "title": format!("{title} · {}", tenant.name),
         "brand_css": crate::view::brand_css(tenant),

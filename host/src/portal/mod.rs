@@ -7,6 +7,7 @@ mod hub;
 mod page;
 mod renew;
 
+pub(crate) use hub::frame;
 pub(crate) use renew::mask;
 
 use crate::app::AppState;
@@ -114,18 +115,5 @@ async fn document(
         .get(&document.file_key)
         .await
         .map_err(|e| anyhow::anyhow!("reading document {}: {e}", document.id))?;
-    let filename: String = document
-        .title
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == ' ' || c == '-' { c } else { '_' })
-        .collect();
-    let extension = if document.content_type == "application/pdf" { "pdf" } else { "bin" };
-    let headers = [
-        (header::CONTENT_TYPE, document.content_type.clone()),
-        (header::CONTENT_DISPOSITION, format!("inline; filename=\"{filename}.{extension}\"")),
-        // Whatever the file holds, it runs no script in the portal's origin.
-        (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
-        (header::CACHE_CONTROL, "private, no-store".to_string()),
-    ];
-    Ok((headers, bytes).into_response())
+    Ok(crate::files::inline_download(&document.title, &document.content_type, bytes))
 }

@@ -81,6 +81,7 @@ async fn render(
         "may_manage": session.may(Ability::ManageLinks),
         "access": access,
         "issued": issued,
+        "invoices": super::payments::invoices_view(state, &tenant, job_id, &session).await?,
     });
     super::console_page(state, jar, session, "staff_job", &job.reference, data).await
 }

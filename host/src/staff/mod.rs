@@ -5,6 +5,7 @@
 
 mod access;
 mod jobs;
+mod payments;
 mod reset;
 pub mod roles;
 mod settings;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/logout", post(logout))
         .route("/staff", get(home))
         .merge(jobs::router())
+        .merge(payments::router())
         .merge(access::router())
         .merge(settings::router())
         .merge(team::router())

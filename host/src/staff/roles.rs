@@ -2,8 +2,8 @@
 //!
 //! - **owner**: everything, including the team, sign-in settings, mail
 //!   templates and sections.
-//! - **office**: runs jobs: people's links (send, renew, revoke) and the
-//!   access log.
+//! - **office**: runs jobs: people's links (send, renew, revoke), the access
+//!   log, and recording manual payments (which the owner approves).
 //! - **employee**: sees jobs and their activity; changes nothing about access.
 
 use crate::error::WebError;
@@ -16,6 +16,8 @@ pub enum Ability {
     ReadAccessLog,
     ManageSettings,
     ManageTeam,
+    RecordPayments,
+    ApprovePayments,
 }
 
 pub const ROLES: [&str; 3] = ["owner", "office", "employee"];
@@ -32,7 +34,7 @@ pub fn label(role: &str) -> &'static str {
 pub fn allows(role: &str, ability: Ability) -> bool {
     match role {
         "owner" => true,
-        "office" => matches!(ability, Ability::ViewJobs | Ability::ManageLinks | Ability::ReadAccessLog),
+        "office" => matches!(ability, Ability::ViewJobs | Ability::ManageLinks | Ability::ReadAccessLog | Ability::RecordPayments),
         "employee" => matches!(ability, Ability::ViewJobs),
         _ => false,
     }

@@ -1,0 +1,206 @@
+//! The rules of money, without I/O: how a payment's status may move, what an
+//! invoice's status and balance are given its payments, and when a checkout
+//! may be started.
+//!
+//! Provider news arrives late, twice and out of order. Instead of trusting the
+//! order, every status has a rank and a payment only ever moves up: a refund
+//! that arrives before the "checkout completed" event stays a refund, and an
+//! "expired" event that arrives after the payment succeeded changes nothing.
+//! Amounts merge the same way (captured: first known value; refunded: the
+//! largest cumulative value seen), so applying the same news in any order gives
+//! the same result.
+
+use std::fmt;
+
+/// Where one payment stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentStatus {
+    /// A card checkout was prepared; the client has not finished it.
+    Open,
+    /// A manual payment recorded by staff, awaiting approval.
+    Pending,
+    /// The client finished the checkout; the money has not settled yet.
+    Processing,
+    /// The checkout was abandoned or replaced; nothing was charged.
+    Expired,
+    /// The payment was declined or failed to settle.
+    Failed,
+    /// Staff rejected a recorded manual payment.
+    Rejected,
+    /// The money arrived.
+    Succeeded,
+    /// The whole payment was refunded.
+    Refunded,
+}
+
+impl PaymentStatus {
+    pub const ALL: [PaymentStatus; 8] = [
+        PaymentStatus::Open,
+        PaymentStatus::Pending,
+        PaymentStatus::Processing,
+        PaymentStatus::Expired,
+        PaymentStatus::Failed,
+        PaymentStatus::Rejected,
+        PaymentStatus::Succeeded,
+        PaymentStatus::Refunded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Open => "open",
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Processing => "processing",
+            PaymentStatus::Expired => "expired",
+            PaymentStatus::Failed => "failed",
+            PaymentStatus::Rejected => "rejected",
+            PaymentStatus::Succeeded => "succeeded",
+            PaymentStatus::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PaymentStatus> {
+        PaymentStatus::ALL.into_iter().find(|status| status.as_str() == text)
+    }
+
+    /// A status replaces another only when its rank is higher. Money that
+    /// moved outranks a checkout that was given up (a payment that succeeds
+    /// after its checkout was replaced is still recorded), and a refund
+    /// outranks everything.
+    pub fn rank(self) -> i64 {
+        match self {
+            PaymentStatus::Open | PaymentStatus::Pending => 0,
+            PaymentStatus::Processing => 1,
+            PaymentStatus::Expired | PaymentStatus::Failed | PaymentStatus::Rejected => 2,
+            PaymentStatus::Succeeded => 3,
+            PaymentStatus::Refunded => 4,
+        }
+    }
+
+    /// Money was received (and perhaps partly or wholly given back).
+    pub fn received(self) -> bool {
+        matches!(self, PaymentStatus::Succeeded | PaymentStatus::Refunded)
+    }
+
+    /// Shown to clients in the payment history; open checkouts are not.
+    pub fn listed(self) -> bool {
+        !matches!(self, PaymentStatus::Open | PaymentStatus::Expired)
+    }
+}
+
+impl fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an invoice's status and paid amount are worked out from.
+#[derive(Debug, Clone, Copy)]
+pub struct PaymentFacts {
+    pub status: PaymentStatus,
+    pub captured: i64,
+    pub refunded: i64,
+    /// When it last changed, to find the latest attempt.
+    pub updated_at: i64,
+}
+
+/// An invoice's status and what has been paid on it, net of refunds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvoiceState {
+    pub status: &'static str,
+    pub paid: i64,
+}
+
+/// The status of a live invoice (not a draft or void one) whose lines and tax
+/// add up to `total`, given all its payments.
+pub fn invoice_state(total: i64, payments: &[PaymentFacts]) -> InvoiceState {
+    let paid: i64 = payments
+        .iter()
+        .filter(|p| p.status.received())
+        .map(|p| (p.captured - p.refunded).max(0))
+        .sum();
+    let ever_refunded = payments.iter().any(|p| p.status.received() && p.refunded > 0);
+    let in_flight = payments.iter().any(|p| matches!(p.status, PaymentStatus::Processing | PaymentStatus::Pending));
+    // The latest attempt that came to an end decides between "failed" and "due".
+    let latest_attempt = payments
+        .iter()
+        .filter(|p| matches!(p.status, PaymentStatus::Failed | PaymentStatus::Succeeded | PaymentStatus::Refunded))
+        .max_by_key(|p| p.updated_at);
+    let status = if total > 0 && paid >= total {
+        "paid"
+    } else if in_flight {
+        "processing"
+    } else if ever_refunded && paid == 0 {
+        "refunded"
+    } else if latest_attempt.is_some_and(|p| p.status == PaymentStatus::Failed) {
+        "failed"
+    } else if total <= 0 {
+        "paid"
+    } else {
+        "due"
+    };
+    InvoiceState { status, paid }
+}
+
+/// Why a checkout cannot be started for an invoice now, in the client's words;
+/// `None` when it can. `provider_ready` is false when the business takes no
+/// card payments online.
+pub fn checkout_blocked(status: &str, balance: i64, provider_ready: bool) -> Option<String> {
+    let reason = match status {
+        "paid" => "This invoice is paid.",
+        "void" => "This invoice was cancelled.",
+        "refunded" => "This invoice was refunded.",
+        "draft" => "This invoice is not ready yet.",
+        "processing" => "A payment is being processed. This page will update when it clears.",
+        _ if balance <= 0 => "Nothing is due on this invoice.",
+        _ if !provider_ready => "Online payment is not available for this business. See the invoice for other ways to pay.",
+        _ => return None,
+    };
+    Some(reason.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fact(status: PaymentStatus, captured: i64, refunded: i64, updated_at: i64) -> PaymentFacts {
+        PaymentFacts { status, captured, refunded, updated_at }
+    }
+
+    #[test]
+    fn statuses_only_move_up() {
+        use PaymentStatus::*;
+        assert!(Succeeded.rank() > Expired.rank(), "money that moved beats a given-up checkout");
+        assert!(Refunded.rank() > Succeeded.rank());
+        assert!(Processing.rank() > Open.rank());
+        for status in PaymentStatus::ALL {
+            assert_eq!(PaymentStatus::parse(status.as_str()), Some(status));
+        }
+    }
+
+    #[test]
+    fn invoice_follows_its_payments() {
+        use PaymentStatus::*;
+        assert_eq!(invoice_state(500, &[]), InvoiceState { status: "due", paid: 0 });
+        assert_eq!(invoice_state(500, &[fact(Open, 0, 0, 1)]).status, "due");
+        assert_eq!(invoice_state(500, &[fact(Processing, 0, 0, 1)]).status, "processing");
+        assert_eq!(invoice_state(500, &[fact(Pending, 0, 0, 1)]).status, "processing");
+        assert_eq!(invoice_state(500, &[fact(Succeeded, 500, 0, 1)]), InvoiceState { status: "paid", paid: 500 });
+        assert_eq!(invoice_state(500, &[fact(Succeeded, 200, 0, 1)]), InvoiceState { status: "due", paid: 200 });
+        assert_eq!(invoice_state(500, &[fact(Refunded, 500, 500, 2)]), InvoiceState { status: "refunded", paid: 0 });
+        assert_eq!(invoice_state(500, &[fact(Succeeded, 500, 100, 2)]), InvoiceState { status: "due", paid: 400 });
+        assert_eq!(invoice_state(500, &[fact(Failed, 0, 0, 1)]).status, "failed");
+        assert_eq!(invoice_state(500, &[fact(Failed, 0, 0, 1), fact(Open, 0, 0, 2)]).status, "failed");
+        assert_eq!(invoice_state(500, &[fact(Failed, 0, 0, 1), fact(Succeeded, 500, 0, 2)]).status, "paid");
+        assert_eq!(invoice_state(500, &[fact(Rejected, 0, 0, 1)]).status, "due");
+    }
+
+    #[test]
+    fn checkout_is_refused_with_a_reason() {
+        assert_eq!(checkout_blocked("due", 500, true), None);
+        assert_eq!(checkout_blocked("failed", 500, true), None, "a declined card may be tried again");
+        assert!(checkout_blocked("paid", 0, true).unwrap().contains("paid"));
+        assert!(checkout_blocked("processing", 500, true).unwrap().contains("being processed"));
+        assert!(checkout_blocked("due", 500, false).unwrap().contains("not available"));
+        assert!(checkout_blocked("due", 0, true).unwrap().contains("Nothing is due"));
+    }
+}

@@ -1,0 +1,209 @@
+//! A job's invoices as staff see them, and manual payments: office staff
+//! record cash, checks and bank transfers; the owner approves or rejects them.
+//! Until approved, a recorded payment shows as pending to the client.
+
+use super::roles::Ability;
+use crate::app::AppState;
+use crate::csrf::{check_session, CsrfForm};
+use crate::error::WebError;
+use crate::model::Tenant;
+use crate::payments::status::PaymentStatus;
+use crate::payments::{CheckoutError, ManualPayment};
+use crate::plugins::sanitize::Formats as _;
+use crate::sessions::StaffSession;
+use crate::view::TenantFormats;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use axum::{Form, Router};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/jobs/{job_id}/payments", post(record))
+        .route("/staff/jobs/{job_id}/payments/{payment_id}/approve", post(approve))
+        .route("/staff/jobs/{job_id}/payments/{payment_id}/reject", post(reject))
+}
+
+/// The job's invoices and their payments, for the staff job page.
+pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &str, session: &StaffSession) -> Result<serde_json::Value, WebError> {
+    let formats = TenantFormats::new(tenant);
+    let payments = state.db.job_payments(&tenant.id, job_id).await?;
+    let may_approve = session.may(Ability::ApprovePayments);
+    let invoices: Vec<serde_json::Value> = state
+        .db
+        .invoices(&tenant.id, job_id)
+        .await?
+        .into_iter()
+        .map(|(invoice, lines)| {
+            let total: i64 = lines.iter().map(|l| l.quantity * l.unit_price_minor).sum::<i64>() + invoice.tax_minor;
+            let own: Vec<serde_json::Value> = payments
+                .iter()
+                .filter(|p| p.invoice_id == invoice.id && p.status() != PaymentStatus::Open)
+                .map(|p| {
+                    serde_json::json!({
+                        "id": p.id,
+                        "method": p.method,
+                        "amount": formats.money(if p.captured_minor > 0 { p.captured_minor } else { p.amount_minor }),
+                        "refunded": (p.refunded_minor > 0).then(|| formats.money(p.refunded_minor)),
+                        "status": p.status,
+                        "reference": p.reference,
+                        "by": p.started_by,
+                        "decided_by": p.decided_by,
+                        "at": formats.moment(p.updated_at),
+                        "awaiting": p.status() == PaymentStatus::Pending && may_approve,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "id": invoice.id,
+                "number": invoice.number,
+                "status": invoice.status,
+                "total": formats.money(total),
+                "paid": formats.money(invoice.paid_minor),
+                "balance": formats.money(total - invoice.paid_minor),
+                "payments": own,
+            })
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "list": invoices,
+        "may_record": session.may(Ability::RecordPayments),
+        "provider": match tenant.payment_provider.as_str() {
+            "stripe" if state.payments.checkouts().provider_ready(tenant) => "Card payments through Stripe",
+            "stripe" => "Stripe is chosen but not configured on this server: clients cannot pay online",
+            "test" => "Test mode: clients pay on a practice checkout and no money moves",
+            _ => "No online payments: clients see the invoice and pay you directly",
+        },
+    }))
+}
+
+#[derive(Deserialize)]
+struct RecordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    invoice_id: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// "125", "125.5", "1,250.00" → minor units; anything else is refused.
+pub fn parse_amount(text: &str) -> Result<i64, String> {
+    let cleaned: String = text.trim().trim_start_matches('$').chars().filter(|c| *c != ',').collect();
+    let refuse = || format!("\"{}\" is not an amount; write it like 125.00", text.trim());
+    let (units, cents) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
+    if units.is_empty() || !units.chars().all(|c| c.is_ascii_digit()) || cents.len() > 2 || !cents.chars().all(|c| c.is_ascii_digit()) {
+        return Err(refuse());
+    }
+    let units: i64 = units.parse().map_err(|_| refuse())?;
+    let cents: i64 = format!("{cents:0<2}").parse().map_err(|_| refuse())?;
+    let minor = units.checked_mul(100).and_then(|u| u.checked_add(cents)).ok_or_else(refuse)?;
+    if minor == 0 {
+        return Err("The amount must be more than zero.".into());
+    }
+    Ok(minor)
+}
+
+fn back(job_id: &str) -> Response {
+    Redirect::to(&format!("/staff/jobs/{job_id}#invoices")).into_response()
+}
+
+/// Say how a payment request went, on the job page.
+async fn report(state: &AppState, session: &StaffSession, job_id: &str, result: Result<&str, CheckoutError>) -> Result<Response, WebError> {
+    let (tone, message) = match result {
+        Ok(message) => ("success", message.to_string()),
+        Err(CheckoutError::NotFound) => return Err(WebError::NotFound),
+        Err(CheckoutError::Blocked(reason)) => ("danger", reason),
+        Err(CheckoutError::Finished(status)) => ("warning", format!("That payment is already {status}.")),
+        Err(CheckoutError::Provider(error)) => return Err(WebError::Internal(error.into())),
+        Err(CheckoutError::Db(error)) => return Err(error.into()),
+    };
+    super::notice(state, session, tone, &message).await?;
+    Ok(back(job_id))
+}
+
+async fn record(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path(job_id): Path<String>,
+    Form(form): Form<RecordForm>,
+) -> Result<Response, WebError> {
+    check_session(&form.csrf, &session.row.csrf_token)?;
+    session.require(Ability::RecordPayments)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    if !matches!(form.method.as_str(), "cash" | "check" | "bank-transfer") {
+        return report(&state, &session, &job_id, Err(CheckoutError::Blocked("Choose cash, check or bank transfer.".into()))).await;
+    }
+    let amount_minor = match parse_amount(&form.amount) {
+        Ok(amount) => amount,
+        Err(reason) => return report(&state, &session, &job_id, Err(CheckoutError::Blocked(reason))).await,
+    };
+    let clamp = |text: &str, max: usize| Some(crate::plugins::sanitize::clamp(text.trim(), max)).filter(|t| !t.is_empty());
+    let (reference, note) = (clamp(&form.reference, 100), clamp(&form.note, 500));
+    let manual = ManualPayment {
+        invoice_id: &form.invoice_id,
+        method: &form.method,
+        amount_minor,
+        reference: reference.as_deref(),
+        note: note.as_deref(),
+    };
+    let result = state.payments.record_manual(&tenant, &job_id, &manual, super::actor(&session)).await;
+    let message = if session.may(Ability::ApprovePayments) {
+        "Payment recorded. Approve it below once the money is in."
+    } else {
+        "Payment recorded. It shows as pending until the owner approves it."
+    };
+    report(&state, &session, &job_id, result.map(|_| message)).await
+}
+
+async fn decide(state: AppState, session: StaffSession, job_id: String, payment_id: String, csrf: &str, approve: bool) -> Result<Response, WebError> {
+    check_session(csrf, &session.row.csrf_token)?;
+    session.require(Ability::ApprovePayments)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let result = state.payments.decide_manual(&tenant, &job_id, &payment_id, approve, super::actor(&session)).await;
+    let message = if approve { "Payment approved: it now counts towards the invoice." } else { "Payment rejected: it does not count towards the invoice." };
+    report(&state, &session, &job_id, result.map(|_| message)).await
+}
+
+async fn approve(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path((job_id, payment_id)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    decide(state, session, job_id, payment_id, &form.csrf, true).await
+}
+
+async fn reject(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path((job_id, payment_id)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    decide(state, session, job_id, payment_id, &form.csrf, false).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_amount;
+
+    #[test]
+    fn amounts_are_read_as_people_write_them() {
+        assert_eq!(parse_amount("125"), Ok(12500));
+        assert_eq!(parse_amount("$1,250.5"), Ok(125050));
+        assert_eq!(parse_amount(" 0.07 "), Ok(7));
+        assert!(parse_amount("12.345").is_err());
+        assert!(parse_amount("-5").is_err());
+        assert!(parse_amount("ten").is_err());
+        assert!(parse_amount("0").is_err());
+        assert!(parse_amount("").is_err());
+        assert!(parse_amount("99999999999999999999").is_err());
+    }
+}
