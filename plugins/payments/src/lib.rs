@@ -133,7 +133,9 @@ impl Section for Payments {
         }
         let owing = invoices.iter().filter(|i| i.balance > 0 && matches!(i.status.as_str(), "due" | "failed")).count();
         let in_flight = invoices.iter().any(|i| i.status == "processing");
+        let refunded = invoices.iter().any(|i| i.status == "refunded");
         let (chip, tone, task) = match (owing, in_flight) {
+            (0, false) if refunded => ("Refunded", Tone::Neutral, TaskState::Info),
             (0, false) => ("Paid", Tone::Success, TaskState::Done),
             (0, true) => ("Processing", Tone::Info, TaskState::Info),
             _ if invoices.iter().any(|i| i.status == "failed") => ("Payment failed", Tone::Danger, TaskState::ToDo),
@@ -143,8 +145,11 @@ impl Section for Payments {
         let mut card = card.status(chip, tone).task(if may_pay { task } else { TaskState::Info });
         for invoice in &invoices {
             card = invoice_blocks(card, invoice);
-            let (label, tone) = status_chip(&invoice.status);
-            card = card.block(Block::Chip(StatusChip { label: label.into(), tone }));
+            // With one invoice the card's own chip says it all.
+            if invoices.len() > 1 {
+                let (label, tone) = status_chip(&invoice.status);
+                card = card.block(Block::Chip(StatusChip { label: label.into(), tone }));
+            }
             if invoice.status == "failed" {
                 card = card.notice(Tone::Danger, "The last payment did not go through. Nothing was charged; you can try again.");
             }
