@@ -234,6 +234,20 @@ pub struct InvoiceLine {
     pub unit_price_minor: i64,
 }
 
+impl InvoiceLine {
+    /// quantity × unit price.
+    pub fn amount(&self) -> i64 {
+        self.quantity * self.unit_price_minor
+    }
+}
+
+impl Invoice {
+    /// The sum of `lines` (this invoice's) plus tax.
+    pub fn total(&self, lines: &[InvoiceLine]) -> i64 {
+        lines.iter().map(InvoiceLine::amount).sum::<i64>() + self.tax_minor
+    }
+}
+
 /// The current time in Unix seconds.
 pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()

@@ -43,6 +43,12 @@ impl Payment {
         PaymentStatus::parse(&self.status).unwrap_or(PaymentStatus::Failed)
     }
 
+    /// What the payment is worth as shown: what the provider captured once
+    /// known, else what was asked or offered.
+    pub fn shown_amount(&self) -> i64 {
+        if self.captured_minor > 0 { self.captured_minor } else { self.amount_minor }
+    }
+
     fn facts(&self) -> PaymentFacts {
         PaymentFacts {
             status: self.status(),

@@ -160,22 +160,15 @@ impl Checkouts {
 /// endpoint and the reconciliation worker.
 #[derive(Clone)]
 pub struct Payments {
+    /// Also the database and Stripe client of the whole service.
     checkouts: Checkouts,
-    db: Db,
     sections: Sections,
-    stripe: Option<Arc<Stripe>>,
     public_url: Arc<str>,
 }
 
 impl Payments {
     pub fn new(checkouts: Checkouts, sections: Sections, public_url: &str) -> Payments {
-        Payments {
-            db: checkouts.db.clone(),
-            stripe: checkouts.stripe.clone(),
-            checkouts,
-            sections,
-            public_url: public_url.into(),
-        }
+        Payments { checkouts, sections, public_url: public_url.into() }
     }
 
     pub fn checkouts(&self) -> &Checkouts {
@@ -183,7 +176,7 @@ impl Payments {
     }
 
     pub fn stripe_configured(&self) -> bool {
-        self.stripe.is_some()
+        self.checkouts.stripe.is_some()
     }
 
     /// Where to send the client for an open checkout of the job: the provider's
@@ -197,8 +190,8 @@ impl Payments {
                 if let Some(url) = payment.checkout_url {
                     return Ok(url);
                 }
-                let stripe = self.stripe.as_ref().ok_or_else(|| CheckoutError::Blocked(unavailable_reason()))?;
-                let invoice = self.db.invoice_totals(&tenant.id, &payment.invoice_id).await?.ok_or(CheckoutError::NotFound)?;
+                let stripe = self.checkouts.stripe.as_ref().ok_or_else(|| CheckoutError::Blocked(unavailable_reason()))?;
+                let invoice = self.checkouts.db.invoice_totals(&tenant.id, &payment.invoice_id).await?.ok_or(CheckoutError::NotFound)?;
                 let back = format!("{}/jobs/{job_id}/checkout/{payment_id}", self.public_url);
                 let session = stripe
                     .create_checkout(&CheckoutRequest {
@@ -215,8 +208,8 @@ impl Payments {
                     })
                     .await?;
                 let url = session.url.clone().ok_or_else(|| StripeError::Decode("the session has no url".into()))?;
-                if !self.db.attach_checkout(&tenant.id, payment_id, &session.id, &url, session.expires_at).await? {
-                    let stored = self.db.payment(&tenant.id, payment_id).await?.and_then(|p| p.checkout_url);
+                if !self.checkouts.db.attach_checkout(&tenant.id, payment_id, &session.id, &url, session.expires_at).await? {
+                    let stored = self.checkouts.db.payment(&tenant.id, payment_id).await?.and_then(|p| p.checkout_url);
                     return Ok(stored.unwrap_or(url));
                 }
                 Ok(url)
@@ -235,13 +228,13 @@ impl Payments {
     }
 
     pub async fn payment_of_job(&self, tenant: &Tenant, job_id: &str, payment_id: &str) -> Result<Payment, CheckoutError> {
-        self.db.payment(&tenant.id, payment_id).await?.filter(|p| p.job_id == job_id).ok_or(CheckoutError::NotFound)
+        self.checkouts.db.payment(&tenant.id, payment_id).await?.filter(|p| p.job_id == job_id).ok_or(CheckoutError::NotFound)
     }
 
     /// Ask the provider how a checkout stands and apply what it says: the
     /// answer when a webhook is late or never comes.
     pub async fn reconcile(&self, tenant: &Tenant, payment: &Payment) -> Result<(), CheckoutError> {
-        let (Some(stripe), Some(checkout)) = (&self.stripe, payment.checkout_ref.as_deref()) else { return Ok(()) };
+        let (Some(stripe), Some(checkout)) = (&self.checkouts.stripe, payment.checkout_ref.as_deref()) else { return Ok(()) };
         if payment.provider != "stripe" {
             return Ok(());
         }
@@ -253,12 +246,12 @@ impl Payments {
     /// Reconcile unfinished Stripe checkouts older than a few minutes; the
     /// worker calls this periodically. Returns how many were checked.
     pub async fn reconcile_due(&self) -> Result<usize, DbError> {
-        if self.stripe.is_none() {
+        if self.checkouts.stripe.is_none() {
             return Ok(0);
         }
-        let due = self.db.checkouts_to_reconcile("stripe", 5 * 60, 10 * 60, 50).await?;
+        let due = self.checkouts.db.checkouts_to_reconcile("stripe", 5 * 60, 10 * 60, 50).await?;
         for payment in &due {
-            let Some(tenant) = self.db.tenant(&payment.tenant_id).await? else { continue };
+            let Some(tenant) = self.checkouts.db.tenant(&payment.tenant_id).await? else { continue };
             if let Err(error) = self.reconcile(&tenant, payment).await {
                 tracing::warn!(payment = %payment.id, %error, "reconciling a checkout failed; will retry");
             }
@@ -284,9 +277,9 @@ impl Payments {
     /// the audit log, and tell the sections when the invoice's status moved.
     pub async fn apply(&self, payment: &Payment, news: PaymentNews, actor: Actor<'_>) -> Result<(), DbError> {
         let tenant_id = &payment.tenant_id;
-        let moved = self.db.merge_payment_news(tenant_id, &payment.id, &news).await?;
-        let (before, after) = self.db.recompute_invoice(tenant_id, &payment.invoice_id).await?;
-        let Some(tenant) = self.db.tenant(tenant_id).await? else { return Ok(()) };
+        let moved = self.checkouts.db.merge_payment_news(tenant_id, &payment.id, &news).await?;
+        let (before, after) = self.checkouts.db.recompute_invoice(tenant_id, &payment.invoice_id).await?;
+        let Some(tenant) = self.checkouts.db.tenant(tenant_id).await? else { return Ok(()) };
         if moved {
             let status = news.status.map(PaymentStatus::as_str).unwrap_or_default();
             let formats = crate::view::TenantFormats::new(&tenant);
@@ -298,7 +291,7 @@ impl Payments {
                 "refunded_minor": news.refunded_minor,
             })
             .to_string();
-            self.db.record_audit(&entry).await?;
+            self.checkouts.db.record_audit(&entry).await?;
         }
         if before != after {
             let origin = RequestOrigin::default();
@@ -311,15 +304,15 @@ impl Payments {
 
     /// Verify, de-duplicate and apply a Stripe webhook.
     pub async fn stripe_webhook(&self, signature: Option<&str>, body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
-        let stripe = self.stripe.as_ref().ok_or(WebhookError::NotConfigured)?;
+        let stripe = self.checkouts.stripe.as_ref().ok_or(WebhookError::NotConfigured)?;
         stripe::verify_signature(signature.unwrap_or_default(), body, stripe.webhook_secret(), now())?;
         let event: stripe::Event = serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
         let Some((subject, news)) = stripe::read_event(&event) else { return Ok(WebhookOutcome::Ignored) };
         let payment = match &subject {
-            Subject::Checkout(id) => self.db.provider_payment("stripe", PaymentKey::CheckoutRef, id).await?,
+            Subject::Checkout(id) => self.checkouts.db.provider_payment("stripe", PaymentKey::CheckoutRef, id).await?,
             Subject::Charge { payment_id, payment_intent } => match (payment_id, payment_intent) {
-                (Some(id), _) => self.db.provider_payment("stripe", PaymentKey::Id, id).await?,
-                (None, Some(intent)) => self.db.provider_payment("stripe", PaymentKey::PaymentRef, intent).await?,
+                (Some(id), _) => self.checkouts.db.provider_payment("stripe", PaymentKey::Id, id).await?,
+                (None, Some(intent)) => self.checkouts.db.provider_payment("stripe", PaymentKey::PaymentRef, intent).await?,
                 (None, None) => None,
             },
         };
@@ -333,27 +326,27 @@ impl Payments {
                 _ => Ok(WebhookOutcome::Ignored),
             };
         };
-        if let (Some(account), Some(tenant)) = (&event.account, self.db.tenant(&payment.tenant_id).await?)
+        if let (Some(account), Some(tenant)) = (&event.account, self.checkouts.db.tenant(&payment.tenant_id).await?)
             && tenant.stripe_account.as_deref() != Some(account.as_str())
         {
             tracing::warn!(event = %event.id, "a Stripe event from another connected account named one of our payments; ignored");
             return Ok(WebhookOutcome::Ignored);
         }
-        if !self.db.claim_payment_event("stripe", &event.id, &event.kind).await? {
+        if !self.checkouts.db.claim_payment_event("stripe", &event.id, &event.kind).await? {
             return Ok(WebhookOutcome::Duplicate);
         }
         if let Err(error) = self.apply(&payment, news, Actor::provider("Stripe")).await {
             // Give the claim back so Stripe's retry is processed.
-            self.db.release_payment_event("stripe", &event.id).await?;
+            self.checkouts.db.release_payment_event("stripe", &event.id).await?;
             return Err(error.into());
         }
-        self.db.note_payment_event_tenant("stripe", &event.id, &payment.tenant_id).await?;
+        self.checkouts.db.note_payment_event_tenant("stripe", &event.id, &payment.tenant_id).await?;
         Ok(WebhookOutcome::Applied)
     }
 
     /// Staff record a payment made outside the portal; it waits for approval.
     pub async fn record_manual(&self, tenant: &Tenant, job_id: &str, manual: &ManualPayment<'_>, actor: Actor<'_>) -> Result<String, CheckoutError> {
-        let invoice = self.db.invoice_totals(&tenant.id, manual.invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
+        let invoice = self.checkouts.db.invoice_totals(&tenant.id, manual.invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
         if matches!(invoice.status.as_str(), "draft" | "void") {
             return Err(CheckoutError::Blocked("Payments can only be recorded on an issued invoice.".into()));
         }
@@ -370,14 +363,14 @@ impl Payments {
             started_by: actor.name,
             expires_at: None,
         };
-        let id = self.db.insert_payment(&tenant.id, &new).await?.ok_or_else(|| DbError::Invalid("the payment was not recorded".into()))?;
-        let payment = self.db.payment(&tenant.id, &id).await?.ok_or(CheckoutError::NotFound)?;
+        let id = self.checkouts.db.insert_payment(&tenant.id, &new).await?.ok_or_else(|| DbError::Invalid("the payment was not recorded".into()))?;
+        let payment = self.checkouts.db.payment(&tenant.id, &id).await?.ok_or(CheckoutError::NotFound)?;
         self.apply(&payment, PaymentNews { status: Some(PaymentStatus::Pending), ..Default::default() }, actor).await?;
         let formats = crate::view::TenantFormats::new(tenant);
         let summary = format!("{} {} recorded on invoice {}, awaiting approval", formats.money(manual.amount_minor), manual.method, invoice.number);
         let mut entry = AuditEntry::new(&tenant.id, "payment.recorded", &summary).by(actor);
         entry.job_id = Some(job_id.to_string());
-        self.db.record_audit(&entry).await?;
+        self.checkouts.db.record_audit(&entry).await?;
         Ok(id)
     }
 

@@ -40,10 +40,6 @@ async fn letterhead(state: &AppState, tenant: &Tenant, job_id: &str) -> DbResult
     Ok(Some(lines))
 }
 
-fn line_total(line: &InvoiceLine) -> i64 {
-    line.quantity * line.unit_price_minor
-}
-
 async fn find_invoice(state: &AppState, tenant: &Tenant, job_id: &str, invoice_id: &str) -> DbResult<Option<(Invoice, Vec<InvoiceLine>)>> {
     Ok(state.db.invoices(&tenant.id, job_id).await?.into_iter().find(|(invoice, _)| invoice.id == invoice_id))
 }
@@ -71,10 +67,10 @@ pub async fn invoice(state: &AppState, tenant: &Tenant, job_id: &str, invoice_id
             line.description,
             line.quantity,
             formats.money(line.unit_price_minor),
-            formats.money(line_total(line))
+            formats.money(line.amount())
         ));
     }
-    let total: i64 = lines.iter().map(line_total).sum::<i64>() + invoice.tax_minor;
+    let total = invoice.total(&lines);
     text.push(String::new());
     text.push(format!("Tax: {}", formats.money(invoice.tax_minor)));
     text.push(format!("Total: {}", formats.money(total)));
@@ -104,8 +100,7 @@ pub async fn receipt(state: &AppState, tenant: &Tenant, job_id: &str, payment_id
     let Some(mut text) = letterhead(state, tenant, job_id).await? else { return Ok(None) };
     let formats = TenantFormats::new(tenant);
     text.push(format!("Receipt for invoice {}", invoice.number));
-    let received = if payment.captured_minor > 0 { payment.captured_minor } else { payment.amount_minor };
-    text.push(format!("Amount received: {}", formats.money(received)));
+    text.push(format!("Amount received: {}", formats.money(payment.shown_amount())));
     if payment.refunded_minor > 0 {
         text.push(format!("Refunded: {}", formats.money(payment.refunded_minor)));
     }

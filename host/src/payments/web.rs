@@ -88,6 +88,25 @@ async fn continue_checkout(
     }
 }
 
+/// An open test-mode checkout of the job, with who is looking and the business.
+struct TestCheckout {
+    on_job: crate::model::JobContact,
+    tenant: Tenant,
+    payment: crate::db::Payment,
+}
+
+/// The open test-mode checkout, or the response that says why there is none
+/// (a notice on the job page when it was finished, 404 when it never was).
+async fn open_test_checkout(state: &AppState, session: &PortalSession, job_id: &str, payment_id: &str) -> Result<Result<TestCheckout, Response>, WebError> {
+    let on_job = session.on_job(state, job_id).await?;
+    let tenant = tenant_of(state, session).await?;
+    match state.payments.open_payment(&tenant, job_id, payment_id).await {
+        Ok(payment) if payment.provider == "test" => Ok(Ok(TestCheckout { on_job, tenant, payment })),
+        Ok(_) => Err(WebError::NotFound),
+        Err(error) => checkout_failure(state, session, job_id, error).await.map(Err),
+    }
+}
+
 /// `GET /jobs/{job}/checkout/{payment}/test`: the test provider's page,
 /// labelled so nobody mistakes it for a real checkout.
 async fn test_checkout(
@@ -95,12 +114,9 @@ async fn test_checkout(
     session: PortalSession,
     Path((job_id, payment_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let on_job = session.on_job(&state, &job_id).await?;
-    let tenant = tenant_of(&state, &session).await?;
-    let payment = match state.payments.open_payment(&tenant, &job_id, &payment_id).await {
-        Ok(payment) if payment.provider == "test" => payment,
-        Ok(_) => return Err(WebError::NotFound),
-        Err(error) => return checkout_failure(&state, &session, &job_id, error).await,
+    let TestCheckout { on_job, tenant, payment } = match open_test_checkout(&state, &session, &job_id, &payment_id).await? {
+        Ok(checkout) => checkout,
+        Err(response) => return Ok(response),
     };
     let invoice = state.db.invoice_totals(&tenant.id, &payment.invoice_id).await?.ok_or(WebError::NotFound)?;
     let mut data = crate::portal::frame(&tenant, &session, &on_job.name, "Test checkout");
@@ -128,12 +144,9 @@ async fn finish_test_checkout(
     Form(form): Form<TestOutcome>,
 ) -> Result<Response, WebError> {
     crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
-    let on_job = session.on_job(&state, &job_id).await?;
-    let tenant = tenant_of(&state, &session).await?;
-    let payment = match state.payments.open_payment(&tenant, &job_id, &payment_id).await {
-        Ok(payment) if payment.provider == "test" => payment,
-        Ok(_) => return Err(WebError::NotFound),
-        Err(error) => return checkout_failure(&state, &session, &job_id, error).await,
+    let TestCheckout { on_job, payment, .. } = match open_test_checkout(&state, &session, &job_id, &payment_id).await? {
+        Ok(checkout) => checkout,
+        Err(response) => return Ok(response),
     };
     let news = match form.outcome.as_str() {
         "pay" => crate::db::PaymentNews {

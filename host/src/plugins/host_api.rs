@@ -148,6 +148,7 @@ impl billing::Host for CallState {
                 let lines: Vec<billing::InvoiceLine> = lines
                     .into_iter()
                     .map(|line| billing::InvoiceLine {
+                        amount: line.amount(),
                         kind: match line.kind.as_str() {
                             "add-on" => billing::LineKind::AddOn,
                             "fee" => billing::LineKind::Fee,
@@ -157,7 +158,6 @@ impl billing::Host for CallState {
                         description: line.description,
                         quantity: line.quantity.clamp(0, u32::MAX as i64) as u32,
                         unit_price: line.unit_price_minor,
-                        amount: line.quantity * line.unit_price_minor,
                     })
                     .collect();
                 let fees: i64 = lines.iter().filter(|l| l.kind == billing::LineKind::Fee).map(|l| l.amount).sum();
@@ -175,7 +175,7 @@ impl billing::Host for CallState {
                         id: p.id.clone(),
                         method: p.method.clone(),
                         status: p.status.clone(),
-                        amount: if p.captured_minor > 0 { p.captured_minor } else { p.amount_minor },
+                        amount: p.shown_amount(),
                         refunded: p.refunded_minor,
                         at: p.updated_at,
                         receipt_url: p.status().received().then(|| format!("/jobs/{job_id}/payments/{}/receipt", p.id)),

@@ -36,7 +36,7 @@ pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &str, sess
         .await?
         .into_iter()
         .map(|(invoice, lines)| {
-            let total: i64 = lines.iter().map(|l| l.quantity * l.unit_price_minor).sum::<i64>() + invoice.tax_minor;
+            let total = invoice.total(&lines);
             let own: Vec<serde_json::Value> = payments
                 .iter()
                 .filter(|p| p.invoice_id == invoice.id && p.status() != PaymentStatus::Open)
@@ -44,7 +44,7 @@ pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &str, sess
                     serde_json::json!({
                         "id": p.id,
                         "method": p.method,
-                        "amount": formats.money(if p.captured_minor > 0 { p.captured_minor } else { p.amount_minor }),
+                        "amount": formats.money(p.shown_amount()),
                         "refunded": (p.refunded_minor > 0).then(|| formats.money(p.refunded_minor)),
                         "status": p.status,
                         "reference": p.reference,
