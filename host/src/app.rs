@@ -108,7 +108,7 @@ pub fn router(state: AppState) -> Router {
         (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ];
-    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router()).merge(crate::ops::router()).merge(crate::payments::router());
+    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router()).merge(crate::ops::router()).merge(crate::payments::router()).merge(crate::agreements::web::router());
     if state.dev_pages {
         routes = routes.merge(crate::dev::router());
     }

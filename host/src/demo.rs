@@ -40,12 +40,14 @@ struct DemoSecrets {
     staff_password: String,
 }
 
-const AGREEMENT: &str = "PRE-INSPECTION AGREEMENT\n\n\
-Keystone Home Inspections (\"the Inspector\") will perform a visual, non-invasive inspection of the readily \
-accessible systems and components of the property, in accordance with the Standards of Practice of the \
-state. The inspection is not a guarantee or warranty of any kind.\n\n\
-The written report is for the sole use of the Client named on this job. The fee is due at or before the \
-inspection. Any claim must be made in writing within one year of the inspection date.";
+const AGREEMENT: &str = "This agreement is between {{company}} (\"the Inspector\") and {{client}} (\"the Client\") \
+for the inspection of {{address}} on {{date}}.\n\n\
+The Inspector will perform a visual, non-invasive inspection of the readily accessible systems and components \
+of the property, in accordance with the Standards of Practice of the state. The inspection is not a guarantee or \
+warranty of any kind.\n\n\
+The written report is for the sole use of the Client. The fee of {{fee}} is due at or before the inspection; the \
+report is released once this agreement is signed and the fee is paid. Any claim must be made in writing within \
+one year of the inspection date.";
 
 pub async fn ensure_demo(state: &AppState, data_dir: &Path) -> anyhow::Result<DemoLinks> {
     let secrets_path = data_dir.join("demo.json");
@@ -119,24 +121,12 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         tokens.push(token);
     }
 
-    let report = crate::pdf::simple_pdf(
-        "Residential Inspection - 1428 Elm Street",
-        &["Roof: serviceable, minor granule loss.", "Electrical: double-tapped breaker in main panel.", "Plumbing: slow drain in hall bath."],
-    );
-    let key = format!("{}/{}", tenant.id, crate::model::new_id());
-    state.files.put(&key, &report).await?;
-    db.add_document(
-        &tenant.id,
-        &job,
-        "report",
-        "Residential Inspection",
-        &key,
-        "application/pdf",
-        report.len() as i64,
-        &[Role::Client, Role::CoClient, Role::BuyerAgent],
-        Some(now()),
-    )
-    .await?;
+    let shared = [Role::Client, Role::CoClient, Role::BuyerAgent];
+    let findings = ["Roof: serviceable, minor granule loss.", "Electrical: double-tapped breaker in main panel.", "Plumbing: slow drain in hall bath."];
+    publish_pdf(state, &tenant.id, &job, ("report", "Residential Inspection"), &findings, &shared).await?;
+    // The summary agents may read while the report waits for the signature and the payment.
+    let summary = ["Safety: double-tapped breaker in the main panel; have an electrician correct it.", "Repair: slow drain in the hall bath."];
+    publish_pdf(state, &tenant.id, &job, ("summary", "Inspection Summary"), &summary, &shared).await?;
     let lines = [
         ("service", "Full home inspection", 1, 42500),
         ("service", "Radon test", 1, 15000),
@@ -148,8 +138,16 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
     db.set_payment_provider(&tenant.id, "test", None).await?;
 
     state.sections.install_builtins_for(&tenant.id).await?;
-    let settings = serde_json::json!({ "title": "Pre-Inspection Agreement", "text": AGREEMENT }).to_string();
-    db.set_plugin_settings(&tenant.id, "agreements", &settings).await?;
+    let agreement = crate::db::TemplateFields {
+        title: "Pre-Inspection Agreement",
+        body: AGREEMENT,
+        signer_roles: &[Role::Client],
+        services: &[],
+        active: true,
+    };
+    db.create_agreement_template(&tenant.id, &agreement).await?;
+    let release = crate::db::AgreementSettings { esign_consent: None, report_release: "after-signing-and-payment", summary_while_held: true };
+    db.set_agreement_settings(&tenant.id, &release).await?;
 
     let mut tokens = tokens.into_iter();
     Ok(DemoSecrets {
@@ -159,4 +157,25 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         staff_email,
         staff_password,
     })
+}
+
+/// Store a PDF of `lines` and publish it on the job as a document of `kind`.
+async fn publish_pdf(state: &AppState, tenant_id: &str, job_id: &str, (kind, title): (&str, &str), lines: &[&str], shared: &[Role]) -> anyhow::Result<()> {
+    let pdf = crate::pdf::simple_pdf(&format!("{title} - 1428 Elm Street"), lines);
+    let key = format!("{tenant_id}/{}", crate::model::new_id());
+    state.files.put(&key, &pdf).await?;
+    state
+        .db
+        .add_document(tenant_id, job_id, kind, title, &key, "application/pdf", pdf.len() as i64, shared, Some(now()))
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_agreement_uses_only_known_placeholders() {
+        let preview = crate::agreements::placeholders::validate("Pre-Inspection Agreement", super::AGREEMENT).unwrap();
+        assert!(preview.contains("Keystone Home Inspections (\"the Inspector\") and Dana Whitfield"), "{preview}");
+    }
 }

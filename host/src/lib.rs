@@ -7,6 +7,7 @@
 //! access; `mail` queues and delivers e-mail; `plugins` is the sandbox and the contract; `view` renders
 //! HTML; `db` and `files` keep data, every query scoped to a tenant.
 
+pub mod agreements;
 pub mod app;
 pub mod cli;
 pub mod csrf;

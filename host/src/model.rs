@@ -40,6 +40,11 @@ impl Role {
         matches!(self, Role::Client | Role::CoClient | Role::Staff)
     }
 
+    /// The agents on a job, who follow it for their clients.
+    pub fn is_agent(self) -> bool {
+        matches!(self, Role::BuyerAgent | Role::ListingAgent)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Role::Client => "Client",
@@ -71,6 +76,11 @@ impl FromStr for Role {
     }
 }
 
+/// Portico's consent to electronic signature, for businesses that did not word their own.
+pub const DEFAULT_ESIGN_CONSENT: &str = "By typing my name and signing, I agree to sign this agreement electronically. \
+My electronic signature is as binding as a handwritten one. I may ask the business for a paper copy, and I can \
+download the signed agreement from this portal at any time.";
+
 /// A business using Portico, with its branding.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Tenant {
@@ -97,6 +107,13 @@ pub struct Tenant {
     /// The Stripe connected account that receives the money, when the
     /// operator's Stripe platform account pays out to the business.
     pub stripe_account: Option<String>,
+    /// The business's consent to electronic signature; `None`: Portico's wording.
+    pub esign_consent: Option<String>,
+    /// When published reports are released: `on-publish`, `after-signing`,
+    /// `after-payment` or `after-signing-and-payment`.
+    pub report_release: String,
+    /// Whether agents may read a report's summary while the report is held (0/1).
+    pub summary_while_held: i64,
 }
 
 impl Tenant {
@@ -111,6 +128,11 @@ impl Tenant {
 
     pub fn allows_client_passwords(&self) -> bool {
         self.client_passwords != 0
+    }
+
+    /// The consent a signer accepts by signing electronically.
+    pub fn esign_consent(&self) -> &str {
+        self.esign_consent.as_deref().filter(|text| !text.trim().is_empty()).unwrap_or(DEFAULT_ESIGN_CONSENT)
     }
 
     /// "(555) 010-4477 · office@example.com", or empty.
@@ -207,11 +229,35 @@ impl Document {
         Role::parse_list(&self.visible_to)
     }
 
-    /// Whether `role` may open the document now: it must be published and
-    /// shared with the role. Staff see everything.
-    pub fn may_open(&self, role: Role) -> bool {
-        role == Role::Staff || (self.published_at.is_some() && self.visible_roles().contains(&role))
+    /// What keeps this document from the people it is shared with: the job's
+    /// release holds, for reports and their summaries only.
+    pub fn held_until<'a>(&self, release: &'a Release) -> &'a [String] {
+        match self.kind.as_str() {
+            "report" | "summary" => &release.holds,
+            _ => &[],
+        }
     }
+
+    /// Whether `role` may open the document now: it must be published, shared
+    /// with the role and not held, except that agents may read a summary while
+    /// the report is held if the business allows it. Staff see everything.
+    pub fn may_open(&self, role: Role, release: &Release) -> bool {
+        if role == Role::Staff {
+            return true;
+        }
+        if self.published_at.is_none() || !self.visible_roles().contains(&role) {
+            return false;
+        }
+        self.held_until(release).is_empty() || (self.kind == "summary" && release.summary_while_held && role.is_agent())
+    }
+}
+
+/// A job's report release: what still holds its reports back under the
+/// business's rule, one phrase each ("the Pre-Inspection Agreement is signed").
+#[derive(Debug, Clone, Default)]
+pub struct Release {
+    pub holds: Vec<String>,
+    pub summary_while_held: bool,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

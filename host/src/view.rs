@@ -32,6 +32,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff_access_table", include_str!("../templates/staff_access_table.hbs")),
     ("staff_access", include_str!("../templates/staff_access.hbs")),
     ("staff_settings", include_str!("../templates/staff_settings.hbs")),
+    ("staff_agreements", include_str!("../templates/staff_agreements.hbs")),
+    ("staff_agreement_template", include_str!("../templates/staff_agreement_template.hbs")),
     ("staff_mail_template", include_str!("../templates/staff_mail_template.hbs")),
     ("staff_team", include_str!("../templates/staff_team.hbs")),
     ("staff_reset_request", include_str!("../templates/staff_reset_request.hbs")),
@@ -96,6 +98,14 @@ impl TenantFormats {
     pub fn new(tenant: &Tenant) -> TenantFormats {
         let zone = jiff::tz::TimeZone::get(&tenant.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
         TenantFormats { currency: tenant.currency.clone(), zone }
+    }
+
+    /// A day in the tenant's time zone: "Monday, November 23, 2026".
+    pub fn day(&self, unix_seconds: i64) -> String {
+        match jiff::Timestamp::from_second(unix_seconds) {
+            Ok(at) => at.to_zoned(self.zone.clone()).strftime("%A, %B %-d, %Y").to_string(),
+            Err(_) => "—".into(),
+        }
     }
 }
 

@@ -185,6 +185,12 @@ impl FormField {
         FormField { name: name.into(), label: label.into(), kind, required: false, value: None, help: None }
     }
 
+    /// A value submitted back unseen (the version of a text shown). The
+    /// viewer's browser sends it, so check it like any other input.
+    pub fn hidden(name: &str, value: impl Into<String>) -> Self {
+        FormField::new(name, name, InputKind::Hidden).value(value)
+    }
+
     /// The viewer must fill it in.
     pub fn required(mut self) -> Self {
         self.required = true;

@@ -19,6 +19,22 @@ pub mod documents {
     pub use crate::bindings::portico::plugin::documents::{list_documents, Document};
 }
 
+/// The job's agreements, and signing them: needs [`Permission::Agreements`](crate::Permission::Agreements).
+///
+/// The host fills the placeholders, locks the text at the first signature and
+/// keeps each signature's evidence; pass back the `version` the viewer read.
+///
+/// ```no_run
+/// # use portico_plugin_sdk::prelude::*;
+/// # fn sign(id: &str, version: &str, name: &str) -> ActionResult {
+/// agreements::sign(id, version, name, true)?;
+/// Ok(Outcome::success("Signed."))
+/// # }
+/// ```
+pub mod agreements {
+    pub use crate::bindings::portico::plugin::agreements::{list_agreements, sign, Agreement, AgreementStatus, Signature};
+}
+
 /// The job's invoices and payments: needs [`Permission::BillingRead`](crate::Permission::BillingRead).
 pub mod billing {
     pub use crate::bindings::portico::plugin::billing::{list_invoices, Invoice, InvoiceLine, LineKind, Payment};

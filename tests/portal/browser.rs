@@ -91,6 +91,6 @@ async fn a_client_signs_the_agreement_by_clicking() {
     let body = browser.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
     browser.close().await.unwrap();
 
-    assert_eq!(chip, "Completed");
-    assert!(body.contains("The agreement is signed"), "{body}");
+    assert_eq!(chip, "Signed");
+    assert!(body.contains("Your signature is recorded"), "{body}");
 }

@@ -31,6 +31,7 @@ story! { async fn a_guest_sees_a_limited_view_with_a_banner(app) {
 }}
 
 story! { async fn a_guest_cannot_act_or_open_documents(app) {
+    app.release_reports_on_publish().await;
     let dana = Visitor::new();
     let dana_page = dana.get(&app.links.client).await;
     let report = dana_page.href_containing("/documents/").unwrap();

@@ -15,6 +15,7 @@ async fn client_page_with_hostile(app: TestApp, mode: &str) -> (TestApp, portico
         .install_upload(&tenant, hostile_plugin("portico-test-hostile"), Grants::Only(vec![]), &settings)
         .await
         .expect("the hostile plugin is well-formed and installs");
+    app.release_reports_on_publish().await;
     let page = Visitor::new().get(&app.links.client).await;
     (app, page)
 }
@@ -24,7 +25,7 @@ async fn assert_only_its_own_card_is_lost(app: &TestApp, page: &portico_tests::P
     let text = page.text();
     assert!(text.contains("Trouble Unavailable"), "an unavailable card stands in: {text}");
     assert!(text.contains("Residential Inspection Report"), "other sections are untouched");
-    assert!(text.contains("Pre-Inspection Agreement"));
+    assert!(text.contains("Pre-Inspection Agreement"), "{text}");
 
     // The owner sees the failure and its reason in the staff console.
     let owner = Visitor::new();
@@ -119,6 +120,7 @@ story! { async fn compiled_plugins_are_cached_on_disk(app) {
 }}
 
 story! { async fn publishing_a_document_reaches_the_sections_that_asked(app) {
+    app.release_reports_on_publish().await;
     let tenant = app.demo_tenant_id().await;
     let settings = serde_json::json!({ "mode": "events" }).to_string();
     let state = &app.server.state;

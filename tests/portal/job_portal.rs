@@ -3,6 +3,7 @@
 use portico_tests::Visitor;
 
 story! { async fn client_link_shows_the_job_and_its_sections(app) {
+    app.release_reports_on_publish().await;
     let dana = Visitor::new();
 
     let page = dana.get(&app.links.client).await;
@@ -22,67 +23,20 @@ story! { async fn client_link_shows_the_job_and_its_sections(app) {
     assert!(text.find("View completed report").unwrap() < text.find("Pre-Inspection Agreement").unwrap());
 }}
 
-story! { async fn signing_completes_the_agreement_and_survives_a_restart(app) {
+story! { async fn signing_completes_the_agreement_on_the_checklist(app) {
     let dana = Visitor::new();
     let page = dana.get(&app.links.client).await;
+    assert!(page.text().contains("0 of 3 done"), "report held, agreement to sign, invoice to pay: {}", page.text());
 
-    let after = dana
-        .act(&page, "agreements", "sign-agreement", "sign", &[("full_name", "Dana Whitfield"), ("consent", "on")])
-        .await;
-
-    assert_eq!(after.status, 200);
-    let text = after.text();
-    assert!(text.contains("Thank you, Dana Whitfield. The agreement is signed."), "{text}");
-    assert!(text.contains("Completed"));
-    assert!(text.contains("2 of 3 done"), "the invoice is still to pay: {text}");
-    assert!(!text.contains("Type your full name to sign"), "the form is gone once signed");
-
-    let tenant = app.demo_tenant_id().await;
-    let log = app.server.state.db.audit_log(&tenant, 10).await.unwrap();
-    let signed = log.iter().find(|e| e.action == "agreement.signed").expect("signature audited");
-    assert_eq!(signed.actor_name, "Dana Whitfield");
-    assert_eq!(signed.ip, "127.0.0.1");
-    assert_eq!(signed.user_agent, "PorticoTest/1.0 (story)");
-    let details: serde_json::Value = serde_json::from_str(&signed.details).unwrap();
-    let installation = app.server.state.db.installation(&tenant, "agreements").await.unwrap().unwrap();
-    let settings: serde_json::Value = serde_json::from_str(&installation.settings_json).unwrap();
-    let exact_text = settings["text"].as_str().unwrap();
-    assert_eq!(details["text_sha256"].as_str().unwrap(), portico::tokens::hash_token(exact_text), "SHA-256 of the exact text signed");
-
-    let app = app.restart().await;
-    let again = Visitor::new().get(&app.links.client).await;
-    let text = again.text();
-    assert!(text.contains("Completed") && text.contains("Signed by Dana Whitfield"), "{text}");
-}}
-
-story! { async fn an_agreement_cannot_be_signed_twice(app) {
-    let dana = Visitor::new();
-    let page = dana.get(&app.links.client).await;
-    let fields = [("full_name", "Dana Whitfield"), ("consent", "on")];
-
-    dana.act(&page, "agreements", "sign-agreement", "sign", &fields).await;
-    // The same form submitted again, as from a second tab.
-    let replay = dana.act(&page, "agreements", "sign-agreement", "sign", &fields).await;
-
-    assert!(replay.text().contains("This agreement has already been signed."), "{}", replay.text());
-    let tenant = app.demo_tenant_id().await;
-    let log = app.server.state.db.audit_log(&tenant, 50).await.unwrap();
-    assert_eq!(log.iter().filter(|e| e.action == "agreement.signed").count(), 1);
-}}
-
-story! { async fn a_refused_signature_says_why_and_keeps_what_was_typed(app) {
-    let dana = Visitor::new();
-    let page = dana.get(&app.links.client).await;
-
-    let after = dana.act(&page, "agreements", "sign-agreement", "sign", &[("full_name", "Dana Q. Whitfield")]).await;
+    let after = dana.sign(&page, "Dana Whitfield").await;
 
     let text = after.text();
-    assert!(text.contains("Tick the box to agree"), "{text}");
-    assert!(after.body.contains("value=\"Dana Q. Whitfield\""), "the typed name is kept");
-    assert!(text.contains("Required"), "still unsigned");
+    assert!(text.contains("Thank you, Dana Whitfield. Your signature is recorded."), "{text}");
+    assert!(text.contains("1 of 3 done"), "the report still waits for the payment: {text}");
 }}
 
 story! { async fn unknown_tokens_and_other_tenants_jobs_reveal_nothing(app) {
+    app.release_reports_on_publish().await;
 
     let unknown = Visitor::new().get(&app.url("/p/not-a-real-token")).await;
     assert_eq!(unknown.status, 404);
@@ -136,6 +90,7 @@ story! { async fn a_post_without_a_valid_csrf_token_is_refused(app) {
 }}
 
 story! { async fn agents_see_what_their_role_allows(app) {
+    app.release_reports_on_publish().await;
 
     let sam = Visitor::new();
     let buyer_agent = sam.get(&app.links.buyer_agent).await;
@@ -159,6 +114,7 @@ story! { async fn agents_see_what_their_role_allows(app) {
 }}
 
 story! { async fn the_report_opens_as_a_pdf_for_the_client(app) {
+    app.release_reports_on_publish().await;
     let dana = Visitor::new();
     let page = dana.get(&app.links.client).await;
     let href = page.href_containing("/documents/").expect("a link to the report");
@@ -183,6 +139,7 @@ story! { async fn without_a_session_the_job_page_is_the_guest_view_and_other_pag
 }}
 
 story! { async fn only_published_reports_count_and_names_end_in_report_once(app) {
+    app.release_reports_on_publish().await;
     let dana = Visitor::new();
     let job = dana.get(&app.links.client).await.job_path();
     let job_id = job.trim_start_matches("/jobs/");
@@ -204,6 +161,7 @@ story! { async fn only_published_reports_count_and_names_end_in_report_once(app)
 }}
 
 story! { async fn tabs_come_from_the_sections_placements(app) {
+    app.release_reports_on_publish().await;
     let dana = Visitor::new();
     let dashboard = dana.get(&app.links.client).await;
 
@@ -220,8 +178,12 @@ story! { async fn tabs_come_from_the_sections_placements(app) {
 
 story! { async fn an_agreement_the_business_does_not_require_is_not_needed(app) {
     let tenant = app.demo_tenant_id().await;
-    let settings = serde_json::json!({ "text": "Terms.", "required": false }).to_string();
-    app.server.state.db.set_plugin_settings(&tenant, "agreements", &settings).await.unwrap();
+    let db = &app.server.state.db;
+    let template = db.agreement_templates(&tenant).await.unwrap().remove(0);
+    let roles = template.signer_roles();
+    let off = portico::db::TemplateFields { title: &template.title, body: &template.body, signer_roles: &roles, services: &[], active: false };
+    db.update_agreement_template(&tenant, &template.id, &off).await.unwrap();
+    app.release_reports_on_publish().await;
 
     let text = Visitor::new().get(&app.links.client).await.text();
 

@@ -4,6 +4,10 @@
 //! own) when PORTICO_TEST_POSTGRES_URL is set.
 
 /// Declare a story told on both backends; `$app` is a fresh `TestApp`.
+/// Stories run on a multi-threaded runtime, as the server does in production:
+/// on a single thread, a plugin burning its whole time slice delays the I/O
+/// of the sections rendered beside it (the I/O driver is only polled between
+/// tasks), which production does not do.
 macro_rules! story {
     (async fn $name:ident($app:ident) $body:block) => {
         mod $name {
@@ -12,12 +16,12 @@ macro_rules! story {
 
             async fn story($app: portico_tests::TestApp) $body
 
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_sqlite() {
                 story(portico_tests::TestApp::spawn().await).await
             }
 
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_postgres() {
                 if let Some(app) = portico_tests::TestApp::spawn_postgres().await {
                     story(app).await
@@ -34,14 +38,14 @@ macro_rules! story {
 
             async fn story($app: portico_tests::TestApp, $extra: portico_tests::stripe::FakeStripe) $body
 
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_sqlite() {
                 let extra = $setup.await;
                 let app = portico_tests::TestApp::spawn_configured(|config| ($configure)(config, &extra)).await;
                 story(app, extra).await
             }
 
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_postgres() {
                 let extra = $setup.await;
                 if let Some(app) = portico_tests::TestApp::spawn_postgres_configured(|config| ($configure)(config, &extra)).await {
@@ -54,6 +58,7 @@ macro_rules! story {
 
 mod account;
 mod account_hub;
+mod agreements;
 mod browser;
 mod expired_links;
 mod guests;
@@ -65,6 +70,7 @@ mod migrations;
 mod object_storage;
 mod operations;
 mod payments;
+mod report_release;
 mod stripe_payments;
 mod sign_in;
 mod staff_console;

@@ -83,6 +83,7 @@ async fn the_portal_serves_reports_kept_in_s3() {
         config.s3 = settings;
     })
     .await;
+    app.release_reports_on_publish().await;
     let dana = Visitor::new();
     let page = dana.get(&app.links.client).await;
 

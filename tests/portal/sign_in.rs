@@ -29,6 +29,7 @@ async fn use_codes(app: &TestApp) {
 }
 
 story! { async fn a_client_signs_in_with_an_emailed_link_and_sees_their_jobs(app) {
+    app.release_reports_on_publish().await;
     let tenant = app.demo_tenant_id().await;
     let dana = Visitor::new();
 

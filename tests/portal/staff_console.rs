@@ -11,7 +11,7 @@ async fn sign_in(app: &TestApp, visitor: &Visitor, email: &str, password: &str) 
 story! { async fn the_owner_signs_in_and_sees_the_job_and_the_signature(app) {
     let dana = Visitor::new();
     let page = dana.get(&app.links.client).await;
-    dana.act(&page, "agreements", "sign-agreement", "sign", &[("full_name", "Dana Whitfield"), ("consent", "on")]).await;
+    dana.sign(&page, "Dana Whitfield").await;
 
     let owner = Visitor::new();
     let home = sign_in(&app, &owner, &app.links.staff.email, &app.links.staff.password).await;

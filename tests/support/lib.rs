@@ -205,6 +205,22 @@ impl TestApp {
         (job.id, invoice.id)
     }
 
+    /// Pay the demo invoice as `client` through the labelled test provider;
+    /// returns the page they land on.
+    pub async fn pay_demo_invoice(&self, client: &Visitor) -> Page {
+        let (_, invoice_id) = self.demo_invoice().await;
+        let page = client.get(&self.links.client).await;
+        let checkout = client.act(&page, "payments", "pay", &format!("pay-{invoice_id}"), &[]).await;
+        let csrf = checkout.hidden("csrf").expect("the test checkout page");
+        client.post(&checkout.url, &[("csrf", &csrf), ("outcome", "pay")]).await
+    }
+
+    /// Release the demo's reports as soon as they are published, for stories
+    /// about something else than the release rule.
+    pub async fn release_reports_on_publish(&self) {
+        release_reports_on_publish(&self.server.state.db).await
+    }
+
     /// How many audit entries of the demo business have `action`.
     pub async fn audit_count(&self, action: &str) -> usize {
         let tenant = self.demo_tenant_id().await;
@@ -233,6 +249,13 @@ impl TestApp {
         self.server.state.sections.install_builtins_for(&tenant.id).await.unwrap();
         self.url(&format!("/p/{token}"))
     }
+}
+
+/// Release the demo business's reports as soon as they are published.
+pub async fn release_reports_on_publish(db: &portico::db::Db) {
+    let tenant = db.tenant_by_slug("keystone").await.unwrap().expect("demo tenant").id;
+    let settings = portico::db::AgreementSettings { esign_consent: None, report_release: "on-publish", summary_while_held: true };
+    db.set_agreement_settings(&tenant, &settings).await.unwrap();
 }
 
 /// Two instances on one PostgreSQL database and one shared files directory,
@@ -424,5 +447,14 @@ impl Visitor {
         form.extend_from_slice(fields);
         let base = page.url.split("/jobs/").next().unwrap().to_string();
         self.post(&format!("{base}{}/actions", page.job_path()), &form).await
+    }
+
+    /// Sign the agreement `page` asks this visitor to sign, as `name`, ticking
+    /// the consent box, with the version the page showed.
+    pub async fn sign(&self, page: &Page, name: &str) -> Page {
+        let agreement = page.hidden("agreement").expect("the page asks for a signature");
+        let version = page.hidden("version").expect("the signing form carries the version read");
+        let fields = [("agreement", agreement.as_str()), ("version", version.as_str()), ("full_name", name), ("consent", "on")];
+        self.act(page, "agreements", "sign-agreement", "sign", &fields).await
     }
 }

@@ -74,27 +74,7 @@ impl AuditEntry {
 
 impl Db {
     pub async fn record_audit(&self, entry: &AuditEntry) -> DbResult<()> {
-        sqlx::query(
-            "INSERT INTO audit_log (id, tenant_id, job_id, actor_kind, actor_id, actor_name, plugin_id, action, summary, details, ip, user_agent, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(&entry.id)
-        .bind(&entry.tenant_id)
-        .bind(&entry.job_id)
-        .bind(&entry.actor_kind)
-        .bind(&entry.actor_id)
-        .bind(&entry.actor_name)
-        .bind(&entry.plugin_id)
-        .bind(&entry.action)
-        .bind(&entry.summary)
-        .bind(&entry.details)
-        .bind(&entry.ip)
-        .bind(&entry.user_agent)
-        .bind(entry.created_at)
-        .execute(&self.pool)
-        .await
-        .context("writing the audit log")?;
-        Ok(())
+        insert_audit(&self.pool, entry).await
     }
 
     /// The tenant's audit log, newest first.
@@ -125,4 +105,30 @@ impl Db {
             .context("queueing mail")?;
         Ok(id)
     }
+}
+
+/// Write one audit entry through `executor`: the pool, or a transaction whose
+/// change the entry must commit or roll back with.
+pub(super) async fn insert_audit<'e>(executor: impl sqlx::Executor<'e, Database = sqlx::Any>, entry: &AuditEntry) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, tenant_id, job_id, actor_kind, actor_id, actor_name, plugin_id, action, summary, details, ip, user_agent, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(&entry.id)
+    .bind(&entry.tenant_id)
+    .bind(&entry.job_id)
+    .bind(&entry.actor_kind)
+    .bind(&entry.actor_id)
+    .bind(&entry.actor_name)
+    .bind(&entry.plugin_id)
+    .bind(&entry.action)
+    .bind(&entry.summary)
+    .bind(&entry.details)
+    .bind(&entry.ip)
+    .bind(&entry.user_agent)
+    .bind(entry.created_at)
+    .execute(executor)
+    .await
+    .context("writing the audit log")?;
+    Ok(())
 }

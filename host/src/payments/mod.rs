@@ -5,7 +5,7 @@
 //! and recomputes the invoice. Staff record manual payments, which wait for
 //! approval.
 
-mod receipts;
+pub(crate) mod receipts;
 pub mod status;
 pub mod stripe;
 mod web;

@@ -12,8 +12,8 @@ pub struct Pdf {
     pub bytes: Vec<u8>,
 }
 
-/// The heading lines both documents share: business, job, property, client.
-async fn letterhead(state: &AppState, tenant: &Tenant, job_id: &str) -> DbResult<Option<Vec<String>>> {
+/// The heading lines the host's documents share: business, job, property, client.
+pub(crate) async fn letterhead(state: &AppState, tenant: &Tenant, job_id: &str) -> DbResult<Option<Vec<String>>> {
     let Some(job) = state.db.job(&tenant.id, job_id).await? else { return Ok(None) };
     let property = state.db.property(&tenant.id, &job.property_id).await?;
     let contacts = state.db.job_contacts(&tenant.id, job_id).await?;

@@ -2,9 +2,10 @@
 //! answers `denied` (never a trap) when it is missing; each one is scoped to the
 //! tenant, job and viewer of the call.
 
-use super::bindings::{audit, billing, cards, checkout, documents, job_data, log, notify, storage, types};
+use super::bindings::{agreements, audit, billing, cards, checkout, documents, job_data, log, notify, storage, types};
 use super::call::CallState;
 use super::permissions::Permission;
+use crate::agreements::{AgreementStatus, SignError, SignRequest, Signer};
 use crate::db::{AuditEntry, Db, DbError, StorageScope};
 use crate::model::Role;
 use crate::payments::CheckoutError;
@@ -117,11 +118,14 @@ impl documents::Host for CallState {
         let (db, job_id) = self.granted(Permission::DocumentsRead)?;
         let role = self.viewer_role();
         let found = db.documents(self.tenant(), job_id, &kind).await.map_err(unavailable)?;
+        let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let release = crate::documents::release(db, &tenant, job_id).await.map_err(unavailable)?;
         Ok(found
             .into_iter()
             .map(|doc| {
-                let may_open = doc.may_open(role);
+                let may_open = doc.may_open(role, &release);
                 documents::Document {
+                    held_until: if doc.published_at.is_some() { doc.held_until(&release).to_vec() } else { Vec::new() },
                     url: may_open.then(|| format!("/jobs/{}/documents/{}", doc.job_id, doc.id)),
                     visible_to: doc.visible_roles().into_iter().map(to_wit_role).collect(),
                     viewer_may_open: may_open,
@@ -132,6 +136,68 @@ impl documents::Host for CallState {
                 }
             })
             .collect())
+    }
+}
+
+impl CallState {
+    fn to_wit_signature(signature: &crate::db::StoredSignature) -> agreements::Signature {
+        agreements::Signature {
+            signer_name: signature.signer_name.clone(),
+            contact_name: signature.contact_name.clone(),
+            role: to_wit_role(signature.role.0),
+            signed_at: signature.signed_at,
+        }
+    }
+}
+
+impl agreements::Host for CallState {
+    async fn list_agreements(&mut self) -> Result<Vec<agreements::Agreement>, Error> {
+        let (db, job_id) = self.granted(Permission::Agreements)?;
+        let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let found = crate::agreements::for_job(db, &tenant, job_id).await.map_err(unavailable)?;
+        let role = self.viewer_role();
+        let contact_id = self.scope.viewer.as_ref().and_then(|viewer| viewer.contact_id.clone()).unwrap_or_default();
+        let consent_text = tenant.esign_consent().to_string();
+        Ok(found
+            .into_iter()
+            .map(|agreement| agreements::Agreement {
+                pdf_url: agreement.may_download(role).then(|| format!("/jobs/{job_id}/agreements/{}/pdf", agreement.template_id)),
+                viewer_must_sign: agreement.must_sign(&contact_id),
+                status: match agreement.status {
+                    AgreementStatus::NotNeeded => agreements::AgreementStatus::NotNeeded,
+                    AgreementStatus::AwaitingSignatures => agreements::AgreementStatus::AwaitingSignatures,
+                    AgreementStatus::PartlySigned => agreements::AgreementStatus::PartlySigned,
+                    AgreementStatus::Signed => agreements::AgreementStatus::Signed,
+                },
+                signer_roles: agreement.signer_roles.iter().copied().map(to_wit_role).collect(),
+                signatures: agreement.signatures.iter().map(Self::to_wit_signature).collect(),
+                awaiting: agreement.awaiting.iter().map(|c| c.name.clone()).collect(),
+                consent_text: consent_text.clone(),
+                id: agreement.template_id,
+                title: agreement.title,
+                text: agreement.text,
+                version: agreement.version,
+            })
+            .collect())
+    }
+
+    async fn sign(&mut self, agreement_id: String, version: String, signer_name: String, consent: bool) -> Result<agreements::Signature, Error> {
+        let (db, job_id) = self.granted(Permission::Agreements)?;
+        if self.scope.preview {
+            return Err(Error::Invalid("Nothing is signed in a preview.".into()));
+        }
+        let Some(contact_id) = self.scope.viewer.as_ref().and_then(|viewer| viewer.contact_id.as_deref()) else {
+            return Err(Error::Invalid("Only the people on the job sign its agreements.".into()));
+        };
+        let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let signer = Signer { contact_id, origin: &self.scope.origin, plugin_id: Some(&self.scope.plugin_id) };
+        let request = SignRequest { template_id: &agreement_id, version: &version, signer_name: &signer_name, consent };
+        match crate::agreements::sign(db, &tenant, job_id, &signer, &request).await {
+            Ok(signature) => Ok(Self::to_wit_signature(&signature)),
+            Err(SignError::NotFound) => Err(Error::NotFound),
+            Err(SignError::Refused(reason)) => Err(Error::Invalid(reason)),
+            Err(SignError::Db(error)) => Err(unavailable(error)),
+        }
     }
 }
 

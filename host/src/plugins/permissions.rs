@@ -17,14 +17,15 @@ pub enum Permission {
     Storage,
     Notify,
     Audit,
+    Agreements,
 }
 
 /// The contract's package, whose interfaces plugins import.
 pub const CONTRACT_PACKAGE: &str = "portico:plugin";
-pub const CONTRACT_VERSION: &str = "0.2.0";
+pub const CONTRACT_VERSION: &str = "0.3.0";
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::JobRead,
         Permission::DocumentsRead,
         Permission::BillingRead,
@@ -32,6 +33,7 @@ impl Permission {
         Permission::Storage,
         Permission::Notify,
         Permission::Audit,
+        Permission::Agreements,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +45,7 @@ impl Permission {
             Permission::Storage => "storage",
             Permission::Notify => "notify",
             Permission::Audit => "audit",
+            Permission::Agreements => "agreements",
         }
     }
 
@@ -56,6 +59,7 @@ impl Permission {
             Permission::Storage => "storage",
             Permission::Notify => "notify",
             Permission::Audit => "audit",
+            Permission::Agreements => "agreements",
         }
     }
 
@@ -69,6 +73,7 @@ impl Permission {
             Permission::Storage => "Keep its own data",
             Permission::Notify => "E-mail the people on the job",
             Permission::Audit => "Write to your audit log",
+            Permission::Agreements => "Show the job's agreements and let people on the job sign them",
         }
     }
 }
@@ -89,6 +94,7 @@ impl From<WitPermission> for Permission {
             WitPermission::Storage => Permission::Storage,
             WitPermission::Notify => Permission::Notify,
             WitPermission::Audit => Permission::Audit,
+            WitPermission::Agreements => Permission::Agreements,
         }
     }
 }
@@ -103,6 +109,7 @@ impl From<Permission> for WitPermission {
             Permission::Storage => WitPermission::Storage,
             Permission::Notify => WitPermission::Notify,
             Permission::Audit => WitPermission::Audit,
+            Permission::Agreements => WitPermission::Agreements,
         }
     }
 }
@@ -158,9 +165,9 @@ mod tests {
     fn contract_interfaces_map_to_permissions() {
         let imported = classify_imports([
             "wasi:cli/environment@0.2.6",
-            "portico:plugin/types@0.2.0",
-            "portico:plugin/storage@0.2.0",
-            "portico:plugin/log@0.2.0",
+            "portico:plugin/types@0.3.0",
+            "portico:plugin/storage@0.3.0",
+            "portico:plugin/log@0.3.0",
         ])
         .unwrap();
         assert_eq!(imported.permissions.into_iter().collect::<Vec<_>>(), vec![Permission::Storage]);
@@ -173,7 +180,7 @@ mod tests {
             Err(ImportError::Unknown("wasi:sockets/tcp@0.3.0".into()))
         );
         assert!(matches!(
-            classify_imports(["portico:plugin/storage@0.1.0"]),
+            classify_imports(["portico:plugin/storage@0.2.0"]),
             Err(ImportError::UnsupportedVersion { .. })
         ));
         assert!(classify_imports(["evil:net/raw@1.0.0"]).is_err());

@@ -188,7 +188,12 @@ pub type KeptInput<'a> = Option<&'a [(String, String)]>;
 
 fn input_view(field: cards::FormField, kept: KeptInput<'_>) -> Option<InputView> {
     let name = safe_id(&field.name)?;
-    let typed = kept.and_then(|pairs| pairs.iter().find(|(key, _)| *key == name).map(|(_, v)| v.clone()));
+    // A hidden value always comes from the plugin: after a refusal it must be
+    // what the card says now (a new version of a text), not what was sent.
+    let hidden = matches!(field.kind, cards::InputKind::Hidden);
+    let typed = kept
+        .filter(|_| !hidden)
+        .and_then(|pairs| pairs.iter().find(|(key, _)| *key == name).map(|(_, v)| v.clone()));
     let value = clamp(&typed.clone().or(field.value).unwrap_or_default(), TEXT);
     let (kind, choices) = match field.kind {
         cards::InputKind::Text => ("text", Vec::new()),
@@ -197,6 +202,7 @@ fn input_view(field: cards::FormField, kept: KeptInput<'_>) -> Option<InputView>
         cards::InputKind::Number => ("number", Vec::new()),
         cards::InputKind::Date => ("date", Vec::new()),
         cards::InputKind::Checkbox => ("checkbox", Vec::new()),
+        cards::InputKind::Hidden => ("hidden", Vec::new()),
         cards::InputKind::Select(choices) => (
             "select",
             choices

@@ -98,7 +98,8 @@ pub(crate) fn audience(session: &PortalSession, on_job: &JobContact, peer: Socke
     }
 }
 
-/// `GET /jobs/{job}/documents/{document}`: the file, if the viewer may open it.
+/// `GET /jobs/{job}/documents/{document}`: the file, if the viewer may open it
+/// now (a held report is refused like a missing one).
 async fn document(
     State(state): State<AppState>,
     session: PortalSession,
@@ -107,7 +108,9 @@ async fn document(
     let role = session.on_job(&state, &job_id).await?.role.0;
     let tenant_id = &session.row.tenant_id;
     let document = state.db.document(tenant_id, &job_id, &document_id).await?.ok_or(WebError::NotFound)?;
-    if !document.may_open(role) {
+    let tenant = state.db.tenant(tenant_id).await?.ok_or(WebError::NotFound)?;
+    let release = crate::documents::release(&state.db, &tenant, &job_id).await?;
+    if !document.may_open(role, &release) {
         return Err(WebError::NotFound);
     }
     let bytes = state

@@ -4,6 +4,7 @@
 //! checks the staff member's role (`roles`).
 
 mod access;
+mod agreements;
 mod jobs;
 mod payments;
 mod reset;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/logout", post(logout))
         .route("/staff", get(home))
         .merge(jobs::router())
+        .merge(agreements::router())
         .merge(payments::router())
         .merge(access::router())
         .merge(settings::router())

@@ -1,133 +1,66 @@
-//! "Sign agreement": the client reads the inspection agreement and signs it by
-//! typing their full name and ticking a consent box.
+//! "Sign agreement": the people who must sign read each of the job's
+//! agreements and sign it by typing their full name and accepting the
+//! business's consent to electronic signature.
 //!
-//! A signature records who signed, when, from which IP and browser, and the
-//! SHA-256 of the exact agreement text they saw, in the audit log and in the
-//! job's storage. Once signed, the card shows Completed and cannot be signed
-//! again, even by two requests racing (`storage::insert_json`).
+//! The host owns the agreements: it fills the templates' placeholders, locks
+//! the text at the first signature, checks that the signer read the version
+//! they sign (the hidden `version` input), keeps the evidence and serves the
+//! signed PDF with its certificate. This section shows where each agreement
+//! stands and asks for the next signature the viewer owes, one at a time.
 
+use portico_plugin_sdk::agreements::{list_agreements, Agreement, AgreementStatus};
 use portico_plugin_sdk::prelude::*;
 use portico_plugin_sdk::{FormField, InputKind};
-use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 struct Agreements;
 
 const CARD: &str = "sign-agreement";
-const SIGNATURE_KEY: &str = "signature";
-
-#[derive(Deserialize)]
-#[serde(default)]
-struct Settings {
-    title: String,
-    text: String,
-    required: bool,
-    signer_roles: Vec<String>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            title: "Inspection Agreement".into(),
-            text: String::new(),
-            required: true,
-            signer_roles: vec!["client".into()],
-        }
-    }
-}
-
-impl Settings {
-    fn needed(&self) -> bool {
-        self.required && !self.text.trim().is_empty()
-    }
-
-    fn may_sign(&self, role: Role) -> bool {
-        self.signer_roles.iter().any(|r| r == role.key())
-    }
-}
-
-/// What is kept once the agreement is signed.
-#[derive(Serialize, Deserialize)]
-struct Signature {
-    title: String,
-    signer_name: String,
-    contact_id: Option<String>,
-    signed_at: i64,
-    ip: String,
-    user_agent: String,
-    text_sha256: String,
-    audit_id: Option<String>,
-}
 
 impl Section for Agreements {
     fn describe() -> Descriptor {
         Descriptor::new("agreements", "Agreements", env!("CARGO_PKG_VERSION"))
-            .description("Lets the client sign the inspection agreement online, with a full audit trail.")
+            .description("Lets the people on the job sign its agreements online, each with a signing certificate.")
             .card(CardSpec::dashboard(CARD, "Sign agreement").roles(&[
                 Role::Client,
                 Role::CoClient,
                 Role::BuyerAgent,
+                Role::ListingAgent,
                 Role::Staff,
             ]))
-            .permission(Permission::Storage, "Keeps the signature (name, time, IP, browser, text hash) with the job.")
-            .permission(Permission::Audit, "Records each signature in your audit log.")
-            .setting("title", "Agreement title", SettingKind::Text, serde_json::json!("Inspection Agreement"))
-            .setting("text", "Agreement text", SettingKind::LongText, serde_json::json!(""))
-            .setting_help("The exact text the client signs. Leave empty when no agreement is needed.")
-            .setting("required", "Signature required", SettingKind::Boolean, serde_json::json!(true))
-            .setting("signer_roles", "Who signs", SettingKind::Roles, serde_json::json!(["client"]))
+            .permission(
+                Permission::Agreements,
+                "Shows the job's agreements and signs them for the person signing; your templates and the evidence stay with Portico.",
+            )
     }
 
     fn render(ctx: &Context) -> Result<Vec<Card>, String> {
-        let settings: Settings = ctx.settings()?;
-        let signature: Option<Signature> =
-            storage::get_json(Scope::Job, SIGNATURE_KEY).map_err(|e| format!("reading the signature failed: {e}"))?;
-        let card = Card::new(CARD).title(settings.title.clone());
-
-        let card = match signature {
-            Some(signature) => card
-                .task(TaskState::Done)
-                .status("Completed", Tone::Success)
-                .fields([("Signed by", signature.signer_name.as_str())])
-                .moment("Signed at", signature.signed_at),
-            None if !settings.needed() => card
-                .task(TaskState::NotNeeded)
-                .status("Not needed", Tone::Neutral)
-                .text("No agreement needs to be signed for this job."),
-            None if !settings.may_sign(ctx.viewer.role) => card
-                .task(TaskState::Info)
-                .status("Awaiting signature", Tone::Warning)
-                .text("The agreement has not been signed yet."),
-            None => card
-                .task(TaskState::ToDo)
-                .status("Required", Tone::Warning)
-                .text(settings.text.clone())
-                .input(FormField::new("full_name", "Type your full name to sign", InputKind::Text).required())
-                .input(
-                    FormField::new(
-                        "consent",
-                        "I have read this agreement, I agree to its terms, and I agree to sign it electronically.",
-                        InputKind::Checkbox,
-                    )
-                    .required(),
-                )
-                .action(Action::primary("sign", "Sign agreement")),
+        let agreements = match list_agreements() {
+            Ok(agreements) => agreements,
+            Err(HostError::Denied(_)) => {
+                return Ok(vec![Card::new(CARD)
+                    .status("Unavailable", Tone::Neutral)
+                    .notice(Tone::Warning, "Agreements can't be shown here yet. Please contact the business.")])
+            }
+            Err(other) => return Err(format!("listing agreements failed: {other}")),
         };
-        Ok(vec![card])
+        let role = ctx.viewer.role;
+        // The clients, their agent and staff follow the agreements; anyone
+        // else (a listing agent) only sees the ones they must sign themselves.
+        let follows = matches!(role, Role::Client | Role::CoClient | Role::BuyerAgent | Role::Staff);
+        if !follows && !agreements.iter().any(|a| a.signer_roles.contains(&role)) {
+            return Ok(Vec::new());
+        }
+        let needed: Vec<&Agreement> = agreements.iter().filter(|a| a.status != AgreementStatus::NotNeeded).collect();
+        Ok(vec![agreement_card(ctx, &needed)])
     }
 
-    fn handle_action(ctx: &Context, _card: &str, action: &str, input: &Input) -> ActionResult {
+    fn handle_action(_ctx: &Context, _card: &str, action: &str, input: &Input) -> ActionResult {
         if action != "sign" {
             return Err(ActionError::Refused(format!("Unknown action \"{action}\".")));
         }
-        let settings: Settings = ctx.settings().map_err(ActionError::Failed)?;
-        if !settings.needed() {
-            return Err(ActionError::Refused("No agreement needs to be signed for this job.".into()));
-        }
-        if !settings.may_sign(ctx.viewer.role) {
-            return Err(ActionError::Refused("Your role on this job does not sign the agreement.".into()));
-        }
-        let signer_name = input.text("full_name").unwrap_or_default();
+        let agreement_id = input.text("agreement").unwrap_or_default();
+        let version = input.text("version").unwrap_or_default();
+        let signer_name = input.text("full_name").unwrap_or_default().trim().to_string();
         if signer_name.chars().count() < 2 {
             return Err(ActionError::InvalidInput("Type your full name to sign.".into()));
         }
@@ -136,42 +69,81 @@ impl Section for Agreements {
                 "Tick the box to agree to the terms and to signing electronically.".into(),
             ));
         }
-
-        let mut signature = Signature {
-            title: settings.title.clone(),
-            signer_name: signer_name.to_string(),
-            contact_id: ctx.viewer.contact_id.clone(),
-            signed_at: ctx.now,
-            ip: String::new(),
-            user_agent: String::new(),
-            text_sha256: hex::encode(Sha256::digest(settings.text.as_bytes())),
-            audit_id: None,
-        };
-        // Claim the signature first so that two racing requests cannot both sign.
-        if !storage::insert_json(Scope::Job, SIGNATURE_KEY, &signature)? {
-            return Err(ActionError::Refused("This agreement has already been signed.".into()));
+        match agreements::sign(agreement_id, version, &signer_name, true) {
+            Ok(signature) => Ok(Outcome::success(format!("Thank you, {}. Your signature is recorded.", signature.signer_name))),
+            // The host's reasons are written for the signer.
+            Err(HostError::Invalid(reason)) => Err(ActionError::Refused(reason)),
+            Err(HostError::NotFound) => Err(ActionError::Refused("That agreement is no longer part of this job.".into())),
+            Err(other) => Err(other.into()),
         }
-        let summary = format!("{} signed \"{}\"", signature.signer_name, signature.title);
-        let details = serde_json::json!({
-            "title": signature.title,
-            "signer_name": signature.signer_name,
-            "text_sha256": signature.text_sha256,
-        });
-        let receipt = match audit::record("agreement.signed", &summary, &details) {
-            Ok(receipt) => receipt,
-            Err(error) => {
-                // Without its audit entry a signature is not evidence: undo the claim.
-                let _ = storage::delete(Scope::Job, SIGNATURE_KEY);
-                return Err(error.into());
-            }
-        };
-        signature.signed_at = receipt.at;
-        signature.ip = receipt.ip;
-        signature.user_agent = receipt.user_agent;
-        signature.audit_id = Some(receipt.id);
-        storage::set_json(Scope::Job, SIGNATURE_KEY, &signature)?;
-        Ok(Outcome::success(format!("Thank you, {}. The agreement is signed.", signature.signer_name)))
     }
+}
+
+fn agreement_card(ctx: &Context, agreements: &[&Agreement]) -> Card {
+    let card = Card::new(CARD);
+    if agreements.is_empty() {
+        return card
+            .task(TaskState::NotNeeded)
+            .status("Not needed", Tone::Neutral)
+            .text("No agreement needs to be signed for this job.");
+    }
+    let card = match agreements {
+        [only] => card.title(only.title.clone()),
+        _ => card.title("Sign agreements"),
+    };
+    let signed = agreements.iter().filter(|a| a.status == AgreementStatus::Signed).count();
+    let owed = agreements.iter().find(|a| a.viewer_must_sign);
+    let card = match (owed, signed == agreements.len()) {
+        (_, true) => card.task(TaskState::Done).status("Signed", Tone::Success),
+        (Some(_), _) => card.task(TaskState::ToDo).status(&progress("Required", signed, agreements.len()), Tone::Warning),
+        (None, _) => card.task(TaskState::Info).status(&progress("Awaiting signature", signed, agreements.len()), Tone::Warning),
+    };
+    let card = agreements.iter().fold(card, |card, agreement| summary(card, agreement, agreements.len() > 1));
+    match owed {
+        Some(agreement) if !ctx.preview => signing_form(card, agreement),
+        Some(agreement) => card.notice(Tone::Info, format!("{} would sign the {} here.", ctx.viewer.display_name, agreement.title)),
+        None => card,
+    }
+}
+
+/// "Required" for one agreement, "Required · 1 of 2 signed" for several.
+fn progress(label: &str, signed: usize, total: usize) -> String {
+    if total == 1 { label.to_string() } else { format!("{label} · {signed} of {total} signed") }
+}
+
+/// Where one agreement stands: who signed, who is awaited, the signed copy.
+fn summary(card: Card, agreement: &Agreement, several: bool) -> Card {
+    let card = if several { card.heading(agreement.title.clone()) } else { card };
+    let card = agreement.signatures.iter().fold(card, |card, signature| {
+        card.moment(format!("Signed by {}", signature.signer_name), signature.signed_at)
+    });
+    let card = match agreement.status {
+        AgreementStatus::Signed => card,
+        _ if agreement.awaiting.is_empty() => card,
+        _ => card.fields([("Awaiting", agreement.awaiting.join(", "))]),
+    };
+    match &agreement.pdf_url {
+        Some(url) => card.link(format!("Download the signed {} (PDF)", agreement.title), url.clone()),
+        None => card,
+    }
+}
+
+fn signing_form(card: Card, agreement: &Agreement) -> Card {
+    card.heading(format!("Please read and sign: {}", agreement.title))
+        .text(agreement.text.clone())
+        .notice(Tone::Info, agreement.consent_text.clone())
+        .input(FormField::hidden("agreement", agreement.id.clone()))
+        .input(FormField::hidden("version", agreement.version.clone()))
+        .input(FormField::new("full_name", "Type your full name to sign", InputKind::Text).required())
+        .input(
+            FormField::new(
+                "consent",
+                "I have read this agreement, I agree to its terms, and I agree to sign it electronically.",
+                InputKind::Checkbox,
+            )
+            .required(),
+        )
+        .action(Action::primary("sign", &format!("Sign {}", agreement.title)))
 }
 
 export_section!(Agreements);

@@ -2,8 +2,11 @@
 //! ready, and links to the ones their role may open.
 //!
 //! The host lists published and draft reports alike and says, per document,
-//! whether this viewer may open it; this section turns that into one of three
-//! states: not ready, ready (with links), or not shared with this role.
+//! whether this viewer may open it and what still holds it back; this section
+//! turns that into one of four states: not ready, ready (with links), held
+//! until the agreement is signed and/or the invoice paid (saying exactly what
+//! is missing, with the summary where agents may read it meanwhile), or not
+//! shared with this role.
 
 use portico_plugin_sdk::documents::{list_documents, Document};
 use portico_plugin_sdk::prelude::*;
@@ -26,9 +29,13 @@ impl Section for Reports {
             .event(EventKind::DocumentPublished)
     }
 
-    fn render(_ctx: &Context) -> Result<Vec<Card>, String> {
-        match list_documents("report") {
-            Ok(reports) => Ok(vec![report_card(&reports), history_card(&reports)]),
+    fn render(ctx: &Context) -> Result<Vec<Card>, String> {
+        match list_documents("") {
+            Ok(documents) => {
+                let (reports, summaries): (Vec<Document>, Vec<Document>) =
+                    documents.into_iter().filter(|d| d.kind == "report" || d.kind == "summary").partition(|d| d.kind == "report");
+                Ok(vec![report_card(ctx, &reports, &summaries), history_card(&reports, &summaries)])
+            }
             Err(HostError::Denied(_)) => Ok(vec![Card::new(CARD)
                 .status("Unavailable", Tone::Neutral)
                 .notice(Tone::Warning, "Reports can't be shown here yet. Please contact the inspector for a copy.")]),
@@ -37,9 +44,13 @@ impl Section for Reports {
     }
 }
 
-fn report_card(reports: &[Document]) -> Card {
+fn openable(documents: &[Document]) -> Vec<&Document> {
+    documents.iter().filter(|d| d.viewer_may_open && d.url.is_some()).collect()
+}
+
+fn report_card(ctx: &Context, reports: &[Document], summaries: &[Document]) -> Card {
     let published: Vec<&Document> = reports.iter().filter(|r| r.published_at.is_some()).collect();
-    let openable: Vec<&Document> = published.iter().copied().filter(|r| r.viewer_may_open && r.url.is_some()).collect();
+    let openable = openable(reports);
 
     if !openable.is_empty() {
         let count = match openable.len() {
@@ -50,6 +61,16 @@ fn report_card(reports: &[Document]) -> Card {
             Card::new(CARD).task(TaskState::Done).status("Ready", Tone::Success).text(count),
             |card, report| card.link(display_name(&report.title), report.url.clone().unwrap_or_default()),
         );
+    }
+    if let Some(held) = published.iter().find(|r| !r.held_until.is_empty() && r.visible_to.contains(&ctx.viewer.role)) {
+        let whose = if matches!(ctx.viewer.role, Role::Client | Role::CoClient) { "Your" } else { "The" };
+        let card = Card::new(CARD)
+            .task(TaskState::ToDo)
+            .status("Waiting", Tone::Warning)
+            .text(format!("{whose} report is ready. It will be released as soon as {}.", join(&held.held_until)));
+        return openable_summaries(summaries).into_iter().fold(card, |card, summary| {
+            card.link(format!("Read the summary meanwhile: {}", summary.title.trim()), summary.url.clone().unwrap_or_default())
+        });
     }
     if !published.is_empty() {
         return Card::new(CARD)
@@ -63,9 +84,24 @@ fn report_card(reports: &[Document]) -> Card {
         .text("Reports will appear here when ready. We'll e-mail you as soon as they are published.")
 }
 
-/// Every report this viewer may open, with when it was published.
-fn history_card(reports: &[Document]) -> Card {
-    let mut openable: Vec<&Document> = reports.iter().filter(|r| r.viewer_may_open && r.url.is_some()).collect();
+/// The summaries this viewer may read while the report is held.
+fn openable_summaries(summaries: &[Document]) -> Vec<&Document> {
+    openable(summaries).into_iter().filter(|s| !s.held_until.is_empty()).collect()
+}
+
+/// "a", "a and b", "a, b and c".
+fn join(phrases: &[String]) -> String {
+    match phrases {
+        [] => String::new(),
+        [only] => only.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Every report (and summary) this viewer may open, with when it was published.
+fn history_card(reports: &[Document], summaries: &[Document]) -> Card {
+    let mut openable: Vec<&Document> = self::openable(reports);
+    openable.extend(self::openable(summaries));
     openable.sort_by_key(|r| std::cmp::Reverse(r.published_at));
     if openable.is_empty() {
         return Card::new(HISTORY).text("No reports have been shared with you yet.");
@@ -81,7 +117,8 @@ fn history_card(reports: &[Document]) -> Card {
 /// "Report", unless the title already says so.
 fn display_name(title: &str) -> String {
     let title = title.trim();
-    if title.to_lowercase().ends_with("report") {
+    let lower = title.to_lowercase();
+    if lower.ends_with("report") || lower.ends_with("summary") {
         title.to_string()
     } else {
         format!("{title} Report")
