@@ -183,6 +183,10 @@ story! { async fn only_signers_sign_and_only_the_right_people_download(app) {
     lee.get(&app.other_tenant_client_link().await).await;
     assert_eq!(lee.get(&app.url(&pdf)).await.status, 404, "another business's client");
     let owner = app.owner().await;
+    let (job, _) = app.demo_invoice().await;
+    let staff_job = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    assert!(staff_job.text().contains("Pre-Inspection Agreement Signed Dana Whitfield (Client)"), "{}", staff_job.text());
+    assert_eq!(staff_job.href_containing("/agreements/").as_deref(), Some(format!("/staff{pdf}").as_str()), "staff open the signed copy from the job");
     let staff_copy = owner.get(&app.url(&format!("/staff{pdf}"))).await;
     assert_eq!(staff_copy.status, 200);
     assert!(staff_copy.body.contains("Signing certificate"));

@@ -82,8 +82,32 @@ async fn render(
         "access": access,
         "issued": issued,
         "invoices": super::payments::invoices_view(state, &tenant, job_id, &session).await?,
+        "agreements": agreements_view(state, &tenant, job_id, &formats).await?,
     });
     super::console_page(state, jar, session, "staff_job", &job.reference, data).await
+}
+
+/// The job's agreements: where each stands, who signed when, the signed copy.
+async fn agreements_view(state: &AppState, tenant: &Tenant, job_id: &str, formats: &crate::view::TenantFormats) -> Result<Vec<serde_json::Value>, WebError> {
+    use crate::agreements::AgreementStatus;
+    let agreements = crate::agreements::for_job(&state.db, tenant, job_id).await?;
+    Ok(agreements
+        .iter()
+        .map(|agreement| {
+            let awaiting: Vec<&str> = agreement.awaiting.iter().map(|c| c.name.as_str()).collect();
+            let state = match agreement.status {
+                AgreementStatus::NotNeeded => "Not needed (nobody on the job signs it)".to_string(),
+                AgreementStatus::Signed => "Signed".to_string(),
+                _ => format!("Awaiting {}", awaiting.join(", ")),
+            };
+            serde_json::json!({
+                "title": agreement.title,
+                "state": state,
+                "signatures": agreement.signatures.iter().map(|s| format!("{} ({}), {}", s.signer_name, s.role.0.label(), formats.moment(s.signed_at))).collect::<Vec<_>>(),
+                "pdf": agreement.locked_at.map(|_| format!("/staff/jobs/{job_id}/agreements/{}/pdf", agreement.template_id)),
+            })
+        })
+        .collect())
 }
 
 async fn page(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Path(job_id): Path<String>) -> Result<Response, WebError> {

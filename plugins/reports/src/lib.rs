@@ -63,11 +63,12 @@ fn report_card(ctx: &Context, reports: &[Document], summaries: &[Document]) -> C
         );
     }
     if let Some(held) = published.iter().find(|r| !r.held_until.is_empty() && r.visible_to.contains(&ctx.viewer.role)) {
-        let whose = if matches!(ctx.viewer.role, Role::Client | Role::CoClient) { "Your" } else { "The" };
+        // The clients have something to do (sign, pay); agents only wait.
+        let client = matches!(ctx.viewer.role, Role::Client | Role::CoClient);
         let card = Card::new(CARD)
-            .task(TaskState::ToDo)
+            .task(if client { TaskState::ToDo } else { TaskState::Info })
             .status("Waiting", Tone::Warning)
-            .text(format!("{whose} report is ready. It will be released as soon as {}.", join(&held.held_until)));
+            .text(format!("{} report is ready. It will be released as soon as {}.", if client { "Your" } else { "The" }, join(&held.held_until)));
         return openable_summaries(summaries).into_iter().fold(card, |card, summary| {
             card.link(format!("Read the summary meanwhile: {}", summary.title.trim()), summary.url.clone().unwrap_or_default())
         });
