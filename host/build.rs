@@ -7,7 +7,7 @@ mod wasm_guests;
 use std::path::Path;
 
 /// The first-party plugins, in the order new tenants get them.
-const FIRST_PARTY: &[&str] = &["portico-section-reports", "portico-section-agreements", "portico-section-payments"];
+const FIRST_PARTY: &[&str] = &["portico-section-reports", "portico-section-agreements", "portico-section-payments", "portico-section-repair-list"];
 
 fn main() {
     // Read at run time: a build-script binary may be reused for another checkout.

@@ -123,7 +123,8 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
 
     let shared = [Role::Client, Role::CoClient, Role::BuyerAgent];
     let findings = ["Roof: serviceable, minor granule loss.", "Electrical: double-tapped breaker in main panel.", "Plumbing: slow drain in hall bath."];
-    publish_pdf(state, &tenant.id, &job, ("report", "Residential Inspection"), &findings, &shared).await?;
+    let report = publish_pdf(state, &tenant.id, &job, ("report", "Residential Inspection"), &findings, &shared).await?;
+    add_findings(state, &tenant.id, &job, &report, &shared).await?;
     // The summary agents may read while the report waits for the signature and the payment.
     let summary = ["Safety: double-tapped breaker in the main panel; have an electrician correct it.", "Repair: slow drain in the hall bath."];
     publish_pdf(state, &tenant.id, &job, ("summary", "Inspection Summary"), &summary, &shared).await?;
@@ -159,15 +160,41 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
     })
 }
 
-/// Store a PDF of `lines` and publish it on the job as a document of `kind`.
-async fn publish_pdf(state: &AppState, tenant_id: &str, job_id: &str, (kind, title): (&str, &str), lines: &[&str], shared: &[Role]) -> anyhow::Result<()> {
+/// Store a PDF of `lines` and publish it on the job as a document of `kind`; returns its id.
+async fn publish_pdf(state: &AppState, tenant_id: &str, job_id: &str, (kind, title): (&str, &str), lines: &[&str], shared: &[Role]) -> anyhow::Result<String> {
     let pdf = crate::pdf::simple_pdf(&format!("{title} - 1428 Elm Street"), lines);
+    publish_file(state, tenant_id, job_id, (kind, title), ("application/pdf", pdf), shared).await
+}
+
+async fn publish_file(
+    state: &AppState,
+    tenant_id: &str,
+    job_id: &str,
+    (kind, title): (&str, &str),
+    (content_type, bytes): (&str, Vec<u8>),
+    shared: &[Role],
+) -> anyhow::Result<String> {
     let key = format!("{tenant_id}/{}", crate::model::new_id());
-    state.files.put(&key, &pdf).await?;
-    state
-        .db
-        .add_document(tenant_id, job_id, kind, title, &key, "application/pdf", pdf.len() as i64, shared, Some(now()))
-        .await?;
+    state.files.put(&key, &bytes).await?;
+    let size = bytes.len() as i64;
+    Ok(state.db.add_document(tenant_id, job_id, kind, title, &key, content_type, size, shared, Some(now())).await?)
+}
+
+/// The report's findings as the inspector structured them, one with a photo.
+async fn add_findings(state: &AppState, tenant_id: &str, job_id: &str, report_id: &str, shared: &[Role]) -> anyhow::Result<()> {
+    let panel = include_bytes!("../assets/demo-panel.png").to_vec();
+    let photo = publish_file(state, tenant_id, job_id, ("photo", "Main panel"), ("image/png", panel), shared).await?;
+    let findings = [
+        ("Electrical", "Double-tapped breaker", "safety", "Main panel, garage", "Two conductors share one breaker terminal. Have a licensed electrician correct it.", Some(photo.as_str())),
+        ("Electrical", "Missing cover plate", "repair", "Hall bath", "An open junction box behind the vanity.", None),
+        ("Plumbing", "Slow drain", "repair", "Hall bath sink", "Drains slowly; likely a partial clog.", None),
+        ("Roof", "Granule loss", "monitor", "South slope", "Minor, consistent with age. Watch for bare spots.", None),
+        ("Exterior", "Gutters full of debris", "maintenance", "Rear of house", "Clean before the rainy season.", None),
+    ];
+    for (section, title, severity, location, notes, photo_document_id) in findings {
+        let item = crate::db::NewReportItem { section, title, severity, location, notes, photo_document_id };
+        state.db.add_report_item(tenant_id, job_id, report_id, &item).await?;
+    }
     Ok(())
 }
 

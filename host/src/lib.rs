@@ -8,6 +8,9 @@
 //! HTML; `db` and `files` keep data, every query scoped to a tenant.
 
 pub mod agreements;
+/// Amounts as people type them; the same file the plugin SDK offers sections.
+#[path = "../../plugin-sdk/src/money.rs"]
+pub mod amounts;
 pub mod app;
 pub mod cli;
 pub mod csrf;

@@ -230,10 +230,10 @@ impl Document {
     }
 
     /// What keeps this document from the people it is shared with: the job's
-    /// release holds, for reports and their summaries only.
+    /// release holds, for reports, their summaries and photos only.
     pub fn held_until<'a>(&self, release: &'a Release) -> &'a [String] {
         match self.kind.as_str() {
-            "report" | "summary" => &release.holds,
+            "report" | "summary" | "photo" => &release.holds,
             _ => &[],
         }
     }

@@ -1,8 +1,8 @@
 //! Builders for the contract's records, so sections read as what they show.
 
 use crate::{
-    Action, ActionStyle, Block, Card, CardSpec, Descriptor, EventKind, Field, FormField, InputKind,
-    Link, Notice, Outcome, Permission, PermissionRequest, Placement, Role, SettingKind,
+    Action, ActionStyle, Block, Card, CardSpec, Descriptor, Download, DownloadFormat, EventKind, Field, FormField, Image,
+    InputKind, Link, Notice, Outcome, Permission, PermissionRequest, Placement, Role, SettingKind,
     SettingSpec, StatusChip, TaskState, Tone,
 };
 
@@ -167,6 +167,11 @@ impl Card {
         self.block(Block::Link(Link { label: label.into(), url: url.into() }))
     }
 
+    /// Append an image; `alt` says what it shows.
+    pub fn image(self, url: impl Into<String>, alt: impl Into<String>) -> Self {
+        self.block(Block::Image(Image { url: url.into(), alt: alt.into() }))
+    }
+
     /// Append a form input.
     pub fn input(self, field: FormField) -> Self {
         self.block(Block::Input(field))
@@ -246,18 +251,49 @@ impl Action {
 impl Outcome {
     /// It worked.
     pub fn success(message: impl Into<String>) -> Self {
-        Outcome { tone: Tone::Success, message: message.into(), redirect: None }
+        Outcome { tone: Tone::Success, message: message.into(), redirect: None, download: None }
     }
 
     /// Worth knowing, neither good nor bad.
     pub fn info(message: impl Into<String>) -> Self {
-        Outcome { tone: Tone::Info, message: message.into(), redirect: None }
+        Outcome { tone: Tone::Info, message: message.into(), redirect: None, download: None }
     }
 
     /// Send the viewer on to `path`, a page of the portal itself, such as the
     /// path [`checkout::start`](crate::checkout::start) returns.
     pub fn redirect(path: impl Into<String>) -> Self {
-        Outcome { tone: Tone::Info, message: String::new(), redirect: Some(path.into()) }
+        Outcome { tone: Tone::Info, message: String::new(), redirect: Some(path.into()), download: None }
+    }
+
+    /// Send the viewer a file the host writes from `download` (a CSV or PDF).
+    pub fn download(download: Download) -> Self {
+        Outcome { tone: Tone::Info, message: String::new(), redirect: None, download: Some(download) }
+    }
+}
+
+impl Download {
+    /// A table to download as `filename.csv` or `filename.pdf`.
+    pub fn table<C: Into<String>>(
+        filename: &str,
+        format: DownloadFormat,
+        title: impl Into<String>,
+        columns: impl IntoIterator<Item = C>,
+        rows: Vec<Vec<String>>,
+    ) -> Self {
+        Download {
+            filename: filename.into(),
+            format,
+            title: title.into(),
+            notes: Vec::new(),
+            columns: columns.into_iter().map(Into::into).collect(),
+            rows,
+        }
+    }
+
+    /// A line printed above the table in a PDF.
+    pub fn note(mut self, line: impl Into<String>) -> Self {
+        self.notes.push(line.into());
+        self
     }
 }
 

@@ -16,7 +16,9 @@ pub mod job_data {
 
 /// The job's documents: needs [`Permission::DocumentsRead`](crate::Permission::DocumentsRead).
 pub mod documents {
-    pub use crate::bindings::portico::plugin::documents::{list_documents, Document};
+    pub use crate::bindings::portico::plugin::documents::{
+        list_documents, list_report_items, Document, ItemSeverity, ReportItem,
+    };
 }
 
 /// The job's agreements, and signing them: needs [`Permission::Agreements`](crate::Permission::Agreements).

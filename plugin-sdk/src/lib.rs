@@ -67,6 +67,7 @@ extern crate self as portico_plugin_sdk;
 mod builders;
 mod host;
 mod input;
+pub mod money;
 
 /// The raw bindings generated from the WIT contract. Prefer the curated items
 /// re-exported at the crate root; these are here for the rare case they miss.
@@ -86,8 +87,8 @@ pub use bindings::exports::portico::plugin::section::{
     ActionError, Descriptor, Event, EventKind, PermissionRequest, SettingKind, SettingSpec,
 };
 pub use bindings::portico::plugin::cards::{
-    Action, ActionStyle, Block, Card, CardSpec, Chart, ChartKind, ChartPoint, Choice, Field,
-    FormField, Image, InputKind, Link, Moment, Money, Notice, Outcome, Placement, Progress, StatusChip,
+    Action, ActionStyle, Block, Card, CardSpec, Chart, ChartKind, ChartPoint, Choice, Download,
+    DownloadFormat, Field, FormField, Image, InputKind, Link, Moment, Money, Notice, Outcome, Placement, Progress, StatusChip,
     Table, TaskState, Tone,
 };
 pub use bindings::portico::plugin::types::{

@@ -70,6 +70,7 @@ mod migrations;
 mod object_storage;
 mod operations;
 mod payments;
+mod repair_list;
 mod report_release;
 mod stripe_payments;
 mod sign_in;

@@ -113,13 +113,46 @@ impl job_data::Host for CallState {
     }
 }
 
+/// The job's documents of `kind` (all when empty) and what holds its reports.
+async fn documents_and_release(db: &Db, tenant_id: &str, job_id: &str, kind: &str) -> Result<(Vec<crate::model::Document>, crate::model::Release), Error> {
+    let found = db.documents(tenant_id, job_id, kind).await.map_err(unavailable)?;
+    let tenant = db.tenant(tenant_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+    let release = crate::documents::release(db, &tenant, job_id).await.map_err(unavailable)?;
+    Ok((found, release))
+}
+
 impl documents::Host for CallState {
+    async fn list_report_items(&mut self) -> Result<Vec<documents::ReportItem>, Error> {
+        let (db, job_id) = self.granted(Permission::DocumentsRead)?;
+        let role = self.viewer_role();
+        let (found, release) = documents_and_release(db, self.tenant(), job_id, "").await?;
+        let opens = |id: &str| found.iter().any(|doc| doc.id == id && doc.may_open(role, &release));
+        let items = db.report_items(self.tenant(), job_id).await.map_err(unavailable)?;
+        Ok(items
+            .into_iter()
+            .filter(|item| opens(&item.document_id))
+            .map(|item| documents::ReportItem {
+                photo_url: item.photo_document_id.as_deref().filter(|photo| opens(photo)).map(|photo| format!("/jobs/{job_id}/documents/{photo}")),
+                severity: match item.severity.as_str() {
+                    "safety" => documents::ItemSeverity::Safety,
+                    "maintenance" => documents::ItemSeverity::Maintenance,
+                    "monitor" => documents::ItemSeverity::Monitor,
+                    _ => documents::ItemSeverity::Repair,
+                },
+                id: item.id,
+                report_id: item.document_id,
+                section: item.section,
+                title: item.title,
+                location: item.location,
+                notes: item.notes,
+            })
+            .collect())
+    }
+
     async fn list_documents(&mut self, kind: String) -> Result<Vec<documents::Document>, Error> {
         let (db, job_id) = self.granted(Permission::DocumentsRead)?;
         let role = self.viewer_role();
-        let found = db.documents(self.tenant(), job_id, &kind).await.map_err(unavailable)?;
-        let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
-        let release = crate::documents::release(db, &tenant, job_id).await.map_err(unavailable)?;
+        let (found, release) = documents_and_release(db, self.tenant(), job_id, &kind).await?;
         Ok(found
             .into_iter()
             .map(|doc| {

@@ -2,7 +2,7 @@
 //! what a plugin's output may contain (`sanitize`), and, here, how a tenant's
 //! installed sections are found, called and kept healthy.
 
-mod bindings;
+pub(crate) mod bindings;
 mod call;
 mod host_api;
 pub mod permissions;

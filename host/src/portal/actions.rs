@@ -1,6 +1,7 @@
 //! `POST /jobs/{job}/actions`: a viewer chose an action on a card. Checked
 //! (CSRF, job, declared card, role), routed to the plugin's `handle-action`,
-//! and answered with a redirect back to the card (post/redirect/get).
+//! and answered with a redirect back to the card (post/redirect/get), or with
+//! the file the section asked the host to write.
 
 use super::page::{tab_slug, Flash};
 use crate::app::AppState;
@@ -9,7 +10,7 @@ use crate::plugins::{ActionError, Invocation, Returned};
 use crate::sessions::PortalSession;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
-use axum::response::Redirect;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use std::net::SocketAddr;
 
@@ -31,7 +32,7 @@ pub async fn submit(
     session: PortalSession,
     Path(job_id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let field = |name: &str| form.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
     let csrf = field(CSRF).unwrap_or_default();
     crate::csrf::check_session(csrf, &session.row.csrf_token)?;
@@ -68,11 +69,15 @@ pub async fn submit(
     let invocation = Invocation::Action { ctx, card: card_id.into(), action: action_id.into(), input: input.clone() };
     let card = Some((plugin_id.to_string(), card_id.to_string()));
     let flash = match state.sections.call(section, &audience, invocation).await {
+        Ok(Returned::Action(Ok(outcome))) if outcome.download.is_some() => {
+            // The section asked for a file of what its card shows.
+            return Ok(super::downloads::respond(outcome.download.expect("checked")));
+        }
         Ok(Returned::Action(Ok(outcome))) if outcome.redirect.as_deref().and_then(crate::plugins::sanitize::local_path).is_some() => {
             // The plugin sends the viewer on (to a checkout); the next page
             // says how that went.
             let next = outcome.redirect.as_deref().and_then(crate::plugins::sanitize::local_path).unwrap_or(back);
-            return Ok(Redirect::to(&next));
+            return Ok(Redirect::to(&next).into_response());
         }
         Ok(Returned::Action(Ok(outcome))) => Flash {
             tone: crate::plugins::sanitize::tone(outcome.tone).into(),
@@ -96,5 +101,5 @@ pub async fn submit(
         }
     };
     crate::sessions::leave_flash(&state, &session.row, &flash).await?;
-    Ok(Redirect::to(&back))
+    Ok(Redirect::to(&back).into_response())
 }

@@ -2,6 +2,7 @@
 
 mod account;
 mod actions;
+mod downloads;
 mod guest;
 mod hub;
 mod page;

@@ -96,15 +96,7 @@ struct RecordForm {
 
 /// "125", "125.5", "1,250.00" → minor units; anything else is refused.
 pub fn parse_amount(text: &str) -> Result<i64, String> {
-    let cleaned: String = text.trim().trim_start_matches('$').chars().filter(|c| *c != ',').collect();
-    let refuse = || format!("\"{}\" is not an amount; write it like 125.00", text.trim());
-    let (units, cents) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
-    if units.is_empty() || !units.chars().all(|c| c.is_ascii_digit()) || cents.len() > 2 || !cents.chars().all(|c| c.is_ascii_digit()) {
-        return Err(refuse());
-    }
-    let units: i64 = units.parse().map_err(|_| refuse())?;
-    let cents: i64 = format!("{cents:0<2}").parse().map_err(|_| refuse())?;
-    let minor = units.checked_mul(100).and_then(|u| u.checked_add(cents)).ok_or_else(refuse)?;
+    let minor = crate::amounts::parse_amount(text).ok_or_else(|| format!("\"{}\" is not an amount; write it like 125.00", text.trim()))?;
     if minor == 0 {
         return Err("The amount must be more than zero.".into());
     }
