@@ -7,7 +7,14 @@ mod wasm_guests;
 use std::path::Path;
 
 /// The first-party plugins, in the order new tenants get them.
-const FIRST_PARTY: &[&str] = &["portico-section-reports", "portico-section-agreements", "portico-section-payments", "portico-section-repair-list"];
+const FIRST_PARTY: &[&str] = &[
+    "portico-section-reports",
+    "portico-section-agreements",
+    "portico-section-payments",
+    "portico-section-repair-list",
+    "portico-section-job-details",
+    "portico-section-contractors",
+];
 
 fn main() {
     // Read at run time: a build-script binary may be reused for another checkout.

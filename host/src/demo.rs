@@ -147,6 +147,12 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         active: true,
     };
     db.create_agreement_template(&tenant.id, &agreement).await?;
+    let contractors = serde_json::json!({
+        "enabled": true,
+        "contractors": "Bright Spark Electric | Electrician | (555) 010-2200 | https://brightspark.example\n\
+ClearFlow Plumbing | Plumber | (555) 010-3300",
+    });
+    db.set_plugin_settings(&tenant.id, "contractors", &contractors.to_string()).await?;
     let release = crate::db::AgreementSettings { esign_consent: None, report_release: "after-signing-and-payment", summary_while_held: true };
     db.set_agreement_settings(&tenant.id, &release).await?;
 

@@ -298,6 +298,18 @@ impl Download {
 }
 
 impl Role {
+    /// How the role is named to people ("Buyer's agent"), as the host names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Client => "Client",
+            Role::CoClient => "Co-client",
+            Role::BuyerAgent => "Buyer's agent",
+            Role::ListingAgent => "Listing agent",
+            Role::Other => "Guest",
+            Role::Staff => "Staff",
+        }
+    }
+
     /// The role's name in settings and in the host (`buyer-agent`).
     pub fn key(self) -> &'static str {
         match self {

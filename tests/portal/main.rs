@@ -65,6 +65,7 @@ mod guests;
 mod hostile_plugins;
 mod instances;
 mod job_portal;
+mod job_tabs;
 mod mail_delivery;
 mod migrations;
 mod object_storage;

@@ -97,6 +97,12 @@ impl job_data::Host for CallState {
         })
     }
 
+    async fn get_business(&mut self) -> Result<job_data::Business, Error> {
+        let (db, _) = self.granted(Permission::JobRead)?;
+        let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        Ok(job_data::Business { name: tenant.name, email: tenant.support_email, phone: tenant.support_phone })
+    }
+
     async fn list_contacts(&mut self) -> Result<Vec<job_data::Contact>, Error> {
         let (db, job_id) = self.granted(Permission::JobRead)?;
         let contacts = db.job_contacts(self.tenant(), job_id).await.map_err(unavailable)?;

@@ -1,0 +1,133 @@
+//! The tabs every job portal has: **Order details** (services, address, date
+//! and time, every person on the job), **Documents** (invoices, signed
+//! agreements, attachments and reports, each only when the viewer may open
+//! it) and **Contact us** (the inspector and the business).
+//!
+//! The bill stays with those who see it: prices and invoices only for the
+//! clients and staff; the clients' own e-mail and phone only for clients.
+
+use portico_plugin_sdk::agreements::list_agreements;
+use portico_plugin_sdk::billing::list_invoices;
+use portico_plugin_sdk::documents::list_documents;
+use portico_plugin_sdk::job_data::{get_business, get_job, list_contacts, Contact};
+use portico_plugin_sdk::prelude::*;
+
+struct JobDetails;
+
+const ORDER: &str = "order-details";
+const DOCUMENTS: &str = "documents";
+const CONTACT: &str = "contact-us";
+
+impl Section for JobDetails {
+    fn describe() -> Descriptor {
+        Descriptor::new("job-details", "Order details, documents and contact", env!("CARGO_PKG_VERSION"))
+            .description("The Order details, Documents and Contact us tabs: what was ordered, for where and when, who is on the job, every document the viewer may open, and whom to call.")
+            .card(CardSpec::tab(ORDER, "Order details", "Order Details").everyone())
+            .card(CardSpec::tab(DOCUMENTS, "Documents", "Documents").everyone())
+            .card(CardSpec::tab(CONTACT, "Contact us", "Contact Us").everyone())
+            .permission(Permission::JobRead, "Shows the services, address, appointments, the people on the job and your contact details.")
+            .permission(Permission::DocumentsRead, "Lists the reports and attachments the viewer may open.")
+            .permission(Permission::BillingRead, "Lists the invoices for the clients.")
+            .permission(Permission::Agreements, "Lists the signed agreements the viewer may download.")
+    }
+
+    fn render(ctx: &Context) -> Result<Vec<Card>, String> {
+        let job = get_job().map_err(|e| format!("reading the job failed: {e}"))?;
+        let contacts = list_contacts().map_err(|e| format!("listing the people failed: {e}"))?;
+        let business = get_business().map_err(|e| format!("reading the business failed: {e}"))?;
+        Ok(vec![order_card(ctx, &job, &contacts), documents_card(ctx), contact_card(&job, &business)])
+    }
+}
+
+fn sees_billing(role: Role) -> bool {
+    matches!(role, Role::Client | Role::CoClient | Role::Staff)
+}
+
+fn order_card(ctx: &Context, job: &portico_plugin_sdk::job_data::Job, contacts: &[Contact]) -> Card {
+    let address = &job.property;
+    let street = match &address.line2 {
+        Some(line2) if !line2.trim().is_empty() => format!("{}, {line2}", address.line1),
+        _ => address.line1.clone(),
+    };
+    let card = Card::new(ORDER)
+        .task(TaskState::Info)
+        .fields([("Reference", job.reference.clone()), ("Property", format!("{street}, {}, {} {}", address.city, address.region, address.postal_code))]);
+    let card = job.appointments.iter().filter(|a| a.status != "cancelled").fold(card, |card, appointment| {
+        card.moment(format!("Appointment with {}", appointment.staff_name), appointment.starts_at)
+    });
+    let card = if job.services.is_empty() {
+        card
+    } else if sees_billing(ctx.viewer.role) {
+        job.services.iter().fold(card.heading("Services"), |card, service| card.money(service.name.clone(), service.price))
+    } else {
+        card.heading("Services").block(Block::Bullets(job.services.iter().map(|s| s.name.clone()).collect()))
+    };
+    // Clients' own details stay among the clients; agents and the business are reachable by all.
+    let shows_details = |contact: &Contact| matches!(ctx.viewer.role, Role::Client | Role::CoClient | Role::Staff) || !matches!(contact.role, Role::Client | Role::CoClient);
+    let rows: Vec<Vec<String>> = contacts
+        .iter()
+        .map(|contact| {
+            let (email, phone) = if shows_details(contact) {
+                (contact.email.clone().unwrap_or_default(), contact.phone.clone().unwrap_or_default())
+            } else {
+                (String::new(), String::new())
+            };
+            vec![contact.name.clone(), contact.role.label().to_string(), email, phone]
+        })
+        .collect();
+    card.heading("People on this job").table(["Name", "Role", "E-mail", "Phone"], rows)
+}
+
+fn documents_card(ctx: &Context) -> Card {
+    let mut card = Card::new(DOCUMENTS).task(TaskState::Info);
+    let mut listed = 0;
+    if sees_billing(ctx.viewer.role) {
+        for invoice in list_invoices().unwrap_or_default() {
+            card = card.link(format!("Invoice {} (PDF)", invoice.number), invoice.pdf_url.clone());
+            listed += 1;
+        }
+    }
+    for agreement in list_agreements().unwrap_or_default() {
+        if let Some(url) = &agreement.pdf_url {
+            card = card.link(format!("{} (signed, PDF)", agreement.title), url.clone());
+            listed += 1;
+        }
+    }
+    let mut documents = list_documents("").unwrap_or_default();
+    documents.sort_by_key(|d| d.published_at);
+    for document in documents.iter().filter(|d| d.kind != "photo") {
+        if let Some(url) = &document.url {
+            card = card.link(document.title.clone(), url.clone());
+            listed += 1;
+        }
+    }
+    let held = documents.iter().any(|d| d.kind == "report" && !d.held_until.is_empty() && d.visible_to.contains(&ctx.viewer.role));
+    if held {
+        card = card.notice(Tone::Info, "The report appears here once it is released.");
+    }
+    if listed == 0 && !held {
+        card = card.text("No documents have been shared with you yet.");
+    }
+    card
+}
+
+fn contact_card(job: &portico_plugin_sdk::job_data::Job, business: &portico_plugin_sdk::job_data::Business) -> Card {
+    let mut inspectors: Vec<&str> = job.appointments.iter().map(|a| a.staff_name.as_str()).filter(|name| !name.trim().is_empty()).collect();
+    inspectors.dedup();
+    let card = Card::new(CONTACT).task(TaskState::Info).heading(business.name.clone());
+    let card = match inspectors.as_slice() {
+        [] => card,
+        names => card.fields([("Your inspector", names.join(", "))]),
+    };
+    let card = match &business.phone {
+        Some(phone) => card.fields([("Phone", phone.clone())]),
+        None => card,
+    };
+    let card = match &business.email {
+        Some(email) => card.fields([("E-mail", email.clone())]),
+        None => card,
+    };
+    card.text(format!("Questions about job {}? Call or write and mention it.", job.reference))
+}
+
+export_section!(JobDetails);
