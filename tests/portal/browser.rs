@@ -1,6 +1,6 @@
-//! One journey in a real browser: Debian's headless Chromium, driven through
-//! chromedriver. Skipped (saying so) where they are not installed, unless
-//! PORTICO_REQUIRE_BROWSER=1, as in CI.
+//! The demo journey in a real browser: Debian's headless Chromium, driven
+//! through chromedriver. Skipped (saying so) where they are not installed,
+//! unless PORTICO_REQUIRE_BROWSER=1, as in CI.
 
 use fantoccini::{ClientBuilder, Locator};
 use portico_tests::TestApp;
@@ -30,14 +30,11 @@ fn browser_available() -> bool {
     present
 }
 
-#[tokio::test]
-async fn a_client_signs_the_agreement_by_clicking() {
-    if !browser_available() {
-        return;
-    }
-    let app = TestApp::spawn().await;
+/// A headless Chromium session at a phone's width, with its driver and
+/// profile, which go away when dropped.
+async fn open_browser() -> (Driver, fantoccini::Client, tempfile::TempDir) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -72,25 +69,68 @@ async fn a_client_signs_the_agreement_by_clicking() {
         }
     }
     let browser = client.expect("chromedriver accepts a session");
+    (driver, browser, profile)
+}
 
+/// The text of the first element matching `css` once it contains `needle`,
+/// waiting for the page a click is loading (the page being left may still
+/// match for a moment, or go stale under our hands).
+async fn wait_for_text(browser: &fantoccini::Client, css: &str, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(element) = browser.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+        {
+            if text.contains(needle) {
+                return text;
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css} never showed {needle:?}; last: {last}");
+}
+
+#[tokio::test]
+async fn the_client_signs_pays_reads_the_report_and_shares_a_repair_list() {
+    if !browser_available() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let (_driver, browser, _profile) = open_browser().await;
+
+    // Sign: type the name, tick the consent, click.
     browser.goto(&app.links.client).await.unwrap();
+    wait_for_text(&browser, "#card-reports-view-report", "It will be released as soon as").await;
     browser.find(Locator::Css("#in-full_name")).await.unwrap().send_keys("Dana Whitfield").await.unwrap();
     browser.find(Locator::Css("input[name=consent]")).await.unwrap().click().await.unwrap();
     browser.find(Locator::Css("button[value=sign]")).await.unwrap().click().await.unwrap();
-    // Wait for the page after the redirect, not the one being left: only it
-    // has the agreement's chip in the success tone.
-    let chip = browser
-        .wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("#card-agreements-sign-agreement .chip.tone-success"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let body = browser.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
-    browser.close().await.unwrap();
+    wait_for_text(&browser, "#card-agreements-sign-agreement .chip.tone-success", "Signed").await;
 
-    assert_eq!(chip, "Signed");
-    assert!(body.contains("Your signature is recorded"), "{body}");
+    // Pay with the labelled test provider.
+    browser.find(Locator::Css("#card-payments-pay button[value^=pay-]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&browser, "main", "Test mode").await;
+    browser.find(Locator::Css("button[name=outcome][value=pay]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&browser, "#card-payments-pay .chip.tone-success", "Paid").await;
+    wait_for_text(&browser, "#card-agreements-sign-agreement .chip.tone-success", "Signed").await;
+
+    // The report is released: the card links to it.
+    let report = browser.find(Locator::Css("#card-reports-view-report a.link")).await.unwrap();
+    assert_eq!(report.text().await.unwrap(), "Residential Inspection Report");
+    assert!(report.attr("href").await.unwrap().is_some_and(|href| href.contains("/documents/")));
+
+    // Build the repair list from two findings and share it.
+    let findings = browser.find_all(Locator::Css("#card-repair-list-repair-list input[name^=item-]")).await.unwrap();
+    assert_eq!(findings.len(), 5);
+    findings[0].click().await.unwrap();
+    findings[2].click().await.unwrap();
+    browser.find(Locator::Css("#card-repair-list-repair-list button[value=share]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&browser, "body", "Shared 2 findings with Sam Ortiz.").await;
+
+    // The buyer's agent's link shows the shared list.
+    browser.goto(&app.links.buyer_agent).await.unwrap();
+    let shared = wait_for_text(&browser, "#card-repair-list-repair-list", "shared this list with you").await;
+    browser.close().await.unwrap();
+    assert!(shared.contains("Dana Whitfield shared this list with you"), "{shared}");
+    assert!(shared.contains("Double-tapped breaker") && shared.contains("Slow drain"), "{shared}");
 }
