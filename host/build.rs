@@ -8,6 +8,8 @@ use std::path::Path;
 
 /// The first-party plugins, in the order new tenants get them.
 const FIRST_PARTY: &[&str] = &[
+    // Add-ons head the dashboard, above the steps, as clients expect them.
+    "portico-section-add-ons",
     "portico-section-reports",
     "portico-section-agreements",
     "portico-section-payments",

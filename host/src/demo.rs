@@ -147,6 +147,8 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         active: true,
     };
     db.create_agreement_template(&tenant.id, &agreement).await?;
+    db.create_add_on_service(&tenant.id, "Sewer scope", "A camera inspection of the main sewer line to the street.", 17500).await?;
+    db.create_add_on_service(&tenant.id, "Mold air sampling", "Two air samples sent to an accredited lab, results in three days.", 22500).await?;
     let contractors = serde_json::json!({
         "enabled": true,
         "contractors": "Bright Spark Electric | Electrician | (555) 010-2200 | https://brightspark.example\n\

@@ -33,6 +33,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff_access", include_str!("../templates/staff_access.hbs")),
     ("staff_settings", include_str!("../templates/staff_settings.hbs")),
     ("staff_agreements", include_str!("../templates/staff_agreements.hbs")),
+    ("staff_add_ons", include_str!("../templates/staff_add_ons.hbs")),
     ("staff_agreement_template", include_str!("../templates/staff_agreement_template.hbs")),
     ("staff_mail_template", include_str!("../templates/staff_mail_template.hbs")),
     ("staff_team", include_str!("../templates/staff_team.hbs")),

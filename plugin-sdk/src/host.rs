@@ -37,6 +37,12 @@ pub mod agreements {
     pub use crate::bindings::portico::plugin::agreements::{list_agreements, sign, Agreement, AgreementStatus, Signature};
 }
 
+/// The business's add-on services: needs [`Permission::AddOns`](crate::Permission::AddOns).
+/// A request waits for the business's approval, which puts it on the invoice.
+pub mod add_ons {
+    pub use crate::bindings::portico::plugin::add_ons::{list_add_ons, request, AddOn, RequestStatus};
+}
+
 /// The job's invoices and payments: needs [`Permission::BillingRead`](crate::Permission::BillingRead).
 pub mod billing {
     pub use crate::bindings::portico::plugin::billing::{list_invoices, Invoice, InvoiceLine, LineKind, Payment};

@@ -94,7 +94,7 @@ pub use bindings::portico::plugin::cards::{
 pub use bindings::portico::plugin::types::{
     Address, Context, Error as HostError, Permission, Role, Viewer,
 };
-pub use host::{agreements, audit, billing, checkout, documents, job_data, log, notify, storage, Scope};
+pub use host::{add_ons, agreements, audit, billing, checkout, documents, job_data, log, notify, storage, Scope};
 pub use input::Input;
 /// JSON, for settings defaults and stored values.
 pub use serde_json::{self, json};
@@ -144,7 +144,7 @@ impl From<HostError> for ActionError {
 /// Everything a section usually needs, in one `use`.
 pub mod prelude {
     pub use crate::{
-        agreements, audit, billing, checkout, documents, export_section, job_data, log, notify, storage, Action,
+        add_ons, agreements, audit, billing, checkout, documents, export_section, job_data, log, notify, storage, Action,
         ActionError, ActionResult, Block, Card, CardSpec, Context, Descriptor, Event, EventKind,
         json, HostError, Input, Outcome, Permission, Placement, Role, Scope, Section, SettingKind,
         SettingSpec, StatusChip, TaskState, Tone,

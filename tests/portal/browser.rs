@@ -92,16 +92,20 @@ async fn wait_for_text(browser: &fantoccini::Client, css: &str, needle: &str) ->
 }
 
 #[tokio::test]
-async fn the_client_signs_pays_reads_the_report_and_shares_a_repair_list() {
+async fn the_client_dismisses_add_ons_signs_pays_reads_the_report_and_shares_a_repair_list() {
     if !browser_available() {
         return;
     }
     let app = TestApp::spawn().await;
     let (_driver, browser, _profile) = open_browser().await;
 
-    // Sign: type the name, tick the consent, click.
+    // Say no thanks to the add-ons at the top of the dashboard.
     browser.goto(&app.links.client).await.unwrap();
     wait_for_text(&browser, "#card-reports-view-report", "It will be released as soon as").await;
+    browser.find(Locator::Css("#card-add-ons-add-services button[value=dismiss]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&browser, "#card-add-ons-add-services", "You said no thanks").await;
+
+    // Sign: type the name, tick the consent, click.
     browser.find(Locator::Css("#in-full_name")).await.unwrap().send_keys("Dana Whitfield").await.unwrap();
     browser.find(Locator::Css("input[name=consent]")).await.unwrap().click().await.unwrap();
     browser.find(Locator::Css("button[value=sign]")).await.unwrap().click().await.unwrap();

@@ -58,6 +58,7 @@ macro_rules! story {
 
 mod account;
 mod account_hub;
+mod add_ons;
 mod agreements;
 mod browser;
 mod expired_links;

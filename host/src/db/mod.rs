@@ -8,6 +8,7 @@
 //! one folder per backend, kept in step by a test.
 
 mod access_log;
+mod add_ons;
 mod agreements;
 mod audit;
 mod identity;
@@ -22,6 +23,7 @@ mod storage;
 mod tenants;
 
 pub use access_log::{AccessEntry, NewAccess};
+pub use add_ons::{AddOnRequest, AddOnService, Approved};
 pub use agreements::{AgreementSettings, AgreementTemplate, LockedAgreement, NewSignature, Signed, StoredSignature, TemplateFields};
 pub use audit::{Actor, AuditEntry};
 pub use identity::{AccountJob, AnsweredChallenge, ChallengePurpose, NewChallenge, OtherTenant, OwnLink, PasswordHolder};

@@ -9,4 +9,4 @@ wasmtime::component::bindgen!({
 });
 
 pub use self::exports::portico::plugin::section;
-pub use self::portico::plugin::{agreements, audit, billing, cards, checkout, documents, job_data, log, notify, storage, types};
+pub use self::portico::plugin::{add_ons, agreements, audit, billing, cards, checkout, documents, job_data, log, notify, storage, types};

@@ -2,7 +2,7 @@
 //! answers `denied` (never a trap) when it is missing; each one is scoped to the
 //! tenant, job and viewer of the call.
 
-use super::bindings::{agreements, audit, billing, cards, checkout, documents, job_data, log, notify, storage, types};
+use super::bindings::{add_ons, agreements, audit, billing, cards, checkout, documents, job_data, log, notify, storage, types};
 use super::call::CallState;
 use super::permissions::Permission;
 use crate::agreements::{AgreementStatus, SignError, SignRequest, Signer};
@@ -237,6 +237,55 @@ impl agreements::Host for CallState {
             Err(SignError::Refused(reason)) => Err(Error::Invalid(reason)),
             Err(SignError::Db(error)) => Err(unavailable(error)),
         }
+    }
+}
+
+impl add_ons::Host for CallState {
+    async fn list_add_ons(&mut self) -> Result<Vec<add_ons::AddOn>, Error> {
+        let (db, job_id) = self.granted(Permission::AddOns)?;
+        let services = db.add_on_services(self.tenant()).await.map_err(unavailable)?;
+        let requests = db.add_on_requests(self.tenant(), job_id).await.map_err(unavailable)?;
+        Ok(services
+            .into_iter()
+            .filter_map(|service| {
+                let request = requests.iter().find(|r| r.service_id == service.id);
+                // Offered now, or already part of this job.
+                (service.active != 0 || request.is_some()).then(|| add_ons::AddOn {
+                    request: request.map(|r| match r.status.as_str() {
+                        "approved" => add_ons::RequestStatus::Approved,
+                        "declined" => add_ons::RequestStatus::Declined,
+                        _ => add_ons::RequestStatus::Requested,
+                    }),
+                    requested_by: request.map(|r| r.requested_by.clone()),
+                    id: service.id,
+                    name: service.name,
+                    description: service.description,
+                    price: service.price_minor,
+                })
+            })
+            .collect())
+    }
+
+    async fn request(&mut self, add_on_id: String) -> Result<(), Error> {
+        let (db, job_id) = self.granted(Permission::AddOns)?;
+        if self.scope.preview {
+            return Err(Error::Invalid("Nothing is requested in a preview.".into()));
+        }
+        let Some(viewer) = self.scope.viewer.as_ref().filter(|v| v.contact_id.is_some() && v.role.sees_billing()) else {
+            return Err(Error::Invalid("Only the clients on the job request add-ons.".into()));
+        };
+        let services = db.add_on_services(self.tenant()).await.map_err(unavailable)?;
+        let service = services.iter().find(|s| s.id == add_on_id && s.active != 0).ok_or(Error::NotFound)?;
+        if !db.request_add_on(self.tenant(), job_id, &service.id, &viewer.display_name).await.map_err(unavailable)? {
+            return Err(Error::Invalid(format!("{} was already requested for this job.", service.name)));
+        }
+        let mut entry = AuditEntry::new(self.tenant(), "add-on.requested", &format!("{} requested {}", viewer.display_name, service.name))
+            .by(crate::db::Actor::contact(viewer.contact_id.as_deref().unwrap_or_default(), &viewer.display_name));
+        entry.job_id = Some(job_id.to_string());
+        entry.plugin_id = Some(self.scope.plugin_id.clone());
+        entry.ip = self.scope.origin.ip.clone();
+        entry.user_agent = self.scope.origin.user_agent.clone();
+        db.record_audit(&entry).await.map_err(unavailable)
     }
 }
 

@@ -18,6 +18,7 @@ pub enum Permission {
     Notify,
     Audit,
     Agreements,
+    AddOns,
 }
 
 /// The contract's package, whose interfaces plugins import.
@@ -25,7 +26,7 @@ pub const CONTRACT_PACKAGE: &str = "portico:plugin";
 pub const CONTRACT_VERSION: &str = "0.3.0";
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 9] = [
         Permission::JobRead,
         Permission::DocumentsRead,
         Permission::BillingRead,
@@ -34,6 +35,7 @@ impl Permission {
         Permission::Notify,
         Permission::Audit,
         Permission::Agreements,
+        Permission::AddOns,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +48,7 @@ impl Permission {
             Permission::Notify => "notify",
             Permission::Audit => "audit",
             Permission::Agreements => "agreements",
+            Permission::AddOns => "add-ons",
         }
     }
 
@@ -60,6 +63,7 @@ impl Permission {
             Permission::Notify => "notify",
             Permission::Audit => "audit",
             Permission::Agreements => "agreements",
+            Permission::AddOns => "add-ons",
         }
     }
 
@@ -74,6 +78,7 @@ impl Permission {
             Permission::Notify => "E-mail the people on the job",
             Permission::Audit => "Write to your audit log",
             Permission::Agreements => "Show the job's agreements and let people on the job sign them",
+            Permission::AddOns => "Show your add-on services and let clients request them",
         }
     }
 }
@@ -95,6 +100,7 @@ impl From<WitPermission> for Permission {
             WitPermission::Notify => Permission::Notify,
             WitPermission::Audit => Permission::Audit,
             WitPermission::Agreements => Permission::Agreements,
+            WitPermission::AddOns => Permission::AddOns,
         }
     }
 }
@@ -110,6 +116,7 @@ impl From<Permission> for WitPermission {
             Permission::Notify => WitPermission::Notify,
             Permission::Audit => WitPermission::Audit,
             Permission::Agreements => WitPermission::Agreements,
+            Permission::AddOns => WitPermission::AddOns,
         }
     }
 }

@@ -83,6 +83,7 @@ async fn render(
         "issued": issued,
         "invoices": super::payments::invoices_view(state, &tenant, job_id, &session).await?,
         "agreements": agreements_view(state, &tenant, job_id, &formats).await?,
+        "add_ons": super::add_ons::requests_view(state, &tenant, job_id, &session).await?,
     });
     super::console_page(state, jar, session, "staff_job", &job.reference, data).await
 }

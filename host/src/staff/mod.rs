@@ -4,6 +4,7 @@
 //! checks the staff member's role (`roles`).
 
 mod access;
+mod add_ons;
 mod agreements;
 mod jobs;
 mod payments;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff", get(home))
         .merge(jobs::router())
         .merge(agreements::router())
+        .merge(add_ons::router())
         .merge(payments::router())
         .merge(access::router())
         .merge(settings::router())

@@ -3,7 +3,8 @@
 //! - **owner**: everything, including the team, sign-in settings, mail
 //!   templates and sections.
 //! - **office**: runs jobs: people's links (send, renew, revoke), the access
-//!   log, and recording manual payments (which the owner approves).
+//!   log, recording manual payments (which the owner approves), and deciding
+//!   the add-ons clients request.
 //! - **employee**: sees jobs and their activity; changes nothing about access.
 
 use crate::error::WebError;
@@ -18,6 +19,7 @@ pub enum Ability {
     ManageTeam,
     RecordPayments,
     ApprovePayments,
+    DecideAddOns,
 }
 
 pub const ROLES: [&str; 3] = ["owner", "office", "employee"];
@@ -34,7 +36,10 @@ pub fn label(role: &str) -> &'static str {
 pub fn allows(role: &str, ability: Ability) -> bool {
     match role {
         "owner" => true,
-        "office" => matches!(ability, Ability::ViewJobs | Ability::ManageLinks | Ability::ReadAccessLog | Ability::RecordPayments),
+        "office" => matches!(
+            ability,
+            Ability::ViewJobs | Ability::ManageLinks | Ability::ReadAccessLog | Ability::RecordPayments | Ability::DecideAddOns
+        ),
         "employee" => matches!(ability, Ability::ViewJobs),
         _ => false,
     }
