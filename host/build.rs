@@ -14,6 +14,7 @@ const FIRST_PARTY: &[&str] = &[
     "portico-section-agreements",
     "portico-section-payments",
     "portico-section-repair-list",
+    "portico-section-moving-offers",
     "portico-section-job-details",
     "portico-section-contractors",
 ];

@@ -149,6 +149,11 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
     db.create_agreement_template(&tenant.id, &agreement).await?;
     db.create_add_on_service(&tenant.id, "Sewer scope", "A camera inspection of the main sewer line to the street.", 17500).await?;
     db.create_add_on_service(&tenant.id, "Mold air sampling", "Two air samples sent to an accredited lab, results in three days.", 22500).await?;
+    let offers = serde_json::json!({
+        "offers": "Two Rivers Moving | 10% off your local move | Licensed, insured movers serving Springfield since 1998. | quotes@tworivers-moving.example\n\
+HomeShield | First month of home warranty free | Covers heating, cooling, plumbing and appliances for a year. | partners@homeshield.example",
+    });
+    db.set_plugin_settings(&tenant.id, "moving-offers", &offers.to_string()).await?;
     let contractors = serde_json::json!({
         "enabled": true,
         "contractors": "Bright Spark Electric | Electrician | (555) 010-2200 | https://brightspark.example\n\

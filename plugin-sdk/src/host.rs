@@ -107,6 +107,10 @@ pub mod notify {
             .map_err(|e| HostError::Invalid(format!("template data does not serialize: {e}")))?;
         raw::notify::email_contact(contact_id, template, &data)
     }
+
+    /// E-mail a partner of the business at `address`, which the business must
+    /// have written in this section's settings (a mover's quote desk).
+    pub use raw::notify::email_partner;
 }
 
 /// The audit log: needs [`Permission::Audit`](crate::Permission::Audit).

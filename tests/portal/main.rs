@@ -69,6 +69,7 @@ mod job_portal;
 mod job_tabs;
 mod mail_delivery;
 mod migrations;
+mod moving_offers;
 mod object_storage;
 mod operations;
 mod payments;

@@ -475,6 +475,27 @@ impl notify::Host for CallState {
         let address = contact.email.ok_or_else(|| Error::Invalid("the contact has no e-mail address".into()))?;
         db.enqueue_mail(self.tenant(), &address, &template, &data).await.map_err(unavailable)
     }
+
+    async fn email_partner(&mut self, address: String, subject: String, body: String) -> Result<String, Error> {
+        let (db, _) = self.granted(Permission::Notify)?;
+        if self.scope.preview {
+            return Err(Error::Invalid("nothing is sent in a preview".into()));
+        }
+        let Some(address) = crate::signin::normalize_email(&address) else {
+            return Err(Error::Invalid("that is not an e-mail address".into()));
+        };
+        // Only an address the business itself wrote in this section's settings:
+        // a section can never mail whomever it likes.
+        let installation = db.installation(self.tenant(), &self.scope.plugin_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        if !installation.settings_json.to_lowercase().contains(&address) {
+            return Err(Error::Invalid("the business did not name that address in this section's settings".into()));
+        }
+        if subject.trim().is_empty() || subject.len() > 300 || body.len() > 16 * 1024 {
+            return Err(Error::Invalid("the subject is 1-300 bytes and the body at most 16 KiB".into()));
+        }
+        let data = serde_json::json!({ "subject": subject, "body": body }).to_string();
+        db.enqueue_mail(self.tenant(), &address, "message", &data).await.map_err(unavailable)
+    }
 }
 
 impl audit::Host for CallState {
