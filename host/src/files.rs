@@ -145,7 +145,7 @@ pub fn attachment(name: &str, content_type: &str, bytes: impl Into<axum::body::B
 }
 
 /// `title` with anything but letters, digits, spaces and dashes made `_`, fit for a header.
-pub fn safe_filename(title: &str) -> String {
+fn safe_filename(title: &str) -> String {
     title.chars().map(|c| if c.is_ascii_alphanumeric() || c == ' ' || c == '-' { c } else { '_' }).collect()
 }
 

@@ -98,13 +98,18 @@ pub fn sha256_hex(text: &str) -> String {
 /// needs, and every agreement someone already signed even if the template
 /// changed or no longer applies.
 pub async fn for_job(db: &Db, tenant: &Tenant, job_id: &str) -> Result<Vec<JobAgreement>, DbError> {
+    let contacts = db.job_contacts(&tenant.id, job_id).await?;
+    for_job_with(db, tenant, job_id, &contacts).await
+}
+
+/// [`for_job`] for callers that already read the job's contacts.
+async fn for_job_with(db: &Db, tenant: &Tenant, job_id: &str, contacts: &[JobContact]) -> Result<Vec<JobAgreement>, DbError> {
     let templates = db.agreement_templates(&tenant.id).await?;
     if templates.is_empty() {
         return Ok(Vec::new());
     }
     let locked = db.locked_agreements(&tenant.id, job_id).await?;
     let signatures = db.agreement_signatures(&tenant.id, job_id).await?;
-    let contacts = db.job_contacts(&tenant.id, job_id).await?;
     let services = db.services(&tenant.id, job_id).await?;
     let mut facts: Option<Facts> = None;
     let mut agreements = Vec::new();
@@ -113,7 +118,7 @@ pub async fn for_job(db: &Db, tenant: &Tenant, job_id: &str) -> Result<Vec<JobAg
             Some(lock) => (lock.title.clone(), lock.body.clone(), lock.body_sha256.clone(), Role::parse_list(&lock.signer_roles), Some(lock.locked_at)),
             None if template.applies_to(services.iter().map(|s| s.name.as_str())) => {
                 if facts.is_none() {
-                    facts = Some(job_facts(db, tenant, job_id, &contacts).await?);
+                    facts = Some(job_facts(db, tenant, job_id, contacts).await?);
                 }
                 let text = placeholders::fill(&template.body, facts.as_ref().expect("facts just set")).unwrap_or_else(|error| {
                     // Templates are checked when saved; one stored before that
@@ -171,9 +176,9 @@ async fn job_facts(db: &Db, tenant: &Tenant, job_id: &str, contacts: &[JobContac
 /// Sign an agreement for the contact of `signer`. Every rule is checked here,
 /// whatever the section asking did first.
 pub async fn sign(db: &Db, tenant: &Tenant, job_id: &str, signer: &Signer<'_>, request: &SignRequest<'_>) -> Result<StoredSignature, SignError> {
-    let agreements = for_job(db, tenant, job_id).await?;
-    let agreement = agreements.iter().find(|a| a.template_id == request.template_id).ok_or(SignError::NotFound)?;
     let contacts = db.job_contacts(&tenant.id, job_id).await?;
+    let agreements = for_job_with(db, tenant, job_id, &contacts).await?;
+    let agreement = agreements.iter().find(|a| a.template_id == request.template_id).ok_or(SignError::NotFound)?;
     let contact = contacts.iter().find(|c| c.contact_id == signer.contact_id).ok_or(SignError::NotFound)?;
     let title = &agreement.title;
     if agreement.signed_by(&contact.contact_id) {
