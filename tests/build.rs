@@ -6,7 +6,14 @@ mod wasm_guests;
 
 use std::path::Path;
 
-const HOSTILE: &[&str] = &["portico-test-hostile", "portico-test-undeclared-import"];
+const HOSTILE: &[&str] = &[
+    "portico-test-hostile",
+    "portico-test-undeclared-import",
+    "portico-test-greeter-v1",
+    "portico-test-greeter-v2",
+    "portico-test-slow-describe",
+    "portico-test-failing-describe",
+];
 
 fn main() {
     // Read at run time: a build-script binary may be reused for another checkout.

@@ -51,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
         viewer: ViewerIdentity { role: portico::model::Role::Client, contact_id: None, job_contact_id: None, display_name: "Bench".into(), verified: true },
         origin: RequestOrigin::default(),
         preview: false,
+        memo: None,
     };
     // The one query the reports section's host call makes.
     let mut samples = Vec::with_capacity(ITERATIONS);
@@ -94,6 +95,6 @@ async fn main() -> anyhow::Result<()> {
         let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
         samples.push(started.elapsed());
     }
-    summarize("portal page (2 sections)", "ms", 1e3, samples);
+    summarize(&format!("portal page ({} sections)", sections.len()), "ms", 1e3, samples);
     server.stop().await
 }

@@ -45,7 +45,7 @@ impl Config {
         Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default(), dev_pages: false, stripe: None }
     }
 
-    fn database_url(&self) -> String {
+    pub(crate) fn database_url(&self) -> String {
         self.database_url
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("portico.db").display()))
@@ -75,6 +75,7 @@ impl AppState {
         let sections = Sections::new(runtime, HostServices { db: db.clone(), checkouts: checkouts.clone() });
         let payments = Payments::new(checkouts, sections.clone(), public_url);
         sections.register_builtins().await?;
+        sections.upgrade_builtins().await?;
         let secret = db.server_secret("session-signing-key", crate::tokens::new_token).await?;
         // Cookies are Secure everywhere but on a plain-http localhost.
         let secure = !public_url.starts_with("http://127.") && !public_url.starts_with("http://localhost");
@@ -108,7 +109,7 @@ pub fn router(state: AppState) -> Router {
         (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ];
-    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router()).merge(crate::ops::router()).merge(crate::payments::router()).merge(crate::agreements::web::router());
+    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router(state.sections.max_upload_bytes())).merge(crate::ops::router()).merge(crate::payments::router()).merge(crate::agreements::web::router());
     if state.dev_pages {
         routes = routes.merge(crate::dev::router());
     }
@@ -117,7 +118,8 @@ pub fn router(state: AppState) -> Router {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
     router
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
+        // 1 MiB per request body; the plugin upload route raises its own.
+        .layer(axum::extract::DefaultBodyLimit::max(1 << 20))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
 }

@@ -52,8 +52,40 @@ struct ServeArgs {
     stripe_api_base: String,
 }
 
+/// Where the data lives, for operator commands that do not serve.
+#[derive(clap::Args, Clone)]
+struct StoreArgs {
+    #[arg(long, env = "PORTICO_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    #[arg(long, env = "PORTICO_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum PluginsAction {
+    /// Offer an uploaded plugin to every tenant. SHA256 is on the plugin's
+    /// review page (/staff/sections/packages/SHA256).
+    Publish {
+        sha256: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Stop offering it to tenants that did not upload it (those that
+    /// installed it keep it).
+    Unpublish {
+        sha256: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Operator tasks on uploaded plugins.
+    Plugins {
+        #[command(subcommand)]
+        action: PluginsAction,
+    },
     /// Serve the portal.
     Serve(ServeArgs),
     /// Create (or reuse) demo data, print each role's link, and serve.
@@ -87,8 +119,25 @@ impl ServeArgs {
     }
 }
 
+/// Publish or unpublish an uploaded package.
+async fn set_published(sha256: &str, store: &StoreArgs, published: bool) -> anyhow::Result<()> {
+    let mut config = Config::new("127.0.0.1:0".parse().expect("an address"), store.data_dir.clone());
+    config.database_url = store.database_url.clone();
+    let db = crate::db::Db::connect(&config.database_url()).await?;
+    let package = db.package(sha256).await?.filter(|p| p.origin == "upload");
+    let Some(package) = package else {
+        anyhow::bail!("no uploaded plugin has the SHA-256 {sha256}");
+    };
+    db.set_package_published(sha256, published).await?;
+    let verb = if published { "is offered to every tenant" } else { "is no longer offered to other tenants" };
+    println!("{} {} ({sha256}) {verb}.", package.plugin_id, package.version);
+    Ok(())
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Plugins { action: PluginsAction::Publish { sha256, store } } => set_published(&sha256, &store, true).await,
+        Command::Plugins { action: PluginsAction::Unpublish { sha256, store } } => set_published(&sha256, &store, false).await,
         Command::Serve(args) => {
             let server = RunningServer::start(args.config()).await?;
             tracing::info!(url = %server.base_url, "serving");

@@ -37,6 +37,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff_agreement_template", include_str!("../templates/staff_agreement_template.hbs")),
     ("staff_mail_template", include_str!("../templates/staff_mail_template.hbs")),
     ("staff_team", include_str!("../templates/staff_team.hbs")),
+    ("staff_sections", include_str!("../templates/staff_sections.hbs")),
+    ("staff_branding", include_str!("../templates/staff_branding.hbs")),
+    ("staff_new_job", include_str!("../templates/staff_new_job.hbs")),
+    ("staff_section", include_str!("../templates/staff_section.hbs")),
+    ("staff_section_review", include_str!("../templates/staff_section_review.hbs")),
+    ("staff_permissions", include_str!("../templates/staff_permissions.hbs")),
     ("staff_reset_request", include_str!("../templates/staff_reset_request.hbs")),
     ("staff_reset", include_str!("../templates/staff_reset.hbs")),
     ("dev_outbox", include_str!("../templates/dev_outbox.hbs")),
@@ -89,22 +95,42 @@ pub fn brand_css(tenant: &Tenant) -> String {
     format!("/t/{}/brand.css", tenant.slug)
 }
 
+/// The locales a business may choose: (tag, name). Portico's wording is
+/// English; the locale sets how days, times and amounts are written.
+pub const LOCALES: &[(&str, &str)] = &[
+    ("en-US", "English (United States)"),
+    ("en-CA", "English (Canada)"),
+    ("en-GB", "English (United Kingdom)"),
+    ("en-AU", "English (Australia)"),
+];
+
+/// The currencies a business may bill in: (ISO 4217 code, symbol).
+pub const CURRENCIES: &[(&str, &str)] = &[("USD", "$"), ("CAD", "$"), ("AUD", "$"), ("GBP", "£"), ("EUR", "€")];
+
 /// Formats for one tenant.
 pub struct TenantFormats {
     currency: String,
     zone: jiff::tz::TimeZone,
+    /// Day before month, 24-hour clock (en-GB, en-AU) rather than en-US's.
+    day_first: bool,
 }
 
 impl TenantFormats {
     pub fn new(tenant: &Tenant) -> TenantFormats {
-        let zone = jiff::tz::TimeZone::get(&tenant.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
-        TenantFormats { currency: tenant.currency.clone(), zone }
+        Self::of(&tenant.currency, &tenant.timezone, &tenant.locale)
     }
 
-    /// A day in the tenant's time zone: "Monday, November 23, 2026".
+    fn of(currency: &str, timezone: &str, locale: &str) -> TenantFormats {
+        let zone = jiff::tz::TimeZone::get(timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        TenantFormats { currency: currency.to_string(), zone, day_first: matches!(locale, "en-GB" | "en-AU") }
+    }
+
+    /// A day in the tenant's time zone: "Monday, November 23, 2026" (en-US),
+    /// "Monday 23 November 2026" (en-GB).
     pub fn day(&self, unix_seconds: i64) -> String {
+        let format = if self.day_first { "%A %-d %B %Y" } else { "%A, %B %-d, %Y" };
         match jiff::Timestamp::from_second(unix_seconds) {
-            Ok(at) => at.to_zoned(self.zone.clone()).strftime("%A, %B %-d, %Y").to_string(),
+            Ok(at) => at.to_zoned(self.zone.clone()).strftime(format).to_string(),
             Err(_) => "—".into(),
         }
     }
@@ -122,15 +148,16 @@ impl Formats for TenantFormats {
             }
             grouped.push(digit);
         }
-        match self.currency.as_str() {
-            "USD" | "CAD" | "AUD" => format!("{sign}${grouped}.{cents:02}"),
-            other => format!("{sign}{grouped}.{cents:02} {other}"),
+        match CURRENCIES.iter().find(|(code, _)| *code == self.currency) {
+            Some((_, symbol)) => format!("{sign}{symbol}{grouped}.{cents:02}"),
+            None => format!("{sign}{grouped}.{cents:02} {}", self.currency),
         }
     }
 
     fn moment(&self, unix_seconds: i64) -> String {
+        let format = if self.day_first { "%a %-d %b %Y, %H:%M %Z" } else { "%a %b %-d, %Y, %-I:%M %p %Z" };
         match jiff::Timestamp::from_second(unix_seconds) {
-            Ok(at) => at.to_zoned(self.zone.clone()).strftime("%a %b %-d, %Y, %-I:%M %p %Z").to_string(),
+            Ok(at) => at.to_zoned(self.zone.clone()).strftime(format).to_string(),
             Err(_) => "—".into(),
         }
     }
@@ -141,14 +168,24 @@ mod tests {
     use super::*;
 
     fn formats(currency: &str, tz: &str) -> TenantFormats {
-        TenantFormats { currency: currency.into(), zone: jiff::tz::TimeZone::get(tz).unwrap() }
+        TenantFormats::of(currency, tz, "en-US")
     }
 
     #[test]
     fn money_is_grouped_with_cents() {
         assert_eq!(formats("USD", "UTC").money(123456789), "$1,234,567.89");
         assert_eq!(formats("USD", "UTC").money(-5), "-$0.05");
-        assert_eq!(formats("EUR", "UTC").money(100000), "1,000.00 EUR");
+        assert_eq!(formats("EUR", "UTC").money(100000), "€1,000.00");
+        assert_eq!(formats("GBP", "UTC").money(-250), "-£2.50");
+        assert_eq!(formats("CHF", "UTC").money(100000), "1,000.00 CHF");
+    }
+
+    #[test]
+    fn british_and_australian_english_write_the_day_first_on_a_24_hour_clock() {
+        let london = TenantFormats::of("GBP", "Europe/London", "en-GB");
+        assert_eq!(london.moment(1_700_000_000), "Tue 14 Nov 2023, 22:13 GMT");
+        assert_eq!(london.day(1_700_000_000), "Tuesday 14 November 2023");
+        assert_eq!(formats("USD", "UTC").day(1_700_000_000), "Tuesday, November 14, 2023");
     }
 
     #[test]

@@ -166,7 +166,14 @@ impl TestApp {
         let message = db.outbox_to(tenant_id, to).await.unwrap().into_iter().next()?;
         let rendered = portico::mail::render_for_tenant(db, tenant_id, &message.template, &message.data_json).await.unwrap();
         let data = serde_json::from_str(&message.data_json).unwrap();
-        Some(Mail { template: message.template, data, subject: rendered.subject, body: rendered.body })
+        Some(Mail {
+            template: message.template,
+            data,
+            subject: rendered.subject,
+            body: rendered.body,
+            sender_name: rendered.sender_name,
+            reply_to: rendered.reply_to,
+        })
     }
 
     /// How many messages were queued to `to` by `tenant_id`.
@@ -313,6 +320,9 @@ pub struct Mail {
     pub data: serde_json::Value,
     pub subject: String,
     pub body: String,
+    /// The sender's display name (the business).
+    pub sender_name: Option<String>,
+    pub reply_to: Option<String>,
 }
 
 impl Mail {
@@ -433,6 +443,20 @@ impl Visitor {
         let url = response.url().to_string();
         let body = response.text().await.expect("body");
         Page { status, url, body }
+    }
+
+    /// Upload `bytes` as the file field `field` of a multipart form, with `csrf`.
+    pub async fn upload(&self, url: &str, csrf: &str, field: &str, file_name: &str, bytes: Vec<u8>) -> Page {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_string())
+            .part(field.to_string(), reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()));
+        self.upload_form(url, form).await
+    }
+
+    /// Post a multipart form.
+    pub async fn upload_form(&self, url: &str, form: reqwest::multipart::Form) -> Page {
+        let response = self.http.post(url).multipart(form).send().await.expect("upload answered");
+        Self::page(response).await
     }
 
     /// Choose `action` on a card of `page`, submitting the page's CSRF token and `fields`.

@@ -134,6 +134,17 @@ impl Db {
         Ok(id)
     }
 
+    /// The business's contact with this e-mail, if any (addresses are kept
+    /// in lower case).
+    pub async fn contact_by_email(&self, tenant_id: &str, email: &str) -> DbResult<Option<String>> {
+        sqlx::query_scalar("SELECT id FROM contacts WHERE tenant_id = $1 AND email = $2 ORDER BY created_at LIMIT 1")
+            .bind(tenant_id)
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(&self.pool)
+            .await
+            .context("finding a contact by e-mail")
+    }
+
     /// Put a contact on a job in `role`, with the hash of their link's token.
     pub async fn add_job_contact(
         &self,

@@ -31,11 +31,11 @@ pub use jobs::{JobLink, NewInvoice};
 pub use mail_templates::StoredTemplate;
 pub use outbox::{OutboxEntry, OutboxMessage};
 pub use payments::{InvoiceTotals, NewPayment, Payment, PaymentKey, PaymentNews};
-pub use plugins::Installation;
+pub use plugins::{Installation, PackageRow};
 pub use report_items::{NewReportItem, ReportItem};
 pub use sessions::{NewSession, SessionRow, SessionSubject, SessionSummary};
 pub use storage::StorageScope;
-pub use tenants::{AccessSettings, NewTenant, StaffUser};
+pub use tenants::{AccessSettings, Branding, NewTenant, StaffUser};
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};

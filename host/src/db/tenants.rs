@@ -57,6 +57,56 @@ impl Db {
             .context("loading a tenant")
     }
 
+    pub async fn set_branding(&self, tenant_id: &str, branding: &Branding<'_>) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE tenants SET name = $1, brand_color = $2, accent_color = $3, welcome_text = $4, support_email = $5, \
+             support_phone = $6, locale = $7, timezone = $8, currency = $9 WHERE id = $10",
+        )
+        .bind(branding.name)
+        .bind(branding.brand_color)
+        .bind(branding.accent_color)
+        .bind(branding.welcome_text)
+        .bind(branding.support_email)
+        .bind(branding.support_phone)
+        .bind(branding.locale)
+        .bind(branding.timezone)
+        .bind(branding.currency)
+        .bind(tenant_id)
+        .execute(&self.pool)
+        .await
+        .context("saving the branding")?;
+        Ok(())
+    }
+
+    /// Set (or with `None` remove) the address of the business's logo.
+    pub async fn set_logo_url(&self, tenant_id: &str, logo_url: Option<&str>) -> DbResult<()> {
+        sqlx::query("UPDATE tenants SET logo_url = $1 WHERE id = $2")
+            .bind(logo_url)
+            .bind(tenant_id)
+            .execute(&self.pool)
+            .await
+            .context("saving the logo")?;
+        Ok(())
+    }
+
+    /// How many invoices the business has issued (its currency is fixed from the first).
+    pub async fn invoice_count(&self, tenant_id: &str) -> DbResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM invoices WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_one(&self.pool)
+            .await
+            .context("counting invoices")
+    }
+
+    /// Every tenant's id, for operator-wide maintenance (upgrading the
+    /// first-party sections at start); never to serve a request.
+    pub async fn tenant_ids(&self) -> DbResult<Vec<String>> {
+        sqlx::query_scalar("SELECT id FROM tenants ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await
+            .context("listing tenants")
+    }
+
     pub async fn tenant_by_slug(&self, slug: &str) -> DbResult<Option<Tenant>> {
         sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE slug = $1"))
             .bind(slug)
@@ -169,6 +219,19 @@ impl Db {
         tx.commit().await.context("committing a staff removal")?;
         Ok(())
     }
+}
+
+/// How the business looks and writes to people: its portal and e-mails.
+pub struct Branding<'a> {
+    pub name: &'a str,
+    pub brand_color: &'a str,
+    pub accent_color: &'a str,
+    pub welcome_text: &'a str,
+    pub support_email: Option<&'a str>,
+    pub support_phone: Option<&'a str>,
+    pub locale: &'a str,
+    pub timezone: &'a str,
+    pub currency: &'a str,
 }
 
 /// How a tenant lets people in.

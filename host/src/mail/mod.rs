@@ -52,8 +52,17 @@ impl Mailer {
     pub async fn send(&self, message_id: &str, to: &str, rendered: &Rendered) -> Result<(), MailError> {
         let to: Mailbox = to.parse().map_err(|e| MailError::Permanent(format!("bad recipient {to:?}: {e}")))?;
         let domain = self.from.email.domain().to_string();
-        let message = Message::builder()
-            .from(self.from.clone())
+        // The operator's address, in the business's name: "Keystone Home
+        // Inspections <portal@…>"; replies go to the business.
+        let from = match &rendered.sender_name {
+            Some(name) => Mailbox::new(Some(name.clone()), self.from.email.clone()),
+            None => self.from.clone(),
+        };
+        let mut builder = Message::builder().from(from);
+        if let Some(reply_to) = rendered.reply_to.as_ref().and_then(|address| address.parse::<Mailbox>().ok()) {
+            builder = builder.reply_to(reply_to);
+        }
+        let message = builder
             .to(to)
             .subject(rendered.subject.clone())
             .message_id(Some(format!("<{message_id}@{domain}>")))
@@ -70,15 +79,31 @@ impl Mailer {
 pub struct Rendered {
     pub subject: String,
     pub body: String,
+    /// The business, as the sender's display name ("Keystone Home Inspections").
+    pub sender_name: Option<String>,
+    /// Where replies go: the business's support address.
+    pub reply_to: Option<String>,
 }
 
 /// Render a queued message as it will be sent: in the tenant's wording when
-/// it has one, with the tenant's name as `business`.
+/// it has one, with the tenant's name as `business`, sent in the business's
+/// name, answered to its support address, and signed with its support
+/// contact.
 pub async fn render_for_tenant(db: &crate::db::Db, tenant_id: &str, template: &str, data_json: &str) -> Result<Rendered, MailError> {
     let unavailable = |e: crate::db::DbError| MailError::Transient(format!("reading the template: {e}"));
-    let business = db.tenant(tenant_id).await.map_err(unavailable)?.map(|tenant| tenant.name).unwrap_or_default();
+    let tenant = db.tenant(tenant_id).await.map_err(unavailable)?;
+    let business = tenant.as_ref().map(|t| t.name.clone()).unwrap_or_default();
     let custom = db.mail_template(tenant_id, template).await.map_err(unavailable)?;
-    render(template, data_json, &business, custom.as_ref())
+    let mut rendered = render(template, data_json, &business, custom.as_ref())?;
+    if let Some(tenant) = tenant {
+        let support = tenant.support_line();
+        if !support.is_empty() {
+            rendered.body = format!("{}\n-- \nQuestions? {support}\n", rendered.body.trim_end());
+        }
+        rendered.sender_name = Some(tenant.name.clone()).filter(|name| !name.trim().is_empty());
+        rendered.reply_to = tenant.support_email.filter(|address| address.parse::<lettre::Address>().is_ok());
+    }
+    Ok(rendered)
 }
 
 /// Subjects are one trimmed line of at most 200 bytes.

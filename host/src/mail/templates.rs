@@ -188,7 +188,7 @@ fn render_text(subject: &str, body: &str, data: &Value) -> Result<Rendered, Stri
     };
     let subject = super::clamp_subject(&render("subject", subject)?);
     let body = render("body", body)?;
-    Ok(Rendered { subject, body })
+    Ok(Rendered { subject, body, sender_name: None, reply_to: None })
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ wasmtime::component::bindgen!({
     world: "section-plugin",
     imports: { default: async },
     exports: { default: async },
-    additional_derives: [serde::Serialize],
+    additional_derives: [serde::Serialize, serde::Deserialize],
 });
 
 pub use self::exports::portico::plugin::section;

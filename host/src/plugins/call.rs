@@ -48,6 +48,27 @@ pub struct CallScope {
     pub grants: BTreeSet<Permission>,
     pub origin: RequestOrigin,
     pub preview: bool,
+    /// What the calls of one page render share (`None` outside a render).
+    pub memo: Option<std::sync::Arc<RenderMemo>>,
+}
+
+/// Values the sections of one page render would otherwise each work out
+/// again: renders only read, so what one call found holds for the others.
+/// Never shared by an action, which may change what it reads.
+#[derive(Debug, Default)]
+pub struct RenderMemo {
+    release: tokio::sync::OnceCell<crate::model::Release>,
+}
+
+impl RenderMemo {
+    /// The job's report release, worked out by the first call that needs it.
+    pub async fn release<F, Fut, E>(&self, compute: F) -> Result<crate::model::Release, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<crate::model::Release, E>>,
+    {
+        self.release.get_or_try_init(compute).await.cloned()
+    }
 }
 
 impl CallScope {
@@ -62,6 +83,7 @@ impl CallScope {
             grants: BTreeSet::new(),
             origin: RequestOrigin::default(),
             preview: false,
+            memo: None,
         }
     }
 }

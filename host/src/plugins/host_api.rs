@@ -46,6 +46,17 @@ fn unavailable(error: DbError) -> Error {
     Error::Unavailable("the host could not complete the call; try again later".into())
 }
 
+pub fn from_wit_role(role: types::Role) -> Role {
+    match role {
+        types::Role::Client => Role::Client,
+        types::Role::CoClient => Role::CoClient,
+        types::Role::BuyerAgent => Role::BuyerAgent,
+        types::Role::ListingAgent => Role::ListingAgent,
+        types::Role::Other => Role::Other,
+        types::Role::Staff => Role::Staff,
+    }
+}
+
 pub fn to_wit_role(role: Role) -> types::Role {
     match role {
         Role::Client => types::Role::Client,
@@ -119,11 +130,24 @@ impl job_data::Host for CallState {
     }
 }
 
-/// The job's documents of `kind` (all when empty) and what holds its reports.
-async fn documents_and_release(db: &Db, tenant_id: &str, job_id: &str, kind: &str) -> Result<(Vec<crate::model::Document>, crate::model::Release), Error> {
+/// The job's documents of `kind` (all when empty) and what holds its reports
+/// (worked out once per page render, shared through the scope's memo).
+async fn documents_and_release(
+    db: &Db,
+    scope: &super::CallScope,
+    job_id: &str,
+    kind: &str,
+) -> Result<(Vec<crate::model::Document>, crate::model::Release), Error> {
+    let tenant_id = scope.tenant_id.as_str();
     let found = db.documents(tenant_id, job_id, kind).await.map_err(unavailable)?;
-    let tenant = db.tenant(tenant_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
-    let release = crate::documents::release(db, &tenant, job_id).await.map_err(unavailable)?;
+    let compute = || async {
+        let tenant = db.tenant(tenant_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        crate::documents::release(db, &tenant, job_id).await.map_err(unavailable)
+    };
+    let release = match &scope.memo {
+        Some(memo) => memo.release(compute).await?,
+        None => compute().await?,
+    };
     Ok((found, release))
 }
 
@@ -131,7 +155,7 @@ impl documents::Host for CallState {
     async fn list_report_items(&mut self) -> Result<Vec<documents::ReportItem>, Error> {
         let (db, job_id) = self.granted(Permission::DocumentsRead)?;
         let role = self.viewer_role();
-        let (found, release) = documents_and_release(db, self.tenant(), job_id, "").await?;
+        let (found, release) = documents_and_release(db, &self.scope, job_id, "").await?;
         let opens = |id: &str| found.iter().any(|doc| doc.id == id && doc.may_open(role, &release));
         let items = db.report_items(self.tenant(), job_id).await.map_err(unavailable)?;
         Ok(items
@@ -158,7 +182,7 @@ impl documents::Host for CallState {
     async fn list_documents(&mut self, kind: String) -> Result<Vec<documents::Document>, Error> {
         let (db, job_id) = self.granted(Permission::DocumentsRead)?;
         let role = self.viewer_role();
-        let (found, release) = documents_and_release(db, self.tenant(), job_id, &kind).await?;
+        let (found, release) = documents_and_release(db, &self.scope, job_id, &kind).await?;
         Ok(found
             .into_iter()
             .map(|doc| {

@@ -4,21 +4,24 @@
 
 pub(crate) mod bindings;
 mod call;
+pub mod health;
 mod host_api;
+pub mod manage;
 pub mod permissions;
 pub mod runtime;
 pub mod sanitize;
+pub mod settings;
 
 pub use bindings::cards::{Card, CardSpec, Placement, Tone};
-pub use host_api::to_wit_role as wit_role;
+pub use host_api::{from_wit_role, to_wit_role as wit_role};
 pub use bindings::section::{ActionError, Context, Descriptor, Event, EventKind};
-pub use call::{CallScope, HostServices, RequestOrigin, ViewerIdentity};
+pub use call::{CallScope, HostServices, RenderMemo, RequestOrigin, ViewerIdentity};
 pub use permissions::Permission;
 pub use runtime::{CallFailure, InstallError, Invocation, Limits, LoadedPlugin, PluginRuntime, Returned};
 
 use crate::db::{Db, DbError, Installation};
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// The first-party plugins built by `host/build.rs`: (package name, component).
 mod builtin {
@@ -33,6 +36,8 @@ pub struct Audience {
     pub viewer: ViewerIdentity,
     pub origin: RequestOrigin,
     pub preview: bool,
+    /// Shared by the calls of one page render; `None` for actions and events.
+    pub memo: Option<Arc<RenderMemo>>,
 }
 
 /// A tenant's enabled section, ready to call.
@@ -47,19 +52,26 @@ impl ActiveSection {
         serde_json::from_str(&self.installation.grants_json).unwrap_or_default()
     }
 
-    /// The tenant's settings over the plugin's declared defaults, as a JSON object.
+    /// The tenant's settings over the plugin's declared defaults, as a JSON
+    /// object holding only values that fit the plugin's schema.
     pub fn settings_json(&self) -> String {
-        let mut settings: serde_json::Map<String, serde_json::Value> = self
-            .plugin
-            .descriptor
-            .settings
-            .iter()
-            .filter_map(|s| Some((s.key.clone(), serde_json::from_str(&s.default_value).ok()?)))
-            .collect();
-        if let Ok(serde_json::Value::Object(own)) = serde_json::from_str(&self.installation.settings_json) {
-            settings.extend(own);
-        }
+        let settings = settings::effective(&self.plugin.descriptor.settings, &self.installation.settings_json);
         serde_json::Value::Object(settings).to_string()
+    }
+
+    /// The tab a card goes on (`None`: the dashboard): where the tenant placed
+    /// it, else where the plugin declared it.
+    pub fn tab_for(&self, spec: &CardSpec) -> Option<String> {
+        let placements: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&self.installation.placements_json).unwrap_or_default();
+        let tab = match placements.get(&spec.id).and_then(|placed| placed.as_str()) {
+            Some(placed) => (!placed.trim().is_empty()).then(|| placed.trim().to_string()),
+            None => match &spec.placement {
+                Placement::Dashboard => None,
+                Placement::Tab(title) => Some(title.clone()),
+            },
+        };
+        tab.map(|title| sanitize::clamp(&title, 40))
     }
 }
 
@@ -85,11 +97,20 @@ pub struct Sections {
     runtime: Arc<PluginRuntime>,
     db: Db,
     host: HostServices,
+    /// This build's first-party plugins, loaded once by `register_builtins`.
+    builtins: Arc<OnceLock<Vec<Arc<LoadedPlugin>>>>,
+    health: Arc<health::HealthBook>,
 }
 
 impl Sections {
     pub fn new(runtime: Arc<PluginRuntime>, host: HostServices) -> Sections {
-        Sections { runtime, db: host.db.clone(), host }
+        Sections {
+            runtime,
+            db: host.db.clone(),
+            host,
+            builtins: Arc::new(OnceLock::new()),
+            health: Arc::new(health::HealthBook::default()),
+        }
     }
 
     /// Load and register every first-party plugin. Called once at start; fails
@@ -98,6 +119,7 @@ impl Sections {
         if builtin::FIRST_PARTY_PLUGINS.is_empty() {
             tracing::warn!("this host was built without first-party plugins (PORTICO_SKIP_PLUGIN_BUILD)");
         }
+        let mut loaded = Vec::new();
         for (package, wasm) in builtin::FIRST_PARTY_PLUGINS {
             let plugin = self
                 .runtime
@@ -105,7 +127,9 @@ impl Sections {
                 .await
                 .map_err(|e| anyhow::anyhow!("first-party plugin {package} does not load: {e}"))?;
             self.register(&plugin, "builtin", None).await?;
+            loaded.push(plugin);
         }
+        let _ = self.builtins.set(loaded);
         Ok(())
     }
 
@@ -116,8 +140,7 @@ impl Sections {
 
     /// Give a new tenant every first-party section, each granted what it asks.
     pub async fn install_builtins_for(&self, tenant_id: &str) -> Result<(), SectionsError> {
-        for (_, wasm) in builtin::FIRST_PARTY_PLUGINS {
-            let plugin = self.runtime.load(wasm).await?;
+        for plugin in self.builtins() {
             self.install_loaded(tenant_id, &plugin, Grants::AllRequested, "{}").await?;
         }
         Ok(())
@@ -172,6 +195,11 @@ impl Sections {
         Ok(active)
     }
 
+    /// The largest component an upload may be.
+    pub fn max_upload_bytes(&self) -> usize {
+        self.runtime.limits().max_component_bytes
+    }
+
     async fn plugin_for(&self, sha256: &str) -> Result<Arc<LoadedPlugin>, SectionsError> {
         if let Some(plugin) = self.runtime.get(sha256) {
             return Ok(plugin);
@@ -194,6 +222,7 @@ impl Sections {
             grants: section.grants(),
             origin: audience.origin.clone(),
             preview: audience.preview,
+            memo: audience.memo.clone(),
         }
     }
 
@@ -240,6 +269,7 @@ impl Sections {
             },
             origin,
             preview: false,
+            memo: None,
         };
         let mut delivered = 0;
         for section in self.active(&tenant.id).await? {
@@ -266,6 +296,7 @@ impl Sections {
         let scope = self.scope(section, audience);
         let started = std::time::Instant::now();
         let result = self.runtime.call(&section.plugin, scope, Some(self.host.clone()), invocation).await;
+        self.health.record(&audience.tenant_id, section.plugin.id(), started.elapsed(), result.is_err());
         if let Err(failure) = &result {
             tracing::warn!(
                 tenant = %audience.tenant_id,

@@ -62,6 +62,8 @@ pub enum InstallError {
     UndeclaredImports(Vec<Permission>),
     #[error("the plugin does not fit this host's contract: {0}")]
     Link(String),
+    #[error("`describe` did not answer within {0:?}: it must return its descriptor at once, without doing work")]
+    DescribeTooSlow(Duration),
     #[error("`describe` failed: {0}")]
     Describe(CallFailure),
     #[error("`describe` returned an invalid descriptor: {0}")]
@@ -237,6 +239,7 @@ impl PluginRuntime {
         let descriptor = match self.invoke(&pre, CallScope::install("(installing)"), None, Invocation::Describe).await {
             Ok(Returned::Descriptor(descriptor)) => descriptor,
             Ok(_) => unreachable!("describe returns a descriptor"),
+            Err(CallFailure::Timeout(limit)) => return Err(InstallError::DescribeTooSlow(limit)),
             Err(failure) => return Err(InstallError::Describe(failure)),
         };
         validate_descriptor(&descriptor)?;

@@ -5,7 +5,7 @@ mod actions;
 mod downloads;
 mod guest;
 mod hub;
-mod page;
+pub(crate) mod page;
 mod renew;
 
 pub(crate) use hub::frame;
@@ -80,22 +80,28 @@ async fn open_link(
     Ok((jar, Redirect::to(&format!("/jobs/{}", holder.job_contact.job_id))).into_response())
 }
 
+/// A person on a job as the sections see them.
+pub(crate) fn viewer(on_job: &JobContact) -> crate::plugins::ViewerIdentity {
+    crate::plugins::ViewerIdentity {
+        role: on_job.role.0,
+        contact_id: Some(on_job.contact_id.clone()),
+        job_contact_id: Some(on_job.id.clone()),
+        display_name: on_job.name.clone(),
+        // Whoever holds a personal link, or proved their address, is who
+        // the business invited; guests never reach a section.
+        verified: true,
+    }
+}
+
 /// Who a portal request is for: the session's contact, as `on_job` on `job_id`.
 pub(crate) fn audience(session: &PortalSession, on_job: &JobContact, peer: SocketAddr, headers: &HeaderMap) -> crate::plugins::Audience {
     crate::plugins::Audience {
         tenant_id: session.row.tenant_id.clone(),
         job_id: on_job.job_id.clone(),
-        viewer: crate::plugins::ViewerIdentity {
-            role: on_job.role.0,
-            contact_id: Some(on_job.contact_id.clone()),
-            job_contact_id: Some(on_job.id.clone()),
-            display_name: on_job.name.clone(),
-            // Whoever holds a personal link, or proved their address, is who
-            // the business invited; guests never reach a section.
-            verified: true,
-        },
+        viewer: viewer(on_job),
         origin: origin(peer, headers),
         preview: false,
+        memo: None,
     }
 }
 

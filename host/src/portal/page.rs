@@ -2,9 +2,9 @@
 
 use crate::app::AppState;
 use crate::error::WebError;
-use crate::model::{Role, Tenant};
+use crate::model::{JobContact, Role, Tenant};
 use crate::plugins::sanitize::{accept_cards, CardView, Formats, TaskState};
-use crate::plugins::{ActiveSection, Audience, Invocation, Placement, Returned};
+use crate::plugins::{ActiveSection, Audience, Invocation, Returned};
 use crate::sessions::PortalSession;
 use crate::view::TenantFormats;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -81,15 +81,9 @@ pub async fn job_page(
     let (Some(session), Some(on_job)) = (session, access) else {
         return super::guest::guest_page(&state, jar, &job_id, peer, &headers).await;
     };
-    let role = on_job.role.0;
     let tenant_id = session.row.tenant_id.clone();
     let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
-    let job = state.db.job(&tenant_id, &job_id).await?.ok_or(WebError::NotFound)?;
-    let property = state.db.property(&tenant_id, &job.property_id).await?;
-    let appointments = state.db.appointments(&tenant_id, &job_id).await?;
-
     let flash: Option<Flash> = crate::sessions::take_flash(&state, &session.row).await?;
-
     let audience = super::audience(&session, &on_job, peer, &headers);
     state
         .db
@@ -98,15 +92,48 @@ pub async fn job_page(
             job_id: &job_id,
             contact_id: Some(&on_job.contact_id),
             session_id: Some(&session.row.id),
-            role: role.as_str(),
+            role: on_job.role.0.as_str(),
             via: &session.row.method,
             ip: &audience.origin.ip,
             user_agent: &audience.origin.user_agent,
         })
         .await?;
-    let formats = TenantFormats::new(&tenant);
+    let view = PortalView {
+        tenant: &tenant,
+        on_job: &on_job,
+        audience: &audience,
+        base_url: format!("/jobs/{job_id}"),
+        csrf: &session.row.csrf_token,
+        tab: query.tab.as_deref(),
+    };
+    let body = render_portal(&state, view, flash).await?;
+    Ok((crate::sessions::keep_alive(jar, session.refreshed), Html(body)).into_response())
+}
+
+/// What a portal page is rendered for.
+pub(crate) struct PortalView<'a> {
+    pub tenant: &'a Tenant,
+    pub on_job: &'a JobContact,
+    pub audience: &'a Audience,
+    /// The page's own address; tabs add `?tab=`.
+    pub base_url: String,
+    pub csrf: &'a str,
+    pub tab: Option<&'a str>,
+}
+
+/// The job page as `view.on_job` sees it: for the contact themselves, or, with
+/// `audience.preview`, for staff previewing it (every action disabled).
+pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash: Option<Flash>) -> Result<String, WebError> {
+    let PortalView { tenant, on_job, audience, base_url, csrf, tab } = view;
+    let role = on_job.role.0;
+    let tenant_id = &tenant.id;
+    let job_id = &audience.job_id;
+    let job = state.db.job(tenant_id, job_id).await?.ok_or(WebError::NotFound)?;
+    let property = state.db.property(tenant_id, &job.property_id).await?;
+    let appointments = state.db.appointments(tenant_id, job_id).await?;
+    let formats = TenantFormats::new(tenant);
     let kept = flash.as_ref().and_then(|f| f.card.as_ref().map(|card| (card, f.input.as_slice())));
-    let placed = compose(&state, &tenant, &audience, &formats, kept).await?;
+    let placed = compose(state, tenant, audience, &formats, kept).await?;
 
     // Tabs: the dashboard first, then each named tab in the order sections declare them.
     let mut tab_titles: Vec<String> = Vec::new();
@@ -115,7 +142,7 @@ pub async fn job_page(
             tab_titles.push(tab.clone());
         }
     }
-    let current = query.tab.as_deref().filter(|slug| tab_titles.iter().any(|t| tab_slug(t) == *slug)).map(str::to_string);
+    let current = tab.filter(|slug| tab_titles.iter().any(|t| tab_slug(t) == *slug)).map(str::to_string);
     let dashboard: Vec<&CardView> = placed.iter().filter(|p| p.tab.is_none()).map(|p| &p.card).collect();
     let done = dashboard.iter().filter(|c| c.task == TaskState::Done).count();
     let total = done + dashboard.iter().filter(|c| c.task == TaskState::ToDo).count();
@@ -123,11 +150,11 @@ pub async fn job_page(
 
     let mut tabs = Vec::new();
     if !tab_titles.is_empty() {
-        tabs.push(TabLink { title: "Dashboard".into(), href: format!("/jobs/{job_id}"), current: current.is_none() });
+        tabs.push(TabLink { title: "Dashboard".into(), href: base_url.clone(), current: current.is_none() });
         for title in &tab_titles {
             let slug = tab_slug(title);
             tabs.push(TabLink {
-                href: format!("/jobs/{job_id}?tab={slug}"),
+                href: format!("{base_url}?tab={slug}"),
                 current: current.as_deref() == Some(slug.as_str()),
                 title: title.clone(),
             });
@@ -143,10 +170,10 @@ pub async fn job_page(
         "portal",
         &serde_json::json!({
             "title": format!("{} · {}", property.line1, tenant.name),
-            "brand_css": crate::view::brand_css(&tenant),
-            "tenant": crate::view::tenant_view(&tenant),
+            "brand_css": crate::view::brand_css(tenant),
+            "tenant": crate::view::tenant_view(tenant),
             "viewer": { "name": on_job.name, "role_label": role.label() },
-            "account_url": "/account",
+            "account_url": if audience.preview { serde_json::Value::Null } else { "/account".into() },
             "job": {
                 "address": property.one_line(),
                 "reference": job.reference,
@@ -157,12 +184,13 @@ pub async fn job_page(
             "current_tab": current.unwrap_or_default(),
             "cards": cards,
             "flash": flash.map(|f| serde_json::json!({ "tone": f.tone, "message": f.message })),
-            "csrf": session.row.csrf_token,
+            "csrf": csrf,
             "action_url": format!("/jobs/{job_id}/actions"),
-            "preview": false,
+            "preview": audience.preview,
+            "exit_preview": audience.preview.then(|| format!("/staff/jobs/{job_id}")),
         }),
     )?;
-    Ok((crate::sessions::keep_alive(jar, session.refreshed), Html(body)).into_response())
+    Ok(body)
 }
 
 /// Render every enabled section concurrently, in the tenant's order. A section
@@ -175,6 +203,8 @@ async fn compose(
     kept: KeptForm<'_>,
 ) -> Result<Vec<PlacedCard>, WebError> {
     let sections = state.sections.active(&tenant.id).await?;
+    // One memo for every section of this render.
+    let audience = &crate::plugins::Audience { memo: Some(Default::default()), ..audience.clone() };
     let calls = sections.iter().map(|section| {
         let ctx = state.sections.context(section, audience, tenant);
         async move { state.sections.call(section, audience, Invocation::Render(ctx)).await }
@@ -194,10 +224,7 @@ async fn compose(
             _ => unavailable_card(section, audience.viewer.role).into_iter().collect(),
         };
         for card in cards {
-            let tab = specs.iter().find(|spec| spec.id == card.id).and_then(|spec| match &spec.placement {
-                Placement::Dashboard => None,
-                Placement::Tab(title) => Some(crate::plugins::sanitize::clamp(title, 40)),
-            });
+            let tab = specs.iter().find(|spec| spec.id == card.id).and_then(|spec| section.tab_for(spec));
             placed.push(PlacedCard { tab, card });
         }
     }

@@ -19,6 +19,7 @@ use axum_extra::extract::cookie::CookieJar;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/staff/jobs/{job_id}", get(page))
+        .route("/staff/jobs/{job_id}/preview/{person}", get(preview))
         .route("/staff/jobs/{job_id}/people/{person}/send", post(send))
         .route("/staff/jobs/{job_id}/people/{person}/rotate", post(rotate))
         .route("/staff/jobs/{job_id}/people/{person}/revoke", post(revoke))
@@ -56,6 +57,8 @@ async fn render(
                 "email": link.email.unwrap_or_else(|| "—".into()),
                 "link_state": link_state,
                 "revoked": link.revoked_at.is_some(),
+                "preview_url": format!("/staff/jobs/{job_id}/preview/{}", link.id),
+                "role_label": link.role.0.label(),
                 "last_opened": link.last_opened_at.map(|at| formats.moment(at)).unwrap_or_else(|| "Never".into()),
             })
         })
@@ -65,7 +68,38 @@ async fn render(
     } else {
         Vec::new()
     };
+    let documents: Vec<serde_json::Value> = state
+        .db
+        .documents(&tenant.id, job_id, "")
+        .await?
+        .into_iter()
+        .map(|d| {
+            serde_json::json!({
+                "id": d.id,
+                "title": d.title,
+                "kind": d.kind,
+                "visible_to": d.visible_roles().iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+                "published": d.published_at.map(|at| formats.moment(at)),
+            })
+        })
+        .collect();
+    let services: Vec<serde_json::Value> = state
+        .db
+        .services(&tenant.id, job_id)
+        .await?
+        .into_iter()
+        .map(|s| serde_json::json!({ "name": s.name, "price": formats.money(s.price_minor) }))
+        .collect();
+    let roles: Vec<serde_json::Value> = crate::model::Role::ALL
+        .into_iter()
+        .filter(|role| *role != crate::model::Role::Staff)
+        .map(|role| serde_json::json!({ "value": role.as_str(), "label": role.label(), "default": role.sees_billing() }))
+        .collect();
     let data = serde_json::json!({
+        "may_run": session.may(Ability::ManageJobs),
+        "documents": documents,
+        "services": services,
+        "roles": roles,
         "job": {
             "id": job.id,
             "reference": job.reference,
@@ -179,4 +213,46 @@ async fn revoke(
     let message = format!("{} can no longer open this job. Making or sending a new link gives access back.", contact.name);
     super::notice(&state, &session, "success", &message).await?;
     Ok(Redirect::to(&format!("/staff/jobs/{job_id}")).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct PreviewQuery {
+    tab: Option<String>,
+}
+
+/// "Open portal as {role}": the job page exactly as one person on the job
+/// sees it, rendered by their sections with `preview` set, so that every
+/// action is disabled, no host call may change anything, and nothing is
+/// recorded as theirs (no session, no access log, no audit entry).
+async fn preview(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+    session: StaffSession,
+    Path((job_id, person)): Path<(String, String)>,
+    axum::extract::Query(query): axum::extract::Query<PreviewQuery>,
+) -> Result<Response, WebError> {
+    session.require(Ability::ViewJobs)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let on_job = state.db.job_contact_any_state(&tenant.id, &job_id, &person).await?.ok_or(WebError::NotFound)?;
+    let audience = crate::plugins::Audience {
+        tenant_id: tenant.id.clone(),
+        job_id: job_id.clone(),
+        viewer: crate::portal::viewer(&on_job),
+        origin: crate::portal::origin(peer, &headers),
+        preview: true,
+        memo: None,
+    };
+    let view = crate::portal::page::PortalView {
+        tenant: &tenant,
+        on_job: &on_job,
+        audience: &audience,
+        base_url: format!("/staff/jobs/{job_id}/preview/{person}"),
+        // No portal form may be posted from a preview.
+        csrf: "",
+        tab: query.tab.as_deref(),
+    };
+    let body = crate::portal::page::render_portal(&state, view, None).await?;
+    let no_store = [(axum::http::header::CACHE_CONTROL, "no-store")];
+    Ok((no_store, axum::response::Html(body)).into_response())
 }

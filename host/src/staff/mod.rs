@@ -6,10 +6,13 @@
 mod access;
 mod add_ons;
 mod agreements;
+mod branding;
+mod job_setup;
 mod jobs;
 mod payments;
 mod reset;
 pub mod roles;
+mod sections;
 mod settings;
 mod team;
 
@@ -24,16 +27,19 @@ use axum::{Form, Router};
 use axum_extra::extract::cookie::CookieJar;
 use std::net::SocketAddr;
 
-pub fn router() -> Router<AppState> {
+pub fn router(max_upload: usize) -> Router<AppState> {
     Router::new()
         .route("/staff/login", get(login_form).post(login))
         .route("/staff/logout", post(logout))
         .route("/staff", get(home))
         .merge(jobs::router())
+        .merge(job_setup::router())
         .merge(agreements::router())
         .merge(add_ons::router())
         .merge(payments::router())
         .merge(access::router())
+        .merge(sections::router(max_upload))
+        .merge(branding::router())
         .merge(settings::router())
         .merge(team::router())
         .merge(reset::router())
@@ -65,6 +71,8 @@ pub(crate) async fn console_page(
             "access": session.may(Ability::ReadAccessLog),
             "team": session.may(Ability::ManageTeam),
             "settings": session.may(Ability::ManageSettings),
+            "sections": session.may(Ability::ManageSections),
+            "new_job": session.may(Ability::ManageJobs),
         },
     });
     if let (Some(data), serde_json::Value::Object(frame)) = (data.as_object_mut(), frame) {

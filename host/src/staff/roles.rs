@@ -1,10 +1,11 @@
 //! What each staff role may do, checked on the server for every request.
 //!
 //! - **owner**: everything, including the team, sign-in settings, mail
-//!   templates and sections.
-//! - **office**: runs jobs: people's links (send, renew, revoke), the access
-//!   log, recording manual payments (which the owner approves), and deciding
-//!   the add-ons clients request.
+//!   templates and sections (installing, permissions, settings, uploads).
+//! - **office**: runs jobs: creating them, their people, services, invoice
+//!   and documents, people's links (send, renew, revoke), the access log,
+//!   recording manual payments (which the owner approves), and deciding the
+//!   add-ons clients request.
 //! - **employee**: sees jobs and their activity; changes nothing about access.
 
 use crate::error::WebError;
@@ -20,6 +21,8 @@ pub enum Ability {
     RecordPayments,
     ApprovePayments,
     DecideAddOns,
+    ManageSections,
+    ManageJobs,
 }
 
 pub const ROLES: [&str; 3] = ["owner", "office", "employee"];
@@ -38,7 +41,12 @@ pub fn allows(role: &str, ability: Ability) -> bool {
         "owner" => true,
         "office" => matches!(
             ability,
-            Ability::ViewJobs | Ability::ManageLinks | Ability::ReadAccessLog | Ability::RecordPayments | Ability::DecideAddOns
+            Ability::ViewJobs
+                | Ability::ManageJobs
+                | Ability::ManageLinks
+                | Ability::ReadAccessLog
+                | Ability::RecordPayments
+                | Ability::DecideAddOns
         ),
         "employee" => matches!(ability, Ability::ViewJobs),
         _ => false,
@@ -66,7 +74,10 @@ mod tests {
         assert!(allows("owner", Ability::ManageTeam) && allows("owner", Ability::ManageSettings));
         assert!(allows("office", Ability::ManageLinks) && allows("office", Ability::ReadAccessLog));
         assert!(!allows("office", Ability::ManageTeam) && !allows("office", Ability::ManageSettings));
+        assert!(allows("owner", Ability::ManageSections));
+        assert!(!allows("office", Ability::ManageSections) && !allows("employee", Ability::ManageSections));
         assert!(!allows("employee", Ability::ManageLinks) && !allows("employee", Ability::ReadAccessLog));
+        assert!(allows("office", Ability::ManageJobs) && !allows("employee", Ability::ManageJobs));
         assert!(!allows("intruder", Ability::ViewJobs));
     }
 }

@@ -1,0 +1,450 @@
+//! Running jobs from the console (office and owners): a new job with its
+//! property, appointment, services and people; adding people and services
+//! later; the invoice from the job's services; uploading documents and
+//! publishing them. Invitations go out through the same links as "E-mail a
+//! new link".
+
+use super::roles::Ability;
+use crate::app::AppState;
+use crate::error::WebError;
+use crate::links::{self, LinkMail};
+use crate::model::{Role, Tenant};
+use crate::sessions::StaffSession;
+use crate::tokens::{hash_token, new_token};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::CookieJar;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// The largest document accepted.
+const MAX_DOCUMENT_BYTES: usize = 25 << 20;
+/// The roles a person can be added in (staff are not people on a job).
+const JOB_ROLES: [Role; 5] = [Role::Client, Role::CoClient, Role::BuyerAgent, Role::ListingAgent, Role::Other];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/jobs/new", get(new_job_form).post(create_job))
+        .route("/staff/jobs/{job_id}/people", post(add_person))
+        .route("/staff/jobs/{job_id}/services", post(add_service))
+        .route("/staff/jobs/{job_id}/invoice", post(invoice_services))
+        .route("/staff/jobs/{job_id}/documents", post(upload_document).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + (1 << 20))))
+        .route("/staff/jobs/{job_id}/documents/{document_id}/publish", post(publish_document))
+}
+
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct NewJobForm {
+    #[serde(skip_serializing)]
+    csrf: String,
+    reference: String,
+    line1: String,
+    city: String,
+    region: String,
+    postal_code: String,
+    /// `2026-11-30T09:00`, in the business's time zone.
+    appointment: String,
+    duration_hours: String,
+    inspector: String,
+    /// One service a line: `Name | 425.00`.
+    services: String,
+    client_name: String,
+    client_email: String,
+    client_phone: String,
+    buyer_agent_name: String,
+    buyer_agent_email: String,
+    listing_agent_name: String,
+    listing_agent_email: String,
+    send_invitations: Option<String>,
+}
+
+/// A service line: `Full home inspection | 425.00`.
+fn parse_services(text: &str) -> Result<Vec<(String, i64)>, String> {
+    let mut services = Vec::new();
+    for (number, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+        let (name, price) = line.split_once('|').ok_or_else(|| format!("Line {}: write a service as “Name | price”.", number + 1))?;
+        let name = name.trim();
+        let price = price.trim();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(format!("Line {}: the service needs a name of at most 120 characters.", number + 1));
+        }
+        let minor = crate::amounts::parse_amount(price).filter(|m| *m >= 0).ok_or_else(|| format!("Line {}: “{price}” is not a price.", number + 1))?;
+        services.push((name.to_string(), minor));
+    }
+    Ok(services)
+}
+
+/// A `datetime-local` value in the tenant's zone, as Unix seconds.
+fn parse_local_time(tenant: &Tenant, value: &str) -> Option<i64> {
+    let civil = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", value.trim()).ok()?;
+    let zone = jiff::tz::TimeZone::get(&tenant.timezone).ok()?;
+    Some(civil.to_zoned(zone).ok()?.timestamp().as_second())
+}
+
+fn is_email(value: &str) -> bool {
+    value.parse::<lettre::Address>().is_ok()
+}
+
+/// A person the form names, if any: (role, name, e-mail, phone).
+type Person = (Role, String, Option<String>, Option<String>);
+
+/// A new job's form, checked: its services, appointment (start, end) and people.
+struct CheckedJob {
+    services: Vec<(String, i64)>,
+    appointment: Option<(i64, i64)>,
+    people: Vec<Person>,
+}
+
+/// Check the whole form before anything is stored; one message per problem.
+fn check_new_job(tenant: &Tenant, form: &NewJobForm) -> Result<CheckedJob, Vec<String>> {
+    let mut errors = Vec::new();
+    let required = [
+        (&form.reference, "a reference"),
+        (&form.line1, "the street address"),
+        (&form.city, "the city"),
+        (&form.client_name, "the client's name"),
+    ];
+    for (value, what) in required {
+        if value.trim().is_empty() {
+            errors.push(format!("Give {what}."));
+        }
+    }
+    if form.reference.trim().chars().count() > 40 {
+        errors.push("The reference may be at most 40 characters.".into());
+    }
+    let services = parse_services(&form.services).unwrap_or_else(|error| {
+        errors.push(error);
+        Vec::new()
+    });
+    let appointment = if form.appointment.trim().is_empty() {
+        None
+    } else {
+        let hours: f64 = if form.duration_hours.trim().is_empty() { 3.0 } else { form.duration_hours.trim().parse().unwrap_or(-1.0) };
+        if !(0.25..=24.0).contains(&hours) {
+            errors.push(format!("“{}” is not a duration in hours (from 0.25 to 24).", form.duration_hours.trim()));
+        }
+        match parse_local_time(tenant, &form.appointment) {
+            Some(start) => Some((start, start + (hours * 3600.0) as i64)),
+            None => {
+                errors.push(format!("“{}” is not a date and time.", form.appointment.trim()));
+                None
+            }
+        }
+    };
+    let mut people = Vec::new();
+    let named = [
+        (Role::Client, &form.client_name, &form.client_email, &form.client_phone),
+        (Role::BuyerAgent, &form.buyer_agent_name, &form.buyer_agent_email, &String::new()),
+        (Role::ListingAgent, &form.listing_agent_name, &form.listing_agent_email, &String::new()),
+    ];
+    for (role, name, email, phone) in named {
+        let (name, email, phone) = (name.trim(), email.trim(), phone.trim());
+        if name.is_empty() {
+            if !email.is_empty() {
+                errors.push(format!("Give the {}'s name as well as the e-mail.", role.label().to_lowercase()));
+            }
+            continue;
+        }
+        if !email.is_empty() && !is_email(email) {
+            errors.push(format!("“{email}” is not an e-mail address."));
+        }
+        let optional = |value: &str| Some(value.to_string()).filter(|v| !v.is_empty());
+        people.push((role, name.to_string(), optional(email), optional(phone)));
+    }
+    if errors.is_empty() { Ok(CheckedJob { services, appointment, people }) } else { Err(errors) }
+}
+
+async fn render_new_job(state: &AppState, jar: CookieJar, session: StaffSession, form: NewJobForm, errors: Vec<String>) -> Result<Response, WebError> {
+    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let data = json!({ "form": form, "errors": errors, "timezone": tenant.timezone });
+    let mut response = super::console_page(state, jar, session, "staff_new_job", "New job", data).await?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+async fn new_job_form(State(state): State<AppState>, jar: CookieJar, session: StaffSession) -> Result<Response, WebError> {
+    session.require(Ability::ManageJobs)?;
+    let form = NewJobForm { duration_hours: "3".into(), send_invitations: Some("on".into()), ..Default::default() };
+    render_new_job(&state, jar, session, form, Vec::new()).await
+}
+
+/// The contact with this e-mail in the business, or a new one: one person
+/// across jobs, so their account lists every job they are on.
+async fn contact_for(state: &AppState, tenant_id: &str, name: &str, email: Option<&str>, phone: Option<&str>) -> Result<String, WebError> {
+    if let Some(email) = email
+        && let Some(existing) = state.db.contact_by_email(tenant_id, email).await?
+    {
+        return Ok(existing);
+    }
+    Ok(state.db.create_contact(tenant_id, name, email, phone).await?)
+}
+
+/// Put a person on the job with a fresh link (not shown: the invitation
+/// e-mails one, and "New link" shows one to copy).
+async fn add_to_job(state: &AppState, tenant: &Tenant, job_id: &str, person: &Person) -> Result<String, WebError> {
+    let (role, name, email, phone) = person;
+    let contact = contact_for(state, &tenant.id, name, email.as_deref(), phone.as_deref()).await?;
+    Ok(state.db.add_job_contact(&tenant.id, job_id, &contact, *role, &hash_token(&new_token()), tenant.link_expiry()).await?)
+}
+
+/// E-mail the invitation to each person added who has an address; returns
+/// what to tell the staff member.
+async fn invite(state: &AppState, session: &StaffSession, tenant: &Tenant, job_id: &str, added: &[String]) -> Result<Vec<String>, WebError> {
+    let mut told = Vec::new();
+    for job_contact_id in added {
+        let Some(contact) = state.db.job_contact_any_state(&tenant.id, job_id, job_contact_id).await? else { continue };
+        match links::send(state, tenant, &contact, LinkMail::Invite, &super::actor(session)).await? {
+            Ok(email) => told.push(format!("invited {} ({email})", contact.name)),
+            Err(refused) => told.push(refused.explain(&contact.name)),
+        }
+    }
+    Ok(told)
+}
+
+async fn create_job(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Form(form): Form<NewJobForm>) -> Result<Response, WebError> {
+    crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
+    session.require(Ability::ManageJobs)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let CheckedJob { services, appointment, people } = match check_new_job(&tenant, &form) {
+        Ok(checked) => checked,
+        Err(errors) => return render_new_job(&state, jar, session, form, errors).await,
+    };
+    let db = &state.db;
+    let property = db.create_property(&tenant.id, form.line1.trim(), form.city.trim(), form.region.trim(), form.postal_code.trim()).await?;
+    let job_id = db.create_job(&tenant.id, &property, form.reference.trim()).await?;
+    if let Some((starts, ends)) = appointment {
+        db.add_appointment(&tenant.id, &job_id, starts, ends, form.inspector.trim()).await?;
+    }
+    for (name, price) in &services {
+        db.add_service(&tenant.id, &job_id, name, *price).await?;
+    }
+    let mut added = Vec::new();
+    for person in &people {
+        added.push(add_to_job(&state, &tenant, &job_id, person).await?);
+    }
+    let mut audit = crate::db::AuditEntry::new(&tenant.id, "job.created", &format!("Created job {}", form.reference.trim())).by(super::actor(&session));
+    audit.job_id = Some(job_id.clone());
+    db.record_audit(&audit).await?;
+    let mut message = format!("Job {} created.", form.reference.trim());
+    if form.send_invitations.is_some() {
+        let told = invite(&state, &session, &tenant, &job_id, &added).await?;
+        if !told.is_empty() {
+            message.push_str(&format!(" {}.", capitalize(&told.join("; "))));
+        }
+    }
+    super::notice(&state, &session, "success", &message).await?;
+    Ok(Redirect::to(&format!("/staff/jobs/{job_id}")).into_response())
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+/// The job, if it is this business's; a form posted by someone who runs jobs.
+async fn job_for_form(state: &AppState, session: &StaffSession, csrf: &str, job_id: &str) -> Result<Tenant, WebError> {
+    crate::csrf::check_session(csrf, &session.row.csrf_token)?;
+    session.require(Ability::ManageJobs)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    state.db.job(&tenant.id, job_id).await?.ok_or(WebError::NotFound)?;
+    Ok(tenant)
+}
+
+/// Back to the job page with a notice.
+async fn back(state: &AppState, session: &StaffSession, job_id: &str, tone: &str, message: &str) -> Result<Response, WebError> {
+    super::notice(state, session, tone, message).await?;
+    Ok(Redirect::to(&format!("/staff/jobs/{job_id}")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PersonForm {
+    csrf: String,
+    name: String,
+    email: String,
+    phone: String,
+    role: String,
+    invite: Option<String>,
+}
+
+async fn add_person(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<String>, Form(form): Form<PersonForm>) -> Result<Response, WebError> {
+    let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    let Some(role) = JOB_ROLES.into_iter().find(|role| role.as_str() == form.role) else {
+        return back(&state, &session, &job_id, "danger", "Choose the person's role on the job.").await;
+    };
+    let (name, email) = (form.name.trim(), form.email.trim());
+    if name.is_empty() {
+        return back(&state, &session, &job_id, "danger", "Give the person's name.").await;
+    }
+    if !email.is_empty() && !is_email(email) {
+        return back(&state, &session, &job_id, "danger", &format!("“{email}” is not an e-mail address.")).await;
+    }
+    let optional = |value: &str| Some(value.trim().to_string()).filter(|v| !v.is_empty());
+    let person = (role, name.to_string(), optional(email), optional(&form.phone));
+    let added = add_to_job(&state, &tenant, &job_id, &person).await?;
+    let mut audit = crate::db::AuditEntry::new(&tenant.id, "job.person-added", &format!("Added {name} ({})", role.label())).by(super::actor(&session));
+    audit.job_id = Some(job_id.clone());
+    state.db.record_audit(&audit).await?;
+    let mut message = format!("{name} is on the job as {}.", role.label().to_lowercase());
+    if form.invite.is_some() {
+        for told in invite(&state, &session, &tenant, &job_id, &[added]).await? {
+            message.push_str(&format!(" {}.", capitalize(&told)));
+        }
+    }
+    back(&state, &session, &job_id, "success", &message).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ServiceForm {
+    csrf: String,
+    name: String,
+    price: String,
+}
+
+async fn add_service(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<String>, Form(form): Form<ServiceForm>) -> Result<Response, WebError> {
+    let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    match parse_services(&format!("{} | {}", form.name.trim(), form.price.trim())).as_deref() {
+        Ok([(name, price)]) => {
+            state.db.add_service(&tenant.id, &job_id, name, *price).await?;
+            back(&state, &session, &job_id, "success", &format!("{name} added.")).await
+        }
+        Ok(_) => back(&state, &session, &job_id, "danger", "Give the service's name and price.").await,
+        Err(error) => back(&state, &session, &job_id, "danger", error.trim_start_matches("Line 1: ")).await,
+    }
+}
+
+/// Bill the job's services: one open invoice numbered after the job,
+/// due at the first appointment. Only while the job has no invoice.
+async fn invoice_services(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<String>, Form(form): Form<crate::csrf::CsrfForm>) -> Result<Response, WebError> {
+    let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    let db = &state.db;
+    if !db.invoices(&tenant.id, &job_id).await?.is_empty() {
+        return back(&state, &session, &job_id, "danger", "This job already has an invoice.").await;
+    }
+    let services = db.services(&tenant.id, &job_id).await?;
+    if services.is_empty() {
+        return back(&state, &session, &job_id, "danger", "Add the job's services first: the invoice bills them.").await;
+    }
+    let job = db.job(&tenant.id, &job_id).await?.ok_or(WebError::NotFound)?;
+    let due_at = db.appointments(&tenant.id, &job_id).await?.first().map(|a| a.starts_at);
+    let lines: Vec<(&str, &str, i64, i64)> = services.iter().map(|s| ("service", s.name.as_str(), 1, s.price_minor)).collect();
+    let invoice = crate::db::NewInvoice { number: &job.reference, status: "due", tax_minor: 0, due_at, lines: &lines };
+    db.create_invoice(&tenant.id, &job_id, &invoice).await?;
+    let mut audit = crate::db::AuditEntry::new(&tenant.id, "invoice.created", &format!("Invoiced job {}", job.reference)).by(super::actor(&session));
+    audit.job_id = Some(job_id.clone());
+    db.record_audit(&audit).await?;
+    back(&state, &session, &job_id, "success", &format!("Invoice {} is due; the clients can pay it on their portal.", job.reference)).await
+}
+
+/// What an upload is, by its first bytes: PDFs and pictures only.
+fn document_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+async fn upload_document(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<String>, mut multipart: Multipart) -> Result<Response, WebError> {
+    let unreadable = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(format!("The upload could not be read: {}", e.body_text()));
+    let (mut csrf, mut kind, mut title, mut publish) = (String::new(), String::new(), String::new(), false);
+    let mut roles: Vec<Role> = Vec::new();
+    let mut bytes = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+            continue;
+        }
+        let value = field.text().await.map_err(unreadable)?;
+        match name.as_str() {
+            "csrf" => csrf = value,
+            "kind" => kind = value,
+            "title" => title = value.trim().to_string(),
+            "publish" => publish = true,
+            "visible_to" => roles.extend(JOB_ROLES.into_iter().filter(|role| role.as_str() == value)),
+            _ => {}
+        }
+    }
+    let tenant = job_for_form(&state, &session, &csrf, &job_id).await?;
+    let problem = if !["report", "summary", "attachment", "photo"].contains(&kind.as_str()) {
+        Some("Choose what the document is.".to_string())
+    } else if title.is_empty() || title.chars().count() > 120 {
+        Some("Give the document a title of at most 120 characters.".to_string())
+    } else if bytes.is_empty() {
+        Some("Choose a file to upload.".to_string())
+    } else if bytes.len() > MAX_DOCUMENT_BYTES {
+        Some(format!("Documents may be at most {} MiB.", MAX_DOCUMENT_BYTES >> 20))
+    } else if document_type(&bytes).is_none() {
+        Some("Documents must be PDF files, or PNG or JPEG pictures.".to_string())
+    } else if roles.is_empty() {
+        Some("Tick who may see the document.".to_string())
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return back(&state, &session, &job_id, "danger", &problem).await;
+    }
+    let content_type = document_type(&bytes).expect("checked above");
+    let key = format!("documents/{}/{job_id}/{}", tenant.id, crate::model::new_id());
+    state.files.put(&key, &bytes).await.map_err(|e| WebError::Internal(e.into()))?;
+    let document = state.db.add_document(&tenant.id, &job_id, &kind, &title, &key, content_type, bytes.len() as i64, &roles, None).await?;
+    let mut audit = crate::db::AuditEntry::new(&tenant.id, "document.uploaded", &format!("Uploaded {title}")).by(super::actor(&session));
+    audit.job_id = Some(job_id.clone());
+    state.db.record_audit(&audit).await?;
+    if publish {
+        return publish_now(&state, &session, &tenant, &job_id, &document, &title).await;
+    }
+    back(&state, &session, &job_id, "success", &format!("{title} is uploaded; publish it when it is ready.")).await
+}
+
+/// Publish a document (the sections that asked are told; the release rule
+/// still holds reports back) and record who did.
+async fn publish_now(state: &AppState, session: &StaffSession, tenant: &Tenant, job_id: &str, document_id: &str, title: &str) -> Result<Response, WebError> {
+    crate::documents::publish(state, &tenant.id, job_id, document_id).await?;
+    let mut audit = crate::db::AuditEntry::new(&tenant.id, "document.published", &format!("Published {title}")).by(super::actor(session));
+    audit.job_id = Some(job_id.to_string());
+    state.db.record_audit(&audit).await?;
+    back(state, session, job_id, "success", &format!("{title} is published.")).await
+}
+
+async fn publish_document(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path((job_id, document_id)): Path<(String, String)>,
+    Form(form): Form<crate::csrf::CsrfForm>,
+) -> Result<Response, WebError> {
+    let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    let document = state.db.document(&tenant.id, &job_id, &document_id).await?.ok_or(WebError::NotFound)?;
+    if document.published_at.is_some() {
+        return back(&state, &session, &job_id, "info", &format!("{} was already published.", document.title)).await;
+    }
+    publish_now(&state, &session, &tenant, &job_id, &document_id, &document.title).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_are_one_a_line_with_a_price() {
+        assert_eq!(parse_services("Inspection | 425\n\n Radon test|1,150.50 ").unwrap(), vec![("Inspection".into(), 42500), ("Radon test".into(), 115050)]);
+        assert_eq!(parse_services("Inspection 425").unwrap_err(), "Line 1: write a service as “Name | price”.");
+        assert_eq!(parse_services("Inspection | lots").unwrap_err(), "Line 1: “lots” is not a price.");
+    }
+
+    #[test]
+    fn documents_are_pdfs_or_pictures() {
+        assert_eq!(document_type(b"%PDF-1.7"), Some("application/pdf"));
+        assert_eq!(document_type(b"<html><script>"), None);
+    }
+}

@@ -1,0 +1,179 @@
+//! Running jobs from the console: a new job with its property, appointment,
+//! services and people, invited by e-mail; the invoice from its services;
+//! documents uploaded and published; people added later; and the limits of
+//! each staff role.
+
+use portico_tests::{Page, TestApp, Visitor};
+
+const PAT: &str = "pat.doe@example.com";
+
+async fn office(app: &TestApp) -> Visitor {
+    app.add_staff("office@keystone-inspections.example", "Olive Office", "office", "office-password-1").await;
+    app.staff("office@keystone-inspections.example", "office-password-1").await
+}
+
+fn new_job<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut form = vec![
+        ("reference", "INS-2001"),
+        ("line1", "77 Orchard Lane"),
+        ("city", "Springfield"),
+        ("region", "IL"),
+        ("postal_code", "62704"),
+        ("appointment", "2026-12-01T09:30"),
+        ("duration_hours", "2.5"),
+        ("inspector", "Morgan Reyes"),
+        ("services", "Full home inspection | 450.00\r\nRadon test | 150"),
+        ("client_name", "Pat Doe"),
+        ("client_email", PAT),
+        ("client_phone", "555-0142"),
+        ("buyer_agent_name", "Alex Agent"),
+        ("buyer_agent_email", "alex@realty.example"),
+        ("listing_agent_name", ""),
+        ("listing_agent_email", ""),
+        ("send_invitations", "on"),
+    ];
+    for (key, value) in overrides {
+        form.iter_mut().find(|(k, _)| k == key).expect("a job field").1 = value;
+    }
+    form
+}
+
+async fn create(app: &TestApp, staff: &Visitor, fields: &[(&str, &str)]) -> Page {
+    let page = staff.get(&app.url("/staff/jobs/new")).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let csrf = page.hidden("csrf").unwrap();
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    staff.post(&app.url("/staff/jobs/new"), &form).await
+}
+
+async fn job_id(app: &TestApp, reference: &str) -> String {
+    let tenant = app.demo_tenant_id().await;
+    app.server.state.db.jobs(&tenant, 100).await.unwrap().into_iter().find(|j| j.reference == reference).expect("the job").id
+}
+
+story! { async fn the_office_sets_up_a_job_and_its_people_are_invited(app) {
+    let staff = office(&app).await;
+
+    let created = create(&app, &staff, &new_job(&[])).await;
+
+    let text = created.text();
+    assert!(text.contains("Job INS-2001 created. Invited Pat Doe (pat.doe@example.com); invited Alex Agent (alex@realty.example)."), "{text}");
+    assert!(text.contains("77 Orchard Lane, Springfield, IL 62704"), "{text}");
+    assert!(text.contains("Full home inspection — $450.00") && text.contains("Radon test — $150.00"), "{text}");
+    let tenant = app.demo_tenant_id().await;
+    let mail = app.last_mail_to(&tenant, PAT).await.expect("Pat is invited");
+    let pat = Visitor::new();
+    let portal = pat.get(&mail.link()).await;
+    let portal_text = portal.text();
+    assert!(portal_text.contains("77 Orchard Lane") && portal_text.contains("INS-2001"), "{portal_text}");
+    assert!(portal_text.contains("Tue Dec 1, 2026, 9:30 AM CST"), "the appointment in the business's zone: {portal_text}");
+    assert_eq!(app.audit_count("job.created").await, 1);
+
+    // The office bills the services; the client can pay them.
+    let job = job_id(&app, "INS-2001").await;
+    let page = staff.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    let csrf = page.hidden("csrf").unwrap();
+    let invoiced = staff.post(&app.url(&format!("/staff/jobs/{job}/invoice")), &[("csrf", &csrf)]).await;
+    assert!(invoiced.text().contains("Invoice INS-2001 is due"), "{}", invoiced.text());
+    let portal = pat.get(&portal.url).await.text();
+    assert!(portal.contains("Pay for your service") && portal.contains("Total $600.00"), "{portal}");
+    let again = staff.post(&app.url(&format!("/staff/jobs/{job}/invoice")), &[("csrf", &csrf)]).await;
+    assert!(again.text().contains("This job already has an invoice."), "{}", again.text());
+}}
+
+story! { async fn a_job_form_with_mistakes_is_explained_and_creates_nothing(app) {
+    let staff = office(&app).await;
+    let tenant = app.demo_tenant_id().await;
+    let before = app.server.state.db.jobs(&tenant, 100).await.unwrap().len();
+
+    let refused = create(&app, &staff, &new_job(&[
+        ("client_name", ""),
+        ("services", "Full home inspection 450"),
+        ("appointment", "next tuesday"),
+        ("buyer_agent_email", "alex at realty"),
+    ])).await;
+
+    assert_eq!(refused.status, 422);
+    let text = refused.text();
+    for expected in [
+        "Give the client's name.",
+        "Line 1: write a service as “Name | price”.",
+        "“next tuesday” is not a date and time.",
+        "“alex at realty” is not an e-mail address.",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    assert!(refused.body.contains("value=\"77 Orchard Lane\""), "what was typed is kept");
+    assert_eq!(app.server.state.db.jobs(&tenant, 100).await.unwrap().len(), before, "nothing created");
+    assert_eq!(app.mail_count(&tenant, PAT).await, 0, "nobody invited");
+}}
+
+story! { async fn documents_are_uploaded_then_published_for_the_roles_ticked(app) {
+    app.release_reports_on_publish().await;
+    let staff = office(&app).await;
+    let (job, _) = app.demo_invoice().await;
+    let page = staff.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    let csrf = page.hidden("csrf").unwrap();
+    let upload = |fields: Vec<(&'static str, String)>, bytes: Vec<u8>| {
+        let mut form = reqwest::multipart::Form::new().text("csrf", csrf.clone());
+        for (name, value) in fields {
+            form = form.text(name, value);
+        }
+        form.part("file", reqwest::multipart::Part::bytes(bytes).file_name("file"))
+    };
+    let fields = || vec![("kind", "report".to_string()), ("title", "Sewer scope findings".to_string()), ("visible_to", "client".to_string())];
+
+    let html = staff.upload_form(&app.url(&format!("/staff/jobs/{job}/documents")), upload(fields(), b"<html><script>".to_vec())).await;
+    let uploaded = staff.upload_form(&app.url(&format!("/staff/jobs/{job}/documents")), upload(fields(), b"%PDF-1.4 sewer".to_vec())).await;
+
+    assert!(html.text().contains("Documents must be PDF files, or PNG or JPEG pictures."), "{}", html.text());
+    assert!(uploaded.text().contains("Sewer scope findings is uploaded; publish it when it is ready."), "{}", uploaded.text());
+    let dana = Visitor::new();
+    assert!(!dana.get(&app.links.client).await.text().contains("Sewer scope findings"), "not before it is published");
+
+    let tenant = app.demo_tenant_id().await;
+    let document = app.server.state.db.documents(&tenant, &job, "report").await.unwrap().into_iter().find(|d| d.title == "Sewer scope findings").unwrap();
+    let published = staff.post(&app.url(&format!("/staff/jobs/{job}/documents/{}/publish", document.id)), &[("csrf", &csrf)]).await;
+
+    assert!(published.text().contains("Sewer scope findings is published."), "{}", published.text());
+    assert!(dana.get(&app.links.client).await.text().contains("Sewer scope findings"), "the client sees it");
+    assert!(!Visitor::new().get(&app.links.buyer_agent).await.text().contains("Sewer scope findings"), "the agent was not ticked");
+    assert_eq!(app.audit_count("document.published").await, 1);
+}}
+
+story! { async fn a_person_is_added_to_a_job_and_invited(app) {
+    let staff = office(&app).await;
+    let (job, _) = app.demo_invoice().await;
+    let page = staff.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    let csrf = page.hidden("csrf").unwrap();
+
+    let added = staff.post(&app.url(&format!("/staff/jobs/{job}/people")), &[
+        ("csrf", &csrf), ("name", "Lou Lender"), ("email", "lou@bank.example"), ("role", "other"), ("invite", "on"),
+    ]).await;
+    let bad = staff.post(&app.url(&format!("/staff/jobs/{job}/people")), &[("csrf", &csrf), ("name", "X"), ("role", "staff")]).await;
+
+    assert!(added.text().contains("Lou Lender is on the job as guest. Invited Lou Lender (lou@bank.example)."), "{}", added.text());
+    assert!(bad.text().contains("Choose the person's role on the job."), "{}", bad.text());
+    let tenant = app.demo_tenant_id().await;
+    let mail = app.last_mail_to(&tenant, "lou@bank.example").await.expect("invited");
+    let lou = Visitor::new().get(&mail.link()).await;
+    assert!(lou.text().contains("1428 Elm Street"), "{}", lou.text());
+}}
+
+story! { async fn employees_look_but_do_not_run_jobs(app) {
+    app.add_staff("crew@keystone-inspections.example", "Eli Employee", "employee", "employee-password-1").await;
+    let employee = app.staff("crew@keystone-inspections.example", "employee-password-1").await;
+    let (job, _) = app.demo_invoice().await;
+    let page = employee.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    let csrf = page.hidden("csrf").unwrap();
+
+    assert_eq!(employee.get(&app.url("/staff/jobs/new")).await.status, 403);
+    assert!(!page.text().contains("Run this job"));
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend(new_job(&[]));
+    assert_eq!(employee.post(&app.url("/staff/jobs/new"), &form).await.status, 403);
+    assert_eq!(employee.post(&app.url(&format!("/staff/jobs/{job}/services")), &[("csrf", &csrf), ("name", "Free"), ("price", "0")]).await.status, 403);
+    let tenant = app.demo_tenant_id().await;
+    assert_eq!(app.server.state.db.services(&tenant, &job).await.unwrap().len(), 2, "unchanged");
+}}
