@@ -109,7 +109,7 @@ pub fn router(state: AppState) -> Router {
         (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ];
-    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router(state.sections.max_upload_bytes())).merge(crate::ops::router()).merge(crate::payments::router()).merge(crate::agreements::web::router());
+    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router(state.sections.max_upload_bytes())).merge(crate::ops::router()).merge(crate::payments::router()).merge(crate::agreements::web::router()).merge(crate::api::router());
     if state.dev_pages {
         routes = routes.merge(crate::dev::router());
     }

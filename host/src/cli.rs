@@ -158,6 +158,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  Listing agent (Priya Natarajan):  {}", links.listing_agent);
             println!("  Staff sign-in:                    {}  ({} / {})", links.staff.url, links.staff.email, links.staff.password);
             println!("  Client sign-in without a link:    {}/t/{}/signin", server.base_url, crate::demo::SLUG);
+            println!("  REST API ({}/api/openapi.json):  Authorization: Bearer {}", server.base_url, links.api_key);
             println!("  Mail the demo sent (dev only):    {}/dev/t/{}/outbox", server.base_url, crate::demo::SLUG);
             println!("\nPress Ctrl-C to stop.");
             server.wait_for_signal().await

@@ -28,6 +28,8 @@ pub struct DemoLinks {
     pub buyer_agent: String,
     pub listing_agent: String,
     pub staff: StaffLogin,
+    /// A key for the REST API (jobs:read, jobs:write).
+    pub api_key: String,
 }
 
 /// What is remembered between runs (tokens, not URLs: the address may change).
@@ -38,6 +40,9 @@ struct DemoSecrets {
     listing_agent_token: String,
     staff_email: String,
     staff_password: String,
+    /// Added after the first demos: made on the next start when missing.
+    #[serde(default)]
+    api_key: Option<String>,
 }
 
 const AGREEMENT: &str = "This agreement is between {{company}} (\"the Inspector\") and {{client}} (\"the Client\") \
@@ -51,7 +56,7 @@ one year of the inspection date.";
 
 pub async fn ensure_demo(state: &AppState, data_dir: &Path) -> anyhow::Result<DemoLinks> {
     let secrets_path = data_dir.join("demo.json");
-    let secrets: DemoSecrets = match std::fs::read_to_string(&secrets_path) {
+    let mut secrets: DemoSecrets = match std::fs::read_to_string(&secrets_path) {
         Ok(text) => serde_json::from_str(&text).context("demo.json does not parse; remove the data directory to start over")?,
         Err(_) => {
             let secrets = seed(state).await?;
@@ -59,13 +64,28 @@ pub async fn ensure_demo(state: &AppState, data_dir: &Path) -> anyhow::Result<De
             secrets
         }
     };
+    if secrets.api_key.is_none() {
+        secrets.api_key = Some(demo_api_key(state).await?);
+        write_private(&secrets_path, &serde_json::to_string_pretty(&secrets)?)?;
+    }
     let base = &state.public_url;
     Ok(DemoLinks {
         client: format!("{base}/p/{}", secrets.client_token),
         buyer_agent: format!("{base}/p/{}", secrets.buyer_agent_token),
         listing_agent: format!("{base}/p/{}", secrets.listing_agent_token),
         staff: StaffLogin { url: format!("{base}/staff/login"), email: secrets.staff_email, password: secrets.staff_password },
+        api_key: secrets.api_key.unwrap_or_default(),
     })
+}
+
+/// An API key for the demo business, so that the API can be tried at once.
+async fn demo_api_key(state: &AppState) -> anyhow::Result<String> {
+    let tenant = state.db.tenant_by_slug(SLUG).await?.context("the demo business is missing")?;
+    let owner = state.db.staff_users(&tenant.id).await?.into_iter().next().context("the demo owner is missing")?;
+    let (key, prefix) = crate::api::new_key();
+    let scopes = crate::api::Scope::ALL.map(|s| s.as_str()).join(",");
+    state.db.create_api_key(&tenant.id, "Demo integration", &prefix, &crate::tokens::hash_token(&key), &scopes, &owner.id).await?;
+    Ok(key)
 }
 
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
@@ -170,6 +190,7 @@ ClearFlow Plumbing | Plumber | (555) 010-3300",
         listing_agent_token: tokens.next().expect("listing agent"),
         staff_email,
         staff_password,
+        api_key: None,
     })
 }
 

@@ -2,7 +2,7 @@
 //! sandboxed WebAssembly section plugins.
 //!
 //! The modules, from the outside in: `cli` and `app` assemble and run the
-//! server; `portal`, `signin`, `staff` and `ops` are the HTTP surface;
+//! server; `portal`, `signin`, `staff`, `api` and `ops` are the HTTP surface;
 //! `sessions`, `links`, `tokens`, `csrf` and `rate_limit` are identity and
 //! access; `mail` queues and delivers e-mail; `plugins` is the sandbox and the contract; `view` renders
 //! HTML; `db` and `files` keep data, every query scoped to a tenant.
@@ -11,6 +11,7 @@ pub mod agreements;
 /// Amounts as people type them; the same file the plugin SDK offers sections.
 #[path = "../../plugin-sdk/src/money.rs"]
 pub mod amounts;
+pub mod api;
 pub mod app;
 pub mod cli;
 pub mod csrf;

@@ -60,6 +60,7 @@ mod account;
 mod account_hub;
 mod add_ons;
 mod agreements;
+mod api;
 mod branding;
 mod browser;
 mod expired_links;

@@ -107,6 +107,11 @@ story! { async fn a_job_form_with_mistakes_is_explained_and_creates_nothing(app)
     assert!(refused.body.contains("value=\"77 Orchard Lane\""), "what was typed is kept");
     assert_eq!(app.server.state.db.jobs(&tenant, 100).await.unwrap().len(), before, "nothing created");
     assert_eq!(app.mail_count(&tenant, PAT).await, 0, "nobody invited");
+
+    let taken = create(&app, &staff, &new_job(&[("reference", "INS-1042")])).await;
+    assert_eq!(taken.status, 422);
+    assert!(taken.text().contains("There is already a job with the reference INS-1042; give this one its own."), "{}", taken.text());
+    assert_eq!(app.server.state.db.jobs(&tenant, 100).await.unwrap().len(), before, "still nothing created");
 }}
 
 story! { async fn documents_are_uploaded_then_published_for_the_roles_ticked(app) {

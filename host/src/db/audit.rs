@@ -37,6 +37,12 @@ impl<'a> Actor<'a> {
         Actor { kind: "staff", id: Some(id), name }
     }
 
+    /// A business's own system calling the API with one of its keys,
+    /// recorded as `system` with the key's id.
+    pub fn api_key(id: &'a str, name: &'a str) -> Actor<'a> {
+        Actor { kind: "system", id: Some(id), name }
+    }
+
     /// A payment provider or another outside system, recorded as `system`.
     pub fn provider(name: &'a str) -> Actor<'a> {
         Actor { kind: "system", id: None, name }

@@ -66,6 +66,17 @@ impl Db {
         Ok(id)
     }
 
+    /// Whether the business already has a job with this reference (references are unique).
+    pub async fn job_reference_taken(&self, tenant_id: &str, reference: &str) -> DbResult<bool> {
+        let found: Option<String> = sqlx::query_scalar("SELECT id FROM jobs WHERE tenant_id = $1 AND reference = $2")
+            .bind(tenant_id)
+            .bind(reference)
+            .fetch_optional(&self.pool)
+            .await
+            .context("looking up a job reference")?;
+        Ok(found.is_some())
+    }
+
     pub async fn create_job(&self, tenant_id: &str, property_id: &str, reference: &str) -> DbResult<String> {
         let id = new_id();
         sqlx::query("INSERT INTO jobs (id, tenant_id, property_id, reference, created_at) VALUES ($1, $2, $3, $4, $5)")

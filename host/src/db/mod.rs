@@ -9,6 +9,7 @@
 
 mod access_log;
 mod add_ons;
+mod api;
 mod agreements;
 mod audit;
 mod identity;
@@ -24,6 +25,7 @@ mod tenants;
 
 pub use access_log::{AccessEntry, NewAccess};
 pub use add_ons::{AddOnRequest, AddOnService, Approved};
+pub use api::{ApiKey, IdempotentAnswer};
 pub use agreements::{AgreementSettings, AgreementTemplate, LockedAgreement, NewSignature, Signed, StoredSignature, TemplateFields};
 pub use audit::{Actor, AuditEntry};
 pub use identity::{AccountJob, AnsweredChallenge, ChallengePurpose, NewChallenge, OtherTenant, OwnLink, PasswordHolder};
@@ -53,6 +55,13 @@ pub enum DbError {
 }
 
 pub type DbResult<T> = Result<T, DbError>;
+
+impl DbError {
+    /// Whether a unique constraint refused the write (two requests raced).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, DbError::Query { source: sqlx::Error::Database(e), .. } if e.is_unique_violation())
+    }
+}
 
 /// Attach what a query was doing to its error.
 pub(crate) trait QueryContext<T> {

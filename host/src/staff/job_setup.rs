@@ -23,7 +23,7 @@ use serde_json::json;
 /// The largest document accepted.
 const MAX_DOCUMENT_BYTES: usize = 25 << 20;
 /// The roles a person can be added in (staff are not people on a job).
-const JOB_ROLES: [Role; 5] = [Role::Client, Role::CoClient, Role::BuyerAgent, Role::ListingAgent, Role::Other];
+pub(crate) const JOB_ROLES: [Role; 5] = [Role::Client, Role::CoClient, Role::BuyerAgent, Role::ListingAgent, Role::Other];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -84,22 +84,29 @@ fn parse_local_time(tenant: &Tenant, value: &str) -> Option<i64> {
     Some(civil.to_zoned(zone).ok()?.timestamp().as_second())
 }
 
-fn is_email(value: &str) -> bool {
+pub(crate) fn is_email(value: &str) -> bool {
     value.parse::<lettre::Address>().is_ok()
 }
 
 /// A person the form names, if any: (role, name, e-mail, phone).
-type Person = (Role, String, Option<String>, Option<String>);
+pub(crate) type Person = (Role, String, Option<String>, Option<String>);
 
-/// A new job's form, checked: its services, appointment (start, end) and people.
-struct CheckedJob {
-    services: Vec<(String, i64)>,
-    appointment: Option<(i64, i64)>,
-    people: Vec<Person>,
+/// A new job, checked: what the console's form and the API both create.
+pub(crate) struct NewJob {
+    pub reference: String,
+    pub line1: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub inspector: String,
+    pub services: Vec<(String, i64)>,
+    /// (start, end), Unix seconds.
+    pub appointment: Option<(i64, i64)>,
+    pub people: Vec<Person>,
 }
 
 /// Check the whole form before anything is stored; one message per problem.
-fn check_new_job(tenant: &Tenant, form: &NewJobForm) -> Result<CheckedJob, Vec<String>> {
+fn check_new_job(tenant: &Tenant, form: &NewJobForm) -> Result<NewJob, Vec<String>> {
     let mut errors = Vec::new();
     let required = [
         (&form.reference, "a reference"),
@@ -154,7 +161,20 @@ fn check_new_job(tenant: &Tenant, form: &NewJobForm) -> Result<CheckedJob, Vec<S
         let optional = |value: &str| Some(value.to_string()).filter(|v| !v.is_empty());
         people.push((role, name.to_string(), optional(email), optional(phone)));
     }
-    if errors.is_empty() { Ok(CheckedJob { services, appointment, people }) } else { Err(errors) }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(NewJob {
+        reference: form.reference.trim().to_string(),
+        line1: form.line1.trim().to_string(),
+        city: form.city.trim().to_string(),
+        region: form.region.trim().to_string(),
+        postal_code: form.postal_code.trim().to_string(),
+        inspector: form.inspector.trim().to_string(),
+        services,
+        appointment,
+        people,
+    })
 }
 
 async fn render_new_job(state: &AppState, jar: CookieJar, session: StaffSession, form: NewJobForm, errors: Vec<String>) -> Result<Response, WebError> {
@@ -193,11 +213,11 @@ async fn add_to_job(state: &AppState, tenant: &Tenant, job_id: &str, person: &Pe
 
 /// E-mail the invitation to each person added who has an address; returns
 /// what to tell the staff member.
-async fn invite(state: &AppState, session: &StaffSession, tenant: &Tenant, job_id: &str, added: &[String]) -> Result<Vec<String>, WebError> {
+async fn invite(state: &AppState, actor: &crate::db::Actor<'_>, tenant: &Tenant, job_id: &str, added: &[String]) -> Result<Vec<String>, WebError> {
     let mut told = Vec::new();
     for job_contact_id in added {
         let Some(contact) = state.db.job_contact_any_state(&tenant.id, job_id, job_contact_id).await? else { continue };
-        match links::send(state, tenant, &contact, LinkMail::Invite, &super::actor(session)).await? {
+        match links::send(state, tenant, &contact, LinkMail::Invite, actor).await? {
             Ok(email) => told.push(format!("invited {} ({email})", contact.name)),
             Err(refused) => told.push(refused.explain(&contact.name)),
         }
@@ -209,35 +229,65 @@ async fn create_job(State(state): State<AppState>, jar: CookieJar, session: Staf
     crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageJobs)?;
     let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
-    let CheckedJob { services, appointment, people } = match check_new_job(&tenant, &form) {
-        Ok(checked) => checked,
+    let job = match check_new_job(&tenant, &form) {
+        Ok(job) => job,
         Err(errors) => return render_new_job(&state, jar, session, form, errors).await,
     };
-    let db = &state.db;
-    let property = db.create_property(&tenant.id, form.line1.trim(), form.city.trim(), form.region.trim(), form.postal_code.trim()).await?;
-    let job_id = db.create_job(&tenant.id, &property, form.reference.trim()).await?;
-    if let Some((starts, ends)) = appointment {
-        db.add_appointment(&tenant.id, &job_id, starts, ends, form.inspector.trim()).await?;
+    let created = match create(&state, &tenant, &job, &super::actor(&session), form.send_invitations.is_some()).await? {
+        Ok(created) => created,
+        Err(refusal) => return render_new_job(&state, jar, session, form, vec![refusal]).await,
+    };
+    let mut message = format!("Job {} created.", job.reference);
+    if !created.invited.is_empty() {
+        message.push_str(&format!(" {}.", capitalize(&created.invited.join("; "))));
     }
-    for (name, price) in &services {
+    super::notice(&state, &session, "success", &message).await?;
+    Ok(Redirect::to(&format!("/staff/jobs/{}", created.job_id)).into_response())
+}
+
+/// A job just created: its id, and what became of each invitation.
+pub(crate) struct CreatedJob {
+    pub job_id: String,
+    pub invited: Vec<String>,
+}
+
+/// Store a checked new job (property, job, appointment, services, people),
+/// audit it, and e-mail the invitations when asked. Refused, with the reason,
+/// when the reference is already taken.
+pub(crate) async fn create(
+    state: &AppState,
+    tenant: &Tenant,
+    job: &NewJob,
+    actor: &crate::db::Actor<'_>,
+    send_invitations: bool,
+) -> Result<Result<CreatedJob, String>, WebError> {
+    let db = &state.db;
+    let taken = || format!("There is already a job with the reference {}; give this one its own.", job.reference);
+    if db.job_reference_taken(&tenant.id, &job.reference).await? {
+        return Ok(Err(taken()));
+    }
+    let property = db.create_property(&tenant.id, &job.line1, &job.city, &job.region, &job.postal_code).await?;
+    let job_id = match db.create_job(&tenant.id, &property, &job.reference).await {
+        Ok(job_id) => job_id,
+        // Another request took the reference since the check above.
+        Err(error) if error.is_unique_violation() => return Ok(Err(taken())),
+        Err(error) => return Err(error.into()),
+    };
+    if let Some((starts, ends)) = job.appointment {
+        db.add_appointment(&tenant.id, &job_id, starts, ends, &job.inspector).await?;
+    }
+    for (name, price) in &job.services {
         db.add_service(&tenant.id, &job_id, name, *price).await?;
     }
     let mut added = Vec::new();
-    for person in &people {
-        added.push(add_to_job(&state, &tenant, &job_id, person).await?);
+    for person in &job.people {
+        added.push(add_to_job(state, tenant, &job_id, person).await?);
     }
-    let mut audit = crate::db::AuditEntry::new(&tenant.id, "job.created", &format!("Created job {}", form.reference.trim())).by(super::actor(&session));
+    let mut audit = crate::db::AuditEntry::new(&tenant.id, "job.created", &format!("Created job {}", job.reference)).by(*actor);
     audit.job_id = Some(job_id.clone());
     db.record_audit(&audit).await?;
-    let mut message = format!("Job {} created.", form.reference.trim());
-    if form.send_invitations.is_some() {
-        let told = invite(&state, &session, &tenant, &job_id, &added).await?;
-        if !told.is_empty() {
-            message.push_str(&format!(" {}.", capitalize(&told.join("; "))));
-        }
-    }
-    super::notice(&state, &session, "success", &message).await?;
-    Ok(Redirect::to(&format!("/staff/jobs/{job_id}")).into_response())
+    let invited = if send_invitations { invite(state, actor, tenant, &job_id, &added).await? } else { Vec::new() };
+    Ok(Ok(CreatedJob { job_id, invited }))
 }
 
 fn capitalize(text: &str) -> String {
@@ -291,7 +341,7 @@ async fn add_person(State(state): State<AppState>, session: StaffSession, Path(j
     state.db.record_audit(&audit).await?;
     let mut message = format!("{name} is on the job as {}.", role.label().to_lowercase());
     if form.invite.is_some() {
-        for told in invite(&state, &session, &tenant, &job_id, &[added]).await? {
+        for told in invite(&state, &super::actor(&session), &tenant, &job_id, &[added]).await? {
             message.push_str(&format!(" {}.", capitalize(&told)));
         }
     }

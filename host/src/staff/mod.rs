@@ -5,9 +5,10 @@
 
 mod access;
 mod add_ons;
+mod api_keys;
 mod agreements;
 mod branding;
-mod job_setup;
+pub(crate) mod job_setup;
 mod jobs;
 mod payments;
 mod reset;
@@ -40,6 +41,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .merge(access::router())
         .merge(sections::router(max_upload))
         .merge(branding::router())
+        .merge(api_keys::router())
         .merge(settings::router())
         .merge(team::router())
         .merge(reset::router())
@@ -73,6 +75,7 @@ pub(crate) async fn console_page(
             "settings": session.may(Ability::ManageSettings),
             "sections": session.may(Ability::ManageSections),
             "new_job": session.may(Ability::ManageJobs),
+            "api": session.may(Ability::ManageApiKeys),
         },
     });
     if let (Some(data), serde_json::Value::Object(frame)) = (data.as_object_mut(), frame) {
