@@ -199,23 +199,32 @@ impl Sections {
     pub async fn installed(&self, tenant_id: &str) -> Result<Vec<InstalledSection>, DbError> {
         let mut listed = Vec::new();
         for installation in self.db.installations(tenant_id).await? {
-            let plugin = self.plugin_for(&installation.package_sha256).await.map_err(|e| e.to_string());
-            let package = match plugin {
-                Ok(_) => None,
-                Err(_) => self.db.package(&installation.package_sha256).await?,
-            };
-            let pending = match &installation.pending_sha256 {
-                Some(sha) => self.plugin_for(sha).await.ok(),
-                None => None,
-            };
-            let health = self.health.health(tenant_id, &installation.plugin_id);
-            listed.push(InstalledSection { installation, plugin, package, pending, health });
+            listed.push(self.describe_installation(tenant_id, installation).await?);
         }
         Ok(listed)
     }
 
     pub async fn installed_one(&self, tenant_id: &str, plugin_id: &str) -> Result<Option<InstalledSection>, DbError> {
-        Ok(self.installed(tenant_id).await?.into_iter().find(|s| s.installation.plugin_id == plugin_id))
+        match self.db.installation(tenant_id, plugin_id).await? {
+            Some(installation) => Ok(Some(self.describe_installation(tenant_id, installation).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// An installation with the package it runs (or why it does not load),
+    /// its waiting upgrade and its health.
+    async fn describe_installation(&self, tenant_id: &str, installation: Installation) -> Result<InstalledSection, DbError> {
+        let plugin = self.plugin_for(&installation.package_sha256).await.map_err(|e| e.to_string());
+        let package = match plugin {
+            Ok(_) => None,
+            Err(_) => self.db.package(&installation.package_sha256).await?,
+        };
+        let pending = match &installation.pending_sha256 {
+            Some(sha) => self.plugin_for(sha).await.ok(),
+            None => None,
+        };
+        let health = self.health.health(tenant_id, &installation.plugin_id);
+        Ok(InstalledSection { installation, plugin, package, pending, health })
     }
 
     /// What the tenant may install: the first-party sections of this build and

@@ -69,10 +69,6 @@ fn is_hex_color(value: &str) -> bool {
     value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
 
-fn is_email(value: &str) -> bool {
-    value.parse::<lettre::Address>().is_ok()
-}
-
 /// Digits with the usual separators, 7 to 20 digits.
 fn is_phone(value: &str) -> bool {
     let digits = value.chars().filter(char::is_ascii_digit).count();
@@ -94,7 +90,7 @@ fn check(form: &BrandingForm, invoices: i64, current_currency: &str) -> Vec<(&'s
         errors.push(("welcome_text", format!("The welcome text may be at most {MAX_WELCOME} characters.")));
     }
     let email = form.support_email.trim();
-    if !email.is_empty() && !is_email(email) {
+    if !email.is_empty() && !super::job_setup::is_email(email) {
         errors.push(("support_email", format!("“{email}” is not an e-mail address.")));
     }
     let phone = form.support_phone.trim();

@@ -239,7 +239,7 @@ async fn create_job(State(state): State<AppState>, jar: CookieJar, session: Staf
     };
     let mut message = format!("Job {} created.", job.reference);
     if !created.invited.is_empty() {
-        message.push_str(&format!(" {}.", capitalize(&created.invited.join("; "))));
+        message.push_str(&format!(" {}.", super::settings::capitalize(&created.invited.join("; "))));
     }
     super::notice(&state, &session, "success", &message).await?;
     Ok(Redirect::to(&format!("/staff/jobs/{}", created.job_id)).into_response())
@@ -290,11 +290,6 @@ pub(crate) async fn create(
     Ok(Ok(CreatedJob { job_id, invited }))
 }
 
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
 /// The job, if it is this business's; a form posted by someone who runs jobs.
 async fn job_for_form(state: &AppState, session: &StaffSession, csrf: &str, job_id: &str) -> Result<Tenant, WebError> {
     crate::csrf::check_session(csrf, &session.row.csrf_token)?;
@@ -342,7 +337,7 @@ async fn add_person(State(state): State<AppState>, session: StaffSession, Path(j
     let mut message = format!("{name} is on the job as {}.", role.label().to_lowercase());
     if form.invite.is_some() {
         for told in invite(&state, &super::actor(&session), &tenant, &job_id, &[added]).await? {
-            message.push_str(&format!(" {}.", capitalize(&told)));
+            message.push_str(&format!(" {}.", super::settings::capitalize(&told)));
         }
     }
     back(&state, &session, &job_id, "success", &message).await

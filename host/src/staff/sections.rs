@@ -316,6 +316,13 @@ async fn render_detail(
     let section = installed_section(state, &session, plugin_id).await?;
     let mut data = section_summary(&formats(state, &session).await?, &section);
     let grants = section.grants();
+    if let Some(pending) = &section.pending {
+        data["upgrade"] = json!({
+            "sha": pending.sha256,
+            "version": pending.version(),
+            "permissions": permission_requests(pending, &grants, Some(&section.asked_for())),
+        });
+    }
     if let Ok(plugin) = &section.plugin {
         let specs = &plugin.descriptor.settings;
         let status = if typed.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -338,26 +345,12 @@ async fn render_detail(
         data["settings_error"] = json!(!errors.is_empty());
         data["placements"] = json!(placements);
         data["permissions"] = json!(permission_requests(plugin, &grants, None));
-        if let Some(pending) = &section.pending {
-            data["upgrade"] = json!({
-                "sha": pending.sha256,
-                "version": pending.version(),
-                "permissions": permission_requests(pending, &grants, Some(&section.asked_for())),
-            });
-        }
         let mut response = super::console_page(state, jar, session, "staff_section", &section.name(), data).await?;
         *response.status_mut() = status;
         return Ok(response);
     }
     // A package this host no longer runs: only its upgrade (or nothing) is offered.
     data["load_error"] = json!(section.plugin.as_ref().err());
-    if let Some(pending) = &section.pending {
-        data["upgrade"] = json!({
-            "sha": pending.sha256,
-            "version": pending.version(),
-            "permissions": permission_requests(pending, &grants, Some(&section.asked_for())),
-        });
-    }
     super::console_page(state, jar, session, "staff_section", &section.name(), data).await
 }
 

@@ -161,7 +161,8 @@ async fn save_template(
     Ok(Redirect::to(&format!("/staff/settings/mail/{}", kind.name)).into_response())
 }
 
-fn capitalize(text: &str) -> String {
+/// `text` with its first letter upper-cased.
+pub(super) fn capitalize(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
