@@ -38,11 +38,13 @@ pub struct Config {
     /// The operator's Stripe keys; without them only the test provider and
     /// manual payments are available.
     pub stripe: Option<crate::payments::stripe::StripeConfig>,
+    /// How outgoing webhooks are delivered and where they may go.
+    pub webhooks: crate::webhooks::WebhookConfig,
 }
 
 impl Config {
     pub fn new(bind: SocketAddr, data_dir: PathBuf) -> Config {
-        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default(), dev_pages: false, stripe: None }
+        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default(), dev_pages: false, stripe: None, webhooks: Default::default() }
     }
 
     pub(crate) fn database_url(&self) -> String {
@@ -62,6 +64,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     pub dev_pages: bool,
     pub payments: Payments,
+    /// Whether webhook endpoints may be on private networks (see `WebhookConfig`).
+    pub webhooks_allow_private: bool,
 }
 
 impl AppState {
@@ -90,6 +94,7 @@ impl AppState {
             public_url: public_url.trim_end_matches('/').into(),
             dev_pages: config.dev_pages,
             payments,
+            webhooks_allow_private: config.webhooks.allow_private_targets,
         })
     }
 }
@@ -133,6 +138,7 @@ pub struct RunningServer {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     mail_worker: Option<crate::worker::Worker>,
     reconciler: Option<crate::worker::Worker>,
+    webhook_worker: Option<crate::worker::Worker>,
 }
 
 impl RunningServer {
@@ -157,6 +163,7 @@ impl RunningServer {
             }
         };
         let reconciler = state.payments.stripe_configured().then(|| state.payments.clone().spawn_reconciler());
+        let webhook_worker = crate::webhooks::WebhookWorker::spawn(state.db.clone(), config.webhooks.clone(), format!("{}-{}", addr, crate::model::new_id()));
         let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -166,7 +173,7 @@ impl RunningServer {
                 })
                 .await
         });
-        Ok(RunningServer { addr, state, base_url, shutdown: Some(shutdown), task, mail_worker, reconciler })
+        Ok(RunningServer { addr, state, base_url, shutdown: Some(shutdown), task, mail_worker, reconciler, webhook_worker: Some(webhook_worker) })
     }
 
     /// Stop accepting connections, finish in-flight requests, and return.
@@ -178,8 +185,8 @@ impl RunningServer {
         if let Some(worker) = self.mail_worker.take() {
             worker.stop().await;
         }
-        if let Some(reconciler) = self.reconciler.take() {
-            reconciler.stop().await;
+        for worker in [self.reconciler.take(), self.webhook_worker.take()].into_iter().flatten() {
+            worker.stop().await;
         }
         Ok(())
     }

@@ -50,6 +50,11 @@ struct ServeArgs {
     /// Stripe's API address; change it only to test against a stand-in.
     #[arg(long, env = "PORTICO_STRIPE_API_BASE", default_value = "https://api.stripe.com")]
     stripe_api_base: String,
+    /// Let businesses register webhook endpoints on loopback and private
+    /// networks, and over plain http. Only for development: in production
+    /// it would let a business make this server call into its own network.
+    #[arg(long, env = "PORTICO_WEBHOOKS_ALLOW_PRIVATE_TARGETS")]
+    webhooks_allow_private_targets: bool,
 }
 
 /// Where the data lives, for operator commands that do not serve.
@@ -115,6 +120,7 @@ impl ServeArgs {
                 api_base: self.stripe_api_base.clone(),
             });
         }
+        config.webhooks.allow_private_targets = self.webhooks_allow_private_targets;
         config
     }
 }
@@ -146,6 +152,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo { serve, links_json } => {
             let mut config = serve.config();
             config.dev_pages = true;
+            // So a developer can point an endpoint at a receiver on this machine.
+            config.webhooks.allow_private_targets = true;
             let server = RunningServer::start(config).await?;
             let links = crate::demo::ensure_demo(&server.state, &serve.data_dir).await?;
             if let Some(path) = links_json {

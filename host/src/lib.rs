@@ -37,4 +37,5 @@ pub mod staff;
 pub mod telemetry;
 pub mod tokens;
 pub mod view;
+pub mod webhooks;
 pub mod worker;

@@ -183,6 +183,7 @@ pub struct Appointment {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JobService {
+    pub id: String,
     pub name: String,
     pub price_minor: i64,
 }

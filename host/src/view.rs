@@ -41,6 +41,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff_branding", include_str!("../templates/staff_branding.hbs")),
     ("staff_new_job", include_str!("../templates/staff_new_job.hbs")),
     ("staff_api", include_str!("../templates/staff_api.hbs")),
+    ("staff_webhooks", include_str!("../templates/staff_webhooks.hbs")),
+    ("staff_webhook", include_str!("../templates/staff_webhook.hbs")),
     ("staff_section", include_str!("../templates/staff_section.hbs")),
     ("staff_section_review", include_str!("../templates/staff_section_review.hbs")),
     ("staff_permissions", include_str!("../templates/staff_permissions.hbs")),

@@ -171,3 +171,100 @@ story! { async fn the_host_serves_its_openapi_document(app) {
     assert_eq!(document["info"]["title"], "Portico API");
     assert!(document["paths"]["/api/v1/jobs"]["post"]["parameters"][0]["name"] == "Idempotency-Key");
 }}
+
+story! { async fn an_integration_manages_a_jobs_people_services_invoice_and_documents(app) {
+    let owner = app.owner().await;
+    let key = create_key(&app, &owner, "Scheduling system", &["jobs:read", "jobs:write"]).await;
+    let (_, job, _) = call(&app, reqwest::Method::POST, "/api/v1/jobs", Some(&key), Some(new_job("INS-3101")), None).await;
+    let id = job["id"].as_str().unwrap().to_string();
+    let post = |path: String, body: Value, idempotency: Option<&'static str>| {
+        let (app, key) = (&app, key.clone());
+        async move { call(app, reqwest::Method::POST, &path, Some(&key), Some(body), idempotency).await }
+    };
+
+    let (patched, changed, _) = call(&app, reqwest::Method::PATCH, &format!("/api/v1/jobs/{id}"), Some(&key),
+        Some(json!({ "reference": "INS-3101A", "appointment": null })), None).await;
+    let (bad_patch, refused, _) = call(&app, reqwest::Method::PATCH, &format!("/api/v1/jobs/{id}"), Some(&key),
+        Some(json!({ "property": { "line1": "", "city": "Springfield" } })), None).await;
+    let (person_status, person, _) = post(format!("/api/v1/jobs/{id}/people"), json!({ "name": "Sky Seller", "role": "listing-agent", "email": "sky@realty.example" }), Some("sky-1")).await;
+    let (_, again, replayed) = post(format!("/api/v1/jobs/{id}/people"), json!({ "name": "Sky Seller", "role": "listing-agent", "email": "sky@realty.example" }), Some("sky-1")).await;
+    let (service_status, service, _) = post(format!("/api/v1/jobs/{id}/services"), json!({ "name": "Sewer scope", "price_minor": 22500 }), None).await;
+    let (invoice_status, invoice, _) = post(format!("/api/v1/jobs/{id}/invoices"), json!({}), Some("invoice-3101")).await;
+    let (second_invoice, _, _) = post(format!("/api/v1/jobs/{id}/invoices"), json!({}), None).await;
+    let upload = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/jobs/{id}/documents?kind=report&title=Inspection%20report&visible_to=client")))
+        .bearer_auth(&key)
+        .header("content-type", "application/pdf")
+        .body(b"%PDF-1.7\n% a report\n".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let upload_status = upload.status().as_u16();
+    let document: Value = upload.json().await.unwrap();
+    let (html_status, html, _) = {
+        let response = reqwest::Client::new()
+            .post(app.url(&format!("/api/v1/jobs/{id}/documents?kind=report&title=X&visible_to=client")))
+            .bearer_auth(&key)
+            .body("<html><script>alert(1)</script>")
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json::<Value>().await.unwrap(), ())
+    };
+    let (published_status, published, _) = post(format!("/api/v1/jobs/{id}/documents/{}/publish", document["id"].as_str().unwrap()), json!({}), None).await;
+    let removed_service = reqwest::Client::new()
+        .delete(app.url(&format!("/api/v1/jobs/{id}/services/{}", service["id"].as_str().unwrap())))
+        .bearer_auth(&key).send().await.unwrap().status().as_u16();
+    let removed_person = reqwest::Client::new()
+        .delete(app.url(&format!("/api/v1/jobs/{id}/people/{}", person["id"].as_str().unwrap())))
+        .bearer_auth(&key).send().await.unwrap().status().as_u16();
+    let removed_twice = reqwest::Client::new()
+        .delete(app.url(&format!("/api/v1/jobs/{id}/people/{}", person["id"].as_str().unwrap())))
+        .bearer_auth(&key).send().await.unwrap().status().as_u16();
+    let (_, read, _) = call(&app, reqwest::Method::GET, &format!("/api/v1/jobs/{id}"), Some(&key), None, None).await;
+    let (_, listed, _) = call(&app, reqwest::Method::GET, &format!("/api/v1/jobs/{id}/documents"), Some(&key), None, None).await;
+
+    assert_eq!(patched, 200, "{changed}");
+    assert_eq!(changed["reference"], "INS-3101A");
+    assert_eq!(changed["appointments"], json!([]), "null removes the appointment");
+    assert_eq!(changed["property"]["line1"], "12 Quarry Road", "what was not sent is kept");
+    assert_eq!(bad_patch, 422);
+    assert!(refused["error"]["details"][0].as_str().unwrap().contains("property.line1"), "{refused}");
+    assert_eq!(person_status, 201, "{person}");
+    assert_eq!(person["role"], "listing-agent");
+    assert!(replayed && again["id"] == person["id"], "the retry added nobody");
+    assert_eq!(service_status, 201, "{service}");
+    assert_eq!(invoice_status, 201, "{invoice}");
+    assert_eq!(invoice["total_minor"], 47500 + 22500);
+    assert_eq!(invoice["lines"].as_array().unwrap().len(), 2);
+    assert_eq!(second_invoice, 422);
+    assert_eq!(upload_status, 201, "{document}");
+    assert_eq!(document["content_type"], "application/pdf");
+    assert_eq!(document["published_at"], Value::Null);
+    assert_eq!(html_status, 422);
+    assert!(html["error"]["message"].as_str().unwrap().contains("PDF"), "{html}");
+    assert_eq!(published_status, 200);
+    assert!(published["published_at"].is_string());
+    assert_eq!((removed_service, removed_person, removed_twice), (204, 204, 404));
+    assert_eq!(read["services"].as_array().unwrap().len(), 1);
+    assert_eq!(read["people"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+}}
+
+story! { async fn a_read_only_key_cannot_change_a_job_and_another_business_sees_none_of_it(app) {
+    let owner = app.owner().await;
+    let reader = create_key(&app, &owner, "Reporting", &["jobs:read"]).await;
+    let (job, _) = app.demo_invoice().await;
+
+    let (patch, _, _) = call(&app, reqwest::Method::PATCH, &format!("/api/v1/jobs/{job}"), Some(&reader), Some(json!({ "reference": "X" })), None).await;
+    let (add, _, _) = call(&app, reqwest::Method::POST, &format!("/api/v1/jobs/{job}/services"), Some(&reader), Some(json!({ "name": "Free", "price_minor": 0 })), None).await;
+    let (invoices, listed, _) = call(&app, reqwest::Method::GET, &format!("/api/v1/jobs/{job}/invoices"), Some(&reader), None, None).await;
+    let (missing, _, _) = call(&app, reqwest::Method::GET, "/api/v1/jobs/no-such-job/documents", Some(&reader), None, None).await;
+
+    assert_eq!((patch, add), (403, 403));
+    assert_eq!(invoices, 200);
+    assert_eq!(listed["data"][0]["currency"], "USD");
+    assert_eq!(missing, 404);
+    let tenant = app.demo_tenant_id().await;
+    assert_eq!(app.server.state.db.services(&tenant, &job).await.unwrap().len(), 2, "unchanged");
+}}

@@ -31,12 +31,12 @@ macro_rules! story {
     };
     // The same, with the configuration adjusted by `$configure` (given the
     // `Config` and whatever `$setup` made first, such as a stand-in server).
-    (async fn $name:ident($app:ident, $extra:ident) setup $setup:expr; configure $configure:expr; $body:block) => {
+    (async fn $name:ident($app:ident, $extra:ident: $extra_type:ty) setup $setup:expr; configure $configure:expr; $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
 
-            async fn story($app: portico_tests::TestApp, $extra: portico_tests::stripe::FakeStripe) $body
+            async fn story($app: portico_tests::TestApp, $extra: $extra_type) $body
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn on_sqlite() {
@@ -84,3 +84,4 @@ mod section_management;
 mod sign_in;
 mod staff_console;
 mod staff_links;
+mod webhooks;

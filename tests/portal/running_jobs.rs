@@ -182,3 +182,52 @@ story! { async fn employees_look_but_do_not_run_jobs(app) {
     let tenant = app.demo_tenant_id().await;
     assert_eq!(app.server.state.db.services(&tenant, &job).await.unwrap().len(), 2, "unchanged");
 }}
+
+story! { async fn the_office_edits_a_job_and_takes_people_and_services_off_it(app) {
+    let staff = office(&app).await;
+    create(&app, &staff, &new_job(&[])).await;
+    let job = job_id(&app, "INS-2001").await;
+    let path = format!("/staff/jobs/{job}");
+    let page = staff.get(&app.url(&path)).await;
+    let csrf = page.hidden("csrf").unwrap();
+    let tenant = app.demo_tenant_id().await;
+    let db = &app.server.state.db;
+    let alex = db.job_contacts(&tenant, &job).await.unwrap().into_iter().find(|c| c.name == "Alex Agent").unwrap();
+    let pat = db.job_contacts(&tenant, &job).await.unwrap().into_iter().find(|c| c.name == "Pat Doe").unwrap();
+    let radon = db.services(&tenant, &job).await.unwrap().into_iter().find(|s| s.name == "Radon test").unwrap();
+    let alex_mail = app.last_mail_to(&tenant, "alex@realty.example").await.expect("Alex was invited");
+    let alex_portal = Visitor::new();
+    let before = alex_portal.get(&alex_mail.link()).await;
+    assert_eq!(before.status, 200);
+    assert!(before.text().contains("Alex Agent"), "{}", before.text());
+
+    let edited = staff.post(&app.url(&format!("{path}/details")), &[
+        ("csrf", &csrf), ("reference", "INS-2001B"), ("line1", "79 Orchard Lane"), ("city", "Springfield"), ("region", "IL"),
+        ("postal_code", "62704"), ("appointment", "2026-12-03T13:00"), ("duration_hours", "2"), ("inspector", "Alex Chen"),
+    ]).await;
+    let taken = staff.post(&app.url(&format!("{path}/details")), &[
+        ("csrf", &csrf), ("reference", "INS-1042"), ("line1", "79 Orchard Lane"), ("city", "Springfield"),
+    ]).await;
+    let alex_off = staff.post(&app.url(&format!("{path}/people/{}/remove", alex.id)), &[("csrf", &csrf)]).await;
+    let pat_off = staff.post(&app.url(&format!("{path}/people/{}/remove", pat.id)), &[("csrf", &csrf)]).await;
+    let radon_off = staff.post(&app.url(&format!("{path}/services/{}/remove", radon.id)), &[("csrf", &csrf)]).await;
+    let pat_portal = Visitor::new().get(&app.last_mail_to(&tenant, PAT).await.unwrap().link()).await;
+
+    assert!(edited.text().contains("The job's details are saved."), "{}", edited.text());
+    assert!(edited.text().contains("79 Orchard Lane") && edited.text().contains("INS-2001B"));
+    assert!(taken.text().contains("There is already a job with the reference INS-1042"), "{}", taken.text());
+    assert_eq!(db.job(&tenant, &job).await.unwrap().unwrap().reference, "INS-2001B", "the refused change changed nothing");
+    assert!(alex_off.text().contains("Alex Agent is off the job; their link no longer works."), "{}", alex_off.text());
+    assert!(pat_off.text().contains("Pat Doe is the job's only client"), "{}", pat_off.text());
+    assert!(radon_off.text().contains("Radon test is off the job."), "{}", radon_off.text());
+    assert_eq!(db.services(&tenant, &job).await.unwrap().len(), 1);
+    let after = alex_portal.get(&app.url(&format!("/jobs/{job}"))).await.text();
+    assert!(!after.contains("Alex Agent"), "Alex's session no longer reaches the job as Alex: {after}");
+    let link = Visitor::new().get(&alex_mail.link()).await.text();
+    assert!(!link.contains("Alex Agent"), "nor does Alex's link: {link}");
+    let portal = pat_portal.text();
+    assert!(portal.contains("79 Orchard Lane") && portal.contains("Thu Dec 3, 2026, 1:00 PM CST"), "{portal}");
+    assert_eq!(app.audit_count("job.details-changed").await, 1);
+    assert_eq!(app.audit_count("job.person-removed").await, 1);
+    assert_eq!(app.audit_count("job.service-removed").await, 1);
+}}

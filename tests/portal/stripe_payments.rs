@@ -28,7 +28,7 @@ async fn completed_event(stripe: &FakeStripe, event_id: &str, session: &Value) -
     FakeStripe::event(event_id, "checkout.session.completed", session.clone())
 }
 
-story! { async fn pay_now_creates_a_checkout_session_and_a_signed_webhook_marks_it_paid(app, stripe)
+story! { async fn pay_now_creates_a_checkout_session_and_a_signed_webhook_marks_it_paid(app, stripe: FakeStripe)
     setup FakeStripe::start();
     configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
@@ -58,7 +58,7 @@ story! { async fn pay_now_creates_a_checkout_session_and_a_signed_webhook_marks_
     assert_eq!(app.audit_count("payment.succeeded").await, 1);
 }}
 
-story! { async fn forged_stale_and_tampered_webhooks_are_refused(app, stripe)
+story! { async fn forged_stale_and_tampered_webhooks_are_refused(app, stripe: FakeStripe)
     setup FakeStripe::start();
     configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
@@ -83,7 +83,7 @@ story! { async fn forged_stale_and_tampered_webhooks_are_refused(app, stripe)
     assert!(client_text(&app).await.contains("Balance due $0.00"));
 }}
 
-story! { async fn a_replayed_event_is_processed_once(app, stripe)
+story! { async fn a_replayed_event_is_processed_once(app, stripe: FakeStripe)
     setup FakeStripe::start();
     configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
@@ -104,7 +104,7 @@ story! { async fn a_replayed_event_is_processed_once(app, stripe)
     assert_eq!(payments[0].captured_minor, 61000);
 }}
 
-story! { async fn late_and_out_of_order_events_cannot_undo_newer_news(app, stripe)
+story! { async fn late_and_out_of_order_events_cannot_undo_newer_news(app, stripe: FakeStripe)
     setup FakeStripe::start();
     configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
@@ -127,7 +127,7 @@ story! { async fn late_and_out_of_order_events_cannot_undo_newer_news(app, strip
     assert!(text.contains("Balance due $610.00"));
 }}
 
-story! { async fn a_bank_payment_processes_then_clears(app, stripe)
+story! { async fn a_bank_payment_processes_then_clears(app, stripe: FakeStripe)
     setup FakeStripe::start();
     configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
@@ -146,7 +146,7 @@ story! { async fn a_bank_payment_processes_then_clears(app, stripe)
     assert!(client_text(&app).await.contains("Balance due $0.00"));
 }}
 
-story! { async fn returning_from_stripe_without_a_webhook_asks_stripe(app, stripe)
+story! { async fn returning_from_stripe_without_a_webhook_asks_stripe(app, stripe: FakeStripe)
     setup FakeStripe::start();
     configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
@@ -164,7 +164,7 @@ story! { async fn returning_from_stripe_without_a_webhook_asks_stripe(app, strip
     assert!(stripe.requests().iter().any(|r| r.method == "GET" && r.path.ends_with(session["id"].as_str().unwrap())));
 }}
 
-story! { async fn a_double_click_never_makes_two_stripe_sessions(app, stripe)
+story! { async fn a_double_click_never_makes_two_stripe_sessions(app, stripe: FakeStripe)
     setup FakeStripe::start();
     configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
@@ -187,7 +187,7 @@ story! { async fn a_double_click_never_makes_two_stripe_sessions(app, stripe)
     assert_eq!(keys.len(), 1, "every create carried the same idempotency key");
 }}
 
-story! { async fn a_changed_balance_replaces_the_open_checkout(app, stripe)
+story! { async fn a_changed_balance_replaces_the_open_checkout(app, stripe: FakeStripe)
     setup FakeStripe::start();
     configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 mod smtp;
 pub mod stripe;
+pub mod webhooks;
 pub use smtp::{decoded_body, SmtpSink};
 
 mod hostile {
@@ -380,6 +381,16 @@ impl Page {
             .map(|rest| rest.split('"').next().unwrap_or_default())
             .map(decode_entities)
             .find(|href| href.contains(fragment))
+    }
+
+    /// The action of the first form posting to a path containing `fragment`.
+    pub fn action_containing(&self, fragment: &str) -> Option<String> {
+        self.body
+            .split("action=\"")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap_or_default())
+            .map(decode_entities)
+            .find(|action| action.contains(fragment))
     }
 
     /// The CSRF token of the form posting to `action`.

@@ -238,10 +238,30 @@ pub async fn sign(db: &Db, tenant: &Tenant, job_id: &str, signer: &Signer<'_>, r
         Signed::AlreadySigned => return Err(SignError::Refused(format!("You have already signed the {title}."))),
     }
     let stored = db.agreement_signatures(&tenant.id, job_id).await?;
-    stored
+    let stored = stored
         .into_iter()
         .find(|s| s.template_id == agreement.template_id && s.contact_id == contact.contact_id)
-        .ok_or_else(|| SignError::Db(DbError::Invalid("the signature just stored is missing".into())))
+        .ok_or_else(|| SignError::Db(DbError::Invalid("the signature just stored is missing".into())))?;
+    let event = serde_json::json!({
+        "job_id": job_id,
+        "agreement": {
+            "id": agreement.template_id,
+            "title": title,
+            "version_sha256": agreement.version,
+            // Whether this was the last signature the agreement waited for.
+            "fully_signed": agreement.awaiting.iter().all(|c| c.contact_id == contact.contact_id),
+        },
+        "signature": {
+            "id": stored.id,
+            "signer_name": stored.signer_name,
+            "role": stored.role.0.as_str(),
+            "person_id": contact.id,
+            "email": stored.contact_email,
+            "signed_at": crate::webhooks::rfc3339(stored.signed_at),
+        },
+    });
+    crate::webhooks::raise(db, &tenant.id, "agreement.signed", event, None).await?;
+    Ok(stored)
 }
 
 #[cfg(test)]

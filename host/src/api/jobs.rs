@@ -2,28 +2,27 @@
 
 use super::{ApiCaller, ApiError, Scope};
 use crate::app::AppState;
+use crate::db::{Db, DbResult};
 use crate::model::{Role, Tenant};
-use crate::staff::job_setup::{self, NewJob, JOB_ROLES};
+use crate::db::JobDetails;
+use crate::staff::job_setup::{self, NewJob, Person, JOB_ROLES};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 const DEFAULT_LIMIT: i64 = 20;
 const MAX_LIMIT: i64 = 100;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/jobs", get(list).post(create)).route("/api/v1/jobs/{job_id}", get(read))
+    Router::new().route("/api/v1/jobs", get(list).post(create)).route("/api/v1/jobs/{job_id}", get(read).patch(update))
 }
 
-fn rfc3339(unix_seconds: i64) -> String {
-    jiff::Timestamp::from_second(unix_seconds).map(|t| t.to_string()).unwrap_or_default()
-}
+use crate::webhooks::rfc3339;
 
 /// Where the next page starts: the last job's (created_at, id), opaque to callers.
 fn encode_cursor(created_at: i64, id: &str) -> String {
@@ -87,10 +86,10 @@ async fn list(State(state): State<AppState>, caller: ApiCaller, RawQuery(query):
     Ok(Json(json!({ "data": data, "next_cursor": next_cursor })))
 }
 
-/// One job as the API shows it.
-async fn job_view(state: &AppState, tenant_id: &str, job_id: &str) -> Result<Value, ApiError> {
-    let db = &state.db;
-    let job = db.job(tenant_id, job_id).await?.ok_or(ApiError::NotFound("job"))?;
+/// One job as the API shows it (and as `job.*` webhooks carry it), or
+/// `None` when the business has no such job.
+pub(crate) async fn job_json(db: &Db, tenant_id: &str, job_id: &str) -> DbResult<Option<Value>> {
+    let Some(job) = db.job(tenant_id, job_id).await? else { return Ok(None) };
     let property = db.property(tenant_id, &job.property_id).await?;
     let appointments: Vec<Value> = db
         .appointments(tenant_id, job_id)
@@ -99,14 +98,14 @@ async fn job_view(state: &AppState, tenant_id: &str, job_id: &str) -> Result<Val
         .map(|a| json!({ "starts_at": rfc3339(a.starts_at), "ends_at": rfc3339(a.ends_at), "status": a.status }))
         .collect();
     let services: Vec<Value> =
-        db.services(tenant_id, job_id).await?.into_iter().map(|s| json!({ "name": s.name, "price_minor": s.price_minor })).collect();
+        db.services(tenant_id, job_id).await?.into_iter().map(|s| json!({ "id": s.id, "name": s.name, "price_minor": s.price_minor })).collect();
     let people: Vec<Value> = db
         .job_contacts(tenant_id, job_id)
         .await?
         .into_iter()
         .map(|c| json!({ "id": c.id, "name": c.name, "role": c.role.0.as_str(), "email": c.email }))
         .collect();
-    Ok(json!({
+    Ok(Some(json!({
         "id": job.id,
         "reference": job.reference,
         "status": job.status,
@@ -119,7 +118,12 @@ async fn job_view(state: &AppState, tenant_id: &str, job_id: &str) -> Result<Val
         "appointments": appointments,
         "services": services,
         "people": people,
-    }))
+    })))
+}
+
+/// The job as the API shows it, or 404.
+async fn job_view(state: &AppState, tenant_id: &str, job_id: &str) -> Result<Value, ApiError> {
+    job_json(&state.db, tenant_id, job_id).await?.ok_or(ApiError::NotFound("job"))
 }
 
 async fn read(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -129,7 +133,7 @@ async fn read(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Pa
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PropertyBody {
+pub(super) struct PropertyBody {
     line1: String,
     city: String,
     #[serde(default)]
@@ -140,7 +144,7 @@ struct PropertyBody {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AppointmentBody {
+pub(super) struct AppointmentBody {
     starts_at: String,
     ends_at: String,
     #[serde(default)]
@@ -149,20 +153,20 @@ struct AppointmentBody {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ServiceBody {
-    name: String,
-    price_minor: i64,
+pub(super) struct ServiceBody {
+    pub(super) name: String,
+    pub(super) price_minor: i64,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PersonBody {
-    name: String,
+pub(super) struct PersonBody {
+    pub(super) name: String,
     #[serde(default)]
-    email: Option<String>,
+    pub(super) email: Option<String>,
     #[serde(default)]
-    phone: Option<String>,
-    role: String,
+    pub(super) phone: Option<String>,
+    pub(super) role: String,
 }
 
 #[derive(Deserialize)]
@@ -209,29 +213,25 @@ fn texts(body: &NewJobBody) -> Vec<(String, &str)> {
     texts
 }
 
-/// Check a create request; one message per problem.
-fn check(body: NewJobBody) -> Result<NewJob, ApiError> {
-    let mut problems: Vec<String> =
-        texts(&body).into_iter().filter(|(_, text)| has_control(text)).map(|(name, _)| format!("`{name}` may not hold control characters.")).collect();
-    if !problems.is_empty() {
-        return Err(ApiError::Invalid(problems));
-    }
-    if body.property.region.chars().count() > 100 || body.property.postal_code.chars().count() > 20 {
+/// Check a job's reference, property and appointment, adding one message
+/// per problem; `staff_name` comes with the appointment.
+fn check_details(reference: &str, property: &PropertyBody, appointment: Option<&AppointmentBody>, problems: &mut Vec<String>) -> JobDetails {
+    if property.region.chars().count() > 100 || property.postal_code.chars().count() > 20 {
         problems.push("`property.region` may be at most 100 characters and `property.postal_code` 20.".into());
     }
-    if body.appointment.as_ref().is_some_and(|a| a.staff_name.chars().count() > 120) {
+    if appointment.is_some_and(|a| a.staff_name.chars().count() > 120) {
         problems.push("`appointment.staff_name` may be at most 120 characters.".into());
     }
-    let reference = body.reference.trim().to_string();
+    let reference = reference.trim().to_string();
     if reference.is_empty() || reference.chars().count() > 40 {
         problems.push("`reference` must be 1 to 40 characters.".to_string());
     }
-    for (value, name) in [(&body.property.line1, "property.line1"), (&body.property.city, "property.city")] {
+    for (value, name) in [(&property.line1, "property.line1"), (&property.city, "property.city")] {
         if value.trim().is_empty() || value.chars().count() > 200 {
             problems.push(format!("`{name}` must be 1 to 200 characters."));
         }
     }
-    let appointment = body.appointment.as_ref().and_then(|a| {
+    let times = appointment.and_then(|a| {
         let (starts, ends) = (a.starts_at.parse::<jiff::Timestamp>(), a.ends_at.parse::<jiff::Timestamp>());
         match (starts, ends) {
             (Ok(starts), Ok(ends)) if ends > starts => Some((starts.as_second(), ends.as_second())),
@@ -245,94 +245,128 @@ fn check(body: NewJobBody) -> Result<NewJob, ApiError> {
             }
         }
     });
+    JobDetails {
+        reference,
+        line1: property.line1.trim().to_string(),
+        city: property.city.trim().to_string(),
+        region: property.region.trim().to_string(),
+        postal_code: property.postal_code.trim().to_string(),
+        staff_name: appointment.map(|a| a.staff_name.trim().to_string()).unwrap_or_default(),
+        appointment: times,
+    }
+}
+
+/// Refuse text with control characters, naming each field that has some.
+pub(super) fn refuse_control(texts: Vec<(String, &str)>) -> Result<(), ApiError> {
+    let problems: Vec<String> =
+        texts.into_iter().filter(|(_, text)| has_control(text)).map(|(name, _)| format!("`{name}` may not hold control characters.")).collect();
+    if problems.is_empty() { Ok(()) } else { Err(ApiError::Invalid(problems)) }
+}
+
+/// Check a person; `at` names them in messages (`people[0]`, or `` for a body of its own).
+pub(super) fn check_person(person: &PersonBody, at: &str, problems: &mut Vec<String>) -> Option<Person> {
+    let Some(role) = JOB_ROLES.into_iter().find(|r| r.as_str() == person.role) else {
+        problems.push(format!("`{at}role` is one of client, co-client, buyer-agent, listing-agent, other."));
+        return None;
+    };
+    let email = person.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
+    if person.name.trim().is_empty() || person.name.chars().count() > 120 {
+        problems.push(format!("`{at}name` must be 1 to 120 characters."));
+    } else if email.is_some_and(|e| !job_setup::is_email(e)) {
+        problems.push(format!("`{at}email` is not an e-mail address."));
+    } else if person.phone.as_deref().is_some_and(|p| p.chars().count() > 40) {
+        problems.push(format!("`{at}phone` may be at most 40 characters."));
+    } else {
+        let phone = person.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
+        return Some((role, person.name.trim().to_string(), email.map(str::to_string), phone));
+    }
+    None
+}
+
+/// Check a service; `at` names it in messages.
+pub(super) fn check_service(service: &ServiceBody, at: &str, problems: &mut Vec<String>) -> Option<(String, i64)> {
+    if service.name.trim().is_empty() || service.name.chars().count() > 120 || !(0..=10_000_000_000).contains(&service.price_minor) {
+        problems.push(format!("`{at}` needs a name of 1 to 120 characters and a price_minor from 0 to 10000000000."));
+        return None;
+    }
+    Some((service.name.trim().to_string(), service.price_minor))
+}
+
+/// Check a create request; one message per problem.
+fn check(body: NewJobBody) -> Result<NewJob, ApiError> {
+    refuse_control(texts(&body))?;
+    let mut problems = Vec::new();
+    let details = check_details(&body.reference, &body.property, body.appointment.as_ref(), &mut problems);
     if body.services.len() > 50 || body.people.len() > 20 {
         problems.push("A job has at most 50 services and 20 people.".into());
     }
-    let mut services = Vec::new();
-    for (i, service) in body.services.iter().enumerate() {
-        if service.name.trim().is_empty() || service.name.chars().count() > 120 || !(0..=10_000_000_000).contains(&service.price_minor) {
-            problems.push(format!("`services[{i}]` needs a name of 1 to 120 characters and a price_minor from 0 to 10000000000."));
-        } else {
-            services.push((service.name.trim().to_string(), service.price_minor));
-        }
-    }
-    let mut people = Vec::new();
-    for (i, person) in body.people.iter().enumerate() {
-        let Some(role) = JOB_ROLES.into_iter().find(|r| r.as_str() == person.role) else {
-            problems.push(format!("`people[{i}].role` is one of client, co-client, buyer-agent, listing-agent, other."));
-            continue;
-        };
-        let email = person.email.as_deref().map(str::trim).filter(|e| !e.is_empty());
-        if person.name.trim().is_empty() || person.name.chars().count() > 120 {
-            problems.push(format!("`people[{i}].name` must be 1 to 120 characters."));
-        } else if email.is_some_and(|e| !job_setup::is_email(e)) {
-            problems.push(format!("`people[{i}].email` is not an e-mail address."));
-        } else if person.phone.as_deref().is_some_and(|p| p.chars().count() > 40) {
-            problems.push(format!("`people[{i}].phone` may be at most 40 characters."));
-        } else {
-            let phone = person.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string);
-            people.push((role, person.name.trim().to_string(), email.map(str::to_string), phone));
-        }
-    }
+    let services: Vec<(String, i64)> =
+        body.services.iter().enumerate().filter_map(|(i, service)| check_service(service, &format!("services[{i}]"), &mut problems)).collect();
+    let people: Vec<Person> =
+        body.people.iter().enumerate().filter_map(|(i, person)| check_person(person, &format!("people[{i}]."), &mut problems)).collect();
     if !people.iter().any(|(role, ..)| *role == Role::Client) && problems.is_empty() {
         problems.push("`people` must include the client (role `client`).".into());
     }
     if !problems.is_empty() {
         return Err(ApiError::Invalid(problems));
     }
-    Ok(NewJob {
-        reference,
-        line1: body.property.line1.trim().to_string(),
-        city: body.property.city.trim().to_string(),
-        region: body.property.region.trim().to_string(),
-        postal_code: body.property.postal_code.trim().to_string(),
-        inspector: body.appointment.map(|a| a.staff_name.trim().to_string()).unwrap_or_default(),
-        services,
-        appointment,
-        people,
-    })
+    Ok(NewJob { details, services, people })
 }
 
-/// `POST /api/v1/jobs`. With an `Idempotency-Key`, a retry of the same request
-/// gets the first answer again (`Idempotent-Replayed: true`) and creates
-/// nothing; the same key with another request is refused.
+/// `PATCH /api/v1/jobs/{id}`: only the fields sent change; `"appointment":
+/// null` removes the appointment.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobPatch {
+    #[serde(default)]
+    reference: Option<String>,
+    #[serde(default)]
+    property: Option<PropertyBody>,
+    #[serde(default, deserialize_with = "present")]
+    appointment: Option<Option<AppointmentBody>>,
+}
+
+/// A field that is present, even as `null` (absent stays `None` by default).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+async fn update(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::JobsWrite)?;
+    let patch: JobPatch = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("The body is not a change to a job: {e}")))?;
+    let tenant: Tenant = state.db.tenant(caller.tenant_id()).await?.ok_or(ApiError::Unauthorized)?;
+    let db = &state.db;
+    let job = db.job(&tenant.id, &job_id).await?.ok_or(ApiError::NotFound("job"))?;
+    let property = db.property(&tenant.id, &job.property_id).await?;
+    let first = db.appointments(&tenant.id, &job_id).await?.into_iter().next();
+    let reference = patch.reference.unwrap_or(job.reference);
+    let property = patch.property.unwrap_or(PropertyBody { line1: property.line1, city: property.city, region: property.region, postal_code: property.postal_code });
+    let appointment = match patch.appointment {
+        Some(sent) => sent,
+        None => first.map(|a| AppointmentBody { starts_at: rfc3339(a.starts_at), ends_at: rfc3339(a.ends_at), staff_name: a.staff_name }),
+    };
+    let mut texts = vec![
+        ("reference".to_string(), reference.as_str()),
+        ("property.line1".into(), property.line1.as_str()),
+        ("property.city".into(), property.city.as_str()),
+        ("property.region".into(), property.region.as_str()),
+        ("property.postal_code".into(), property.postal_code.as_str()),
+    ];
+    texts.extend(appointment.as_ref().map(|a| ("appointment.staff_name".to_string(), a.staff_name.as_str())));
+    refuse_control(texts)?;
+    let mut problems = Vec::new();
+    let details = check_details(&reference, &property, appointment.as_ref(), &mut problems);
+    if !problems.is_empty() {
+        return Err(ApiError::Invalid(problems));
+    }
+    job_setup::update_details(&state, &tenant, &job_id, &details, &caller.actor()).await?.map_err(|refusal| ApiError::Invalid(vec![refusal]))?;
+    Ok(Json(job_view(&state, &tenant.id, &job_id).await?))
+}
+
+/// `POST /api/v1/jobs`, idempotent with an `Idempotency-Key`.
 async fn create(State(state): State<AppState>, caller: ApiCaller, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     caller.require(Scope::JobsWrite)?;
-    let tenant_id = caller.tenant_id().to_string();
-    let key = match headers.get("idempotency-key") {
-        None => None,
-        Some(value) => Some(
-            value
-                .to_str()
-                .ok()
-                .filter(|k| (1..=200).contains(&k.len()) && k.bytes().all(|b| (0x21..=0x7e).contains(&b)))
-                .ok_or_else(|| ApiError::BadRequest("`Idempotency-Key` is 1 to 200 visible ASCII characters, without spaces.".into()))?
-                .to_string(),
-        ),
-    };
-    if let Some(key) = &key {
-        let request_hash = hex::encode(Sha256::digest([b"POST /api/v1/jobs\n".as_slice(), &body].concat()));
-        if let Some(answer) = state.db.claim_idempotency_key(&tenant_id, key, &request_hash).await? {
-            if answer.request_hash != request_hash {
-                return Err(ApiError::Conflict("This Idempotency-Key was used with a different request.".into()));
-            }
-            if answer.status == 0 {
-                return Err(ApiError::Conflict("A request with this Idempotency-Key is still being answered; retry shortly.".into()));
-            }
-            let status = StatusCode::from_u16(answer.status as u16).unwrap_or(StatusCode::OK);
-            let stored: Value = serde_json::from_str(&answer.response_json).unwrap_or(Value::Null);
-            return Ok((status, [("idempotent-replayed", "true")], Json(stored)).into_response());
-        }
-    }
-    let result = create_job(&state, &caller, &body).await;
-    match (&key, &result) {
-        (Some(key), Ok((status, value))) => state.db.answer_idempotency_key(&tenant_id, key, status.as_u16(), &value.to_string()).await?,
-        // A refused or failed request keeps nothing: it may be corrected and retried with the same key.
-        (Some(key), Err(_)) => state.db.release_idempotency_key(&tenant_id, key).await?,
-        (None, _) => {}
-    }
-    let (status, value) = result?;
-    Ok((status, Json(value)).into_response())
+    super::idempotency::answer(&state, &caller, &headers, "POST /api/v1/jobs", &body, create_job(&state, &caller, &body)).await
 }
 
 async fn create_job(state: &AppState, caller: &ApiCaller, body: &[u8]) -> Result<(StatusCode, Value), ApiError> {

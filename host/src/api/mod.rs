@@ -6,10 +6,13 @@
 
 mod auth;
 mod error;
+mod idempotency;
+mod job_parts;
 mod jobs;
 
 pub use auth::{new_key, ApiCaller, Scope};
 pub use error::ApiError;
+pub(crate) use jobs::job_json;
 
 use crate::app::AppState;
 use axum::http::header;
@@ -21,7 +24,7 @@ use axum::Router;
 const OPENAPI: &str = include_str!("openapi.json");
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/openapi.json", get(openapi)).merge(jobs::router())
+    Router::new().route("/api/openapi.json", get(openapi)).merge(jobs::router()).merge(job_parts::router())
 }
 
 async fn openapi() -> impl IntoResponse {
@@ -34,7 +37,17 @@ mod tests {
     fn the_openapi_document_is_json_with_every_route() {
         let document: serde_json::Value = serde_json::from_str(super::OPENAPI).expect("valid JSON");
         assert_eq!(document["openapi"], "3.0.3");
-        for path in ["/api/v1/jobs", "/api/v1/jobs/{job_id}"] {
+        for path in [
+            "/api/v1/jobs",
+            "/api/v1/jobs/{job_id}",
+            "/api/v1/jobs/{job_id}/people",
+            "/api/v1/jobs/{job_id}/people/{person_id}",
+            "/api/v1/jobs/{job_id}/services",
+            "/api/v1/jobs/{job_id}/services/{service_id}",
+            "/api/v1/jobs/{job_id}/invoices",
+            "/api/v1/jobs/{job_id}/documents",
+            "/api/v1/jobs/{job_id}/documents/{document_id}/publish",
+        ] {
             assert!(document["paths"][path].is_object(), "{path} documented");
         }
     }

@@ -114,22 +114,6 @@ impl Db {
         Ok(())
     }
 
-    pub async fn add_service(&self, tenant_id: &str, job_id: &str, name: &str, price_minor: i64) -> DbResult<()> {
-        sqlx::query(
-            "INSERT INTO job_services (id, tenant_id, job_id, name, price_minor, position) \
-             VALUES ($1, $2, $3, $4, $5, (SELECT COUNT(*) FROM job_services WHERE tenant_id = $2 AND job_id = $3))",
-        )
-        .bind(new_id())
-        .bind(tenant_id)
-        .bind(job_id)
-        .bind(name)
-        .bind(price_minor)
-        .execute(&self.pool)
-        .await
-        .context("adding a service")?;
-        Ok(())
-    }
-
     pub async fn create_contact(&self, tenant_id: &str, name: &str, email: Option<&str>, phone: Option<&str>) -> DbResult<String> {
         let id = new_id();
         sqlx::query("INSERT INTO contacts (id, tenant_id, name, email, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -143,17 +127,6 @@ impl Db {
             .await
             .context("creating a contact")?;
         Ok(id)
-    }
-
-    /// The business's contact with this e-mail, if any (addresses are kept
-    /// in lower case).
-    pub async fn contact_by_email(&self, tenant_id: &str, email: &str) -> DbResult<Option<String>> {
-        sqlx::query_scalar("SELECT id FROM contacts WHERE tenant_id = $1 AND email = $2 ORDER BY created_at LIMIT 1")
-            .bind(tenant_id)
-            .bind(email.trim().to_lowercase())
-            .fetch_optional(&self.pool)
-            .await
-            .context("finding a contact by e-mail")
     }
 
     /// Put a contact on a job in `role`, with the hash of their link's token.
@@ -317,7 +290,7 @@ impl Db {
     }
 
     pub async fn services(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<JobService>> {
-        sqlx::query_as("SELECT name, price_minor FROM job_services WHERE tenant_id = $1 AND job_id = $2 ORDER BY position")
+        sqlx::query_as("SELECT id, name, price_minor FROM job_services WHERE tenant_id = $1 AND job_id = $2 ORDER BY position, id")
             .bind(tenant_id)
             .bind(job_id)
             .fetch_all(&self.pool)

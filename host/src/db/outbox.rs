@@ -1,6 +1,6 @@
 //! The mail outbox: queued messages, leased in batches by delivery workers.
 
-use super::{Backend, Db, DbResult, QueryContext};
+use super::{Db, DbResult, QueryContext};
 use crate::model::now;
 
 /// A queued message, leased to one worker.
@@ -16,31 +16,16 @@ pub struct OutboxMessage {
 
 impl Db {
     /// Lease up to `limit` due messages to `worker` for `lease_seconds`.
-    ///
-    /// One statement claims them: the outer `WHERE` re-checks the lease, so
-    /// two workers racing for a row cannot both win it (PostgreSQL re-evaluates
-    /// it on the locked row; SQLite has one writer at a time). On PostgreSQL,
-    /// `SKIP LOCKED` lets a second worker take other rows instead of waiting.
     pub async fn lease_outbox(&self, worker: &str, limit: i64, lease_seconds: i64) -> DbResult<Vec<OutboxMessage>> {
         let now = now();
-        let skip_locked = match self.backend {
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        sqlx::query_as(&format!(
-            "UPDATE outbox SET lease_until = $1, leased_by = $2, attempts = attempts + 1 \
-             WHERE id IN (SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= $3 \
-                          AND (lease_until IS NULL OR lease_until < $3) ORDER BY created_at LIMIT $4 {skip_locked}) \
-             AND status = 'queued' AND (lease_until IS NULL OR lease_until < $3) \
-             RETURNING id, tenant_id, to_address, template, data_json, attempts"
-        ))
-        .bind(now + lease_seconds)
-        .bind(worker)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .context("leasing outbox messages")
+        sqlx::query_as(&super::queue::lease_statement(self.backend, "outbox", "id, tenant_id, to_address, template, data_json, attempts"))
+            .bind(now + lease_seconds)
+            .bind(worker)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .context("leasing outbox messages")
     }
 
     /// The message went out.

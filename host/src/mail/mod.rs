@@ -5,7 +5,8 @@
 mod outbox;
 pub mod templates;
 
-pub use outbox::{OutboxWorker, RetryPolicy};
+pub use crate::worker::RetryPolicy;
+pub use outbox::OutboxWorker;
 pub use templates::render;
 
 use lettre::message::{header::ContentType, Mailbox};

@@ -293,11 +293,48 @@ impl Payments {
             .to_string();
             self.checkouts.db.record_audit(&entry).await?;
         }
+        self.raise_webhooks(&tenant, payment, (&before, &after)).await?;
         if before != after {
             let origin = RequestOrigin::default();
             if let Err(error) = self.sections.dispatch_event(&tenant, &payment.job_id, EventKind::InvoiceUpdated, &payment.invoice_id, origin).await {
                 tracing::warn!(%error, "could not tell sections about an invoice change");
             }
+        }
+        Ok(())
+    }
+
+    /// Tell the business's webhook endpoints what changed: the payment
+    /// (`earlier` is how it was before the news) and its invoice's status.
+    async fn raise_webhooks(&self, tenant: &Tenant, earlier: &Payment, invoice_status: (&str, &str)) -> Result<(), DbError> {
+        let db = &self.checkouts.db;
+        let Some(current) = db.payment(&tenant.id, &earlier.id).await? else { return Ok(()) };
+        let (was, is) = (earlier.status(), current.status());
+        let mut kinds = Vec::new();
+        if is != was && is == PaymentStatus::Succeeded {
+            kinds.push("payment.succeeded");
+        }
+        if is != was && matches!(is, PaymentStatus::Failed | PaymentStatus::Rejected) {
+            kinds.push("payment.failed");
+        }
+        if current.refunded_minor > earlier.refunded_minor {
+            kinds.push("payment.refunded");
+        }
+        let payment = serde_json::json!({
+            "id": current.id, "job_id": current.job_id, "invoice_id": current.invoice_id, "provider": current.provider, "method": current.method,
+            "status": current.status, "amount_minor": current.amount_minor, "captured_minor": current.captured_minor,
+            "refunded_minor": current.refunded_minor, "currency": current.currency, "reference": current.reference,
+        });
+        for kind in kinds {
+            crate::webhooks::raise(db, &tenant.id, kind, serde_json::json!({ "payment": payment }), None).await?;
+        }
+        if invoice_status.0 != "paid" && invoice_status.1 == "paid"
+            && let Some(invoice) = db.invoice_totals(&tenant.id, &current.invoice_id).await?
+        {
+            let data = serde_json::json!({ "invoice": {
+                "id": invoice.id, "job_id": invoice.job_id, "number": invoice.number, "status": invoice.status,
+                "total_minor": invoice.total, "paid_minor": invoice.paid, "currency": tenant.currency,
+            }});
+            crate::webhooks::raise(db, &tenant.id, "invoice.paid", data, None).await?;
         }
         Ok(())
     }

@@ -7,9 +7,7 @@
 
 use crate::db::PaymentNews;
 use crate::payments::status::PaymentStatus;
-use hmac::{Hmac, Mac};
 use serde::Deserialize;
-use sha2::Sha256;
 use std::collections::HashMap;
 use subtle::ConstantTimeEq;
 use std::time::Duration;
@@ -207,11 +205,7 @@ pub fn verify_signature(header: &str, body: &[u8], secret: &str, now: i64) -> Re
     if (now - timestamp).abs() > SIGNATURE_TOLERANCE_SECONDS {
         return Err(SignatureError::Stale);
     }
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(|_| SignatureError::Malformed)?;
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    let expected = mac.finalize().into_bytes();
+    let expected = crate::tokens::timestamped_signature(secret, timestamp, body);
     // Constant-time comparison with each candidate (a length mismatch is
     // simply unequal).
     let matches = candidates
@@ -309,6 +303,8 @@ pub fn news_of_session(session: &CheckoutSession) -> PaymentNews {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
 
     fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();

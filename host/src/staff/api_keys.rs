@@ -52,14 +52,14 @@ async fn render(state: &AppState, jar: CookieJar, session: StaffSession, created
 }
 
 async fn page(State(state): State<AppState>, jar: CookieJar, session: StaffSession) -> Result<Response, WebError> {
-    session.require(Ability::ManageApiKeys)?;
+    session.require(Ability::ManageIntegrations)?;
     render(&state, jar, session, None, None).await
 }
 
 async fn create(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Form(form): Form<Vec<(String, String)>>) -> Result<Response, WebError> {
     let field = |name: &str| form.iter().find(|(n, _)| n == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
     crate::csrf::check_session(&field("csrf"), &session.row.csrf_token)?;
-    session.require(Ability::ManageApiKeys)?;
+    session.require(Ability::ManageIntegrations)?;
     let name = field("name");
     let scopes: Vec<&str> = Scope::ALL
         .iter()
@@ -84,7 +84,7 @@ async fn create(State(state): State<AppState>, jar: CookieJar, session: StaffSes
 
 async fn revoke(State(state): State<AppState>, session: StaffSession, Path(key_id): Path<String>, Form(form): Form<crate::csrf::CsrfForm>) -> Result<Response, WebError> {
     crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
-    session.require(Ability::ManageApiKeys)?;
+    session.require(Ability::ManageIntegrations)?;
     let tenant_id = session.row.tenant_id.clone();
     if state.db.revoke_api_key(&tenant_id, &key_id).await? {
         let audit = crate::db::AuditEntry::new(&tenant_id, "api.key-revoked", "Revoked an API key").by(super::actor(&session));

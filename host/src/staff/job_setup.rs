@@ -6,6 +6,7 @@
 
 use super::roles::Ability;
 use crate::app::AppState;
+use crate::db::{JobDetails, JobRefusal, NewPerson};
 use crate::error::WebError;
 use crate::links::{self, LinkMail};
 use crate::model::{Role, Tenant};
@@ -21,18 +22,36 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// The largest document accepted.
-const MAX_DOCUMENT_BYTES: usize = 25 << 20;
+pub(crate) const MAX_DOCUMENT_BYTES: usize = 25 << 20;
 /// The roles a person can be added in (staff are not people on a job).
 pub(crate) const JOB_ROLES: [Role; 5] = [Role::Client, Role::CoClient, Role::BuyerAgent, Role::ListingAgent, Role::Other];
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/staff/jobs/new", get(new_job_form).post(create_job))
+        .route("/staff/jobs/{job_id}/details", post(edit_details))
         .route("/staff/jobs/{job_id}/people", post(add_person))
+        .route("/staff/jobs/{job_id}/people/{person_id}/remove", post(remove_person))
         .route("/staff/jobs/{job_id}/services", post(add_service))
+        .route("/staff/jobs/{job_id}/services/{service_id}/remove", post(remove_service))
         .route("/staff/jobs/{job_id}/invoice", post(invoice_services))
         .route("/staff/jobs/{job_id}/documents", post(upload_document).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + (1 << 20))))
         .route("/staff/jobs/{job_id}/documents/{document_id}/publish", post(publish_document))
+}
+
+/// A job's own details as the console's forms have them.
+#[derive(Deserialize, Serialize, Default)]
+#[serde(default)]
+struct DetailsForm {
+    reference: String,
+    line1: String,
+    city: String,
+    region: String,
+    postal_code: String,
+    /// `2026-11-30T09:00`, in the business's time zone; empty for none.
+    appointment: String,
+    duration_hours: String,
+    inspector: String,
 }
 
 #[derive(Deserialize, Serialize, Default)]
@@ -40,15 +59,8 @@ pub fn router() -> Router<AppState> {
 struct NewJobForm {
     #[serde(skip_serializing)]
     csrf: String,
-    reference: String,
-    line1: String,
-    city: String,
-    region: String,
-    postal_code: String,
-    /// `2026-11-30T09:00`, in the business's time zone.
-    appointment: String,
-    duration_hours: String,
-    inspector: String,
+    #[serde(flatten)]
+    details: DetailsForm,
     /// One service a line: `Name | 425.00`.
     services: String,
     client_name: String,
@@ -93,28 +105,15 @@ pub(crate) type Person = (Role, String, Option<String>, Option<String>);
 
 /// A new job, checked: what the console's form and the API both create.
 pub(crate) struct NewJob {
-    pub reference: String,
-    pub line1: String,
-    pub city: String,
-    pub region: String,
-    pub postal_code: String,
-    pub inspector: String,
+    pub details: JobDetails,
     pub services: Vec<(String, i64)>,
-    /// (start, end), Unix seconds.
-    pub appointment: Option<(i64, i64)>,
     pub people: Vec<Person>,
 }
 
-/// Check the whole form before anything is stored; one message per problem.
-fn check_new_job(tenant: &Tenant, form: &NewJobForm) -> Result<NewJob, Vec<String>> {
-    let mut errors = Vec::new();
-    let required = [
-        (&form.reference, "a reference"),
-        (&form.line1, "the street address"),
-        (&form.city, "the city"),
-        (&form.client_name, "the client's name"),
-    ];
-    for (value, what) in required {
+/// Check a job's details; one message per problem.
+fn check_details(tenant: &Tenant, form: &DetailsForm, errors: &mut Vec<String>) -> Option<JobDetails> {
+    let before = errors.len();
+    for (value, what) in [(&form.reference, "a reference"), (&form.line1, "the street address"), (&form.city, "the city")] {
         if value.trim().is_empty() {
             errors.push(format!("Give {what}."));
         }
@@ -122,10 +121,6 @@ fn check_new_job(tenant: &Tenant, form: &NewJobForm) -> Result<NewJob, Vec<Strin
     if form.reference.trim().chars().count() > 40 {
         errors.push("The reference may be at most 40 characters.".into());
     }
-    let services = parse_services(&form.services).unwrap_or_else(|error| {
-        errors.push(error);
-        Vec::new()
-    });
     let appointment = if form.appointment.trim().is_empty() {
         None
     } else {
@@ -141,6 +136,28 @@ fn check_new_job(tenant: &Tenant, form: &NewJobForm) -> Result<NewJob, Vec<Strin
             }
         }
     };
+    (errors.len() == before).then(|| JobDetails {
+        reference: form.reference.trim().to_string(),
+        line1: form.line1.trim().to_string(),
+        city: form.city.trim().to_string(),
+        region: form.region.trim().to_string(),
+        postal_code: form.postal_code.trim().to_string(),
+        staff_name: form.inspector.trim().to_string(),
+        appointment,
+    })
+}
+
+/// Check the whole form before anything is stored; one message per problem.
+fn check_new_job(tenant: &Tenant, form: &NewJobForm) -> Result<NewJob, Vec<String>> {
+    let mut errors = Vec::new();
+    let details = check_details(tenant, &form.details, &mut errors);
+    if form.client_name.trim().is_empty() {
+        errors.push("Give the client's name.".into());
+    }
+    let services = parse_services(&form.services).unwrap_or_else(|error| {
+        errors.push(error);
+        Vec::new()
+    });
     let mut people = Vec::new();
     let named = [
         (Role::Client, &form.client_name, &form.client_email, &form.client_phone),
@@ -161,20 +178,10 @@ fn check_new_job(tenant: &Tenant, form: &NewJobForm) -> Result<NewJob, Vec<Strin
         let optional = |value: &str| Some(value.to_string()).filter(|v| !v.is_empty());
         people.push((role, name.to_string(), optional(email), optional(phone)));
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    match details {
+        Some(details) if errors.is_empty() => Ok(NewJob { details, services, people }),
+        _ => Err(errors),
     }
-    Ok(NewJob {
-        reference: form.reference.trim().to_string(),
-        line1: form.line1.trim().to_string(),
-        city: form.city.trim().to_string(),
-        region: form.region.trim().to_string(),
-        postal_code: form.postal_code.trim().to_string(),
-        inspector: form.inspector.trim().to_string(),
-        services,
-        appointment,
-        people,
-    })
 }
 
 async fn render_new_job(state: &AppState, jar: CookieJar, session: StaffSession, form: NewJobForm, errors: Vec<String>) -> Result<Response, WebError> {
@@ -188,27 +195,16 @@ async fn render_new_job(state: &AppState, jar: CookieJar, session: StaffSession,
 
 async fn new_job_form(State(state): State<AppState>, jar: CookieJar, session: StaffSession) -> Result<Response, WebError> {
     session.require(Ability::ManageJobs)?;
-    let form = NewJobForm { duration_hours: "3".into(), send_invitations: Some("on".into()), ..Default::default() };
+    let details = DetailsForm { duration_hours: "3".into(), ..Default::default() };
+    let form = NewJobForm { details, send_invitations: Some("on".into()), ..Default::default() };
     render_new_job(&state, jar, session, form, Vec::new()).await
 }
 
-/// The contact with this e-mail in the business, or a new one: one person
-/// across jobs, so their account lists every job they are on.
-async fn contact_for(state: &AppState, tenant_id: &str, name: &str, email: Option<&str>, phone: Option<&str>) -> Result<String, WebError> {
-    if let Some(email) = email
-        && let Some(existing) = state.db.contact_by_email(tenant_id, email).await?
-    {
-        return Ok(existing);
-    }
-    Ok(state.db.create_contact(tenant_id, name, email, phone).await?)
-}
-
-/// Put a person on the job with a fresh link (not shown: the invitation
-/// e-mails one, and "New link" shows one to copy).
-async fn add_to_job(state: &AppState, tenant: &Tenant, job_id: &str, person: &Person) -> Result<String, WebError> {
-    let (role, name, email, phone) = person;
-    let contact = contact_for(state, &tenant.id, name, email.as_deref(), phone.as_deref()).await?;
-    Ok(state.db.add_job_contact(&tenant.id, job_id, &contact, *role, &hash_token(&new_token()), tenant.link_expiry()).await?)
+/// A person to store, with a fresh link (not shown: the invitation e-mails
+/// one, and "New link" shows one to copy).
+fn new_person(tenant: &Tenant, person: &Person) -> NewPerson {
+    let (role, name, email, phone) = person.clone();
+    NewPerson { role, name, email, phone, token_hash: hash_token(&new_token()), expires_at: tenant.link_expiry() }
 }
 
 /// E-mail the invitation to each person added who has an address; returns
@@ -237,7 +233,7 @@ async fn create_job(State(state): State<AppState>, jar: CookieJar, session: Staf
         Ok(created) => created,
         Err(refusal) => return render_new_job(&state, jar, session, form, vec![refusal]).await,
     };
-    let mut message = format!("Job {} created.", job.reference);
+    let mut message = format!("Job {} created.", job.details.reference);
     if !created.invited.is_empty() {
         message.push_str(&format!(" {}.", super::settings::capitalize(&created.invited.join("; "))));
     }
@@ -262,32 +258,31 @@ pub(crate) async fn create(
     send_invitations: bool,
 ) -> Result<Result<CreatedJob, String>, WebError> {
     let db = &state.db;
-    let taken = || format!("There is already a job with the reference {}; give this one its own.", job.reference);
-    if db.job_reference_taken(&tenant.id, &job.reference).await? {
-        return Ok(Err(taken()));
-    }
-    let property = db.create_property(&tenant.id, &job.line1, &job.city, &job.region, &job.postal_code).await?;
-    let job_id = match db.create_job(&tenant.id, &property, &job.reference).await {
-        Ok(job_id) => job_id,
-        // Another request took the reference since the check above.
-        Err(error) if error.is_unique_violation() => return Ok(Err(taken())),
-        Err(error) => return Err(error.into()),
+    let people: Vec<NewPerson> = job.people.iter().map(|person| new_person(tenant, person)).collect();
+    let (job_id, added) = match db.create_job_with(&tenant.id, &job.details, &job.services, &people).await? {
+        Ok(created) => created,
+        Err(_) => return Ok(Err(reference_taken(&job.details.reference))),
     };
-    if let Some((starts, ends)) = job.appointment {
-        db.add_appointment(&tenant.id, &job_id, starts, ends, &job.inspector).await?;
-    }
-    for (name, price) in &job.services {
-        db.add_service(&tenant.id, &job_id, name, *price).await?;
-    }
-    let mut added = Vec::new();
-    for person in &job.people {
-        added.push(add_to_job(state, tenant, &job_id, person).await?);
-    }
-    let mut audit = crate::db::AuditEntry::new(&tenant.id, "job.created", &format!("Created job {}", job.reference)).by(*actor);
+    let reference = &job.details.reference;
+    let mut audit = crate::db::AuditEntry::new(&tenant.id, "job.created", &format!("Created job {reference}")).by(*actor);
     audit.job_id = Some(job_id.clone());
     db.record_audit(&audit).await?;
+    crate::webhooks::raise_job(db, &tenant.id, "job.created", &job_id).await?;
     let invited = if send_invitations { invite(state, actor, tenant, &job_id, &added).await? } else { Vec::new() };
     Ok(Ok(CreatedJob { job_id, invited }))
+}
+
+pub(crate) fn reference_taken(reference: &str) -> String {
+    format!("There is already a job with the reference {reference}; give this one its own.")
+}
+
+/// Audit a change to a job and tell the webhook endpoints about it.
+pub(crate) async fn changed(state: &AppState, tenant_id: &str, job_id: &str, action: &str, summary: &str, actor: &crate::db::Actor<'_>) -> Result<(), WebError> {
+    let mut audit = crate::db::AuditEntry::new(tenant_id, action, summary).by(*actor);
+    audit.job_id = Some(job_id.to_string());
+    state.db.record_audit(&audit).await?;
+    crate::webhooks::raise_job(&state.db, tenant_id, "job.updated", job_id).await?;
+    Ok(())
 }
 
 /// The job, if it is this business's; a form posted by someone who runs jobs.
@@ -330,17 +325,64 @@ async fn add_person(State(state): State<AppState>, session: StaffSession, Path(j
     }
     let optional = |value: &str| Some(value.trim().to_string()).filter(|v| !v.is_empty());
     let person = (role, name.to_string(), optional(email), optional(&form.phone));
-    let added = add_to_job(&state, &tenant, &job_id, &person).await?;
-    let mut audit = crate::db::AuditEntry::new(&tenant.id, "job.person-added", &format!("Added {name} ({})", role.label())).by(super::actor(&session));
-    audit.job_id = Some(job_id.clone());
-    state.db.record_audit(&audit).await?;
+    let (_, told) = add_person_to_job(&state, &tenant, &job_id, &person, form.invite.is_some(), &super::actor(&session)).await?;
     let mut message = format!("{name} is on the job as {}.", role.label().to_lowercase());
-    if form.invite.is_some() {
-        for told in invite(&state, &super::actor(&session), &tenant, &job_id, &[added]).await? {
-            message.push_str(&format!(" {}.", super::settings::capitalize(&told)));
-        }
+    for told in told {
+        message.push_str(&format!(" {}.", super::settings::capitalize(&told)));
     }
     back(&state, &session, &job_id, "success", &message).await
+}
+
+/// Put a checked person on a job, record it, and invite them when asked.
+/// Returns their id on the job and what became of the invitation.
+pub(crate) async fn add_person_to_job(
+    state: &AppState,
+    tenant: &Tenant,
+    job_id: &str,
+    person: &Person,
+    send_invitation: bool,
+    actor: &crate::db::Actor<'_>,
+) -> Result<(String, Vec<String>), WebError> {
+    let added = state.db.add_person(&tenant.id, job_id, &new_person(tenant, person)).await?;
+    let (role, name, ..) = person;
+    changed(state, &tenant.id, job_id, "job.person-added", &format!("Added {name} ({})", role.label()), actor).await?;
+    let told = if send_invitation { invite(state, actor, tenant, job_id, std::slice::from_ref(&added)).await? } else { Vec::new() };
+    Ok((added, told))
+}
+
+async fn remove_person(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path((job_id, person_id)): Path<(String, String)>,
+    Form(form): Form<crate::csrf::CsrfForm>,
+) -> Result<Response, WebError> {
+    let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    match remove_person_from_job(&state, &tenant, &job_id, &person_id, &super::actor(&session)).await? {
+        Some(Ok(name)) => back(&state, &session, &job_id, "success", &format!("{name} is off the job; their link no longer works.")).await,
+        Some(Err(refusal)) => back(&state, &session, &job_id, "danger", &refusal).await,
+        None => Err(WebError::NotFound),
+    }
+}
+
+/// Take a person off a job and record it: their name, the reason it was
+/// refused, or `None` when the job has no such person.
+pub(crate) async fn remove_person_from_job(
+    state: &AppState,
+    tenant: &Tenant,
+    job_id: &str,
+    person_id: &str,
+    actor: &crate::db::Actor<'_>,
+) -> Result<Option<Result<String, String>>, WebError> {
+    let Some(person) = state.db.job_contact_any_state(&tenant.id, job_id, person_id).await? else { return Ok(None) };
+    match state.db.remove_person(&tenant.id, job_id, person_id).await? {
+        Ok(()) => {
+            let summary = format!("Took {} ({}) off the job", person.name, person.role.0.label());
+            changed(state, &tenant.id, job_id, "job.person-removed", &summary, actor).await?;
+            Ok(Some(Ok(person.name)))
+        }
+        Err(JobRefusal::LastClient) => Ok(Some(Err(format!("{} is the job's only client; add the new client before taking them off.", person.name)))),
+        Err(_) => Ok(None),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -355,7 +397,7 @@ async fn add_service(State(state): State<AppState>, session: StaffSession, Path(
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
     match parse_services(&format!("{} | {}", form.name.trim(), form.price.trim())).as_deref() {
         Ok([(name, price)]) => {
-            state.db.add_service(&tenant.id, &job_id, name, *price).await?;
+            add_service_to_job(&state, &tenant, &job_id, name, *price, &super::actor(&session)).await?;
             back(&state, &session, &job_id, "success", &format!("{name} added.")).await
         }
         Ok(_) => back(&state, &session, &job_id, "danger", "Give the service's name and price.").await,
@@ -363,31 +405,107 @@ async fn add_service(State(state): State<AppState>, session: StaffSession, Path(
     }
 }
 
+/// Add a checked service to a job and record it; returns its id.
+pub(crate) async fn add_service_to_job(state: &AppState, tenant: &Tenant, job_id: &str, name: &str, price_minor: i64, actor: &crate::db::Actor<'_>) -> Result<String, WebError> {
+    let id = state.db.add_service(&tenant.id, job_id, name, price_minor).await?;
+    let summary = format!("Added the service {name} ({})", crate::plugins::sanitize::Formats::money(&crate::view::TenantFormats::new(tenant), price_minor));
+    changed(state, &tenant.id, job_id, "job.service-added", &summary, actor).await?;
+    Ok(id)
+}
+
+async fn remove_service(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path((job_id, service_id)): Path<(String, String)>,
+    Form(form): Form<crate::csrf::CsrfForm>,
+) -> Result<Response, WebError> {
+    let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    let name = remove_service_from_job(&state, &tenant, &job_id, &service_id, &super::actor(&session)).await?.ok_or(WebError::NotFound)?;
+    let invoiced = !state.db.invoices(&tenant.id, &job_id).await?.is_empty();
+    let note = if invoiced { " The invoice already issued is unchanged." } else { "" };
+    back(&state, &session, &job_id, "success", &format!("{name} is off the job.{note}")).await
+}
+
+/// Take a service off a job and record it: its name, or `None` when the job
+/// has no such service.
+pub(crate) async fn remove_service_from_job(state: &AppState, tenant: &Tenant, job_id: &str, service_id: &str, actor: &crate::db::Actor<'_>) -> Result<Option<String>, WebError> {
+    let Some(service) = state.db.services(&tenant.id, job_id).await?.into_iter().find(|s| s.id == service_id) else { return Ok(None) };
+    if !state.db.remove_service(&tenant.id, job_id, service_id).await? {
+        return Ok(None);
+    }
+    changed(state, &tenant.id, job_id, "job.service-removed", &format!("Took the service {} off the job", service.name), actor).await?;
+    Ok(Some(service.name))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct EditDetailsForm {
+    csrf: String,
+    #[serde(flatten)]
+    details: DetailsForm,
+}
+
+async fn edit_details(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<String>, Form(form): Form<EditDetailsForm>) -> Result<Response, WebError> {
+    let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    let mut errors = Vec::new();
+    let refusal = match check_details(&tenant, &form.details, &mut errors) {
+        Some(details) => update_details(&state, &tenant, &job_id, &details, &super::actor(&session)).await?.err(),
+        None => Some(format!("Nothing was changed: {}", errors.join(" "))),
+    };
+    match refusal {
+        Some(refusal) => back(&state, &session, &job_id, "danger", &refusal).await,
+        None => back(&state, &session, &job_id, "success", "The job's details are saved.").await,
+    }
+}
+
+/// Store a job's checked details and record it; the reason when refused.
+pub(crate) async fn update_details(state: &AppState, tenant: &Tenant, job_id: &str, details: &JobDetails, actor: &crate::db::Actor<'_>) -> Result<Result<(), String>, WebError> {
+    match state.db.update_job_details(&tenant.id, job_id, details).await? {
+        Ok(()) => {
+            changed(state, &tenant.id, job_id, "job.details-changed", &format!("Changed the details of job {}", details.reference), actor).await?;
+            Ok(Ok(()))
+        }
+        Err(JobRefusal::ReferenceTaken) => Ok(Err(reference_taken(&details.reference))),
+        Err(_) => Err(WebError::NotFound),
+    }
+}
+
 /// Bill the job's services: one open invoice numbered after the job,
 /// due at the first appointment. Only while the job has no invoice.
 async fn invoice_services(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<String>, Form(form): Form<crate::csrf::CsrfForm>) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    match invoice_job(&state, &tenant, &job_id, &super::actor(&session)).await? {
+        Ok(_) => {
+            let job = state.db.job(&tenant.id, &job_id).await?.ok_or(WebError::NotFound)?;
+            back(&state, &session, &job_id, "success", &format!("Invoice {} is due; the clients can pay it on their portal.", job.reference)).await
+        }
+        Err(refusal) => back(&state, &session, &job_id, "danger", &refusal).await,
+    }
+}
+
+/// Invoice a job's services and record it: the invoice's id, or why not.
+pub(crate) async fn invoice_job(state: &AppState, tenant: &Tenant, job_id: &str, actor: &crate::db::Actor<'_>) -> Result<Result<String, String>, WebError> {
     let db = &state.db;
-    if !db.invoices(&tenant.id, &job_id).await?.is_empty() {
-        return back(&state, &session, &job_id, "danger", "This job already has an invoice.").await;
+    let job = db.job(&tenant.id, job_id).await?.ok_or(WebError::NotFound)?;
+    if !db.invoices(&tenant.id, job_id).await?.is_empty() {
+        return Ok(Err("This job already has an invoice.".into()));
     }
-    let services = db.services(&tenant.id, &job_id).await?;
+    let services = db.services(&tenant.id, job_id).await?;
     if services.is_empty() {
-        return back(&state, &session, &job_id, "danger", "Add the job's services first: the invoice bills them.").await;
+        return Ok(Err("Add the job's services first: the invoice bills them.".into()));
     }
-    let job = db.job(&tenant.id, &job_id).await?.ok_or(WebError::NotFound)?;
-    let due_at = db.appointments(&tenant.id, &job_id).await?.first().map(|a| a.starts_at);
+    let due_at = db.appointments(&tenant.id, job_id).await?.first().map(|a| a.starts_at);
     let lines: Vec<(&str, &str, i64, i64)> = services.iter().map(|s| ("service", s.name.as_str(), 1, s.price_minor)).collect();
     let invoice = crate::db::NewInvoice { number: &job.reference, status: "due", tax_minor: 0, due_at, lines: &lines };
-    db.create_invoice(&tenant.id, &job_id, &invoice).await?;
-    let mut audit = crate::db::AuditEntry::new(&tenant.id, "invoice.created", &format!("Invoiced job {}", job.reference)).by(super::actor(&session));
-    audit.job_id = Some(job_id.clone());
+    let invoice_id = db.create_invoice(&tenant.id, job_id, &invoice).await?;
+    let mut audit = crate::db::AuditEntry::new(&tenant.id, "invoice.created", &format!("Invoiced job {}", job.reference)).by(*actor);
+    audit.job_id = Some(job_id.to_string());
     db.record_audit(&audit).await?;
-    back(&state, &session, &job_id, "success", &format!("Invoice {} is due; the clients can pay it on their portal.", job.reference)).await
+    Ok(Ok(invoice_id))
 }
 
 /// What an upload is, by its first bytes: PDFs and pictures only.
-fn document_type(bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn document_type(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"%PDF-") {
         Some("application/pdf")
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -421,45 +539,69 @@ async fn upload_document(State(state): State<AppState>, session: StaffSession, P
         }
     }
     let tenant = job_for_form(&state, &session, &csrf, &job_id).await?;
-    let problem = if !["report", "summary", "attachment", "photo"].contains(&kind.as_str()) {
+    let actor = super::actor(&session);
+    let document = match store_document(&state, &tenant, &job_id, &NewDocument { kind: &kind, title: &title, bytes: &bytes, roles: &roles }, &actor).await? {
+        Ok(document) => document,
+        Err(problem) => return back(&state, &session, &job_id, "danger", &problem).await,
+    };
+    if publish {
+        publish_now(&state, &tenant, &job_id, &document, &title, &actor).await?;
+        return back(&state, &session, &job_id, "success", &format!("{title} is published.")).await;
+    }
+    back(&state, &session, &job_id, "success", &format!("{title} is uploaded; publish it when it is ready.")).await
+}
+
+/// A document to store, as uploaded.
+pub(crate) struct NewDocument<'a> {
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub bytes: &'a [u8],
+    pub roles: &'a [Role],
+}
+
+/// The kinds of document a job has.
+pub(crate) const DOCUMENT_KINDS: [&str; 4] = ["report", "summary", "attachment", "photo"];
+
+/// Check and store a document (unpublished) and record it: its id, or the
+/// reason it was refused.
+pub(crate) async fn store_document(state: &AppState, tenant: &Tenant, job_id: &str, new: &NewDocument<'_>, actor: &crate::db::Actor<'_>) -> Result<Result<String, String>, WebError> {
+    let title = new.title.trim();
+    let problem = if !DOCUMENT_KINDS.contains(&new.kind) {
         Some("Choose what the document is.".to_string())
     } else if title.is_empty() || title.chars().count() > 120 {
         Some("Give the document a title of at most 120 characters.".to_string())
-    } else if bytes.is_empty() {
+    } else if new.bytes.is_empty() {
         Some("Choose a file to upload.".to_string())
-    } else if bytes.len() > MAX_DOCUMENT_BYTES {
+    } else if new.bytes.len() > MAX_DOCUMENT_BYTES {
         Some(format!("Documents may be at most {} MiB.", MAX_DOCUMENT_BYTES >> 20))
-    } else if document_type(&bytes).is_none() {
-        Some("Documents must be PDF files, or PNG or JPEG pictures.".to_string())
-    } else if roles.is_empty() {
+    } else if new.roles.is_empty() {
         Some("Tick who may see the document.".to_string())
     } else {
         None
     };
     if let Some(problem) = problem {
-        return back(&state, &session, &job_id, "danger", &problem).await;
+        return Ok(Err(problem));
     }
-    let content_type = document_type(&bytes).expect("checked above");
+    let Some(content_type) = document_type(new.bytes) else {
+        return Ok(Err("Documents must be PDF files, or PNG or JPEG pictures.".to_string()));
+    };
     let key = format!("documents/{}/{job_id}/{}", tenant.id, crate::model::new_id());
-    state.files.put(&key, &bytes).await.map_err(|e| WebError::Internal(e.into()))?;
-    let document = state.db.add_document(&tenant.id, &job_id, &kind, &title, &key, content_type, bytes.len() as i64, &roles, None).await?;
-    let mut audit = crate::db::AuditEntry::new(&tenant.id, "document.uploaded", &format!("Uploaded {title}")).by(super::actor(&session));
-    audit.job_id = Some(job_id.clone());
+    state.files.put(&key, new.bytes).await.map_err(|e| WebError::Internal(e.into()))?;
+    let document = state.db.add_document(&tenant.id, job_id, new.kind, title, &key, content_type, new.bytes.len() as i64, new.roles, None).await?;
+    let mut audit = crate::db::AuditEntry::new(&tenant.id, "document.uploaded", &format!("Uploaded {title}")).by(*actor);
+    audit.job_id = Some(job_id.to_string());
     state.db.record_audit(&audit).await?;
-    if publish {
-        return publish_now(&state, &session, &tenant, &job_id, &document, &title).await;
-    }
-    back(&state, &session, &job_id, "success", &format!("{title} is uploaded; publish it when it is ready.")).await
+    Ok(Ok(document))
 }
 
 /// Publish a document (the sections that asked are told; the release rule
 /// still holds reports back) and record who did.
-async fn publish_now(state: &AppState, session: &StaffSession, tenant: &Tenant, job_id: &str, document_id: &str, title: &str) -> Result<Response, WebError> {
+pub(crate) async fn publish_now(state: &AppState, tenant: &Tenant, job_id: &str, document_id: &str, title: &str, actor: &crate::db::Actor<'_>) -> Result<(), WebError> {
     crate::documents::publish(state, &tenant.id, job_id, document_id).await?;
-    let mut audit = crate::db::AuditEntry::new(&tenant.id, "document.published", &format!("Published {title}")).by(super::actor(session));
+    let mut audit = crate::db::AuditEntry::new(&tenant.id, "document.published", &format!("Published {title}")).by(*actor);
     audit.job_id = Some(job_id.to_string());
     state.db.record_audit(&audit).await?;
-    back(state, session, job_id, "success", &format!("{title} is published.")).await
+    Ok(())
 }
 
 async fn publish_document(
@@ -473,7 +615,8 @@ async fn publish_document(
     if document.published_at.is_some() {
         return back(&state, &session, &job_id, "info", &format!("{} was already published.", document.title)).await;
     }
-    publish_now(&state, &session, &tenant, &job_id, &document_id, &document.title).await
+    publish_now(&state, &tenant, &job_id, &document_id, &document.title, &super::actor(&session)).await?;
+    back(&state, &session, &job_id, "success", &format!("{} is published.", document.title)).await
 }
 
 #[cfg(test)]

@@ -88,15 +88,33 @@ async fn render(
         .services(&tenant.id, job_id)
         .await?
         .into_iter()
-        .map(|s| serde_json::json!({ "name": s.name, "price": formats.money(s.price_minor) }))
+        .map(|s| serde_json::json!({ "id": s.id, "name": s.name, "price": formats.money(s.price_minor) }))
         .collect();
     let roles: Vec<serde_json::Value> = crate::model::Role::ALL
         .into_iter()
         .filter(|role| *role != crate::model::Role::Staff)
         .map(|role| serde_json::json!({ "value": role.as_str(), "label": role.label(), "default": role.sees_billing() }))
         .collect();
+    let appointment = state.db.appointments(&tenant.id, job_id).await?.into_iter().next();
+    let local = |at: i64| {
+        let zone = jiff::tz::TimeZone::get(&tenant.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
+        jiff::Timestamp::from_second(at).map(|t| t.to_zoned(zone).strftime("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
+    };
+    // What the "Edit details" form starts from.
+    let details = serde_json::json!({
+        "reference": job.reference,
+        "line1": property.line1,
+        "city": property.city,
+        "region": property.region,
+        "postal_code": property.postal_code,
+        "appointment": appointment.as_ref().map(|a| local(a.starts_at)).unwrap_or_default(),
+        "duration_hours": appointment.as_ref().map(|a| format!("{}", (a.ends_at - a.starts_at) as f64 / 3600.0)).unwrap_or_else(|| "3".into()),
+        "inspector": appointment.as_ref().map(|a| a.staff_name.clone()).unwrap_or_default(),
+        "timezone": tenant.timezone,
+    });
     let data = serde_json::json!({
         "may_run": session.may(Ability::ManageJobs),
+        "details": details,
         "documents": documents,
         "services": services,
         "roles": roles,

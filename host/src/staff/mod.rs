@@ -16,6 +16,7 @@ pub mod roles;
 mod sections;
 mod settings;
 mod team;
+mod webhooks;
 
 use crate::app::AppState;
 use crate::error::WebError;
@@ -42,6 +43,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .merge(sections::router(max_upload))
         .merge(branding::router())
         .merge(api_keys::router())
+        .merge(webhooks::router())
         .merge(settings::router())
         .merge(team::router())
         .merge(reset::router())
@@ -75,7 +77,7 @@ pub(crate) async fn console_page(
             "settings": session.may(Ability::ManageSettings),
             "sections": session.may(Ability::ManageSections),
             "new_job": session.may(Ability::ManageJobs),
-            "api": session.may(Ability::ManageApiKeys),
+            "api": session.may(Ability::ManageIntegrations),
         },
     });
     if let (Some(data), serde_json::Value::Object(frame)) = (data.as_object_mut(), frame) {

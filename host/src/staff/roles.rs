@@ -2,7 +2,7 @@
 //!
 //! - **owner**: everything, including the team, sign-in settings, mail
 //!   templates, sections (installing, permissions, settings, uploads) and
-//!   API keys.
+//!   API keys and webhooks.
 //! - **office**: runs jobs: creating them, their people, services, invoice
 //!   and documents, people's links (send, renew, revoke), the access log,
 //!   recording manual payments (which the owner approves), and deciding the
@@ -24,7 +24,7 @@ pub enum Ability {
     DecideAddOns,
     ManageSections,
     ManageJobs,
-    ManageApiKeys,
+    ManageIntegrations,
 }
 
 pub const ROLES: [&str; 3] = ["owner", "office", "employee"];
@@ -76,8 +76,8 @@ mod tests {
         assert!(allows("owner", Ability::ManageTeam) && allows("owner", Ability::ManageSettings));
         assert!(allows("office", Ability::ManageLinks) && allows("office", Ability::ReadAccessLog));
         assert!(!allows("office", Ability::ManageTeam) && !allows("office", Ability::ManageSettings));
-        assert!(allows("owner", Ability::ManageSections) && allows("owner", Ability::ManageApiKeys));
-        assert!(!allows("office", Ability::ManageApiKeys) && !allows("employee", Ability::ManageApiKeys));
+        assert!(allows("owner", Ability::ManageSections) && allows("owner", Ability::ManageIntegrations));
+        assert!(!allows("office", Ability::ManageIntegrations) && !allows("employee", Ability::ManageIntegrations));
         assert!(!allows("office", Ability::ManageSections) && !allows("employee", Ability::ManageSections));
         assert!(!allows("employee", Ability::ManageLinks) && !allows("employee", Ability::ReadAccessLog));
         assert!(allows("office", Ability::ManageJobs) && !allows("employee", Ability::ManageJobs));

@@ -1,0 +1,215 @@
+//! What hangs off a job, on routes of its own: its people, services,
+//! invoices and documents. Creates take an `Idempotency-Key`.
+
+use super::jobs::{check_person, check_service, refuse_control, PersonBody, ServiceBody};
+use super::{ApiCaller, ApiError, Scope};
+use crate::app::AppState;
+use crate::model::{Role, Tenant};
+use crate::staff::job_setup::{self, NewDocument, JOB_ROLES};
+use crate::webhooks::rfc3339;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/jobs/{job_id}/people", post(add_person))
+        .route("/api/v1/jobs/{job_id}/people/{person_id}", delete(remove_person))
+        .route("/api/v1/jobs/{job_id}/services", post(add_service))
+        .route("/api/v1/jobs/{job_id}/services/{service_id}", delete(remove_service))
+        .route("/api/v1/jobs/{job_id}/invoices", get(invoices).post(invoice))
+        .route(
+            "/api/v1/jobs/{job_id}/documents",
+            get(documents).post(upload).layer(DefaultBodyLimit::max(job_setup::MAX_DOCUMENT_BYTES + 1)),
+        )
+        .route("/api/v1/jobs/{job_id}/documents/{document_id}/publish", post(publish))
+}
+
+/// The caller's business and its job, or 404.
+async fn job_of(state: &AppState, caller: &ApiCaller, job_id: &str) -> Result<Tenant, ApiError> {
+    let tenant = state.db.tenant(caller.tenant_id()).await?.ok_or(ApiError::Unauthorized)?;
+    state.db.job(&tenant.id, job_id).await?.ok_or(ApiError::NotFound("job"))?;
+    Ok(tenant)
+}
+
+fn parse<'a, T: Deserialize<'a>>(body: &'a [u8], what: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("The body is not {what}: {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddPersonBody {
+    name: String,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    phone: Option<String>,
+    role: String,
+    #[serde(default)]
+    send_invitation: bool,
+}
+
+async fn add_person(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    caller.require(Scope::JobsWrite)?;
+    let operation = format!("POST /api/v1/jobs/{job_id}/people");
+    super::idempotency::answer(&state, &caller, &headers, &operation, &body, async {
+        let tenant = job_of(&state, &caller, &job_id).await?;
+        let sent: AddPersonBody = parse(&body, "a person")?;
+        let person = PersonBody { name: sent.name, email: sent.email, phone: sent.phone, role: sent.role };
+        let mut texts = vec![("name".to_string(), person.name.as_str())];
+        texts.extend(person.email.as_deref().map(|e| ("email".to_string(), e)));
+        texts.extend(person.phone.as_deref().map(|p| ("phone".to_string(), p)));
+        refuse_control(texts)?;
+        let mut problems = Vec::new();
+        let Some(checked) = check_person(&person, "", &mut problems) else { return Err(ApiError::Invalid(problems)) };
+        let (id, told) = job_setup::add_person_to_job(&state, &tenant, &job_id, &checked, sent.send_invitation, &caller.actor()).await?;
+        let (role, name, email, _) = checked;
+        Ok((StatusCode::CREATED, json!({ "id": id, "name": name, "role": role.as_str(), "email": email, "invitation": told.first() })))
+    })
+    .await
+}
+
+async fn remove_person(State(state): State<AppState>, caller: ApiCaller, Path((job_id, person_id)): Path<(String, String)>) -> Result<Response, ApiError> {
+    caller.require(Scope::JobsWrite)?;
+    let tenant = job_of(&state, &caller, &job_id).await?;
+    match job_setup::remove_person_from_job(&state, &tenant, &job_id, &person_id, &caller.actor()).await? {
+        Some(Ok(_)) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Some(Err(refusal)) => Err(ApiError::Invalid(vec![refusal])),
+        None => Err(ApiError::NotFound("person")),
+    }
+}
+
+async fn add_service(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    caller.require(Scope::JobsWrite)?;
+    let operation = format!("POST /api/v1/jobs/{job_id}/services");
+    super::idempotency::answer(&state, &caller, &headers, &operation, &body, async {
+        let tenant = job_of(&state, &caller, &job_id).await?;
+        let service: ServiceBody = parse(&body, "a service")?;
+        refuse_control(vec![("name".to_string(), service.name.as_str())])?;
+        let mut problems = Vec::new();
+        let Some((name, price_minor)) = check_service(&service, "service", &mut problems) else { return Err(ApiError::Invalid(problems)) };
+        let id = job_setup::add_service_to_job(&state, &tenant, &job_id, &name, price_minor, &caller.actor()).await?;
+        Ok((StatusCode::CREATED, json!({ "id": id, "name": name, "price_minor": price_minor })))
+    })
+    .await
+}
+
+async fn remove_service(State(state): State<AppState>, caller: ApiCaller, Path((job_id, service_id)): Path<(String, String)>) -> Result<Response, ApiError> {
+    caller.require(Scope::JobsWrite)?;
+    let tenant = job_of(&state, &caller, &job_id).await?;
+    job_setup::remove_service_from_job(&state, &tenant, &job_id, &service_id, &caller.actor()).await?.ok_or(ApiError::NotFound("service"))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// A job's invoices with their lines and what was paid.
+async fn invoices_json(state: &AppState, tenant: &Tenant, job_id: &str) -> Result<Vec<Value>, ApiError> {
+    let mut data = Vec::new();
+    for (invoice, lines) in state.db.invoices(&tenant.id, job_id).await? {
+        let totals = state.db.invoice_totals(&tenant.id, &invoice.id).await?;
+        let lines: Vec<Value> = lines
+            .iter()
+            .map(|l| json!({ "kind": l.kind, "description": l.description, "quantity": l.quantity, "unit_price_minor": l.unit_price_minor }))
+            .collect();
+        data.push(json!({
+            "id": invoice.id,
+            "number": invoice.number,
+            "status": invoice.status,
+            "currency": tenant.currency,
+            "total_minor": totals.as_ref().map(|t| t.total),
+            "paid_minor": totals.as_ref().map(|t| t.paid),
+            "tax_minor": invoice.tax_minor,
+            "due_at": invoice.due_at.map(rfc3339),
+            "lines": lines,
+        }));
+    }
+    Ok(data)
+}
+
+async fn invoices(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::JobsRead)?;
+    let tenant = job_of(&state, &caller, &job_id).await?;
+    Ok(Json(json!({ "data": invoices_json(&state, &tenant, &job_id).await? })))
+}
+
+/// `POST …/invoices`: invoice the job's services (an empty JSON object, or
+/// no body).
+async fn invoice(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    caller.require(Scope::JobsWrite)?;
+    let operation = format!("POST /api/v1/jobs/{job_id}/invoices");
+    super::idempotency::answer(&state, &caller, &headers, &operation, &body, async {
+        let tenant = job_of(&state, &caller, &job_id).await?;
+        if !body.iter().all(u8::is_ascii_whitespace) {
+            let _: Empty = parse(&body, "an empty object (the invoice bills the job's services)")?;
+        }
+        let invoice_id = job_setup::invoice_job(&state, &tenant, &job_id, &caller.actor()).await?.map_err(|refusal| ApiError::Invalid(vec![refusal]))?;
+        let created = invoices_json(&state, &tenant, &job_id).await?.into_iter().find(|i| i["id"] == invoice_id.as_str()).unwrap_or(Value::Null);
+        Ok((StatusCode::CREATED, created))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
+
+fn document_json(document: &crate::model::Document) -> Value {
+    json!({
+        "id": document.id,
+        "kind": document.kind,
+        "title": document.title,
+        "content_type": document.content_type,
+        "byte_size": document.byte_size,
+        "visible_to": document.visible_roles().iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "published_at": document.published_at.map(rfc3339),
+    })
+}
+
+async fn documents(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::JobsRead)?;
+    let tenant = job_of(&state, &caller, &job_id).await?;
+    let data: Vec<Value> = state.db.documents(&tenant.id, &job_id, "").await?.iter().map(document_json).collect();
+    Ok(Json(json!({ "data": data })))
+}
+
+/// `POST …/documents?kind=report&title=…&visible_to=client,buyer-agent`
+/// with the file itself as the body (a PDF, PNG or JPEG); stored
+/// unpublished.
+async fn upload(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+    caller.require(Scope::JobsWrite)?;
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+    let first = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let (kind, title, visible_to) = (first("kind"), first("title"), first("visible_to"));
+    let operation = format!("POST /api/v1/jobs/{job_id}/documents?{kind}&{title}&{visible_to}");
+    super::idempotency::answer(&state, &caller, &headers, &operation, &body, async {
+        let tenant = job_of(&state, &caller, &job_id).await?;
+        refuse_control(vec![("title".to_string(), title.as_str())])?;
+        let mut roles: Vec<Role> = Vec::new();
+        for name in visible_to.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let role = JOB_ROLES.into_iter().find(|r| r.as_str() == name).ok_or_else(|| {
+                ApiError::Invalid(vec![format!("`visible_to` lists roles among client, co-client, buyer-agent, listing-agent, other; not “{name}”.")])
+            })?;
+            roles.push(role);
+        }
+        let new = NewDocument { kind: &kind, title: &title, bytes: &body, roles: &roles };
+        let id = job_setup::store_document(&state, &tenant, &job_id, &new, &caller.actor()).await?.map_err(|refusal| ApiError::Invalid(vec![refusal]))?;
+        let document = state.db.document(&tenant.id, &job_id, &id).await?.ok_or(ApiError::NotFound("document"))?;
+        Ok((StatusCode::CREATED, document_json(&document)))
+    })
+    .await
+}
+
+async fn publish(State(state): State<AppState>, caller: ApiCaller, Path((job_id, document_id)): Path<(String, String)>) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::JobsWrite)?;
+    let tenant = job_of(&state, &caller, &job_id).await?;
+    let document = state.db.document(&tenant.id, &job_id, &document_id).await?.ok_or(ApiError::NotFound("document"))?;
+    if document.published_at.is_none() {
+        job_setup::publish_now(&state, &tenant, &job_id, &document.id, &document.title, &caller.actor()).await?;
+    }
+    let document = state.db.document(&tenant.id, &job_id, &document_id).await?.ok_or(ApiError::NotFound("document"))?;
+    Ok(Json(document_json(&document)))
+}

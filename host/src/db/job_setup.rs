@@ -1,0 +1,274 @@
+//! Writing a job as a whole: creating it with its property, appointment,
+//! services and people in one transaction, changing its details, and taking
+//! a person or a service off it.
+
+use super::{Db, DbResult, QueryContext};
+use crate::model::{new_id, now, Role};
+
+type Executor<'e> = &'e mut sqlx::AnyConnection;
+
+/// A job's own details: reference, property, its one appointment.
+#[derive(Debug, Clone)]
+pub struct JobDetails {
+    pub reference: String,
+    pub line1: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    /// Who does the work at the appointment.
+    pub staff_name: String,
+    /// (start, end), Unix seconds.
+    pub appointment: Option<(i64, i64)>,
+}
+
+/// A person to put on a job, with the hash of their link's token.
+#[derive(Debug, Clone)]
+pub struct NewPerson {
+    pub role: Role,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub token_hash: String,
+    pub expires_at: Option<i64>,
+}
+
+/// Why a write was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobRefusal {
+    /// The business already has a job with this reference.
+    ReferenceTaken,
+    NotFound,
+    /// Taking this person off would leave the job without a client.
+    LastClient,
+}
+
+impl Db {
+    /// Create a job with everything that hangs off it, all or nothing.
+    /// Returns the job's id and the ids of its people, in order.
+    pub async fn create_job_with(
+        &self,
+        tenant_id: &str,
+        details: &JobDetails,
+        services: &[(String, i64)],
+        people: &[NewPerson],
+    ) -> DbResult<Result<(String, Vec<String>), JobRefusal>> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let property_id = new_id();
+        sqlx::query("INSERT INTO properties (id, tenant_id, line1, city, region, postal_code) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&property_id)
+            .bind(tenant_id)
+            .bind(&details.line1)
+            .bind(&details.city)
+            .bind(&details.region)
+            .bind(&details.postal_code)
+            .execute(&mut *tx)
+            .await
+            .context("creating a property")?;
+        let job_id = new_id();
+        let inserted = sqlx::query("INSERT INTO jobs (id, tenant_id, property_id, reference, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&job_id)
+            .bind(tenant_id)
+            .bind(&property_id)
+            .bind(&details.reference)
+            .bind(now())
+            .execute(&mut *tx)
+            .await
+            .context("creating a job");
+        match inserted {
+            Err(error) if error.is_unique_violation() => return Ok(Err(JobRefusal::ReferenceTaken)),
+            other => other?,
+        };
+        set_appointment(&mut tx, tenant_id, &job_id, details).await?;
+        for (name, price) in services {
+            insert_service(&mut tx, tenant_id, &job_id, name, *price).await?;
+        }
+        let mut added = Vec::new();
+        for person in people {
+            added.push(insert_person(&mut tx, tenant_id, &job_id, person).await?);
+        }
+        tx.commit().await.context("committing a new job")?;
+        Ok(Ok((job_id, added)))
+    }
+
+    /// Change a job's reference, address and appointment.
+    pub async fn update_job_details(&self, tenant_id: &str, job_id: &str, details: &JobDetails) -> DbResult<Result<(), JobRefusal>> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let property_id: Option<String> = sqlx::query_scalar("SELECT property_id FROM jobs WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(job_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("finding a job's property")?;
+        let Some(property_id) = property_id else { return Ok(Err(JobRefusal::NotFound)) };
+        let renamed = sqlx::query("UPDATE jobs SET reference = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(&details.reference)
+            .bind(tenant_id)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await
+            .context("changing a job's reference");
+        match renamed {
+            Err(error) if error.is_unique_violation() => return Ok(Err(JobRefusal::ReferenceTaken)),
+            other => other?,
+        };
+        sqlx::query("UPDATE properties SET line1 = $1, city = $2, region = $3, postal_code = $4 WHERE tenant_id = $5 AND id = $6")
+            .bind(&details.line1)
+            .bind(&details.city)
+            .bind(&details.region)
+            .bind(&details.postal_code)
+            .bind(tenant_id)
+            .bind(&property_id)
+            .execute(&mut *tx)
+            .await
+            .context("changing a job's address")?;
+        sqlx::query("DELETE FROM appointments WHERE tenant_id = $1 AND job_id = $2")
+            .bind(tenant_id)
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await
+            .context("replacing a job's appointment")?;
+        set_appointment(&mut tx, tenant_id, job_id, details).await?;
+        tx.commit().await.context("committing a job's details")?;
+        Ok(Ok(()))
+    }
+
+    /// Add one person to a job; returns their id on the job.
+    pub async fn add_person(&self, tenant_id: &str, job_id: &str, person: &NewPerson) -> DbResult<String> {
+        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
+        insert_person(&mut connection, tenant_id, job_id, person).await
+    }
+
+    /// Add one service to a job; returns its id.
+    pub async fn add_service(&self, tenant_id: &str, job_id: &str, name: &str, price_minor: i64) -> DbResult<String> {
+        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
+        insert_service(&mut connection, tenant_id, job_id, name, price_minor).await
+    }
+
+    /// Take a person off a job: their link stops working and their sessions
+    /// on it end. What they did (signatures, payments, the audit log) stays.
+    pub async fn remove_person(&self, tenant_id: &str, job_id: &str, job_contact_id: &str) -> DbResult<Result<(), JobRefusal>> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let roles: Vec<(String, String)> = sqlx::query_as("SELECT id, role FROM job_contacts WHERE tenant_id = $1 AND job_id = $2")
+            .bind(tenant_id)
+            .bind(job_id)
+            .fetch_all(&mut *tx)
+            .await
+            .context("reading a job's people")?;
+        let Some((_, role)) = roles.iter().find(|(id, _)| id == job_contact_id) else { return Ok(Err(JobRefusal::NotFound)) };
+        let clients = roles.iter().filter(|(_, r)| r == Role::Client.as_str()).count();
+        if role == Role::Client.as_str() && clients == 1 {
+            return Ok(Err(JobRefusal::LastClient));
+        }
+        sqlx::query("UPDATE sessions SET revoked_at = COALESCE(revoked_at, $1), job_contact_id = NULL WHERE tenant_id = $2 AND job_contact_id = $3")
+            .bind(now())
+            .bind(tenant_id)
+            .bind(job_contact_id)
+            .execute(&mut *tx)
+            .await
+            .context("ending a removed person's sessions")?;
+        sqlx::query("DELETE FROM job_contacts WHERE tenant_id = $1 AND job_id = $2 AND id = $3")
+            .bind(tenant_id)
+            .bind(job_id)
+            .bind(job_contact_id)
+            .execute(&mut *tx)
+            .await
+            .context("taking a person off a job")?;
+        tx.commit().await.context("committing a person's removal")?;
+        Ok(Ok(()))
+    }
+
+    /// Take a service off a job (an invoice already issued keeps its lines).
+    pub async fn remove_service(&self, tenant_id: &str, job_id: &str, service_id: &str) -> DbResult<bool> {
+        let done = sqlx::query("DELETE FROM job_services WHERE tenant_id = $1 AND job_id = $2 AND id = $3")
+            .bind(tenant_id)
+            .bind(job_id)
+            .bind(service_id)
+            .execute(&self.pool)
+            .await
+            .context("taking a service off a job")?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+async fn set_appointment(executor: Executor<'_>, tenant_id: &str, job_id: &str, details: &JobDetails) -> DbResult<()> {
+    let Some((starts, ends)) = details.appointment else { return Ok(()) };
+    sqlx::query("INSERT INTO appointments (id, tenant_id, job_id, starts_at, ends_at, staff_name) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(new_id())
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(starts)
+        .bind(ends)
+        .bind(&details.staff_name)
+        .execute(executor)
+        .await
+        .context("adding an appointment")?;
+    Ok(())
+}
+
+async fn insert_service(executor: Executor<'_>, tenant_id: &str, job_id: &str, name: &str, price_minor: i64) -> DbResult<String> {
+    let id = new_id();
+    // After the last one; positions may have gaps once services are removed.
+    sqlx::query(
+        "INSERT INTO job_services (id, tenant_id, job_id, name, price_minor, position) \
+         VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position) + 1, 0) FROM job_services WHERE tenant_id = $2 AND job_id = $3))",
+    )
+    .bind(&id)
+    .bind(tenant_id)
+    .bind(job_id)
+    .bind(name)
+    .bind(price_minor)
+    .execute(executor)
+    .await
+    .context("adding a service")?;
+    Ok(id)
+}
+
+/// The business's contact with the person's e-mail (one person across jobs,
+/// so their account lists every job they are on), or a new contact; then
+/// the person on the job.
+async fn insert_person(executor: Executor<'_>, tenant_id: &str, job_id: &str, person: &NewPerson) -> DbResult<String> {
+    let email = person.email.as_deref().map(|e| e.trim().to_lowercase());
+    let existing: Option<String> = match &email {
+        Some(email) => sqlx::query_scalar("SELECT id FROM contacts WHERE tenant_id = $1 AND email = $2 ORDER BY created_at LIMIT 1")
+            .bind(tenant_id)
+            .bind(email)
+            .fetch_optional(&mut *executor)
+            .await
+            .context("finding a contact by e-mail")?,
+        None => None,
+    };
+    let contact_id = match existing {
+        Some(id) => id,
+        None => {
+            let id = new_id();
+            sqlx::query("INSERT INTO contacts (id, tenant_id, name, email, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(&id)
+                .bind(tenant_id)
+                .bind(&person.name)
+                .bind(&email)
+                .bind(&person.phone)
+                .bind(now())
+                .execute(&mut *executor)
+                .await
+                .context("creating a contact")?;
+            id
+        }
+    };
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO job_contacts (id, tenant_id, job_id, contact_id, role, access_token_hash, token_expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(tenant_id)
+    .bind(job_id)
+    .bind(&contact_id)
+    .bind(person.role.as_str())
+    .bind(&person.token_hash)
+    .bind(person.expires_at)
+    .bind(now())
+    .execute(&mut *executor)
+    .await
+    .context("adding a contact to a job")?;
+    Ok(id)
+}
