@@ -31,7 +31,9 @@ impl Worker {
                         _ = stopped.changed() => {}
                     }
                 }
-                if *stopped.borrow() {
+                // Stopped, or the `Worker` was dropped without `stop` (its
+                // server dropped): either way this loop ends.
+                if *stopped.borrow() || stopped.has_changed().is_err() {
                     break;
                 }
             }
@@ -89,5 +91,28 @@ mod tests {
         assert!(matches!(delay(2), Some(59..=60)));
         assert!(matches!(delay(3), Some(99..=100)), "capped");
         assert_eq!(delay(4), None);
+    }
+
+    #[tokio::test]
+    async fn a_worker_dropped_without_stop_ends_its_loop() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let rounds = Arc::new(AtomicUsize::new(0));
+        let counter = rounds.clone();
+        let worker = Worker::spawn(Duration::from_millis(5), move || {
+            let counter = counter.clone();
+            async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                0
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(worker);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let after_drop = rounds.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+
+        assert!(after_drop > 1, "it ran while alive");
+        assert_eq!(rounds.load(Ordering::SeqCst), after_drop, "and not after it was dropped");
     }
 }

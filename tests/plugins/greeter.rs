@@ -33,7 +33,7 @@ impl Section for Greeter {
         if SHOWS_REFERENCE {
             match job_data::get_job() {
                 Ok(job) => text.push_str(&format!(" · job {}", job.reference)),
-                Err(error) => text.push_str(&format!(" · {error}")),
+                Err(error) => text.push_str(&format!(" · {}", error.describe())),
             }
         }
         Ok(vec![Card::new("hello").text(text)])

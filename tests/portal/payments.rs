@@ -189,3 +189,38 @@ story! { async fn a_malformed_manual_payment_is_refused_and_changes_nothing(app)
     let tenant = app.demo_tenant_id().await;
     assert!(app.server.state.db.invoice_payments(&tenant, &invoice_id).await.unwrap().is_empty());
 }}
+
+/// The owner saves the payment settings form; returns the page shown.
+async fn choose_provider(app: &portico_tests::TestApp, owner: &Visitor, provider: &str, account: &str) -> Page {
+    let page = owner.get(&app.url("/staff/payments")).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let csrf = page.hidden("csrf").unwrap();
+    owner.post(&app.url("/staff/payments"), &[("csrf", &csrf), ("provider", provider), ("stripe_account", account)]).await
+}
+
+story! { async fn the_owner_chooses_how_clients_pay_and_the_portal_follows(app) {
+    let owner = app.owner().await;
+    let (_, invoice_id) = app.demo_invoice().await;
+    app.add_staff("office@keystone-inspections.example", "Olive Office", "office", "office-password-1").await;
+    let office = app.staff("office@keystone-inspections.example", "office-password-1").await;
+
+    let stripe_without_keys = choose_provider(&app, &owner, "stripe", "acct_1AbCdEfGhIj").await;
+    let unknown = choose_provider(&app, &owner, "barter", "").await;
+    let none = choose_provider(&app, &owner, "none", "").await;
+    let portal_without = Visitor::new().get(&app.links.client).await;
+    let back_to_test = choose_provider(&app, &owner, "test", "").await;
+    let portal_with = Visitor::new().get(&app.links.client).await;
+
+    assert_eq!(stripe_without_keys.status, 422);
+    assert!(stripe_without_keys.text().contains("This server has no Stripe keys yet"), "{}", stripe_without_keys.text());
+    assert!(unknown.text().contains("Choose how clients pay."));
+    assert!(none.text().contains("Saved."), "{}", none.text());
+    assert!(portal_without.text().contains("Online payment is not available for this business."), "Pay Now is off: {}", portal_without.text());
+    assert!(portal_without.text().contains("Balance due $610.00"), "the bill is still shown");
+    assert!(back_to_test.text().contains("Saved."));
+    assert!(!portal_with.text().contains("Online payment is not available") && portal_with.body.contains(&pay_action(&invoice_id)));
+    assert_eq!(app.audit_count("settings.payments").await, 2);
+    assert_eq!(office.get(&app.url("/staff/payments")).await.status, 403);
+    let csrf = office.get(&app.url("/staff")).await.hidden("csrf").unwrap_or_default();
+    assert_eq!(office.post(&app.url("/staff/payments"), &[("csrf", &csrf), ("provider", "none")]).await.status, 403);
+}}

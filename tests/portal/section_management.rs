@@ -162,7 +162,7 @@ story! { async fn a_declined_permission_is_denied_inside_the_section(app) {
 
     assert!(portal.contains("Hello from greeter 0.2.0"), "{portal}");
     let greeting = &portal[portal.find("Hello from greeter").unwrap()..];
-    assert!(greeting.contains("Denied(Permission::JobRead)"), "the plugin is told which grant is missing: {greeting}");
+    assert!(greeting.contains("the business has not granted this section the job-read permission"), "the plugin is told which grant is missing: {greeting}");
     assert!(!greeting.contains("· job INS-"), "and reads nothing of the job: {greeting}");
 }}
 

@@ -210,3 +210,22 @@ story! { async fn a_changed_balance_replaces_the_open_checkout(app, stripe: Fake
     assert_eq!(stripe.session(sessions[0]["id"].as_str().unwrap())["status"], "expired", "the old amount can no longer be paid");
     assert_eq!(sessions[1]["amount_total"], 51000);
 }}
+
+story! { async fn the_owner_connects_a_stripe_account_on_the_console(app, stripe: FakeStripe)
+    setup FakeStripe::start();
+    configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
+{
+    let _ = &stripe;
+    let owner = app.owner().await;
+    let page = owner.get(&app.url("/staff/payments")).await;
+    let csrf = page.hidden("csrf").unwrap();
+
+    let malformed = owner.post(&app.url("/staff/payments"), &[("csrf", &csrf), ("provider", "stripe"), ("stripe_account", "acct_<b>")]).await;
+    let saved = owner.post(&app.url("/staff/payments"), &[("csrf", &csrf), ("provider", "stripe"), ("stripe_account", "acct_1PorticoTest")]).await;
+
+    assert_eq!(malformed.status, 422);
+    assert!(malformed.text().contains("is not a Stripe account id"), "{}", malformed.text());
+    assert!(saved.text().contains("Saved."), "{}", saved.text());
+    let tenant = app.server.state.db.tenant(&app.demo_tenant_id().await).await.unwrap().unwrap();
+    assert_eq!((tenant.payment_provider.as_str(), tenant.stripe_account.as_deref()), ("stripe", Some("acct_1PorticoTest")));
+}}

@@ -428,6 +428,16 @@ impl Db {
     }
 
     /// How the tenant takes card payments: (provider, connected account).
+    /// How many of the tenant's checkouts with `provider` are still open or processing.
+    pub async fn open_checkout_count(&self, tenant_id: &str, provider: &str) -> DbResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE tenant_id = $1 AND provider = $2 AND status IN ('open', 'processing')")
+            .bind(tenant_id)
+            .bind(provider)
+            .fetch_one(&self.pool)
+            .await
+            .context("counting open checkouts")
+    }
+
     pub async fn set_payment_provider(&self, tenant_id: &str, provider: &str, stripe_account: Option<&str>) -> DbResult<()> {
         sqlx::query("UPDATE tenants SET payment_provider = $1, stripe_account = $2 WHERE id = $3")
             .bind(provider)

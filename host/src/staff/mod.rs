@@ -10,6 +10,7 @@ mod agreements;
 mod branding;
 pub(crate) mod job_setup;
 mod jobs;
+mod payment_settings;
 mod payments;
 mod reset;
 pub mod roles;
@@ -44,6 +45,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .merge(branding::router())
         .merge(api_keys::router())
         .merge(webhooks::router())
+        .merge(payment_settings::router())
         .merge(settings::router())
         .merge(team::router())
         .merge(reset::router())

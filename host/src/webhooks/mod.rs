@@ -72,6 +72,11 @@ pub async fn raise(db: &Db, tenant_id: &str, kind: &str, data: Value, only_endpo
 
 /// Raise a `job.*` event carrying the job as `GET /api/v1/jobs/{id}` shows it.
 pub async fn raise_job(db: &Db, tenant_id: &str, kind: &str, job_id: &str) -> DbResult<()> {
+    // Most businesses have no endpoint: do not build the job for nobody.
+    let listening = db.webhook_endpoints(tenant_id).await?.iter().any(|e| e.disabled_at.is_none() && e.receives(kind));
+    if !listening {
+        return Ok(());
+    }
     if let Some(job) = crate::api::job_json(db, tenant_id, job_id).await? {
         raise(db, tenant_id, kind, json!({ "job": job }), None).await?;
     }
