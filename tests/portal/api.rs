@@ -268,3 +268,28 @@ story! { async fn a_read_only_key_cannot_change_a_job_and_another_business_sees_
     let tenant = app.demo_tenant_id().await;
     assert_eq!(app.server.state.db.services(&tenant, &job).await.unwrap().len(), 2, "unchanged");
 }}
+
+story! { async fn an_integration_corrects_a_person(app) {
+    let owner = app.owner().await;
+    let key = create_key(&app, &owner, "CRM", &["jobs:read", "jobs:write"]).await;
+    let (_, job, _) = call(&app, reqwest::Method::POST, "/api/v1/jobs", Some(&key), Some(new_job("INS-3201")), None).await;
+    let id = job["id"].as_str().unwrap();
+    let robin = job["people"][0]["id"].as_str().unwrap();
+    let person = format!("/api/v1/jobs/{id}/people/{robin}");
+
+    let (renamed, body, _) = call(&app, reqwest::Method::PATCH, &person, Some(&key), Some(json!({ "name": "Robin Reed-Lane", "phone": "555-0100" })), None).await;
+    let (cleared, cleared_body, _) = call(&app, reqwest::Method::PATCH, &person, Some(&key), Some(json!({ "email": null })), None).await;
+    let (only_client, refused, _) = call(&app, reqwest::Method::PATCH, &person, Some(&key), Some(json!({ "role": "co-client" })), None).await;
+    let (unknown, _, _) = call(&app, reqwest::Method::PATCH, &format!("/api/v1/jobs/{id}/people/nobody"), Some(&key), Some(json!({ "name": "X" })), None).await;
+    let (_, read, _) = call(&app, reqwest::Method::GET, &format!("/api/v1/jobs/{id}"), Some(&key), None, None).await;
+
+    assert_eq!(renamed, 200, "{body}");
+    assert_eq!((body["name"].as_str(), body["email"].as_str()), (Some("Robin Reed-Lane"), Some("robin@example.com")), "what was not sent is kept");
+    assert_eq!(cleared, 200);
+    assert_eq!(cleared_body["email"], Value::Null);
+    assert_eq!(only_client, 422);
+    assert!(refused["error"]["message"].as_str().unwrap().contains("only client"), "{refused}");
+    assert_eq!(unknown, 404);
+    assert_eq!(read["people"][0]["name"], "Robin Reed-Lane");
+    assert_eq!(read["people"][0]["email"], Value::Null);
+}}

@@ -231,3 +231,43 @@ story! { async fn the_office_edits_a_job_and_takes_people_and_services_off_it(ap
     assert_eq!(app.audit_count("job.person-removed").await, 1);
     assert_eq!(app.audit_count("job.service-removed").await, 1);
 }}
+
+/// The person named `name` on the job `reference`.
+async fn person_on(app: &TestApp, reference: &str, name: &str) -> portico::model::JobContact {
+    let tenant = app.demo_tenant_id().await;
+    let job = job_id(app, reference).await;
+    app.server.state.db.job_contacts(&tenant, &job).await.unwrap().into_iter().find(|c| c.name == name).expect("the person")
+}
+
+story! { async fn a_persons_details_and_role_are_corrected_on_the_console(app) {
+    let staff = office(&app).await;
+    create(&app, &staff, &new_job(&[])).await;
+    let job = job_id(&app, "INS-2001").await;
+    let path = format!("/staff/jobs/{job}");
+    let csrf = staff.get(&app.url(&path)).await.hidden("csrf").unwrap();
+    let person = |name: &'static str| person_on(&app, "INS-2001", name);
+    let (alex, pat) = (person("Alex Agent").await, person("Pat Doe").await);
+    let edit = |id: String, fields: Vec<(&'static str, &'static str)>| {
+        let (staff, url, csrf) = (&staff, app.url(&format!("{path}/people/{id}/edit")), csrf.clone());
+        async move {
+            let mut form = vec![("csrf", csrf.as_str())];
+            form.extend(fields);
+            staff.post(&url, &form).await
+        }
+    };
+
+    let corrected = edit(alex.id.clone(), vec![("name", "Alexis Agent"), ("email", "alexis@realty.example"), ("phone", "555-0199"), ("role", "listing-agent")]).await;
+    let demoted = edit(pat.id.clone(), vec![("name", "Pat Doe"), ("email", PAT), ("role", "co-client")]).await;
+    let taken = edit(alex.id.clone(), vec![("name", "Alexis Agent"), ("email", "dana.whitfield@example.com"), ("role", "listing-agent")]).await;
+    let blank = edit(alex.id.clone(), vec![("name", " "), ("role", "listing-agent")]).await;
+
+    assert!(corrected.text().contains("Alexis Agent's details are saved."), "{}", corrected.text());
+    let alexis = person("Alexis Agent").await;
+    assert_eq!((alexis.email.as_deref(), alexis.phone.as_deref(), alexis.role.0.as_str()), (Some("alexis@realty.example"), Some("555-0199"), "listing-agent"));
+    assert!(demoted.text().contains("Pat Doe is the job's only client"), "{}", demoted.text());
+    assert_eq!(person("Pat Doe").await.role.0.as_str(), "client", "unchanged");
+    assert!(taken.text().contains("dana.whitfield@example.com is the e-mail of another person"), "{}", taken.text());
+    assert!(blank.text().contains("Nothing was changed: Give the person's name"), "{}", blank.text());
+    assert_eq!(person("Alexis Agent").await.email.as_deref(), Some("alexis@realty.example"), "the refused changes changed nothing");
+    assert_eq!(app.audit_count("job.person-changed").await, 1);
+}}

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/jobs/{job_id}/people", post(add_person))
-        .route("/api/v1/jobs/{job_id}/people/{person_id}", delete(remove_person))
+        .route("/api/v1/jobs/{job_id}/people/{person_id}", delete(remove_person).patch(change_person))
         .route("/api/v1/jobs/{job_id}/services", post(add_service))
         .route("/api/v1/jobs/{job_id}/services/{service_id}", delete(remove_service))
         .route("/api/v1/jobs/{job_id}/invoices", get(invoices).post(invoice))
@@ -69,9 +69,50 @@ async fn add_person(State(state): State<AppState>, caller: ApiCaller, Path(job_i
         let Some(checked) = check_person(&person, "", &mut problems) else { return Err(ApiError::Invalid(problems)) };
         let (id, told) = job_setup::add_person_to_job(&state, &tenant, &job_id, &checked, sent.send_invitation, &caller.actor()).await?;
         let (role, name, email, _) = checked;
-        Ok((StatusCode::CREATED, json!({ "id": id, "name": name, "role": role.as_str(), "email": email, "invitation": told.first() })))
+        Ok((StatusCode::CREATED, json!({ "id": id, "name": name, "role": role.as_str(), "email": email.map(|e| e.to_lowercase()), "invitation": told.first() })))
     })
     .await
+}
+
+/// `PATCH …/people/{id}`: only the fields sent change; `"email": null` or
+/// `"phone": null` clears them.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PersonPatch {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default, deserialize_with = "super::jobs::present")]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "super::jobs::present")]
+    phone: Option<Option<String>>,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+async fn change_person(State(state): State<AppState>, caller: ApiCaller, Path((job_id, person_id)): Path<(String, String)>, body: Bytes) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::JobsWrite)?;
+    let tenant = job_of(&state, &caller, &job_id).await?;
+    let patch: PersonPatch = parse(&body, "a change to a person")?;
+    let current = state.db.job_contact_any_state(&tenant.id, &job_id, &person_id).await?.ok_or(ApiError::NotFound("person"))?;
+    let person = PersonBody {
+        name: patch.name.unwrap_or(current.name),
+        email: patch.email.unwrap_or(current.email),
+        phone: patch.phone.unwrap_or(current.phone),
+        role: patch.role.unwrap_or_else(|| current.role.0.as_str().to_string()),
+    };
+    let mut texts = vec![("name".to_string(), person.name.as_str()), ("role".to_string(), person.role.as_str())];
+    texts.extend(person.email.as_deref().map(|e| ("email".to_string(), e)));
+    texts.extend(person.phone.as_deref().map(|p| ("phone".to_string(), p)));
+    refuse_control(texts)?;
+    let mut problems = Vec::new();
+    let Some(checked) = check_person(&person, "", &mut problems) else { return Err(ApiError::Invalid(problems)) };
+    match job_setup::change_person(&state, &tenant, &job_id, &person_id, &checked, &caller.actor()).await? {
+        Some(Ok(())) => {}
+        Some(Err(refusal)) => return Err(ApiError::Invalid(vec![refusal])),
+        None => return Err(ApiError::NotFound("person")),
+    }
+    let (role, name, email, _) = checked;
+    Ok(Json(json!({ "id": person_id, "name": name, "role": role.as_str(), "email": email.map(|e| e.to_lowercase()), "invitation": null })))
 }
 
 async fn remove_person(State(state): State<AppState>, caller: ApiCaller, Path((job_id, person_id)): Path<(String, String)>) -> Result<Response, ApiError> {

@@ -38,8 +38,21 @@ pub enum JobRefusal {
     /// The business already has a job with this reference.
     ReferenceTaken,
     NotFound,
-    /// Taking this person off would leave the job without a client.
+    /// Taking this person off (or giving them another role) would leave the
+    /// job without a client.
     LastClient,
+    /// Another contact of the business already has this e-mail.
+    EmailTaken,
+}
+
+/// What a person on a job becomes: their contact details (the same on every
+/// job they are on) and their role on this one.
+#[derive(Debug, Clone)]
+pub struct PersonChange {
+    pub role: Role,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
 }
 
 impl Db {
@@ -154,9 +167,10 @@ impl Db {
             .fetch_all(&mut *tx)
             .await
             .context("reading a job's people")?;
-        let Some((_, role)) = roles.iter().find(|(id, _)| id == job_contact_id) else { return Ok(Err(JobRefusal::NotFound)) };
-        let clients = roles.iter().filter(|(_, r)| r == Role::Client.as_str()).count();
-        if role == Role::Client.as_str() && clients == 1 {
+        if !roles.iter().any(|(id, _)| id == job_contact_id) {
+            return Ok(Err(JobRefusal::NotFound));
+        }
+        if leaves_no_client(roles.iter().map(|(id, role)| (id.as_str(), role.as_str())), job_contact_id, None) {
             return Ok(Err(JobRefusal::LastClient));
         }
         sqlx::query("UPDATE sessions SET revoked_at = COALESCE(revoked_at, $1), job_contact_id = NULL WHERE tenant_id = $2 AND job_contact_id = $3")
@@ -177,6 +191,54 @@ impl Db {
         Ok(Ok(()))
     }
 
+    /// Change a person on a job: their name, e-mail and phone (on every job
+    /// they are on: it is one contact) and their role on this job.
+    pub async fn update_person(&self, tenant_id: &str, job_id: &str, job_contact_id: &str, change: &PersonChange) -> DbResult<Result<(), JobRefusal>> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let people: Vec<(String, String, String)> = sqlx::query_as("SELECT id, contact_id, role FROM job_contacts WHERE tenant_id = $1 AND job_id = $2")
+            .bind(tenant_id)
+            .bind(job_id)
+            .fetch_all(&mut *tx)
+            .await
+            .context("reading a job's people")?;
+        let Some((_, contact_id, _)) = people.iter().find(|(id, ..)| id == job_contact_id) else { return Ok(Err(JobRefusal::NotFound)) };
+        if leaves_no_client(people.iter().map(|(id, _, role)| (id.as_str(), role.as_str())), job_contact_id, Some(change.role)) {
+            return Ok(Err(JobRefusal::LastClient));
+        }
+        let email = change.email.as_deref().map(|e| e.trim().to_lowercase());
+        if let Some(email) = &email {
+            let holder: Option<String> = sqlx::query_scalar("SELECT id FROM contacts WHERE tenant_id = $1 AND email = $2 AND id <> $3 LIMIT 1")
+                .bind(tenant_id)
+                .bind(email)
+                .bind(contact_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .context("checking an e-mail is free")?;
+            if holder.is_some() {
+                return Ok(Err(JobRefusal::EmailTaken));
+            }
+        }
+        sqlx::query("UPDATE contacts SET name = $1, email = $2, phone = $3 WHERE tenant_id = $4 AND id = $5")
+            .bind(&change.name)
+            .bind(&email)
+            .bind(&change.phone)
+            .bind(tenant_id)
+            .bind(contact_id)
+            .execute(&mut *tx)
+            .await
+            .context("changing a contact")?;
+        sqlx::query("UPDATE job_contacts SET role = $1 WHERE tenant_id = $2 AND job_id = $3 AND id = $4")
+            .bind(change.role.as_str())
+            .bind(tenant_id)
+            .bind(job_id)
+            .bind(job_contact_id)
+            .execute(&mut *tx)
+            .await
+            .context("changing a person's role")?;
+        tx.commit().await.context("committing a person's change")?;
+        Ok(Ok(()))
+    }
+
     /// Take a service off a job (an invoice already issued keeps its lines).
     pub async fn remove_service(&self, tenant_id: &str, job_id: &str, service_id: &str) -> DbResult<bool> {
         let done = sqlx::query("DELETE FROM job_services WHERE tenant_id = $1 AND job_id = $2 AND id = $3")
@@ -188,6 +250,20 @@ impl Db {
             .context("taking a service off a job")?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// Whether giving the person `job_contact_id` the role `new_role` (`None`:
+/// taking them off) leaves a job whose people have `roles` (id, role) without
+/// a client.
+fn leaves_no_client<'a>(roles: impl Iterator<Item = (&'a str, &'a str)>, job_contact_id: &str, new_role: Option<Role>) -> bool {
+    let (mut before, mut after) = (0, 0);
+    for (id, role) in roles {
+        let is_client = role == Role::Client.as_str();
+        let will_be_client = if id == job_contact_id { new_role == Some(Role::Client) } else { is_client };
+        before += usize::from(is_client);
+        after += usize::from(will_be_client);
+    }
+    before > 0 && after == 0
 }
 
 async fn set_appointment(executor: Executor<'_>, tenant_id: &str, job_id: &str, details: &JobDetails) -> DbResult<()> {
@@ -271,4 +347,20 @@ async fn insert_person(executor: Executor<'_>, tenant_id: &str, job_id: &str, pe
     .await
     .context("adding a contact to a job")?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_keeps_a_client() {
+        let people = [("a", "client"), ("b", "buyer-agent")];
+        assert!(leaves_no_client(people.into_iter(), "a", None));
+        assert!(leaves_no_client(people.into_iter(), "a", Some(Role::CoClient)));
+        assert!(!leaves_no_client(people.into_iter(), "a", Some(Role::Client)));
+        assert!(!leaves_no_client(people.into_iter(), "b", None));
+        assert!(!leaves_no_client([("a", "client"), ("c", "client")].into_iter(), "a", None));
+        assert!(!leaves_no_client([("b", "other")].into_iter(), "b", None), "a job without a client may lose its other people");
+    }
 }

@@ -29,6 +29,7 @@ pub struct JobLink {
     pub role: crate::model::RoleColumn,
     pub name: String,
     pub email: Option<String>,
+    pub phone: Option<String>,
     pub token_expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub last_opened_at: Option<i64>,
@@ -195,7 +196,7 @@ impl Db {
     /// The people on a job with the state of their links, for the staff.
     pub async fn job_links(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<JobLink>> {
         sqlx::query_as(
-            "SELECT jc.id, jc.role, c.name, c.email, jc.token_expires_at, jc.revoked_at, \
+            "SELECT jc.id, jc.role, c.name, c.email, c.phone, jc.token_expires_at, jc.revoked_at, \
                     (SELECT MAX(a.created_at) FROM access_log a WHERE a.tenant_id = jc.tenant_id AND a.job_id = jc.job_id AND a.contact_id = jc.contact_id) AS last_opened_at \
              FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
              WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at",

@@ -6,7 +6,7 @@
 
 use super::roles::Ability;
 use crate::app::AppState;
-use crate::db::{JobDetails, JobRefusal, NewPerson};
+use crate::db::{JobDetails, JobRefusal, NewPerson, PersonChange};
 use crate::error::WebError;
 use crate::links::{self, LinkMail};
 use crate::model::{Role, Tenant};
@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/jobs/new", get(new_job_form).post(create_job))
         .route("/staff/jobs/{job_id}/details", post(edit_details))
         .route("/staff/jobs/{job_id}/people", post(add_person))
+        .route("/staff/jobs/{job_id}/people/{person_id}/edit", post(edit_person))
         .route("/staff/jobs/{job_id}/people/{person_id}/remove", post(remove_person))
         .route("/staff/jobs/{job_id}/services", post(add_service))
         .route("/staff/jobs/{job_id}/services/{service_id}/remove", post(remove_service))
@@ -311,26 +312,86 @@ struct PersonForm {
     invite: Option<String>,
 }
 
+impl PersonForm {
+    /// The person the form describes, or what to fix.
+    fn check(&self) -> Result<Person, String> {
+        let Some(role) = JOB_ROLES.into_iter().find(|role| role.as_str() == self.role) else {
+            return Err("Choose the person's role on the job.".into());
+        };
+        let (name, email) = (self.name.trim(), self.email.trim());
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err("Give the person's name (at most 120 characters).".into());
+        }
+        if !email.is_empty() && !is_email(email) {
+            return Err(format!("“{email}” is not an e-mail address."));
+        }
+        if self.phone.trim().chars().count() > 40 {
+            return Err("The phone number may be at most 40 characters.".into());
+        }
+        let optional = |value: &str| Some(value.trim().to_string()).filter(|v| !v.is_empty());
+        Ok((role, name.to_string(), optional(email), optional(&self.phone)))
+    }
+}
+
 async fn add_person(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<String>, Form(form): Form<PersonForm>) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
-    let Some(role) = JOB_ROLES.into_iter().find(|role| role.as_str() == form.role) else {
-        return back(&state, &session, &job_id, "danger", "Choose the person's role on the job.").await;
+    let person = match form.check() {
+        Ok(person) => person,
+        Err(problem) => return back(&state, &session, &job_id, "danger", &problem).await,
     };
-    let (name, email) = (form.name.trim(), form.email.trim());
-    if name.is_empty() {
-        return back(&state, &session, &job_id, "danger", "Give the person's name.").await;
-    }
-    if !email.is_empty() && !is_email(email) {
-        return back(&state, &session, &job_id, "danger", &format!("“{email}” is not an e-mail address.")).await;
-    }
-    let optional = |value: &str| Some(value.trim().to_string()).filter(|v| !v.is_empty());
-    let person = (role, name.to_string(), optional(email), optional(&form.phone));
     let (_, told) = add_person_to_job(&state, &tenant, &job_id, &person, form.invite.is_some(), &super::actor(&session)).await?;
+    let (role, name, ..) = &person;
     let mut message = format!("{name} is on the job as {}.", role.label().to_lowercase());
     for told in told {
         message.push_str(&format!(" {}.", super::settings::capitalize(&told)));
     }
     back(&state, &session, &job_id, "success", &message).await
+}
+
+async fn edit_person(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path((job_id, person_id)): Path<(String, String)>,
+    Form(form): Form<PersonForm>,
+) -> Result<Response, WebError> {
+    let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    let person = match form.check() {
+        Ok(person) => person,
+        Err(problem) => return back(&state, &session, &job_id, "danger", &format!("Nothing was changed: {problem}")).await,
+    };
+    match change_person(&state, &tenant, &job_id, &person_id, &person, &super::actor(&session)).await? {
+        Some(Ok(())) => back(&state, &session, &job_id, "success", &format!("{}'s details are saved.", person.1)).await,
+        Some(Err(refusal)) => back(&state, &session, &job_id, "danger", &refusal).await,
+        None => Err(WebError::NotFound),
+    }
+}
+
+/// Change a person on a job (their contact details everywhere, their role
+/// here) and record it: done, the reason it was refused, or `None` when the
+/// job has no such person.
+pub(crate) async fn change_person(
+    state: &AppState,
+    tenant: &Tenant,
+    job_id: &str,
+    person_id: &str,
+    person: &Person,
+    actor: &crate::db::Actor<'_>,
+) -> Result<Option<Result<(), String>>, WebError> {
+    let (role, name, email, phone) = person.clone();
+    let change = PersonChange { role, name, email, phone };
+    match state.db.update_person(&tenant.id, job_id, person_id, &change).await? {
+        Ok(()) => {
+            let summary = format!("Changed {} ({})", change.name, change.role.label());
+            changed(state, &tenant.id, job_id, "job.person-changed", &summary, actor).await?;
+            Ok(Some(Ok(())))
+        }
+        Err(JobRefusal::LastClient) => Ok(Some(Err(format!("{} is the job's only client; add the new client before changing their role.", change.name)))),
+        Err(JobRefusal::EmailTaken) => Ok(Some(Err(format!(
+            "{} is the e-mail of another person of your business; take this person off the job and add that one instead.",
+            change.email.unwrap_or_default()
+        )))),
+        Err(_) => Ok(None),
+    }
 }
 
 /// Put a checked person on a job, record it, and invite them when asked.

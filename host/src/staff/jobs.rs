@@ -54,6 +54,12 @@ async fn render(
                 "id": link.id,
                 "name": link.name,
                 "role": link.role.0.label(),
+                "role_choices": crate::staff::job_setup::JOB_ROLES
+                    .iter()
+                    .map(|role| serde_json::json!({ "value": role.as_str(), "label": role.label(), "selected": *role == link.role.0 }))
+                    .collect::<Vec<_>>(),
+                "email_value": link.email.clone().unwrap_or_default(),
+                "phone": link.phone.unwrap_or_default(),
                 "email": link.email.unwrap_or_else(|| "—".into()),
                 "link_state": link_state,
                 "revoked": link.revoked_at.is_some(),
