@@ -191,6 +191,10 @@ story! { async fn an_integration_manages_a_jobs_people_services_invoice_and_docu
     let (service_status, service, _) = post(format!("/api/v1/jobs/{id}/services"), json!({ "name": "Sewer scope", "price_minor": 22500 }), None).await;
     let (invoice_status, invoice, _) = post(format!("/api/v1/jobs/{id}/invoices"), json!({}), Some("invoice-3101")).await;
     let (second_invoice, _, _) = post(format!("/api/v1/jobs/{id}/invoices"), json!({}), None).await;
+    let invoice_id = invoice["id"].as_str().unwrap_or_default().to_string();
+    let (line_status, with_fee, _) = post(format!("/api/v1/jobs/{id}/invoices/{invoice_id}/lines"), json!({ "kind": "fee", "description": "Travel", "amount_minor": 3500 }), Some("fee-3101")).await;
+    let (bad_line, _, _) = post(format!("/api/v1/jobs/{id}/invoices/{invoice_id}/lines"), json!({ "kind": "tip", "description": "X", "amount_minor": 1 }), None).await;
+    let (void_status, voided, _) = post(format!("/api/v1/jobs/{id}/invoices/{invoice_id}/void"), json!({}), None).await;
     let upload = reqwest::Client::new()
         .post(app.url(&format!("/api/v1/jobs/{id}/documents?kind=report&title=Inspection%20report&visible_to=client")))
         .bearer_auth(&key)
@@ -238,6 +242,11 @@ story! { async fn an_integration_manages_a_jobs_people_services_invoice_and_docu
     assert_eq!(invoice["total_minor"], 47500 + 22500);
     assert_eq!(invoice["lines"].as_array().unwrap().len(), 2);
     assert_eq!(second_invoice, 422);
+    assert_eq!(line_status, 201, "{with_fee}");
+    assert_eq!(with_fee["total_minor"], 47500 + 22500 + 3500);
+    assert_eq!(bad_line, 422);
+    assert_eq!(void_status, 200, "{voided}");
+    assert_eq!(voided["status"], "void");
     assert_eq!(upload_status, 201, "{document}");
     assert_eq!(document["content_type"], "application/pdf");
     assert_eq!(document["published_at"], Value::Null);

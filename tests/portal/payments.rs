@@ -224,3 +224,50 @@ story! { async fn the_owner_chooses_how_clients_pay_and_the_portal_follows(app) 
     let csrf = office.get(&app.url("/staff")).await.hidden("csrf").unwrap_or_default();
     assert_eq!(office.post(&app.url("/staff/payments"), &[("csrf", &csrf), ("provider", "none")]).await.status, 403);
 }}
+
+story! { async fn staff_add_a_fee_and_a_discount_and_the_owner_voids_an_unpaid_invoice(app) {
+    let owner = app.owner().await;
+    app.add_staff("office@keystone-inspections.example", "Olive Office", "office", "office-password-1").await;
+    let office = app.staff("office@keystone-inspections.example", "office-password-1").await;
+    let (job, invoice_id) = app.demo_invoice().await;
+    let job_page = app.url(&format!("/staff/jobs/{job}"));
+    let csrf = office.get(&job_page).await.hidden("csrf").unwrap();
+    let lines = app.url(&format!("/staff/jobs/{job}/invoices/{invoice_id}/lines"));
+    let void = app.url(&format!("/staff/jobs/{job}/invoices/{invoice_id}/void"));
+
+    let fee = office.post(&lines, &[("csrf", &csrf), ("kind", "fee"), ("description", "Second trip"), ("amount", "75.00")]).await;
+    let discount = office.post(&lines, &[("csrf", &csrf), ("kind", "discount"), ("description", "Repeat client"), ("amount", "25")]).await;
+    let too_much = office.post(&lines, &[("csrf", &csrf), ("kind", "discount"), ("description", "Everything"), ("amount", "1000")]).await;
+    let nameless = office.post(&lines, &[("csrf", &csrf), ("kind", "fee"), ("description", " "), ("amount", "5")]).await;
+    let office_void = office.post(&void, &[("csrf", &csrf)]).await;
+    let dana = Visitor::new().get(&app.links.client).await.text();
+    let owner_csrf = owner.get(&job_page).await.hidden("csrf").unwrap();
+    let voided = owner.post(&void, &[("csrf", &owner_csrf)]).await;
+    let after_void = office.post(&lines, &[("csrf", &csrf), ("kind", "fee"), ("description", "Late"), ("amount", "5")]).await;
+
+    assert!(fee.text().contains("Second trip added to the invoice."), "{}", fee.text());
+    assert!(discount.text().contains("Repeat client added to the invoice."));
+    assert!(too_much.text().contains("The discount would bring invoice 1042 below zero."), "{}", too_much.text());
+    assert!(nameless.text().contains("Describe the line"), "{}", nameless.text());
+    assert_eq!(office_void.status, 403, "only owners void");
+    assert!(dana.contains("Total $660.00") && dana.contains("Second trip") && dana.contains("Repeat client"), "{dana}");
+    assert!(voided.text().contains("The invoice is void"), "{}", voided.text());
+    assert!(after_void.text().contains("Invoice 1042 is void; only an invoice still to pay can change."), "{}", after_void.text());
+    assert_eq!(app.audit_count("invoice.line-added").await, 2);
+    assert_eq!(app.audit_count("invoice.voided").await, 1);
+}}
+
+story! { async fn a_paid_invoice_is_neither_discounted_nor_voided(app) {
+    let owner = app.owner().await;
+    let dana = Visitor::new();
+    app.pay_demo_invoice(&dana).await;
+    let (job, invoice_id) = app.demo_invoice().await;
+    let csrf = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await.hidden("csrf").unwrap();
+
+    let discount = owner.post(&app.url(&format!("/staff/jobs/{job}/invoices/{invoice_id}/lines")), &[("csrf", &csrf), ("kind", "discount"), ("description", "Late"), ("amount", "10")]).await;
+    let void = owner.post(&app.url(&format!("/staff/jobs/{job}/invoices/{invoice_id}/void")), &[("csrf", &csrf)]).await;
+
+    assert!(discount.text().contains("Invoice 1042 is paid; only an invoice still to pay can change."), "{}", discount.text());
+    assert!(void.text().contains("Invoice 1042 is paid"), "{}", void.text());
+    assert!(Visitor::new().get(&app.links.client).await.text().contains("Balance due $0.00"));
+}}

@@ -5,6 +5,8 @@ use super::jobs::{check_person, check_service, refuse_control, PersonBody, Servi
 use super::{ApiCaller, ApiError, Scope};
 use crate::app::AppState;
 use crate::model::{Role, Tenant};
+use crate::payments::invoices::NewLine;
+use crate::payments::CheckoutError;
 use crate::staff::job_setup::{self, NewDocument, JOB_ROLES};
 use crate::webhooks::rfc3339;
 use axum::body::Bytes;
@@ -23,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/jobs/{job_id}/services", post(add_service))
         .route("/api/v1/jobs/{job_id}/services/{service_id}", delete(remove_service))
         .route("/api/v1/jobs/{job_id}/invoices", get(invoices).post(invoice))
+        .route("/api/v1/jobs/{job_id}/invoices/{invoice_id}/lines", post(add_line))
+        .route("/api/v1/jobs/{job_id}/invoices/{invoice_id}/void", post(void))
         .route(
             "/api/v1/jobs/{job_id}/documents",
             get(documents).post(upload).layer(DefaultBodyLimit::max(job_setup::MAX_DOCUMENT_BYTES + 1)),
@@ -197,6 +201,57 @@ async fn invoice(State(state): State<AppState>, caller: ApiCaller, Path(job_id):
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Empty {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineBody {
+    kind: String,
+    description: String,
+    amount_minor: i64,
+}
+
+/// An invoice change's outcome as the API answers it.
+fn invoice_refusal(error: CheckoutError) -> ApiError {
+    match error {
+        CheckoutError::NotFound => ApiError::NotFound("invoice"),
+        CheckoutError::Blocked(reason) => ApiError::Invalid(vec![reason]),
+        CheckoutError::Db(error) => error.into(),
+        other => ApiError::Internal(anyhow::anyhow!("{other}")),
+    }
+}
+
+/// The invoice as it is now.
+async fn invoice_now(state: &AppState, tenant: &Tenant, job_id: &str, invoice_id: &str) -> Result<Value, ApiError> {
+    invoices_json(state, tenant, job_id).await?.into_iter().find(|i| i["id"] == invoice_id).ok_or(ApiError::NotFound("invoice"))
+}
+
+/// `POST …/invoices/{id}/lines`: a fee, a discount (`amount_minor` is what
+/// it takes off) or a service, on an invoice still to pay.
+async fn add_line(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path((job_id, invoice_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    caller.require(Scope::JobsWrite)?;
+    let operation = format!("POST /api/v1/jobs/{job_id}/invoices/{invoice_id}/lines");
+    super::idempotency::answer(&state, &caller, &headers, &operation, &body, async {
+        let tenant = job_of(&state, &caller, &job_id).await?;
+        let sent: LineBody = parse(&body, "an invoice line")?;
+        let line = NewLine { kind: &sent.kind, description: &sent.description, amount_minor: sent.amount_minor };
+        state.payments.add_invoice_line(&tenant, &job_id, &invoice_id, &line, caller.actor()).await.map_err(invoice_refusal)?;
+        Ok((StatusCode::CREATED, invoice_now(&state, &tenant, &job_id, &invoice_id).await?))
+    })
+    .await
+}
+
+async fn void(State(state): State<AppState>, caller: ApiCaller, Path((job_id, invoice_id)): Path<(String, String)>) -> Result<Json<Value>, ApiError> {
+    caller.require(Scope::JobsWrite)?;
+    let tenant = job_of(&state, &caller, &job_id).await?;
+    state.payments.void_invoice(&tenant, &job_id, &invoice_id, caller.actor()).await.map_err(invoice_refusal)?;
+    Ok(Json(invoice_now(&state, &tenant, &job_id, &invoice_id).await?))
+}
 
 fn document_json(document: &crate::model::Document) -> Value {
     json!({

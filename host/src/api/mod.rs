@@ -45,6 +45,8 @@ mod tests {
             "/api/v1/jobs/{job_id}/services",
             "/api/v1/jobs/{job_id}/services/{service_id}",
             "/api/v1/jobs/{job_id}/invoices",
+            "/api/v1/jobs/{job_id}/invoices/{invoice_id}/lines",
+            "/api/v1/jobs/{job_id}/invoices/{invoice_id}/void",
             "/api/v1/jobs/{job_id}/documents",
             "/api/v1/jobs/{job_id}/documents/{document_id}/publish",
         ] {

@@ -428,6 +428,41 @@ impl Db {
     }
 
     /// How the tenant takes card payments: (provider, connected account).
+    /// Add a line to an invoice still to pay (amounts in minor units; a
+    /// discount's is negative). False when the invoice is no longer open.
+    pub async fn add_invoice_line(&self, tenant_id: &str, invoice_id: &str, kind: &str, description: &str, amount_minor: i64) -> DbResult<bool> {
+        let added = sqlx::query(
+            "INSERT INTO invoice_lines (id, tenant_id, invoice_id, kind, description, quantity, unit_price_minor, position) \
+             SELECT $1, $2, i.id, $3, $4, 1, $5, (SELECT COUNT(*) FROM invoice_lines WHERE tenant_id = $2 AND invoice_id = i.id) \
+             FROM invoices i WHERE i.tenant_id = $2 AND i.id = $6 AND i.status IN ('due', 'failed', 'draft')",
+        )
+        .bind(new_id())
+        .bind(tenant_id)
+        .bind(kind)
+        .bind(description)
+        .bind(amount_minor)
+        .bind(invoice_id)
+        .execute(&self.pool)
+        .await
+        .context("adding a line to an invoice")?;
+        Ok(added.rows_affected() == 1)
+    }
+
+    /// Void an invoice still to pay with nothing paid on it. False when it
+    /// changed meanwhile.
+    pub async fn void_invoice(&self, tenant_id: &str, invoice_id: &str) -> DbResult<bool> {
+        let voided = sqlx::query(
+            "UPDATE invoices SET status = 'void', revision = revision + 1 \
+             WHERE tenant_id = $1 AND id = $2 AND status IN ('due', 'failed', 'draft') AND paid_minor = 0",
+        )
+        .bind(tenant_id)
+        .bind(invoice_id)
+        .execute(&self.pool)
+        .await
+        .context("voiding an invoice")?;
+        Ok(voided.rows_affected() == 1)
+    }
+
     /// How many of the tenant's checkouts with `provider` are still open or processing.
     pub async fn open_checkout_count(&self, tenant_id: &str, provider: &str) -> DbResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE tenant_id = $1 AND provider = $2 AND status IN ('open', 'processing')")

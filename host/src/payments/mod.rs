@@ -6,6 +6,7 @@
 //! approval.
 
 pub(crate) mod receipts;
+pub mod invoices;
 pub mod status;
 pub mod stripe;
 mod web;
@@ -145,7 +146,7 @@ impl Checkouts {
 
     /// Expire a checkout locally and, best effort, at the provider, so it can
     /// no longer be paid. A payment that still lands is recorded all the same.
-    async fn give_up(&self, tenant: &Tenant, payment: &Payment) -> Result<(), DbError> {
+    pub(crate) async fn give_up(&self, tenant: &Tenant, payment: &Payment) -> Result<(), DbError> {
         if let (Some(stripe), Some(checkout)) = (&self.stripe, payment.checkout_ref.as_deref())
             && let Err(error) = stripe.expire_checkout(checkout, tenant.stripe_account.as_deref()).await
         {

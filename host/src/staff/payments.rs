@@ -8,6 +8,7 @@ use crate::csrf::{check_session, CsrfForm};
 use crate::error::WebError;
 use crate::model::Tenant;
 use crate::payments::status::PaymentStatus;
+use crate::payments::invoices::NewLine;
 use crate::payments::{CheckoutError, ManualPayment};
 use crate::plugins::sanitize::Formats as _;
 use crate::sessions::StaffSession;
@@ -23,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff/jobs/{job_id}/payments", post(record))
         .route("/staff/jobs/{job_id}/payments/{payment_id}/approve", post(approve))
         .route("/staff/jobs/{job_id}/payments/{payment_id}/reject", post(reject))
+        .route("/staff/jobs/{job_id}/invoices/{invoice_id}/lines", post(add_line))
+        .route("/staff/jobs/{job_id}/invoices/{invoice_id}/void", post(void))
 }
 
 /// The job's invoices and their payments, for the staff job page.
@@ -63,12 +66,20 @@ pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &str, sess
                 "paid": formats.money(invoice.paid_minor),
                 "balance": formats.money(total - invoice.paid_minor),
                 "payments": own,
+                "lines": lines.iter().map(|l| serde_json::json!({
+                    "description": l.description,
+                    "kind": l.kind,
+                    "amount": formats.money(l.quantity * l.unit_price_minor),
+                })).collect::<Vec<_>>(),
+                "open": matches!(invoice.status.as_str(), "due" | "failed" | "draft"),
             })
         })
         .collect();
     Ok(serde_json::json!({
         "list": invoices,
         "may_record": session.may(Ability::RecordPayments),
+        "may_edit": session.may(Ability::ManageJobs),
+        "may_void": session.may(Ability::ApprovePayments),
         "provider": match tenant.payment_provider.as_str() {
             "stripe" if state.payments.checkouts().provider_ready(tenant) => "Card payments through Stripe",
             "stripe" => "Stripe is chosen but not configured on this server: clients cannot pay online",
@@ -180,6 +191,44 @@ async fn reject(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     decide(state, session, job_id, payment_id, &form.csrf, false).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LineForm {
+    csrf: String,
+    kind: String,
+    description: String,
+    amount: String,
+}
+
+/// Office staff add a fee, a discount or a service to an invoice still to pay.
+async fn add_line(
+    State(state): State<AppState>,
+    session: StaffSession,
+    Path((job_id, invoice_id)): Path<(String, String)>,
+    Form(form): Form<LineForm>,
+) -> Result<Response, WebError> {
+    check_session(&form.csrf, &session.row.csrf_token)?;
+    session.require(Ability::ManageJobs)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let amount_minor = match parse_amount(&form.amount) {
+        Ok(amount) => amount,
+        Err(reason) => return report(&state, &session, &job_id, Err(CheckoutError::Blocked(reason))).await,
+    };
+    let line = NewLine { kind: &form.kind, description: &form.description, amount_minor };
+    let result = state.payments.add_invoice_line(&tenant, &job_id, &invoice_id, &line, super::actor(&session)).await;
+    let done = format!("{} added to the invoice.", form.description.trim());
+    report(&state, &session, &job_id, result.map(|()| done.as_str())).await
+}
+
+/// Owners void an invoice nothing was paid on.
+async fn void(State(state): State<AppState>, session: StaffSession, Path((job_id, invoice_id)): Path<(String, String)>, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
+    check_session(&form.csrf, &session.row.csrf_token)?;
+    session.require(Ability::ApprovePayments)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let result = state.payments.void_invoice(&tenant, &job_id, &invoice_id, super::actor(&session)).await;
+    report(&state, &session, &job_id, result.map(|()| "The invoice is void: clients no longer see it as due.")).await
 }
 
 #[cfg(test)]
