@@ -66,28 +66,8 @@ impl Db {
         people: &[NewPerson],
     ) -> DbResult<Result<(String, Vec<String>), JobRefusal>> {
         let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let property_id = new_id();
-        sqlx::query("INSERT INTO properties (id, tenant_id, line1, city, region, postal_code) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&property_id)
-            .bind(tenant_id)
-            .bind(&details.line1)
-            .bind(&details.city)
-            .bind(&details.region)
-            .bind(&details.postal_code)
-            .execute(&mut *tx)
-            .await
-            .context("creating a property")?;
-        let job_id = new_id();
-        let inserted = sqlx::query("INSERT INTO jobs (id, tenant_id, property_id, reference, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&job_id)
-            .bind(tenant_id)
-            .bind(&property_id)
-            .bind(&details.reference)
-            .bind(now())
-            .execute(&mut *tx)
-            .await
-            .context("creating a job");
-        match inserted {
+        let property_id = insert_property(&mut tx, tenant_id, &details.line1, &details.city, &details.region, &details.postal_code).await?;
+        let job_id = match insert_job(&mut tx, tenant_id, &property_id, &details.reference).await {
             Err(error) if error.is_unique_violation() => return Ok(Err(JobRefusal::ReferenceTaken)),
             other => other?,
         };
@@ -267,18 +247,101 @@ fn leaves_no_client<'a>(roles: impl Iterator<Item = (&'a str, &'a str)>, job_con
 }
 
 async fn set_appointment(executor: Executor<'_>, tenant_id: &str, job_id: &str, details: &JobDetails) -> DbResult<()> {
-    let Some((starts, ends)) = details.appointment else { return Ok(()) };
+    match details.appointment {
+        Some((starts, ends)) => insert_appointment(executor, tenant_id, job_id, starts, ends, &details.staff_name).await,
+        None => Ok(()),
+    }
+}
+
+// The single inserts below serve both the transactions of this module and
+// the one-row `Db` methods of `jobs` (the demo and the stories use those).
+
+pub(super) async fn insert_property(executor: Executor<'_>, tenant_id: &str, line1: &str, city: &str, region: &str, postal_code: &str) -> DbResult<String> {
+    let id = new_id();
+    sqlx::query("INSERT INTO properties (id, tenant_id, line1, city, region, postal_code) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(line1)
+        .bind(city)
+        .bind(region)
+        .bind(postal_code)
+        .execute(executor)
+        .await
+        .context("creating a property")?;
+    Ok(id)
+}
+
+pub(super) async fn insert_job(executor: Executor<'_>, tenant_id: &str, property_id: &str, reference: &str) -> DbResult<String> {
+    let id = new_id();
+    sqlx::query("INSERT INTO jobs (id, tenant_id, property_id, reference, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(property_id)
+        .bind(reference)
+        .bind(now())
+        .execute(executor)
+        .await
+        .context("creating a job")?;
+    Ok(id)
+}
+
+pub(super) async fn insert_appointment(executor: Executor<'_>, tenant_id: &str, job_id: &str, starts_at: i64, ends_at: i64, staff_name: &str) -> DbResult<()> {
     sqlx::query("INSERT INTO appointments (id, tenant_id, job_id, starts_at, ends_at, staff_name) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(new_id())
         .bind(tenant_id)
         .bind(job_id)
-        .bind(starts)
-        .bind(ends)
-        .bind(&details.staff_name)
+        .bind(starts_at)
+        .bind(ends_at)
+        .bind(staff_name)
         .execute(executor)
         .await
         .context("adding an appointment")?;
     Ok(())
+}
+
+/// A contact; `email` is stored as given (callers lower-case it).
+pub(super) async fn insert_contact(executor: Executor<'_>, tenant_id: &str, name: &str, email: Option<&str>, phone: Option<&str>) -> DbResult<String> {
+    let id = new_id();
+    sqlx::query("INSERT INTO contacts (id, tenant_id, name, email, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(name)
+        .bind(email)
+        .bind(phone)
+        .bind(now())
+        .execute(executor)
+        .await
+        .context("creating a contact")?;
+    Ok(id)
+}
+
+/// A contact on a job in `role`, with the hash of their link's token.
+pub(super) async fn insert_job_contact(
+    executor: Executor<'_>,
+    tenant_id: &str,
+    job_id: &str,
+    contact_id: &str,
+    role: Role,
+    token_hash: &str,
+    expires_at: Option<i64>,
+) -> DbResult<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO job_contacts (id, tenant_id, job_id, contact_id, role, access_token_hash, token_expires_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(tenant_id)
+    .bind(job_id)
+    .bind(contact_id)
+    .bind(role.as_str())
+    .bind(token_hash)
+    .bind(expires_at)
+    .bind(now())
+    .execute(executor)
+    .await
+    .context("adding a contact to a job")?;
+    Ok(id)
 }
 
 async fn insert_service(executor: Executor<'_>, tenant_id: &str, job_id: &str, name: &str, price_minor: i64) -> DbResult<String> {
@@ -315,38 +378,9 @@ async fn insert_person(executor: Executor<'_>, tenant_id: &str, job_id: &str, pe
     };
     let contact_id = match existing {
         Some(id) => id,
-        None => {
-            let id = new_id();
-            sqlx::query("INSERT INTO contacts (id, tenant_id, name, email, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(&id)
-                .bind(tenant_id)
-                .bind(&person.name)
-                .bind(&email)
-                .bind(&person.phone)
-                .bind(now())
-                .execute(&mut *executor)
-                .await
-                .context("creating a contact")?;
-            id
-        }
+        None => insert_contact(&mut *executor, tenant_id, &person.name, email.as_deref(), person.phone.as_deref()).await?,
     };
-    let id = new_id();
-    sqlx::query(
-        "INSERT INTO job_contacts (id, tenant_id, job_id, contact_id, role, access_token_hash, token_expires_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(&id)
-    .bind(tenant_id)
-    .bind(job_id)
-    .bind(&contact_id)
-    .bind(person.role.as_str())
-    .bind(&person.token_hash)
-    .bind(person.expires_at)
-    .bind(now())
-    .execute(&mut *executor)
-    .await
-    .context("adding a contact to a job")?;
-    Ok(id)
+    insert_job_contact(executor, tenant_id, job_id, &contact_id, person.role, &person.token_hash, person.expires_at).await
 }
 
 #[cfg(test)]

@@ -43,28 +43,9 @@ pub struct LinkHolder {
 }
 
 impl Db {
-    pub async fn create_property(
-        &self,
-        tenant_id: &str,
-        line1: &str,
-        city: &str,
-        region: &str,
-        postal_code: &str,
-    ) -> DbResult<String> {
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO properties (id, tenant_id, line1, city, region, postal_code) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&id)
-        .bind(tenant_id)
-        .bind(line1)
-        .bind(city)
-        .bind(region)
-        .bind(postal_code)
-        .execute(&self.pool)
-        .await
-        .context("creating a property")?;
-        Ok(id)
+    pub async fn create_property(&self, tenant_id: &str, line1: &str, city: &str, region: &str, postal_code: &str) -> DbResult<String> {
+        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
+        super::job_setup::insert_property(&mut connection, tenant_id, line1, city, region, postal_code).await
     }
 
     /// Whether the business already has a job with this reference (references are unique).
@@ -79,55 +60,19 @@ impl Db {
     }
 
     pub async fn create_job(&self, tenant_id: &str, property_id: &str, reference: &str) -> DbResult<String> {
-        let id = new_id();
-        sqlx::query("INSERT INTO jobs (id, tenant_id, property_id, reference, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&id)
-            .bind(tenant_id)
-            .bind(property_id)
-            .bind(reference)
-            .bind(now())
-            .execute(&self.pool)
-            .await
-            .context("creating a job")?;
-        Ok(id)
+        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
+        super::job_setup::insert_job(&mut connection, tenant_id, property_id, reference).await
     }
 
-    pub async fn add_appointment(
-        &self,
-        tenant_id: &str,
-        job_id: &str,
-        starts_at: i64,
-        ends_at: i64,
-        staff_name: &str,
-    ) -> DbResult<()> {
-        sqlx::query(
-            "INSERT INTO appointments (id, tenant_id, job_id, starts_at, ends_at, staff_name) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(new_id())
-        .bind(tenant_id)
-        .bind(job_id)
-        .bind(starts_at)
-        .bind(ends_at)
-        .bind(staff_name)
-        .execute(&self.pool)
-        .await
-        .context("adding an appointment")?;
-        Ok(())
+    pub async fn add_appointment(&self, tenant_id: &str, job_id: &str, starts_at: i64, ends_at: i64, staff_name: &str) -> DbResult<()> {
+        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
+        super::job_setup::insert_appointment(&mut connection, tenant_id, job_id, starts_at, ends_at, staff_name).await
     }
 
     pub async fn create_contact(&self, tenant_id: &str, name: &str, email: Option<&str>, phone: Option<&str>) -> DbResult<String> {
-        let id = new_id();
-        sqlx::query("INSERT INTO contacts (id, tenant_id, name, email, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&id)
-            .bind(tenant_id)
-            .bind(name)
-            .bind(email.map(str::to_lowercase))
-            .bind(phone)
-            .bind(now())
-            .execute(&self.pool)
-            .await
-            .context("creating a contact")?;
-        Ok(id)
+        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
+        let email = email.map(str::to_lowercase);
+        super::job_setup::insert_contact(&mut connection, tenant_id, name, email.as_deref(), phone).await
     }
 
     /// Put a contact on a job in `role`, with the hash of their link's token.
@@ -140,23 +85,8 @@ impl Db {
         token_hash: &str,
         expires_at: Option<i64>,
     ) -> DbResult<String> {
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO job_contacts (id, tenant_id, job_id, contact_id, role, access_token_hash, token_expires_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&id)
-        .bind(tenant_id)
-        .bind(job_id)
-        .bind(contact_id)
-        .bind(role.as_str())
-        .bind(token_hash)
-        .bind(expires_at)
-        .bind(now())
-        .execute(&self.pool)
-        .await
-        .context("adding a contact to a job")?;
-        Ok(id)
+        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
+        super::job_setup::insert_job_contact(&mut connection, tenant_id, job_id, contact_id, role, token_hash, expires_at).await
     }
 
     /// Replace the token of a contact's link (the old link stops working).

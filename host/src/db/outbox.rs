@@ -17,15 +17,7 @@ pub struct OutboxMessage {
 impl Db {
     /// Lease up to `limit` due messages to `worker` for `lease_seconds`.
     pub async fn lease_outbox(&self, worker: &str, limit: i64, lease_seconds: i64) -> DbResult<Vec<OutboxMessage>> {
-        let now = now();
-        sqlx::query_as(&super::queue::lease_statement(self.backend, "outbox", "id, tenant_id, to_address, template, data_json, attempts"))
-            .bind(now + lease_seconds)
-            .bind(worker)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .context("leasing outbox messages")
+        super::queue::lease(self, "outbox", "id, tenant_id, to_address, template, data_json, attempts", (worker, limit, lease_seconds), "leasing outbox messages").await
     }
 
     /// The message went out.

@@ -2,7 +2,25 @@
 //! `queued` until a worker delivers them, leased so that one worker at a time
 //! holds each.
 
-use super::Backend;
+use super::{Backend, Db, DbResult, QueryContext};
+use crate::model::now;
+
+/// Lease up to `limit` due rows of `table` to `worker` for `lease_seconds`,
+/// returning `returning` of each as `T`.
+pub(super) async fn lease<T>(db: &Db, table: &str, returning: &str, (worker, limit, lease_seconds): (&str, i64, i64), context: &'static str) -> DbResult<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let now = now();
+    sqlx::query_as(&lease_statement(db.backend, table, returning))
+        .bind(now + lease_seconds)
+        .bind(worker)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await
+        .context(context)
+}
 
 /// The statement that leases up to `$4` due rows of `table` to worker `$2`
 /// until `$1`, `$3` being now, and returns `returning` of each.
@@ -13,7 +31,7 @@ use super::Backend;
 /// `SKIP LOCKED` lets a second worker take other rows instead of waiting.
 /// The table has `status`, `next_attempt_at`, `lease_until`, `leased_by`,
 /// `attempts` and `created_at`.
-pub(super) fn lease_statement(backend: Backend, table: &str, returning: &str) -> String {
+fn lease_statement(backend: Backend, table: &str, returning: &str) -> String {
     let skip_locked = match backend {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",

@@ -199,15 +199,7 @@ impl Db {
 
     /// Lease up to `limit` due deliveries to `worker` for `lease_seconds`.
     pub async fn lease_webhook_deliveries(&self, worker: &str, limit: i64, lease_seconds: i64) -> DbResult<Vec<LeasedDelivery>> {
-        let now = now();
-        sqlx::query_as(&super::queue::lease_statement(self.backend, "webhook_deliveries", "id, tenant_id, endpoint_id, event_id, attempts"))
-            .bind(now + lease_seconds)
-            .bind(worker)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .context("leasing webhook deliveries")
+        super::queue::lease(self, "webhook_deliveries", "id, tenant_id, endpoint_id, event_id, attempts", (worker, limit, lease_seconds), "leasing webhook deliveries").await
     }
 
     /// Where a delivery goes and what it carries.
