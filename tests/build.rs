@@ -13,6 +13,7 @@ const HOSTILE: &[&str] = &[
     "portico-test-greeter-v2",
     "portico-test-slow-describe",
     "portico-test-failing-describe",
+    "portico-test-sockets",
 ];
 
 fn main() {

@@ -7,6 +7,7 @@ use crate::payments::{Checkouts, Payments};
 use crate::plugins::{HostServices, Limits, PluginRuntime, Sections};
 use crate::sessions::SessionKeys;
 use anyhow::Context as _;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderValue};
 use axum::Router;
 use std::net::SocketAddr;
@@ -40,11 +41,16 @@ pub struct Config {
     pub stripe: Option<crate::payments::stripe::StripeConfig>,
     /// How outgoing webhooks are delivered and where they may go.
     pub webhooks: crate::webhooks::WebhookConfig,
+    /// Timeouts and sizes a client must keep to.
+    pub http: crate::serve::HttpLimits,
+    /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the
+    /// client; empty: the peer is the client.
+    pub trusted_proxies: Vec<crate::serve::IpRange>,
 }
 
 impl Config {
     pub fn new(bind: SocketAddr, data_dir: PathBuf) -> Config {
-        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default(), dev_pages: false, stripe: None, webhooks: Default::default() }
+        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default(), dev_pages: false, stripe: None, webhooks: Default::default(), http: Default::default(), trusted_proxies: Vec::new() }
     }
 
     pub(crate) fn database_url(&self) -> String {
@@ -66,6 +72,15 @@ pub struct AppState {
     pub payments: Payments,
     /// Whether webhook endpoints may be on private networks (see `WebhookConfig`).
     pub webhooks_allow_private: bool,
+    /// See `Config::trusted_proxies`.
+    pub trusted_proxies: Arc<[crate::serve::IpRange]>,
+    /// Whether the portal is served over https (HSTS).
+    pub https: bool,
+    /// Whether every cookie is marked `Secure`: everywhere but on a plain-http
+    /// localhost.
+    pub secure_cookies: bool,
+    /// The secret in the demo outbox page's address (`portico demo` only).
+    pub outbox_secret: Arc<str>,
 }
 
 impl AppState {
@@ -81,6 +96,7 @@ impl AppState {
         sections.register_builtins().await?;
         sections.upgrade_builtins().await?;
         let secret = db.server_secret("session-signing-key", crate::tokens::new_token).await?;
+        let db_outbox_secret = if config.dev_pages { db.server_secret("dev-outbox-key", crate::tokens::new_token).await? } else { String::new() };
         // Cookies are Secure everywhere but on a plain-http localhost.
         let secure = !public_url.starts_with("http://127.") && !public_url.starts_with("http://localhost");
         Ok(AppState {
@@ -95,6 +111,11 @@ impl AppState {
             dev_pages: config.dev_pages,
             payments,
             webhooks_allow_private: config.webhooks.allow_private_targets,
+            trusted_proxies: config.trusted_proxies.clone().into(),
+            https: public_url.starts_with("https://"),
+            secure_cookies: secure,
+            // Kept in the database, so the address printed stays good across restarts.
+            outbox_secret: if config.dev_pages { db_outbox_secret.into() } else { "".into() },
         })
     }
 }
@@ -118,15 +139,105 @@ pub fn router(state: AppState) -> Router {
     if state.dev_pages {
         routes = routes.merge(crate::dev::router());
     }
-    let mut router = routes.with_state(state);
+    let https = state.https;
+    let mut router = routes.with_state(state.clone());
     for (name, value) in security_headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
+    // Pages carry personal data and CSRF tokens: no cache keeps them, unless
+    // a route says otherwise (the stylesheet, a logo named by its hash).
+    router = router.layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    if https {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
+    if state.secure_cookies {
+        router = router.layer(axum::middleware::map_response(secure_cookies));
+    }
     router
+        .layer(axum::middleware::from_fn(refuse_control_characters))
+        .layer(axum::middleware::map_request_with_state(state, forwarded_client))
         // 1 MiB per request body; the plugin upload route raises its own.
         .layer(axum::extract::DefaultBodyLimit::max(1 << 20))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// Behind a trusted proxy, the client is the one it names: handlers (rate
+/// limits, the access and audit logs) read it as the peer.
+async fn forwarded_client(State(state): State<AppState>, mut request: axum::extract::Request) -> axum::extract::Request {
+    if state.trusted_proxies.is_empty() {
+        return request;
+    }
+    let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() else { return request };
+    let forwarded = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let client = crate::serve::client_ip(peer.ip(), forwarded, &state.trusted_proxies);
+    request.extensions_mut().insert(ConnectInfo(SocketAddr::new(client, peer.port())));
+    request
+}
+
+/// No id, slug or token the host issues contains a control character, so a
+/// path with one (`/staff/jobs/x%0Ay`) names nothing: 404 here, before a
+/// handler could put it in a header or a log line.
+async fn refuse_control_characters(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if has_control_character(request.uri().path()) {
+        return crate::error::WebError::NotFound.into_response();
+    }
+    next.run(request).await
+}
+
+/// Whether a path, once percent-decoded, holds a control character.
+pub fn has_control_character(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[at], bytes.get(at + 1).copied().and_then(hex), bytes.get(at + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                decoded.push((high * 16 + low) as u8);
+                at += 3;
+            }
+            (byte, _, _) => {
+                decoded.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paths_with_control_characters_are_spotted_encoded_or_not() {
+        assert!(super::has_control_character("/staff/jobs/abc%0Adef"));
+        assert!(super::has_control_character("/staff/jobs/abc%0d"));
+        assert!(super::has_control_character("/jobs/%C2%85"), "a C1 control (NEL) too");
+        assert!(super::has_control_character("/jobs/%7F"));
+        assert!(!super::has_control_character("/jobs/0190abcd-ef/documents/%E2%82%AC"));
+    }
+}
+
+/// Every cookie the host sets is `Secure` (sessions, and the pre-session
+/// form tokens of sign-in pages alike): one place, so no cookie forgets.
+async fn secure_cookies(mut response: axum::response::Response) -> axum::response::Response {
+    let headers = response.headers_mut();
+    let cookies: Vec<HeaderValue> = headers.get_all(header::SET_COOKIE).iter().cloned().collect();
+    if cookies.is_empty() {
+        return response;
+    }
+    headers.remove(header::SET_COOKIE);
+    for cookie in cookies {
+        let text = cookie.to_str().unwrap_or_default();
+        let marked = text.split(';').any(|part| part.trim().eq_ignore_ascii_case("secure"));
+        let value = if marked || text.is_empty() { cookie } else { HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(cookie) };
+        headers.append(header::SET_COOKIE, value);
+    }
+    response
 }
 
 /// A server listening in this process.
@@ -139,6 +250,7 @@ pub struct RunningServer {
     mail_worker: Option<crate::worker::Worker>,
     reconciler: Option<crate::worker::Worker>,
     webhook_worker: Option<crate::worker::Worker>,
+    plugin_sweeper: Option<crate::worker::Worker>,
 }
 
 impl RunningServer {
@@ -164,16 +276,14 @@ impl RunningServer {
         };
         let reconciler = state.payments.stripe_configured().then(|| state.payments.clone().spawn_reconciler());
         let webhook_worker = crate::webhooks::WebhookWorker::spawn(state.db.clone(), config.webhooks.clone(), format!("{}-{}", addr, crate::model::new_id()));
-        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let plugin_sweeper = state.sections.spawn_sweeper();
+        let app = crate::serve::with_timeouts(router(state.clone()), &config.http);
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = signal.await;
-                })
-                .await
-        });
-        Ok(RunningServer { addr, state, base_url, shutdown: Some(shutdown), task, mail_worker, reconciler, webhook_worker: Some(webhook_worker) })
+        let limits = config.http.clone();
+        let task = tokio::spawn(crate::serve::serve(listener, app, limits, async move {
+            let _ = signal.await;
+        }));
+        Ok(RunningServer { addr, state, base_url, shutdown: Some(shutdown), task, mail_worker, reconciler, webhook_worker: Some(webhook_worker), plugin_sweeper: Some(plugin_sweeper) })
     }
 
     /// Stop accepting connections, finish in-flight requests, and return.
@@ -185,7 +295,7 @@ impl RunningServer {
         if let Some(worker) = self.mail_worker.take() {
             worker.stop().await;
         }
-        for worker in [self.reconciler.take(), self.webhook_worker.take()].into_iter().flatten() {
+        for worker in [self.reconciler.take(), self.webhook_worker.take(), self.plugin_sweeper.take()].into_iter().flatten() {
             worker.stop().await;
         }
         Ok(())

@@ -55,6 +55,11 @@ struct ServeArgs {
     /// it would let a business make this server call into its own network.
     #[arg(long, env = "PORTICO_WEBHOOKS_ALLOW_PRIVATE_TARGETS")]
     webhooks_allow_private_targets: bool,
+    /// A reverse proxy (address or CIDR range; repeat, or separate with
+    /// commas) whose `X-Forwarded-For` names the client. Without one, the
+    /// peer is the client and the header is ignored.
+    #[arg(long = "trusted-proxy", env = "PORTICO_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<crate::serve::IpRange>,
 }
 
 /// Where the data lives, for operator commands that do not serve.
@@ -121,6 +126,7 @@ impl ServeArgs {
             });
         }
         config.webhooks.allow_private_targets = self.webhooks_allow_private_targets;
+        config.trusted_proxies = self.trusted_proxies.clone();
         config
     }
 }
@@ -167,7 +173,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  Staff sign-in:                    {}  ({} / {})", links.staff.url, links.staff.email, links.staff.password);
             println!("  Client sign-in without a link:    {}/t/{}/signin", server.base_url, crate::demo::SLUG);
             println!("  REST API ({}/api/openapi.json):  Authorization: Bearer {}", server.base_url, links.api_key);
-            println!("  Mail the demo sent (dev only):    {}/dev/t/{}/outbox", server.base_url, crate::demo::SLUG);
+            println!("  Mail the demo sent (dev only):    {}{}", server.base_url, crate::dev::outbox_path(&server.state, crate::demo::SLUG));
             println!("\nPress Ctrl-C to stop.");
             server.wait_for_signal().await
         }

@@ -1,10 +1,14 @@
 //! Developer pages, served only by `portico demo`: the outbox, readable in a
 //! browser, so a newcomer can follow sign-in links without a mail server.
+//! The outbox holds live sign-in codes and links, so it opens only with the
+//! secret key in the address `portico demo` prints, or for the business's
+//! signed-in staff.
 
 use crate::app::AppState;
 use crate::error::WebError;
 use crate::plugins::sanitize::Formats as _;
-use axum::extract::{Path, State};
+use crate::sessions::StaffSession;
+use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
@@ -18,12 +22,33 @@ fn links_in(body: &str) -> Vec<String> {
     body.split_whitespace().filter(|word| word.starts_with("http://") || word.starts_with("https://")).map(str::to_string).collect()
 }
 
-async fn outbox(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Html<String>, WebError> {
+#[derive(serde::Deserialize)]
+struct OutboxKey {
+    #[serde(default)]
+    key: String,
+}
+
+/// The address of a business's outbox page, with its key.
+pub fn outbox_path(state: &AppState, slug: &str) -> String {
+    format!("/dev/t/{slug}/outbox?key={}", state.outbox_secret)
+}
+
+async fn outbox(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(key): Query<OutboxKey>,
+    staff: Result<StaffSession, WebError>,
+) -> Result<Html<String>, WebError> {
     let tenant = state.db.tenant_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
+    let keyed = !state.outbox_secret.is_empty() && crate::tokens::same_secret(&key.key, &state.outbox_secret);
+    let own_staff = staff.is_ok_and(|staff| staff.row.tenant_id == tenant.id);
+    if !keyed && !own_staff {
+        return Err(WebError::NotFound);
+    }
     let formats = crate::view::TenantFormats::new(&tenant);
     let mut messages = Vec::new();
     for entry in state.db.recent_outbox(&tenant.id, 50).await? {
-        let (subject, body) = match crate::mail::render_for_tenant(&state.db, &tenant.id, &entry.template, &entry.data_json).await {
+        let (subject, body) = match crate::mail::render_for_tenant(&state.db, &tenant.id, &entry.template, &entry.data_json, entry.section_name.as_deref()).await {
             Ok(rendered) => (rendered.subject, rendered.body),
             Err(error) => ("(cannot be rendered)".to_string(), error.to_string()),
         };

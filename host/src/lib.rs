@@ -31,6 +31,7 @@ pub mod pdf;
 pub mod plugins;
 pub mod portal;
 pub mod rate_limit;
+pub mod serve;
 pub mod sessions;
 pub mod signin;
 pub mod staff;

@@ -40,6 +40,17 @@ impl Role {
         matches!(self, Role::Client | Role::CoClient | Role::Staff)
     }
 
+    /// Whether this viewer sees the e-mail and phone of a person in role
+    /// `of`: clients and staff see everyone's, agents see the other agents'
+    /// (not the clients'), a guest on a public link sees nobody's.
+    pub fn sees_contact_details_of(self, of: Role) -> bool {
+        match self {
+            Role::Client | Role::CoClient | Role::Staff => true,
+            Role::BuyerAgent | Role::ListingAgent => !matches!(of, Role::Client | Role::CoClient),
+            Role::Other => false,
+        }
+    }
+
     /// The agents on a job, who follow it for their clients.
     pub fn is_agent(self) -> bool {
         matches!(self, Role::BuyerAgent | Role::ListingAgent)

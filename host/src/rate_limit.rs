@@ -19,8 +19,14 @@ pub const MAIL_PER_ADDRESS: Limit = Limit { name: "mail-address", window: QUARTE
 pub const MAIL_PER_IP: Limit = Limit { name: "mail-ip", window: QUARTER_HOUR, max: 20 };
 /// Codes typed from one IP address, over every challenge.
 pub const CODES_PER_IP: Limit = Limit { name: "code-ip", window: QUARTER_HOUR, max: 30 };
-/// Password attempts for one address.
+/// Password attempts for one address from one source (`address_from`). Not
+/// for the address alone: then a stranger's wrong guesses from elsewhere
+/// would lock the real person out. Guessing from many sources is slowed by
+/// argon2 and each source's own limit.
 pub const PASSWORDS_PER_ADDRESS: Limit = Limit { name: "password-address", window: QUARTER_HOUR, max: 10 };
+/// Replacements of one personal link (each stops the old link and mails a
+/// new one) by its holder.
+pub const LINK_REPLACEMENTS: Limit = Limit { name: "link-replace", window: 3600, max: 3 };
 /// Password attempts from one IP address.
 pub const PASSWORDS_PER_IP: Limit = Limit { name: "password-ip", window: QUARTER_HOUR, max: 30 };
 
@@ -34,4 +40,10 @@ pub async fn check(db: &Db, tenant_id: &str, limit: &Limit, key: &str) -> Result
         return Err(WebError::TooManyAttempts);
     }
     Ok(())
+}
+
+/// The key of a per-address limit that also depends on where the attempt
+/// comes from.
+pub fn address_from(address: &str, ip: &str) -> String {
+    format!("{}|{ip}", address.trim().to_lowercase())
 }

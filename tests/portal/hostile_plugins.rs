@@ -162,3 +162,170 @@ story! { async fn a_section_that_hangs_on_an_event_does_not_hang_publishing(app)
     let installation = state.db.installation(&tenant, "hostile").await.unwrap().unwrap();
     assert!(installation.last_error.unwrap_or_default().contains("did not finish"));
 }}
+
+// ---- What an attack on the running demo got through (issue 14, items 1-8) ----
+
+/// Install the hostile section for the demo business in `mode`, granted
+/// everything it asks, with `extra` settings beside its mode.
+async fn hostile_with_every_grant(app: &TestApp, mode: &str, extra: serde_json::Value) -> String {
+    let tenant = app.demo_tenant_id().await;
+    let mut settings = serde_json::json!({ "mode": mode });
+    if let (Some(settings), Some(extra)) = (settings.as_object_mut(), extra.as_object()) {
+        settings.extend(extra.clone());
+    }
+    app.server
+        .state
+        .sections
+        .install_upload(&tenant, hostile_plugin("portico-test-hostile"), Grants::AllRequested, &settings.to_string())
+        .await
+        .expect("the hostile plugin installs");
+    tenant
+}
+
+story! { async fn a_section_that_opens_sockets_is_refused_at_install(app) {
+    let tenant = app.demo_tenant_id().await;
+
+    let refused = app.server.state.sections.install_upload(&tenant, hostile_plugin("portico-test-sockets"), Grants::AllRequested, "{}").await;
+
+    let Err(SectionsError::Install(error)) = refused else { panic!("a component importing wasi:sockets must be refused") };
+    let message = error.to_string();
+    assert!(message.contains("wasi:sockets/") && message.contains("no network"), "the refusal names the interface: {message}");
+    assert!(app.server.state.db.installation(&tenant, "sockets").await.unwrap().is_none());
+    let health = Visitor::new().get(&app.url("/healthz")).await;
+    assert_eq!((health.status, health.body.as_str()), (200, "ok"));
+}}
+
+story! { async fn rendering_a_page_acts_in_nobodys_name(app) {
+    let tenant = hostile_with_every_grant(&app, "act-in-render", serde_json::json!({})).await;
+    let mail_before = app.mail_count(&tenant, "dana.whitfield@example.com").await;
+
+    let page = Visitor::new().get(&app.links.client).await;
+
+    let text = page.text();
+    let tried = text.split("tried: ").nth(1).expect("the hostile card reports what it tried").to_string();
+    for denied in ["Agreements", "AddOns", "Checkout", "Notify", "Audit", "Storage"].map(|p| format!("denied Permission::{p}")) {
+        assert!(tried.contains(&denied), "{denied}: {tried}");
+    }
+    assert!(!tried.contains("DONE"), "nothing went through: {tried}");
+    assert!(text.contains("Pre-Inspection Agreement"), "{text}");
+    assert!(page.hidden("agreement").is_some(), "the agreement still asks Dana to sign");
+    assert_eq!(app.audit_count("agreement.signed").await + app.audit_count("add-on.requested").await + app.audit_count("render.wrote").await, 0);
+    assert_eq!(app.mail_count(&tenant, "dana.whitfield@example.com").await, mail_before, "no mail was queued");
+    let (job_id, invoice_id) = app.demo_invoice().await;
+    assert!(app.server.state.db.open_checkout(&tenant, &invoice_id).await.unwrap().is_none(), "no checkout was started");
+    let stored = app.server.state.db.storage_get(&tenant, "hostile", portico::db::StorageScope::Job(&job_id), "render").await.unwrap();
+    assert_eq!(stored, None, "nothing was stored");
+}}
+
+story! { async fn a_section_mails_within_its_quota_in_the_businesss_name(app) {
+    let tenant = hostile_with_every_grant(&app, "flood", serde_json::json!({})).await;
+    let dana = Visitor::new();
+    let page = dana.get(&app.links.client).await;
+    let job_id = page.job_path().trim_start_matches("/jobs/").to_string();
+
+    let answered = dana.act(&page, "hostile", "trouble", "flood", &[]).await;
+    let again = dana.act(&page, "hostile", "trouble", "flood", &[]).await;
+
+    assert!(answered.text().contains("sent 20;"), "{}", answered.text());
+    assert!(again.text().contains("sent 0;") && again.text().contains("20 messages for one job"), "{}", again.text());
+    let db = &app.server.state.db;
+    assert_eq!(db.section_mail_count(&tenant, "hostile", Some(&job_id), 0).await.unwrap(), portico::plugins::MAIL_PER_JOB_PER_DAY);
+    assert_eq!(app.audit_count("section.mail-quota-reached").await, 1, "the quota is audited once a day, not once a refusal");
+    let mail = app.last_mail_to(&tenant, "dana.whitfield@example.com").await.expect("Dana got the first messages");
+    assert!(!mail.body.contains("Security Team"), "the section cannot rename the business: {}", mail.body);
+    assert!(mail.body.contains("Keystone Home Inspections") && mail.body.contains("Sent by the “Hostile” section"), "{}", mail.body);
+    assert_eq!(mail.sender_name.as_deref(), Some("Keystone Home Inspections"));
+}}
+
+story! { async fn partners_are_mailed_only_at_the_exact_address_the_business_wrote(app) {
+    let tenant = hostile_with_every_grant(&app, "partner", serde_json::json!({ "offers": "Movers | Plan | Help | Quotes@Movers.example" })).await;
+    let dana = Visitor::new();
+    let page = dana.get(&app.links.client).await;
+
+    let answered = dana.act(&page, "hostile", "trouble", "partner", &[]).await.text();
+
+    assert!(answered.contains("quotes@movers.example sent"), "{answered}");
+    for near_miss in ["uotes@movers.example refused", "quotes@movers.exampl refused", "quotes@movers.example.evil refused"] {
+        assert!(answered.contains(near_miss), "{near_miss}: {answered}");
+    }
+    assert_eq!(app.mail_count(&tenant, "quotes@movers.example.evil").await, 0);
+}}
+
+story! { async fn sections_see_only_what_the_viewers_role_may(app) {
+    hostile_with_every_grant(&app, "peek", serde_json::json!({})).await;
+
+    let agent = Visitor::new().get(&app.links.listing_agent).await.text();
+    let client = Visitor::new().get(&app.links.client).await.text();
+
+    let seen = agent.split("contacts: ").nth(1).expect("the hostile card").to_string();
+    assert!(!seen.contains("dana.whitfield@example.com"), "the listing agent's sections never get the client's e-mail: {seen}");
+    assert!(seen.contains("invoices: 0"), "nor the client's invoices: {seen}");
+    let seen = client.split("contacts: ").nth(1).expect("the hostile card").to_string();
+    assert!(seen.contains("dana.whitfield@example.com") && seen.contains("invoices: 1"), "the client sees their own: {seen}");
+}}
+
+story! { async fn what_a_section_writes_in_the_audit_log_is_shown_as_the_sections(app) {
+    hostile_with_every_grant(&app, "forge", serde_json::json!({})).await;
+    let dana = Visitor::new();
+    let page = dana.get(&app.links.client).await;
+
+    dana.act(&page, "hostile", "trouble", "forge", &[]).await;
+
+    let console = app.owner().await.get(&app.url("/staff")).await.text();
+    let line = console.split("Card payment succeeded: $660.00").next().unwrap();
+    let line = &line[line.len().saturating_sub(120)..];
+    assert!(line.contains("Written by the hostile section"), "the forged entry is marked as the section's: {line}");
+}}
+
+story! { async fn storage_quotas_count_bytes_even_under_concurrent_writes(app) {
+    let tenant = hostile_with_every_grant(&app, "hoard", serde_json::json!({})).await;
+    let (first, second) = (Visitor::new(), Visitor::new());
+    let page_one = first.get(&app.links.client).await;
+    let page_two = second.get(&app.links.client).await;
+
+    let mut reached = false;
+    for batch in 0..20 {
+        let (one, two) = (format!("a{batch}"), format!("b{batch}"));
+        let (fields_one, fields_two) = ([("batch", one.as_str())], [("batch", two.as_str())]);
+        let (a, b) = tokio::join!(
+            first.act(&page_one, "hostile", "trouble", "hoard", &fields_one),
+            second.act(&page_two, "hostile", "trouble", "hoard", &fields_two),
+        );
+        if a.text().contains("quota:") && b.text().contains("quota:") {
+            reached = true;
+            break;
+        }
+    }
+
+    assert!(reached, "the quota stops the hoarding");
+    let used = app.server.state.db.plugin_storage_bytes(&tenant, "hostile").await.unwrap();
+    let quota = portico::db::PLUGIN_QUOTA_BYTES;
+    assert!(used <= quota, "{used} bytes stored under a quota of {quota}");
+    assert!(used > quota - 200_000, "and it was filled, not refused early: {used}");
+}}
+
+story! { async fn unused_compiled_sections_leave_memory_and_uploads_have_a_quota(app) {
+    let tenant = app.demo_tenant_id().await;
+    let sections = &app.server.state.sections;
+    let uploaded = sections.upload(&tenant, "staff-1", hostile_plugin("portico-test-greeter-v1")).await.expect("the upload is kept for review");
+    let held = sections.loaded_packages();
+
+    let dropped = sections.release_unused().await.unwrap();
+
+    assert!(dropped >= 1, "the package nobody installed is released");
+    assert_eq!(sections.loaded_packages(), held - dropped);
+    assert_eq!(Visitor::new().get(&app.links.client).await.status, 200, "installed sections keep running");
+    let again = sections.installable_package(&tenant, &uploaded.sha256).await.unwrap();
+    assert!(again.is_some(), "a released package loads again when the owner reviews it");
+
+    // The business's daily upload quota.
+    let db = &app.server.state.db;
+    for n in 0..portico::plugins::manage::UPLOADS_PER_DAY {
+        let sha = format!("{n:064x}");
+        db.register_package(&sha, &format!("fake-{n}"), "1.0.0", "{}", "upload", None).await.unwrap();
+        db.record_upload(&tenant, &sha, "staff-1").await.unwrap();
+    }
+    let refused = sections.upload(&tenant, "staff-1", hostile_plugin("portico-test-greeter-v2")).await;
+    let Err(error) = refused else { panic!("the eleventh upload of the day is refused") };
+    assert!(error.to_string().contains("in the last 24 hours"), "{error}");
+}}

@@ -65,6 +65,7 @@ mod branding;
 mod browser;
 mod expired_links;
 mod guests;
+mod hardening;
 mod hostile_plugins;
 mod instances;
 mod job_portal;

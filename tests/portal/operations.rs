@@ -48,8 +48,13 @@ async fn the_readable_outbox_exists_only_in_the_demo() {
     let form = dana.get(&demo.url("/t/keystone/signin")).await;
     dana.post(&demo.url("/t/keystone/signin"), &[("csrf", &form.hidden("csrf").unwrap()), ("email", "dana.whitfield@example.com")]).await;
 
-    let outbox = portico_tests::Visitor::new().get(&demo.url("/dev/t/keystone/outbox")).await;
+    let stranger = portico_tests::Visitor::new().get(&demo.url("/dev/t/keystone/outbox")).await;
+    let guessed = portico_tests::Visitor::new().get(&demo.url("/dev/t/keystone/outbox?key=guess")).await;
+    let outbox = portico_tests::Visitor::new().get(&demo.url(&portico::dev::outbox_path(&demo.server.state, "keystone"))).await;
+    let by_staff = demo.owner().await.get(&demo.url("/dev/t/keystone/outbox")).await;
 
+    assert_eq!((stranger.status, guessed.status), (404, 404), "live sign-in codes are not public");
+    assert_eq!(by_staff.status, 200, "the business's staff read it signed in");
     assert_eq!(outbox.status, 200);
     assert!(outbox.text().contains("Demo only") && outbox.text().contains("Sign in to Keystone Home Inspections"), "{}", outbox.text());
     assert!(outbox.href_containing("/t/keystone/signin/link/").is_some(), "the link can be followed from the page");

@@ -165,7 +165,7 @@ impl TestApp {
     pub async fn last_mail_to(&self, tenant_id: &str, to: &str) -> Option<Mail> {
         let db = &self.server.state.db;
         let message = db.outbox_to(tenant_id, to).await.unwrap().into_iter().next()?;
-        let rendered = portico::mail::render_for_tenant(db, tenant_id, &message.template, &message.data_json).await.unwrap();
+        let rendered = portico::mail::render_for_tenant(db, tenant_id, &message.template, &message.data_json, message.section_name.as_deref()).await.unwrap();
         let data = serde_json::from_str(&message.data_json).unwrap();
         Some(Mail {
             template: message.template,
@@ -434,6 +434,21 @@ impl Visitor {
             http: reqwest::Client::builder()
                 .cookie_store(true)
                 .user_agent("PorticoTest/1.0 (story)")
+                .build()
+                .expect("http client"),
+        }
+    }
+
+    /// A visitor whose every request carries `name: value` (a proxy's
+    /// `X-Forwarded-For`, a browser's own `User-Agent`).
+    pub fn with_header(name: &str, value: &str) -> Visitor {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
+        Visitor {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .user_agent("PorticoTest/1.0 (story)")
+                .default_headers(headers)
                 .build()
                 .expect("http client"),
         }

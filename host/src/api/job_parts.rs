@@ -5,7 +5,7 @@ use super::jobs::{check_person, check_service, refuse_control, PersonBody, Servi
 use super::{ApiCaller, ApiError, Scope};
 use crate::app::AppState;
 use crate::model::{Role, Tenant};
-use crate::payments::invoices::NewLine;
+use crate::payments::invoices::{InvoiceAuthority, NewLine};
 use crate::payments::CheckoutError;
 use crate::staff::job_setup::{self, NewDocument, JOB_ROLES};
 use crate::webhooks::rfc3339;
@@ -240,7 +240,9 @@ async fn add_line(
         let tenant = job_of(&state, &caller, &job_id).await?;
         let sent: LineBody = parse(&body, "an invoice line")?;
         let line = NewLine { kind: &sent.kind, description: &sent.description, amount_minor: sent.amount_minor };
-        state.payments.add_invoice_line(&tenant, &job_id, &invoice_id, &line, caller.actor()).await.map_err(invoice_refusal)?;
+        // An integration is never the owner: settling by discount is done on the console.
+        let authority = InvoiceAuthority::Office;
+        state.payments.add_invoice_line(&tenant, &job_id, &invoice_id, &line, authority, caller.actor()).await.map_err(invoice_refusal)?;
         Ok((StatusCode::CREATED, invoice_now(&state, &tenant, &job_id, &invoice_id).await?))
     })
     .await

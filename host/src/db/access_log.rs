@@ -30,8 +30,9 @@ pub struct AccessEntry {
     pub user_agent: String,
 }
 
-/// Page views of the same job by the same session (or, for guests, the same
-/// address) within this many seconds make one entry.
+/// Page views of the same job by the same session (or, for guests, from the
+/// same address, whatever browser they claim to be) within this many seconds
+/// make one entry.
 const SAME_VISIT: i64 = 30 * 60;
 
 impl Db {
@@ -42,7 +43,7 @@ impl Db {
             "INSERT INTO access_log (id, tenant_id, job_id, contact_id, session_id, role, via, ip, user_agent, created_at) \
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE NOT EXISTS (\
                 SELECT 1 FROM access_log WHERE tenant_id = $2 AND job_id = $3 AND created_at > $11 \
-                AND ((session_id IS NOT NULL AND session_id = $5) OR (session_id IS NULL AND $5 IS NULL AND ip = $8 AND user_agent = $9)))",
+                AND ((session_id IS NOT NULL AND session_id = $5) OR (session_id IS NULL AND $5 IS NULL AND ip = $8)))",
         )
         .bind(new_id())
         .bind(access.tenant_id)

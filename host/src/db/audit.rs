@@ -17,6 +17,9 @@ pub struct AuditEntry {
     pub ip: String,
     pub user_agent: String,
     pub created_at: i64,
+    /// `host`, or `section` for what a section wrote through
+    /// `audit.record-event`: its words, not the host's.
+    pub written_by: String,
 }
 
 /// Who did something, as the audit log names them.
@@ -74,6 +77,7 @@ impl AuditEntry {
             ip: String::new(),
             user_agent: String::new(),
             created_at: now(),
+            written_by: "host".into(),
         }
     }
 }
@@ -86,7 +90,7 @@ impl Db {
     /// The tenant's audit log, newest first.
     pub async fn audit_log(&self, tenant_id: &str, limit: i64) -> DbResult<Vec<AuditEntry>> {
         sqlx::query_as(
-            "SELECT id, tenant_id, job_id, actor_kind, actor_id, actor_name, plugin_id, action, summary, details, ip, user_agent, created_at \
+            "SELECT id, tenant_id, job_id, actor_kind, actor_id, actor_name, plugin_id, action, summary, details, ip, user_agent, created_at, written_by \
              FROM audit_log WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
         )
         .bind(tenant_id)
@@ -98,27 +102,81 @@ impl Db {
 
     /// Queue an e-mail in the outbox; returns its id.
     pub async fn enqueue_mail(&self, tenant_id: &str, to: &str, template: &str, data_json: &str) -> DbResult<String> {
+        self.enqueue(tenant_id, to, template, data_json, None).await
+    }
+
+    /// Queue an e-mail a section asked for: counted against the section's
+    /// quotas and signed with its name when delivered.
+    pub async fn enqueue_section_mail(&self, tenant_id: &str, to: &str, data_json: &str, sender: &SectionSender<'_>) -> DbResult<String> {
+        self.enqueue(tenant_id, to, "message", data_json, Some(sender)).await
+    }
+
+    async fn enqueue(&self, tenant_id: &str, to: &str, template: &str, data_json: &str, section: Option<&SectionSender<'_>>) -> DbResult<String> {
         let id = new_id();
-        sqlx::query("INSERT INTO outbox (id, tenant_id, to_address, template, data_json, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&id)
-            .bind(tenant_id)
-            .bind(to)
-            .bind(template)
-            .bind(data_json)
-            .bind(now())
-            .execute(&self.pool)
-            .await
-            .context("queueing mail")?;
+        sqlx::query(
+            "INSERT INTO outbox (id, tenant_id, to_address, template, data_json, created_at, plugin_id, section_name, job_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(to)
+        .bind(template)
+        .bind(data_json)
+        .bind(now())
+        .bind(section.map(|s| s.plugin_id))
+        .bind(section.map(|s| s.section_name))
+        .bind(section.and_then(|s| s.job_id))
+        .execute(&self.pool)
+        .await
+        .context("queueing mail")?;
         Ok(id)
     }
+
+    /// How many messages a section queued since `since`: for one job, or
+    /// for the whole business when `job_id` is `None`.
+    pub async fn section_mail_count(&self, tenant_id: &str, plugin_id: &str, job_id: Option<&str>, since: i64) -> DbResult<i64> {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE tenant_id = $1 AND plugin_id = $2 AND created_at >= $3 AND ($4 IS NULL OR job_id = $4)",
+        )
+        .bind(tenant_id)
+        .bind(plugin_id)
+        .bind(since)
+        .bind(job_id)
+        .fetch_one(&self.pool)
+        .await
+        .context("counting a section's mail")
+    }
+
+    /// Whether an entry of `action` by this section was recorded since `since`.
+    pub async fn audited_since(&self, tenant_id: &str, plugin_id: &str, action: &str, since: i64) -> DbResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM audit_log WHERE tenant_id = $1 AND plugin_id = $2 AND action = $3 AND created_at >= $4 LIMIT 1",
+        )
+        .bind(tenant_id)
+        .bind(plugin_id)
+        .bind(action)
+        .bind(since)
+        .fetch_optional(&self.pool)
+        .await
+        .context("looking for an audit entry")?;
+        Ok(found.is_some())
+    }
+}
+
+/// The section a message is queued for.
+pub struct SectionSender<'a> {
+    pub plugin_id: &'a str,
+    /// The section's name as the business knows it ("Repair list").
+    pub section_name: &'a str,
+    pub job_id: Option<&'a str>,
 }
 
 /// Write one audit entry through `executor`: the pool, or a transaction whose
 /// change the entry must commit or roll back with.
 pub(super) async fn insert_audit<'e>(executor: impl sqlx::Executor<'e, Database = sqlx::Any>, entry: &AuditEntry) -> DbResult<()> {
     sqlx::query(
-        "INSERT INTO audit_log (id, tenant_id, job_id, actor_kind, actor_id, actor_name, plugin_id, action, summary, details, ip, user_agent, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        "INSERT INTO audit_log (id, tenant_id, job_id, actor_kind, actor_id, actor_name, plugin_id, action, summary, details, ip, user_agent, created_at, written_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&entry.id)
     .bind(&entry.tenant_id)
@@ -133,6 +191,7 @@ pub(super) async fn insert_audit<'e>(executor: impl sqlx::Executor<'e, Database 
     .bind(&entry.ip)
     .bind(&entry.user_agent)
     .bind(entry.created_at)
+    .bind(&entry.written_by)
     .execute(executor)
     .await
     .context("writing the audit log")?;

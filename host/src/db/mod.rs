@@ -30,7 +30,7 @@ pub use access_log::{AccessEntry, NewAccess};
 pub use add_ons::{AddOnRequest, AddOnService, Approved};
 pub use api::{ApiKey, IdempotentAnswer};
 pub use agreements::{AgreementSettings, AgreementTemplate, LockedAgreement, NewSignature, Signed, StoredSignature, TemplateFields};
-pub use audit::{Actor, AuditEntry};
+pub use audit::{Actor, AuditEntry, SectionSender};
 pub use identity::{AccountJob, AnsweredChallenge, ChallengePurpose, NewChallenge, OtherTenant, OwnLink, PasswordHolder};
 pub use job_setup::{JobDetails, JobRefusal, NewPerson, PersonChange};
 pub use jobs::{JobLink, NewInvoice};
@@ -40,7 +40,7 @@ pub use payments::{InvoiceTotals, NewPayment, Payment, PaymentKey, PaymentNews};
 pub use plugins::{Installation, PackageRow};
 pub use report_items::{NewReportItem, ReportItem};
 pub use sessions::{NewSession, SessionRow, SessionSubject, SessionSummary};
-pub use storage::StorageScope;
+pub use storage::{StorageScope, PLUGIN_QUOTA_BYTES};
 pub use tenants::{AccessSettings, Branding, NewTenant, StaffUser};
 pub use webhooks::{DeliveryRow, DeliveryTarget, LeasedDelivery, WebhookEndpoint};
 

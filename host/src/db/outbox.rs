@@ -12,12 +12,14 @@ pub struct OutboxMessage {
     pub template: String,
     pub data_json: String,
     pub attempts: i64,
+    /// The section's name when a section queued it.
+    pub section_name: Option<String>,
 }
 
 impl Db {
     /// Lease up to `limit` due messages to `worker` for `lease_seconds`.
     pub async fn lease_outbox(&self, worker: &str, limit: i64, lease_seconds: i64) -> DbResult<Vec<OutboxMessage>> {
-        super::queue::lease(self, "outbox", "id, tenant_id, to_address, template, data_json, attempts", (worker, limit, lease_seconds), "leasing outbox messages").await
+        super::queue::lease(self, "outbox", "id, tenant_id, to_address, template, data_json, attempts, section_name", (worker, limit, lease_seconds), "leasing outbox messages").await
     }
 
     /// The message went out.
@@ -68,7 +70,7 @@ impl Db {
     /// The tenant's messages to `to_address`, newest first.
     pub async fn outbox_to(&self, tenant_id: &str, to_address: &str) -> DbResult<Vec<OutboxMessage>> {
         sqlx::query_as(
-            "SELECT id, tenant_id, to_address, template, data_json, attempts FROM outbox \
+            "SELECT id, tenant_id, to_address, template, data_json, attempts, section_name FROM outbox \
              WHERE tenant_id = $1 AND to_address = $2 ORDER BY created_at DESC, id DESC LIMIT 100",
         )
         .bind(tenant_id)
@@ -96,7 +98,7 @@ impl Db {
     /// The tenant's most recent mail, newest first (the demo's outbox page).
     pub async fn recent_outbox(&self, tenant_id: &str, limit: i64) -> DbResult<Vec<OutboxEntry>> {
         sqlx::query_as(
-            "SELECT id, to_address, template, data_json, status, created_at FROM outbox \
+            "SELECT id, to_address, template, data_json, status, created_at, section_name FROM outbox \
              WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
         )
         .bind(tenant_id)
@@ -116,4 +118,5 @@ pub struct OutboxEntry {
     pub data_json: String,
     pub status: String,
     pub created_at: i64,
+    pub section_name: Option<String>,
 }

@@ -464,6 +464,15 @@ impl Db {
     }
 
     /// How many of the tenant's checkouts with `provider` are still open or processing.
+    /// The business's checkouts still open, with any provider.
+    pub async fn open_checkouts(&self, tenant_id: &str) -> DbResult<Vec<Payment>> {
+        sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE tenant_id = $1 AND status = 'open'"))
+            .bind(tenant_id)
+            .fetch_all(&self.pool)
+            .await
+            .context("listing open checkouts")
+    }
+
     pub async fn open_checkout_count(&self, tenant_id: &str, provider: &str) -> DbResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE tenant_id = $1 AND provider = $2 AND status IN ('open', 'processing')")
             .bind(tenant_id)

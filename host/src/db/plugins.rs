@@ -109,6 +109,45 @@ impl Db {
         Ok(())
     }
 
+    /// Every package some installation runs or awaits consent for, in any
+    /// business (operator's work, like the outbox).
+    pub async fn packages_in_use(&self) -> DbResult<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT package_sha256 FROM plugin_installations \
+             UNION SELECT pending_sha256 FROM plugin_installations WHERE pending_sha256 IS NOT NULL",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context("listing the packages in use")
+    }
+
+    /// How many packages `tenant_id` uploaded in all, and since `since`.
+    pub async fn upload_counts(&self, tenant_id: &str, since: i64) -> DbResult<(i64, i64)> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plugin_uploads WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_one(&self.pool)
+            .await
+            .context("counting uploads")?;
+        let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plugin_uploads WHERE tenant_id = $1 AND uploaded_at >= $2")
+            .bind(tenant_id)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await
+            .context("counting recent uploads")?;
+        Ok((total, recent))
+    }
+
+    /// Whether `tenant_id` already uploaded `sha256`.
+    pub async fn uploaded(&self, tenant_id: &str, sha256: &str) -> DbResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM plugin_uploads WHERE tenant_id = $1 AND sha256 = $2")
+            .bind(tenant_id)
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await
+            .context("looking up an upload")?;
+        Ok(found.is_some())
+    }
+
     /// Remember that `tenant_id` uploaded the package `sha256`, so that it
     /// sees it (and only it, until the operator publishes the package).
     pub async fn record_upload(&self, tenant_id: &str, sha256: &str, uploaded_by: &str) -> DbResult<()> {

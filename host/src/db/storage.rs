@@ -42,7 +42,10 @@ impl Db {
     }
 
     /// Store a value; with `only_if_absent`, an existing value wins and `false`
-    /// is returned.
+    /// is returned. The quota counts bytes (UTF-8), not characters, and holds
+    /// under concurrent writes: every write of one section for one business
+    /// first locks that pair's row in `plugin_storage_quota`, so the usage it
+    /// measures cannot change until it commits.
     pub async fn storage_put(
         &self,
         tenant_id: &str,
@@ -53,16 +56,32 @@ impl Db {
         only_if_absent: bool,
     ) -> DbResult<bool> {
         let (scope, scope_id) = scope.parts(tenant_id);
-        let used: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(LENGTH(key) + LENGTH(value)), 0) FROM plugin_storage \
-             WHERE tenant_id = $1 AND plugin_id = $2 AND NOT (scope = $3 AND scope_id = $4 AND key = $5)",
+        let mut tx = self.pool.begin().await.context("starting a storage write")?;
+        sqlx::query(
+            "INSERT INTO plugin_storage_quota (tenant_id, plugin_id, writes) VALUES ($1, $2, 1) \
+             ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET writes = plugin_storage_quota.writes + 1",
         )
+        .bind(tenant_id)
+        .bind(plugin_id)
+        .execute(&mut *tx)
+        .await
+        .context("locking a section's storage quota")?;
+        let bytes = |column: &str| match self.backend {
+            super::Backend::Sqlite => format!("LENGTH(CAST({column} AS BLOB))"),
+            super::Backend::Postgres => format!("OCTET_LENGTH({column})"),
+        };
+        let used: i64 = sqlx::query_scalar(&format!(
+            "SELECT CAST(COALESCE(SUM({} + {}), 0) AS BIGINT) FROM plugin_storage \
+             WHERE tenant_id = $1 AND plugin_id = $2 AND NOT (scope = $3 AND scope_id = $4 AND key = $5)",
+            bytes("key"),
+            bytes("value")
+        ))
         .bind(tenant_id)
         .bind(plugin_id)
         .bind(scope)
         .bind(scope_id)
         .bind(key)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .context("measuring plugin storage")?;
         if used + (key.len() + value.len()) as i64 > PLUGIN_QUOTA_BYTES {
@@ -80,10 +99,25 @@ impl Db {
         .bind(key)
         .bind(value)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .context("writing plugin storage")?;
+        tx.commit().await.context("committing a storage write")?;
         Ok(result.rows_affected() > 0)
+    }
+
+    /// The bytes (UTF-8, keys and values) a section keeps for a business.
+    pub async fn plugin_storage_bytes(&self, tenant_id: &str, plugin_id: &str) -> DbResult<i64> {
+        let bytes = match self.backend {
+            super::Backend::Sqlite => "LENGTH(CAST(key AS BLOB)) + LENGTH(CAST(value AS BLOB))",
+            super::Backend::Postgres => "OCTET_LENGTH(key) + OCTET_LENGTH(value)",
+        };
+        sqlx::query_scalar(&format!("SELECT CAST(COALESCE(SUM({bytes}), 0) AS BIGINT) FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2"))
+            .bind(tenant_id)
+            .bind(plugin_id)
+            .fetch_one(&self.pool)
+            .await
+            .context("measuring a section's storage")
     }
 
     pub async fn storage_delete(&self, tenant_id: &str, plugin_id: &str, scope: StorageScope<'_>, key: &str) -> DbResult<()> {

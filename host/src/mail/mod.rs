@@ -89,14 +89,19 @@ pub struct Rendered {
 /// Render a queued message as it will be sent: in the tenant's wording when
 /// it has one, with the tenant's name as `business`, sent in the business's
 /// name, answered to its support address, and signed with its support
-/// contact.
-pub async fn render_for_tenant(db: &crate::db::Db, tenant_id: &str, template: &str, data_json: &str) -> Result<Rendered, MailError> {
+/// contact. A message a section queued (`section`, its name) says so: the
+/// section chose its words, the host its sender, business name and footer.
+pub async fn render_for_tenant(db: &crate::db::Db, tenant_id: &str, template: &str, data_json: &str, section: Option<&str>) -> Result<Rendered, MailError> {
     let unavailable = |e: crate::db::DbError| MailError::Transient(format!("reading the template: {e}"));
     let tenant = db.tenant(tenant_id).await.map_err(unavailable)?;
     let business = tenant.as_ref().map(|t| t.name.clone()).unwrap_or_default();
     let custom = db.mail_template(tenant_id, template).await.map_err(unavailable)?;
     let mut rendered = render(template, data_json, &business, custom.as_ref())?;
     if let Some(tenant) = tenant {
+        if let Some(section) = section {
+            let section = clamp_subject(section);
+            rendered.body = format!("{}\n\nSent by the “{section}” section of {}'s portal.\n", rendered.body.trim_end(), tenant.name);
+        }
         let support = tenant.support_line();
         if !support.is_empty() {
             rendered.body = format!("{}\n-- \nQuestions? {support}\n", rendered.body.trim_end());

@@ -27,7 +27,7 @@ impl OutboxWorker {
 async fn deliver_batch(db: &Db, mailer: &Mailer, policy: &RetryPolicy, worker: &str) -> Result<usize, crate::db::DbError> {
     let batch = db.lease_outbox(worker, 10, policy.lease_seconds).await?;
     for message in &batch {
-        let sent = match super::render_for_tenant(db, &message.tenant_id, &message.template, &message.data_json).await {
+        let sent = match super::render_for_tenant(db, &message.tenant_id, &message.template, &message.data_json, message.section_name.as_deref()).await {
             Ok(rendered) => mailer.send(&message.id, &message.to_address, &rendered).await,
             Err(error) => Err(error),
         };

@@ -134,12 +134,15 @@ pub fn kind(name: &str) -> Option<&'static TemplateKind> {
 }
 
 /// Render the message `name` with `data` (a JSON object), in the tenant's
-/// wording when it has one. `business` is always available.
+/// wording when it has one. `business` is always the tenant's name, whatever
+/// `data` says.
 pub fn render(name: &str, data_json: &str, business: &str, custom: Option<&StoredTemplate>) -> Result<Rendered, MailError> {
     let kind = kind(name).ok_or_else(|| MailError::Permanent(format!("there is no mail template named {name:?}")))?;
     let mut data: Map<String, Value> = serde_json::from_str(data_json)
         .map_err(|e| MailError::Permanent(format!("template {name:?} data must be a JSON object: {e}")))?;
-    data.entry("business").or_insert_with(|| json!(business));
+    // The business is the host's word, never the sender's: a section cannot
+    // sign a message as "Keystone (Security Team)".
+    data.insert("business".into(), json!(business));
     // Every placeholder of the kind exists, empty if the sender left it out,
     // so that `{{#if …}}` works in strict mode.
     for (placeholder, _) in kind.placeholders {
@@ -218,5 +221,12 @@ mod tests {
         let rendered = render("message", r#"{"subject":"A & B","body":"<b>"}"#, "Keystone", Some(&custom)).unwrap();
         assert_eq!(rendered.subject, "A & B Bcc: x");
         assert_eq!(rendered.body, "<b> & more");
+    }
+
+    #[test]
+    fn the_business_name_is_the_hosts_not_the_senders() {
+        let data = r#"{"subject":"Hi","body":"Click","business":"Keystone (Security Team)"}"#;
+        let rendered = render("message", data, "Keystone", None).unwrap();
+        assert_eq!(rendered.body, "Click\n\nKeystone\n");
     }
 }

@@ -19,6 +19,15 @@ pub struct NewLine<'a> {
     pub amount_minor: i64,
 }
 
+/// Who is changing an invoice: settling what is still due by discount (so
+/// that nothing more is collected, and a held report may be released) is
+/// the owner's decision alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvoiceAuthority {
+    Owner,
+    Office,
+}
+
 /// Why an invoice may not change in its state, if it may not.
 fn frozen(number: &str, status: &str) -> Option<String> {
     match status {
@@ -30,7 +39,15 @@ fn frozen(number: &str, status: &str) -> Option<String> {
 
 impl Payments {
     /// Add a line to an invoice of the job and recompute it.
-    pub async fn add_invoice_line(&self, tenant: &Tenant, job_id: &str, invoice_id: &str, line: &NewLine<'_>, actor: Actor<'_>) -> Result<(), CheckoutError> {
+    pub async fn add_invoice_line(
+        &self,
+        tenant: &Tenant,
+        job_id: &str,
+        invoice_id: &str,
+        line: &NewLine<'_>,
+        authority: InvoiceAuthority,
+        actor: Actor<'_>,
+    ) -> Result<(), CheckoutError> {
         let db = &self.checkouts.db;
         let invoice = db.invoice_totals(&tenant.id, invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
         if let Some(reason) = frozen(&invoice.number, &invoice.status) {
@@ -51,6 +68,13 @@ impl Payments {
             let formats = crate::view::TenantFormats::new(tenant);
             let floor = if invoice.paid > 0 { format!("the {} already paid", formats.money(invoice.paid)) } else { "zero".to_string() };
             return Err(CheckoutError::Blocked(format!("The discount would bring invoice {} below {floor}.", invoice.number)));
+        }
+        let settles = line.kind == "discount" && invoice.total + signed <= invoice.paid;
+        if settles && authority != InvoiceAuthority::Owner {
+            return Err(CheckoutError::Blocked(format!(
+                "The discount would settle invoice {} with nothing more collected; only an owner may do that.",
+                invoice.number
+            )));
         }
         if !db.add_invoice_line(&tenant.id, invoice_id, line.kind, description, signed).await? {
             return Err(CheckoutError::Blocked(format!("Invoice {} changed meanwhile; look at it again.", invoice.number)));
@@ -111,5 +135,6 @@ mod tests {
         assert!(frozen("1042", "paid").unwrap().contains("is paid"));
         assert!(frozen("1042", "void").unwrap().contains("is void"));
         assert!(frozen("1042", "processing").unwrap().contains("being processed"));
+        assert!(frozen("1042", "waived").unwrap().contains("is waived"));
     }
 }

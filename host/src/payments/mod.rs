@@ -219,13 +219,39 @@ impl Payments {
         }
     }
 
-    /// A checkout of this job that is still open.
+    /// A checkout of this job that is still open and may still be paid: made
+    /// with the business's current provider, which is ready, and not past its
+    /// expiry. One that may not is given up (expired here and at the
+    /// provider) and answered as expired, so nothing can complete it.
     pub async fn open_payment(&self, tenant: &Tenant, job_id: &str, payment_id: &str) -> Result<Payment, CheckoutError> {
         let payment = self.payment_of_job(tenant, job_id, payment_id).await?;
-        match payment.status() {
-            PaymentStatus::Open => Ok(payment),
-            other => Err(CheckoutError::Finished(other)),
+        if payment.status() != PaymentStatus::Open {
+            return Err(CheckoutError::Finished(payment.status()));
         }
+        let current = payment.provider == tenant.payment_provider && self.checkouts.provider_ready(tenant);
+        let lapsed = payment.expires_at.is_some_and(|at| at <= now());
+        if !current || lapsed {
+            tracing::info!(payment = %payment.id, provider = %payment.provider, current, lapsed, "gave up a checkout that may no longer be paid");
+            self.checkouts.give_up(tenant, &payment).await?;
+            return Err(CheckoutError::Finished(PaymentStatus::Expired));
+        }
+        Ok(payment)
+    }
+
+    /// Choose how the business's clients pay online. Open checkouts made with
+    /// another provider end here: a checkout completes only through the
+    /// provider it was made with while that provider is the business's.
+    pub async fn switch_provider(&self, tenant: &Tenant, provider: &str, stripe_account: Option<&str>) -> Result<usize, DbError> {
+        let db = &self.checkouts.db;
+        db.set_payment_provider(&tenant.id, provider, stripe_account).await?;
+        let mut ended = 0;
+        for payment in db.open_checkouts(&tenant.id).await? {
+            if payment.provider != provider {
+                self.checkouts.give_up(tenant, &payment).await?;
+                ended += 1;
+            }
+        }
+        Ok(ended)
     }
 
     pub async fn payment_of_job(&self, tenant: &Tenant, job_id: &str, payment_id: &str) -> Result<Payment, CheckoutError> {

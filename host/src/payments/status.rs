@@ -134,7 +134,9 @@ pub fn invoice_state(total: i64, payments: &[PaymentFacts]) -> InvoiceState {
     } else if latest_attempt.is_some_and(|p| p.status == PaymentStatus::Failed) {
         "failed"
     } else if total <= 0 {
-        "paid"
+        // Discounted to nothing with nothing collected: waived (by an owner,
+        // see `invoices::add_invoice_line`), never "paid".
+        "waived"
     } else {
         "due"
     };
@@ -147,6 +149,7 @@ pub fn invoice_state(total: i64, payments: &[PaymentFacts]) -> InvoiceState {
 pub fn checkout_blocked(status: &str, balance: i64, provider_ready: bool) -> Option<String> {
     let reason = match status {
         "paid" => "This invoice is paid.",
+        "waived" => "Nothing is due on this invoice: it was waived.",
         "void" => "This invoice was cancelled.",
         "refunded" => "This invoice was refunded.",
         "draft" => "This invoice is not ready yet.",

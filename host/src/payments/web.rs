@@ -33,6 +33,17 @@ async fn tenant_of(state: &AppState, session: &PortalSession) -> Result<Tenant, 
     state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)
 }
 
+/// The viewer on the job, if their role sees its bill (the clients); the
+/// same 404 as a stranger otherwise. Every checkout, invoice and receipt
+/// route goes through here.
+async fn bill_viewer(state: &AppState, session: &PortalSession, job_id: &str) -> Result<crate::model::JobContact, WebError> {
+    let on_job = session.on_job(state, job_id).await?;
+    if !on_job.role.0.sees_billing() {
+        return Err(WebError::NotFound);
+    }
+    Ok(on_job)
+}
+
 /// Back to the job with a one-time notice.
 async fn back_to_job(state: &AppState, session: &PortalSession, job_id: &str, tone: &str, message: &str) -> Result<Response, WebError> {
     leave_notice(state, &session.row, tone, message).await?;
@@ -78,7 +89,7 @@ async fn continue_checkout(
     session: PortalSession,
     Path((job_id, payment_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let on_job = session.on_job(&state, &job_id).await?;
+    let on_job = bill_viewer(&state, &session, &job_id).await?;
     let tenant = tenant_of(&state, &session).await?;
     let email = state.db.contact_email(&tenant.id, &on_job.contact_id).await?;
     match state.payments.destination(&tenant, &job_id, &payment_id, email.as_deref()).await {
@@ -98,7 +109,7 @@ struct TestCheckout {
 /// The open test-mode checkout, or the response that says why there is none
 /// (a notice on the job page when it was finished, 404 when it never was).
 async fn open_test_checkout(state: &AppState, session: &PortalSession, job_id: &str, payment_id: &str) -> Result<Result<TestCheckout, Response>, WebError> {
-    let on_job = session.on_job(state, job_id).await?;
+    let on_job = bill_viewer(state, session, job_id).await?;
     let tenant = tenant_of(state, session).await?;
     match state.payments.open_payment(&tenant, job_id, payment_id).await {
         Ok(payment) if payment.provider == "test" => Ok(Ok(TestCheckout { on_job, tenant, payment })),
@@ -171,7 +182,7 @@ async fn returned(
     session: PortalSession,
     Path((job_id, payment_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    session.on_job(&state, &job_id).await?;
+    bill_viewer(&state, &session, &job_id).await?;
     let tenant = tenant_of(&state, &session).await?;
     let payment = match state.payments.payment_of_job(&tenant, &job_id, &payment_id).await {
         Ok(payment) => payment,
@@ -194,7 +205,7 @@ async fn cancelled(
     session: PortalSession,
     Path((job_id, _payment_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    session.on_job(&state, &job_id).await?;
+    bill_viewer(&state, &session, &job_id).await?;
     back_to_job(&state, &session, &job_id, "info", "Payment cancelled. Nothing was charged.").await
 }
 
@@ -248,10 +259,7 @@ async fn billing_pdf(
     (job_id, id): (String, String),
     which: BillingPdf,
 ) -> Result<Response, WebError> {
-    let on_job = session.on_job(&state, &job_id).await?;
-    if !on_job.role.0.sees_billing() {
-        return Err(WebError::NotFound);
-    }
+    bill_viewer(&state, &session, &job_id).await?;
     let tenant = tenant_of(&state, &session).await?;
     let pdf = match which {
         BillingPdf::Invoice => super::receipts::invoice(&state, &tenant, &job_id, &id).await?,

@@ -42,6 +42,8 @@ pub struct RequestOrigin {
 pub struct CallScope {
     pub tenant_id: String,
     pub plugin_id: String,
+    /// The section's name as the business sees it ("Repair list").
+    pub plugin_name: String,
     pub plugin_version: String,
     pub job_id: Option<String>,
     pub viewer: Option<ViewerIdentity>,
@@ -77,6 +79,7 @@ impl CallScope {
         CallScope {
             tenant_id: String::new(),
             plugin_id: plugin_id.into(),
+            plugin_name: plugin_id.into(),
             plugin_version: String::new(),
             job_id: None,
             viewer: None,
@@ -88,9 +91,39 @@ impl CallScope {
     }
 }
 
+/// Which export a call runs. It decides what the call's host functions may
+/// change: rendering reads, actions write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// `describe`, at install: no job, no grants.
+    Describe,
+    /// `render`: a page view. It reads and changes nothing.
+    Render,
+    /// `handle-action`: a POST the viewer made. The only call that acts in
+    /// the viewer's name (signing, requesting, paying).
+    Action,
+    /// `on-event`: the host telling the section what happened. It may keep
+    /// its own records (storage, audit) and send mail within its quotas,
+    /// but acts in nobody's name.
+    Event,
+}
+
+impl CallKind {
+    /// The export's name in the contract.
+    pub fn export(self) -> &'static str {
+        match self {
+            CallKind::Describe => "describe",
+            CallKind::Render => "render",
+            CallKind::Action => "handle-action",
+            CallKind::Event => "on-event",
+        }
+    }
+}
+
 /// The data of a plugin's `Store`: fresh for every call.
 pub struct CallState {
     pub(super) scope: CallScope,
+    pub(super) kind: CallKind,
     pub(super) host: Option<HostServices>,
     pub(super) limits: StoreLimits,
     pub(super) log_lines: u32,
@@ -101,19 +134,42 @@ pub struct CallState {
 }
 
 impl CallState {
-    pub fn new(scope: CallScope, host: Option<HostServices>, memory_bytes: usize) -> CallState {
+    pub fn new(scope: CallScope, kind: CallKind, host: Option<HostServices>, memory_bytes: usize) -> CallState {
         CallState {
             scope,
+            kind,
             host,
             limits: StoreLimitsBuilder::new().memory_size(memory_bytes).instances(16).tables(16).memories(8).build(),
             log_lines: 0,
             memory_denied: false,
-            // Nothing is inherited: no preopened directories, no environment, no
-            // arguments, no sockets, no stdio.
-            wasi: WasiCtx::builder().build(),
-            table: ResourceTable::new(),
+            wasi: sandbox_wasi(),
+            table: call_resource_table(),
         }
     }
+}
+
+/// Most WASI resources (streams, pollables) one call may hold at once. A
+/// section needs a handful; the cap keeps a hostile one from growing the
+/// table without bound.
+pub const MAX_RESOURCES_PER_CALL: usize = 256;
+
+/// WASI with nothing in it: no preopened directories, no environment, no
+/// arguments, no stdio, and no network of any kind. Components importing
+/// `wasi:sockets` are refused at install (`permissions::classify_imports`);
+/// this is the second wall, should one ever get past the first.
+fn sandbox_wasi() -> WasiCtx {
+    WasiCtx::builder()
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .socket_addr_check(|_, _| Box::pin(async { false }))
+        .build()
+}
+
+fn call_resource_table() -> ResourceTable {
+    let mut table = ResourceTable::new();
+    table.set_max_capacity(MAX_RESOURCES_PER_CALL);
+    table
 }
 
 impl WasiView for CallState {

@@ -3,10 +3,10 @@
 //! tenant, job and viewer of the call.
 
 use super::bindings::{add_ons, agreements, audit, billing, cards, checkout, documents, job_data, log, notify, storage, types};
-use super::call::CallState;
+use super::call::{CallKind, CallState};
 use super::permissions::Permission;
 use crate::agreements::{AgreementStatus, SignError, SignRequest, Signer};
-use crate::db::{AuditEntry, Db, DbError, StorageScope};
+use crate::db::{AuditEntry, Db, DbError, SectionSender, StorageScope};
 use crate::model::Role;
 use crate::payments::CheckoutError;
 use types::Error;
@@ -17,6 +17,22 @@ const MAX_VALUE_BYTES: usize = 64 * 1024;
 /// Log lines a single call may write, and how long each may be.
 const MAX_LOG_LINES: u32 = 50;
 const MAX_LOG_BYTES: usize = 2048;
+/// Messages one section may queue for one job, and for the whole business,
+/// in any 24 hours. Past them it gets `quota-exceeded`, and the first refusal
+/// of the day is written to the business's audit log.
+pub const MAIL_PER_JOB_PER_DAY: i64 = 20;
+pub const MAIL_PER_BUSINESS_PER_DAY: i64 = 200;
+const DAY: i64 = 24 * 3600;
+
+/// What a host function would change, and so which exports may call it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// Acts in the viewer's name (signs, requests, starts a payment): only
+    /// `handle-action`, the POST the viewer made.
+    ForViewer,
+    /// The section's own records and mail: `handle-action` and `on-event`.
+    OwnRecords,
+}
 
 impl CallState {
     /// The database and job of the call, if `permission` is granted.
@@ -29,6 +45,26 @@ impl CallState {
             (Some(host), Some(job_id)) => Ok((&host.db, job_id)),
             _ => Err(Error::Invalid("this call is not about a job".into())),
         }
+    }
+
+    /// Go on only if this call may make `change`; otherwise the typed
+    /// `denied` of the interface's permission, never a trap. Rendering reads:
+    /// opening a page must never sign, request, pay, mail or record anything.
+    fn may_change(&self, permission: Permission, change: Change) -> Result<(), Error> {
+        let allowed = match change {
+            Change::ForViewer => self.kind == CallKind::Action,
+            Change::OwnRecords => matches!(self.kind, CallKind::Action | CallKind::Event),
+        };
+        if allowed {
+            return Ok(());
+        }
+        tracing::warn!(
+            plugin = %self.scope.plugin_id,
+            %permission,
+            export = self.kind.export(),
+            "host call denied: only handle-action changes things (and on-event its own records)"
+        );
+        Err(Error::Denied(permission.into()))
     }
 
     fn tenant(&self) -> &str {
@@ -117,14 +153,20 @@ impl job_data::Host for CallState {
     async fn list_contacts(&mut self) -> Result<Vec<job_data::Contact>, Error> {
         let (db, job_id) = self.granted(Permission::JobRead)?;
         let contacts = db.job_contacts(self.tenant(), job_id).await.map_err(unavailable)?;
+        let viewer = self.viewer_role();
         Ok(contacts
             .into_iter()
-            .map(|c| job_data::Contact {
-                id: c.contact_id,
-                name: c.name,
-                role: to_wit_role(c.role.0),
-                email: c.email,
-                phone: c.phone,
+            .map(|c| {
+                // The same rule as the host's own pages: a person's e-mail and
+                // phone only to those who may reach them.
+                let shown = viewer.sees_contact_details_of(c.role.0);
+                job_data::Contact {
+                    id: c.contact_id,
+                    name: c.name,
+                    role: to_wit_role(c.role.0),
+                    email: c.email.filter(|_| shown),
+                    phone: c.phone.filter(|_| shown),
+                }
             })
             .collect())
     }
@@ -246,6 +288,7 @@ impl agreements::Host for CallState {
 
     async fn sign(&mut self, agreement_id: String, version: String, signer_name: String, consent: bool) -> Result<agreements::Signature, Error> {
         let (db, job_id) = self.granted(Permission::Agreements)?;
+        self.may_change(Permission::Agreements, Change::ForViewer)?;
         if self.scope.preview {
             return Err(Error::Invalid("Nothing is signed in a preview.".into()));
         }
@@ -292,6 +335,7 @@ impl add_ons::Host for CallState {
 
     async fn request(&mut self, add_on_id: String) -> Result<(), Error> {
         let (db, job_id) = self.granted(Permission::AddOns)?;
+        self.may_change(Permission::AddOns, Change::ForViewer)?;
         if self.scope.preview {
             return Err(Error::Invalid("Nothing is requested in a preview.".into()));
         }
@@ -316,6 +360,11 @@ impl add_ons::Host for CallState {
 impl billing::Host for CallState {
     async fn list_invoices(&mut self) -> Result<Vec<billing::Invoice>, Error> {
         let (db, job_id) = self.granted(Permission::BillingRead)?;
+        if !self.viewer_role().sees_billing() {
+            // Agents follow the job, not its bill: the same rule as the
+            // host's invoice and receipt downloads.
+            return Ok(Vec::new());
+        }
         let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
         let invoices = db.invoices(self.tenant(), job_id).await.map_err(unavailable)?;
         let payments = db.job_payments(self.tenant(), job_id).await.map_err(unavailable)?;
@@ -382,11 +431,12 @@ impl billing::Host for CallState {
 impl checkout::Host for CallState {
     async fn start(&mut self, invoice_id: String) -> Result<String, Error> {
         let (db, job_id) = self.granted(Permission::Checkout)?;
+        self.may_change(Permission::Checkout, Change::ForViewer)?;
         if self.scope.preview {
             return Err(Error::Invalid("nothing is paid in a preview".into()));
         }
-        let Some(viewer) = self.scope.viewer.as_ref().filter(|viewer| viewer.contact_id.is_some()) else {
-            return Err(Error::Invalid("only people on the job can pay".into()));
+        let Some(viewer) = self.scope.viewer.as_ref().filter(|viewer| viewer.contact_id.is_some() && viewer.role.sees_billing()) else {
+            return Err(Error::Invalid("only the clients on the job pay its invoices".into()));
         };
         let started_by = format!("{} ({})", viewer.display_name, viewer.role.label());
         let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
@@ -435,6 +485,7 @@ impl CallState {
 
     async fn put(&mut self, scope: storage::Scope, key: String, value: String, only_if_absent: bool) -> Result<bool, Error> {
         let (db, _) = self.granted(Permission::Storage)?;
+        self.may_change(Permission::Storage, Change::OwnRecords)?;
         Self::check_key(&key)?;
         if value.len() > MAX_VALUE_BYTES {
             return Err(Error::QuotaExceeded(format!("values are at most {} KiB", MAX_VALUE_BYTES / 1024)));
@@ -470,6 +521,7 @@ impl storage::Host for CallState {
 
     async fn delete(&mut self, scope: storage::Scope, key: String) -> Result<(), Error> {
         let (db, _) = self.granted(Permission::Storage)?;
+        self.may_change(Permission::Storage, Change::OwnRecords)?;
         Self::check_key(&key)?;
         let scope = self.storage_scope(scope)?;
         db.storage_delete(self.tenant(), &self.scope.plugin_id, scope, &key).await.map_err(unavailable)
@@ -482,9 +534,66 @@ impl storage::Host for CallState {
     }
 }
 
+/// Queue a section's message once its quotas allow it. A refusal is
+/// written to the business's audit log, once a day per section.
+async fn send_section_mail(db: &Db, scope: &super::CallScope, address: &str, data: &str) -> Result<String, Error> {
+    {
+        let tenant = scope.tenant_id.as_str();
+        let plugin_id = &scope.plugin_id;
+        let job_id = scope.job_id.as_deref();
+        let since = crate::model::now() - DAY;
+        let on_job = db.section_mail_count(tenant, plugin_id, job_id, since).await.map_err(unavailable)?;
+        let overall = db.section_mail_count(tenant, plugin_id, None, since).await.map_err(unavailable)?;
+        let exceeded = if on_job >= MAIL_PER_JOB_PER_DAY {
+            Some(format!("{MAIL_PER_JOB_PER_DAY} messages for one job in 24 hours"))
+        } else if overall >= MAIL_PER_BUSINESS_PER_DAY {
+            Some(format!("{MAIL_PER_BUSINESS_PER_DAY} messages for the business in 24 hours"))
+        } else {
+            None
+        };
+        if let Some(quota) = exceeded {
+            const ACTION: &str = "section.mail-quota-reached";
+            if !db.audited_since(tenant, plugin_id, ACTION, since).await.map_err(unavailable)? {
+                let summary = format!("The {} section reached its mail quota ({quota}); further messages were refused", scope.plugin_name);
+                let mut entry = AuditEntry::new(tenant, ACTION, &summary);
+                entry.job_id = job_id.map(str::to_string);
+                entry.plugin_id = Some(plugin_id.clone());
+                db.record_audit(&entry).await.map_err(unavailable)?;
+            }
+            return Err(Error::QuotaExceeded(format!("a section may send {quota}")));
+        }
+        let sender = SectionSender { plugin_id, section_name: &scope.plugin_name, job_id };
+        db.enqueue_section_mail(tenant, address, data, &sender).await.map_err(unavailable)
+    }
+}
+
+/// Whether the business wrote `address` in a section's settings: as a whole
+/// value, or a whole item of one (lines, `|`, `,` and `;` separate items).
+/// Exact after normalising, never a substring: `joe@movers.co` is not
+/// `joe@movers.com`, nor is `joe@movers.com.evil.example`.
+pub fn settings_name_address(settings_json: &str, address: &str) -> bool {
+    fn strings<'v>(value: &'v serde_json::Value, found: &mut Vec<&'v str>) {
+        match value {
+            serde_json::Value::String(text) => found.push(text),
+            serde_json::Value::Array(items) => items.iter().for_each(|item| strings(item, found)),
+            serde_json::Value::Object(map) => map.values().for_each(|item| strings(item, found)),
+            _ => {}
+        }
+    }
+    let Ok(settings) = serde_json::from_str::<serde_json::Value>(settings_json) else { return false };
+    let mut found = Vec::new();
+    strings(&settings, &mut found);
+    found
+        .into_iter()
+        .flat_map(|text| text.split(['\n', '|', ',', ';']))
+        .filter_map(crate::signin::normalize_email)
+        .any(|named| named == address)
+}
+
 impl notify::Host for CallState {
     async fn email_contact(&mut self, contact_id: String, template: String, data: String) -> Result<String, Error> {
         let (db, job_id) = self.granted(Permission::Notify)?;
+        self.may_change(Permission::Notify, Change::OwnRecords)?;
         if serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&data).is_err() {
             return Err(Error::Invalid("template data must be a JSON object".into()));
         }
@@ -497,34 +606,37 @@ impl notify::Host for CallState {
         let contacts = db.job_contacts(self.tenant(), job_id).await.map_err(unavailable)?;
         let contact = contacts.into_iter().find(|c| c.contact_id == contact_id).ok_or(Error::NotFound)?;
         let address = contact.email.ok_or_else(|| Error::Invalid("the contact has no e-mail address".into()))?;
-        db.enqueue_mail(self.tenant(), &address, &template, &data).await.map_err(unavailable)
+        send_section_mail(db, &self.scope, &address, &data).await
     }
 
     async fn email_partner(&mut self, address: String, subject: String, body: String) -> Result<String, Error> {
         let (db, _) = self.granted(Permission::Notify)?;
+        self.may_change(Permission::Notify, Change::OwnRecords)?;
         if self.scope.preview {
             return Err(Error::Invalid("nothing is sent in a preview".into()));
         }
         let Some(address) = crate::signin::normalize_email(&address) else {
             return Err(Error::Invalid("that is not an e-mail address".into()));
         };
-        // Only an address the business itself wrote in this section's settings:
-        // a section can never mail whomever it likes.
+        // Only an address the business itself wrote in this section's settings
+        // (what the owner saved, not the plugin's defaults): a section can
+        // never mail whomever it likes.
         let installation = db.installation(self.tenant(), &self.scope.plugin_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
-        if !installation.settings_json.to_lowercase().contains(&address) {
+        if !settings_name_address(&installation.settings_json, &address) {
             return Err(Error::Invalid("the business did not name that address in this section's settings".into()));
         }
         if subject.trim().is_empty() || subject.len() > 300 || body.len() > 16 * 1024 {
             return Err(Error::Invalid("the subject is 1-300 bytes and the body at most 16 KiB".into()));
         }
         let data = serde_json::json!({ "subject": subject, "body": body }).to_string();
-        db.enqueue_mail(self.tenant(), &address, "message", &data).await.map_err(unavailable)
+        send_section_mail(db, &self.scope, &address, &data).await
     }
 }
 
 impl audit::Host for CallState {
     async fn record_event(&mut self, action: String, summary: String, details: String) -> Result<audit::Receipt, Error> {
         let (db, job_id) = self.granted(Permission::Audit)?;
+        self.may_change(Permission::Audit, Change::OwnRecords)?;
         if action.is_empty() || action.len() > 100 || summary.len() > 1000 || details.len() > 16 * 1024 {
             return Err(Error::Invalid("action is 1-100 bytes, summary at most 1000, details at most 16 KiB".into()));
         }
@@ -540,6 +652,8 @@ impl audit::Host for CallState {
         entry.details = details;
         entry.ip = self.scope.origin.ip.clone();
         entry.user_agent = self.scope.origin.user_agent.clone();
+        // The section's words, shown as the section's on the activity page.
+        entry.written_by = "section".into();
         if let Some(viewer) = &self.scope.viewer {
             entry.actor_kind = if viewer.role == Role::Staff { "staff" } else { "contact" }.into();
             entry.actor_id = viewer.contact_id.clone();
@@ -562,7 +676,9 @@ impl log::Host for CallState {
         if self.log_lines > MAX_LOG_LINES {
             return;
         }
-        let message = super::sanitize::clamp(&message, MAX_LOG_BYTES);
+        // One plugin line is one log line: control characters (a newline
+        // that would start a forged line, terminal escapes) are escaped.
+        let message = super::sanitize::clamp(&escape_control(&message), MAX_LOG_BYTES);
         let plugin = &self.scope.plugin_id;
         let version = &self.scope.plugin_version;
         let job = self.scope.job_id.as_deref().unwrap_or("-");
@@ -572,5 +688,35 @@ impl log::Host for CallState {
             log::Level::Warn => tracing::warn!(target: "plugin", plugin, version, job, "{message}"),
             log::Level::Error => tracing::error!(target: "plugin", plugin, version, job, "{message}"),
         }
+    }
+}
+
+/// `text` with every control character written as an escape (`\n`, `\u{1b}`).
+pub fn escape_control(text: &str) -> String {
+    text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partner_addresses_match_exactly_what_the_business_wrote() {
+        let settings = r#"{"offers":"Movers | Plan | Help | Quotes@Movers.example\nPainters | Paint | Walls | paint@brush.example","title":"x@y.example"}"#;
+        assert!(settings_name_address(settings, "quotes@movers.example"));
+        assert!(settings_name_address(settings, "paint@brush.example"));
+        assert!(settings_name_address(settings, "x@y.example"), "a whole value counts");
+        assert!(!settings_name_address(settings, "quotes@movers.exampl"), "a prefix is not the address");
+        assert!(!settings_name_address(settings, "s@movers.example"), "a suffix is not the address");
+        assert!(!settings_name_address(settings, "quotes@movers.example.evil"), "nor a look-alike domain");
+        assert!(!settings_name_address("not json", "x@y.example"));
+    }
+
+    #[test]
+    fn control_characters_in_plugin_log_lines_are_escaped() {
+        let forged = "ok\n2026-11-27T10:00:00Z INFO staff signed in email=owner@example.com\x1b[2K";
+        let escaped = escape_control(forged);
+        assert!(!escaped.chars().any(char::is_control), "{escaped}");
+        assert!(escaped.starts_with("ok\\n2026"), "{escaped}");
     }
 }

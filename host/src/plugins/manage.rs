@@ -29,11 +29,17 @@ pub enum UploadError {
     CoreModule,
     #[error("The id “{0}” belongs to a first-party section; give your plugin an id of its own.")]
     ReservedId(String),
+    #[error("Your business has uploaded {0}; remove sections you no longer use or try again tomorrow.")]
+    Quota(String),
     #[error("{}", capitalized(.0))]
     Install(InstallError),
     #[error(transparent)]
     Db(#[from] DbError),
 }
+
+/// Packages one business may upload in 24 hours, and keep in all.
+pub const UPLOADS_PER_DAY: i64 = 10;
+pub const UPLOADS_KEPT: i64 = 30;
 
 fn capitalized(error: &InstallError) -> String {
     let text = error.to_string();
@@ -261,6 +267,16 @@ impl Sections {
     /// a separate step, after the tenant has reviewed what it asks for.
     pub async fn upload(&self, tenant_id: &str, staff_user_id: &str, wasm: &[u8]) -> Result<Arc<LoadedPlugin>, UploadError> {
         check_header(wasm)?;
+        let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(wasm));
+        if !self.db.uploaded(tenant_id, &sha256).await? {
+            let (total, today) = self.db.upload_counts(tenant_id, crate::model::now() - 24 * 3600).await?;
+            if today >= UPLOADS_PER_DAY {
+                return Err(UploadError::Quota(format!("{today} packages in the last 24 hours (the limit is {UPLOADS_PER_DAY})")));
+            }
+            if total >= UPLOADS_KEPT {
+                return Err(UploadError::Quota(format!("{total} packages (the limit is {UPLOADS_KEPT})")));
+            }
+        }
         let plugin = self.runtime.load(wasm).await?;
         if self.builtin(plugin.id()).is_some() {
             return Err(UploadError::ReservedId(plugin.id().to_string()));
@@ -277,9 +293,12 @@ impl Sections {
     pub async fn install_reviewed(&self, tenant_id: &str, plugin: &LoadedPlugin, grants: &[Permission]) -> Result<(), DbError> {
         let grants_json = grants_for(plugin, grants);
         match self.db.installation(tenant_id, plugin.id()).await? {
-            Some(_) => self.db.set_installed_package(tenant_id, plugin.id(), &plugin.sha256, &grants_json).await,
-            None => self.db.install_plugin(tenant_id, plugin.id(), &plugin.sha256, "{}", &grants_json).await,
+            Some(_) => self.db.set_installed_package(tenant_id, plugin.id(), &plugin.sha256, &grants_json).await?,
+            None => self.db.install_plugin(tenant_id, plugin.id(), &plugin.sha256, "{}", &grants_json).await?,
         }
+        // The version it replaced may now run nowhere.
+        self.release_unused().await?;
+        Ok(())
     }
 
     /// Change what an installed section is granted.

@@ -13,9 +13,9 @@ pub mod sanitize;
 pub mod settings;
 
 pub use bindings::cards::{Card, CardSpec, Placement, Tone};
-pub use host_api::{from_wit_role, to_wit_role as wit_role};
+pub use host_api::{from_wit_role, to_wit_role as wit_role, MAIL_PER_BUSINESS_PER_DAY, MAIL_PER_JOB_PER_DAY};
 pub use bindings::section::{ActionError, Context, Descriptor, Event, EventKind};
-pub use call::{CallScope, HostServices, RenderMemo, RequestOrigin, ViewerIdentity};
+pub use call::{CallKind, CallScope, HostServices, RenderMemo, RequestOrigin, ViewerIdentity};
 pub use permissions::Permission;
 pub use runtime::{CallFailure, InstallError, Invocation, Limits, LoadedPlugin, PluginRuntime, Returned};
 
@@ -195,6 +195,39 @@ impl Sections {
         Ok(active)
     }
 
+    /// Drop from memory the compiled code of every package no installation
+    /// uses (installed or awaiting consent) and that is not one of this
+    /// build's own; returns how many were dropped. Run after installs and
+    /// periodically (`spawn_sweeper`).
+    pub async fn release_unused(&self) -> Result<usize, DbError> {
+        let in_use = self.db.packages_in_use().await?;
+        let builtins: Vec<String> = self.builtins.get().map(|b| b.iter().map(|p| p.sha256.clone()).collect()).unwrap_or_default();
+        let dropped = self.runtime.retain(|sha256| in_use.iter().any(|s| s == sha256) || builtins.iter().any(|s| s == sha256));
+        if dropped > 0 {
+            tracing::info!(dropped, "released the compiled code of packages nothing uses");
+        }
+        Ok(dropped)
+    }
+
+    /// Release unused compiled code every ten minutes, on every instance.
+    pub fn spawn_sweeper(&self) -> crate::worker::Worker {
+        let sections = self.clone();
+        crate::worker::Worker::spawn(std::time::Duration::from_secs(600), move || {
+            let sections = sections.clone();
+            async move {
+                if let Err(error) = sections.release_unused().await {
+                    tracing::warn!(%error, "could not release unused plugin code");
+                }
+                0
+            }
+        })
+    }
+
+    /// The runtime's count of compiled packages in memory.
+    pub fn loaded_packages(&self) -> usize {
+        self.runtime.loaded_count()
+    }
+
     /// The largest component an upload may be.
     pub fn max_upload_bytes(&self) -> usize {
         self.runtime.limits().max_component_bytes
@@ -216,6 +249,7 @@ impl Sections {
         CallScope {
             tenant_id: audience.tenant_id.clone(),
             plugin_id: section.plugin.id().to_string(),
+            plugin_name: section.plugin.descriptor.name.clone(),
             plugin_version: section.plugin.version().to_string(),
             job_id: Some(audience.job_id.clone()),
             viewer: Some(audience.viewer.clone()),

@@ -135,6 +135,33 @@ pub enum ImportError {
     Unknown(String),
     #[error("it was built for contract version {found}, but this host speaks {CONTRACT_PACKAGE}@{CONTRACT_VERSION}")]
     UnsupportedVersion { found: String },
+    #[error("it imports `{0}`: sections get no network, sockets or outbound HTTP (build it without networking code, and ask the host for what you need through the contract)")]
+    Network(String),
+    #[error("it imports `{0}`, a WASI interface sections have no use for (they may use clocks, random numbers, I/O streams and the command-line basics only)")]
+    UnusedWasi(String),
+}
+
+/// The WASI 0.2 interfaces a section may import. Rust's standard library
+/// (and other languages' runtimes) import the command-line, clock, random,
+/// stream and filesystem interfaces whether or not the code uses them; the
+/// sandbox gives them an empty environment and no preopened directory, so
+/// they reach nothing. Everything else, sockets above all, is refused when
+/// the component is installed.
+const ALLOWED_WASI: [&str; 5] = ["wasi:cli/", "wasi:clocks/", "wasi:io/", "wasi:random/", "wasi:filesystem/"];
+
+/// Check one WASI import against what sections may use.
+fn check_wasi(name: &str) -> Result<(), ImportError> {
+    if name.starts_with("wasi:sockets/") || name.starts_with("wasi:http/") {
+        return Err(ImportError::Network(name.to_string()));
+    }
+    if !name.contains("@0.2.") {
+        return Err(ImportError::Unknown(name.to_string()));
+    }
+    if ALLOWED_WASI.iter().any(|prefix| name.starts_with(prefix)) {
+        Ok(())
+    } else {
+        Err(ImportError::UnusedWasi(name.to_string()))
+    }
 }
 
 /// Classify the names a component imports. Contract interfaces map to
@@ -143,7 +170,8 @@ pub enum ImportError {
 pub fn classify_imports<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<ImportedCapabilities, ImportError> {
     let mut imported = ImportedCapabilities::default();
     for name in names {
-        if name.starts_with("wasi:") && name.contains("@0.2.") {
+        if name.starts_with("wasi:") {
+            check_wasi(name)?;
             continue;
         }
         let Some(rest) = name.strip_prefix(CONTRACT_PACKAGE).and_then(|rest| rest.strip_prefix('/')) else {
@@ -183,13 +211,32 @@ mod tests {
     #[test]
     fn foreign_and_future_imports_are_refused() {
         assert_eq!(
-            classify_imports(["wasi:sockets/tcp@0.3.0"]),
-            Err(ImportError::Unknown("wasi:sockets/tcp@0.3.0".into()))
+            classify_imports(["wasi:cli/environment@0.3.0"]),
+            Err(ImportError::Unknown("wasi:cli/environment@0.3.0".into()))
         );
         assert!(matches!(
             classify_imports(["portico:plugin/storage@0.2.0"]),
             Err(ImportError::UnsupportedVersion { .. })
         ));
         assert!(classify_imports(["evil:net/raw@1.0.0"]).is_err());
+    }
+
+    #[test]
+    fn sections_get_no_network_and_no_wasi_beyond_the_basics() {
+        for network in ["wasi:sockets/tcp@0.2.6", "wasi:sockets/udp-create-socket@0.2.0", "wasi:sockets/ip-name-lookup@0.2.3", "wasi:http/outgoing-handler@0.2.0"] {
+            let refused = classify_imports(["wasi:cli/environment@0.2.6", network]).unwrap_err();
+            assert_eq!(refused, ImportError::Network(network.into()));
+            assert!(refused.to_string().contains(network) && refused.to_string().contains("no network"), "{refused}");
+        }
+        let refused = classify_imports(["wasi:keyvalue/store@0.2.0"]).unwrap_err();
+        assert!(refused.to_string().contains("wasi:keyvalue/store@0.2.0"), "{refused}");
+        assert!(classify_imports([
+            "wasi:cli/stderr@0.2.6",
+            "wasi:io/streams@0.2.6",
+            "wasi:clocks/wall-clock@0.2.6",
+            "wasi:random/random@0.2.6",
+            "wasi:filesystem/preopens@0.2.6",
+        ])
+        .is_ok());
     }
 }

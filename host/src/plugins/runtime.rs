@@ -3,7 +3,7 @@
 //! call, with a deadline, a memory cap and an empty WASI.
 
 use super::bindings::{section, SectionPlugin, SectionPluginPre};
-use super::call::{CallScope, CallState, HostServices};
+use super::call::{CallKind, CallScope, CallState, HostServices};
 use super::permissions::{classify_imports, ImportError, ImportedCapabilities, Permission};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -212,6 +212,22 @@ impl PluginRuntime {
         self.loaded.read().expect("plugin table poisoned").get(sha256).cloned()
     }
 
+    /// Forget every compiled package `keep` does not name (its code stays in
+    /// the database and the disk cache, and loads again if it is needed);
+    /// returns how many were dropped. Calls already running hold their own
+    /// reference and finish normally.
+    pub fn retain(&self, keep: impl Fn(&str) -> bool) -> usize {
+        let mut loaded = self.loaded.write().expect("plugin table poisoned");
+        let before = loaded.len();
+        loaded.retain(|sha256, _| keep(sha256));
+        before - loaded.len()
+    }
+
+    /// How many compiled packages are held in memory.
+    pub fn loaded_count(&self) -> usize {
+        self.loaded.read().expect("plugin table poisoned").len()
+    }
+
     /// Compile (or fetch from the cache), check and describe a component.
     pub async fn load(self: &Arc<Self>, wasm: &[u8]) -> Result<Arc<LoadedPlugin>, InstallError> {
         if wasm.len() > self.limits.max_component_bytes {
@@ -306,7 +322,13 @@ impl PluginRuntime {
         invocation: Invocation,
     ) -> Result<Returned, CallFailure> {
         let timeout = self.limits.call_timeout;
-        let mut store = Store::new(&self.engine, CallState::new(scope, host, self.limits.memory_bytes));
+        let kind = match &invocation {
+            Invocation::Describe => CallKind::Describe,
+            Invocation::Render(_) => CallKind::Render,
+            Invocation::Action { .. } => CallKind::Action,
+            Invocation::Event(..) => CallKind::Event,
+        };
+        let mut store = Store::new(&self.engine, CallState::new(scope, kind, host, self.limits.memory_bytes));
         store.limiter(|state| state);
         let deadline = Instant::now() + timeout;
         // Yield to the executor at every tick so a busy plugin never starves other

@@ -62,6 +62,21 @@ pub fn effective(specs: &[SettingSpec], stored_json: &str) -> Map<String, Value>
         .collect()
 }
 
+/// What the owner set: `values` (a parsed form, which shows every setting)
+/// without those still at the plugin's default. Stored this way, a setting
+/// the owner never touched follows the plugin's default when the plugin is
+/// upgraded, and nothing the plugin suggested (a partner's address) ever
+/// counts as the business's own words.
+pub fn owner_set(specs: &[SettingSpec], values: Map<String, Value>) -> Map<String, Value> {
+    values
+        .into_iter()
+        .filter(|(key, value)| {
+            let default = specs.iter().find(|spec| spec.key == *key).and_then(|spec| serde_json::from_str::<Value>(&spec.default_value).ok());
+            default.as_ref() != Some(value)
+        })
+        .collect()
+}
+
 /// One setting as the console's form shows it.
 #[derive(Debug, serde::Serialize)]
 pub struct FieldView {
@@ -195,6 +210,13 @@ mod tests {
             spec("style", SettingKind::Choice(vec!["plain".into(), "bold".into()]), "\"plain\""),
             spec("who", SettingKind::Roles, "[\"client\"]"),
         ]
+    }
+
+    #[test]
+    fn only_what_the_owner_changed_is_stored() {
+        let typed = parse(&specs(), &form_of(&[("title", "Offers"), ("list", "movers | a@b.example"), ("limit", "5"), ("style", "plain"), ("who", "client")])).unwrap();
+        let stored = owner_set(&specs(), typed);
+        assert_eq!(Value::Object(stored).to_string(), r#"{"list":"movers | a@b.example"}"#);
     }
 
     fn form_of(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

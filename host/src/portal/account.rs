@@ -101,6 +101,8 @@ pub async fn replace_link(
     let tenant_id = session.row.tenant_id.clone();
     let own = state.db.own_links(&tenant_id, &session.contact_id, session.row.verified_email.as_deref()).await?;
     let link = own.into_iter().find(|link| link.job_contact_id == job_contact_id).ok_or(WebError::NotFound)?;
+    // Each replacement mails a message and kills a link: a few an hour.
+    crate::rate_limit::check(&state.db, &tenant_id, &crate::rate_limit::LINK_REPLACEMENTS, &link.job_contact_id).await?;
     let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
     let contact = state.db.job_contact(&tenant_id, &link.job_contact_id).await?.ok_or(WebError::NotFound)?;
     let name = session.name(&state).await?;

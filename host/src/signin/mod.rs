@@ -123,7 +123,7 @@ async fn with_password(
     origin: &crate::plugins::RequestOrigin,
 ) -> Result<Response, WebError> {
     rate_limit::check(&state.db, &tenant.id, &rate_limit::PASSWORDS_PER_IP, &origin.ip).await?;
-    rate_limit::check(&state.db, &tenant.id, &rate_limit::PASSWORDS_PER_ADDRESS, email).await?;
+    rate_limit::check(&state.db, &tenant.id, &rate_limit::PASSWORDS_PER_ADDRESS, &rate_limit::address_from(email, &origin.ip)).await?;
     let holders = state.db.password_holders(&tenant.id, email).await?;
     let matched = crate::passwords::find_match(password, holders, |holder| &holder.password_hash).await?;
     let Some(holder) = matched else {

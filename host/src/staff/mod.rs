@@ -123,7 +123,7 @@ async fn login(
     let origin = crate::portal::origin(peer, &headers);
     // Staff sign-in comes before any tenant: its limits are global ('').
     crate::rate_limit::check(&state.db, "", &crate::rate_limit::PASSWORDS_PER_IP, &origin.ip).await?;
-    crate::rate_limit::check(&state.db, "", &crate::rate_limit::PASSWORDS_PER_ADDRESS, &form.email).await?;
+    crate::rate_limit::check(&state.db, "", &crate::rate_limit::PASSWORDS_PER_ADDRESS, &crate::rate_limit::address_from(&form.email, &origin.ip)).await?;
     let candidates = state.db.staff_by_email(&form.email).await?;
     let matched = crate::passwords::find_match(form.password.clone(), candidates, |user| &user.password_hash).await?;
     let Some(user) = matched else {
@@ -193,6 +193,8 @@ async fn home(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
                 "at": formats.moment(e.created_at),
                 "actor": e.actor_name,
                 "summary": e.summary,
+                // A section's own words are never shown as the host's.
+                "written_by_section": (e.written_by == "section").then(|| e.plugin_id.clone().unwrap_or_default()),
                 "origin": format!("{} · {}", e.ip, crate::plugins::sanitize::clamp(&e.user_agent, 60)),
             })
         })

@@ -95,7 +95,7 @@ async fn save(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
         return render(&state, jar, session, Some(form), Some(error)).await;
     }
     let account = Some(form.stripe_account.trim()).filter(|a| form.provider == "stripe" && !a.is_empty());
-    state.db.set_payment_provider(&tenant.id, &form.provider, account).await?;
+    state.payments.switch_provider(&tenant, &form.provider, account).await?;
     let summary = match account {
         Some(account) => format!("Clients pay through {} (account {account})", form.provider),
         None => format!("Clients pay through {}", form.provider),

@@ -8,7 +8,7 @@ use crate::csrf::{check_session, CsrfForm};
 use crate::error::WebError;
 use crate::model::Tenant;
 use crate::payments::status::PaymentStatus;
-use crate::payments::invoices::NewLine;
+use crate::payments::invoices::{InvoiceAuthority, NewLine};
 use crate::payments::{CheckoutError, ManualPayment};
 use crate::plugins::sanitize::Formats as _;
 use crate::sessions::StaffSession;
@@ -217,7 +217,8 @@ async fn add_line(
         Err(reason) => return report(&state, &session, &job_id, Err(CheckoutError::Blocked(reason))).await,
     };
     let line = NewLine { kind: &form.kind, description: &form.description, amount_minor };
-    let result = state.payments.add_invoice_line(&tenant, &job_id, &invoice_id, &line, super::actor(&session)).await;
+    let authority = if session.may(Ability::ApprovePayments) { InvoiceAuthority::Owner } else { InvoiceAuthority::Office };
+    let result = state.payments.add_invoice_line(&tenant, &job_id, &invoice_id, &line, authority, super::actor(&session)).await;
     let done = format!("{} added to the invoice.", form.description.trim());
     report(&state, &session, &job_id, result.map(|()| done.as_str())).await
 }

@@ -372,6 +372,7 @@ async fn save_settings(
     match settings::parse(&plugin.descriptor.settings, &form) {
         Ok(values) => {
             let tenant_id = &session.row.tenant_id;
+            let values = settings::owner_set(&plugin.descriptor.settings, values);
             state.db.set_plugin_settings(tenant_id, &plugin_id, &Value::Object(values).to_string()).await?;
             let summary = format!("Changed the settings of {}", plugin.descriptor.name);
             let message = "Settings saved. The portal uses them from the next page.";

@@ -90,14 +90,23 @@ fn headers(delivery: &LeasedDelivery, target: &DeliveryTarget) -> HeaderMap {
     headers
 }
 
+/// The HTTP client of webhook deliveries: no redirects followed, and no
+/// proxy, whatever the environment says (`HTTPS_PROXY` would otherwise send
+/// the request to a proxy that resolves the name again, around the pinned,
+/// checked addresses).
+fn client_builder(config: &WebhookConfig) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(config.timeout)
+        .user_agent(concat!("Portico-Webhooks/", env!("CARGO_PKG_VERSION")))
+}
+
 /// POST one delivery to its endpoint; the receiver's status when it took it.
 async fn attempt(delivery: &LeasedDelivery, target: &DeliveryTarget, config: &WebhookConfig) -> Result<u16, Failed> {
     let url = reqwest::Url::parse(&target.url).map_err(|_| Failed::new("the endpoint's URL does not parse").permanent())?;
     let addresses = target::addresses(&url, config.allow_private_targets).await.map_err(Failed::new)?;
-    let mut client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(config.timeout)
-        .user_agent(concat!("Portico-Webhooks/", env!("CARGO_PKG_VERSION")));
+    let mut client = client_builder(config);
     if let Some(domain) = url.domain() {
         // Connect to the addresses just checked, not to a second lookup's.
         client = client.resolve_to_addrs(domain, &addresses);
@@ -129,5 +138,48 @@ fn describe(error: reqwest::Error) -> String {
         "could not connect to the endpoint".into()
     } else {
         format!("the request failed: {}", error.without_url())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A listener that answers every request 204 and counts connections.
+    async fn counting_server() -> (std::net::SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buffer = [0u8; 4096];
+                let _ = stream.read(&mut buffer).await;
+                let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+            }
+        });
+        (addr, seen)
+    }
+
+    #[tokio::test]
+    async fn a_proxy_in_the_environment_is_never_used() {
+        let (receiver, received) = counting_server().await;
+        let (proxy, proxied) = counting_server().await;
+        // SAFETY: no other test of this binary reads these variables.
+        unsafe {
+            std::env::set_var("HTTP_PROXY", format!("http://{proxy}"));
+            std::env::set_var("ALL_PROXY", format!("http://{proxy}"));
+        }
+        let client = client_builder(&WebhookConfig::default()).build().unwrap();
+        let answer = client.post(format!("http://{receiver}/hook")).body("{}").send().await.unwrap();
+        unsafe {
+            std::env::remove_var("HTTP_PROXY");
+            std::env::remove_var("ALL_PROXY");
+        }
+        assert_eq!(answer.status(), 204);
+        assert_eq!(received.load(std::sync::atomic::Ordering::SeqCst), 1, "the request went straight to the endpoint");
+        assert_eq!(proxied.load(std::sync::atomic::Ordering::SeqCst), 0, "and never to the proxy");
     }
 }

@@ -95,15 +95,44 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || ip.octets()[..3] == [192, 0, 0])
 }
 
+/// IPv6 is public only if it is global unicast and embeds no IPv4 address
+/// that is not: the IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`,
+/// 6to4 `2002::/16` and Teredo `2001::/32` forms all lead to an IPv4 host,
+/// which must be public itself.
 fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    !(ip.is_unspecified()
+    let segments = ip.segments();
+    let first = segments[0];
+    let v4 = |high: u16, low: u16| Ipv4Addr::from(((high as u32) << 16) | low as u32);
+    let reserved = ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
-        // fc00::/7 unique local, fe80::/10 link-local, 2001:db8::/32 documentation.
+        // fc00::/7 unique local, fe80::/10 link-local, fec0::/10 site-local (deprecated),
+        // 2001:db8::/32 documentation, 100::/64 discard.
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8))
+        || (first & 0xffc0) == 0xfec0
+        || (first == 0x2001 && segments[1] == 0x0db8)
+        || (first == 0x0100 && segments[1..4] == [0, 0, 0]);
+    if reserved {
+        return false;
+    }
+    // ::a.b.c.d (IPv4-compatible, deprecated) and anything else in ::/96.
+    if segments[..6] == [0; 6] {
+        return is_public_v4(v4(segments[6], segments[7]));
+    }
+    // 64:ff9b::/96 (NAT64) and 64:ff9b:1::/48 (local-use NAT64).
+    if first == 0x0064 && segments[1] == 0xff9b {
+        return segments[2] != 1 && is_public_v4(v4(segments[6], segments[7]));
+    }
+    // 2002::/16: 6to4, the IPv4 address in the next 32 bits.
+    if first == 0x2002 {
+        return is_public_v4(v4(segments[1], segments[2]));
+    }
+    // 2001::/32: Teredo, whose client's IPv4 address is the last 32 bits inverted.
+    if first == 0x2001 && segments[1] == 0 {
+        return is_public_v4(v4(!segments[6], !segments[7])) && is_public_v4(v4(segments[2], segments[3]));
+    }
+    true
 }
 
 #[cfg(test)]
@@ -128,11 +157,20 @@ mod tests {
             ("https://[::1]/", "not a public address"),
             ("https://[fd00::1]/", "not a public address"),
             ("https://[::ffff:192.168.0.1]/", "not a public address"),
+            ("https://[::127.0.0.1]/", "not a public address"),
+            ("https://[64:ff9b::127.0.0.1]/", "not a public address"),
+            ("https://[64:ff9b::a9fe:a9fe]/", "not a public address"),
+            ("https://[2002:7f00:1::]/", "not a public address"),
+            ("https://[2002:a00:1::1]/", "not a public address"),
+            ("https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/", "not a public address"),
+            ("https://[fec0::1]/", "not a public address"),
         ] {
             let refused = check_url(url, false).expect_err(url);
             assert!(refused.contains(why), "{url}: {refused}");
         }
         assert!(check_url("http://127.0.0.1:9000/hook", true).is_ok(), "allowed for the demo and tests");
         assert!(is_public("93.184.216.34".parse().unwrap()) && is_public("2606:2800:220:1::1".parse().unwrap()));
+        assert!(is_public("64:ff9b::5db8:d822".parse().unwrap()), "NAT64 of a public IPv4 address");
+        assert!(is_public("2002:5db8:d822::1".parse().unwrap()), "6to4 of a public IPv4 address");
     }
 }

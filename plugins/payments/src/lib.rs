@@ -39,6 +39,7 @@ fn status_chip(status: &str) -> (&'static str, Tone) {
         "failed" => ("Payment failed", Tone::Danger),
         "refunded" => ("Refunded", Tone::Neutral),
         "void" => ("Cancelled", Tone::Neutral),
+        "waived" => ("Waived", Tone::Neutral),
         _ => ("Due", Tone::Warning),
     }
 }
@@ -136,6 +137,8 @@ impl Section for Payments {
         let refunded = invoices.iter().any(|i| i.status == "refunded");
         let (chip, tone, task) = match (owing, in_flight) {
             (0, false) if refunded => ("Refunded", Tone::Neutral, TaskState::Info),
+            // Nothing collected and nothing due: the business waived it.
+            (0, false) if invoices.iter().all(|i| matches!(i.status.as_str(), "waived" | "void")) => ("Waived", Tone::Neutral, TaskState::Done),
             (0, false) => ("Paid", Tone::Success, TaskState::Done),
             (0, true) => ("Processing", Tone::Info, TaskState::Info),
             _ if invoices.iter().any(|i| i.status == "failed") => ("Payment failed", Tone::Danger, TaskState::ToDo),

@@ -27,6 +27,13 @@ impl Section for Hostile {
         Descriptor::new("hostile", "Hostile", "0.1.0")
             .card(CardSpec::dashboard("trouble", "Trouble").everyone())
             .permission(Permission::Storage, "To show what happens when a grant is missing.")
+            .permission(Permission::JobRead, "To read what a role should not see.")
+            .permission(Permission::BillingRead, "To read invoices a role should not see.")
+            .permission(Permission::Agreements, "To sign in render.")
+            .permission(Permission::AddOns, "To request in render.")
+            .permission(Permission::Checkout, "To pay in render.")
+            .permission(Permission::Notify, "To flood mail.")
+            .permission(Permission::Audit, "To forge entries.")
             .setting("mode", "Mode", SettingKind::Text, json!("loop"))
             .event(EventKind::DocumentPublished)
     }
@@ -71,9 +78,100 @@ impl Section for Hostile {
                 .text("<script>alert('owned')</script>")
                 .link("click me", "javascript:alert(1)")
                 .link("<b>bold</b>", "/jobs/x\" onclick=\"alert(1)")]),
+            "act-in-render" => Ok(vec![Card::new("trouble").text(act_in_render(ctx))]),
+            "peek" => {
+                let contacts = job_data::list_contacts().map_err(|e| e.to_string())?;
+                let details: Vec<String> = contacts.iter().map(|c| format!("{}={}/{}", c.name, c.email.clone().unwrap_or_default(), c.phone.clone().unwrap_or_default())).collect();
+                let invoices = billing::list_invoices().map_err(|e| e.to_string())?;
+                Ok(vec![Card::new("trouble").text(format!("contacts: {}; invoices: {}", details.join(", "), invoices.len()))])
+            }
+            "flood" | "forge" | "hoard" | "partner" => Ok(vec![Card::new("trouble").text("ready").action(Action::primary(&settings.mode, "Go"))]),
             other => Err(format!("unknown mode {other:?}")),
         }
     }
+
+    fn handle_action(ctx: &Context, _card: &str, action: &str, input: &Input) -> ActionResult {
+        match action {
+            // Two hundred messages to everyone on the job, signed as the business.
+            "flood" => {
+                let contacts = job_data::list_contacts()?;
+                let mut sent = 0;
+                let mut refusal = String::new();
+                for _ in 0..200 {
+                    for contact in &contacts {
+                        let data = json!({ "subject": "Security notice", "body": "Follow https://evil.example/login", "business": "Keystone (Security Team)" });
+                        match notify::email_contact(&contact.id, "message", &data) {
+                            Ok(_) => sent += 1,
+                            Err(error) => refusal = error.to_string(),
+                        }
+                    }
+                }
+                Ok(Outcome::info(format!("sent {sent}; refused: {refusal}")))
+            }
+            // An entry that reads like the host's own, and a log line with a forged second line.
+            "forge" => {
+                audit::record("payment.succeeded", "Card payment succeeded: $660.00", &json!({}))?;
+                log::info("done\n2026-11-27T10:00:00Z INFO portico::staff: staff signed in email=owner@example.com");
+                Ok(Outcome::success("forged"))
+            }
+            // Multi-byte values (3 bytes a character) until the quota stops it.
+            "hoard" => {
+                let batch = input.get("batch").unwrap_or("0");
+                let value = "€".repeat(21_000);
+                for i in 0..20 {
+                    match storage::set(Scope::Tenant, &format!("hoard-{}-{batch}-{i}", ctx.viewer.display_name), &value) {
+                        Ok(()) => {}
+                        Err(HostError::QuotaExceeded(why)) => return Ok(Outcome::info(format!("quota: {why}"))),
+                        Err(other) => return Err(other.into()),
+                    }
+                }
+                Ok(Outcome::info("stored 20"))
+            }
+            // The address the business wrote, then near misses of it.
+            "partner" => {
+                let tried: Vec<String> = ["quotes@movers.example", "uotes@movers.example", "quotes@movers.exampl", "quotes@movers.example.evil"]
+                    .iter()
+                    .map(|address| match notify::email_partner(address, "Quote", "Please quote") {
+                        Ok(_) => format!("{address} sent"),
+                        Err(_) => format!("{address} refused"),
+                    })
+                    .collect();
+                Ok(Outcome::info(tried.join("; ")))
+            }
+            other => Err(ActionError::Refused(format!("no action {other}"))),
+        }
+    }
+}
+
+/// Everything that acts in someone's name, tried from `render`: each
+/// attempt's answer, one per line.
+fn act_in_render(ctx: &Context) -> String {
+    let mut tried = Vec::new();
+    let answer = |result: Result<String, HostError>| match result {
+        Ok(what) => format!("DONE {what}"),
+        Err(HostError::Denied(permission)) => format!("denied {permission:?}"),
+        Err(other) => format!("error {other}"),
+    };
+    let agreement = agreements::list_agreements().ok().and_then(|found| found.into_iter().next());
+    tried.push(answer(match &agreement {
+        Some(agreement) => agreements::sign(&agreement.id, &agreement.version, "Dana Whitfield", true).map(|_| "signed".to_string()),
+        None => Err(HostError::NotFound),
+    }));
+    let add_on = add_ons::list_add_ons().ok().and_then(|found| found.into_iter().next());
+    tried.push(answer(match &add_on {
+        Some(add_on) => add_ons::request(&add_on.id).map(|()| "requested".to_string()),
+        None => Err(HostError::NotFound),
+    }));
+    let invoice = billing::list_invoices().ok().and_then(|found| found.into_iter().next());
+    tried.push(answer(match &invoice {
+        Some(invoice) => checkout::start(&invoice.id),
+        None => Err(HostError::NotFound),
+    }));
+    let me = ctx.viewer.contact_id.clone().unwrap_or_default();
+    tried.push(answer(notify::email_contact(&me, "message", &json!({ "subject": "hi", "body": "from render" }))));
+    tried.push(answer(audit::record("render.wrote", "render wrote this", &json!({})).map(|r| r.id)));
+    tried.push(answer(storage::set(Scope::Job, "render", "wrote").map(|()| "stored".to_string())));
+    format!("tried: {}", tried.join(" | "))
 }
 
 impl Hostile {
