@@ -125,6 +125,7 @@ async fn until_closed(stream: &mut tokio::net::TcpStream) -> String {
 
 story! { async fn slow_and_oversized_request_heads_are_cut_off(app, _unused: ()) setup async {}; configure |config: &mut portico::app::Config, _: &()| {
     config.http.header_read_timeout = Duration::from_secs(1);
+    config.http.body_timeout = Duration::from_secs(1);
 }; {
     let addr = app.server.addr;
     let mut slow = Vec::new();
@@ -152,6 +153,13 @@ story! { async fn slow_and_oversized_request_heads_are_cut_off(app, _unused: ())
     let _ = greedy.write_all(huge.as_bytes()).await;
     let answer = until_closed(&mut greedy).await;
     assert!(answer.starts_with("HTTP/1.1 431"), "200 KiB of headers are refused: {:?}", answer.lines().next());
+
+    // A body promised and never sent.
+    let mut stingy = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stingy.write_all(b"POST /staff/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=").await.unwrap();
+    let answer = until_closed(&mut stingy).await;
+    // The form reader gives up on the stalled body (400 "failed to buffer"), and the connection ends.
+    assert!(answer.starts_with("HTTP/1.1 400") || answer.starts_with("HTTP/1.1 408"), "a body that does not come is timed out: {:?}", answer.lines().next());
 
     let health = Visitor::new().get(&app.url("/healthz")).await;
     assert_eq!(health.status, 200, "and the server goes on serving");

@@ -22,6 +22,15 @@ impl StorageScope<'_> {
     }
 }
 
+/// The SQL for a storage row's size in bytes (UTF-8), key and value: SQLite's
+/// `LENGTH` of text counts characters, so it measures the text as a blob.
+fn entry_bytes(backend: super::Backend) -> &'static str {
+    match backend {
+        super::Backend::Sqlite => "LENGTH(CAST(key AS BLOB)) + LENGTH(CAST(value AS BLOB))",
+        super::Backend::Postgres => "OCTET_LENGTH(key) + OCTET_LENGTH(value)",
+    }
+}
+
 /// Total bytes (keys and values) one plugin may keep for one tenant.
 pub const PLUGIN_QUOTA_BYTES: i64 = 10 * 1024 * 1024;
 
@@ -66,15 +75,10 @@ impl Db {
         .execute(&mut *tx)
         .await
         .context("locking a section's storage quota")?;
-        let bytes = |column: &str| match self.backend {
-            super::Backend::Sqlite => format!("LENGTH(CAST({column} AS BLOB))"),
-            super::Backend::Postgres => format!("OCTET_LENGTH({column})"),
-        };
         let used: i64 = sqlx::query_scalar(&format!(
-            "SELECT CAST(COALESCE(SUM({} + {}), 0) AS BIGINT) FROM plugin_storage \
+            "SELECT CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM plugin_storage \
              WHERE tenant_id = $1 AND plugin_id = $2 AND NOT (scope = $3 AND scope_id = $4 AND key = $5)",
-            bytes("key"),
-            bytes("value")
+            entry_bytes(self.backend)
         ))
         .bind(tenant_id)
         .bind(plugin_id)
@@ -108,11 +112,10 @@ impl Db {
 
     /// The bytes (UTF-8, keys and values) a section keeps for a business.
     pub async fn plugin_storage_bytes(&self, tenant_id: &str, plugin_id: &str) -> DbResult<i64> {
-        let bytes = match self.backend {
-            super::Backend::Sqlite => "LENGTH(CAST(key AS BLOB)) + LENGTH(CAST(value AS BLOB))",
-            super::Backend::Postgres => "OCTET_LENGTH(key) + OCTET_LENGTH(value)",
-        };
-        sqlx::query_scalar(&format!("SELECT CAST(COALESCE(SUM({bytes}), 0) AS BIGINT) FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2"))
+        sqlx::query_scalar(&format!(
+            "SELECT CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2",
+            entry_bytes(self.backend)
+        ))
             .bind(tenant_id)
             .bind(plugin_id)
             .fetch_one(&self.pool)
