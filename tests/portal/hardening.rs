@@ -228,9 +228,15 @@ story! { async fn over_https_every_cookie_is_secure_and_hsts_is_sent(app) {
 
 story! { async fn an_id_with_a_control_character_names_nothing(app) {
     let owner = app.owner().await;
+    let (job, invoice_id) = app.demo_invoice().await;
+    let csrf = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await.hidden("csrf").unwrap();
+    let forged = format!("{job}%0AX-Injected:%20yes");
 
     let staff = owner.get(&app.url("/staff/jobs/abc%0Adef")).await;
+    let line = owner.post(&app.url(&format!("/staff/jobs/{forged}/invoices/{invoice_id}/lines")), &[("csrf", &csrf), ("kind", "fee"), ("description", "x"), ("amount", "lots")]).await;
+    let payment = owner.post(&app.url(&format!("/staff/jobs/{forged}/payments")), &[("csrf", &csrf), ("invoice_id", &invoice_id), ("method", "barter"), ("amount", "1")]).await;
+    let void = owner.post(&app.url(&format!("/staff/jobs/{forged}/invoices/{invoice_id}/void")), &[("csrf", &csrf)]).await;
     let portal = Visitor::new().get(&app.url("/jobs/abc%0D%0Aevil")).await;
 
-    assert_eq!((staff.status, portal.status), (404, 404));
+    assert_eq!((staff.status, line.status, payment.status, void.status, portal.status), (404, 404, 404, 404, 404));
 }}

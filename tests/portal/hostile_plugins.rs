@@ -298,7 +298,10 @@ story! { async fn storage_quotas_count_bytes_even_under_concurrent_writes(app) {
     }
 
     assert!(reached, "the quota stops the hoarding");
-    let used = app.server.state.db.plugin_storage_bytes(&tenant, "hostile").await.unwrap();
+    // Measured here from what was stored, not with the code under test.
+    let keys = app.server.state.db.storage_keys(&tenant, "hostile", portico::db::StorageScope::Tenant, "hoard-").await.unwrap();
+    let used = keys.iter().map(|key| key.len() as i64 + "€".repeat(21_000).len() as i64).sum::<i64>();
+    assert_eq!(used, app.server.state.db.plugin_storage_bytes(&tenant, "hostile").await.unwrap(), "the host measures bytes too");
     let quota = portico::db::PLUGIN_QUOTA_BYTES;
     assert!(used <= quota, "{used} bytes stored under a quota of {quota}");
     assert!(used > quota - 200_000, "and it was filled, not refused early: {used}");
