@@ -210,18 +210,6 @@ pub fn has_control_character(path: &str) -> bool {
     String::from_utf8_lossy(&decoded).chars().any(char::is_control)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn paths_with_control_characters_are_spotted_encoded_or_not() {
-        assert!(super::has_control_character("/staff/jobs/abc%0Adef"));
-        assert!(super::has_control_character("/staff/jobs/abc%0d"));
-        assert!(super::has_control_character("/jobs/%C2%85"), "a C1 control (NEL) too");
-        assert!(super::has_control_character("/jobs/%7F"));
-        assert!(!super::has_control_character("/jobs/0190abcd-ef/documents/%E2%82%AC"));
-    }
-}
-
 /// Every cookie the host sets is `Secure` (sessions, and the pre-session
 /// form tokens of sign-in pages alike): one place, so no cookie forgets.
 async fn secure_cookies(mut response: axum::response::Response) -> axum::response::Response {
@@ -319,5 +307,17 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = ctrl_c.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn paths_with_control_characters_are_spotted_encoded_or_not() {
+        assert!(super::has_control_character("/staff/jobs/abc%0Adef"));
+        assert!(super::has_control_character("/staff/jobs/abc%0d"));
+        assert!(super::has_control_character("/jobs/%C2%85"), "a C1 control (NEL) too");
+        assert!(super::has_control_character("/jobs/%7F"));
+        assert!(!super::has_control_character("/jobs/0190abcd-ef/documents/%E2%82%AC"));
     }
 }
