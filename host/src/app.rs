@@ -172,8 +172,11 @@ async fn forwarded_client(State(state): State<AppState>, mut request: axum::extr
         return request;
     }
     let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().copied() else { return request };
-    let forwarded = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    let client = crate::serve::client_ip(peer.ip(), forwarded, &state.trusted_proxies);
+    // A proxy may add its own header line rather than append to the client's:
+    // every line counts, in order, and the last hop is the nearest.
+    let lines: Vec<&str> = request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    let forwarded = (!lines.is_empty()).then(|| lines.join(","));
+    let client = crate::serve::client_ip(peer.ip(), forwarded.as_deref(), &state.trusted_proxies);
     request.extensions_mut().insert(ConnectInfo(SocketAddr::new(client, peer.port())));
     request
 }

@@ -27,6 +27,9 @@ pub const PASSWORDS_PER_ADDRESS: Limit = Limit { name: "password-address", windo
 /// Replacements of one personal link (each stops the old link and mails a
 /// new one) by its holder.
 pub const LINK_REPLACEMENTS: Limit = Limit { name: "link-replace", window: 3600, max: 3 };
+/// Section uploads one business may attempt, kept or refused (each is
+/// compiled before it can be judged).
+pub const UPLOAD_ATTEMPTS: Limit = Limit { name: "upload", window: 3600, max: 30 };
 /// Password attempts from one IP address.
 pub const PASSWORDS_PER_IP: Limit = Limit { name: "password-ip", window: QUARTER_HOUR, max: 30 };
 

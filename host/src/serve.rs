@@ -38,9 +38,11 @@ impl Default for HttpLimits {
         HttpLimits {
             header_read_timeout: Duration::from_secs(10),
             max_header_bytes: 64 * 1024,
-            // A 16 MiB section upload on a slow line still fits.
+            // Between two pieces of a body: a stalled body is cut off, a slow
+            // but steady upload is not.
             body_timeout: Duration::from_secs(60),
-            request_timeout: Duration::from_secs(90),
+            // A 25 MiB document at 1 Mbit/s still fits.
+            request_timeout: Duration::from_secs(300),
             drain_timeout: Duration::from_secs(30),
         }
     }
@@ -112,18 +114,27 @@ pub fn client_ip(peer: std::net::IpAddr, forwarded_for: Option<&str>, trusted: &
     let Some(header) = forwarded_for else { return peer };
     let mut client = peer;
     for hop in header.rsplit(',') {
-        match hop.trim().parse::<std::net::IpAddr>() {
-            Ok(ip) => {
+        match parse_hop(hop) {
+            Some(ip) => {
                 client = ip;
                 if !is_trusted(&ip) {
                     break;
                 }
             }
             // A malformed hop: stop at the last address we could trust.
-            Err(_) => break,
+            None => break,
         }
     }
     client
+}
+
+/// One `X-Forwarded-For` hop: an address, with or without a port
+/// (`203.0.113.7:4711`, `[2001:db8::1]:4711`).
+fn parse_hop(hop: &str) -> Option<std::net::IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<std::net::IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<std::net::SocketAddr>().ok().map(|addr| addr.ip()))
 }
 
 /// An address or a CIDR range (`10.0.0.0/8`, `::1`), for `--trusted-proxy`.
@@ -187,6 +198,9 @@ mod tests {
         assert_eq!(client_ip(stranger, Some("198.51.100.7"), &trusted), stranger, "a stranger's header is ignored");
         assert_eq!(client_ip(proxy, None, &trusted), proxy);
         assert_eq!(client_ip(proxy, Some("nonsense"), &trusted), proxy);
+        assert_eq!(client_ip(proxy, Some("198.51.100.7:4711"), &trusted).to_string(), "198.51.100.7", "a hop with its port");
+        assert_eq!(client_ip(proxy, Some("[2001:db8::7]:4711"), &trusted).to_string(), "2001:db8::7");
+        assert_eq!(client_ip(proxy, Some("6.6.6.6,198.51.100.7"), &trusted).to_string(), "198.51.100.7", "a forged first line is not the client");
         assert_eq!(client_ip(proxy, Some("198.51.100.7"), &[]), proxy, "no proxy is trusted by default");
     }
 

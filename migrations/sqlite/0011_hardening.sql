@@ -11,9 +11,10 @@ CREATE INDEX outbox_section ON outbox (tenant_id, plugin_id, created_at);
 -- audit.record-event ('section'), shown as such on the activity page.
 ALTER TABLE audit_log ADD COLUMN written_by TEXT NOT NULL DEFAULT 'host';
 
--- One row per section and business, locked by every storage write so that
--- concurrent writes cannot both pass the quota check.
-CREATE TABLE plugin_storage_quota (
+-- One row per section and business, locked by every storage write and every
+-- mail the section queues, so that concurrent calls cannot both pass a quota
+-- check that holds for each alone.
+CREATE TABLE section_quota_locks (
     tenant_id TEXT NOT NULL REFERENCES tenants(id),
     plugin_id TEXT NOT NULL,
     writes    BIGINT NOT NULL DEFAULT 0,

@@ -105,31 +105,43 @@ impl Db {
         self.enqueue(tenant_id, to, template, data_json, None).await
     }
 
-    /// Queue an e-mail a section asked for: counted against the section's
-    /// quotas and signed with its name when delivered.
-    pub async fn enqueue_section_mail(&self, tenant_id: &str, to: &str, data_json: &str, sender: &SectionSender<'_>) -> DbResult<String> {
-        self.enqueue(tenant_id, to, "message", data_json, Some(sender)).await
+    /// Queue an e-mail a section asked for, signed with its name when
+    /// delivered, unless the section already queued `per_job` messages for
+    /// this job or `per_business` in all since `since`: then the quota it hit.
+    /// Counting and queueing hold the section's quota lock, so concurrent
+    /// calls cannot both slip under a limit.
+    pub async fn enqueue_section_mail(
+        &self,
+        tenant_id: &str,
+        to: &str,
+        data_json: &str,
+        sender: &SectionSender<'_>,
+        (per_job, per_business, since): (i64, i64, i64),
+    ) -> DbResult<Result<String, MailQuota>> {
+        let mut tx = self.pool.begin().await.context("starting to queue a section's mail")?;
+        super::storage::lock_section_quotas(&mut tx, tenant_id, sender.plugin_id).await?;
+        let count = |job_id: Option<&str>| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM outbox WHERE tenant_id = $1 AND plugin_id = $2 AND created_at >= $3 AND ($4 IS NULL OR job_id = $4)",
+            )
+            .bind(tenant_id)
+            .bind(sender.plugin_id)
+            .bind(since)
+            .bind(job_id.map(str::to_string))
+        };
+        if sender.job_id.is_some() && count(sender.job_id).fetch_one(&mut *tx).await.context("counting a section's mail")? >= per_job {
+            return Ok(Err(MailQuota::PerJob(per_job)));
+        }
+        if count(None).fetch_one(&mut *tx).await.context("counting a section's mail")? >= per_business {
+            return Ok(Err(MailQuota::PerBusiness(per_business)));
+        }
+        let id = insert_outbox(&mut *tx, tenant_id, to, "message", data_json, Some(sender)).await?;
+        tx.commit().await.context("queueing a section's mail")?;
+        Ok(Ok(id))
     }
 
     async fn enqueue(&self, tenant_id: &str, to: &str, template: &str, data_json: &str, section: Option<&SectionSender<'_>>) -> DbResult<String> {
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO outbox (id, tenant_id, to_address, template, data_json, created_at, plugin_id, section_name, job_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&id)
-        .bind(tenant_id)
-        .bind(to)
-        .bind(template)
-        .bind(data_json)
-        .bind(now())
-        .bind(section.map(|s| s.plugin_id))
-        .bind(section.map(|s| s.section_name))
-        .bind(section.and_then(|s| s.job_id))
-        .execute(&self.pool)
-        .await
-        .context("queueing mail")?;
-        Ok(id)
+        insert_outbox(&self.pool, tenant_id, to, template, data_json, section).await
     }
 
     /// How many messages a section queued since `since`: for one job, or
@@ -147,10 +159,11 @@ impl Db {
         .context("counting a section's mail")
     }
 
-    /// Whether an entry of `action` by this section was recorded since `since`.
+    /// Whether the host recorded an entry of `action` about this section since
+    /// `since` (entries the section wrote itself do not count).
     pub async fn audited_since(&self, tenant_id: &str, plugin_id: &str, action: &str, since: i64) -> DbResult<bool> {
         let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM audit_log WHERE tenant_id = $1 AND plugin_id = $2 AND action = $3 AND created_at >= $4 LIMIT 1",
+            "SELECT 1 FROM audit_log WHERE tenant_id = $1 AND plugin_id = $2 AND action = $3 AND created_at >= $4 AND written_by = 'host' LIMIT 1",
         )
         .bind(tenant_id)
         .bind(plugin_id)
@@ -161,6 +174,42 @@ impl Db {
         .context("looking for an audit entry")?;
         Ok(found.is_some())
     }
+}
+
+/// Which of a section's mail quotas a message would break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailQuota {
+    PerJob(i64),
+    PerBusiness(i64),
+}
+
+/// Write one outbox row through `executor`.
+async fn insert_outbox<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    tenant_id: &str,
+    to: &str,
+    template: &str,
+    data_json: &str,
+    section: Option<&SectionSender<'_>>,
+) -> DbResult<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO outbox (id, tenant_id, to_address, template, data_json, created_at, plugin_id, section_name, job_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(tenant_id)
+    .bind(to)
+    .bind(template)
+    .bind(data_json)
+    .bind(now())
+    .bind(section.map(|s| s.plugin_id))
+    .bind(section.map(|s| s.section_name))
+    .bind(section.and_then(|s| s.job_id))
+    .execute(executor)
+    .await
+    .context("queueing mail")?;
+    Ok(id)
 }
 
 /// The section a message is queued for.

@@ -30,7 +30,7 @@ pub use access_log::{AccessEntry, NewAccess};
 pub use add_ons::{AddOnRequest, AddOnService, Approved};
 pub use api::{ApiKey, IdempotentAnswer};
 pub use agreements::{AgreementSettings, AgreementTemplate, LockedAgreement, NewSignature, Signed, StoredSignature, TemplateFields};
-pub use audit::{Actor, AuditEntry, SectionSender};
+pub use audit::{Actor, AuditEntry, MailQuota, SectionSender};
 pub use identity::{AccountJob, AnsweredChallenge, ChallengePurpose, NewChallenge, OtherTenant, OwnLink, PasswordHolder};
 pub use job_setup::{JobDetails, JobRefusal, NewPerson, PersonChange};
 pub use jobs::{JobLink, NewInvoice};

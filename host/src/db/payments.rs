@@ -430,7 +430,25 @@ impl Db {
     /// How the tenant takes card payments: (provider, connected account).
     /// Add a line to an invoice still to pay (amounts in minor units; a
     /// discount's is negative). False when the invoice is no longer open.
-    pub async fn add_invoice_line(&self, tenant_id: &str, invoice_id: &str, kind: &str, description: &str, amount_minor: i64) -> DbResult<bool> {
+    /// Add a line to an invoice still to pay, only if it is still at
+    /// `revision` (the one its checks were made on): two changes racing
+    /// cannot both pass checks that hold for each alone. False when it
+    /// changed meanwhile.
+    pub async fn add_invoice_line(&self, tenant_id: &str, invoice_id: &str, revision: i64, kind: &str, description: &str, amount_minor: i64) -> DbResult<bool> {
+        let mut tx = self.pool.begin().await.context("starting an invoice change")?;
+        let claimed = sqlx::query(
+            "UPDATE invoices SET revision = revision + 1 \
+             WHERE tenant_id = $1 AND id = $2 AND revision = $3 AND status IN ('due', 'failed', 'draft')",
+        )
+        .bind(tenant_id)
+        .bind(invoice_id)
+        .bind(revision)
+        .execute(&mut *tx)
+        .await
+        .context("claiming an invoice's revision")?;
+        if claimed.rows_affected() != 1 {
+            return Ok(false);
+        }
         let added = sqlx::query(
             "INSERT INTO invoice_lines (id, tenant_id, invoice_id, kind, description, quantity, unit_price_minor, position) \
              SELECT $1, $2, i.id, $3, $4, 1, $5, (SELECT COUNT(*) FROM invoice_lines WHERE tenant_id = $2 AND invoice_id = i.id) \
@@ -442,9 +460,10 @@ impl Db {
         .bind(description)
         .bind(amount_minor)
         .bind(invoice_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .context("adding a line to an invoice")?;
+        tx.commit().await.context("committing an invoice change")?;
         Ok(added.rows_affected() == 1)
     }
 

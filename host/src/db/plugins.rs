@@ -121,20 +121,14 @@ impl Db {
         .context("listing the packages in use")
     }
 
-    /// How many packages `tenant_id` uploaded in all, and since `since`.
-    pub async fn upload_counts(&self, tenant_id: &str, since: i64) -> DbResult<(i64, i64)> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plugin_uploads WHERE tenant_id = $1")
-            .bind(tenant_id)
-            .fetch_one(&self.pool)
-            .await
-            .context("counting uploads")?;
-        let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plugin_uploads WHERE tenant_id = $1 AND uploaded_at >= $2")
+    /// How many packages `tenant_id` uploaded since `since`.
+    pub async fn uploads_since(&self, tenant_id: &str, since: i64) -> DbResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM plugin_uploads WHERE tenant_id = $1 AND uploaded_at >= $2")
             .bind(tenant_id)
             .bind(since)
             .fetch_one(&self.pool)
             .await
-            .context("counting recent uploads")?;
-        Ok((total, recent))
+            .context("counting recent uploads")
     }
 
     /// Whether `tenant_id` already uploaded `sha256`.

@@ -31,6 +31,22 @@ fn entry_bytes(backend: super::Backend) -> &'static str {
     }
 }
 
+/// Lock the quota row of one section for one business until `tx` ends: what
+/// the section used cannot change meanwhile (storage writes and mail queued
+/// both take it).
+pub(super) async fn lock_section_quotas(tx: &mut sqlx::Transaction<'_, sqlx::Any>, tenant_id: &str, plugin_id: &str) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO section_quota_locks (tenant_id, plugin_id, writes) VALUES ($1, $2, 1) \
+         ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET writes = section_quota_locks.writes + 1",
+    )
+    .bind(tenant_id)
+    .bind(plugin_id)
+    .execute(&mut **tx)
+    .await
+    .context("locking a section's quotas")?;
+    Ok(())
+}
+
 /// Total bytes (keys and values) one plugin may keep for one tenant.
 pub const PLUGIN_QUOTA_BYTES: i64 = 10 * 1024 * 1024;
 
@@ -53,7 +69,7 @@ impl Db {
     /// Store a value; with `only_if_absent`, an existing value wins and `false`
     /// is returned. The quota counts bytes (UTF-8), not characters, and holds
     /// under concurrent writes: every write of one section for one business
-    /// first locks that pair's row in `plugin_storage_quota`, so the usage it
+    /// first locks that pair's row in `section_quota_locks`, so the usage it
     /// measures cannot change until it commits.
     pub async fn storage_put(
         &self,
@@ -66,15 +82,7 @@ impl Db {
     ) -> DbResult<bool> {
         let (scope, scope_id) = scope.parts(tenant_id);
         let mut tx = self.pool.begin().await.context("starting a storage write")?;
-        sqlx::query(
-            "INSERT INTO plugin_storage_quota (tenant_id, plugin_id, writes) VALUES ($1, $2, 1) \
-             ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET writes = plugin_storage_quota.writes + 1",
-        )
-        .bind(tenant_id)
-        .bind(plugin_id)
-        .execute(&mut *tx)
-        .await
-        .context("locking a section's storage quota")?;
+        lock_section_quotas(&mut tx, tenant_id, plugin_id).await?;
         let used: i64 = sqlx::query_scalar(&format!(
             "SELECT CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM plugin_storage \
              WHERE tenant_id = $1 AND plugin_id = $2 AND NOT (scope = $3 AND scope_id = $4 AND key = $5)",

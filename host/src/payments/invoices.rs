@@ -76,7 +76,7 @@ impl Payments {
                 invoice.number
             )));
         }
-        if !db.add_invoice_line(&tenant.id, invoice_id, line.kind, description, signed).await? {
+        if !db.add_invoice_line(&tenant.id, invoice_id, invoice.revision, line.kind, description, signed).await? {
             return Err(CheckoutError::Blocked(format!("Invoice {} changed meanwhile; look at it again.", invoice.number)));
         }
         db.recompute_invoice(&tenant.id, invoice_id).await?;

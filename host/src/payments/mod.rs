@@ -115,10 +115,11 @@ impl Checkouts {
             }
             if let Some(open) = self.db.open_checkout(&tenant.id, invoice_id).await? {
                 let fresh = open.expires_at.is_none_or(|at| at > now() + CHECKOUT_REUSE_MARGIN_SECONDS);
-                if open.amount_minor == invoice.balance() && fresh {
+                if open.amount_minor == invoice.balance() && fresh && open.provider == tenant.payment_provider {
                     return Ok(checkout_path(&open));
                 }
-                // The balance changed (an add-on was approved) or it is about to lapse.
+                // The balance changed (an add-on was approved), it is about to
+                // lapse, or it was made with another provider.
                 self.give_up(tenant, &open).await?;
                 continue;
             }

@@ -6,7 +6,7 @@ use super::bindings::{add_ons, agreements, audit, billing, cards, checkout, docu
 use super::call::{CallKind, CallState};
 use super::permissions::Permission;
 use crate::agreements::{AgreementStatus, SignError, SignRequest, Signer};
-use crate::db::{AuditEntry, Db, DbError, SectionSender, StorageScope};
+use crate::db::{AuditEntry, Db, DbError, MailQuota, SectionSender, StorageScope};
 use crate::model::Role;
 use crate::payments::CheckoutError;
 use types::Error;
@@ -537,38 +537,31 @@ impl storage::Host for CallState {
 /// Queue a section's message once its quotas allow it. A refusal is
 /// written to the business's audit log, once a day per section.
 async fn send_section_mail(db: &Db, scope: &super::CallScope, address: &str, data: &str) -> Result<String, Error> {
-    {
-        let tenant = scope.tenant_id.as_str();
-        let plugin_id = &scope.plugin_id;
-        let job_id = scope.job_id.as_deref();
-        let since = crate::model::now() - DAY;
-        let on_job = db.section_mail_count(tenant, plugin_id, job_id, since).await.map_err(unavailable)?;
-        let overall = db.section_mail_count(tenant, plugin_id, None, since).await.map_err(unavailable)?;
-        let exceeded = if on_job >= MAIL_PER_JOB_PER_DAY {
-            Some(format!("{MAIL_PER_JOB_PER_DAY} messages for one job in 24 hours"))
-        } else if overall >= MAIL_PER_BUSINESS_PER_DAY {
-            Some(format!("{MAIL_PER_BUSINESS_PER_DAY} messages for the business in 24 hours"))
-        } else {
-            None
-        };
-        if let Some(quota) = exceeded {
-            const ACTION: &str = "section.mail-quota-reached";
-            if !db.audited_since(tenant, plugin_id, ACTION, since).await.map_err(unavailable)? {
-                let summary = format!("The {} section reached its mail quota ({quota}); further messages were refused", scope.plugin_name);
-                let mut entry = AuditEntry::new(tenant, ACTION, &summary);
-                entry.job_id = job_id.map(str::to_string);
-                entry.plugin_id = Some(plugin_id.clone());
-                db.record_audit(&entry).await.map_err(unavailable)?;
-            }
-            return Err(Error::QuotaExceeded(format!("a section may send {quota}")));
-        }
-        let sender = SectionSender { plugin_id, section_name: &scope.plugin_name, job_id };
-        db.enqueue_section_mail(tenant, address, data, &sender).await.map_err(unavailable)
+    let tenant = scope.tenant_id.as_str();
+    let plugin_id = &scope.plugin_id;
+    let job_id = scope.job_id.as_deref();
+    let since = crate::model::now() - DAY;
+    let sender = SectionSender { plugin_id, section_name: &scope.plugin_name, job_id };
+    let quotas = (MAIL_PER_JOB_PER_DAY, MAIL_PER_BUSINESS_PER_DAY, since);
+    let quota = match db.enqueue_section_mail(tenant, address, data, &sender, quotas).await.map_err(unavailable)? {
+        Ok(id) => return Ok(id),
+        Err(MailQuota::PerJob(n)) => format!("{n} messages for one job in 24 hours"),
+        Err(MailQuota::PerBusiness(n)) => format!("{n} messages for the business in 24 hours"),
+    };
+    const ACTION: &str = "section.mail-quota-reached";
+    if !db.audited_since(tenant, plugin_id, ACTION, since).await.map_err(unavailable)? {
+        let summary = format!("The {} section reached its mail quota ({quota}); further messages were refused", scope.plugin_name);
+        let mut entry = AuditEntry::new(tenant, ACTION, &summary);
+        entry.job_id = job_id.map(str::to_string);
+        entry.plugin_id = Some(plugin_id.clone());
+        db.record_audit(&entry).await.map_err(unavailable)?;
     }
+    Err(Error::QuotaExceeded(format!("a section may send {quota}")))
 }
 
 /// Whether the business wrote `address` in a section's settings: as a whole
-/// value, or a whole item of one (lines, `|`, `,` and `;` separate items).
+/// value, or a whole item of one (lines, spaces, `|`, `,`, `;` and the
+/// brackets of `Name <address>` separate items).
 /// Exact after normalising, never a substring: `joe@movers.co` is not
 /// `joe@movers.com`, nor is `joe@movers.com.evil.example`.
 pub fn settings_name_address(settings_json: &str, address: &str) -> bool {
@@ -585,7 +578,7 @@ pub fn settings_name_address(settings_json: &str, address: &str) -> bool {
     strings(&settings, &mut found);
     found
         .into_iter()
-        .flat_map(|text| text.split(['\n', '|', ',', ';']))
+        .flat_map(|text| text.split(|c: char| c.is_whitespace() || matches!(c, '|' | ',' | ';' | '<' | '>')))
         .filter_map(crate::signin::normalize_email)
         .any(|named| named == address)
 }
@@ -678,7 +671,7 @@ impl log::Host for CallState {
         }
         // One plugin line is one log line: control characters (a newline
         // that would start a forged line, terminal escapes) are escaped.
-        let message = super::sanitize::clamp(&escape_control(&message), MAX_LOG_BYTES);
+        let message = super::sanitize::one_line(&message, MAX_LOG_BYTES);
         let plugin = &self.scope.plugin_id;
         let version = &self.scope.plugin_version;
         let job = self.scope.job_id.as_deref().unwrap_or("-");
@@ -691,11 +684,6 @@ impl log::Host for CallState {
     }
 }
 
-/// `text` with every control character written as an escape (`\n`, `\u{1b}`).
-pub fn escape_control(text: &str) -> String {
-    text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -706,6 +694,8 @@ mod tests {
         assert!(settings_name_address(settings, "quotes@movers.example"));
         assert!(settings_name_address(settings, "paint@brush.example"));
         assert!(settings_name_address(settings, "x@y.example"), "a whole value counts");
+        assert!(settings_name_address(r#"{"to":"Movers <quotes@movers.example> painters@brush.example"}"#, "quotes@movers.example"), "Name <address> and spaces");
+        assert!(settings_name_address(r#"{"to":"Movers <quotes@movers.example> painters@brush.example"}"#, "painters@brush.example"));
         assert!(!settings_name_address(settings, "quotes@movers.exampl"), "a prefix is not the address");
         assert!(!settings_name_address(settings, "s@movers.example"), "a suffix is not the address");
         assert!(!settings_name_address(settings, "quotes@movers.example.evil"), "nor a look-alike domain");
@@ -715,7 +705,7 @@ mod tests {
     #[test]
     fn control_characters_in_plugin_log_lines_are_escaped() {
         let forged = "ok\n2026-11-27T10:00:00Z INFO staff signed in email=owner@example.com\x1b[2K";
-        let escaped = escape_control(forged);
+        let escaped = super::super::sanitize::one_line(forged, 2048);
         assert!(!escaped.chars().any(char::is_control), "{escaped}");
         assert!(escaped.starts_with("ok\\n2026"), "{escaped}");
     }

@@ -29,7 +29,7 @@ pub enum UploadError {
     CoreModule,
     #[error("The id “{0}” belongs to a first-party section; give your plugin an id of its own.")]
     ReservedId(String),
-    #[error("Your business has uploaded {0}; remove sections you no longer use or try again tomorrow.")]
+    #[error("Your business has uploaded {0}; try again tomorrow.")]
     Quota(String),
     #[error("{}", capitalized(.0))]
     Install(InstallError),
@@ -37,9 +37,10 @@ pub enum UploadError {
     Db(#[from] DbError),
 }
 
-/// Packages one business may upload in 24 hours, and keep in all.
+/// New packages one business may upload in 24 hours. Attempts, kept or
+/// refused, are limited too (`rate_limit::UPLOAD_ATTEMPTS`): each one is
+/// compiled before it can be judged.
 pub const UPLOADS_PER_DAY: i64 = 10;
-pub const UPLOADS_KEPT: i64 = 30;
 
 fn capitalized(error: &InstallError) -> String {
     let text = error.to_string();
@@ -269,12 +270,9 @@ impl Sections {
         check_header(wasm)?;
         let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(wasm));
         if !self.db.uploaded(tenant_id, &sha256).await? {
-            let (total, today) = self.db.upload_counts(tenant_id, crate::model::now() - 24 * 3600).await?;
+            let today = self.db.uploads_since(tenant_id, crate::model::now() - 24 * 3600).await?;
             if today >= UPLOADS_PER_DAY {
                 return Err(UploadError::Quota(format!("{today} packages in the last 24 hours (the limit is {UPLOADS_PER_DAY})")));
-            }
-            if total >= UPLOADS_KEPT {
-                return Err(UploadError::Quota(format!("{total} packages (the limit is {UPLOADS_KEPT})")));
             }
         }
         let plugin = self.runtime.load(wasm).await?;

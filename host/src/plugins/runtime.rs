@@ -244,12 +244,30 @@ impl PluginRuntime {
                 .await
                 .map_err(|e| InstallError::NotAComponent(format!("compilation panicked: {e}")))??
         };
+        let admitted = self.admit(&component, &sha256).await;
+        if admitted.is_err() {
+            // A refused component leaves no compiled copy behind on disk.
+            if let Some(path) = self.cached_path(&sha256) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        admitted
+    }
 
+    /// Where the compiled form of `sha256` is cached, if the runtime caches.
+    fn cached_path(&self, sha256: &str) -> Option<PathBuf> {
+        self.cache_dir.as_ref().map(|dir| dir.join(format!("{sha256}-{}.cwasm", self.engine_key)))
+    }
+
+    /// Check a compiled component's imports, link it and ask its descriptor;
+    /// keep it loaded when all is well.
+    async fn admit(&self, component: &Component, sha256: &str) -> Result<Arc<LoadedPlugin>, InstallError> {
+        let sha256 = sha256.to_string();
         let component_type = component.component_type();
         let import_names: Vec<String> =
             component_type.imports(&self.engine).map(|(name, _)| name.to_string()).collect();
         let imports = classify_imports(import_names.iter().map(String::as_str))?;
-        let pre = self.linker.instantiate_pre(&component).map_err(|e| InstallError::Link(format!("{e:#}")))?;
+        let pre = self.linker.instantiate_pre(component).map_err(|e| InstallError::Link(format!("{e:#}")))?;
         let pre = SectionPluginPre::new(pre).map_err(|e| InstallError::Link(format!("{e:#}")))?;
 
         let descriptor = match self.invoke(&pre, CallScope::install("(installing)"), None, Invocation::Describe).await {
@@ -272,7 +290,7 @@ impl PluginRuntime {
     }
 
     fn compile(&self, wasm: &[u8], sha256: &str) -> Result<Component, InstallError> {
-        let cached = self.cache_dir.as_ref().map(|dir| dir.join(format!("{sha256}-{}.cwasm", self.engine_key)));
+        let cached = self.cached_path(sha256);
         if let Some(path) = cached.as_ref().filter(|path| path.exists()) {
             // SAFETY: the file was written by `Component::serialize` of this very
             // engine configuration (its name carries the engine's compatibility
@@ -363,7 +381,7 @@ impl PluginRuntime {
         match outcome {
             Err(_elapsed) => Err(CallFailure::Timeout(timeout)),
             Ok(Ok(Ok(returned))) => Ok(returned),
-            Ok(Ok(Err(message))) => Err(CallFailure::Plugin(super::sanitize::clamp(&message, 500))),
+            Ok(Ok(Err(message))) => Err(CallFailure::Plugin(super::sanitize::one_line(&message, 500))),
             Ok(Err(error)) => Err(classify_trap(&error, store.data().memory_denied, timeout, self.limits.memory_bytes)),
         }
     }
@@ -381,7 +399,7 @@ fn classify_trap(error: &wasmtime::Error, memory_denied: bool, timeout: Duration
     if memory_denied {
         return CallFailure::OutOfMemory(memory);
     }
-    CallFailure::Trap(super::sanitize::clamp(&format!("{error:#}"), 500))
+    CallFailure::Trap(super::sanitize::one_line(&format!("{error:#}"), 500))
 }
 
 fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) {

@@ -23,6 +23,14 @@ const MAX_CHOICES: usize = 50;
 const MAX_ID: usize = 64;
 
 /// Shorten `text` to at most `max` bytes on a character boundary, with an ellipsis.
+/// A plugin's text made fit for one log line or one stored message: every
+/// control character written as an escape (`\n`, `\u{1b}`), so a newline
+/// cannot start a forged line, then clamped to `max` bytes.
+pub fn one_line(text: &str, max: usize) -> String {
+    let escaped: String = text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] }).collect();
+    clamp(&escaped, max)
+}
+
 pub fn clamp(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_string();

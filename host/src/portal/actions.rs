@@ -93,6 +93,7 @@ pub async fn submit(
             Flash { tone: "warning".into(), message: crate::plugins::sanitize::clamp(&message, 500), card: None, input: Vec::new() }
         }
         Ok(Returned::Action(Err(ActionError::Failed(reason)))) => {
+            let reason = crate::plugins::sanitize::one_line(&reason, 500);
             tracing::warn!(plugin = plugin_id, %reason, "action failed inside the plugin");
             Flash { tone: "danger".into(), message: "That did not work. Please try again in a moment.".into(), card, input }
         }

@@ -174,6 +174,8 @@ async fn upload(State(state): State<AppState>, jar: CookieJar, session: StaffSes
         refused = Some(refuse(UploadError::TooLarge { size, max }));
     }
     if refused.is_none() {
+        // Every attempt is compiled before it can be judged: a few dozen an hour.
+        crate::rate_limit::check(&state.db, &session.row.tenant_id, &crate::rate_limit::UPLOAD_ATTEMPTS, &session.row.tenant_id).await?;
         match state.sections.upload(&session.row.tenant_id, &session.user.id, &wasm).await {
             Ok(plugin) => {
                 let summary = format!("Uploaded the plugin {} {} ({})", plugin.descriptor.name, plugin.version(), plugin.id());

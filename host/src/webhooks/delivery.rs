@@ -171,6 +171,9 @@ mod tests {
         unsafe {
             std::env::set_var("HTTP_PROXY", format!("http://{proxy}"));
             std::env::set_var("ALL_PROXY", format!("http://{proxy}"));
+            // Else a machine's own NO_PROXY=127.0.0.1 would pass the test without the fix.
+            std::env::remove_var("NO_PROXY");
+            std::env::remove_var("no_proxy");
         }
         let client = client_builder(&WebhookConfig::default()).build().unwrap();
         let answer = client.post(format!("http://{receiver}/hook")).body("{}").send().await.unwrap();
