@@ -187,6 +187,10 @@ async fn forwarded_client(State(state): State<AppState>, mut request: axum::extr
 async fn refuse_control_characters(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
     use axum::response::IntoResponse;
     if has_control_character(request.uri().path()) {
+        // Each surface answers in its own shape: the API in its JSON error.
+        if request.uri().path().starts_with("/api/") {
+            return crate::api::ApiError::NotFound("resource").into_response();
+        }
         return crate::error::WebError::NotFound.into_response();
     }
     next.run(request).await

@@ -237,4 +237,7 @@ story! { async fn an_id_with_a_control_character_names_nothing(app) {
     let portal = Visitor::new().get(&app.url("/jobs/abc%0D%0Aevil")).await;
 
     assert_eq!((staff.status, line.status, payment.status, void.status, portal.status), (404, 404, 404, 404, 404));
+    let api = reqwest::Client::new().post(app.url("/api/v1/jobs/%C3%97%C2%9B/services")).body("{}").send().await.unwrap();
+    assert_eq!(api.status(), 404);
+    assert_eq!(api.headers()["content-type"], "application/json", "the API answers in its own error shape");
 }}
