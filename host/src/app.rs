@@ -115,7 +115,7 @@ impl AppState {
             https: public_url.starts_with("https://"),
             secure_cookies: secure,
             // Kept in the database, so the address printed stays good across restarts.
-            outbox_secret: if config.dev_pages { db_outbox_secret.into() } else { "".into() },
+            outbox_secret: db_outbox_secret.into(),
         })
     }
 }
@@ -198,23 +198,7 @@ async fn refuse_control_characters(request: axum::extract::Request, next: axum::
 
 /// Whether a path, once percent-decoded, holds a control character.
 pub fn has_control_character(path: &str) -> bool {
-    let bytes = path.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[at], bytes.get(at + 1).copied().and_then(hex), bytes.get(at + 2).copied().and_then(hex)) {
-            (b'%', Some(high), Some(low)) => {
-                decoded.push((high * 16 + low) as u8);
-                at += 3;
-            }
-            (byte, _, _) => {
-                decoded.push(byte);
-                at += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).chars().any(char::is_control)
+    percent_encoding::percent_decode_str(path).decode_utf8_lossy().chars().any(char::is_control)
 }
 
 /// Every cookie the host sets is `Secure` (sessions, and the pre-session

@@ -102,7 +102,7 @@ impl Db {
 
     /// Queue an e-mail in the outbox; returns its id.
     pub async fn enqueue_mail(&self, tenant_id: &str, to: &str, template: &str, data_json: &str) -> DbResult<String> {
-        self.enqueue(tenant_id, to, template, data_json, None).await
+        insert_outbox(&self.pool, tenant_id, to, template, data_json, None).await
     }
 
     /// Queue an e-mail a section asked for, signed with its name when
@@ -120,19 +120,10 @@ impl Db {
     ) -> DbResult<Result<String, MailQuota>> {
         let mut tx = self.pool.begin().await.context("starting to queue a section's mail")?;
         super::storage::lock_section_quotas(&mut tx, tenant_id, sender.plugin_id).await?;
-        let count = |job_id: Option<&str>| {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT COUNT(*) FROM outbox WHERE tenant_id = $1 AND plugin_id = $2 AND created_at >= $3 AND ($4 IS NULL OR job_id = $4)",
-            )
-            .bind(tenant_id)
-            .bind(sender.plugin_id)
-            .bind(since)
-            .bind(job_id.map(str::to_string))
-        };
-        if sender.job_id.is_some() && count(sender.job_id).fetch_one(&mut *tx).await.context("counting a section's mail")? >= per_job {
+        if sender.job_id.is_some() && count_section_mail(&mut *tx, tenant_id, sender.plugin_id, sender.job_id, since).await? >= per_job {
             return Ok(Err(MailQuota::PerJob(per_job)));
         }
-        if count(None).fetch_one(&mut *tx).await.context("counting a section's mail")? >= per_business {
+        if count_section_mail(&mut *tx, tenant_id, sender.plugin_id, None, since).await? >= per_business {
             return Ok(Err(MailQuota::PerBusiness(per_business)));
         }
         let id = insert_outbox(&mut *tx, tenant_id, to, "message", data_json, Some(sender)).await?;
@@ -140,23 +131,10 @@ impl Db {
         Ok(Ok(id))
     }
 
-    async fn enqueue(&self, tenant_id: &str, to: &str, template: &str, data_json: &str, section: Option<&SectionSender<'_>>) -> DbResult<String> {
-        insert_outbox(&self.pool, tenant_id, to, template, data_json, section).await
-    }
-
     /// How many messages a section queued since `since`: for one job, or
     /// for the whole business when `job_id` is `None`.
     pub async fn section_mail_count(&self, tenant_id: &str, plugin_id: &str, job_id: Option<&str>, since: i64) -> DbResult<i64> {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM outbox WHERE tenant_id = $1 AND plugin_id = $2 AND created_at >= $3 AND ($4 IS NULL OR job_id = $4)",
-        )
-        .bind(tenant_id)
-        .bind(plugin_id)
-        .bind(since)
-        .bind(job_id)
-        .fetch_one(&self.pool)
-        .await
-        .context("counting a section's mail")
+        count_section_mail(&self.pool, tenant_id, plugin_id, job_id, since).await
     }
 
     /// Whether the host recorded an entry of `action` about this section since
@@ -181,6 +159,27 @@ impl Db {
 pub enum MailQuota {
     PerJob(i64),
     PerBusiness(i64),
+}
+
+/// How many messages a section queued since `since` (for one job, or for the
+/// whole business), counted through `executor`.
+async fn count_section_mail<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    tenant_id: &str,
+    plugin_id: &str,
+    job_id: Option<&str>,
+    since: i64,
+) -> DbResult<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE tenant_id = $1 AND plugin_id = $2 AND created_at >= $3 AND ($4 IS NULL OR job_id = $4)",
+    )
+    .bind(tenant_id)
+    .bind(plugin_id)
+    .bind(since)
+    .bind(job_id)
+    .fetch_one(executor)
+    .await
+    .context("counting a section's mail")
 }
 
 /// Write one outbox row through `executor`.
