@@ -1,7 +1,7 @@
 //! Builds the hostile test plugins for wasm32-wasip2 and embeds them in the
 //! test support library (`support::hostile_plugin`).
 
-#[path = "../host/build/wasm_guests.rs"]
+#[path = "../host/sections/build/wasm_guests.rs"]
 mod wasm_guests;
 
 use std::path::Path;

@@ -10,8 +10,9 @@
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
-use portico::app::{router, Config, RunningServer};
-use portico::plugins::{Audience, Invocation, RequestOrigin, ViewerIdentity};
+use portico_web::app::{router, Config, RunningServer};
+use portico_core::model::RequestOrigin;
+use portico_sections::{Audience, Invocation, ViewerIdentity};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tower::ServiceExt;
@@ -43,12 +44,12 @@ async fn main() -> anyhow::Result<()> {
     let sections = state.sections.active(&tenant.id).await?;
     let reports = sections.iter().find(|s| s.plugin.id() == "reports").expect("reports installed");
     let client_token = links.client.rsplit('/').next().expect("a token at the end of the link");
-    let holder = state.db.find_link_holder(&portico::tokens::hash_token(client_token)).await?.expect("the demo link works");
+    let holder = state.db.find_link_holder(&portico_core::tokens::hash_token(client_token)).await?.expect("the demo link works");
     let job_id = holder.job_contact.job_id;
     let audience = Audience {
         tenant_id: tenant.id.clone(),
         job_id: job_id.clone(),
-        viewer: ViewerIdentity { role: portico::model::Role::Client, contact_id: None, job_contact_id: None, display_name: "Bench".into(), verified: true },
+        viewer: ViewerIdentity { role: portico_core::model::Role::Client, contact_id: None, job_contact_id: None, display_name: "Bench".into(), verified: true },
         origin: RequestOrigin::default(),
         preview: false,
         memo: None,

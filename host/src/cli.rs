@@ -1,6 +1,6 @@
 //! The `portico` command line.
 
-use crate::app::{Config, RunningServer};
+use portico_web::app::{Config, RunningServer};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
@@ -59,7 +59,7 @@ struct ServeArgs {
     /// commas) whose `X-Forwarded-For` names the client. Without one, the
     /// peer is the client and the header is ignored.
     #[arg(long = "trusted-proxy", env = "PORTICO_TRUSTED_PROXIES", value_delimiter = ',')]
-    trusted_proxies: Vec<crate::serve::IpRange>,
+    trusted_proxies: Vec<portico_web::serve::IpRange>,
 }
 
 /// Where the data lives, for operator commands that do not serve.
@@ -117,9 +117,9 @@ impl ServeArgs {
         config.mail = self
             .smtp_url
             .clone()
-            .map(|smtp_url| crate::mail::MailConfig { smtp_url, from: self.mail_from.clone() });
+            .map(|smtp_url| portico_services::mail::MailConfig { smtp_url, from: self.mail_from.clone() });
         if let (Some(secret_key), Some(webhook_secret)) = (&self.stripe_secret_key, &self.stripe_webhook_secret) {
-            config.stripe = Some(crate::payments::stripe::StripeConfig {
+            config.stripe = Some(portico_services::payments::stripe::StripeConfig {
                 secret_key: secret_key.clone(),
                 webhook_secret: webhook_secret.clone(),
                 api_base: self.stripe_api_base.clone(),
@@ -135,7 +135,7 @@ impl ServeArgs {
 async fn set_published(sha256: &str, store: &StoreArgs, published: bool) -> anyhow::Result<()> {
     let mut config = Config::new("127.0.0.1:0".parse().expect("an address"), store.data_dir.clone());
     config.database_url = store.database_url.clone();
-    let db = crate::db::Db::connect(&config.database_url()).await?;
+    let db = portico_data::Db::connect(&config.database_url()).await?;
     let package = db.package(sha256).await?.filter(|p| p.origin == "upload");
     let Some(package) = package else {
         anyhow::bail!("no uploaded plugin has the SHA-256 {sha256}");
@@ -173,7 +173,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  Staff sign-in:                    {}  ({} / {})", links.staff.url, links.staff.email, links.staff.password);
             println!("  Client sign-in without a link:    {}/t/{}/signin", server.base_url, crate::demo::SLUG);
             println!("  REST API ({}/api/openapi.json):  Authorization: Bearer {}", server.base_url, links.api_key);
-            println!("  Mail the demo sent (dev only):    {}{}", server.base_url, crate::dev::outbox_path(&server.state, crate::demo::SLUG));
+            println!("  Mail the demo sent (dev only):    {}{}", server.base_url, portico_web::dev::outbox_path(&server.state, crate::demo::SLUG));
             println!("\nPress Ctrl-C to stop.");
             server.wait_for_signal().await
         }

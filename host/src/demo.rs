@@ -3,10 +3,10 @@
 //! afterwards (the links and staff password are kept in `demo.json`, since the
 //! database only holds hashes).
 
-use crate::app::AppState;
-use crate::db::NewTenant;
-use crate::model::{now, Role};
-use crate::tokens::{hash_token, new_token};
+use portico_web::app::AppState;
+use portico_data::NewTenant;
+use portico_core::model::{now, Role};
+use portico_core::tokens::{hash_token, new_token};
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -82,9 +82,9 @@ pub async fn ensure_demo(state: &AppState, data_dir: &Path) -> anyhow::Result<De
 async fn demo_api_key(state: &AppState) -> anyhow::Result<String> {
     let tenant = state.db.tenant_by_slug(SLUG).await?.context("the demo business is missing")?;
     let owner = state.db.staff_users(&tenant.id).await?.into_iter().next().context("the demo owner is missing")?;
-    let (key, prefix) = crate::api::new_key();
-    let scopes = crate::api::Scope::ALL.map(|s| s.as_str()).join(",");
-    state.db.create_api_key(&tenant.id, "Demo integration", &prefix, &crate::tokens::hash_token(&key), &scopes, &owner.id).await?;
+    let (key, prefix) = portico_core::api_keys::new_key();
+    let scopes = portico_core::api_keys::Scope::ALL.map(|s| s.as_str()).join(",");
+    state.db.create_api_key(&tenant.id, "Demo integration", &prefix, &portico_core::tokens::hash_token(&key), &scopes, &owner.id).await?;
     Ok(key)
 }
 
@@ -112,7 +112,7 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         .await?;
     let staff_email = "owner@keystone-inspections.example".to_string();
     let staff_password = new_token()[..16].to_string();
-    let hash = crate::passwords::hash(&staff_password)?;
+    let hash = portico_core::passwords::hash(&staff_password)?;
     db.create_staff_user(&tenant.id, &staff_email, "Morgan Reyes", "owner", &hash).await?;
 
     let property = db.create_property(&tenant.id, "1428 Elm Street", "Springfield", "IL", "62704").await?;
@@ -153,13 +153,13 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         ("service", "Radon test", 1, 15000),
         ("fee", "Travel fee (over 25 miles)", 1, 3500),
     ];
-    let invoice = crate::db::NewInvoice { number: "1042", status: "due", tax_minor: 0, due_at: Some(tomorrow_nine), lines: &lines };
+    let invoice = portico_data::NewInvoice { number: "1042", status: "due", tax_minor: 0, due_at: Some(tomorrow_nine), lines: &lines };
     db.create_invoice(&tenant.id, &job, &invoice).await?;
     // The demo pays through the labelled test provider: no Stripe account needed.
     db.set_payment_provider(&tenant.id, "test", None).await?;
 
     state.sections.install_builtins_for(&tenant.id).await?;
-    let agreement = crate::db::TemplateFields {
+    let agreement = portico_data::TemplateFields {
         title: "Pre-Inspection Agreement",
         body: AGREEMENT,
         signer_roles: &[Role::Client],
@@ -180,7 +180,7 @@ HomeShield | First month of home warranty free | Covers heating, cooling, plumbi
 ClearFlow Plumbing | Plumber | (555) 010-3300",
     });
     db.set_plugin_settings(&tenant.id, "contractors", &contractors.to_string()).await?;
-    let release = crate::db::AgreementSettings { esign_consent: None, report_release: "after-signing-and-payment", summary_while_held: true };
+    let release = portico_data::AgreementSettings { esign_consent: None, report_release: "after-signing-and-payment", summary_while_held: true };
     db.set_agreement_settings(&tenant.id, &release).await?;
 
     let mut tokens = tokens.into_iter();
@@ -196,7 +196,7 @@ ClearFlow Plumbing | Plumber | (555) 010-3300",
 
 /// Store a PDF of `lines` and publish it on the job as a document of `kind`; returns its id.
 async fn publish_pdf(state: &AppState, tenant_id: &str, job_id: &str, (kind, title): (&str, &str), lines: &[&str], shared: &[Role]) -> anyhow::Result<String> {
-    let pdf = crate::pdf::simple_pdf(&format!("{title} - 1428 Elm Street"), lines);
+    let pdf = portico_services::pdf::simple_pdf(&format!("{title} - 1428 Elm Street"), lines);
     publish_file(state, tenant_id, job_id, (kind, title), ("application/pdf", pdf), shared).await
 }
 
@@ -208,7 +208,7 @@ async fn publish_file(
     (content_type, bytes): (&str, Vec<u8>),
     shared: &[Role],
 ) -> anyhow::Result<String> {
-    let key = format!("{tenant_id}/{}", crate::model::new_id());
+    let key = format!("{tenant_id}/{}", portico_core::model::new_id());
     state.files.put(&key, &bytes).await?;
     let size = bytes.len() as i64;
     Ok(state.db.add_document(tenant_id, job_id, kind, title, &key, content_type, size, shared, Some(now())).await?)
@@ -226,7 +226,7 @@ async fn add_findings(state: &AppState, tenant_id: &str, job_id: &str, report_id
         ("Exterior", "Gutters full of debris", "maintenance", "Rear of house", "Clean before the rainy season.", None),
     ];
     for (section, title, severity, location, notes, photo_document_id) in findings {
-        let item = crate::db::NewReportItem { section, title, severity, location, notes, photo_document_id };
+        let item = portico_data::NewReportItem { section, title, severity, location, notes, photo_document_id };
         state.db.add_report_item(tenant_id, job_id, report_id, &item).await?;
     }
     Ok(())
@@ -236,7 +236,7 @@ async fn add_findings(state: &AppState, tenant_id: &str, job_id: &str, report_id
 mod tests {
     #[test]
     fn the_demo_agreement_uses_only_known_placeholders() {
-        let preview = crate::agreements::placeholders::validate("Pre-Inspection Agreement", super::AGREEMENT).unwrap();
+        let preview = portico_services::agreements::placeholders::validate("Pre-Inspection Agreement", super::AGREEMENT).unwrap();
         assert!(preview.contains("Keystone Home Inspections (\"the Inspector\") and Dana Whitfield"), "{preview}");
     }
 }

@@ -1,7 +1,7 @@
 //! A signed-in contact sees all their jobs with a business, and moves between
 //! businesses where their proven address is a contact.
 
-use portico::model::Role;
+use portico_core::model::Role;
 use portico_tests::{Page, TestApp, Visitor};
 
 const DANA: &str = "dana.whitfield@example.com";
@@ -13,11 +13,11 @@ async fn earlier_job(app: &TestApp) -> String {
     let tenant = app.demo_tenant_id().await;
     let property = db.create_property(&tenant, "77 Oak Avenue", "Springfield", "IL", "62701").await.unwrap();
     let job = db.create_job(&tenant, &property, "INS-0988").await.unwrap();
-    let last_year = portico::model::now() - 300 * 24 * 3600;
+    let last_year = portico_core::model::now() - 300 * 24 * 3600;
     db.add_appointment(&tenant, &job, last_year, last_year + 7200, "Alex Chen").await.unwrap();
     let contact = db.create_contact(&tenant, "Dana Whitfield", Some(DANA), None).await.unwrap();
-    let token = portico::tokens::new_token();
-    db.add_job_contact(&tenant, &job, &contact, Role::Client, &portico::tokens::hash_token(&token), None).await.unwrap();
+    let token = portico_core::tokens::new_token();
+    db.add_job_contact(&tenant, &job, &contact, Role::Client, &portico_core::tokens::hash_token(&token), None).await.unwrap();
     job
 }
 
@@ -29,7 +29,7 @@ async fn dana_at_brightside(app: &TestApp) {
     let property = db.create_property(&brightside.id, "1428 Elm Street", "Springfield", "IL", "62704").await.unwrap();
     let job = db.create_job(&brightside.id, &property, "CLN-12").await.unwrap();
     let contact = db.create_contact(&brightside.id, "Dana W.", Some(DANA), None).await.unwrap();
-    db.add_job_contact(&brightside.id, &job, &contact, Role::Client, &portico::tokens::hash_token(&portico::tokens::new_token()), None).await.unwrap();
+    db.add_job_contact(&brightside.id, &job, &contact, Role::Client, &portico_core::tokens::hash_token(&portico_core::tokens::new_token()), None).await.unwrap();
 }
 
 async fn signed_in_by_email(app: &TestApp) -> (Visitor, Page) {

@@ -2,15 +2,15 @@
 //! consent, the locked text and its signing certificate, several agreements
 //! per job and the roles the business asks to sign.
 
-use portico::model::Role;
-use portico::tokens::{hash_token, new_token};
+use portico_core::model::Role;
+use portico_core::tokens::{hash_token, new_token};
 use portico_tests::{TestApp, Visitor};
 
 /// Add a template to the demo business through the database.
 async fn add_template(app: &TestApp, title: &str, body: &str, signers: &[Role], services: &[&str]) -> String {
     let tenant = app.demo_tenant_id().await;
     let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
-    let fields = portico::db::TemplateFields { title, body, signer_roles: signers, services: &services, active: true };
+    let fields = portico_data::TemplateFields { title, body, signer_roles: signers, services: &services, active: true };
     app.server.state.db.create_agreement_template(&tenant, &fields).await.unwrap()
 }
 

@@ -1,7 +1,7 @@
 //! An expired personal link explains itself and offers a fresh one by e-mail.
 
-use portico::model::Role;
-use portico::tokens::{hash_token, new_token};
+use portico_core::model::Role;
+use portico_core::tokens::{hash_token, new_token};
 use portico_tests::{TestApp, Visitor};
 
 /// Put Chris on the demo job as co-client with a link that expired yesterday.
@@ -11,7 +11,7 @@ async fn expired_link(app: &TestApp, email: Option<&str>) -> (String, String) {
     let job = Visitor::new().get(&app.links.client).await.job_path();
     let contact = db.create_contact(&tenant, "Chris Whitfield", email, None).await.unwrap();
     let token = new_token();
-    let yesterday = portico::model::now() - 24 * 3600;
+    let yesterday = portico_core::model::now() - 24 * 3600;
     db.add_job_contact(&tenant, job.trim_start_matches("/jobs/"), &contact, Role::CoClient, &hash_token(&token), Some(yesterday))
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! A visitor on a job's public link without a personal link sees a limited
 //! view and can ask for full access by e-mail; guests never act.
 
-use portico::model::Role;
+use portico_core::model::Role;
 use portico_tests::{Page, TestApp, Visitor};
 
 const DANA: &str = "dana.whitfield@example.com";
@@ -93,8 +93,8 @@ story! { async fn a_personal_link_for_a_staff_address_opens_only_the_guest_view(
     let job = job_url(&app).await;
     let job_id = job.rsplit('/').next().unwrap();
     let contact = db.create_contact(&tenant, "Morgan Reyes", Some(&app.links.staff.email), None).await.unwrap();
-    let token = portico::tokens::new_token();
-    db.add_job_contact(&tenant, job_id, &contact, Role::Client, &portico::tokens::hash_token(&token), None).await.unwrap();
+    let token = portico_core::tokens::new_token();
+    db.add_job_contact(&tenant, job_id, &contact, Role::Client, &portico_core::tokens::hash_token(&token), None).await.unwrap();
 
     let page = Visitor::new().get(&app.url(&format!("/p/{token}"))).await;
 

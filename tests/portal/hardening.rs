@@ -79,7 +79,7 @@ story! { async fn settling_an_invoice_by_discount_is_the_owners_and_reads_waived
     assert!(dana.contains("Waived") && !dana.contains("Paid"), "shown as what it is: {dana}");
 }}
 
-story! { async fn strangers_cannot_lock_the_owner_out(app, _unused: ()) setup async {}; configure |config: &mut portico::app::Config, _: &()| {
+story! { async fn strangers_cannot_lock_the_owner_out(app, _unused: ()) setup async {}; configure |config: &mut portico_web::app::Config, _: &()| {
     config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
 }; {
     for n in 1..=11 {
@@ -121,7 +121,7 @@ async fn until_closed(stream: &mut tokio::net::TcpStream) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
-story! { async fn slow_and_oversized_request_heads_are_cut_off(app, _unused: ()) setup async {}; configure |config: &mut portico::app::Config, _: &()| {
+story! { async fn slow_and_oversized_request_heads_are_cut_off(app, _unused: ()) setup async {}; configure |config: &mut portico_web::app::Config, _: &()| {
     config.http.header_read_timeout = Duration::from_secs(1);
     config.http.body_timeout = Duration::from_secs(1);
 }; {
@@ -212,7 +212,7 @@ story! { async fn over_https_every_cookie_is_secure_and_hsts_is_sent(app) {
     let mut state = app.server.state.clone();
     state.https = true;
     state.secure_cookies = true;
-    let router = portico::app::router(state);
+    let router = portico_web::app::router(state);
     let mut request = axum::http::Request::get("/staff/login").body(axum::body::Body::empty()).unwrap();
     request.extensions_mut().insert(axum::extract::ConnectInfo(app.server.addr));
 

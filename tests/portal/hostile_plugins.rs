@@ -1,7 +1,7 @@
 //! Hostile plugins cost only their own card (or their install); the page still
 //! answers and the host stays healthy.
 
-use portico::plugins::{Grants, Permission, SectionsError};
+use portico_sections::{Grants, Permission, SectionsError};
 use portico_tests::{hostile_plugin, TestApp, Visitor};
 
 /// Install the hostile plugin in `mode` for the demo business, without any
@@ -134,10 +134,10 @@ story! { async fn publishing_a_document_reaches_the_sections_that_asked(app) {
     let job_id = job.trim_start_matches("/jobs/");
     let key = format!("{tenant}/addendum");
     state.files.put(&key, b"%PDF-1.4 addendum").await.unwrap();
-    let shared = [portico::model::Role::Client];
+    let shared = [portico_core::model::Role::Client];
     let draft = state.db.add_document(&tenant, job_id, "report", "Addendum", &key, "application/pdf", 17, &shared, None).await.unwrap();
 
-    let delivered = portico::documents::publish(state, &tenant, job_id, &draft).await.unwrap();
+    let delivered = portico_services::documents::publish(&state.db, &state.events, &tenant, job_id, &draft).await.unwrap();
 
     assert_eq!(delivered, 2, "reports and the test section asked for document-published");
     let text = dana.get(&app.url(&job)).await.text();
@@ -153,10 +153,10 @@ story! { async fn a_section_that_hangs_on_an_event_does_not_hang_publishing(app)
     state.sections.install_upload(&tenant, hostile_plugin("portico-test-hostile"), Grants::Only(vec![]), &settings).await.unwrap();
     let job = Visitor::new().get(&app.links.client).await.job_path();
     let job_id = job.trim_start_matches("/jobs/");
-    let shared = [portico::model::Role::Client];
+    let shared = [portico_core::model::Role::Client];
     let draft = state.db.add_document(&tenant, job_id, "report", "Late", "x/y", "application/pdf", 1, &shared, None).await.unwrap();
 
-    let delivered = portico::documents::publish(state, &tenant, job_id, &draft).await.unwrap();
+    let delivered = portico_services::documents::publish(&state.db, &state.events, &tenant, job_id, &draft).await.unwrap();
 
     assert_eq!(delivered, 1, "only the well-behaved section accepted it");
     let installation = state.db.installation(&tenant, "hostile").await.unwrap().unwrap();
@@ -213,7 +213,7 @@ story! { async fn rendering_a_page_acts_in_nobodys_name(app) {
     assert_eq!(app.mail_count(&tenant, "dana.whitfield@example.com").await, mail_before, "no mail was queued");
     let (job_id, invoice_id) = app.demo_invoice().await;
     assert!(app.server.state.db.open_checkout(&tenant, &invoice_id).await.unwrap().is_none(), "no checkout was started");
-    let stored = app.server.state.db.storage_get(&tenant, "hostile", portico::db::StorageScope::Job(&job_id), "render").await.unwrap();
+    let stored = app.server.state.db.storage_get(&tenant, "hostile", portico_data::StorageScope::Job(&job_id), "render").await.unwrap();
     assert_eq!(stored, None, "nothing was stored");
 }}
 
@@ -229,7 +229,7 @@ story! { async fn a_section_mails_within_its_quota_in_the_businesss_name(app) {
     assert!(answered.text().contains("sent 20;"), "{}", answered.text());
     assert!(again.text().contains("sent 0;") && again.text().contains("20 messages for one job"), "{}", again.text());
     let db = &app.server.state.db;
-    assert_eq!(db.section_mail_count(&tenant, "hostile", Some(&job_id), 0).await.unwrap(), portico::plugins::MAIL_PER_JOB_PER_DAY);
+    assert_eq!(db.section_mail_count(&tenant, "hostile", Some(&job_id), 0).await.unwrap(), portico_sections::MAIL_PER_JOB_PER_DAY);
     assert_eq!(app.audit_count("section.mail-quota-reached").await, 1, "the quota is audited once a day, not once a refusal");
     let mail = app.last_mail_to(&tenant, "dana.whitfield@example.com").await.expect("Dana got the first messages");
     assert!(!mail.body.contains("Security Team"), "the section cannot rename the business: {}", mail.body);
@@ -299,10 +299,10 @@ story! { async fn storage_quotas_count_bytes_even_under_concurrent_writes(app) {
 
     assert!(reached, "the quota stops the hoarding");
     // Measured here from what was stored, not with the code under test.
-    let keys = app.server.state.db.storage_keys(&tenant, "hostile", portico::db::StorageScope::Tenant, "hoard-").await.unwrap();
+    let keys = app.server.state.db.storage_keys(&tenant, "hostile", portico_data::StorageScope::Tenant, "hoard-").await.unwrap();
     let used = keys.iter().map(|key| key.len() as i64 + "€".repeat(21_000).len() as i64).sum::<i64>();
     assert_eq!(used, app.server.state.db.plugin_storage_bytes(&tenant, "hostile").await.unwrap(), "the host measures bytes too");
-    let quota = portico::db::PLUGIN_QUOTA_BYTES;
+    let quota = portico_data::PLUGIN_QUOTA_BYTES;
     assert!(used <= quota, "{used} bytes stored under a quota of {quota}");
     assert!(used > quota - 200_000, "and it was filled, not refused early: {used}");
 }}
@@ -323,7 +323,7 @@ story! { async fn unused_compiled_sections_leave_memory_and_uploads_have_a_quota
 
     // The business's daily upload quota.
     let db = &app.server.state.db;
-    for n in 0..portico::plugins::manage::UPLOADS_PER_DAY {
+    for n in 0..portico_sections::manage::UPLOADS_PER_DAY {
         let sha = format!("{n:064x}");
         db.register_package(&sha, &format!("fake-{n}"), "1.0.0", "{}", "upload", None).await.unwrap();
         db.record_upload(&tenant, &sha, "staff-1").await.unwrap();

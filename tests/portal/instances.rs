@@ -1,6 +1,6 @@
 //! Several host instances on one PostgreSQL behave as one portal.
 
-use portico::plugins::Grants;
+use portico_sections::Grants;
 use portico_tests::{hostile_plugin, TestCluster, Visitor};
 
 #[tokio::test]

@@ -145,7 +145,7 @@ story! { async fn only_published_reports_count_and_names_end_in_report_once(app)
     let job_id = job.trim_start_matches("/jobs/");
     let tenant = app.demo_tenant_id().await;
     let db = &app.server.state.db;
-    let shared = [portico::model::Role::Client];
+    let shared = [portico_core::model::Role::Client];
     let key = format!("{tenant}/extra");
     app.server.state.files.put(&key, b"%PDF-1.4 extra").await.unwrap();
     db.add_document(&tenant, job_id, "report", "Wind Mitigation Report", &key, "application/pdf", 14, &shared, Some(1))
@@ -181,7 +181,7 @@ story! { async fn an_agreement_the_business_does_not_require_is_not_needed(app) 
     let db = &app.server.state.db;
     let template = db.agreement_templates(&tenant).await.unwrap().remove(0);
     let roles = template.signer_roles();
-    let off = portico::db::TemplateFields { title: &template.title, body: &template.body, signer_roles: &roles, services: &[], active: false };
+    let off = portico_data::TemplateFields { title: &template.title, body: &template.body, signer_roles: &roles, services: &[], active: false };
     db.update_agreement_template(&tenant, &template.id, &off).await.unwrap();
     app.release_reports_on_publish().await;
 

@@ -1,8 +1,8 @@
 //! Mail is written to the outbox first and delivered by every instance's
 //! worker, once, over SMTP; an SMTP outage delays it and loses nothing.
 
-use portico::app::Config;
-use portico::mail::{MailConfig, RetryPolicy};
+use portico_web::app::Config;
+use portico_services::mail::{MailConfig, RetryPolicy};
 use portico_tests::{SmtpSink, TestApp, TestCluster};
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! (`pip install 'moto[server]'`; .ci/run installs it). Skipped, saying so,
 //! where moto_server is missing, unless PORTICO_REQUIRE_S3=1.
 
-use portico::files::{FileError, FileStore, S3Settings};
+use portico_data::files::{FileError, FileStore, S3Settings};
 use portico_tests::{TestApp, Visitor};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! What operators rely on: health, readiness, and a shutdown that lets
 //! requests finish.
 
-use portico::plugins::Grants;
+use portico_sections::Grants;
 use portico_tests::{hostile_plugin, TestApp, Visitor};
 use std::time::Duration;
 
@@ -50,7 +50,7 @@ async fn the_readable_outbox_exists_only_in_the_demo() {
 
     let stranger = portico_tests::Visitor::new().get(&demo.url("/dev/t/keystone/outbox")).await;
     let guessed = portico_tests::Visitor::new().get(&demo.url("/dev/t/keystone/outbox?key=guess")).await;
-    let outbox = portico_tests::Visitor::new().get(&demo.url(&portico::dev::outbox_path(&demo.server.state, "keystone"))).await;
+    let outbox = portico_tests::Visitor::new().get(&demo.url(&portico_web::dev::outbox_path(&demo.server.state, "keystone"))).await;
     let by_staff = demo.owner().await.get(&demo.url("/dev/t/keystone/outbox")).await;
 
     assert_eq!((stranger.status, guessed.status), (404, 404), "live sign-in codes are not public");

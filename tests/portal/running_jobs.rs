@@ -233,7 +233,7 @@ story! { async fn the_office_edits_a_job_and_takes_people_and_services_off_it(ap
 }}
 
 /// The person named `name` on the job `reference`.
-async fn person_on(app: &TestApp, reference: &str, name: &str) -> portico::model::JobContact {
+async fn person_on(app: &TestApp, reference: &str, name: &str) -> portico_core::model::JobContact {
     let tenant = app.demo_tenant_id().await;
     let job = job_id(app, reference).await;
     app.server.state.db.job_contacts(&tenant, &job).await.unwrap().into_iter().find(|c| c.name == name).expect("the person")

@@ -4,7 +4,7 @@
 //! reason for each way a file can be wrong; who sees an upload; upgrades that
 //! wait for consent.
 
-use portico::plugins::Permission;
+use portico_sections::Permission;
 use portico_tests::{hostile_plugin, Page, TestApp, Visitor};
 
 const OWNER_ONLY: &str = "Not allowed for your role";
@@ -238,7 +238,7 @@ async fn other_business_owner(app: &TestApp) -> Visitor {
     app.other_tenant_client_link().await;
     let db = &app.server.state.db;
     let tenant = db.tenant_by_slug("brightside").await.unwrap().unwrap();
-    let hash = portico::passwords::hash("brightside-owner-1").unwrap();
+    let hash = portico_core::passwords::hash("brightside-owner-1").unwrap();
     db.create_staff_user(&tenant.id, "owner@brightside.example", "Bea Bright", "owner", &hash).await.unwrap();
     app.staff("owner@brightside.example", "brightside-owner-1").await
 }

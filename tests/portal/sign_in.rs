@@ -1,7 +1,7 @@
 //! A contact without their link signs in on the business's sign-in page with
 //! an e-mailed link or code, or a password where the business allows them.
 
-use portico::db::{AccessSettings, ChallengePurpose, NewChallenge};
+use portico_data::{AccessSettings, ChallengePurpose, NewChallenge};
 use portico_tests::{Page, TestApp, Visitor};
 
 const DANA: &str = "dana.whitfield@example.com";
@@ -62,11 +62,11 @@ story! { async fn a_sign_in_link_works_once_and_not_after_it_expires(app) {
     assert!(reused.text().contains("Sign-in links work once, for 15 minutes"));
 
     let contact = app.server.state.db.contact_for_sign_in(&tenant, DANA).await.unwrap().unwrap();
-    let token = portico::tokens::new_token();
+    let token = portico_core::tokens::new_token();
     app.server.state.db.create_challenge(&NewChallenge {
         tenant_id: &tenant, purpose: ChallengePurpose::MagicLink, email: DANA, contact_id: Some(&contact.0),
-        staff_user_id: None, return_job_id: None, secret_hash: &portico::tokens::hash_token(&token),
-        expires_at: portico::model::now() - 1,
+        staff_user_id: None, return_job_id: None, secret_hash: &portico_core::tokens::hash_token(&token),
+        expires_at: portico_core::model::now() - 1,
     }).await.unwrap();
     let expired = follow(&Visitor::new(), &app.url(&format!("/t/keystone/signin/link/{token}"))).await;
     assert_eq!(expired.status, 410);

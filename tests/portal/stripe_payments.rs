@@ -30,7 +30,7 @@ async fn completed_event(stripe: &FakeStripe, event_id: &str, session: &Value) -
 
 story! { async fn pay_now_creates_a_checkout_session_and_a_signed_webhook_marks_it_paid(app, stripe: FakeStripe)
     setup FakeStripe::start();
-    configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
+    configure |config: &mut portico_web::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
     use_stripe(&app).await;
     let dana = Visitor::new();
@@ -60,7 +60,7 @@ story! { async fn pay_now_creates_a_checkout_session_and_a_signed_webhook_marks_
 
 story! { async fn forged_stale_and_tampered_webhooks_are_refused(app, stripe: FakeStripe)
     setup FakeStripe::start();
-    configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
+    configure |config: &mut portico_web::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
     use_stripe(&app).await;
     dana_at_checkout(&app, &Visitor::new()).await;
@@ -85,7 +85,7 @@ story! { async fn forged_stale_and_tampered_webhooks_are_refused(app, stripe: Fa
 
 story! { async fn a_replayed_event_is_processed_once(app, stripe: FakeStripe)
     setup FakeStripe::start();
-    configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
+    configure |config: &mut portico_web::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
     use_stripe(&app).await;
     dana_at_checkout(&app, &Visitor::new()).await;
@@ -106,7 +106,7 @@ story! { async fn a_replayed_event_is_processed_once(app, stripe: FakeStripe)
 
 story! { async fn late_and_out_of_order_events_cannot_undo_newer_news(app, stripe: FakeStripe)
     setup FakeStripe::start();
-    configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
+    configure |config: &mut portico_web::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
     use_stripe(&app).await;
     dana_at_checkout(&app, &Visitor::new()).await;
@@ -129,7 +129,7 @@ story! { async fn late_and_out_of_order_events_cannot_undo_newer_news(app, strip
 
 story! { async fn a_bank_payment_processes_then_clears(app, stripe: FakeStripe)
     setup FakeStripe::start();
-    configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
+    configure |config: &mut portico_web::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
     use_stripe(&app).await;
     dana_at_checkout(&app, &Visitor::new()).await;
@@ -148,7 +148,7 @@ story! { async fn a_bank_payment_processes_then_clears(app, stripe: FakeStripe)
 
 story! { async fn returning_from_stripe_without_a_webhook_asks_stripe(app, stripe: FakeStripe)
     setup FakeStripe::start();
-    configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
+    configure |config: &mut portico_web::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
     use_stripe(&app).await;
     let dana = Visitor::new();
@@ -166,7 +166,7 @@ story! { async fn returning_from_stripe_without_a_webhook_asks_stripe(app, strip
 
 story! { async fn a_double_click_never_makes_two_stripe_sessions(app, stripe: FakeStripe)
     setup FakeStripe::start();
-    configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
+    configure |config: &mut portico_web::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
     use_stripe(&app).await;
     let dana = Visitor::new();
@@ -189,7 +189,7 @@ story! { async fn a_double_click_never_makes_two_stripe_sessions(app, stripe: Fa
 
 story! { async fn a_changed_balance_replaces_the_open_checkout(app, stripe: FakeStripe)
     setup FakeStripe::start();
-    configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
+    configure |config: &mut portico_web::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
     use_stripe(&app).await;
     let dana = Visitor::new();
@@ -213,7 +213,7 @@ story! { async fn a_changed_balance_replaces_the_open_checkout(app, stripe: Fake
 
 story! { async fn the_owner_connects_a_stripe_account_on_the_console(app, stripe: FakeStripe)
     setup FakeStripe::start();
-    configure |config: &mut portico::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
+    configure |config: &mut portico_web::app::Config, stripe: &FakeStripe| config.stripe = Some(stripe.config());
 {
     let _ = &stripe;
     let owner = app.owner().await;

@@ -53,7 +53,7 @@ async fn new_job(app: &TestApp, staff: &Visitor, reference: &str) -> Page {
 
 story! { async fn an_owner_registers_an_endpoint_and_it_receives_signed_job_events(app, receiver: Receiver)
     setup Receiver::start();
-    configure |config: &mut portico::app::Config, _: &Receiver| configure(config, 10);
+    configure |config: &mut portico_web::app::Config, _: &Receiver| configure(config, 10);
 {
     let owner = app.owner().await;
 
@@ -90,7 +90,7 @@ story! { async fn an_owner_registers_an_endpoint_and_it_receives_signed_job_even
 
 story! { async fn a_failing_endpoint_is_retried_given_up_on_and_delivered_again_on_request(app, receiver: Receiver)
     setup Receiver::start();
-    configure |config: &mut portico::app::Config, _: &Receiver| configure(config, 2);
+    configure |config: &mut portico_web::app::Config, _: &Receiver| configure(config, 2);
 {
     let owner = app.owner().await;
     register(&app, &owner, &receiver.url, &["job.created"]).await;
@@ -130,7 +130,7 @@ story! { async fn a_failing_endpoint_is_retried_given_up_on_and_delivered_again_
 
 story! { async fn agreement_and_payment_events_reach_only_the_endpoints_that_asked_for_them(app, receiver: Receiver)
     setup Receiver::start();
-    configure |config: &mut portico::app::Config, _: &Receiver| configure(config, 10);
+    configure |config: &mut portico_web::app::Config, _: &Receiver| configure(config, 10);
 {
     let owner = app.owner().await;
     let other = Receiver::start().await;
@@ -185,7 +185,7 @@ story! { async fn endpoints_inside_the_network_are_refused_and_only_owners_manag
 
 story! { async fn an_endpoint_turned_off_or_of_another_business_is_sent_nothing(app, receiver: Receiver)
     setup Receiver::start();
-    configure |config: &mut portico::app::Config, _: &Receiver| configure(config, 10);
+    configure |config: &mut portico_web::app::Config, _: &Receiver| configure(config, 10);
 {
     let owner = app.owner().await;
     register(&app, &owner, &receiver.url, &["job.created"]).await;
@@ -197,7 +197,7 @@ story! { async fn an_endpoint_turned_off_or_of_another_business_is_sent_nothing(
         db.tenant_ids().await.unwrap().into_iter().find(|id| *id != keystone).expect("a second business")
     };
 
-    let (_, queued_elsewhere) = portico::webhooks::raise(db, &other_business, "job.created", serde_json::json!({}), None).await.unwrap();
+    let (_, queued_elsewhere) = portico_services::webhooks::raise(db, &other_business, "job.created", serde_json::json!({}), None).await.unwrap();
     press(&app, &owner, &format!("{path}/toggle")).await;
     new_job(&app, &owner, "INS-7002").await;
     let off = owner.get(&app.url(&path)).await.text();

@@ -1,10 +1,10 @@
 //! Test support: start Portico in-process on a free port with the demo data,
 //! and drive it as a person with a browser would (cookies, forms, redirects).
 
-use portico::app::{Config, RunningServer};
+use portico_web::app::{Config, RunningServer};
 use portico::demo::DemoLinks;
-use portico::model::Role;
-use portico::tokens::{hash_token, new_token};
+use portico_core::model::Role;
+use portico_core::tokens::{hash_token, new_token};
 use std::path::PathBuf;
 
 mod smtp;
@@ -165,7 +165,7 @@ impl TestApp {
     pub async fn last_mail_to(&self, tenant_id: &str, to: &str) -> Option<Mail> {
         let db = &self.server.state.db;
         let message = db.outbox_to(tenant_id, to).await.unwrap().into_iter().next()?;
-        let rendered = portico::mail::render_for_tenant(db, tenant_id, &message.template, &message.data_json, message.section_name.as_deref()).await.unwrap();
+        let rendered = portico_services::mail::render_for_tenant(db, tenant_id, &message.template, &message.data_json, message.section_name.as_deref()).await.unwrap();
         let data = serde_json::from_str(&message.data_json).unwrap();
         Some(Mail {
             template: message.template,
@@ -200,7 +200,7 @@ impl TestApp {
     /// Add a member to the demo business's staff with a known password.
     pub async fn add_staff(&self, email: &str, name: &str, role: &str, password: &str) -> String {
         let tenant = self.demo_tenant_id().await;
-        let hash = portico::passwords::hash(password).unwrap();
+        let hash = portico_core::passwords::hash(password).unwrap();
         self.server.state.db.create_staff_user(&tenant, email, name, role, &hash).await.unwrap()
     }
 
@@ -239,7 +239,7 @@ impl TestApp {
     pub async fn other_tenant_client_link(&self) -> String {
         let db = &self.server.state.db;
         let tenant = db
-            .create_tenant(&portico::db::NewTenant {
+            .create_tenant(&portico_data::NewTenant {
                 slug: "brightside",
                 name: "Brightside Cleaning",
                 timezone: "UTC",
@@ -260,9 +260,9 @@ impl TestApp {
 }
 
 /// Release the demo business's reports as soon as they are published.
-pub async fn release_reports_on_publish(db: &portico::db::Db) {
+pub async fn release_reports_on_publish(db: &portico_data::Db) {
     let tenant = db.tenant_by_slug("keystone").await.unwrap().expect("demo tenant").id;
-    let settings = portico::db::AgreementSettings { esign_consent: None, report_release: "on-publish", summary_while_held: true };
+    let settings = portico_data::AgreementSettings { esign_consent: None, report_release: "on-publish", summary_while_held: true };
     db.set_agreement_settings(&tenant, &settings).await.unwrap();
 }
 

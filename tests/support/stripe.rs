@@ -61,8 +61,8 @@ impl FakeStripe {
     }
 
     /// The settings that point Portico at this stand-in.
-    pub fn config(&self) -> portico::payments::stripe::StripeConfig {
-        portico::payments::stripe::StripeConfig {
+    pub fn config(&self) -> portico_services::payments::stripe::StripeConfig {
+        portico_services::payments::stripe::StripeConfig {
             secret_key: SECRET_KEY.into(),
             webhook_secret: WEBHOOK_SECRET.into(),
             api_base: self.url.clone(),

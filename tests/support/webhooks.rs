@@ -105,7 +105,7 @@ async fn receive(State(inbox): State<Arc<Mutex<Inbox>>>, headers: HeaderMap, bod
 
 /// Webhook settings for stories: endpoints on this machine allowed, a
 /// retry a second after a failure, quick polling, `max_attempts` attempts.
-pub fn configure(config: &mut portico::app::Config, max_attempts: i64) {
+pub fn configure(config: &mut portico_web::app::Config, max_attempts: i64) {
     config.webhooks.allow_private_targets = true;
     config.webhooks.retry.first_delay_seconds = 1;
     config.webhooks.retry.max_delay_seconds = 1;

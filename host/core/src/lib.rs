@@ -1,0 +1,19 @@
+//! Portico's core: what the rest of the host agrees on, with no I/O.
+//!
+//! The domain model (`model`), how a business writes money and moments
+//! (`formats`), the rules of payments and invoices (`money`), amounts as people
+//! type them (`amounts`), text made safe to keep (`text`), e-mail addresses
+//! (`email`), and tokens and passwords (`tokens`, `passwords`). Every other
+//! crate of the host depends on this one; it depends on none of them.
+
+/// Amounts as people type them; the same file the plugin SDK offers sections.
+#[path = "../../../plugin-sdk/src/money.rs"]
+pub mod amounts;
+pub mod api_keys;
+pub mod email;
+pub mod formats;
+pub mod model;
+pub mod money;
+pub mod passwords;
+pub mod text;
+pub mod tokens;

@@ -1,0 +1,325 @@
+//! The host's domain: what tenants, jobs, contacts and documents are, as the
+//! rest of the host sees them (the database rows live in `db`).
+
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// A person's part on a job. The same names appear in the WIT contract, the
+/// database and the settings of plugins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Client,
+    CoClient,
+    BuyerAgent,
+    ListingAgent,
+    Other,
+    Staff,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] =
+        [Role::Client, Role::CoClient, Role::BuyerAgent, Role::ListingAgent, Role::Other, Role::Staff];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::CoClient => "co-client",
+            Role::BuyerAgent => "buyer-agent",
+            Role::ListingAgent => "listing-agent",
+            Role::Other => "other",
+            Role::Staff => "staff",
+        }
+    }
+
+    /// How the role is named to people ("Buyer's agent").
+    /// The people who see what the business charges and can pay it: the
+    /// clients (and staff). Agents see the job's progress, not its bill.
+    pub fn sees_billing(self) -> bool {
+        matches!(self, Role::Client | Role::CoClient | Role::Staff)
+    }
+
+    /// Whether this viewer sees the e-mail and phone of a person in role
+    /// `of`: clients and staff see everyone's, agents see the other agents'
+    /// (not the clients'), a guest on a public link sees nobody's.
+    pub fn sees_contact_details_of(self, of: Role) -> bool {
+        match self {
+            Role::Client | Role::CoClient | Role::Staff => true,
+            Role::BuyerAgent | Role::ListingAgent => !matches!(of, Role::Client | Role::CoClient),
+            Role::Other => false,
+        }
+    }
+
+    /// The agents on a job, who follow it for their clients.
+    pub fn is_agent(self) -> bool {
+        matches!(self, Role::BuyerAgent | Role::ListingAgent)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Client => "Client",
+            Role::CoClient => "Co-client",
+            Role::BuyerAgent => "Buyer's agent",
+            Role::ListingAgent => "Listing agent",
+            Role::Other => "Guest",
+            Role::Staff => "Staff",
+        }
+    }
+
+    /// Parse a comma-separated list, ignoring unknown names.
+    pub fn parse_list(list: &str) -> Vec<Role> {
+        list.split(',').filter_map(|name| name.trim().parse().ok()).collect()
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Role::ALL.into_iter().find(|role| role.as_str() == name).ok_or_else(|| format!("unknown role {name:?}"))
+    }
+}
+
+/// Portico's consent to electronic signature, for businesses that did not word their own.
+pub const DEFAULT_ESIGN_CONSENT: &str = "By typing my name and signing, I agree to sign this agreement electronically. \
+My electronic signature is as binding as a handwritten one. I may ask the business for a paper copy, and I can \
+download the signed agreement from this portal at any time.";
+
+/// A business using Portico, with its branding.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Tenant {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub brand_color: String,
+    pub accent_color: String,
+    pub logo_url: Option<String>,
+    pub welcome_text: String,
+    pub support_email: Option<String>,
+    pub support_phone: Option<String>,
+    pub locale: String,
+    pub timezone: String,
+    pub currency: String,
+    /// Days a personal link works once issued; `None`: links never expire.
+    pub link_lifetime_days: Option<i64>,
+    /// What the sign-in page e-mails: `magic-link` or `code`.
+    pub signin_method: String,
+    /// Whether contacts may set a password (0/1).
+    pub client_passwords: i64,
+    /// Who takes card payments: `none`, `test` or `stripe`.
+    pub payment_provider: String,
+    /// The Stripe connected account that receives the money, when the
+    /// operator's Stripe platform account pays out to the business.
+    pub stripe_account: Option<String>,
+    /// The business's consent to electronic signature; `None`: Portico's wording.
+    pub esign_consent: Option<String>,
+    /// When published reports are released: `on-publish`, `after-signing`,
+    /// `after-payment` or `after-signing-and-payment`.
+    pub report_release: String,
+    /// Whether agents may read a report's summary while the report is held (0/1).
+    pub summary_while_held: i64,
+}
+
+impl Tenant {
+    /// When a link issued now stops working.
+    pub fn link_expiry(&self) -> Option<i64> {
+        self.link_lifetime_days.map(|days| now() + days * 24 * 3600)
+    }
+
+    pub fn sign_in_by_code(&self) -> bool {
+        self.signin_method == "code"
+    }
+
+    pub fn allows_client_passwords(&self) -> bool {
+        self.client_passwords != 0
+    }
+
+    /// The consent a signer accepts by signing electronically.
+    pub fn esign_consent(&self) -> &str {
+        self.esign_consent.as_deref().filter(|text| !text.trim().is_empty()).unwrap_or(DEFAULT_ESIGN_CONSENT)
+    }
+
+    /// "(555) 010-4477 · office@example.com", or empty.
+    pub fn support_line(&self) -> String {
+        [self.support_phone.clone(), self.support_email.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ")
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Property {
+    pub id: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+    pub country: String,
+}
+
+impl Property {
+    /// "12 Elm Street, Springfield, IL 62704"
+    pub fn one_line(&self) -> String {
+        let mut parts = vec![self.line1.clone()];
+        parts.extend(self.line2.clone().filter(|line| !line.is_empty()));
+        parts.push(self.city.clone());
+        parts.push(format!("{} {}", self.region, self.postal_code).trim().to_string());
+        parts.join(", ")
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Job {
+    pub id: String,
+    pub tenant_id: String,
+    pub property_id: String,
+    pub reference: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Appointment {
+    pub id: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub staff_name: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobService {
+    pub id: String,
+    pub name: String,
+    pub price_minor: i64,
+}
+
+/// A contact as they appear on one job.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobContact {
+    pub id: String,
+    pub job_id: String,
+    pub contact_id: String,
+    #[sqlx(try_from = "String")]
+    pub role: RoleColumn,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A role read from a database column.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleColumn(pub Role);
+
+impl TryFrom<String> for RoleColumn {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse().map(RoleColumn)
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Document {
+    pub id: String,
+    pub job_id: String,
+    pub kind: String,
+    pub title: String,
+    pub file_key: String,
+    pub content_type: String,
+    pub byte_size: i64,
+    pub visible_to: String,
+    pub published_at: Option<i64>,
+}
+
+impl Document {
+    pub fn visible_roles(&self) -> Vec<Role> {
+        Role::parse_list(&self.visible_to)
+    }
+
+    /// What keeps this document from the people it is shared with: the job's
+    /// release holds, for reports, their summaries and photos only.
+    pub fn held_until<'a>(&self, release: &'a Release) -> &'a [String] {
+        match self.kind.as_str() {
+            "report" | "summary" | "photo" => &release.holds,
+            _ => &[],
+        }
+    }
+
+    /// Whether `role` may open the document now: it must be published, shared
+    /// with the role and not held, except that agents may read a summary while
+    /// the report is held if the business allows it. Staff see everything.
+    pub fn may_open(&self, role: Role, release: &Release) -> bool {
+        if role == Role::Staff {
+            return true;
+        }
+        if self.published_at.is_none() || !self.visible_roles().contains(&role) {
+            return false;
+        }
+        self.held_until(release).is_empty() || (self.kind == "summary" && release.summary_while_held && role.is_agent())
+    }
+}
+
+/// A job's report release: what still holds its reports back under the
+/// business's rule, one phrase each ("the Pre-Inspection Agreement is signed").
+#[derive(Debug, Clone, Default)]
+pub struct Release {
+    pub holds: Vec<String>,
+    pub summary_while_held: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Invoice {
+    pub id: String,
+    pub number: String,
+    pub status: String,
+    pub tax_minor: i64,
+    pub paid_minor: i64,
+    pub due_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InvoiceLine {
+    pub invoice_id: String,
+    /// `service`, `add-on`, `fee` or `discount`.
+    pub kind: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+}
+
+impl InvoiceLine {
+    /// quantity × unit price.
+    pub fn amount(&self) -> i64 {
+        self.quantity * self.unit_price_minor
+    }
+}
+
+impl Invoice {
+    /// The sum of `lines` (this invoice's) plus tax.
+    pub fn total(&self, lines: &[InvoiceLine]) -> i64 {
+        lines.iter().map(InvoiceLine::amount).sum::<i64>() + self.tax_minor
+    }
+}
+
+/// The current time in Unix seconds.
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// A new time-ordered unique id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Where a request came from, recorded with audit entries; never given to plugins
+/// except through an audit receipt.
+#[derive(Debug, Clone, Default)]
+pub struct RequestOrigin {
+    pub ip: String,
+    pub user_agent: String,
+}

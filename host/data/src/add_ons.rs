@@ -1,0 +1,166 @@
+//! Add-on services: the tenant's catalogue and each job's requests; approving
+//! one adds an `add-on` line to the job's open invoice in the same transaction.
+
+use super::{Db, DbResult, QueryContext};
+use portico_core::model::{new_id, now};
+
+const SERVICE_COLUMNS: &str = "id, name, description, price_minor, active";
+const REQUEST_COLUMNS: &str = "r.id, r.service_id, s.name, s.price_minor, r.requested_by, r.status, r.requested_at, r.decided_by";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AddOnService {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub price_minor: i64,
+    pub active: i64,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AddOnRequest {
+    pub id: String,
+    pub service_id: String,
+    pub name: String,
+    pub price_minor: i64,
+    pub requested_by: String,
+    /// `requested`, `approved` or `declined`.
+    pub status: String,
+    pub requested_at: i64,
+    pub decided_by: Option<String>,
+}
+
+/// How approving a request ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Approved {
+    /// Added to this invoice.
+    OnInvoice(String),
+    /// Already decided, or not found.
+    NotPending,
+}
+
+impl Db {
+    /// The tenant's catalogue in its order (inactive ones too, for staff).
+    pub async fn add_on_services(&self, tenant_id: &str) -> DbResult<Vec<AddOnService>> {
+        sqlx::query_as(&format!("SELECT {SERVICE_COLUMNS} FROM add_on_services WHERE tenant_id = $1 ORDER BY position, created_at"))
+            .bind(tenant_id)
+            .fetch_all(&self.pool)
+            .await
+            .context("listing add-on services")
+    }
+
+    pub async fn create_add_on_service(&self, tenant_id: &str, name: &str, description: &str, price_minor: i64) -> DbResult<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO add_on_services (id, tenant_id, name, description, price_minor, position, created_at) \
+             VALUES ($1, $2, $3, $4, $5, (SELECT COUNT(*) FROM add_on_services WHERE tenant_id = $2), $6)",
+        )
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(name)
+        .bind(description)
+        .bind(price_minor)
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .context("adding an add-on service")?;
+        Ok(id)
+    }
+
+    /// Offer the add-on again, or stop offering it (requests already made stay).
+    pub async fn set_add_on_active(&self, tenant_id: &str, service_id: &str, active: bool) -> DbResult<bool> {
+        let changed = sqlx::query("UPDATE add_on_services SET active = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(i64::from(active))
+            .bind(tenant_id)
+            .bind(service_id)
+            .execute(&self.pool)
+            .await
+            .context("switching an add-on service")?;
+        Ok(changed.rows_affected() == 1)
+    }
+
+    /// The job's requests, oldest first.
+    pub async fn add_on_requests(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<AddOnRequest>> {
+        sqlx::query_as(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM add_on_requests r JOIN add_on_services s ON s.id = r.service_id AND s.tenant_id = r.tenant_id \
+             WHERE r.tenant_id = $1 AND r.job_id = $2 ORDER BY r.requested_at, r.id"
+        ))
+        .bind(tenant_id)
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing add-on requests")
+    }
+
+    /// Ask for an active add-on on the job; false when it was already asked for.
+    pub async fn request_add_on(&self, tenant_id: &str, job_id: &str, service_id: &str, requested_by: &str) -> DbResult<bool> {
+        let stored = sqlx::query(
+            "INSERT INTO add_on_requests (id, tenant_id, job_id, service_id, requested_by, status, requested_at) \
+             SELECT $1, $2, $3, s.id, $4, 'requested', $5 FROM add_on_services s WHERE s.tenant_id = $2 AND s.id = $6 AND s.active = 1 \
+             ON CONFLICT (tenant_id, job_id, service_id) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(requested_by)
+        .bind(now())
+        .bind(service_id)
+        .execute(&self.pool)
+        .await
+        .context("requesting an add-on")?;
+        Ok(stored.rows_affected() == 1)
+    }
+
+    /// Decline a pending request; false when it was not pending.
+    pub async fn decline_add_on(&self, tenant_id: &str, job_id: &str, request_id: &str, decided_by: &str) -> DbResult<bool> {
+        decide(&self.pool, (tenant_id, job_id, request_id), "declined", decided_by).await
+    }
+
+    /// Approve a pending request: mark it and add its line to `invoice_id`
+    /// (an open invoice of the job), all or nothing. The caller recomputes
+    /// the invoice afterwards.
+    pub async fn approve_add_on(&self, tenant_id: &str, job_id: &str, request_id: &str, invoice_id: &str, decided_by: &str) -> DbResult<Approved> {
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        if !decide(&mut *tx, (tenant_id, job_id, request_id), "approved", decided_by).await? {
+            return Ok(Approved::NotPending);
+        }
+        sqlx::query(
+            "INSERT INTO invoice_lines (id, tenant_id, invoice_id, kind, description, quantity, unit_price_minor, position) \
+             SELECT $1, $2, i.id, 'add-on', s.name, 1, s.price_minor, (SELECT COUNT(*) FROM invoice_lines WHERE tenant_id = $2 AND invoice_id = i.id) \
+             FROM invoices i, add_on_requests r JOIN add_on_services s ON s.id = r.service_id AND s.tenant_id = r.tenant_id \
+             WHERE i.tenant_id = $2 AND i.job_id = $3 AND i.id = $4 AND r.tenant_id = $2 AND r.id = $5",
+        )
+        .bind(new_id())
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(invoice_id)
+        .bind(request_id)
+        .execute(&mut *tx)
+        .await
+        .context("adding an add-on to the invoice")?;
+        tx.commit().await.context("committing an add-on approval")?;
+        Ok(Approved::OnInvoice(invoice_id.to_string()))
+    }
+}
+
+/// Move a pending request to `status`; false when it was not pending.
+async fn decide<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    (tenant_id, job_id, request_id): (&str, &str, &str),
+    status: &str,
+    decided_by: &str,
+) -> DbResult<bool> {
+    let changed = sqlx::query(
+        "UPDATE add_on_requests SET status = $1, decided_by = $2, decided_at = $3 \
+         WHERE tenant_id = $4 AND job_id = $5 AND id = $6 AND status = 'requested'",
+    )
+    .bind(status)
+    .bind(decided_by)
+    .bind(now())
+    .bind(tenant_id)
+    .bind(job_id)
+    .bind(request_id)
+    .execute(executor)
+    .await
+    .context("deciding an add-on request")?;
+    Ok(changed.rows_affected() == 1)
+}

@@ -1,0 +1,398 @@
+//! Jobs and what hangs off them: property, appointments, services, contacts,
+//! documents and invoices.
+
+use super::{Db, DbResult, QueryContext};
+use portico_core::model::{
+    new_id, now, Appointment, Document, Invoice, InvoiceLine, Job, JobContact, JobService, Property, Role,
+};
+
+pub(super) const JOB_CONTACT_COLUMNS: &str = "jc.id, jc.job_id, jc.contact_id, jc.role, c.name, c.email, c.phone";
+const DOCUMENT_COLUMNS: &str =
+    "id, job_id, kind, title, file_key, content_type, byte_size, visible_to, published_at";
+
+/// An invoice to create; lines are (kind, description, quantity, unit price in
+/// minor units), kind being `service`, `add-on`, `fee` or `discount`.
+#[derive(Clone, Copy)]
+pub struct NewInvoice<'a> {
+    pub number: &'a str,
+    pub status: &'a str,
+    pub tax_minor: i64,
+    pub due_at: Option<i64>,
+    pub lines: &'a [(&'a str, &'a str, i64, i64)],
+}
+
+/// A person on a job with the state of their personal link.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobLink {
+    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub role: portico_core::model::RoleColumn,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub token_expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub last_opened_at: Option<i64>,
+}
+
+/// A job contact found by the token of their link, with the token's state.
+pub struct LinkHolder {
+    pub tenant_id: String,
+    pub job_contact: JobContact,
+    pub expired: bool,
+}
+
+impl Db {
+    pub async fn create_property(&self, tenant_id: &str, line1: &str, city: &str, region: &str, postal_code: &str) -> DbResult<String> {
+        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
+        super::job_setup::insert_property(&mut connection, tenant_id, line1, city, region, postal_code).await
+    }
+
+    /// Whether the business already has a job with this reference (references are unique).
+    pub async fn job_reference_taken(&self, tenant_id: &str, reference: &str) -> DbResult<bool> {
+        let found: Option<String> = sqlx::query_scalar("SELECT id FROM jobs WHERE tenant_id = $1 AND reference = $2")
+            .bind(tenant_id)
+            .bind(reference)
+            .fetch_optional(&self.pool)
+            .await
+            .context("looking up a job reference")?;
+        Ok(found.is_some())
+    }
+
+    pub async fn create_job(&self, tenant_id: &str, property_id: &str, reference: &str) -> DbResult<String> {
+        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
+        super::job_setup::insert_job(&mut connection, tenant_id, property_id, reference).await
+    }
+
+    pub async fn add_appointment(&self, tenant_id: &str, job_id: &str, starts_at: i64, ends_at: i64, staff_name: &str) -> DbResult<()> {
+        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
+        super::job_setup::insert_appointment(&mut connection, tenant_id, job_id, starts_at, ends_at, staff_name).await
+    }
+
+    pub async fn create_contact(&self, tenant_id: &str, name: &str, email: Option<&str>, phone: Option<&str>) -> DbResult<String> {
+        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
+        let email = email.map(str::to_lowercase);
+        super::job_setup::insert_contact(&mut connection, tenant_id, name, email.as_deref(), phone).await
+    }
+
+    /// Put a contact on a job in `role`, with the hash of their link's token.
+    pub async fn add_job_contact(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        contact_id: &str,
+        role: Role,
+        token_hash: &str,
+        expires_at: Option<i64>,
+    ) -> DbResult<String> {
+        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
+        super::job_setup::insert_job_contact(&mut connection, tenant_id, job_id, contact_id, role, token_hash, expires_at).await
+    }
+
+    /// Replace the token of a contact's link (the old link stops working).
+    pub async fn rotate_link_token(
+        &self,
+        tenant_id: &str,
+        job_contact_id: &str,
+        token_hash: &str,
+        expires_at: Option<i64>,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE job_contacts SET access_token_hash = $1, token_expires_at = $2, revoked_at = NULL WHERE tenant_id = $3 AND id = $4",
+        )
+            .bind(token_hash)
+            .bind(expires_at)
+            .bind(tenant_id)
+            .bind(job_contact_id)
+            .execute(&self.pool)
+            .await
+            .context("rotating a link token")?;
+        Ok(())
+    }
+
+    /// Take a contact's access to a job away: their link stops working and no
+    /// session reaches the job through it any more (until a new link is issued).
+    pub async fn revoke_link(&self, tenant_id: &str, job_contact_id: &str) -> DbResult<()> {
+        sqlx::query("UPDATE job_contacts SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(tenant_id)
+            .bind(job_contact_id)
+            .execute(&self.pool)
+            .await
+            .context("revoking a link")?;
+        Ok(())
+    }
+
+    /// The people on a job with the state of their links, for the staff.
+    pub async fn job_links(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<JobLink>> {
+        sqlx::query_as(
+            "SELECT jc.id, jc.role, c.name, c.email, c.phone, jc.token_expires_at, jc.revoked_at, \
+                    (SELECT MAX(a.created_at) FROM access_log a WHERE a.tenant_id = jc.tenant_id AND a.job_id = jc.job_id AND a.contact_id = jc.contact_id) AS last_opened_at \
+             FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at",
+        )
+        .bind(tenant_id)
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing a job's links")
+    }
+
+    /// One person on a job, whether or not their link is revoked.
+    pub async fn job_contact_any_state(&self, tenant_id: &str, job_id: &str, job_contact_id: &str) -> DbResult<Option<JobContact>> {
+        sqlx::query_as(&format!(
+            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND jc.id = $3"
+        ))
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(job_contact_id)
+        .fetch_optional(&self.pool)
+        .await
+        .context("loading a person on a job")
+    }
+
+    /// The only lookup not scoped by a tenant: the token itself says which tenant
+    /// it belongs to. Revoked links are not found at all.
+    pub async fn find_link_holder(&self, token_hash: &str) -> DbResult<Option<LinkHolder>> {
+        let row: Option<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT tenant_id, token_expires_at FROM job_contacts WHERE access_token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .context("finding a link's holder")?;
+        let Some((tenant_id, expires_at)) = row else { return Ok(None) };
+        let job_contact: JobContact = sqlx::query_as(&format!(
+            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
+             WHERE jc.tenant_id = $1 AND jc.access_token_hash = $2"
+        ))
+        .bind(&tenant_id)
+        .bind(token_hash)
+        .fetch_one(&self.pool)
+        .await
+        .context("loading a link's holder")?;
+        let expired = expires_at.is_some_and(|at| at <= now());
+        Ok(Some(LinkHolder { tenant_id, job_contact, expired }))
+    }
+
+    pub async fn job(&self, tenant_id: &str, job_id: &str) -> DbResult<Option<Job>> {
+        sqlx::query_as("SELECT id, tenant_id, property_id, reference, status FROM jobs WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant_id)
+            .bind(job_id)
+            .fetch_optional(&self.pool)
+            .await
+            .context("loading a job")
+    }
+
+    /// The tenant's jobs, newest first.
+    pub async fn jobs(&self, tenant_id: &str, limit: i64) -> DbResult<Vec<Job>> {
+        sqlx::query_as(
+            "SELECT id, tenant_id, property_id, reference, status FROM jobs WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT $2",
+        )
+        .bind(tenant_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing jobs")
+    }
+
+    pub async fn property(&self, tenant_id: &str, property_id: &str) -> DbResult<Property> {
+        sqlx::query_as(
+            "SELECT id, line1, line2, city, region, postal_code, country FROM properties WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant_id)
+        .bind(property_id)
+        .fetch_one(&self.pool)
+        .await
+        .context("loading a property")
+    }
+
+    pub async fn appointments(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<Appointment>> {
+        sqlx::query_as(
+            "SELECT id, starts_at, ends_at, staff_name, status FROM appointments \
+             WHERE tenant_id = $1 AND job_id = $2 ORDER BY starts_at",
+        )
+        .bind(tenant_id)
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("loading appointments")
+    }
+
+    pub async fn services(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<JobService>> {
+        sqlx::query_as("SELECT id, name, price_minor FROM job_services WHERE tenant_id = $1 AND job_id = $2 ORDER BY position, id")
+            .bind(tenant_id)
+            .bind(job_id)
+            .fetch_all(&self.pool)
+            .await
+            .context("loading services")
+    }
+
+    pub async fn job_contacts(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<JobContact>> {
+        sqlx::query_as(&format!(
+            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at"
+        ))
+        .bind(tenant_id)
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("loading a job's contacts")
+    }
+
+    pub async fn job_contact(&self, tenant_id: &str, job_contact_id: &str) -> DbResult<Option<JobContact>> {
+        sqlx::query_as(&format!(
+            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
+             WHERE jc.tenant_id = $1 AND jc.id = $2 AND jc.revoked_at IS NULL"
+        ))
+        .bind(tenant_id)
+        .bind(job_contact_id)
+        .fetch_optional(&self.pool)
+        .await
+        .context("loading a job contact")
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_document(
+        &self,
+        tenant_id: &str,
+        job_id: &str,
+        kind: &str,
+        title: &str,
+        file_key: &str,
+        content_type: &str,
+        byte_size: i64,
+        visible_to: &[Role],
+        published_at: Option<i64>,
+    ) -> DbResult<String> {
+        let id = new_id();
+        let visible_to: Vec<&str> = visible_to.iter().map(|role| role.as_str()).collect();
+        sqlx::query(
+            "INSERT INTO documents (id, tenant_id, job_id, kind, title, file_key, content_type, byte_size, visible_to, published_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(kind)
+        .bind(title)
+        .bind(file_key)
+        .bind(content_type)
+        .bind(byte_size)
+        .bind(visible_to.join(","))
+        .bind(published_at)
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .context("adding a document")?;
+        Ok(id)
+    }
+
+    pub async fn publish_document(&self, tenant_id: &str, document_id: &str, at: i64) -> DbResult<()> {
+        sqlx::query("UPDATE documents SET published_at = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(at)
+            .bind(tenant_id)
+            .bind(document_id)
+            .execute(&self.pool)
+            .await
+            .context("publishing a document")?;
+        Ok(())
+    }
+
+    /// The job's documents of `kind` (every kind when empty).
+    pub async fn documents(&self, tenant_id: &str, job_id: &str, kind: &str) -> DbResult<Vec<Document>> {
+        sqlx::query_as(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND job_id = $2 AND ($3 = '' OR kind = $3) \
+             ORDER BY created_at"
+        ))
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing documents")
+    }
+
+    pub async fn document(&self, tenant_id: &str, job_id: &str, document_id: &str) -> DbResult<Option<Document>> {
+        sqlx::query_as(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND job_id = $2 AND id = $3"
+        ))
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(document_id)
+        .fetch_optional(&self.pool)
+        .await
+        .context("loading a document")
+    }
+
+    pub async fn create_invoice(&self, tenant_id: &str, job_id: &str, invoice: &NewInvoice<'_>) -> DbResult<String> {
+        let NewInvoice { number, status, tax_minor, due_at, lines } = *invoice;
+        let id = new_id();
+        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        sqlx::query(
+            "INSERT INTO invoices (id, tenant_id, job_id, number, status, tax_minor, due_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(tenant_id)
+        .bind(job_id)
+        .bind(number)
+        .bind(status)
+        .bind(tax_minor)
+        .bind(due_at)
+        .bind(now())
+        .execute(&mut *tx)
+        .await
+        .context("creating an invoice")?;
+        for (position, (kind, description, quantity, unit_price)) in lines.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO invoice_lines (id, tenant_id, invoice_id, kind, description, quantity, unit_price_minor, position) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(new_id())
+            .bind(tenant_id)
+            .bind(&id)
+            .bind(kind)
+            .bind(description)
+            .bind(quantity)
+            .bind(unit_price)
+            .bind(position as i64)
+            .execute(&mut *tx)
+            .await
+            .context("adding an invoice line")?;
+        }
+        tx.commit().await.context("committing an invoice")?;
+        Ok(id)
+    }
+
+    /// The job's invoices other than drafts, newest first, with their lines.
+    pub async fn invoices(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<(Invoice, Vec<InvoiceLine>)>> {
+        let invoices: Vec<Invoice> = sqlx::query_as(
+            "SELECT id, number, status, tax_minor, paid_minor, due_at FROM invoices \
+             WHERE tenant_id = $1 AND job_id = $2 AND status <> 'draft' ORDER BY created_at DESC",
+        )
+        .bind(tenant_id)
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing invoices")?;
+        let lines: Vec<InvoiceLine> = sqlx::query_as(
+            "SELECT l.invoice_id, l.kind, l.description, l.quantity, l.unit_price_minor FROM invoice_lines l \
+             JOIN invoices i ON i.id = l.invoice_id AND i.tenant_id = l.tenant_id \
+             WHERE l.tenant_id = $1 AND i.job_id = $2 ORDER BY l.position",
+        )
+        .bind(tenant_id)
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing invoice lines")?;
+        Ok(invoices
+            .into_iter()
+            .map(|invoice| {
+                let own = lines.iter().filter(|line| line.invoice_id == invoice.id).cloned().collect();
+                (invoice, own)
+            })
+            .collect())
+    }
+}

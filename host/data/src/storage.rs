@@ -1,0 +1,165 @@
+//! Plugin-scoped key/value storage, with the quotas of the WIT contract.
+
+use super::{Db, DbError, DbResult, QueryContext};
+use portico_core::model::now;
+
+/// Whose value it is: the ids are filled in by the host from the call, never by
+/// the plugin.
+#[derive(Debug, Clone, Copy)]
+pub enum StorageScope<'a> {
+    Tenant,
+    Job(&'a str),
+    Contact(&'a str),
+}
+
+impl StorageScope<'_> {
+    fn parts<'s>(&'s self, tenant_id: &'s str) -> (&'static str, &'s str) {
+        match self {
+            StorageScope::Tenant => ("tenant", tenant_id),
+            StorageScope::Job(job_id) => ("job", job_id),
+            StorageScope::Contact(job_contact_id) => ("contact", job_contact_id),
+        }
+    }
+}
+
+/// The SQL for a storage row's size in bytes (UTF-8), key and value: SQLite's
+/// `LENGTH` of text counts characters, so it measures the text as a blob.
+fn entry_bytes(backend: super::Backend) -> &'static str {
+    match backend {
+        super::Backend::Sqlite => "LENGTH(CAST(key AS BLOB)) + LENGTH(CAST(value AS BLOB))",
+        super::Backend::Postgres => "OCTET_LENGTH(key) + OCTET_LENGTH(value)",
+    }
+}
+
+/// Lock the quota row of one section for one business until `tx` ends: what
+/// the section used cannot change meanwhile (storage writes and mail queued
+/// both take it).
+pub(super) async fn lock_section_quotas(tx: &mut sqlx::Transaction<'_, sqlx::Any>, tenant_id: &str, plugin_id: &str) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO section_quota_locks (tenant_id, plugin_id, writes) VALUES ($1, $2, 1) \
+         ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET writes = section_quota_locks.writes + 1",
+    )
+    .bind(tenant_id)
+    .bind(plugin_id)
+    .execute(&mut **tx)
+    .await
+    .context("locking a section's quotas")?;
+    Ok(())
+}
+
+/// Total bytes (keys and values) one plugin may keep for one tenant.
+pub const PLUGIN_QUOTA_BYTES: i64 = 10 * 1024 * 1024;
+
+impl Db {
+    pub async fn storage_get(&self, tenant_id: &str, plugin_id: &str, scope: StorageScope<'_>, key: &str) -> DbResult<Option<String>> {
+        let (scope, scope_id) = scope.parts(tenant_id);
+        sqlx::query_scalar(
+            "SELECT value FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2 AND scope = $3 AND scope_id = $4 AND key = $5",
+        )
+        .bind(tenant_id)
+        .bind(plugin_id)
+        .bind(scope)
+        .bind(scope_id)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .context("reading plugin storage")
+    }
+
+    /// Store a value; with `only_if_absent`, an existing value wins and `false`
+    /// is returned. The quota counts bytes (UTF-8), not characters, and holds
+    /// under concurrent writes: every write of one section for one business
+    /// first locks that pair's row in `section_quota_locks`, so the usage it
+    /// measures cannot change until it commits.
+    pub async fn storage_put(
+        &self,
+        tenant_id: &str,
+        plugin_id: &str,
+        scope: StorageScope<'_>,
+        key: &str,
+        value: &str,
+        only_if_absent: bool,
+    ) -> DbResult<bool> {
+        let (scope, scope_id) = scope.parts(tenant_id);
+        let mut tx = self.pool.begin().await.context("starting a storage write")?;
+        lock_section_quotas(&mut tx, tenant_id, plugin_id).await?;
+        let used: i64 = sqlx::query_scalar(&format!(
+            "SELECT CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM plugin_storage \
+             WHERE tenant_id = $1 AND plugin_id = $2 AND NOT (scope = $3 AND scope_id = $4 AND key = $5)",
+            entry_bytes(self.backend)
+        ))
+        .bind(tenant_id)
+        .bind(plugin_id)
+        .bind(scope)
+        .bind(scope_id)
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await
+        .context("measuring plugin storage")?;
+        if used + (key.len() + value.len()) as i64 > PLUGIN_QUOTA_BYTES {
+            return Err(DbError::Invalid(format!("storage quota of {} MiB reached", PLUGIN_QUOTA_BYTES >> 20)));
+        }
+        let conflict = if only_if_absent { "DO NOTHING" } else { "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at" };
+        let result = sqlx::query(&format!(
+            "INSERT INTO plugin_storage (tenant_id, plugin_id, scope, scope_id, key, value, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, plugin_id, scope, scope_id, key) {conflict}"
+        ))
+        .bind(tenant_id)
+        .bind(plugin_id)
+        .bind(scope)
+        .bind(scope_id)
+        .bind(key)
+        .bind(value)
+        .bind(now())
+        .execute(&mut *tx)
+        .await
+        .context("writing plugin storage")?;
+        tx.commit().await.context("committing a storage write")?;
+        Ok(result.rows_affected() > 0)
+    }
+
+    /// The bytes (UTF-8, keys and values) a section keeps for a business.
+    pub async fn plugin_storage_bytes(&self, tenant_id: &str, plugin_id: &str) -> DbResult<i64> {
+        sqlx::query_scalar(&format!(
+            "SELECT CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2",
+            entry_bytes(self.backend)
+        ))
+            .bind(tenant_id)
+            .bind(plugin_id)
+            .fetch_one(&self.pool)
+            .await
+            .context("measuring a section's storage")
+    }
+
+    pub async fn storage_delete(&self, tenant_id: &str, plugin_id: &str, scope: StorageScope<'_>, key: &str) -> DbResult<()> {
+        let (scope, scope_id) = scope.parts(tenant_id);
+        sqlx::query(
+            "DELETE FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2 AND scope = $3 AND scope_id = $4 AND key = $5",
+        )
+        .bind(tenant_id)
+        .bind(plugin_id)
+        .bind(scope)
+        .bind(scope_id)
+        .bind(key)
+        .execute(&self.pool)
+        .await
+        .context("deleting from plugin storage")?;
+        Ok(())
+    }
+
+    pub async fn storage_keys(&self, tenant_id: &str, plugin_id: &str, scope: StorageScope<'_>, prefix: &str) -> DbResult<Vec<String>> {
+        let (scope, scope_id) = scope.parts(tenant_id);
+        sqlx::query_scalar(
+            "SELECT key FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2 AND scope = $3 AND scope_id = $4 \
+             AND substr(key, 1, length($5)) = $5 ORDER BY key LIMIT 1000",
+        )
+        .bind(tenant_id)
+        .bind(plugin_id)
+        .bind(scope)
+        .bind(scope_id)
+        .bind(prefix)
+        .fetch_all(&self.pool)
+        .await
+        .context("listing plugin storage keys")
+    }
+}

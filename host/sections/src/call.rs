@@ -1,0 +1,171 @@
+//! The state of one plugin call: who is calling for whom, what is granted, and
+//! the sandbox's own WASI context (empty: no files, no sockets, no env).
+
+use super::permissions::Permission;
+use portico_data::Db;
+use portico_services::payments::Checkouts;
+use portico_core::model::{RequestOrigin, Role};
+use std::collections::BTreeSet;
+use wasmtime::component::ResourceTable;
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// What the host functions work with: the database and the checkout desk.
+#[derive(Clone)]
+pub struct HostServices {
+    pub db: Db,
+    pub checkouts: Checkouts,
+}
+
+/// Who is looking, as the host knows them. Only the safe parts reach plugins.
+#[derive(Debug, Clone)]
+pub struct ViewerIdentity {
+    pub role: Role,
+    pub contact_id: Option<String>,
+    /// The job-contact row, which scopes `contact` storage.
+    pub job_contact_id: Option<String>,
+    pub display_name: String,
+    pub verified: bool,
+}
+
+/// What a call is scoped to. The host fills every id from here; a plugin can
+/// never name another tenant, job or contact.
+#[derive(Debug, Clone)]
+pub struct CallScope {
+    pub tenant_id: String,
+    pub plugin_id: String,
+    /// The section's name as the business sees it ("Repair list").
+    pub plugin_name: String,
+    pub plugin_version: String,
+    pub job_id: Option<String>,
+    pub viewer: Option<ViewerIdentity>,
+    pub grants: BTreeSet<Permission>,
+    pub origin: RequestOrigin,
+    pub preview: bool,
+    /// What the calls of one page render share (`None` outside a render).
+    pub memo: Option<std::sync::Arc<RenderMemo>>,
+}
+
+/// Values the sections of one page render would otherwise each work out
+/// again: renders only read, so what one call found holds for the others.
+/// Never shared by an action, which may change what it reads.
+#[derive(Debug, Default)]
+pub struct RenderMemo {
+    release: tokio::sync::OnceCell<portico_core::model::Release>,
+}
+
+impl RenderMemo {
+    /// The job's report release, worked out by the first call that needs it.
+    pub async fn release<F, Fut, E>(&self, compute: F) -> Result<portico_core::model::Release, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<portico_core::model::Release, E>>,
+    {
+        self.release.get_or_try_init(compute).await.cloned()
+    }
+}
+
+impl CallScope {
+    /// A call with no job and no grants: `describe` at install time.
+    pub fn install(plugin_id: &str) -> CallScope {
+        CallScope {
+            tenant_id: String::new(),
+            plugin_id: plugin_id.into(),
+            plugin_name: plugin_id.into(),
+            plugin_version: String::new(),
+            job_id: None,
+            viewer: None,
+            grants: BTreeSet::new(),
+            origin: RequestOrigin::default(),
+            preview: false,
+            memo: None,
+        }
+    }
+}
+
+/// Which export a call runs. It decides what the call's host functions may
+/// change: rendering reads, actions write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// `describe`, at install: no job, no grants.
+    Describe,
+    /// `render`: a page view. It reads and changes nothing.
+    Render,
+    /// `handle-action`: a POST the viewer made. The only call that acts in
+    /// the viewer's name (signing, requesting, paying).
+    Action,
+    /// `on-event`: the host telling the section what happened. It may keep
+    /// its own records (storage, audit) and send mail within its quotas,
+    /// but acts in nobody's name.
+    Event,
+}
+
+impl CallKind {
+    /// The export's name in the contract.
+    pub fn export(self) -> &'static str {
+        match self {
+            CallKind::Describe => "describe",
+            CallKind::Render => "render",
+            CallKind::Action => "handle-action",
+            CallKind::Event => "on-event",
+        }
+    }
+}
+
+/// The data of a plugin's `Store`: fresh for every call.
+pub struct CallState {
+    pub(super) scope: CallScope,
+    pub(super) kind: CallKind,
+    pub(super) host: Option<HostServices>,
+    pub(super) limits: StoreLimits,
+    pub(super) log_lines: u32,
+    /// Set when the plugin asked for more memory than it may have.
+    pub(super) memory_denied: bool,
+    wasi: WasiCtx,
+    table: ResourceTable,
+}
+
+impl CallState {
+    pub fn new(scope: CallScope, kind: CallKind, host: Option<HostServices>, memory_bytes: usize) -> CallState {
+        CallState {
+            scope,
+            kind,
+            host,
+            limits: StoreLimitsBuilder::new().memory_size(memory_bytes).instances(16).tables(16).memories(8).build(),
+            log_lines: 0,
+            memory_denied: false,
+            wasi: sandbox_wasi(),
+            table: call_resource_table(),
+        }
+    }
+}
+
+/// Most WASI resources (streams, pollables) one call may hold at once. A
+/// section needs a handful; the cap keeps a hostile one from growing the
+/// table without bound.
+pub const MAX_RESOURCES_PER_CALL: usize = 256;
+
+/// WASI with nothing in it: no preopened directories, no environment, no
+/// arguments, no stdio, and no network of any kind. Components importing
+/// `wasi:sockets` are refused at install (`permissions::classify_imports`);
+/// this is the second wall, should one ever get past the first.
+fn sandbox_wasi() -> WasiCtx {
+    WasiCtx::builder()
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .socket_addr_check(|_, _| Box::pin(async { false }))
+        .build()
+}
+
+fn call_resource_table() -> ResourceTable {
+    let mut table = ResourceTable::new();
+    table.set_max_capacity(MAX_RESOURCES_PER_CALL);
+    table
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}

@@ -1,0 +1,316 @@
+//! Turns what a plugin returned into what the host is willing to show: only
+//! declared cards, only roles that may see them, every string clamped, every
+//! URL checked. Plugins cannot make the host emit markup: the templates escape
+//! everything produced here.
+
+use super::bindings::cards;
+use portico_core::formats::Formats;
+use portico_core::model::Role;
+use portico_core::text::{clamp, safe_url};
+use serde::Serialize;
+
+const TITLE: usize = 120;
+const TEXT: usize = 4000;
+const LABEL: usize = 200;
+const VALUE: usize = 1000;
+const CELL: usize = 300;
+const MAX_BLOCKS: usize = 50;
+const MAX_ACTIONS: usize = 6;
+const MAX_ROWS: usize = 200;
+const MAX_COLUMNS: usize = 12;
+const MAX_ITEMS: usize = 100;
+const MAX_POINTS: usize = 60;
+const MAX_CHOICES: usize = 50;
+const MAX_ID: usize = 64;
+
+/// Ids and input names: short, and made of characters that need no escaping.
+fn safe_id(id: &str) -> Option<String> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_ID
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !id.starts_with("_portico");
+    ok.then(|| id.to_string())
+}
+
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskState {
+    ToDo,
+    Done,
+    NotNeeded,
+    Info,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Chip {
+    pub label: String,
+    pub tone: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LabelValue {
+    pub label: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoiceView {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputView {
+    pub name: String,
+    pub label: String,
+    pub kind: &'static str,
+    pub required: bool,
+    pub value: String,
+    pub checked: bool,
+    pub help: Option<String>,
+    pub choices: Vec<ChoiceView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BarView {
+    pub label: String,
+    pub value: String,
+    pub percent: u32,
+}
+
+/// One block, ready for the template (`kind` picks the partial).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum BlockView {
+    Heading { text: String },
+    Text { text: String },
+    Fields { fields: Vec<LabelValue> },
+    Table { columns: Vec<String>, rows: Vec<Vec<String>> },
+    Bullets { items: Vec<String> },
+    Notice { tone: &'static str, text: String },
+    Money { label: String, amount: String },
+    Moment { label: String, at: String },
+    Chip { chip: Chip },
+    Progress { label: String, done: u32, total: u32, percent: u32 },
+    Image { url: String, alt: String },
+    Link { label: String, url: Option<String> },
+    Input { input: InputView },
+    Chart { title: String, bars: Vec<BarView> },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionView {
+    pub id: String,
+    pub label: String,
+    pub style: &'static str,
+    pub confirm: Option<String>,
+    pub disabled_reason: Option<String>,
+}
+
+/// A card as the page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CardView {
+    pub plugin_id: String,
+    pub id: String,
+    pub title: String,
+    pub status: Option<Chip>,
+    pub task: TaskState,
+    pub blocks: Vec<BlockView>,
+    pub actions: Vec<ActionView>,
+    pub has_form: bool,
+    pub unavailable: bool,
+}
+
+/// The template name of a tone.
+pub fn tone(tone: cards::Tone) -> &'static str {
+    match tone {
+        cards::Tone::Neutral => "neutral",
+        cards::Tone::Info => "info",
+        cards::Tone::Success => "success",
+        cards::Tone::Warning => "warning",
+        cards::Tone::Danger => "danger",
+    }
+}
+
+fn chip(status: cards::StatusChip) -> Chip {
+    Chip { label: clamp(&status.label, 40), tone: tone(status.tone) }
+}
+
+fn percent(done: f64, total: f64) -> u32 {
+    if total <= 0.0 || !done.is_finite() || !total.is_finite() {
+        return 0;
+    }
+    ((done / total) * 100.0).clamp(0.0, 100.0).round() as u32
+}
+
+/// Values a viewer typed before a refused submission, to show again.
+pub type KeptInput<'a> = Option<&'a [(String, String)]>;
+
+fn input_view(field: cards::FormField, kept: KeptInput<'_>) -> Option<InputView> {
+    let name = safe_id(&field.name)?;
+    // A hidden value always comes from the plugin: after a refusal it must be
+    // what the card says now (a new version of a text), not what was sent.
+    let hidden = matches!(field.kind, cards::InputKind::Hidden);
+    let typed = kept
+        .filter(|_| !hidden)
+        .and_then(|pairs| pairs.iter().find(|(key, _)| *key == name).map(|(_, v)| v.clone()));
+    let value = clamp(&typed.clone().or(field.value).unwrap_or_default(), TEXT);
+    let (kind, choices) = match field.kind {
+        cards::InputKind::Text => ("text", Vec::new()),
+        cards::InputKind::LongText => ("long-text", Vec::new()),
+        cards::InputKind::Email => ("email", Vec::new()),
+        cards::InputKind::Number => ("number", Vec::new()),
+        cards::InputKind::Date => ("date", Vec::new()),
+        cards::InputKind::Checkbox => ("checkbox", Vec::new()),
+        cards::InputKind::Hidden => ("hidden", Vec::new()),
+        cards::InputKind::Select(choices) => (
+            "select",
+            choices
+                .into_iter()
+                .take(MAX_CHOICES)
+                .map(|c| ChoiceView { selected: c.value == value, value: clamp(&c.value, LABEL), label: clamp(&c.label, LABEL) })
+                .collect(),
+        ),
+    };
+    // A kept checkbox was ticked if it was submitted at all.
+    let checked = kind == "checkbox" && (if kept.is_some() { typed.is_some() } else { !value.is_empty() && value != "off" });
+    Some(InputView {
+        name,
+        label: clamp(&field.label, TEXT),
+        kind,
+        required: field.required,
+        value,
+        checked,
+        help: field.help.map(|help| clamp(&help, TEXT)),
+        choices,
+    })
+}
+
+fn block_view(block: cards::Block, formats: &dyn Formats, kept: KeptInput<'_>) -> Option<BlockView> {
+    Some(match block {
+        cards::Block::Heading(text) => BlockView::Heading { text: clamp(&text, TITLE) },
+        cards::Block::Text(text) => BlockView::Text { text: clamp(&text, TEXT) },
+        cards::Block::Fields(fields) => BlockView::Fields {
+            fields: fields
+                .into_iter()
+                .take(MAX_ITEMS)
+                .map(|f| LabelValue { label: clamp(&f.label, LABEL), value: clamp(&f.value, VALUE) })
+                .collect(),
+        },
+        cards::Block::Table(table) => {
+            let columns: Vec<String> = table.columns.iter().take(MAX_COLUMNS).map(|c| clamp(c, CELL)).collect();
+            let width = columns.len();
+            let rows = table
+                .rows
+                .into_iter()
+                .take(MAX_ROWS)
+                .map(|row| {
+                    let mut cells: Vec<String> = row.iter().take(width).map(|c| clamp(c, CELL)).collect();
+                    cells.resize(width, String::new());
+                    cells
+                })
+                .collect();
+            BlockView::Table { columns, rows }
+        }
+        cards::Block::Bullets(items) => {
+            BlockView::Bullets { items: items.iter().take(MAX_ITEMS).map(|i| clamp(i, VALUE)).collect() }
+        }
+        cards::Block::Notice(notice) => BlockView::Notice { tone: tone(notice.tone), text: clamp(&notice.text, TEXT) },
+        cards::Block::Money(money) => BlockView::Money { label: clamp(&money.label, LABEL), amount: formats.money(money.amount) },
+        cards::Block::Moment(moment) => BlockView::Moment { label: clamp(&moment.label, LABEL), at: formats.moment(moment.at) },
+        cards::Block::Chip(status) => BlockView::Chip { chip: chip(status) },
+        cards::Block::Progress(p) => BlockView::Progress {
+            label: clamp(&p.label, LABEL),
+            done: p.done.min(p.total),
+            total: p.total,
+            percent: percent(p.done as f64, p.total as f64),
+        },
+        cards::Block::Image(image) => BlockView::Image { url: safe_url(&image.url)?, alt: clamp(&image.alt, LABEL) },
+        cards::Block::Link(link) => BlockView::Link { label: clamp(&link.label, LABEL), url: safe_url(&link.url) },
+        cards::Block::Input(field) => BlockView::Input { input: input_view(field, kept)? },
+        cards::Block::Chart(chart) => {
+            let points: Vec<_> = chart.points.into_iter().take(MAX_POINTS).filter(|p| p.value.is_finite()).collect();
+            let max = points.iter().map(|p| p.value).fold(0.0_f64, f64::max);
+            BlockView::Chart {
+                title: clamp(&chart.title, TITLE),
+                bars: points
+                    .into_iter()
+                    .map(|p| BarView { label: clamp(&p.label, LABEL), value: format!("{}", p.value), percent: percent(p.value, max) })
+                    .collect(),
+            }
+        }
+    })
+}
+
+fn action_view(action: cards::Action) -> Option<ActionView> {
+    Some(ActionView {
+        id: safe_id(&action.id)?,
+        label: clamp(&action.label, 60),
+        style: match action.style {
+            cards::ActionStyle::Primary => "primary",
+            cards::ActionStyle::Secondary => "secondary",
+            cards::ActionStyle::Danger => "danger",
+        },
+        confirm: action.confirm.map(|c| clamp(&c, LABEL)),
+        disabled_reason: action.disabled_reason.map(|r| clamp(&r, LABEL)),
+    })
+}
+
+/// What the host accepts from a plugin's `render`: the declared cards the
+/// viewer's role may see, each once, clamped.
+pub fn accept_cards(
+    plugin_id: &str,
+    rendered: Vec<cards::Card>,
+    declared: &[cards::CardSpec],
+    role: Role,
+    formats: &dyn Formats,
+    kept: Option<(&str, &[(String, String)])>,
+) -> Vec<CardView> {
+    let wit_role = super::host_api::to_wit_role(role);
+    let mut seen = Vec::new();
+    let mut accepted = Vec::new();
+    for card in rendered.into_iter().take(declared.len()) {
+        let Some(spec) = declared.iter().find(|spec| spec.id == card.id) else {
+            tracing::warn!(plugin = plugin_id, card = %clamp(&card.id, MAX_ID), "plugin rendered an undeclared card; dropped");
+            continue;
+        };
+        if seen.contains(&card.id) || !spec.roles.contains(&wit_role) {
+            continue;
+        }
+        seen.push(card.id.clone());
+        let kept_here = kept.filter(|(card_id, _)| *card_id == card.id).map(|(_, pairs)| pairs);
+        let blocks: Vec<BlockView> =
+            card.blocks.into_iter().take(MAX_BLOCKS).filter_map(|b| block_view(b, formats, kept_here)).collect();
+        let has_form = blocks.iter().any(|b| matches!(b, BlockView::Input { .. }));
+        accepted.push(CardView {
+            plugin_id: plugin_id.to_string(),
+            id: card.id,
+            title: clamp(card.title.as_deref().unwrap_or(&spec.title), TITLE),
+            status: card.status.map(chip),
+            task: match card.task {
+                cards::TaskState::ToDo => TaskState::ToDo,
+                cards::TaskState::Done => TaskState::Done,
+                cards::TaskState::NotNeeded => TaskState::NotNeeded,
+                cards::TaskState::Info => TaskState::Info,
+            },
+            blocks,
+            actions: card.actions.into_iter().take(MAX_ACTIONS).filter_map(action_view).collect(),
+            has_form,
+            unavailable: false,
+        });
+    }
+    accepted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_plain() {
+        assert!(safe_id("full_name").is_some());
+        assert!(safe_id("x\" onmouseover=\"y").is_none());
+        assert!(safe_id("_portico_csrf").is_none());
+    }
+}

@@ -1,0 +1,192 @@
+//! A job's documents: an upload is checked (by its bytes, not its name) and
+//! stored unpublished; publishing one makes it visible to the roles it is
+//! shared with and tells the sections that care; the business's release rule
+//! may hold reports back until the agreement is signed and/or the invoice paid.
+
+use crate::events::{Events, SectionEvent};
+use portico_core::formats::{Formats, TenantFormats};
+use portico_core::model::{Release, RequestOrigin, Role, Tenant};
+use portico_data::files::{FileError, FileStore};
+use portico_data::{Actor, AuditEntry, Db, DbError};
+use std::sync::Arc;
+
+/// Publish a document now and deliver `document-published` to the sections
+/// that asked for it. Returns how many sections accepted the event.
+pub async fn publish(db: &Db, events: &Events, tenant_id: &str, job_id: &str, document_id: &str) -> anyhow::Result<usize> {
+    let tenant = db.tenant(tenant_id).await?.ok_or_else(|| anyhow::anyhow!("no tenant {tenant_id}"))?;
+    db.document(tenant_id, job_id, document_id).await?.ok_or_else(|| anyhow::anyhow!("no document {document_id} on job {job_id}"))?;
+    db.publish_document(tenant_id, document_id, portico_core::model::now()).await?;
+    let delivered = events.deliver(&tenant, job_id, SectionEvent::DocumentPublished, document_id, RequestOrigin::default()).await?;
+    Ok(delivered)
+}
+
+/// The largest document accepted.
+pub const MAX_DOCUMENT_BYTES: usize = 25 << 20;
+
+/// The kinds of document a job has.
+pub const DOCUMENT_KINDS: [&str; 4] = ["report", "summary", "attachment", "photo"];
+
+/// What an upload is, by its first bytes: PDFs and pictures only, whatever
+/// the file's name or stated type claims.
+pub fn document_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+/// A document to store, as uploaded.
+pub struct NewDocument<'a> {
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub bytes: &'a [u8],
+    pub roles: &'a [Role],
+}
+
+/// Why an upload was not stored, in words for the person who sent it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentRefusal {
+    #[error("Choose what the document is.")]
+    UnknownKind,
+    #[error("Give the document a title of at most 120 characters.")]
+    Title,
+    #[error("Choose a file to upload.")]
+    NoFile,
+    #[error("Documents may be at most {} MiB.", MAX_DOCUMENT_BYTES >> 20)]
+    TooLarge,
+    #[error("Tick who may see the document.")]
+    NoAudience,
+    #[error("Documents must be PDF files, or PNG or JPEG pictures.")]
+    NotADocument,
+}
+
+/// What can go wrong storing or publishing a document.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error(transparent)]
+    Refused(#[from] DocumentRefusal),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Files(#[from] FileError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// Stores, publishes and releases a job's documents; cheap to clone.
+#[derive(Clone)]
+pub struct Documents {
+    db: Db,
+    files: Arc<FileStore>,
+    events: Events,
+}
+
+impl Documents {
+    pub fn new(db: Db, files: Arc<FileStore>, events: Events) -> Documents {
+        Documents { db, files, events }
+    }
+
+    /// Check and store a document, unpublished; returns its id.
+    pub async fn store(&self, tenant: &Tenant, job_id: &str, new: &NewDocument<'_>, actor: &Actor<'_>) -> Result<String, DocumentError> {
+        let title = new.title.trim();
+        let refusal = if !DOCUMENT_KINDS.contains(&new.kind) {
+            Some(DocumentRefusal::UnknownKind)
+        } else if title.is_empty() || title.chars().count() > 120 {
+            Some(DocumentRefusal::Title)
+        } else if new.bytes.is_empty() {
+            Some(DocumentRefusal::NoFile)
+        } else if new.bytes.len() > MAX_DOCUMENT_BYTES {
+            Some(DocumentRefusal::TooLarge)
+        } else if new.roles.is_empty() {
+            Some(DocumentRefusal::NoAudience)
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            return Err(refusal.into());
+        }
+        let content_type = document_type(new.bytes).ok_or(DocumentRefusal::NotADocument)?;
+        let key = format!("documents/{}/{job_id}/{}", tenant.id, portico_core::model::new_id());
+        self.files.put(&key, new.bytes).await?;
+        let document = self.db.add_document(&tenant.id, job_id, new.kind, title, &key, content_type, new.bytes.len() as i64, new.roles, None).await?;
+        let mut audit = AuditEntry::new(&tenant.id, "document.uploaded", &format!("Uploaded {title}")).by(*actor);
+        audit.job_id = Some(job_id.to_string());
+        self.db.record_audit(&audit).await?;
+        Ok(document)
+    }
+
+    /// Publish a document (the sections that asked are told; the release
+    /// rule still holds reports back) and record who did.
+    pub async fn publish(&self, tenant: &Tenant, job_id: &str, document_id: &str, title: &str, actor: &Actor<'_>) -> Result<(), DocumentError> {
+        publish(&self.db, &self.events, &tenant.id, job_id, document_id).await?;
+        let mut audit = AuditEntry::new(&tenant.id, "document.published", &format!("Published {title}")).by(*actor);
+        audit.job_id = Some(job_id.to_string());
+        self.db.record_audit(&audit).await?;
+        Ok(())
+    }
+}
+
+/// The business's rules for releasing reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReleaseRule {
+    pub after_signing: bool,
+    pub after_payment: bool,
+}
+
+impl ReleaseRule {
+    pub const CHOICES: [(&'static str, &'static str); 4] = [
+        ("on-publish", "As soon as they are published"),
+        ("after-signing", "Once the agreements are signed"),
+        ("after-payment", "Once the invoice is paid"),
+        ("after-signing-and-payment", "Once the agreements are signed and the invoice is paid"),
+    ];
+
+    pub fn of(tenant: &Tenant) -> ReleaseRule {
+        let rule = tenant.report_release.as_str();
+        ReleaseRule { after_signing: rule.contains("signing"), after_payment: rule.contains("payment") }
+    }
+}
+
+/// What still holds the job's reports back, in words for everyone on the job.
+pub async fn release(db: &Db, tenant: &Tenant, job_id: &str) -> Result<Release, DbError> {
+    let rule = ReleaseRule::of(tenant);
+    let mut holds = Vec::new();
+    if rule.after_signing {
+        for agreement in crate::agreements::for_job(db, tenant, job_id).await? {
+            if !agreement.outstanding() {
+                continue;
+            }
+            let names: Vec<&str> = agreement.awaiting.iter().map(|c| c.name.as_str()).collect();
+            holds.push(match names.as_slice() {
+                [] => format!("the {} is signed", agreement.title),
+                names => format!("the {} is signed by {}", agreement.title, names.join(" and ")),
+            });
+        }
+    }
+    if rule.after_payment {
+        let formats = TenantFormats::new(tenant);
+        for (invoice, lines) in db.invoices(&tenant.id, job_id).await? {
+            let balance = invoice.total(&lines) - invoice.paid_minor;
+            if invoice.status != "void" && balance > 0 {
+                holds.push(format!("invoice {} is paid ({} due)", invoice.number, formats.money(balance)));
+            }
+        }
+    }
+    Ok(Release { holds, summary_while_held: tenant.summary_while_held != 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_are_pdfs_or_pictures() {
+        assert_eq!(document_type(b"%PDF-1.7"), Some("application/pdf"));
+        assert_eq!(document_type(b"<html><script>"), None);
+    }
+}

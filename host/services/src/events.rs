@@ -1,0 +1,59 @@
+//! The event port: how domain code tells the sections that something happened
+//! on a job, without naming the sections runtime. The runtime implements
+//! [`EventPort`]; the binary hands it to the services as [`Events`]. So the
+//! dependency runs one way (sections → services), and each kind of news is
+//! told in one place.
+
+use portico_core::model::{RequestOrigin, Tenant};
+use portico_data::DbError;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// What the sections may hear about; the same kinds as the contract's
+/// `event-kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionEvent {
+    /// The job, its property or its appointments changed.
+    JobUpdated,
+    /// A document was published.
+    DocumentPublished,
+    /// An invoice changed: its status, its lines or its total.
+    InvoiceUpdated,
+    /// A contact was added to or taken off the job.
+    ContactsChanged,
+}
+
+/// What one delivery returns: how many sections accepted the event.
+pub type Delivered<'a> = Pin<Box<dyn Future<Output = Result<usize, DbError>> + Send + 'a>>;
+
+/// Delivers an event to every enabled section of the tenant that asked for
+/// it. Implemented by the sections runtime.
+pub trait EventPort: Send + Sync + 'static {
+    fn deliver<'a>(&'a self, tenant: &'a Tenant, job_id: &'a str, event: SectionEvent, subject_id: &'a str, origin: RequestOrigin) -> Delivered<'a>;
+}
+
+/// The handle services keep on the event port; cheap to clone.
+#[derive(Clone)]
+pub struct Events(Arc<dyn EventPort>);
+
+impl Events {
+    pub fn new(port: impl EventPort) -> Events {
+        Events(Arc::new(port))
+    }
+
+    /// Deliver `event` about `subject_id` on `job_id`; returns how many
+    /// sections accepted it. A section that fails is the runtime's to log and
+    /// count; only a failure to find the sections comes back here.
+    pub async fn deliver(&self, tenant: &Tenant, job_id: &str, event: SectionEvent, subject_id: &str, origin: RequestOrigin) -> Result<usize, DbError> {
+        self.0.deliver(tenant, job_id, event, subject_id, origin).await
+    }
+
+    /// Tell the sections that an invoice changed. The change itself is
+    /// already saved, so a failure here is logged, never the caller's.
+    pub async fn invoice_updated(&self, tenant: &Tenant, job_id: &str, invoice_id: &str, origin: RequestOrigin) {
+        if let Err(error) = self.deliver(tenant, job_id, SectionEvent::InvoiceUpdated, invoice_id, origin).await {
+            tracing::warn!(%error, tenant = %tenant.id, invoice = invoice_id, "could not tell sections about an invoice change");
+        }
+    }
+}

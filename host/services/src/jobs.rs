@@ -1,0 +1,286 @@
+//! Running a job: creating it with its property, appointment, services and
+//! people; changing its details; adding, changing and taking off people and
+//! services; invoicing its services. The console and the REST API both call
+//! these, so each rule (and each audit entry and webhook) is written once.
+//!
+//! Input is checked by the caller (a form and a JSON body say things
+//! differently); what only the database can tell (a reference already taken,
+//! the last client) comes back as a [`JobRefusal`].
+
+use crate::links::{LinkMail, Links, Refusal};
+use portico_core::formats::{rfc3339, Formats, TenantFormats};
+use portico_core::model::{Role, Tenant};
+use portico_core::tokens::{hash_token, new_token};
+use portico_data::{Actor, AuditEntry, Db, DbError, DbResult, JobDetails, NewInvoice, NewPerson, PersonChange};
+use serde_json::{json, Value};
+use std::fmt;
+
+/// The roles a person can have on a job (staff are not people on a job).
+pub const JOB_ROLES: [Role; 5] = [Role::Client, Role::CoClient, Role::BuyerAgent, Role::ListingAgent, Role::Other];
+
+/// A person to put on a job, checked by the caller.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub role: Role,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A new job, checked: what the console's form and the API both create.
+pub struct NewJob {
+    pub details: JobDetails,
+    pub services: Vec<(String, i64)>,
+    pub people: Vec<Person>,
+}
+
+/// Why a change to a job was refused, in words for the staff member or the
+/// integration that asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobRefusal {
+    #[error("There is already a job with the reference {0}; give this one its own.")]
+    ReferenceTaken(String),
+    #[error("{0} is the job's only client; add the new client before changing their role.")]
+    OnlyClientKeepsRole(String),
+    #[error("{0} is the job's only client; add the new client before taking them off.")]
+    OnlyClientStays(String),
+    #[error("{0} is the e-mail of another person of your business; take this person off the job and add that one instead.")]
+    EmailTaken(String),
+    #[error("This job already has an invoice.")]
+    AlreadyInvoiced,
+    #[error("Add the job's services first: the invoice bills them.")]
+    NoServices,
+}
+
+/// What can go wrong running a job.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Refused(#[from] JobRefusal),
+    /// The business has no such job, or the job no such person or service.
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub type JobResult<T> = Result<T, JobError>;
+
+/// What became of one invitation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invitation {
+    Sent { name: String, email: String },
+    Refused { name: String, refusal: Refusal },
+}
+
+impl fmt::Display for Invitation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Invitation::Sent { name, email } => write!(f, "invited {name} ({email})"),
+            Invitation::Refused { name, refusal } => f.write_str(&refusal.explain(name)),
+        }
+    }
+}
+
+/// A job just created: its id, and what became of each invitation.
+pub struct CreatedJob {
+    pub job_id: String,
+    pub invited: Vec<Invitation>,
+}
+
+/// Runs jobs for the console and the API; cheap to clone.
+#[derive(Clone)]
+pub struct Jobs {
+    db: Db,
+    links: Links,
+}
+
+impl Jobs {
+    pub fn new(db: Db, links: Links) -> Jobs {
+        Jobs { db, links }
+    }
+
+    /// Store a checked new job (property, job, appointment, services, people)
+    /// in one transaction, audit it, tell the webhooks, and e-mail the
+    /// invitations when asked.
+    pub async fn create(&self, tenant: &Tenant, job: &NewJob, actor: &Actor<'_>, send_invitations: bool) -> JobResult<CreatedJob> {
+        let people: Vec<NewPerson> = job.people.iter().map(|person| new_person(tenant, person)).collect();
+        let Ok((job_id, added)) = self.db.create_job_with(&tenant.id, &job.details, &job.services, &people).await? else {
+            return Err(JobRefusal::ReferenceTaken(job.details.reference.clone()).into());
+        };
+        let mut audit = AuditEntry::new(&tenant.id, "job.created", &format!("Created job {}", job.details.reference)).by(*actor);
+        audit.job_id = Some(job_id.clone());
+        self.db.record_audit(&audit).await?;
+        crate::webhooks::raise_job(&self.db, &tenant.id, "job.created", &job_id).await?;
+        let invited = if send_invitations { self.invite(tenant, &job_id, &added, actor).await? } else { Vec::new() };
+        Ok(CreatedJob { job_id, invited })
+    }
+
+    /// Store a job's checked details (reference, address, appointment).
+    pub async fn update_details(&self, tenant: &Tenant, job_id: &str, details: &JobDetails, actor: &Actor<'_>) -> JobResult<()> {
+        match self.db.update_job_details(&tenant.id, job_id, details).await? {
+            Ok(()) => {
+                let summary = format!("Changed the details of job {}", details.reference);
+                self.changed(tenant, job_id, "job.details-changed", &summary, actor).await
+            }
+            Err(portico_data::JobRefusal::ReferenceTaken) => Err(JobRefusal::ReferenceTaken(details.reference.clone()).into()),
+            Err(_) => Err(JobError::NotFound("job")),
+        }
+    }
+
+    /// Put a checked person on a job and invite them when asked. Returns
+    /// their id on the job and what became of the invitation.
+    pub async fn add_person(&self, tenant: &Tenant, job_id: &str, person: &Person, send_invitation: bool, actor: &Actor<'_>) -> JobResult<(String, Option<Invitation>)> {
+        let added = self.db.add_person(&tenant.id, job_id, &new_person(tenant, person)).await?;
+        let summary = format!("Added {} ({})", person.name, person.role.label());
+        self.changed(tenant, job_id, "job.person-added", &summary, actor).await?;
+        let invited = if send_invitation { self.invite(tenant, job_id, std::slice::from_ref(&added), actor).await?.pop() } else { None };
+        Ok((added, invited))
+    }
+
+    /// Change a person on a job: their contact details (everywhere, since a
+    /// contact is one person for the business) and their role here.
+    pub async fn change_person(&self, tenant: &Tenant, job_id: &str, person_id: &str, person: &Person, actor: &Actor<'_>) -> JobResult<()> {
+        let change = PersonChange { role: person.role, name: person.name.clone(), email: person.email.clone(), phone: person.phone.clone() };
+        match self.db.update_person(&tenant.id, job_id, person_id, &change).await? {
+            Ok(()) => {
+                let summary = format!("Changed {} ({})", change.name, change.role.label());
+                self.changed(tenant, job_id, "job.person-changed", &summary, actor).await
+            }
+            Err(portico_data::JobRefusal::LastClient) => Err(JobRefusal::OnlyClientKeepsRole(change.name).into()),
+            Err(portico_data::JobRefusal::EmailTaken) => Err(JobRefusal::EmailTaken(change.email.unwrap_or_default()).into()),
+            Err(_) => Err(JobError::NotFound("person")),
+        }
+    }
+
+    /// Take a person off a job; their link stops working and their sessions
+    /// lose the job. Returns their name.
+    pub async fn remove_person(&self, tenant: &Tenant, job_id: &str, person_id: &str, actor: &Actor<'_>) -> JobResult<String> {
+        let person = self.db.job_contact_any_state(&tenant.id, job_id, person_id).await?.ok_or(JobError::NotFound("person"))?;
+        match self.db.remove_person(&tenant.id, job_id, person_id).await? {
+            Ok(()) => {
+                let summary = format!("Took {} ({}) off the job", person.name, person.role.0.label());
+                self.changed(tenant, job_id, "job.person-removed", &summary, actor).await?;
+                Ok(person.name)
+            }
+            Err(portico_data::JobRefusal::LastClient) => Err(JobRefusal::OnlyClientStays(person.name).into()),
+            Err(_) => Err(JobError::NotFound("person")),
+        }
+    }
+
+    /// Add a checked service to a job; returns its id.
+    pub async fn add_service(&self, tenant: &Tenant, job_id: &str, name: &str, price_minor: i64, actor: &Actor<'_>) -> JobResult<String> {
+        let id = self.db.add_service(&tenant.id, job_id, name, price_minor).await?;
+        let summary = format!("Added the service {name} ({})", TenantFormats::new(tenant).money(price_minor));
+        self.changed(tenant, job_id, "job.service-added", &summary, actor).await?;
+        Ok(id)
+    }
+
+    /// Take a service off a job; returns its name. An invoice already issued
+    /// is not changed.
+    pub async fn remove_service(&self, tenant: &Tenant, job_id: &str, service_id: &str, actor: &Actor<'_>) -> JobResult<String> {
+        let services = self.db.services(&tenant.id, job_id).await?;
+        let service = services.into_iter().find(|s| s.id == service_id).ok_or(JobError::NotFound("service"))?;
+        if !self.db.remove_service(&tenant.id, job_id, service_id).await? {
+            return Err(JobError::NotFound("service"));
+        }
+        let summary = format!("Took the service {} off the job", service.name);
+        self.changed(tenant, job_id, "job.service-removed", &summary, actor).await?;
+        Ok(service.name)
+    }
+
+    /// Bill the job's services: one invoice numbered after the job, due at
+    /// its first appointment. Only while the job has no invoice. Returns the
+    /// invoice's id.
+    pub async fn invoice_services(&self, tenant: &Tenant, job_id: &str, actor: &Actor<'_>) -> JobResult<String> {
+        let db = &self.db;
+        let job = db.job(&tenant.id, job_id).await?.ok_or(JobError::NotFound("job"))?;
+        if !db.invoices(&tenant.id, job_id).await?.is_empty() {
+            return Err(JobRefusal::AlreadyInvoiced.into());
+        }
+        let services = db.services(&tenant.id, job_id).await?;
+        if services.is_empty() {
+            return Err(JobRefusal::NoServices.into());
+        }
+        let due_at = db.appointments(&tenant.id, job_id).await?.first().map(|a| a.starts_at);
+        let lines: Vec<(&str, &str, i64, i64)> = services.iter().map(|s| ("service", s.name.as_str(), 1, s.price_minor)).collect();
+        let invoice = NewInvoice { number: &job.reference, status: "due", tax_minor: 0, due_at, lines: &lines };
+        let invoice_id = db.create_invoice(&tenant.id, job_id, &invoice).await?;
+        let mut audit = AuditEntry::new(&tenant.id, "invoice.created", &format!("Invoiced job {}", job.reference)).by(*actor);
+        audit.job_id = Some(job_id.to_string());
+        db.record_audit(&audit).await?;
+        Ok(invoice_id)
+    }
+
+    /// E-mail the invitation to each person added who has an address.
+    async fn invite(&self, tenant: &Tenant, job_id: &str, added: &[String], actor: &Actor<'_>) -> JobResult<Vec<Invitation>> {
+        let mut invitations = Vec::new();
+        for job_contact_id in added {
+            let Some(contact) = self.db.job_contact_any_state(&tenant.id, job_id, job_contact_id).await? else { continue };
+            invitations.push(match self.links.send(tenant, &contact, LinkMail::Invite, actor).await? {
+                Ok(email) => Invitation::Sent { name: contact.name, email },
+                Err(refusal) => Invitation::Refused { name: contact.name, refusal },
+            });
+        }
+        Ok(invitations)
+    }
+
+    /// Audit a change to a job and tell the webhook endpoints about it.
+    async fn changed(&self, tenant: &Tenant, job_id: &str, action: &str, summary: &str, actor: &Actor<'_>) -> JobResult<()> {
+        let mut audit = AuditEntry::new(&tenant.id, action, summary).by(*actor);
+        audit.job_id = Some(job_id.to_string());
+        self.db.record_audit(&audit).await?;
+        crate::webhooks::raise_job(&self.db, &tenant.id, "job.updated", job_id).await?;
+        Ok(())
+    }
+}
+
+/// A person to store, with a fresh link (not shown: the invitation e-mails
+/// one, and "New link" shows one to copy).
+fn new_person(tenant: &Tenant, person: &Person) -> NewPerson {
+    NewPerson {
+        role: person.role,
+        name: person.name.clone(),
+        email: person.email.clone(),
+        phone: person.phone.clone(),
+        token_hash: hash_token(&new_token()),
+        expires_at: tenant.link_expiry(),
+    }
+}
+
+/// One job as the API shows it (and as `job.*` webhooks carry it), or
+/// `None` when the business has no such job.
+pub async fn job_json(db: &Db, tenant_id: &str, job_id: &str) -> DbResult<Option<Value>> {
+    let Some(job) = db.job(tenant_id, job_id).await? else { return Ok(None) };
+    let property = db.property(tenant_id, &job.property_id).await?;
+    let appointments: Vec<Value> = db
+        .appointments(tenant_id, job_id)
+        .await?
+        .into_iter()
+        .map(|a| json!({ "starts_at": rfc3339(a.starts_at), "ends_at": rfc3339(a.ends_at), "status": a.status }))
+        .collect();
+    let services: Vec<Value> =
+        db.services(tenant_id, job_id).await?.into_iter().map(|s| json!({ "id": s.id, "name": s.name, "price_minor": s.price_minor })).collect();
+    let people: Vec<Value> = db
+        .job_contacts(tenant_id, job_id)
+        .await?
+        .into_iter()
+        .map(|c| json!({ "id": c.id, "name": c.name, "role": c.role.0.as_str(), "email": c.email }))
+        .collect();
+    Ok(Some(json!({
+        "id": job.id,
+        "reference": job.reference,
+        "status": job.status,
+        "property": {
+            "line1": property.line1,
+            "city": property.city,
+            "region": property.region,
+            "postal_code": property.postal_code,
+        },
+        "appointments": appointments,
+        "services": services,
+        "people": people,
+    })))
+}

@@ -1,0 +1,20 @@
+//! Portico's domain services: the rules of jobs and their people, personal
+//! links, documents, agreements, payments and invoices, mail and webhooks.
+//!
+//! Services take the data layer and the handles they need, never web state.
+//! They reach the sections runtime only through the event port (`events`),
+//! which the binary wires in, so the dependency runs one way: sections call
+//! services, services never name sections.
+
+pub mod add_ons;
+pub mod agreements;
+pub mod documents;
+pub mod events;
+pub mod jobs;
+pub mod links;
+pub mod mail;
+pub mod payments;
+pub mod pdf;
+pub mod rate_limit;
+pub mod webhooks;
+pub mod worker;

@@ -1,0 +1,142 @@
+//! Personal links: one per contact per job, issued, mailed and revoked here.
+//!
+//! Only a link's hash is stored, so a link cannot be shown or sent twice:
+//! "re-send" issues a fresh link (the previous one stops working; sessions
+//! already open go on). Links last as long as the tenant chose.
+
+use portico_data::{Actor, AuditEntry, Db};
+use std::sync::Arc;
+use portico_core::model::{JobContact, Tenant};
+use portico_core::formats::Formats as _;
+use portico_core::tokens::{hash_token, new_token};
+
+/// Which message carries a link.
+#[derive(Debug, Clone, Copy)]
+pub enum LinkMail {
+    /// The first invitation to the portal.
+    Invite,
+    /// A replacement for a lost or expired link.
+    Fresh,
+}
+
+impl LinkMail {
+    fn template(self) -> &'static str {
+        match self {
+            LinkMail::Invite => "portal-invite",
+            LinkMail::Fresh => "portal-link",
+        }
+    }
+}
+
+/// Why a link was not issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// There is no address to send it to.
+    NoAddress,
+    /// The address belongs to one of the business's staff.
+    StaffAddress,
+}
+
+impl Refusal {
+    /// What staff are told.
+    pub fn explain(&self, name: &str) -> String {
+        match self {
+            Refusal::NoAddress => format!("{name} has no e-mail address on file; add one first."),
+            Refusal::StaffAddress => {
+                format!("{name}'s e-mail address belongs to a staff account, and staff addresses never get a client link.")
+            }
+        }
+    }
+}
+
+/// A link just issued.
+pub struct Issued {
+    pub url: String,
+    pub expires_at: Option<i64>,
+}
+
+/// Issues, mails and revokes personal links; cheap to clone.
+#[derive(Clone)]
+pub struct Links {
+    db: Db,
+    /// Where links point: the portal's public address.
+    public_url: Arc<str>,
+}
+
+impl Links {
+    pub fn new(db: Db, public_url: &str) -> Links {
+        Links { db, public_url: public_url.trim_end_matches('/').into() }
+    }
+
+    async fn refusal(&self, tenant: &Tenant, contact: &JobContact) -> Result<Option<Refusal>, portico_data::DbError> {
+        match &contact.email {
+            Some(email) if self.db.is_staff_email(&tenant.id, email).await? => Ok(Some(Refusal::StaffAddress)),
+            _ => Ok(None),
+        }
+    }
+
+    /// Give `contact` a new link to their job (the previous one stops working).
+    pub async fn issue(
+        &self,
+        tenant: &Tenant,
+        contact: &JobContact,
+        actor: &Actor<'_>,
+    ) -> anyhow::Result<Result<Issued, Refusal>> {
+        if let Some(refused) = self.refusal(tenant, contact).await? {
+            return Ok(Err(refused));
+        }
+        let token = new_token();
+        let expires_at = tenant.link_expiry();
+        self.db.rotate_link_token(&tenant.id, &contact.id, &hash_token(&token), expires_at).await?;
+        self.audit(tenant, contact, actor, "link.issued", format!("New portal link for {} ({})", contact.name, contact.role.0.label())).await?;
+        Ok(Ok(Issued { url: format!("{}/p/{token}", self.public_url), expires_at }))
+    }
+
+    /// Issue a new link and e-mail it to the address on file. Returns the address.
+    pub async fn send(
+        &self,
+        tenant: &Tenant,
+        contact: &JobContact,
+        mail: LinkMail,
+        actor: &Actor<'_>,
+    ) -> anyhow::Result<Result<String, Refusal>> {
+        let Some(email) = contact.email.clone() else { return Ok(Err(Refusal::NoAddress)) };
+        let issued = match self.issue(tenant, contact, actor).await? {
+            Ok(issued) => issued,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let job = self.db.job(&tenant.id, &contact.job_id).await?.ok_or_else(|| anyhow::anyhow!("job {} vanished", contact.job_id))?;
+        let property = self.db.property(&tenant.id, &job.property_id).await?;
+        let formats = portico_core::formats::TenantFormats::new(tenant);
+        let data = serde_json::json!({
+            "name": contact.name,
+            "address": property.one_line(),
+            "role": contact.role.0.label(),
+            "link": issued.url,
+            "expires": issued.expires_at.map(|at| formats.moment(at)).unwrap_or_default(),
+        });
+        self.db.enqueue_mail(&tenant.id, &email, mail.template(), &data.to_string()).await?;
+        self.audit(tenant, contact, actor, "link.sent", format!("Portal link e-mailed to {} ({})", contact.name, contact.role.0.label())).await?;
+        Ok(Ok(email))
+    }
+
+    /// Take the contact's access to the job away.
+    pub async fn revoke(&self, tenant: &Tenant, contact: &JobContact, actor: &Actor<'_>) -> anyhow::Result<()> {
+        self.db.revoke_link(&tenant.id, &contact.id).await?;
+        self.audit(tenant, contact, actor, "link.revoked", format!("Portal access revoked for {} ({})", contact.name, contact.role.0.label())).await?;
+        Ok(())
+    }
+
+    async fn audit(
+        &self,
+        tenant: &Tenant,
+        contact: &JobContact,
+        actor: &Actor<'_>,
+        action: &str,
+        summary: String,
+    ) -> Result<(), portico_data::DbError> {
+        let mut entry = AuditEntry::new(&tenant.id, action, &summary).by(*actor);
+        entry.job_id = Some(contact.job_id.clone());
+        self.db.record_audit(&entry).await
+    }
+}

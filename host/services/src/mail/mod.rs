@@ -1,0 +1,119 @@
+//! E-mail: messages are written to the persisted outbox first (so nothing is
+//! lost on a restart or an SMTP outage) and delivered by a worker on every
+//! instance (`outbox`), through SMTP with lettre.
+
+mod outbox;
+pub mod templates;
+
+pub use crate::worker::RetryPolicy;
+pub use outbox::OutboxWorker;
+pub use templates::render;
+
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// The message cannot be built; retrying will not help.
+    #[error("{0}")]
+    Permanent(String),
+    /// The SMTP server did not take it; retrying later may.
+    #[error("SMTP: {0}")]
+    Transient(String),
+}
+
+/// Where mail goes.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `smtp://user:password@host:587?tls=required`, `smtps://…:465`, or
+    /// `smtp://host:25` (plain, for a local relay).
+    pub smtp_url: String,
+    /// The sender, such as `Portico <portal@example.com>`.
+    pub from: String,
+}
+
+/// Sends rendered messages over SMTP.
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(config: &MailConfig) -> Result<Mailer, MailError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.smtp_url)
+            .map_err(|e| MailError::Permanent(format!("bad SMTP URL: {e}")))?
+            .build();
+        let from = config.from.parse().map_err(|e| MailError::Permanent(format!("bad sender {:?}: {e}", config.from)))?;
+        Ok(Mailer { transport, from })
+    }
+
+    /// Send one message, identified by `message_id` so that receivers can
+    /// recognise a retry of the same message.
+    pub async fn send(&self, message_id: &str, to: &str, rendered: &Rendered) -> Result<(), MailError> {
+        let to: Mailbox = to.parse().map_err(|e| MailError::Permanent(format!("bad recipient {to:?}: {e}")))?;
+        let domain = self.from.email.domain().to_string();
+        // The operator's address, in the business's name: "Keystone Home
+        // Inspections <portal@…>"; replies go to the business.
+        let from = match &rendered.sender_name {
+            Some(name) => Mailbox::new(Some(name.clone()), self.from.email.clone()),
+            None => self.from.clone(),
+        };
+        let mut builder = Message::builder().from(from);
+        if let Some(reply_to) = rendered.reply_to.as_ref().and_then(|address| address.parse::<Mailbox>().ok()) {
+            builder = builder.reply_to(reply_to);
+        }
+        let message = builder
+            .to(to)
+            .subject(rendered.subject.clone())
+            .message_id(Some(format!("<{message_id}@{domain}>")))
+            .header(ContentType::TEXT_PLAIN)
+            .body(rendered.body.clone())
+            .map_err(|e| MailError::Permanent(format!("building the message: {e}")))?;
+        self.transport.send(message).await.map_err(|e| MailError::Transient(e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// A message ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+    /// The business, as the sender's display name ("Keystone Home Inspections").
+    pub sender_name: Option<String>,
+    /// Where replies go: the business's support address.
+    pub reply_to: Option<String>,
+}
+
+/// Render a queued message as it will be sent: in the tenant's wording when
+/// it has one, with the tenant's name as `business`, sent in the business's
+/// name, answered to its support address, and signed with its support
+/// contact. A message a section queued (`section`, its name) says so: the
+/// section chose its words, the host its sender, business name and footer.
+pub async fn render_for_tenant(db: &portico_data::Db, tenant_id: &str, template: &str, data_json: &str, section: Option<&str>) -> Result<Rendered, MailError> {
+    let unavailable = |e: portico_data::DbError| MailError::Transient(format!("reading the template: {e}"));
+    let tenant = db.tenant(tenant_id).await.map_err(unavailable)?;
+    let business = tenant.as_ref().map(|t| t.name.clone()).unwrap_or_default();
+    let custom = db.mail_template(tenant_id, template).await.map_err(unavailable)?;
+    let mut rendered = render(template, data_json, &business, custom.as_ref())?;
+    if let Some(tenant) = tenant {
+        if let Some(section) = section {
+            let section = clamp_subject(section);
+            rendered.body = format!("{}\n\nSent by the “{section}” section of {}'s portal.\n", rendered.body.trim_end(), tenant.name);
+        }
+        let support = tenant.support_line();
+        if !support.is_empty() {
+            rendered.body = format!("{}\n-- \nQuestions? {support}\n", rendered.body.trim_end());
+        }
+        rendered.sender_name = Some(tenant.name.clone()).filter(|name| !name.trim().is_empty());
+        rendered.reply_to = tenant.support_email.filter(|address| address.parse::<lettre::Address>().is_ok());
+    }
+    Ok(rendered)
+}
+
+/// Subjects are one trimmed line of at most 200 bytes.
+fn clamp_subject(subject: &str) -> String {
+    let one_line: String = subject.trim().chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    portico_core::text::clamp(&one_line, 200)
+}

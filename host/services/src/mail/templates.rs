@@ -1,0 +1,232 @@
+//! Mail templates: the host's defaults and each tenant's own wording, both
+//! handlebars, rendered as plain text. A tenant's template is checked when it
+//! is saved (it must compile and use only the placeholders its kind offers),
+//! so delivery never meets a template it cannot render.
+
+use super::{MailError, Rendered};
+use portico_data::StoredTemplate;
+use handlebars::Handlebars;
+use serde_json::{json, Map, Value};
+
+/// One kind of message the host sends.
+pub struct TemplateKind {
+    pub name: &'static str,
+    /// What staff see in the template list.
+    pub label: &'static str,
+    /// The placeholders this kind offers, each with sample text.
+    pub placeholders: &'static [(&'static str, &'static str)],
+    pub subject: &'static str,
+    pub body: &'static str,
+    /// Whether a section plugin may send it through `notify`. Sign-in and
+    /// access mail is the host's alone: a plugin must not be able to send a
+    /// convincing "sign in here" message.
+    pub for_plugins: bool,
+}
+
+pub const KINDS: &[TemplateKind] = &[
+    TemplateKind {
+        name: "portal-invite",
+        label: "Portal invitation",
+        placeholders: &[
+            ("name", "Dana Whitfield"),
+            ("business", "Keystone Home Inspections"),
+            ("address", "1428 Elm Street, Springfield, IL 62704"),
+            ("role", "Client"),
+            ("link", "https://portal.example/p/abc"),
+            ("expires", "Sat Dec 20, 2026"),
+        ],
+        subject: "{{business}}: your portal for {{address}}",
+        body: "Hello {{name}},\n\n{{business}} has set up a portal for {{address}}. Everything about the job is there: \
+your report, agreement and invoice as they become ready.\n\nOpen your portal:\n{{link}}\n\n\
+The link is personal to you as {{role}}; please do not forward it.{{#if expires}} It works until {{expires}}.{{/if}}\n\n{{business}}\n",
+        for_plugins: false,
+    },
+    TemplateKind {
+        name: "portal-link",
+        label: "Fresh portal link",
+        placeholders: &[
+            ("name", "Dana Whitfield"),
+            ("business", "Keystone Home Inspections"),
+            ("address", "1428 Elm Street, Springfield, IL 62704"),
+            ("link", "https://portal.example/p/abc"),
+            ("expires", "Sat Dec 20, 2026"),
+        ],
+        subject: "Your portal for {{address}}",
+        body: "Hello {{name}},\n\nHere is your new link to the portal for {{address}}:\n\n{{link}}\n\n\
+The link is personal; please do not forward it.{{#if expires}} It works until {{expires}}.{{/if}}\n\n{{business}}\n",
+        for_plugins: false,
+    },
+    TemplateKind {
+        name: "magic-link",
+        label: "Sign-in link",
+        placeholders: &[
+            ("name", "Dana Whitfield"),
+            ("business", "Keystone Home Inspections"),
+            ("link", "https://portal.example/t/keystone/signin/link/abc"),
+            ("minutes", "15"),
+        ],
+        subject: "Sign in to {{business}}",
+        body: "Hello {{name}},\n\nUse this link to sign in to your {{business}} portal:\n\n{{link}}\n\n\
+It works once, for {{minutes}} minutes. If you did not ask to sign in, you can ignore this message.\n\n{{business}}\n",
+        for_plugins: false,
+    },
+    TemplateKind {
+        name: "signin-code",
+        label: "Sign-in code",
+        placeholders: &[
+            ("name", "Dana Whitfield"),
+            ("business", "Keystone Home Inspections"),
+            ("code", "493027"),
+            ("minutes", "10"),
+        ],
+        subject: "{{code}} is your {{business}} sign-in code",
+        body: "Hello {{name}},\n\nYour sign-in code is:\n\n    {{code}}\n\n\
+Enter it on the sign-in page within {{minutes}} minutes. If you did not ask to sign in, you can ignore this message.\n\n{{business}}\n",
+        for_plugins: false,
+    },
+    TemplateKind {
+        name: "staff-reset",
+        label: "Staff password reset",
+        placeholders: &[
+            ("name", "Morgan Reyes"),
+            ("business", "Keystone Home Inspections"),
+            ("link", "https://portal.example/staff/reset/abc"),
+            ("minutes", "30"),
+        ],
+        subject: "Reset your {{business}} staff password",
+        body: "Hello {{name}},\n\nSomeone asked to reset the password of your {{business}} staff account. \
+To choose a new password, open:\n\n{{link}}\n\nThe link works once, for {{minutes}} minutes. \
+If it was not you, ignore this message; your password stays as it is.\n",
+        for_plugins: false,
+    },
+    TemplateKind {
+        name: "staff-invite",
+        label: "Staff invitation",
+        placeholders: &[
+            ("name", "Alex Chen"),
+            ("business", "Keystone Home Inspections"),
+            ("inviter", "Morgan Reyes"),
+            ("role", "Office"),
+            ("link", "https://portal.example/staff/reset/abc"),
+            ("minutes", "4320"),
+        ],
+        subject: "{{inviter}} invited you to {{business}} on Portico",
+        body: "Hello {{name}},\n\n{{inviter}} added you to {{business}}'s staff as {{role}}. \
+Choose your password to sign in:\n\n{{link}}\n\nThe link works once, for {{minutes}} minutes.\n",
+        for_plugins: false,
+    },
+    TemplateKind {
+        name: "message",
+        label: "Notification from a section",
+        placeholders: &[
+            ("business", "Keystone Home Inspections"),
+            ("subject", "Your report is ready"),
+            ("body", "Your inspection report for 1428 Elm Street is ready to view in your portal."),
+        ],
+        subject: "{{subject}}",
+        body: "{{body}}\n\n{{business}}\n",
+        for_plugins: true,
+    },
+];
+
+pub fn kind(name: &str) -> Option<&'static TemplateKind> {
+    KINDS.iter().find(|kind| kind.name == name)
+}
+
+/// Render the message `name` with `data` (a JSON object), in the tenant's
+/// wording when it has one. `business` is always the tenant's name, whatever
+/// `data` says.
+pub fn render(name: &str, data_json: &str, business: &str, custom: Option<&StoredTemplate>) -> Result<Rendered, MailError> {
+    let kind = kind(name).ok_or_else(|| MailError::Permanent(format!("there is no mail template named {name:?}")))?;
+    let mut data: Map<String, Value> = serde_json::from_str(data_json)
+        .map_err(|e| MailError::Permanent(format!("template {name:?} data must be a JSON object: {e}")))?;
+    // The business is the host's word, never the sender's: a section cannot
+    // sign a message as "Keystone (Security Team)".
+    data.insert("business".into(), json!(business));
+    // Every placeholder of the kind exists, empty if the sender left it out,
+    // so that `{{#if …}}` works in strict mode.
+    for (placeholder, _) in kind.placeholders {
+        data.entry(*placeholder).or_insert_with(|| json!(""));
+    }
+    let (subject, body) = match custom {
+        Some(custom) => (custom.subject.as_str(), custom.body.as_str()),
+        None => (kind.subject, kind.body),
+    };
+    render_text(subject, body, &Value::Object(data)).map_err(|e| MailError::Permanent(format!("template {name:?}: {e}")))
+}
+
+/// Check a tenant's wording of `name` against the placeholders it offers;
+/// the error says what is wrong in words fit for the template editor.
+pub fn validate(name: &str, subject: &str, body: &str) -> Result<Rendered, String> {
+    let kind = kind(name).ok_or_else(|| format!("there is no mail template named {name:?}"))?;
+    if subject.trim().is_empty() {
+        return Err("The subject cannot be empty.".into());
+    }
+    if subject.len() > 300 || body.len() > 20_000 {
+        return Err("The subject is limited to 300 characters and the body to 20,000.".into());
+    }
+    // A message carrying a code or a link is of no use without it.
+    let offers = |name: &str| kind.placeholders.iter().any(|(p, _)| *p == name);
+    let needed = ["code", "link"].into_iter().find(|name| offers(name));
+    if let Some(needed) = needed.filter(|needed| !body.contains(&format!("{{{{{needed}}}}}"))) {
+        return Err(format!("The body must contain {{{{{needed}}}}}: without it the message is of no use."));
+    }
+    let sample: Map<String, Value> = kind.placeholders.iter().map(|(p, sample)| (p.to_string(), json!(sample))).collect();
+    render_text(subject, body, &Value::Object(sample))
+}
+
+/// Plain-text rendering: strict (an unknown placeholder is an error), no HTML
+/// escaping, no helpers beyond handlebars' built-in blocks.
+fn render_text(subject: &str, body: &str, data: &Value) -> Result<Rendered, String> {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    registry.register_escape_fn(handlebars::no_escape);
+    let render = |what: &str, source: &str| {
+        registry.render_template(source, data).map_err(|e| match e.reason() {
+            handlebars::RenderErrorReason::MissingVariable(Some(name)) => {
+                format!("the {what} uses {{{{{name}}}}}, which this message does not have")
+            }
+            _ => format!("the {what} is not a valid template: {e}"),
+        })
+    };
+    let subject = super::clamp_subject(&render("subject", subject)?);
+    let body = render("body", body)?;
+    Ok(Rendered { subject, body, sender_name: None, reply_to: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_render_with_their_own_samples() {
+        for kind in KINDS {
+            validate(kind.name, kind.subject, kind.body).unwrap_or_else(|e| panic!("{}: {e}", kind.name));
+        }
+    }
+
+    #[test]
+    fn tenant_wording_is_checked_before_it_is_saved() {
+        assert!(validate("magic-link", "Hi {{name}}", "Go: {{link}}").is_ok());
+        let unknown = validate("magic-link", "Hi {{nmae}}", "Go: {{link}}").unwrap_err();
+        assert!(unknown.contains("{{nmae}}"), "{unknown}");
+        assert!(validate("magic-link", "Hi", "no link here").unwrap_err().contains("{{link}}"));
+        assert!(validate("signin-code", "Code", "{{code}} {{#if name}}").unwrap_err().contains("not a valid template"));
+        assert!(validate("nope", "x", "y").is_err());
+    }
+
+    #[test]
+    fn text_is_not_html_escaped_and_subjects_are_one_line() {
+        let custom = StoredTemplate { name: "message".into(), subject: "{{subject}}\nBcc: x".into(), body: "{{body}} & more".into() };
+        let rendered = render("message", r#"{"subject":"A & B","body":"<b>"}"#, "Keystone", Some(&custom)).unwrap();
+        assert_eq!(rendered.subject, "A & B Bcc: x");
+        assert_eq!(rendered.body, "<b> & more");
+    }
+
+    #[test]
+    fn the_business_name_is_the_hosts_not_the_senders() {
+        let data = r#"{"subject":"Hi","body":"Click","business":"Keystone (Security Team)"}"#;
+        let rendered = render("message", data, "Keystone", None).unwrap();
+        assert_eq!(rendered.body, "Click\n\nKeystone\n");
+    }
+}

@@ -1,0 +1,470 @@
+//! Money: the host's payment providers, never the plugins'. A section asks
+//! for a checkout (`checkout.start`); the host records a payment, sends the
+//! client to the provider (Stripe Checkout, or the labelled test provider),
+//! learns the result from signed webhooks, the return page or reconciliation,
+//! and recomputes the invoice. Staff record manual payments, which wait for
+//! approval.
+
+pub mod receipts;
+pub mod invoices;
+pub mod stripe;
+
+
+use portico_data::{Actor, AuditEntry, Db, DbError, NewPayment, Payment, PaymentKey, PaymentNews};
+use portico_core::model::{now, Tenant};
+use crate::events::Events;
+use portico_core::model::RequestOrigin;
+use portico_core::formats::Formats;
+use portico_core::money::{self as status, PaymentStatus};
+use std::sync::Arc;
+use stripe::{CheckoutRequest, Stripe, StripeConfig, StripeError, Subject};
+
+/// How long a prepared checkout stays payable (Stripe accepts 30 min to 24 h).
+const CHECKOUT_LIFETIME_SECONDS: i64 = 2 * 3600;
+/// An open checkout this close to expiring is replaced rather than reused.
+const CHECKOUT_REUSE_MARGIN_SECONDS: i64 = 10 * 60;
+
+/// Why a checkout could not be prepared or continued.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckoutError {
+    /// No such invoice or payment on this job (or another tenant's).
+    #[error("not found")]
+    NotFound,
+    /// The invoice cannot be paid now; the reason is for the client.
+    #[error("{0}")]
+    Blocked(String),
+    /// The checkout was already finished; the status says how.
+    #[error("this checkout is {0}")]
+    Finished(PaymentStatus),
+    #[error(transparent)]
+    Provider(#[from] StripeError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Why a webhook was not accepted.
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    /// Stripe is not configured on this host.
+    #[error("Stripe is not configured")]
+    NotConfigured,
+    /// The signature or timestamp is wrong: answered 400, never processed.
+    #[error(transparent)]
+    Signature(#[from] stripe::SignatureError),
+    #[error("the event does not parse: {0}")]
+    Malformed(String),
+    /// The event is ours but its payment is not known yet; the provider
+    /// retries later, by which time it is.
+    #[error("the event's payment is not known yet")]
+    NotYet,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// What became of a webhook that was accepted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WebhookOutcome {
+    Applied,
+    /// The same event id was processed before.
+    Duplicate,
+    /// An event type or payment that is not Portico's.
+    Ignored,
+}
+
+/// The part of the money service that host functions need: whether a
+/// tenant can take card payments, and preparing checkouts.
+#[derive(Clone)]
+pub struct Checkouts {
+    db: Db,
+    stripe: Option<Arc<Stripe>>,
+}
+
+impl Checkouts {
+    pub fn new(db: Db, stripe: Option<StripeConfig>) -> anyhow::Result<Checkouts> {
+        let stripe = match stripe {
+            Some(config) => Some(Arc::new(Stripe::new(config)?)),
+            None => None,
+        };
+        Ok(Checkouts { db, stripe })
+    }
+
+    /// Whether the tenant takes card payments online right now.
+    pub fn provider_ready(&self, tenant: &Tenant) -> bool {
+        match tenant.payment_provider.as_str() {
+            "test" => true,
+            "stripe" => self.stripe.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Why an invoice with this status and balance cannot be paid now.
+    pub fn blocked(&self, tenant: &Tenant, status: &str, balance: i64) -> Option<String> {
+        status::checkout_blocked(status, balance, self.provider_ready(tenant))
+    }
+
+    /// Prepare a checkout of an invoice's balance and return the portal path
+    /// that continues to the provider. An open checkout for the same amount is
+    /// reused, so a double click never opens a second one.
+    pub async fn start(&self, tenant: &Tenant, job_id: &str, invoice_id: &str, started_by: &str) -> Result<String, CheckoutError> {
+        for _ in 0..3 {
+            let invoice = self.db.invoice_totals(&tenant.id, invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
+            if let Some(reason) = self.blocked(tenant, &invoice.status, invoice.balance()) {
+                return Err(CheckoutError::Blocked(reason));
+            }
+            if let Some(open) = self.db.open_checkout(&tenant.id, invoice_id).await? {
+                let fresh = open.expires_at.is_none_or(|at| at > now() + CHECKOUT_REUSE_MARGIN_SECONDS);
+                if open.amount_minor == invoice.balance() && fresh && open.provider == tenant.payment_provider {
+                    return Ok(checkout_path(&open));
+                }
+                // The balance changed (an add-on was approved), it is about to
+                // lapse, or it was made with another provider.
+                self.give_up(tenant, &open).await?;
+                continue;
+            }
+            let new = NewPayment {
+                job_id,
+                invoice_id,
+                provider: &tenant.payment_provider,
+                method: "card",
+                status: PaymentStatus::Open,
+                amount_minor: invoice.balance(),
+                currency: &tenant.currency,
+                reference: None,
+                note: None,
+                started_by,
+                expires_at: Some(now() + CHECKOUT_LIFETIME_SECONDS),
+            };
+            if let Some(id) = self.db.insert_payment(&tenant.id, &new).await? {
+                tracing::info!(tenant = %tenant.id, invoice = invoice_id, payment = %id, "checkout prepared");
+                return Ok(format!("/jobs/{job_id}/checkout/{id}"));
+            }
+            // Another click won the race; take its checkout on the next turn.
+        }
+        Err(CheckoutError::Blocked("The invoice is changing right now. Please try again.".into()))
+    }
+
+    /// Expire a checkout locally and, best effort, at the provider, so it can
+    /// no longer be paid. A payment that still lands is recorded all the same.
+    pub(crate) async fn give_up(&self, tenant: &Tenant, payment: &Payment) -> Result<(), DbError> {
+        if let (Some(stripe), Some(checkout)) = (&self.stripe, payment.checkout_ref.as_deref())
+            && let Err(error) = stripe.expire_checkout(checkout, tenant.stripe_account.as_deref()).await
+        {
+            tracing::warn!(payment = %payment.id, %error, "could not expire a replaced Stripe checkout");
+        }
+        self.db.expire_checkout(&tenant.id, &payment.id).await?;
+        Ok(())
+    }
+}
+
+/// The money service, shared by the portal, the staff console, the webhook
+/// endpoint and the reconciliation worker.
+#[derive(Clone)]
+pub struct Payments {
+    /// Also the database and Stripe client of the whole service.
+    checkouts: Checkouts,
+    events: Events,
+    public_url: Arc<str>,
+}
+
+impl Payments {
+    pub fn new(checkouts: Checkouts, events: Events, public_url: &str) -> Payments {
+        Payments { checkouts, events, public_url: public_url.into() }
+    }
+
+    pub fn checkouts(&self) -> &Checkouts {
+        &self.checkouts
+    }
+
+    pub fn stripe_configured(&self) -> bool {
+        self.checkouts.stripe.is_some()
+    }
+
+    /// Where to send the client for an open checkout of the job: the provider's
+    /// page, created once (the idempotency key makes a second request get the
+    /// same Stripe session).
+    pub async fn destination(&self, tenant: &Tenant, job_id: &str, payment_id: &str, email: Option<&str>) -> Result<String, CheckoutError> {
+        let payment = self.open_payment(tenant, job_id, payment_id).await?;
+        match payment.provider.as_str() {
+            "test" => Ok(format!("/jobs/{job_id}/checkout/{payment_id}/test")),
+            "stripe" => {
+                if let Some(url) = payment.checkout_url {
+                    return Ok(url);
+                }
+                let stripe = self.checkouts.stripe.as_ref().ok_or_else(|| CheckoutError::Blocked(unavailable_reason()))?;
+                let invoice = self.checkouts.db.invoice_totals(&tenant.id, &payment.invoice_id).await?.ok_or(CheckoutError::NotFound)?;
+                let back = format!("{}/jobs/{job_id}/checkout/{payment_id}", self.public_url);
+                let session = stripe
+                    .create_checkout(&CheckoutRequest {
+                        payment_id,
+                        tenant_id: &tenant.id,
+                        description: &format!("{} — invoice {}", tenant.name, invoice.number),
+                        amount_minor: payment.amount_minor,
+                        currency: &payment.currency,
+                        customer_email: email,
+                        success_url: &format!("{back}/done"),
+                        cancel_url: &format!("{back}/cancelled"),
+                        expires_at: payment.expires_at.unwrap_or(now() + CHECKOUT_LIFETIME_SECONDS),
+                        connected_account: tenant.stripe_account.as_deref(),
+                    })
+                    .await?;
+                let url = session.url.clone().ok_or_else(|| StripeError::Decode("the session has no url".into()))?;
+                if !self.checkouts.db.attach_checkout(&tenant.id, payment_id, &session.id, &url, session.expires_at).await? {
+                    let stored = self.checkouts.db.payment(&tenant.id, payment_id).await?.and_then(|p| p.checkout_url);
+                    return Ok(stored.unwrap_or(url));
+                }
+                Ok(url)
+            }
+            _ => Err(CheckoutError::NotFound),
+        }
+    }
+
+    /// A checkout of this job that is still open and may still be paid: made
+    /// with the business's current provider, which is ready, and not past its
+    /// expiry. One that may not is given up (expired here and at the
+    /// provider) and answered as expired, so nothing can complete it.
+    pub async fn open_payment(&self, tenant: &Tenant, job_id: &str, payment_id: &str) -> Result<Payment, CheckoutError> {
+        let payment = self.payment_of_job(tenant, job_id, payment_id).await?;
+        if payment.status() != PaymentStatus::Open {
+            return Err(CheckoutError::Finished(payment.status()));
+        }
+        let current = payment.provider == tenant.payment_provider && self.checkouts.provider_ready(tenant);
+        let lapsed = payment.expires_at.is_some_and(|at| at <= now());
+        if !current || lapsed {
+            tracing::info!(payment = %payment.id, provider = %payment.provider, current, lapsed, "gave up a checkout that may no longer be paid");
+            self.checkouts.give_up(tenant, &payment).await?;
+            return Err(CheckoutError::Finished(PaymentStatus::Expired));
+        }
+        Ok(payment)
+    }
+
+    /// Choose how the business's clients pay online. Open checkouts made with
+    /// another provider end here: a checkout completes only through the
+    /// provider it was made with while that provider is the business's.
+    pub async fn switch_provider(&self, tenant: &Tenant, provider: &str, stripe_account: Option<&str>) -> Result<usize, DbError> {
+        let db = &self.checkouts.db;
+        db.set_payment_provider(&tenant.id, provider, stripe_account).await?;
+        let mut ended = 0;
+        for payment in db.open_checkouts(&tenant.id).await? {
+            if payment.provider != provider {
+                self.checkouts.give_up(tenant, &payment).await?;
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
+    pub async fn payment_of_job(&self, tenant: &Tenant, job_id: &str, payment_id: &str) -> Result<Payment, CheckoutError> {
+        self.checkouts.db.payment(&tenant.id, payment_id).await?.filter(|p| p.job_id == job_id).ok_or(CheckoutError::NotFound)
+    }
+
+    /// Ask the provider how a checkout stands and apply what it says: the
+    /// answer when a webhook is late or never comes.
+    pub async fn reconcile(&self, tenant: &Tenant, payment: &Payment) -> Result<(), CheckoutError> {
+        let (Some(stripe), Some(checkout)) = (&self.checkouts.stripe, payment.checkout_ref.as_deref()) else { return Ok(()) };
+        if payment.provider != "stripe" {
+            return Ok(());
+        }
+        let session = stripe.retrieve_checkout(checkout, tenant.stripe_account.as_deref()).await?;
+        self.apply(payment, stripe::news_of_session(&session), Actor::provider("Stripe")).await?;
+        Ok(())
+    }
+
+    /// Reconcile unfinished Stripe checkouts older than a few minutes; the
+    /// worker calls this periodically. Returns how many were checked.
+    pub async fn reconcile_due(&self) -> Result<usize, DbError> {
+        if self.checkouts.stripe.is_none() {
+            return Ok(0);
+        }
+        let due = self.checkouts.db.checkouts_to_reconcile("stripe", 5 * 60, 10 * 60, 50).await?;
+        for payment in &due {
+            let Some(tenant) = self.checkouts.db.tenant(&payment.tenant_id).await? else { continue };
+            if let Err(error) = self.reconcile(&tenant, payment).await {
+                tracing::warn!(payment = %payment.id, %error, "reconciling a checkout failed; will retry");
+            }
+        }
+        Ok(due.len())
+    }
+
+    /// Reconcile in the background, every minute, on every instance (the
+    /// `checked_at` stamp keeps instances from asking about the same one).
+    pub fn spawn_reconciler(self) -> crate::worker::Worker {
+        crate::worker::Worker::spawn(std::time::Duration::from_secs(60), move || {
+            let payments = self.clone();
+            async move {
+                payments.reconcile_due().await.unwrap_or_else(|error| {
+                    tracing::error!(%error, "payment reconciliation failed");
+                    0
+                })
+            }
+        })
+    }
+
+    /// Merge news into a payment, recompute its invoice, record what changed in
+    /// the audit log, and tell the sections when the invoice's status moved.
+    pub async fn apply(&self, payment: &Payment, news: PaymentNews, actor: Actor<'_>) -> Result<(), DbError> {
+        let tenant_id = &payment.tenant_id;
+        let moved = self.checkouts.db.merge_payment_news(tenant_id, &payment.id, &news).await?;
+        let (before, after) = self.checkouts.db.recompute_invoice(tenant_id, &payment.invoice_id).await?;
+        let Some(tenant) = self.checkouts.db.tenant(tenant_id).await? else { return Ok(()) };
+        if moved {
+            let status = news.status.map(PaymentStatus::as_str).unwrap_or_default();
+            let formats = portico_core::formats::TenantFormats::new(&tenant);
+            let summary = format!("{} {} payment {}", formats.money(payment.amount_minor), payment.method, status);
+            let mut entry = AuditEntry::new(tenant_id, &format!("payment.{status}"), &summary).by(actor);
+            entry.job_id = Some(payment.job_id.clone());
+            entry.details = serde_json::json!({
+                "payment": payment.id, "invoice": payment.invoice_id, "provider": payment.provider,
+                "refunded_minor": news.refunded_minor,
+            })
+            .to_string();
+            self.checkouts.db.record_audit(&entry).await?;
+        }
+        self.raise_webhooks(&tenant, payment, (&before, &after)).await?;
+        if before != after {
+            self.events.invoice_updated(&tenant, &payment.job_id, &payment.invoice_id, RequestOrigin::default()).await;
+        }
+        Ok(())
+    }
+
+    /// Tell the business's webhook endpoints what changed: the payment
+    /// (`earlier` is how it was before the news) and its invoice's status.
+    async fn raise_webhooks(&self, tenant: &Tenant, earlier: &Payment, invoice_status: (&str, &str)) -> Result<(), DbError> {
+        let db = &self.checkouts.db;
+        let Some(current) = db.payment(&tenant.id, &earlier.id).await? else { return Ok(()) };
+        let (was, is) = (earlier.status(), current.status());
+        let mut kinds = Vec::new();
+        if is != was && is == PaymentStatus::Succeeded {
+            kinds.push("payment.succeeded");
+        }
+        if is != was && matches!(is, PaymentStatus::Failed | PaymentStatus::Rejected) {
+            kinds.push("payment.failed");
+        }
+        if current.refunded_minor > earlier.refunded_minor {
+            kinds.push("payment.refunded");
+        }
+        let payment = serde_json::json!({
+            "id": current.id, "job_id": current.job_id, "invoice_id": current.invoice_id, "provider": current.provider, "method": current.method,
+            "status": current.status, "amount_minor": current.amount_minor, "captured_minor": current.captured_minor,
+            "refunded_minor": current.refunded_minor, "currency": current.currency, "reference": current.reference,
+        });
+        for kind in kinds {
+            crate::webhooks::raise(db, &tenant.id, kind, serde_json::json!({ "payment": payment }), None).await?;
+        }
+        if invoice_status.0 != "paid" && invoice_status.1 == "paid"
+            && let Some(invoice) = db.invoice_totals(&tenant.id, &current.invoice_id).await?
+        {
+            let data = serde_json::json!({ "invoice": {
+                "id": invoice.id, "job_id": invoice.job_id, "number": invoice.number, "status": invoice.status,
+                "total_minor": invoice.total, "paid_minor": invoice.paid, "currency": tenant.currency,
+            }});
+            crate::webhooks::raise(db, &tenant.id, "invoice.paid", data, None).await?;
+        }
+        Ok(())
+    }
+
+    /// Verify, de-duplicate and apply a Stripe webhook.
+    pub async fn stripe_webhook(&self, signature: Option<&str>, body: &[u8]) -> Result<WebhookOutcome, WebhookError> {
+        let stripe = self.checkouts.stripe.as_ref().ok_or(WebhookError::NotConfigured)?;
+        stripe::verify_signature(signature.unwrap_or_default(), body, stripe.webhook_secret(), now())?;
+        let event: stripe::Event = serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(e.to_string()))?;
+        let Some((subject, news)) = stripe::read_event(&event) else { return Ok(WebhookOutcome::Ignored) };
+        let payment = match &subject {
+            Subject::Checkout(id) => self.checkouts.db.provider_payment("stripe", PaymentKey::CheckoutRef, id).await?,
+            Subject::Charge { payment_id, payment_intent } => match (payment_id, payment_intent) {
+                (Some(id), _) => self.checkouts.db.provider_payment("stripe", PaymentKey::Id, id).await?,
+                (None, Some(intent)) => self.checkouts.db.provider_payment("stripe", PaymentKey::PaymentRef, intent).await?,
+                (None, None) => None,
+            },
+        };
+        let Some(payment) = payment else {
+            // Ours (it names a payment of ours) but not stored yet cannot
+            // happen for checkouts, which are stored before the client leaves;
+            // a charge known only by its payment intent may arrive before the
+            // session's completion: let Stripe retry it.
+            return match subject {
+                Subject::Charge { payment_id: None, payment_intent: Some(_) } => Err(WebhookError::NotYet),
+                _ => Ok(WebhookOutcome::Ignored),
+            };
+        };
+        if let (Some(account), Some(tenant)) = (&event.account, self.checkouts.db.tenant(&payment.tenant_id).await?)
+            && tenant.stripe_account.as_deref() != Some(account.as_str())
+        {
+            tracing::warn!(event = %event.id, "a Stripe event from another connected account named one of our payments; ignored");
+            return Ok(WebhookOutcome::Ignored);
+        }
+        if !self.checkouts.db.claim_payment_event("stripe", &event.id, &event.kind).await? {
+            return Ok(WebhookOutcome::Duplicate);
+        }
+        if let Err(error) = self.apply(&payment, news, Actor::provider("Stripe")).await {
+            // Give the claim back so Stripe's retry is processed.
+            self.checkouts.db.release_payment_event("stripe", &event.id).await?;
+            return Err(error.into());
+        }
+        self.checkouts.db.note_payment_event_tenant("stripe", &event.id, &payment.tenant_id).await?;
+        Ok(WebhookOutcome::Applied)
+    }
+
+    /// Staff record a payment made outside the portal; it waits for approval.
+    pub async fn record_manual(&self, tenant: &Tenant, job_id: &str, manual: &ManualPayment<'_>, actor: Actor<'_>) -> Result<String, CheckoutError> {
+        let invoice = self.checkouts.db.invoice_totals(&tenant.id, manual.invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
+        if matches!(invoice.status.as_str(), "draft" | "void") {
+            return Err(CheckoutError::Blocked("Payments can only be recorded on an issued invoice.".into()));
+        }
+        let new = NewPayment {
+            job_id,
+            invoice_id: manual.invoice_id,
+            provider: "manual",
+            method: manual.method,
+            status: PaymentStatus::Pending,
+            amount_minor: manual.amount_minor,
+            currency: &tenant.currency,
+            reference: manual.reference,
+            note: manual.note,
+            started_by: actor.name,
+            expires_at: None,
+        };
+        let id = self.checkouts.db.insert_payment(&tenant.id, &new).await?.ok_or_else(|| DbError::Invalid("the payment was not recorded".into()))?;
+        let payment = self.checkouts.db.payment(&tenant.id, &id).await?.ok_or(CheckoutError::NotFound)?;
+        self.apply(&payment, PaymentNews { status: Some(PaymentStatus::Pending), ..Default::default() }, actor).await?;
+        let formats = portico_core::formats::TenantFormats::new(tenant);
+        let summary = format!("{} {} recorded on invoice {}, awaiting approval", formats.money(manual.amount_minor), manual.method, invoice.number);
+        let mut entry = AuditEntry::new(&tenant.id, "payment.recorded", &summary).by(actor);
+        entry.job_id = Some(job_id.to_string());
+        self.checkouts.db.record_audit(&entry).await?;
+        Ok(id)
+    }
+
+    /// Approve or reject a pending manual payment.
+    pub async fn decide_manual(&self, tenant: &Tenant, job_id: &str, payment_id: &str, approve: bool, actor: Actor<'_>) -> Result<(), CheckoutError> {
+        let payment = self.payment_of_job(tenant, job_id, payment_id).await?;
+        if payment.status() != PaymentStatus::Pending {
+            return Err(CheckoutError::Finished(payment.status()));
+        }
+        let news = PaymentNews {
+            status: Some(if approve { PaymentStatus::Succeeded } else { PaymentStatus::Rejected }),
+            captured_minor: approve.then_some(payment.amount_minor),
+            decided_by: Some(actor.name.to_string()),
+            ..Default::default()
+        };
+        self.apply(&payment, news, actor).await?;
+        Ok(())
+    }
+}
+
+/// A payment made outside the portal, as staff enter it.
+pub struct ManualPayment<'a> {
+    pub invoice_id: &'a str,
+    /// `cash`, `check` or `bank-transfer`.
+    pub method: &'a str,
+    pub amount_minor: i64,
+    pub reference: Option<&'a str>,
+    pub note: Option<&'a str>,
+}
+
+fn checkout_path(payment: &Payment) -> String {
+    format!("/jobs/{}/checkout/{}", payment.job_id, payment.id)
+}
+
+fn unavailable_reason() -> String {
+    "Online payment is not available right now. Please try again later.".into()
+}

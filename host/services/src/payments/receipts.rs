@@ -1,0 +1,115 @@
+//! The invoice and receipt PDFs, written by the host from its own records.
+
+use portico_data::{Db, DbResult};
+use portico_core::model::{Invoice, InvoiceLine, Role, Tenant};
+use portico_core::formats::Formats;
+use portico_core::formats::TenantFormats;
+
+/// A generated document.
+pub struct Pdf {
+    pub title: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The heading lines the host's documents share: business, job, property, client.
+pub(crate) async fn letterhead(db: &Db, tenant: &Tenant, job_id: &str) -> DbResult<Option<Vec<String>>> {
+    let Some(job) = db.job(&tenant.id, job_id).await? else { return Ok(None) };
+    let property = db.property(&tenant.id, &job.property_id).await?;
+    let contacts = db.job_contacts(&tenant.id, job_id).await?;
+    let billed_to: Vec<String> = contacts
+        .iter()
+        .filter(|c| matches!(c.role.0, Role::Client | Role::CoClient))
+        .map(|c| match &c.email {
+            Some(email) => format!("{} <{email}>", c.name),
+            None => c.name.clone(),
+        })
+        .collect();
+    let mut lines = vec![tenant.name.clone()];
+    let support = tenant.support_line();
+    if !support.is_empty() {
+        lines.push(support);
+    }
+    lines.push(String::new());
+    lines.push(format!("Job: {}", job.reference));
+    lines.push(format!("Property: {}, {}, {} {}", property.line1, property.city, property.region, property.postal_code));
+    if !billed_to.is_empty() {
+        lines.push(format!("Billed to: {}", billed_to.join("; ")));
+    }
+    lines.push(String::new());
+    Ok(Some(lines))
+}
+
+async fn find_invoice(db: &Db, tenant: &Tenant, job_id: &str, invoice_id: &str) -> DbResult<Option<(Invoice, Vec<InvoiceLine>)>> {
+    Ok(db.invoices(&tenant.id, job_id).await?.into_iter().find(|(invoice, _)| invoice.id == invoice_id))
+}
+
+/// The invoice as a PDF: lines, fees, tax, total, payments and balance.
+pub async fn invoice(db: &Db, tenant: &Tenant, job_id: &str, invoice_id: &str) -> DbResult<Option<Pdf>> {
+    let Some((invoice, lines)) = find_invoice(db, tenant, job_id, invoice_id).await? else { return Ok(None) };
+    let Some(mut text) = letterhead(db, tenant, job_id).await? else { return Ok(None) };
+    let formats = TenantFormats::new(tenant);
+    if let Some(due) = invoice.due_at {
+        text.push(format!("Due: {}", formats.moment(due)));
+    }
+    text.push(format!("Status: {}", invoice.status));
+    text.push(String::new());
+    text.push("# Items".into());
+    for line in &lines {
+        let kind = match line.kind.as_str() {
+            "fee" => " (fee)",
+            "add-on" => " (add-on)",
+            "discount" => " (discount)",
+            _ => "",
+        };
+        text.push(format!(
+            "{}{kind}  {} x {}  =  {}",
+            line.description,
+            line.quantity,
+            formats.money(line.unit_price_minor),
+            formats.money(line.amount())
+        ));
+    }
+    let total = invoice.total(&lines);
+    text.push(String::new());
+    text.push(format!("Tax: {}", formats.money(invoice.tax_minor)));
+    text.push(format!("Total: {}", formats.money(total)));
+    text.push(format!("Paid: {}", formats.money(invoice.paid_minor)));
+    text.push(format!("Balance due: {}", formats.money(total - invoice.paid_minor)));
+    let payments = db.invoice_payments(&tenant.id, invoice_id).await?;
+    let listed: Vec<_> = payments.iter().filter(|p| p.status().listed()).collect();
+    if !listed.is_empty() {
+        text.push(String::new());
+        text.push("# Payments".into());
+        for payment in listed {
+            text.push(format!("{}  {}  {}  {}", formats.moment(payment.updated_at), payment.method, formats.money(payment.amount_minor), payment.status));
+        }
+    }
+    let title = format!("Invoice {} - {}", invoice.number, tenant.name);
+    let refs: Vec<&str> = text.iter().map(String::as_str).collect();
+    Ok(Some(Pdf { bytes: crate::pdf::simple_pdf(&title, &refs), title }))
+}
+
+/// A receipt for one payment that went through.
+pub async fn receipt(db: &Db, tenant: &Tenant, job_id: &str, payment_id: &str) -> DbResult<Option<Pdf>> {
+    let Some(payment) = db.payment(&tenant.id, payment_id).await?.filter(|p| p.job_id == job_id) else { return Ok(None) };
+    if !payment.status().received() {
+        return Ok(None);
+    }
+    let Some((invoice, _)) = find_invoice(db, tenant, job_id, &payment.invoice_id).await? else { return Ok(None) };
+    let Some(mut text) = letterhead(db, tenant, job_id).await? else { return Ok(None) };
+    let formats = TenantFormats::new(tenant);
+    text.push(format!("Receipt for invoice {}", invoice.number));
+    text.push(format!("Amount received: {}", formats.money(payment.shown_amount())));
+    if payment.refunded_minor > 0 {
+        text.push(format!("Refunded: {}", formats.money(payment.refunded_minor)));
+    }
+    text.push(format!("Method: {}", payment.method));
+    if let Some(reference) = &payment.reference {
+        text.push(format!("Reference: {reference}"));
+    }
+    text.push(format!("Date: {}", formats.moment(payment.updated_at)));
+    text.push(format!("Receipt number: {}", payment.id));
+    let title = format!("Receipt - invoice {} - {}", invoice.number, tenant.name);
+    let refs: Vec<&str> = text.iter().map(String::as_str).collect();
+    Ok(Some(Pdf { bytes: crate::pdf::simple_pdf(&title, &refs), title }))
+}

@@ -1,0 +1,52 @@
+//! CSRF protection for forms shown before there is a session (sign-in, asking
+//! for a fresh link): a double-submit cookie. The form carries a random token
+//! that must match the HttpOnly, SameSite=Strict cookie set with the form.
+//! Forms inside a session check the session's own token (`check_session`).
+
+use crate::error::WebError;
+use portico_core::tokens::{new_token, same_secret};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use serde::Deserialize;
+
+const COOKIE: &str = "portico_form_csrf";
+
+/// A token for a form posted to paths under `path`, and the jar carrying it.
+fn issue(jar: CookieJar, path: &str) -> (CookieJar, String) {
+    let token = new_token();
+    let cookie = Cookie::build((COOKIE, token.clone())).http_only(true).same_site(SameSite::Strict).path(path.to_string()).build();
+    (jar.add(cookie), token)
+}
+
+/// Render `template` with a fresh form token (as `form_csrf`, its cookie
+/// scoped to `path`): every page with a pre-session form.
+pub fn form_page(jar: CookieJar, path: &str, status: StatusCode, template: &str, mut data: serde_json::Value) -> Result<Response, WebError> {
+    let (jar, token) = issue(jar, path);
+    data["form_csrf"] = token.into();
+    let body = crate::view::render(template, &data)?;
+    Ok((status, jar, Html(body)).into_response())
+}
+
+/// Check the submitted token against the cookie set with the form.
+pub fn check_cookie(jar: &CookieJar, submitted: &str) -> Result<(), WebError> {
+    let matches = jar.get(COOKIE).is_some_and(|cookie| !cookie.value().is_empty() && same_secret(cookie.value(), submitted));
+    if matches { Ok(()) } else { Err(WebError::BadCsrf) }
+}
+
+/// The jar without the token, once the form has been used.
+pub fn clear(jar: CookieJar, path: &str) -> CookieJar {
+    jar.remove(Cookie::build(COOKIE).path(path.to_string()))
+}
+
+/// A form whose only field is its CSRF token (sign-out, revoke, renew).
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// Check a form's token against its session's own, in constant time.
+pub fn check_session(submitted: &str, session_token: &str) -> Result<(), WebError> {
+    if same_secret(submitted, session_token) { Ok(()) } else { Err(WebError::BadCsrf) }
+}

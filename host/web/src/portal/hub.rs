@@ -1,0 +1,150 @@
+//! The account hub: every job a signed-in contact has with this business,
+//! upcoming and past, the other businesses where their proven address is a
+//! contact (the account picker), and their password where the tenant allows.
+
+use crate::app::AppState;
+use crate::csrf::{check_session, CsrfForm};
+use portico_data::{Actor, AuditEntry, SessionSubject};
+use crate::error::WebError;
+use portico_core::model::{now, Tenant};
+use portico_core::formats::Formats as _;
+use crate::sessions::{keep_alive, leave_notice, start_session, take_flash, Notice, PortalSession};
+use portico_core::formats::TenantFormats;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+/// The header and branding every account page shares.
+/// What every signed-in portal page outside a job's sections shows: the
+/// business's header, the viewer and the session's form token.
+pub(crate) fn frame(tenant: &Tenant, session: &PortalSession, name: &str, title: &str) -> serde_json::Value {
+    serde_json::json!({
+        "title": format!("{title} · {}", tenant.name),
+        "brand_css": crate::view::brand_css(tenant),
+        "tenant": crate::view::tenant_view(tenant),
+        "viewer": { "name": name, "email": session.row.verified_email },
+        "csrf": session.row.csrf_token,
+        "signin_url": format!("/t/{}/signin", tenant.slug),
+    })
+}
+
+async fn tenant_of(state: &AppState, session: &PortalSession) -> Result<Tenant, WebError> {
+    state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)
+}
+
+/// `GET /account`
+pub async fn hub(State(state): State<AppState>, jar: CookieJar, session: PortalSession) -> Result<Response, WebError> {
+    let tenant = tenant_of(&state, &session).await?;
+    let formats = TenantFormats::new(&tenant);
+    let jobs = state.db.account_jobs(&tenant.id, &session.contact_id, session.row.verified_email.as_deref()).await?;
+    let today = now() - 12 * 3600;
+    let (mut upcoming, mut past) = (Vec::new(), Vec::new());
+    for job in &jobs {
+        let finished = matches!(job.status.as_str(), "completed" | "cancelled") || job.starts_at.is_some_and(|at| at < today);
+        let entry = serde_json::json!({
+            "job_id": job.job_id,
+            "address": format!("{}, {}, {}", job.line1, job.city, job.region),
+            "reference": job.reference,
+            "role": job.role.0.label(),
+            "status": job.status.replace('-', " "),
+            "when": job.starts_at.map(|at| formats.moment(at)),
+        });
+        if finished { past.push((job.starts_at, entry)) } else { upcoming.push((job.starts_at, entry)) }
+    }
+    // Soonest first for what is coming, most recent first for what is done.
+    upcoming.sort_by_key(|(at, _)| at.unwrap_or(i64::MAX));
+    past.sort_by_key(|(at, _)| std::cmp::Reverse(at.unwrap_or(0)));
+    let other_tenants = match &session.row.verified_email {
+        Some(email) => state.db.other_tenants_of(&tenant.id, email).await?,
+        None => Vec::new(),
+    };
+    let flash: Option<Notice> = take_flash(&state, &session.row).await?;
+    let mut data = frame(&tenant, &session, &session.name(&state).await?, "Your jobs");
+    data["jobs_count"] = jobs.len().into();
+    data["upcoming"] = upcoming.into_iter().map(|(_, entry)| entry).collect();
+    data["past"] = past.into_iter().map(|(_, entry)| entry).collect();
+    data["other_tenants"] = other_tenants.iter().map(|t| serde_json::json!({ "slug": t.slug, "name": t.name })).collect();
+    data["passwords"] = tenant.allows_client_passwords().into();
+    data["flash"] = serde_json::to_value(flash).map_err(anyhow::Error::from)?;
+    let body = crate::view::render("hub", &data)?;
+    Ok((keep_alive(jar, session.refreshed), Html(body)).into_response())
+}
+
+/// `POST /account/switch/{slug}`: open the portal of another business where
+/// the address this session proved is a contact. Sessions that did not prove
+/// an address (a forwarded personal link, a password) cannot switch.
+pub async fn switch(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    session: PortalSession,
+    Path(slug): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    check_session(&form.csrf, &session.row.csrf_token)?;
+    let email = session.row.verified_email.clone().ok_or(WebError::NotFound)?;
+    let target = state.db.tenant_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
+    let (contact_id, name) = state.db.contact_for_sign_in(&target.id, &email).await?.ok_or(WebError::NotFound)?;
+    let subject = SessionSubject::Contact { contact_id: &contact_id, job_contact_id: None, verified_email: Some(&email) };
+    let audit = AuditEntry::new(&target.id, "portal.signed-in", "Signed in from another business's portal with a proven address")
+        .by(Actor::contact(&contact_id, &name));
+    let cookie = start_session(&state, &target.id, subject, "switch", &crate::client::origin(peer, &headers), audit).await?;
+    // One cookie holds one session: the one left behind is ended.
+    state.db.revoke_session(&session.row.tenant_id, &session.row.id).await?;
+    Ok((jar.add(cookie), Redirect::to("/account")).into_response())
+}
+
+/// Setting a password needs an address the session proved.
+fn may_set_password(tenant: &Tenant, session: &PortalSession) -> bool {
+    tenant.allows_client_passwords() && session.row.verified_email.is_some()
+}
+
+/// `GET /account/password`
+pub async fn password_form(State(state): State<AppState>, session: PortalSession) -> Result<Response, WebError> {
+    let tenant = tenant_of(&state, &session).await?;
+    if !tenant.allows_client_passwords() {
+        return Err(WebError::NotFound);
+    }
+    password_page(&tenant, &session, &session.name(&state).await?, None, StatusCode::OK)
+}
+
+fn password_page(tenant: &Tenant, session: &PortalSession, name: &str, error: Option<&str>, status: StatusCode) -> Result<Response, WebError> {
+    let mut data = frame(tenant, session, name, "Set your password");
+    data["allowed"] = may_set_password(tenant, session).into();
+    data["error"] = error.into();
+    Ok((status, Html(crate::view::render("password", &data)?)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /account/password`
+pub async fn set_password(State(state): State<AppState>, session: PortalSession, Form(form): Form<PasswordForm>) -> Result<Response, WebError> {
+    check_session(&form.csrf, &session.row.csrf_token)?;
+    let tenant = tenant_of(&state, &session).await?;
+    let Some(email) = session.row.verified_email.clone().filter(|_| may_set_password(&tenant, &session)) else {
+        return Err(WebError::NotFound);
+    };
+    let name = session.name(&state).await?;
+    if let Err(why) = portico_core::passwords::check_new(&form.password, &form.confirm) {
+        return password_page(&tenant, &session, &name, Some(why), StatusCode::BAD_REQUEST);
+    }
+    let hash = portico_core::passwords::hash_off_thread(form.password).await?;
+    state.db.set_contact_password(&tenant.id, &email, &hash).await?;
+    let audit = AuditEntry::new(&tenant.id, "portal.password-set", "Set a portal password").by(Actor::contact(&session.contact_id, &name));
+    state.db.record_audit(&audit).await?;
+    leave_notice(&state, &session.row, "success", "Your password is set.").await?;
+    Ok(Redirect::to("/account").into_response())
+}

@@ -1,0 +1,209 @@
+//! The staff console: sign in with e-mail and password (reset by e-mail),
+//! the business's jobs with who is on them and their links, the access and
+//! activity logs, the team, and how the business lets people in. Every page
+//! checks the staff member's role (`roles`).
+
+mod access;
+mod add_ons;
+mod api_keys;
+mod agreements;
+mod branding;
+pub(crate) mod job_setup;
+mod jobs;
+mod payment_settings;
+mod payments;
+mod reset;
+pub mod roles;
+mod sections;
+mod settings;
+mod team;
+mod webhooks;
+
+use crate::app::AppState;
+use crate::error::WebError;
+use crate::sessions::{keep_alive, start_session, StaffSession};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::cookie::CookieJar;
+use std::net::SocketAddr;
+
+pub fn router(max_upload: usize) -> Router<AppState> {
+    Router::new()
+        .route("/staff/login", get(login_form).post(login))
+        .route("/staff/logout", post(logout))
+        .route("/staff", get(home))
+        .merge(jobs::router())
+        .merge(job_setup::router())
+        .merge(agreements::router())
+        .merge(add_ons::router())
+        .merge(payments::router())
+        .merge(access::router())
+        .merge(sections::router(max_upload))
+        .merge(branding::router())
+        .merge(api_keys::router())
+        .merge(webhooks::router())
+        .merge(payment_settings::router())
+        .merge(settings::router())
+        .merge(team::router())
+        .merge(reset::router())
+}
+
+/// Render a console page: `data` plus the header every page shares (the
+/// business, the signed-in member, the navigation their role allows, and a
+/// one-time notice).
+pub(crate) async fn console_page(
+    state: &AppState,
+    jar: CookieJar,
+    session: StaffSession,
+    template: &str,
+    title: &str,
+    mut data: serde_json::Value,
+) -> Result<Response, WebError> {
+    use roles::Ability;
+    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let flash: Option<crate::sessions::Notice> = crate::sessions::take_flash(state, &session.row).await?;
+    let frame = serde_json::json!({
+        "title": format!("{title} · {} · Staff", tenant.name),
+        "brand_css": crate::view::brand_css(&tenant),
+        "tenant": tenant.name,
+        "user": session.user.display_name,
+        "role": roles::label(&session.user.role),
+        "csrf": session.row.csrf_token,
+        "flash": flash,
+        "nav": {
+            "access": session.may(Ability::ReadAccessLog),
+            "team": session.may(Ability::ManageTeam),
+            "settings": session.may(Ability::ManageSettings),
+            "sections": session.may(Ability::ManageSections),
+            "new_job": session.may(Ability::ManageJobs),
+            "api": session.may(Ability::ManageIntegrations),
+        },
+    });
+    if let (Some(data), serde_json::Value::Object(frame)) = (data.as_object_mut(), frame) {
+        for (key, value) in frame {
+            data.entry(key).or_insert(value);
+        }
+    }
+    let body = crate::view::render(template, &data)?;
+    // Console pages may show a freshly issued link: never cache them.
+    let no_store = [(axum::http::header::CACHE_CONTROL, "no-store")];
+    Ok((keep_alive(jar, session.refreshed), no_store, Html(body)).into_response())
+}
+
+/// Leave a one-time notice for the staff member's next page.
+pub(crate) async fn notice(state: &AppState, session: &StaffSession, tone: &str, message: &str) -> Result<(), WebError> {
+    crate::sessions::leave_notice(state, &session.row, tone, message).await
+}
+
+/// The staff member as the audit log names them.
+pub(crate) fn actor(session: &StaffSession) -> portico_data::Actor<'_> {
+    portico_data::Actor::staff(&session.user.id, &session.user.display_name)
+}
+
+fn login_page(jar: CookieJar, email: &str, error: Option<&str>, status: StatusCode) -> Result<Response, WebError> {
+    let data = serde_json::json!({ "title": "Staff sign-in", "email": email, "error": error });
+    crate::csrf::form_page(jar, "/staff", status, "staff_login", data)
+}
+
+async fn login_form(jar: CookieJar) -> Result<Response, WebError> {
+    login_page(jar, "", None, StatusCode::OK)
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    Form(form): Form<portico_core::passwords::CredentialsForm>,
+) -> Result<Response, WebError> {
+    crate::csrf::check_cookie(&jar, &form.csrf)?;
+    let origin = crate::client::origin(peer, &headers);
+    // Staff sign-in comes before any tenant: its limits are global ('').
+    portico_services::rate_limit::check(&state.db, "", &portico_services::rate_limit::PASSWORDS_PER_IP, &origin.ip).await?;
+    portico_services::rate_limit::check(&state.db, "", &portico_services::rate_limit::PASSWORDS_PER_ADDRESS, &portico_services::rate_limit::address_from(&form.email, &origin.ip)).await?;
+    let candidates = state.db.staff_by_email(&form.email).await?;
+    let matched = portico_core::passwords::find_match(form.password.clone(), candidates, |user| &user.password_hash).await?;
+    let Some(user) = matched else {
+        // One answer for an unknown address and a wrong password.
+        return login_page(jar, &form.email, Some("That e-mail and password do not match."), StatusCode::UNAUTHORIZED);
+    };
+
+    let audit = portico_data::AuditEntry::new(&user.tenant_id, "staff.signed-in", "Signed in to the staff console")
+        .by(portico_data::Actor::staff(&user.id, &user.display_name));
+    let subject = portico_data::SessionSubject::Staff { staff_user_id: &user.id };
+    let cookie = start_session(&state, &user.tenant_id, subject, "staff", &origin, audit).await?;
+    let jar = crate::csrf::clear(jar, "/staff").add(cookie);
+    Ok((jar, Redirect::to("/staff")).into_response())
+}
+
+async fn logout(State(state): State<AppState>, session: StaffSession, Form(form): Form<crate::csrf::CsrfForm>) -> Result<Redirect, WebError> {
+    crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
+    state.db.revoke_session(&session.row.tenant_id, &session.row.id).await?;
+    Ok(Redirect::to("/staff/login"))
+}
+
+async fn home(State(state): State<AppState>, jar: CookieJar, session: StaffSession) -> Result<Response, WebError> {
+    session.require(roles::Ability::ViewJobs)?;
+    let tenant_id = session.row.tenant_id.clone();
+    let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
+    let formats = portico_core::formats::TenantFormats::new(&tenant);
+    let mut jobs = Vec::new();
+    for job in state.db.jobs(&tenant_id, 50).await? {
+        let property = state.db.property(&tenant_id, &job.property_id).await?;
+        let people: Vec<String> = state
+            .db
+            .job_contacts(&tenant_id, &job.id)
+            .await?
+            .into_iter()
+            .map(|c| format!("{} ({})", c.name, c.role.0.label()))
+            .collect();
+        jobs.push(serde_json::json!({
+            "id": job.id,
+            "reference": job.reference,
+            "status": job.status,
+            "address": property.one_line(),
+            "people": people.join(", "),
+        }));
+    }
+    let sections: Vec<serde_json::Value> = state
+        .db
+        .installations(&tenant_id)
+        .await?
+        .into_iter()
+        .map(|installation| {
+            serde_json::json!({
+                "plugin": installation.plugin_id,
+                "state": if installation.enabled != 0 { "Enabled" } else { "Disabled" },
+                "failures": installation.failures,
+                "last_error": installation.last_error.unwrap_or_default(),
+            })
+        })
+        .collect();
+    use portico_core::formats::Formats as _;
+    let activity: Vec<serde_json::Value> = state
+        .db
+        .audit_log(&tenant_id, 50)
+        .await?
+        .into_iter()
+        .map(|e| {
+            serde_json::json!({
+                "at": formats.moment(e.created_at),
+                "actor": e.actor_name,
+                "summary": e.summary,
+                // A section's own words are never shown as the host's.
+                "written_by_section": (e.written_by == "section").then(|| e.plugin_id.clone().unwrap_or_default()),
+                "origin": format!("{} · {}", e.ip, portico_core::text::clamp(&e.user_agent, 60)),
+            })
+        })
+        .collect();
+    let data = serde_json::json!({
+        "jobs": jobs,
+        "sections": sections,
+        "activity": activity,
+        "signin_url": format!("{}/t/{}/signin", state.public_url, tenant.slug),
+    });
+    console_page(&state, jar, session, "staff_home", "Jobs", data).await
+}

@@ -1,0 +1,100 @@
+//! Server-side rendering: handlebars templates compiled into the binary, and the
+//! formatting of money and times in a tenant's currency and time zone.
+//! Templates only ever use `{{…}}` (escaped), never `{{{…}}}`.
+
+use portico_core::model::Tenant;
+use handlebars::Handlebars;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("head", include_str!("../templates/head.hbs")),
+    ("foot", include_str!("../templates/foot.hbs")),
+    ("card", include_str!("../templates/card.hbs")),
+    ("block", include_str!("../templates/block.hbs")),
+    ("portal", include_str!("../templates/portal.hbs")),
+    ("error", include_str!("../templates/error.hbs")),
+    ("staff_login", include_str!("../templates/staff_login.hbs")),
+    ("staff_home", include_str!("../templates/staff_home.hbs")),
+    ("sessions", include_str!("../templates/sessions.hbs")),
+    ("link_expired", include_str!("../templates/link_expired.hbs")),
+    ("portal_header", include_str!("../templates/portal_header.hbs")),
+    ("hub", include_str!("../templates/hub.hbs")),
+    ("hub_job", include_str!("../templates/hub_job.hbs")),
+    ("password", include_str!("../templates/password.hbs")),
+    ("guest", include_str!("../templates/guest.hbs")),
+    ("signin", include_str!("../templates/signin.hbs")),
+    ("signin_code", include_str!("../templates/signin_code.hbs")),
+    ("signin_continue", include_str!("../templates/signin_continue.hbs")),
+    ("staff_header", include_str!("../templates/staff_header.hbs")),
+    ("staff_job", include_str!("../templates/staff_job.hbs")),
+    ("staff_access_table", include_str!("../templates/staff_access_table.hbs")),
+    ("staff_access", include_str!("../templates/staff_access.hbs")),
+    ("staff_settings", include_str!("../templates/staff_settings.hbs")),
+    ("staff_agreements", include_str!("../templates/staff_agreements.hbs")),
+    ("staff_add_ons", include_str!("../templates/staff_add_ons.hbs")),
+    ("staff_agreement_template", include_str!("../templates/staff_agreement_template.hbs")),
+    ("staff_mail_template", include_str!("../templates/staff_mail_template.hbs")),
+    ("staff_team", include_str!("../templates/staff_team.hbs")),
+    ("staff_sections", include_str!("../templates/staff_sections.hbs")),
+    ("staff_branding", include_str!("../templates/staff_branding.hbs")),
+    ("staff_new_job", include_str!("../templates/staff_new_job.hbs")),
+    ("staff_api", include_str!("../templates/staff_api.hbs")),
+    ("staff_webhooks", include_str!("../templates/staff_webhooks.hbs")),
+    ("staff_payment_settings", include_str!("../templates/staff_payment_settings.hbs")),
+    ("staff_webhook", include_str!("../templates/staff_webhook.hbs")),
+    ("staff_section", include_str!("../templates/staff_section.hbs")),
+    ("staff_section_review", include_str!("../templates/staff_section_review.hbs")),
+    ("staff_permissions", include_str!("../templates/staff_permissions.hbs")),
+    ("staff_reset_request", include_str!("../templates/staff_reset_request.hbs")),
+    ("staff_reset", include_str!("../templates/staff_reset.hbs")),
+    ("dev_outbox", include_str!("../templates/dev_outbox.hbs")),
+    ("pay_test", include_str!("../templates/pay_test.hbs")),
+];
+
+/// The stylesheet, served at `/static/portico.css`.
+pub const STYLESHEET: &str = include_str!("../static/portico.css");
+
+fn registry() -> &'static Handlebars<'static> {
+    static REGISTRY: OnceLock<Handlebars<'static>> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(false);
+        for (name, source) in TEMPLATES {
+            registry.register_template_string(name, *source).unwrap_or_else(|e| panic!("template {name}: {e}"));
+            registry.register_partial(name, *source).unwrap_or_else(|e| panic!("partial {name}: {e}"));
+        }
+        registry
+    })
+}
+
+/// Render a template; a failure is a bug in the host, reported as a 500.
+pub fn render<T: Serialize>(template: &str, data: &T) -> anyhow::Result<String> {
+    Ok(registry().render(template, data)?)
+}
+
+#[derive(Serialize)]
+struct ErrorPage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+pub fn error_page(title: &str, message: &str) -> String {
+    render("error", &ErrorPage { title, message }).unwrap_or_else(|_| "Something went wrong".into())
+}
+
+/// The business as every portal page's header and footer show it.
+pub fn tenant_view(tenant: &Tenant) -> serde_json::Value {
+    serde_json::json!({
+        "name": tenant.name,
+        "logo_url": tenant.logo_url.as_deref().and_then(portico_core::text::safe_url),
+        "welcome_text": tenant.welcome_text,
+        "support": tenant.support_line(),
+    })
+}
+
+/// The address of the tenant's brand stylesheet.
+pub fn brand_css(tenant: &Tenant) -> String {
+    format!("/t/{}/brand.css", tenant.slug)
+}
+
