@@ -113,7 +113,7 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
     let staff_email = "owner@keystone-inspections.example".to_string();
     let staff_password = new_token()[..16].to_string();
     let hash = portico_core::passwords::hash(&staff_password)?;
-    db.create_staff_user(&tenant.id, &staff_email, "Morgan Reyes", "owner", &hash).await?;
+    db.create_staff_user(&tenant.id, &staff_email, "Morgan Reyes", portico_core::model::StaffRole::Owner, &hash).await?;
 
     let property = db.create_property(&tenant.id, "1428 Elm Street", "Springfield", "IL", "62704").await?;
     let job = db.create_job(&tenant.id, &property, "INS-1042").await?;
@@ -156,7 +156,7 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
     let invoice = portico_data::NewInvoice { number: "1042", status: "due", tax_minor: 0, due_at: Some(tomorrow_nine), lines: &lines };
     db.create_invoice(&tenant.id, &job, &invoice).await?;
     // The demo pays through the labelled test provider: no Stripe account needed.
-    db.set_payment_provider(&tenant.id, "test", None).await?;
+    db.set_payment_provider(&tenant.id, portico_core::money::PaymentProvider::Test, None).await?;
 
     state.sections.install_builtins_for(&tenant.id).await?;
     let agreement = portico_data::TemplateFields {
@@ -180,7 +180,7 @@ HomeShield | First month of home warranty free | Covers heating, cooling, plumbi
 ClearFlow Plumbing | Plumber | (555) 010-3300",
     });
     db.set_plugin_settings(&tenant.id, "contractors", &contractors.to_string()).await?;
-    let release = portico_data::AgreementSettings { esign_consent: None, report_release: "after-signing-and-payment", summary_while_held: true };
+    let release = portico_data::AgreementSettings { esign_consent: None, report_release: portico_core::model::ReleaseRule::AfterSigningAndPayment, summary_while_held: true };
     db.set_agreement_settings(&tenant.id, &release).await?;
 
     let mut tokens = tokens.into_iter();

@@ -239,7 +239,7 @@ async fn other_business_owner(app: &TestApp) -> Visitor {
     let db = &app.server.state.db;
     let tenant = db.tenant_by_slug("brightside").await.unwrap().unwrap();
     let hash = portico_core::passwords::hash("brightside-owner-1").unwrap();
-    db.create_staff_user(&tenant.id, "owner@brightside.example", "Bea Bright", "owner", &hash).await.unwrap();
+    db.create_staff_user(&tenant.id, "owner@brightside.example", "Bea Bright", portico_core::model::StaffRole::Owner, &hash).await.unwrap();
     app.staff("owner@brightside.example", "brightside-owner-1").await
 }
 

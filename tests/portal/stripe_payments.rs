@@ -9,7 +9,7 @@ use serde_json::Value;
 /// Switch the demo business to Stripe.
 async fn use_stripe(app: &TestApp) {
     let tenant = app.demo_tenant_id().await;
-    app.server.state.db.set_payment_provider(&tenant, "stripe", None).await.unwrap();
+    app.server.state.db.set_payment_provider(&tenant, portico_core::money::PaymentProvider::Stripe, None).await.unwrap();
 }
 
 /// Dana chooses Pay Now and lands on Stripe's (stand-in) page.

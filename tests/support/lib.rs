@@ -129,8 +129,10 @@ impl TestApp {
         Self::start_with(config, temp, postgres).await
     }
 
-    async fn start_with(config: Config, temp: Option<tempfile::TempDir>, postgres: Option<PostgresDatabase>) -> TestApp {
+    async fn start_with(mut config: Config, temp: Option<tempfile::TempDir>, postgres: Option<PostgresDatabase>) -> TestApp {
         portico::telemetry::init();
+        // A value a page reads that its handler left out fails the story.
+        config.strict_templates = true;
         let data_dir = config.data_dir.clone();
         let server = RunningServer::start(config.clone()).await.expect("server starts");
         let links = portico::demo::ensure_demo(&server.state, &data_dir).await.expect("demo data");
@@ -201,6 +203,7 @@ impl TestApp {
     pub async fn add_staff(&self, email: &str, name: &str, role: &str, password: &str) -> String {
         let tenant = self.demo_tenant_id().await;
         let hash = portico_core::passwords::hash(password).unwrap();
+        let role = role.parse().expect("owner, office or employee");
         self.server.state.db.create_staff_user(&tenant, email, name, role, &hash).await.unwrap()
     }
 
@@ -262,7 +265,7 @@ impl TestApp {
 /// Release the demo business's reports as soon as they are published.
 pub async fn release_reports_on_publish(db: &portico_data::Db) {
     let tenant = db.tenant_by_slug("keystone").await.unwrap().expect("demo tenant").id;
-    let settings = portico_data::AgreementSettings { esign_consent: None, report_release: "on-publish", summary_while_held: true };
+    let settings = portico_data::AgreementSettings { esign_consent: None, report_release: portico_core::model::ReleaseRule::OnPublish, summary_while_held: true };
     db.set_agreement_settings(&tenant, &settings).await.unwrap();
 }
 
@@ -298,6 +301,7 @@ impl TestCluster {
             let mut config = Config::new("127.0.0.1:0".parse().unwrap(), data_dir.to_path_buf());
             config.database_url = Some(postgres.url.clone());
             config.files = Some(temps[2].path().display().to_string());
+            config.strict_templates = true;
             configure(&mut config);
             config
         };

@@ -1,5 +1,6 @@
 //! The host's domain: what tenants, jobs, contacts and documents are, as the
-//! rest of the host sees them (the database rows live in `db`).
+//! rest of the host sees them (the data layer, `portico-data`, reads them
+//! from the database).
 
 use serde::Serialize;
 use std::fmt;
@@ -87,6 +88,116 @@ impl FromStr for Role {
     }
 }
 
+/// A staff member's role in their business; what each may do is the staff
+/// console's `roles::allows`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StaffRole {
+    Owner,
+    Office,
+    Employee,
+}
+
+impl StaffRole {
+    /// Most powerful first, as the team page lists them.
+    pub const ALL: [StaffRole; 3] = [StaffRole::Owner, StaffRole::Office, StaffRole::Employee];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffRole::Owner => "owner",
+            StaffRole::Office => "office",
+            StaffRole::Employee => "employee",
+        }
+    }
+
+    /// How the role is named to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            StaffRole::Owner => "Owner",
+            StaffRole::Office => "Office",
+            StaffRole::Employee => "Employee",
+        }
+    }
+}
+
+impl fmt::Display for StaffRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for StaffRole {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        StaffRole::ALL.into_iter().find(|role| role.as_str() == name).ok_or_else(|| format!("unknown staff role {name:?}"))
+    }
+}
+
+impl TryFrom<String> for StaffRole {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+/// When a job's reports reach the people on it, once published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReleaseRule {
+    OnPublish,
+    AfterSigning,
+    AfterPayment,
+    AfterSigningAndPayment,
+}
+
+impl ReleaseRule {
+    pub const ALL: [ReleaseRule; 4] = [ReleaseRule::OnPublish, ReleaseRule::AfterSigning, ReleaseRule::AfterPayment, ReleaseRule::AfterSigningAndPayment];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseRule::OnPublish => "on-publish",
+            ReleaseRule::AfterSigning => "after-signing",
+            ReleaseRule::AfterPayment => "after-payment",
+            ReleaseRule::AfterSigningAndPayment => "after-signing-and-payment",
+        }
+    }
+
+    /// In the business's words, for the settings page.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReleaseRule::OnPublish => "As soon as they are published",
+            ReleaseRule::AfterSigning => "Once the agreements are signed",
+            ReleaseRule::AfterPayment => "Once the invoice is paid",
+            ReleaseRule::AfterSigningAndPayment => "Once the agreements are signed and the invoice is paid",
+        }
+    }
+
+    /// Whether reports wait for the job's agreements to be signed.
+    pub fn after_signing(self) -> bool {
+        matches!(self, ReleaseRule::AfterSigning | ReleaseRule::AfterSigningAndPayment)
+    }
+
+    /// Whether reports wait for the job's invoices to be paid.
+    pub fn after_payment(self) -> bool {
+        matches!(self, ReleaseRule::AfterPayment | ReleaseRule::AfterSigningAndPayment)
+    }
+}
+
+impl FromStr for ReleaseRule {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        ReleaseRule::ALL.into_iter().find(|rule| rule.as_str() == name).ok_or_else(|| format!("unknown release rule {name:?}"))
+    }
+}
+
+impl TryFrom<String> for ReleaseRule {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
 /// Portico's consent to electronic signature, for businesses that did not word their own.
 pub const DEFAULT_ESIGN_CONSENT: &str = "By typing my name and signing, I agree to sign this agreement electronically. \
 My electronic signature is as binding as a handwritten one. I may ask the business for a paper copy, and I can \
@@ -113,16 +224,17 @@ pub struct Tenant {
     pub signin_method: String,
     /// Whether contacts may set a password (0/1).
     pub client_passwords: i64,
-    /// Who takes card payments: `none`, `test` or `stripe`.
-    pub payment_provider: String,
+    /// Who takes card payments online.
+    #[sqlx(try_from = "String")]
+    pub payment_provider: crate::money::PaymentProvider,
     /// The Stripe connected account that receives the money, when the
     /// operator's Stripe platform account pays out to the business.
     pub stripe_account: Option<String>,
     /// The business's consent to electronic signature; `None`: Portico's wording.
     pub esign_consent: Option<String>,
-    /// When published reports are released: `on-publish`, `after-signing`,
-    /// `after-payment` or `after-signing-and-payment`.
-    pub report_release: String,
+    /// When published reports are released.
+    #[sqlx(try_from = "String")]
+    pub report_release: ReleaseRule,
     /// Whether agents may read a report's summary while the report is held (0/1).
     pub summary_while_held: i64,
 }

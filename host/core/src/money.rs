@@ -11,6 +11,49 @@
 //! the same result.
 
 use std::fmt;
+use std::str::FromStr;
+
+/// Who takes a business's card payments online: nobody (clients pay the
+/// business directly), the labelled practice checkout, or Stripe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentProvider {
+    None,
+    Test,
+    Stripe,
+}
+
+impl PaymentProvider {
+    pub const ALL: [PaymentProvider; 3] = [PaymentProvider::None, PaymentProvider::Test, PaymentProvider::Stripe];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentProvider::None => "none",
+            PaymentProvider::Test => "test",
+            PaymentProvider::Stripe => "stripe",
+        }
+    }
+}
+
+impl fmt::Display for PaymentProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PaymentProvider {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        PaymentProvider::ALL.into_iter().find(|p| p.as_str() == name).ok_or_else(|| format!("unknown payment provider {name:?}"))
+    }
+}
+
+impl TryFrom<String> for PaymentProvider {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
 
 /// Where one payment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

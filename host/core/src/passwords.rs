@@ -47,16 +47,6 @@ pub async fn find_match<T: Send + 'static>(
     Ok(matched)
 }
 
-/// A sign-in form: e-mail and password, with its CSRF token.
-#[derive(serde::Deserialize)]
-pub struct CredentialsForm {
-    #[serde(default)]
-    pub csrf: String,
-    #[serde(default)]
-    pub email: String,
-    #[serde(default)]
-    pub password: String,
-}
 
 /// Whether a new password is acceptable; the error is shown as is.
 pub fn check_new(password: &str, confirm: &str) -> Result<(), &'static str> {

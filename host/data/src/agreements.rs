@@ -3,7 +3,7 @@
 
 use super::audit::{insert_audit, AuditEntry};
 use super::{Db, DbResult, QueryContext};
-use portico_core::model::{new_id, now, Role, RoleColumn};
+use portico_core::model::{new_id, now, ReleaseRule, Role, RoleColumn};
 
 const TEMPLATE_COLUMNS: &str = "id, title, body, signer_roles, services, position, active, updated_at";
 const LOCK_COLUMNS: &str = "template_id, title, body, body_sha256, signer_roles, locked_at";
@@ -104,7 +104,7 @@ pub enum Signed {
 /// The tenant's signing and release settings.
 pub struct AgreementSettings<'a> {
     pub esign_consent: Option<&'a str>,
-    pub report_release: &'a str,
+    pub report_release: ReleaseRule,
     pub summary_while_held: bool,
 }
 
@@ -268,7 +268,7 @@ impl Db {
     pub async fn set_agreement_settings(&self, tenant_id: &str, settings: &AgreementSettings<'_>) -> DbResult<()> {
         sqlx::query("UPDATE tenants SET esign_consent = $1, report_release = $2, summary_while_held = $3 WHERE id = $4")
             .bind(settings.esign_consent)
-            .bind(settings.report_release)
+            .bind(settings.report_release.as_str())
             .bind(i64::from(settings.summary_while_held))
             .bind(tenant_id)
             .execute(&self.pool)

@@ -1,10 +1,10 @@
 //! Payments and the invoices they pay: checkouts, manual payments, merging
-//! provider news (only ever upwards, see `payments::status`), recomputing an
+//! provider news (only ever upwards, see `portico_core::money`), recomputing an
 //! invoice, and the provider events already processed.
 
 use super::{Db, DbError, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
-use portico_core::money::{invoice_state, PaymentFacts, PaymentStatus};
+use portico_core::money::{invoice_state, PaymentFacts, PaymentProvider, PaymentStatus};
 
 const PAYMENT_COLUMNS: &str = "id, tenant_id, job_id, invoice_id, provider, method, status, amount_minor, \
     captured_minor, refunded_minor, currency, checkout_ref, checkout_url, payment_ref, reference, note, \
@@ -501,9 +501,9 @@ impl Db {
             .context("counting open checkouts")
     }
 
-    pub async fn set_payment_provider(&self, tenant_id: &str, provider: &str, stripe_account: Option<&str>) -> DbResult<()> {
+    pub async fn set_payment_provider(&self, tenant_id: &str, provider: PaymentProvider, stripe_account: Option<&str>) -> DbResult<()> {
         sqlx::query("UPDATE tenants SET payment_provider = $1, stripe_account = $2 WHERE id = $3")
-            .bind(provider)
+            .bind(provider.as_str())
             .bind(stripe_account)
             .bind(tenant_id)
             .execute(&self.pool)

@@ -1,5 +1,5 @@
 use super::{Db, DbResult, QueryContext};
-use portico_core::model::{new_id, now, Tenant};
+use portico_core::model::{new_id, now, StaffRole, Tenant};
 
 /// What it takes to create a tenant.
 pub struct NewTenant<'a> {
@@ -18,7 +18,8 @@ pub struct StaffUser {
     pub tenant_id: String,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: StaffRole,
     pub password_hash: String,
 }
 
@@ -120,7 +121,7 @@ impl Db {
         tenant_id: &str,
         email: &str,
         display_name: &str,
-        role: &str,
+        role: StaffRole,
         password_hash: &str,
     ) -> DbResult<String> {
         let id = new_id();
@@ -132,7 +133,7 @@ impl Db {
         .bind(tenant_id)
         .bind(email.to_lowercase())
         .bind(display_name)
-        .bind(role)
+        .bind(role.as_str())
         .bind(password_hash)
         .bind(now())
         .execute(&self.pool)
@@ -184,9 +185,9 @@ impl Db {
         .context("listing staff")
     }
 
-    pub async fn set_staff_role(&self, tenant_id: &str, staff_user_id: &str, role: &str) -> DbResult<()> {
+    pub async fn set_staff_role(&self, tenant_id: &str, staff_user_id: &str, role: StaffRole) -> DbResult<()> {
         sqlx::query("UPDATE staff_users SET role = $1 WHERE tenant_id = $2 AND id = $3")
-            .bind(role)
+            .bind(role.as_str())
             .bind(tenant_id)
             .bind(staff_user_id)
             .execute(&self.pool)

@@ -131,32 +131,11 @@ impl Documents {
     }
 }
 
-/// The business's rules for releasing reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReleaseRule {
-    pub after_signing: bool,
-    pub after_payment: bool,
-}
-
-impl ReleaseRule {
-    pub const CHOICES: [(&'static str, &'static str); 4] = [
-        ("on-publish", "As soon as they are published"),
-        ("after-signing", "Once the agreements are signed"),
-        ("after-payment", "Once the invoice is paid"),
-        ("after-signing-and-payment", "Once the agreements are signed and the invoice is paid"),
-    ];
-
-    pub fn of(tenant: &Tenant) -> ReleaseRule {
-        let rule = tenant.report_release.as_str();
-        ReleaseRule { after_signing: rule.contains("signing"), after_payment: rule.contains("payment") }
-    }
-}
-
 /// What still holds the job's reports back, in words for everyone on the job.
 pub async fn release(db: &Db, tenant: &Tenant, job_id: &str) -> Result<Release, DbError> {
-    let rule = ReleaseRule::of(tenant);
+    let rule = tenant.report_release;
     let mut holds = Vec::new();
-    if rule.after_signing {
+    if rule.after_signing() {
         for agreement in crate::agreements::for_job(db, tenant, job_id).await? {
             if !agreement.outstanding() {
                 continue;
@@ -168,7 +147,7 @@ pub async fn release(db: &Db, tenant: &Tenant, job_id: &str) -> Result<Release, 
             });
         }
     }
-    if rule.after_payment {
+    if rule.after_payment() {
         let formats = TenantFormats::new(tenant);
         for (invoice, lines) in db.invoices(&tenant.id, job_id).await? {
             let balance = invoice.total(&lines) - invoice.paid_minor;

@@ -15,7 +15,7 @@ use portico_core::model::{now, Tenant};
 use crate::events::Events;
 use portico_core::model::RequestOrigin;
 use portico_core::formats::Formats;
-use portico_core::money::{self as status, PaymentStatus};
+use portico_core::money::{self as status, PaymentProvider, PaymentStatus};
 use std::sync::Arc;
 use stripe::{CheckoutRequest, Stripe, StripeConfig, StripeError, Subject};
 
@@ -90,10 +90,10 @@ impl Checkouts {
 
     /// Whether the tenant takes card payments online right now.
     pub fn provider_ready(&self, tenant: &Tenant) -> bool {
-        match tenant.payment_provider.as_str() {
-            "test" => true,
-            "stripe" => self.stripe.is_some(),
-            _ => false,
+        match tenant.payment_provider {
+            PaymentProvider::Test => true,
+            PaymentProvider::Stripe => self.stripe.is_some(),
+            PaymentProvider::None => false,
         }
     }
 
@@ -113,7 +113,7 @@ impl Checkouts {
             }
             if let Some(open) = self.db.open_checkout(&tenant.id, invoice_id).await? {
                 let fresh = open.expires_at.is_none_or(|at| at > now() + CHECKOUT_REUSE_MARGIN_SECONDS);
-                if open.amount_minor == invoice.balance() && fresh && open.provider == tenant.payment_provider {
+                if open.amount_minor == invoice.balance() && fresh && open.provider == tenant.payment_provider.as_str() {
                     return Ok(checkout_path(&open));
                 }
                 // The balance changed (an add-on was approved), it is about to
@@ -124,7 +124,7 @@ impl Checkouts {
             let new = NewPayment {
                 job_id,
                 invoice_id,
-                provider: &tenant.payment_provider,
+                provider: tenant.payment_provider.as_str(),
                 method: "card",
                 status: PaymentStatus::Open,
                 amount_minor: invoice.balance(),
@@ -227,7 +227,7 @@ impl Payments {
         if payment.status() != PaymentStatus::Open {
             return Err(CheckoutError::Finished(payment.status()));
         }
-        let current = payment.provider == tenant.payment_provider && self.checkouts.provider_ready(tenant);
+        let current = payment.provider == tenant.payment_provider.as_str() && self.checkouts.provider_ready(tenant);
         let lapsed = payment.expires_at.is_some_and(|at| at <= now());
         if !current || lapsed {
             tracing::info!(payment = %payment.id, provider = %payment.provider, current, lapsed, "gave up a checkout that may no longer be paid");
@@ -240,12 +240,12 @@ impl Payments {
     /// Choose how the business's clients pay online. Open checkouts made with
     /// another provider end here: a checkout completes only through the
     /// provider it was made with while that provider is the business's.
-    pub async fn switch_provider(&self, tenant: &Tenant, provider: &str, stripe_account: Option<&str>) -> Result<usize, DbError> {
+    pub async fn switch_provider(&self, tenant: &Tenant, provider: PaymentProvider, stripe_account: Option<&str>) -> Result<usize, DbError> {
         let db = &self.checkouts.db;
         db.set_payment_provider(&tenant.id, provider, stripe_account).await?;
         let mut ended = 0;
         for payment in db.open_checkouts(&tenant.id).await? {
-            if payment.provider != provider {
+            if payment.provider != provider.as_str() {
                 self.checkouts.give_up(tenant, &payment).await?;
                 ended += 1;
             }

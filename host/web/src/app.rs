@@ -51,11 +51,15 @@ pub struct Config {
     /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` names the
     /// client; empty: the peer is the client.
     pub trusted_proxies: Vec<crate::serve::IpRange>,
+    /// Render pages in handlebars' strict mode, so a value a template reads
+    /// that its handler did not give fails the page (the stories turn this
+    /// on; a served instance shows such a value as a blank).
+    pub strict_templates: bool,
 }
 
 impl Config {
     pub fn new(bind: SocketAddr, data_dir: PathBuf) -> Config {
-        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default(), dev_pages: false, stripe: None, webhooks: Default::default(), http: Default::default(), trusted_proxies: Vec::new() }
+        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default(), dev_pages: false, stripe: None, webhooks: Default::default(), http: Default::default(), trusted_proxies: Vec::new(), strict_templates: false }
     }
 
     pub fn database_url(&self) -> String {
@@ -101,6 +105,9 @@ pub struct AppState {
 impl AppState {
     /// Open the database, load the plugins, and get ready to serve.
     pub async fn build(config: &Config, public_url: &str) -> anyhow::Result<AppState> {
+        if config.strict_templates {
+            crate::view::render_strictly();
+        }
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
         let db = Db::connect(&config.database_url()).await.context("opening the database")?;

@@ -212,3 +212,14 @@ impl FromRequestParts<AppState> for StaffSession {
         Ok(StaffSession { row, user, refreshed })
     }
 }
+
+/// A sign-in form: e-mail and password, with its CSRF token.
+#[derive(Deserialize)]
+pub struct CredentialsForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub password: String,
+}

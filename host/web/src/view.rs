@@ -1,10 +1,13 @@
-//! Server-side rendering: handlebars templates compiled into the binary, and the
-//! formatting of money and times in a tenant's currency and time zone.
-//! Templates only ever use `{{…}}` (escaped), never `{{{…}}}`.
+//! Server-side rendering: handlebars templates compiled into the binary.
+//! Templates only ever use `{{…}}` (escaped), never `{{{…}}}`. Under the
+//! stories they render in strict mode (`Config::strict_templates`), so a value
+//! a page reads that its handler did not give fails the story instead of
+//! showing as a blank.
 
 use portico_core::model::Tenant;
 use handlebars::Handlebars;
 use serde::Serialize;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 const TEMPLATES: &[(&str, &str)] = &[
@@ -55,17 +58,30 @@ const TEMPLATES: &[(&str, &str)] = &[
 /// The stylesheet, served at `/static/portico.css`.
 pub const STYLESHEET: &str = include_str!("../static/portico.css");
 
+/// Whether pages render strictly; set once by `AppState::build`.
+static STRICT: AtomicBool = AtomicBool::new(false);
+
+/// Render every page of this process strictly (tests): a missing value fails
+/// the render. A served instance never turns this on.
+pub fn render_strictly() {
+    STRICT.store(true, Ordering::Relaxed);
+}
+
 fn registry() -> &'static Handlebars<'static> {
-    static REGISTRY: OnceLock<Handlebars<'static>> = OnceLock::new();
-    REGISTRY.get_or_init(|| {
-        let mut registry = Handlebars::new();
-        registry.set_strict_mode(false);
-        for (name, source) in TEMPLATES {
-            registry.register_template_string(name, *source).unwrap_or_else(|e| panic!("template {name}: {e}"));
-            registry.register_partial(name, *source).unwrap_or_else(|e| panic!("partial {name}: {e}"));
-        }
-        registry
-    })
+    static LENIENT: OnceLock<Handlebars<'static>> = OnceLock::new();
+    static STRICT_REGISTRY: OnceLock<Handlebars<'static>> = OnceLock::new();
+    if STRICT.load(Ordering::Relaxed) { STRICT_REGISTRY.get_or_init(|| templates(true)) } else { LENIENT.get_or_init(|| templates(false)) }
+}
+
+/// The host's templates, each registered as a template and a partial.
+fn templates(strict: bool) -> Handlebars<'static> {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(strict);
+    for (name, source) in TEMPLATES {
+        registry.register_template_string(name, *source).unwrap_or_else(|e| panic!("template {name}: {e}"));
+        registry.register_partial(name, *source).unwrap_or_else(|e| panic!("partial {name}: {e}"));
+    }
+    registry
 }
 
 /// Render a template; a failure is a bug in the host, reported as a 500.
@@ -98,3 +114,18 @@ pub fn brand_css(tenant: &Tenant) -> String {
     format!("/t/{}/brand.css", tenant.slug)
 }
 
+
+#[cfg(test)]
+mod tests {
+    /// Strictly (under the stories), a value a page reads that its handler
+    /// did not give fails the render; served pages show it as a blank.
+    #[test]
+    fn a_value_the_handler_left_out_fails_a_strict_render() {
+        let (strict, lenient) = (super::templates(true), super::templates(false));
+        let complete = serde_json::json!({ "title": "Gone", "message": "It moved." });
+        assert!(strict.render("error", &complete).is_ok_and(|page| page.contains("It moved.")));
+        let missing = serde_json::json!({ "title": "Gone" });
+        assert!(strict.render("error", &missing).unwrap_err().to_string().contains("message"), "strict mode names the missing value");
+        assert!(lenient.render("error", &missing).is_ok());
+    }
+}

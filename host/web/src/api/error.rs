@@ -33,15 +33,6 @@ impl From<portico_data::DbError> for ApiError {
     }
 }
 
-impl From<crate::error::WebError> for ApiError {
-    fn from(error: crate::error::WebError) -> Self {
-        match error {
-            crate::error::WebError::NotFound => ApiError::NotFound("resource"),
-            other => ApiError::Internal(anyhow::anyhow!("{other}")),
-        }
-    }
-}
-
 impl From<portico_services::jobs::JobError> for ApiError {
     fn from(error: portico_services::jobs::JobError) -> Self {
         use portico_services::jobs::JobError;

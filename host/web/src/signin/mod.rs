@@ -70,7 +70,7 @@ async fn request(
     headers: HeaderMap,
     jar: CookieJar,
     Path(slug): Path<String>,
-    Form(form): Form<portico_core::passwords::CredentialsForm>,
+    Form(form): Form<crate::sessions::CredentialsForm>,
 ) -> Result<Response, WebError> {
     crate::csrf::check_cookie(&jar, &form.csrf)?;
     let tenant = tenant(&state, &slug).await?;

@@ -7,7 +7,7 @@ use super::roles::Ability;
 use portico_services::agreements::placeholders::{self, PLACEHOLDERS};
 use crate::app::AppState;
 use portico_data::{AgreementSettings, AgreementTemplate, TemplateFields};
-use portico_services::documents::ReleaseRule;
+use portico_core::model::ReleaseRule;
 use crate::error::WebError;
 use portico_core::model::{Role, DEFAULT_ESIGN_CONSENT};
 use crate::sessions::StaffSession;
@@ -46,9 +46,9 @@ async fn render(state: &AppState, jar: CookieJar, session: StaffSession, error: 
             })
         })
         .collect();
-    let release: Vec<serde_json::Value> = ReleaseRule::CHOICES
+    let release: Vec<serde_json::Value> = ReleaseRule::ALL
         .iter()
-        .map(|(value, label)| serde_json::json!({ "value": value, "label": label, "checked": *value == tenant.report_release }))
+        .map(|rule| serde_json::json!({ "value": rule.as_str(), "label": rule.label(), "checked": *rule == tenant.report_release }))
         .collect();
     let data = serde_json::json!({
         "error": error,
@@ -81,9 +81,9 @@ struct SettingsForm {
 async fn save_settings(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Form(form): Form<SettingsForm>) -> Result<Response, WebError> {
     crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageSettings)?;
-    if !ReleaseRule::CHOICES.iter().any(|(value, _)| *value == form.report_release) {
+    let Ok(report_release) = form.report_release.parse::<ReleaseRule>() else {
         return render(&state, jar, session, Some("Choose when reports are released.")).await;
-    }
+    };
     let consent = form.consent.replace("\r\n", "\n");
     let consent = consent.trim();
     if consent.len() > 4000 {
@@ -91,7 +91,7 @@ async fn save_settings(State(state): State<AppState>, jar: CookieJar, session: S
     }
     let settings = AgreementSettings {
         esign_consent: Some(consent).filter(|text| !text.is_empty()),
-        report_release: &form.report_release,
+        report_release,
         summary_while_held: form.summary_while_held.is_some(),
     };
     state.db.set_agreement_settings(&session.row.tenant_id, &settings).await?;

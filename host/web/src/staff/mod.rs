@@ -70,7 +70,7 @@ pub(crate) async fn console_page(
         "brand_css": crate::view::brand_css(&tenant),
         "tenant": tenant.name,
         "user": session.user.display_name,
-        "role": roles::label(&session.user.role),
+        "role": session.user.role.label(),
         "csrf": session.row.csrf_token,
         "flash": flash,
         "nav": {
@@ -117,7 +117,7 @@ async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     jar: CookieJar,
-    Form(form): Form<portico_core::passwords::CredentialsForm>,
+    Form(form): Form<crate::sessions::CredentialsForm>,
 ) -> Result<Response, WebError> {
     crate::csrf::check_cookie(&jar, &form.csrf)?;
     let origin = crate::client::origin(peer, &headers);

@@ -3,6 +3,7 @@
 //! connected account).
 
 use super::roles::Ability;
+use portico_core::money::PaymentProvider;
 use crate::app::AppState;
 use crate::error::WebError;
 use crate::sessions::StaffSession;
@@ -20,10 +21,10 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The providers a business may choose, as the form offers them.
-const PROVIDERS: [(&str, &str); 3] = [
-    ("none", "No online payments: clients see the invoice and pay you directly (you record those payments on the job)"),
-    ("test", "Practice checkout: clients go through a labelled test payment and no money moves (for trying Portico out)"),
-    ("stripe", "Card and bank payments through Stripe"),
+const PROVIDERS: [(PaymentProvider, &str); 3] = [
+    (PaymentProvider::None, "No online payments: clients see the invoice and pay you directly (you record those payments on the job)"),
+    (PaymentProvider::Test, "Practice checkout: clients go through a labelled test payment and no money moves (for trying Portico out)"),
+    (PaymentProvider::Stripe, "Card and bank payments through Stripe"),
 ];
 
 #[derive(Deserialize, Serialize, Default)]
@@ -44,7 +45,7 @@ fn is_stripe_account(value: &str) -> bool {
 /// card checkouts still open on Stripe.
 fn check(form: &PaymentForm, stripe_configured: bool, current_account: Option<&str>, open_checkouts: i64) -> Option<String> {
     let account = form.stripe_account.trim();
-    if !PROVIDERS.iter().any(|(value, _)| *value == form.provider) {
+    if form.provider.parse::<PaymentProvider>().is_err() {
         return Some("Choose how clients pay.".into());
     }
     if form.provider == "stripe" && !stripe_configured {
@@ -66,13 +67,13 @@ async fn render(state: &AppState, jar: CookieJar, session: StaffSession, form: O
     let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
     let form = form.unwrap_or_else(|| PaymentForm {
         csrf: String::new(),
-        provider: tenant.payment_provider.clone(),
+        provider: tenant.payment_provider.as_str().to_string(),
         stripe_account: tenant.stripe_account.clone().unwrap_or_default(),
     });
     let stripe_configured = state.payments.stripe_configured();
     let providers: Vec<serde_json::Value> = PROVIDERS
         .iter()
-        .map(|(value, label)| json!({ "value": value, "label": label, "checked": *value == form.provider, "unavailable": *value == "stripe" && !stripe_configured }))
+        .map(|(value, label)| json!({ "value": value.as_str(), "label": label, "checked": value.as_str() == form.provider, "unavailable": *value == PaymentProvider::Stripe && !stripe_configured }))
         .collect();
     let status = if error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let data = json!({ "form": form, "providers": providers, "error": error, "stripe_configured": stripe_configured });
@@ -95,7 +96,9 @@ async fn save(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
         return render(&state, jar, session, Some(form), Some(error)).await;
     }
     let account = Some(form.stripe_account.trim()).filter(|a| form.provider == "stripe" && !a.is_empty());
-    state.payments.switch_provider(&tenant, &form.provider, account).await?;
+    // `check` has refused anything else.
+    let provider = form.provider.parse().unwrap_or(PaymentProvider::None);
+    state.payments.switch_provider(&tenant, provider, account).await?;
     let summary = match account {
         Some(account) => format!("Clients pay through {} (account {account})", form.provider),
         None => format!("Clients pay through {}", form.provider),

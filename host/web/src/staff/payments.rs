@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::csrf::{check_session, CsrfForm};
 use crate::error::WebError;
 use portico_core::model::Tenant;
-use portico_core::money::PaymentStatus;
+use portico_core::money::{PaymentProvider, PaymentStatus};
 use portico_services::payments::invoices::{InvoiceAuthority, NewLine};
 use portico_services::payments::{CheckoutError, ManualPayment};
 use portico_core::formats::Formats as _;
@@ -80,11 +80,11 @@ pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &str, sess
         "may_record": session.may(Ability::RecordPayments),
         "may_edit": session.may(Ability::ManageJobs),
         "may_void": session.may(Ability::ApprovePayments),
-        "provider": match tenant.payment_provider.as_str() {
-            "stripe" if state.payments.checkouts().provider_ready(tenant) => "Card payments through Stripe",
-            "stripe" => "Stripe is chosen but not configured on this server: clients cannot pay online",
-            "test" => "Test mode: clients pay on a practice checkout and no money moves",
-            _ => "No online payments: clients see the invoice and pay you directly",
+        "provider": match tenant.payment_provider {
+            PaymentProvider::Stripe if state.payments.checkouts().provider_ready(tenant) => "Card payments through Stripe",
+            PaymentProvider::Stripe => "Stripe is chosen but not configured on this server: clients cannot pay online",
+            PaymentProvider::Test => "Test mode: clients pay on a practice checkout and no money moves",
+            PaymentProvider::None => "No online payments: clients see the invoice and pay you directly",
         },
     }))
 }

@@ -11,6 +11,7 @@
 
 use crate::error::WebError;
 use crate::sessions::StaffSession;
+use portico_core::model::StaffRole;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ability {
@@ -27,21 +28,10 @@ pub enum Ability {
     ManageIntegrations,
 }
 
-pub const ROLES: [&str; 3] = ["owner", "office", "employee"];
-
-/// How a role is named to people.
-pub fn label(role: &str) -> &'static str {
+pub fn allows(role: StaffRole, ability: Ability) -> bool {
     match role {
-        "owner" => "Owner",
-        "office" => "Office",
-        _ => "Employee",
-    }
-}
-
-pub fn allows(role: &str, ability: Ability) -> bool {
-    match role {
-        "owner" => true,
-        "office" => matches!(
+        StaffRole::Owner => true,
+        StaffRole::Office => matches!(
             ability,
             Ability::ViewJobs
                 | Ability::ManageJobs
@@ -50,19 +40,18 @@ pub fn allows(role: &str, ability: Ability) -> bool {
                 | Ability::RecordPayments
                 | Ability::DecideAddOns
         ),
-        "employee" => matches!(ability, Ability::ViewJobs),
-        _ => false,
+        StaffRole::Employee => matches!(ability, Ability::ViewJobs),
     }
 }
 
 impl StaffSession {
     /// Go on only if the staff member's role allows `ability`.
     pub fn require(&self, ability: Ability) -> Result<(), WebError> {
-        if allows(&self.user.role, ability) { Ok(()) } else { Err(WebError::Forbidden) }
+        if allows(self.user.role, ability) { Ok(()) } else { Err(WebError::Forbidden) }
     }
 
     pub fn may(&self, ability: Ability) -> bool {
-        allows(&self.user.role, ability)
+        allows(self.user.role, ability)
     }
 }
 
@@ -72,15 +61,15 @@ mod tests {
 
     #[test]
     fn office_runs_jobs_and_employees_only_look() {
-        assert!(ROLES.iter().all(|role| allows(role, Ability::ViewJobs)));
-        assert!(allows("owner", Ability::ManageTeam) && allows("owner", Ability::ManageSettings));
-        assert!(allows("office", Ability::ManageLinks) && allows("office", Ability::ReadAccessLog));
-        assert!(!allows("office", Ability::ManageTeam) && !allows("office", Ability::ManageSettings));
-        assert!(allows("owner", Ability::ManageSections) && allows("owner", Ability::ManageIntegrations));
-        assert!(!allows("office", Ability::ManageIntegrations) && !allows("employee", Ability::ManageIntegrations));
-        assert!(!allows("office", Ability::ManageSections) && !allows("employee", Ability::ManageSections));
-        assert!(!allows("employee", Ability::ManageLinks) && !allows("employee", Ability::ReadAccessLog));
-        assert!(allows("office", Ability::ManageJobs) && !allows("employee", Ability::ManageJobs));
-        assert!(!allows("intruder", Ability::ViewJobs));
+        assert!(StaffRole::ALL.into_iter().all(|role| allows(role, Ability::ViewJobs)));
+        assert!(allows(StaffRole::Owner, Ability::ManageTeam) && allows(StaffRole::Owner, Ability::ManageSettings));
+        assert!(allows(StaffRole::Office, Ability::ManageLinks) && allows(StaffRole::Office, Ability::ReadAccessLog));
+        assert!(!allows(StaffRole::Office, Ability::ManageTeam) && !allows(StaffRole::Office, Ability::ManageSettings));
+        assert!(allows(StaffRole::Owner, Ability::ManageSections) && allows(StaffRole::Owner, Ability::ManageIntegrations));
+        assert!(!allows(StaffRole::Office, Ability::ManageIntegrations) && !allows(StaffRole::Employee, Ability::ManageIntegrations));
+        assert!(!allows(StaffRole::Office, Ability::ManageSections) && !allows(StaffRole::Employee, Ability::ManageSections));
+        assert!(!allows(StaffRole::Employee, Ability::ManageLinks) && !allows(StaffRole::Employee, Ability::ReadAccessLog));
+        assert!(allows(StaffRole::Office, Ability::ManageJobs) && !allows(StaffRole::Employee, Ability::ManageJobs));
+        assert!("intruder".parse::<StaffRole>().is_err(), "only the three roles exist");
     }
 }

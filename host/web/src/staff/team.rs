@@ -2,7 +2,8 @@
 //! change roles and remove people. The last owner cannot be demoted or
 //! removed, and nobody removes themselves.
 
-use super::roles::{self, Ability};
+use super::roles::Ability;
+use portico_core::model::StaffRole;
 use crate::app::AppState;
 use crate::csrf::{check_session, CsrfForm};
 use portico_data::AuditEntry;
@@ -35,9 +36,9 @@ async fn render(
         .await?
         .into_iter()
         .map(|member| {
-            let choices: Vec<serde_json::Value> = roles::ROLES
+            let choices: Vec<serde_json::Value> = StaffRole::ALL
                 .iter()
-                .map(|role| serde_json::json!({ "value": role, "label": roles::label(role), "selected": *role == member.role }))
+                .map(|role| serde_json::json!({ "value": role.as_str(), "label": role.label(), "selected": *role == member.role }))
                 .collect();
             serde_json::json!({
                 "id": member.id,
@@ -51,7 +52,8 @@ async fn render(
     let data = serde_json::json!({
         "members": members,
         "error": error,
-        "form": form.map(|f| serde_json::json!({ "name": f.name, "email": f.email })),
+        // An empty form before the first attempt: the page always has one.
+        "form": serde_json::json!({ "name": form.map(|f| f.name.as_str()).unwrap_or_default(), "email": form.map(|f| f.email.as_str()).unwrap_or_default() }),
     });
     super::console_page(state, jar, session, "staff_team", "Team", data).await
 }
@@ -83,16 +85,17 @@ async fn add(State(state): State<AppState>, jar: CookieJar, session: StaffSessio
     let tenant_id = session.row.tenant_id.clone();
     let name = form.name.trim();
     let email = portico_core::email::normalize_email(&form.email);
+    let role = form.role.parse::<StaffRole>();
     let problem = if name.is_empty() || name.len() > 120 {
         Some("Give a name of at most 120 characters.")
-    } else if !roles::ROLES.contains(&form.role.as_str()) {
+    } else if role.is_err() {
         Some("Choose a role: owner, office or employee.")
     } else if email.is_none() {
         Some("Please enter a valid e-mail address.")
     } else {
         None
     };
-    let (None, Some(email)) = (problem, email) else {
+    let (None, Some(email), Ok(role)) = (problem, email, role) else {
         return render(&state, jar, session, Some(&form), problem).await;
     };
     if state.db.is_staff_email(&tenant_id, &email).await? {
@@ -100,12 +103,12 @@ async fn add(State(state): State<AppState>, jar: CookieJar, session: StaffSessio
     }
     // Nobody knows this password: the member chooses theirs from the e-mail.
     let placeholder = portico_core::passwords::hash_off_thread(portico_core::tokens::new_token()).await?;
-    let id = state.db.create_staff_user(&tenant_id, &email, name, &form.role, &placeholder).await?;
+    let id = state.db.create_staff_user(&tenant_id, &email, name, role, &placeholder).await?;
     let member = state.db.staff_user(&tenant_id, &id).await?.ok_or(WebError::NotFound)?;
     let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
-    let extra = serde_json::json!({ "inviter": session.user.display_name, "role": roles::label(&form.role), "business": tenant.name });
+    let extra = serde_json::json!({ "inviter": session.user.display_name, "role": role.label(), "business": tenant.name });
     super::reset::send_password_link(&state, &member, "staff-invite", super::reset::INVITE_MINUTES, extra).await?;
-    state.db.record_audit(&audit(&session, "staff.added", format!("Added {name} as {}", roles::label(&form.role)))).await?;
+    state.db.record_audit(&audit(&session, "staff.added", format!("Added {name} as {}", role.label()))).await?;
     super::notice(&state, &session, "success", &format!("{name} is on the team; an invitation is on its way to {email}.")).await?;
     Ok(Redirect::to("/staff/team").into_response())
 }
@@ -120,10 +123,10 @@ struct RoleForm {
 
 /// Whether taking `member` away from the owners would leave none.
 async fn last_owner(state: &AppState, tenant_id: &str, member: &portico_data::StaffUser) -> Result<bool, WebError> {
-    if member.role != "owner" {
+    if member.role != StaffRole::Owner {
         return Ok(false);
     }
-    let owners = state.db.staff_users(tenant_id).await?.into_iter().filter(|m| m.role == "owner").count();
+    let owners = state.db.staff_users(tenant_id).await?.into_iter().filter(|m| m.role == StaffRole::Owner).count();
     Ok(owners <= 1)
 }
 
@@ -137,15 +140,15 @@ async fn change_role(
     session.require(Ability::ManageTeam)?;
     let tenant_id = session.row.tenant_id.clone();
     let member = state.db.staff_user(&tenant_id, &member_id).await?.ok_or(WebError::NotFound)?;
-    if !roles::ROLES.contains(&form.role.as_str()) {
+    let Ok(role) = form.role.parse::<StaffRole>() else {
         return Err(WebError::BadRequest("Choose a role: owner, office or employee.".into()));
-    }
-    if form.role != "owner" && last_owner(&state, &tenant_id, &member).await? {
+    };
+    if role != StaffRole::Owner && last_owner(&state, &tenant_id, &member).await? {
         super::notice(&state, &session, "danger", "The business needs at least one owner; make someone else owner first.").await?;
         return Ok(Redirect::to("/staff/team").into_response());
     }
-    state.db.set_staff_role(&tenant_id, &member.id, &form.role).await?;
-    let summary = format!("Made {} {}", member.display_name, roles::label(&form.role));
+    state.db.set_staff_role(&tenant_id, &member.id, role).await?;
+    let summary = format!("Made {} {}", member.display_name, role.label());
     state.db.record_audit(&audit(&session, "staff.role-changed", summary.clone())).await?;
     super::notice(&state, &session, "success", &format!("{summary}.")).await?;
     Ok(Redirect::to("/staff/team").into_response())
