@@ -153,7 +153,7 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         ("service", "Radon test", 1, 15000),
         ("fee", "Travel fee (over 25 miles)", 1, 3500),
     ];
-    let invoice = portico_data::NewInvoice { number: "1042", status: "due", tax_minor: 0, due_at: Some(tomorrow_nine), lines: &lines };
+    let invoice = portico_data::NewInvoice { number: "1042", status: portico_core::money::InvoiceStatus::Due, tax_minor: 0, due_at: Some(tomorrow_nine), lines: &lines };
     db.create_invoice(&tenant.id, &job, &invoice).await?;
     // The demo pays through the labelled test provider: no Stripe account needed.
     db.set_payment_provider(&tenant.id, portico_core::money::PaymentProvider::Test, None).await?;

@@ -1,23 +1,15 @@
 //! API keys: what a key may do (its scopes) and what a new key looks like.
 //! Only a key's hash is stored (`tokens::hash_token`).
 
-/// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    JobsRead,
-    JobsWrite,
+crate::named_enum! {
+    /// What a key may do.
+    pub enum Scope("scope") {
+        JobsRead => "jobs:read",
+        JobsWrite => "jobs:write",
+    }
 }
 
 impl Scope {
-    pub const ALL: [Scope; 2] = [Scope::JobsRead, Scope::JobsWrite];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::JobsRead => "jobs:read",
-            Scope::JobsWrite => "jobs:write",
-        }
-    }
-
     /// In a business's words, for the console.
     pub fn label(self) -> &'static str {
         match self {

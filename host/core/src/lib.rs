@@ -3,8 +3,9 @@
 //! The domain model (`model`), how a business writes money and moments
 //! (`formats`), the rules of payments and invoices (`money`), amounts as people
 //! type them (`amounts`), text made safe to keep (`text`), e-mail addresses
-//! (`email`), and tokens and passwords (`tokens`, `passwords`). Every other
-//! crate of the host depends on this one; it depends on none of them.
+//! (`email`), API key scopes (`api_keys`), enums stored by name (`names`), and
+//! tokens and passwords (`tokens`, `passwords`). Every other crate of the host
+//! depends on this one; it depends on none of them.
 
 /// Amounts as people type them; the same file the plugin SDK offers sections.
 #[path = "../../../plugin-sdk/src/money.rs"]
@@ -14,6 +15,7 @@ pub mod email;
 pub mod formats;
 pub mod model;
 pub mod money;
+pub mod names;
 pub mod passwords;
 pub mod text;
 pub mod tokens;

@@ -2,39 +2,20 @@
 //! rest of the host sees them (the data layer, `portico-data`, reads them
 //! from the database).
 
-use serde::Serialize;
-use std::fmt;
-use std::str::FromStr;
-
-/// A person's part on a job. The same names appear in the WIT contract, the
-/// database and the settings of plugins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    Client,
-    CoClient,
-    BuyerAgent,
-    ListingAgent,
-    Other,
-    Staff,
+crate::named_enum! {
+    /// A person's part on a job. The same names appear in the WIT contract, the
+    /// database and the settings of plugins.
+    pub enum Role("role") {
+        Client => "client",
+        CoClient => "co-client",
+        BuyerAgent => "buyer-agent",
+        ListingAgent => "listing-agent",
+        Other => "other",
+        Staff => "staff",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Client, Role::CoClient, Role::BuyerAgent, Role::ListingAgent, Role::Other, Role::Staff];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Client => "client",
-            Role::CoClient => "co-client",
-            Role::BuyerAgent => "buyer-agent",
-            Role::ListingAgent => "listing-agent",
-            Role::Other => "other",
-            Role::Staff => "staff",
-        }
-    }
-
-    /// How the role is named to people ("Buyer's agent").
     /// The people who see what the business charges and can pay it: the
     /// clients (and staff). Agents see the job's progress, not its bill.
     pub fn sees_billing(self) -> bool {
@@ -57,6 +38,7 @@ impl Role {
         matches!(self, Role::BuyerAgent | Role::ListingAgent)
     }
 
+    /// How the role is named to people ("Buyer's agent").
     pub fn label(self) -> &'static str {
         match self {
             Role::Client => "Client",
@@ -74,42 +56,17 @@ impl Role {
     }
 }
 
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::named_enum! {
+    /// A staff member's role in their business; what each may do is the staff
+    /// console's `roles::allows`. Most powerful first, as the team page lists them.
+    pub enum StaffRole("staff role") {
+        Owner => "owner",
+        Office => "office",
+        Employee => "employee",
     }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|role| role.as_str() == name).ok_or_else(|| format!("unknown role {name:?}"))
-    }
-}
-
-/// A staff member's role in their business; what each may do is the staff
-/// console's `roles::allows`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StaffRole {
-    Owner,
-    Office,
-    Employee,
 }
 
 impl StaffRole {
-    /// Most powerful first, as the team page lists them.
-    pub const ALL: [StaffRole; 3] = [StaffRole::Owner, StaffRole::Office, StaffRole::Employee];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StaffRole::Owner => "owner",
-            StaffRole::Office => "office",
-            StaffRole::Employee => "employee",
-        }
-    }
-
     /// How the role is named to people.
     pub fn label(self) -> &'static str {
         match self {
@@ -120,48 +77,17 @@ impl StaffRole {
     }
 }
 
-impl fmt::Display for StaffRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::named_enum! {
+    /// When a job's reports reach the people on it, once published.
+    pub enum ReleaseRule("release rule") {
+        OnPublish => "on-publish",
+        AfterSigning => "after-signing",
+        AfterPayment => "after-payment",
+        AfterSigningAndPayment => "after-signing-and-payment",
     }
-}
-
-impl FromStr for StaffRole {
-    type Err = String;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        StaffRole::ALL.into_iter().find(|role| role.as_str() == name).ok_or_else(|| format!("unknown staff role {name:?}"))
-    }
-}
-
-impl TryFrom<String> for StaffRole {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        value.parse()
-    }
-}
-
-/// When a job's reports reach the people on it, once published.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReleaseRule {
-    OnPublish,
-    AfterSigning,
-    AfterPayment,
-    AfterSigningAndPayment,
 }
 
 impl ReleaseRule {
-    pub const ALL: [ReleaseRule; 4] = [ReleaseRule::OnPublish, ReleaseRule::AfterSigning, ReleaseRule::AfterPayment, ReleaseRule::AfterSigningAndPayment];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReleaseRule::OnPublish => "on-publish",
-            ReleaseRule::AfterSigning => "after-signing",
-            ReleaseRule::AfterPayment => "after-payment",
-            ReleaseRule::AfterSigningAndPayment => "after-signing-and-payment",
-        }
-    }
-
     /// In the business's words, for the settings page.
     pub fn label(self) -> &'static str {
         match self {
@@ -180,21 +106,6 @@ impl ReleaseRule {
     /// Whether reports wait for the job's invoices to be paid.
     pub fn after_payment(self) -> bool {
         matches!(self, ReleaseRule::AfterPayment | ReleaseRule::AfterSigningAndPayment)
-    }
-}
-
-impl FromStr for ReleaseRule {
-    type Err = String;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        ReleaseRule::ALL.into_iter().find(|rule| rule.as_str() == name).ok_or_else(|| format!("unknown release rule {name:?}"))
-    }
-}
-
-impl TryFrom<String> for ReleaseRule {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        value.parse()
     }
 }
 
@@ -388,7 +299,8 @@ pub struct Release {
 pub struct Invoice {
     pub id: String,
     pub number: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: crate::money::InvoiceStatus,
     pub tax_minor: i64,
     pub paid_minor: i64,
     pub due_at: Option<i64>,

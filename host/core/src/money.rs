@@ -11,47 +11,37 @@
 //! the same result.
 
 use std::fmt;
-use std::str::FromStr;
 
-/// Who takes a business's card payments online: nobody (clients pay the
-/// business directly), the labelled practice checkout, or Stripe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaymentProvider {
-    None,
-    Test,
-    Stripe,
-}
-
-impl PaymentProvider {
-    pub const ALL: [PaymentProvider; 3] = [PaymentProvider::None, PaymentProvider::Test, PaymentProvider::Stripe];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentProvider::None => "none",
-            PaymentProvider::Test => "test",
-            PaymentProvider::Stripe => "stripe",
-        }
+crate::named_enum! {
+    /// Where an invoice stands. `Due`, `Failed` and `Draft` are still to pay
+    /// (and may change); the others are settled one way or another.
+    pub enum InvoiceStatus("invoice status") {
+        Draft => "draft",
+        Due => "due",
+        Processing => "processing",
+        Paid => "paid",
+        Refunded => "refunded",
+        Failed => "failed",
+        Waived => "waived",
+        Void => "void",
     }
 }
 
-impl fmt::Display for PaymentProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+impl InvoiceStatus {
+    /// Still to pay: a client may pay it, staff may change its lines, an
+    /// add-on may go on it.
+    pub fn to_pay(self) -> bool {
+        matches!(self, InvoiceStatus::Due | InvoiceStatus::Failed | InvoiceStatus::Draft)
     }
 }
 
-impl FromStr for PaymentProvider {
-    type Err = String;
-
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        PaymentProvider::ALL.into_iter().find(|p| p.as_str() == name).ok_or_else(|| format!("unknown payment provider {name:?}"))
-    }
-}
-
-impl TryFrom<String> for PaymentProvider {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        value.parse()
+crate::named_enum! {
+    /// Who takes a business's card payments online: nobody (clients pay the
+    /// business directly), the labelled practice checkout, or Stripe.
+    pub enum PaymentProvider("payment provider") {
+        None => "none",
+        Test => "test",
+        Stripe => "stripe",
     }
 }
 
@@ -149,7 +139,7 @@ pub struct PaymentFacts {
 /// An invoice's status and what has been paid on it, net of refunds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvoiceState {
-    pub status: &'static str,
+    pub status: InvoiceStatus,
     pub paid: i64,
 }
 
@@ -169,19 +159,19 @@ pub fn invoice_state(total: i64, payments: &[PaymentFacts]) -> InvoiceState {
         .filter(|p| matches!(p.status, PaymentStatus::Failed | PaymentStatus::Succeeded | PaymentStatus::Refunded))
         .max_by_key(|p| p.updated_at);
     let status = if total > 0 && paid >= total {
-        "paid"
+        InvoiceStatus::Paid
     } else if in_flight {
-        "processing"
+        InvoiceStatus::Processing
     } else if ever_refunded && paid == 0 {
-        "refunded"
+        InvoiceStatus::Refunded
     } else if latest_attempt.is_some_and(|p| p.status == PaymentStatus::Failed) {
-        "failed"
+        InvoiceStatus::Failed
     } else if total <= 0 {
         // Discounted to nothing with nothing collected: waived (by an owner,
         // see `invoices::add_invoice_line`), never "paid".
-        "waived"
+        InvoiceStatus::Waived
     } else {
-        "due"
+        InvoiceStatus::Due
     };
     InvoiceState { status, paid }
 }
@@ -189,14 +179,14 @@ pub fn invoice_state(total: i64, payments: &[PaymentFacts]) -> InvoiceState {
 /// Why a checkout cannot be started for an invoice now, in the client's words;
 /// `None` when it can. `provider_ready` is false when the business takes no
 /// card payments online.
-pub fn checkout_blocked(status: &str, balance: i64, provider_ready: bool) -> Option<String> {
+pub fn checkout_blocked(status: InvoiceStatus, balance: i64, provider_ready: bool) -> Option<String> {
     let reason = match status {
-        "paid" => "This invoice is paid.",
-        "waived" => "Nothing is due on this invoice: it was waived.",
-        "void" => "This invoice was cancelled.",
-        "refunded" => "This invoice was refunded.",
-        "draft" => "This invoice is not ready yet.",
-        "processing" => "A payment is being processed. This page will update when it clears.",
+        InvoiceStatus::Paid => "This invoice is paid.",
+        InvoiceStatus::Waived => "Nothing is due on this invoice: it was waived.",
+        InvoiceStatus::Void => "This invoice was cancelled.",
+        InvoiceStatus::Refunded => "This invoice was refunded.",
+        InvoiceStatus::Draft => "This invoice is not ready yet.",
+        InvoiceStatus::Processing => "A payment is being processed. This page will update when it clears.",
         _ if balance <= 0 => "Nothing is due on this invoice.",
         _ if !provider_ready => "Online payment is not available for this business. See the invoice for other ways to pay.",
         _ => return None,
@@ -226,27 +216,27 @@ mod tests {
     #[test]
     fn invoice_follows_its_payments() {
         use PaymentStatus::*;
-        assert_eq!(invoice_state(500, &[]), InvoiceState { status: "due", paid: 0 });
-        assert_eq!(invoice_state(500, &[fact(Open, 0, 0, 1)]).status, "due");
-        assert_eq!(invoice_state(500, &[fact(Processing, 0, 0, 1)]).status, "processing");
-        assert_eq!(invoice_state(500, &[fact(Pending, 0, 0, 1)]).status, "processing");
-        assert_eq!(invoice_state(500, &[fact(Succeeded, 500, 0, 1)]), InvoiceState { status: "paid", paid: 500 });
-        assert_eq!(invoice_state(500, &[fact(Succeeded, 200, 0, 1)]), InvoiceState { status: "due", paid: 200 });
-        assert_eq!(invoice_state(500, &[fact(Refunded, 500, 500, 2)]), InvoiceState { status: "refunded", paid: 0 });
-        assert_eq!(invoice_state(500, &[fact(Succeeded, 500, 100, 2)]), InvoiceState { status: "due", paid: 400 });
-        assert_eq!(invoice_state(500, &[fact(Failed, 0, 0, 1)]).status, "failed");
-        assert_eq!(invoice_state(500, &[fact(Failed, 0, 0, 1), fact(Open, 0, 0, 2)]).status, "failed");
-        assert_eq!(invoice_state(500, &[fact(Failed, 0, 0, 1), fact(Succeeded, 500, 0, 2)]).status, "paid");
-        assert_eq!(invoice_state(500, &[fact(Rejected, 0, 0, 1)]).status, "due");
+        assert_eq!(invoice_state(500, &[]), InvoiceState { status: InvoiceStatus::Due, paid: 0 });
+        assert_eq!(invoice_state(500, &[fact(Open, 0, 0, 1)]).status, InvoiceStatus::Due);
+        assert_eq!(invoice_state(500, &[fact(Processing, 0, 0, 1)]).status, InvoiceStatus::Processing);
+        assert_eq!(invoice_state(500, &[fact(Pending, 0, 0, 1)]).status, InvoiceStatus::Processing);
+        assert_eq!(invoice_state(500, &[fact(Succeeded, 500, 0, 1)]), InvoiceState { status: InvoiceStatus::Paid, paid: 500 });
+        assert_eq!(invoice_state(500, &[fact(Succeeded, 200, 0, 1)]), InvoiceState { status: InvoiceStatus::Due, paid: 200 });
+        assert_eq!(invoice_state(500, &[fact(Refunded, 500, 500, 2)]), InvoiceState { status: InvoiceStatus::Refunded, paid: 0 });
+        assert_eq!(invoice_state(500, &[fact(Succeeded, 500, 100, 2)]), InvoiceState { status: InvoiceStatus::Due, paid: 400 });
+        assert_eq!(invoice_state(500, &[fact(Failed, 0, 0, 1)]).status, InvoiceStatus::Failed);
+        assert_eq!(invoice_state(500, &[fact(Failed, 0, 0, 1), fact(Open, 0, 0, 2)]).status, InvoiceStatus::Failed);
+        assert_eq!(invoice_state(500, &[fact(Failed, 0, 0, 1), fact(Succeeded, 500, 0, 2)]).status, InvoiceStatus::Paid);
+        assert_eq!(invoice_state(500, &[fact(Rejected, 0, 0, 1)]).status, InvoiceStatus::Due);
     }
 
     #[test]
     fn checkout_is_refused_with_a_reason() {
-        assert_eq!(checkout_blocked("due", 500, true), None);
-        assert_eq!(checkout_blocked("failed", 500, true), None, "a declined card may be tried again");
-        assert!(checkout_blocked("paid", 0, true).unwrap().contains("paid"));
-        assert!(checkout_blocked("processing", 500, true).unwrap().contains("being processed"));
-        assert!(checkout_blocked("due", 500, false).unwrap().contains("not available"));
-        assert!(checkout_blocked("due", 0, true).unwrap().contains("Nothing is due"));
+        assert_eq!(checkout_blocked(InvoiceStatus::Due, 500, true), None);
+        assert_eq!(checkout_blocked(InvoiceStatus::Failed, 500, true), None, "a declined card may be tried again");
+        assert!(checkout_blocked(InvoiceStatus::Paid, 0, true).unwrap().contains("paid"));
+        assert!(checkout_blocked(InvoiceStatus::Processing, 500, true).unwrap().contains("being processed"));
+        assert!(checkout_blocked(InvoiceStatus::Due, 500, false).unwrap().contains("not available"));
+        assert!(checkout_blocked(InvoiceStatus::Due, 0, true).unwrap().contains("Nothing is due"));
     }
 }

@@ -15,7 +15,7 @@ const DOCUMENT_COLUMNS: &str =
 #[derive(Clone, Copy)]
 pub struct NewInvoice<'a> {
     pub number: &'a str,
-    pub status: &'a str,
+    pub status: portico_core::money::InvoiceStatus,
     pub tax_minor: i64,
     pub due_at: Option<i64>,
     pub lines: &'a [(&'a str, &'a str, i64, i64)],
@@ -338,7 +338,7 @@ impl Db {
         .bind(tenant_id)
         .bind(job_id)
         .bind(number)
-        .bind(status)
+        .bind(status.as_str())
         .bind(tax_minor)
         .bind(due_at)
         .bind(now())

@@ -4,7 +4,7 @@
 
 use super::{Db, DbError, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
-use portico_core::money::{invoice_state, PaymentFacts, PaymentProvider, PaymentStatus};
+use portico_core::money::{invoice_state, InvoiceStatus, PaymentFacts, PaymentProvider, PaymentStatus};
 
 const PAYMENT_COLUMNS: &str = "id, tenant_id, job_id, invoice_id, provider, method, status, amount_minor, \
     captured_minor, refunded_minor, currency, checkout_ref, checkout_url, payment_ref, reference, note, \
@@ -107,7 +107,7 @@ pub struct InvoiceTotals {
     pub id: String,
     pub job_id: String,
     pub number: String,
-    pub status: String,
+    pub status: InvoiceStatus,
     pub total: i64,
     pub paid: i64,
     pub revision: i64,
@@ -127,7 +127,8 @@ impl Db {
             id: String,
             job_id: String,
             number: String,
-            status: String,
+            #[sqlx(try_from = "String")]
+            status: InvoiceStatus,
             tax_minor: i64,
             paid_minor: i64,
             revision: i64,
@@ -319,14 +320,14 @@ impl Db {
     /// Optimistic: the write only lands on the revision that was read, and a
     /// lost race reads again, so the last writer always saw every payment.
     /// Returns the status before and after.
-    pub async fn recompute_invoice(&self, tenant_id: &str, invoice_id: &str) -> DbResult<(String, String)> {
+    pub async fn recompute_invoice(&self, tenant_id: &str, invoice_id: &str) -> DbResult<(InvoiceStatus, InvoiceStatus)> {
         for _ in 0..8 {
             let invoice = self
                 .invoice_totals(tenant_id, invoice_id)
                 .await?
                 .ok_or_else(|| DbError::Invalid(format!("invoice {invoice_id} not found")))?;
-            if matches!(invoice.status.as_str(), "draft" | "void") {
-                return Ok((invoice.status.clone(), invoice.status));
+            if matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
+                return Ok((invoice.status, invoice.status));
             }
             let facts: Vec<PaymentFacts> =
                 self.invoice_payments(tenant_id, invoice_id).await?.iter().map(Payment::facts).collect();
@@ -335,7 +336,7 @@ impl Db {
                 "UPDATE invoices SET status = $1, paid_minor = $2, revision = revision + 1 \
                  WHERE tenant_id = $3 AND id = $4 AND revision = $5",
             )
-            .bind(state.status)
+            .bind(state.status.as_str())
             .bind(state.paid)
             .bind(tenant_id)
             .bind(invoice_id)
@@ -344,7 +345,7 @@ impl Db {
             .await
             .context("updating an invoice's status")?;
             if written.rows_affected() == 1 {
-                return Ok((invoice.status, state.status.to_string()));
+                return Ok((invoice.status, state.status));
             }
         }
         Err(DbError::Invalid(format!("invoice {invoice_id} kept changing while it was recomputed")))

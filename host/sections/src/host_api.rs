@@ -392,7 +392,7 @@ impl billing::Host for CallState {
                 let total = subtotal + fees + invoice.tax_minor;
                 let balance = total - invoice.paid_minor;
                 let pay_blocked = match checkouts {
-                    Some(checkouts) => checkouts.blocked(&tenant, &invoice.status, balance),
+                    Some(checkouts) => checkouts.blocked(&tenant, invoice.status, balance),
                     None => Some("Online payment is not available here.".into()),
                 };
                 let payments = payments
@@ -412,7 +412,7 @@ impl billing::Host for CallState {
                     pdf_url: format!("/jobs/{job_id}/invoices/{}/pdf", invoice.id),
                     id: invoice.id,
                     number: invoice.number,
-                    status: invoice.status,
+                    status: invoice.status.to_string(),
                     lines,
                     subtotal,
                     fees,

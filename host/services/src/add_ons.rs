@@ -46,13 +46,13 @@ impl AddOns {
             return Ok(Decided::AlreadyDecided(request.name));
         }
         let invoices = db.invoices(&tenant.id, job_id).await?;
-        let open = invoices.iter().find(|(invoice, _)| matches!(invoice.status.as_str(), "due" | "failed")).map(|(invoice, _)| invoice.id.clone());
+        let open = invoices.iter().find(|(invoice, _)| matches!(invoice.status, portico_core::money::InvoiceStatus::Due | portico_core::money::InvoiceStatus::Failed)).map(|(invoice, _)| invoice.id.clone());
         let invoice_id = match open {
             Some(id) => id,
             None => {
                 let job = db.job(&tenant.id, job_id).await?.ok_or(AddOnError::NotFound)?;
                 let number = format!("{}-A{}", job.reference, invoices.len() + 1);
-                let new = NewInvoice { number: &number, status: "due", tax_minor: 0, due_at: None, lines: &[] };
+                let new = NewInvoice { number: &number, status: portico_core::money::InvoiceStatus::Due, tax_minor: 0, due_at: None, lines: &[] };
                 db.create_invoice(&tenant.id, job_id, &new).await?
             }
         };

@@ -159,7 +159,7 @@ async fn job_facts(db: &Db, tenant: &Tenant, job_id: &str, contacts: &[JobContac
     let fee = if invoices.is_empty() {
         db.services(&tenant.id, job_id).await?.iter().map(|s| s.price_minor).sum()
     } else {
-        invoices.iter().filter(|(invoice, _)| invoice.status != "void").map(|(invoice, lines)| invoice.total(lines)).sum()
+        invoices.iter().filter(|(invoice, _)| invoice.status != portico_core::money::InvoiceStatus::Void).map(|(invoice, lines)| invoice.total(lines)).sum()
     };
     let clients: Vec<&str> =
         contacts.iter().filter(|c| matches!(c.role.0, Role::Client | Role::CoClient)).map(|c| c.name.as_str()).collect();

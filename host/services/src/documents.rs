@@ -151,7 +151,7 @@ pub async fn release(db: &Db, tenant: &Tenant, job_id: &str) -> Result<Release, 
         let formats = TenantFormats::new(tenant);
         for (invoice, lines) in db.invoices(&tenant.id, job_id).await? {
             let balance = invoice.total(&lines) - invoice.paid_minor;
-            if invoice.status != "void" && balance > 0 {
+            if invoice.status != portico_core::money::InvoiceStatus::Void && balance > 0 {
                 holds.push(format!("invoice {} is paid ({} due)", invoice.number, formats.money(balance)));
             }
         }

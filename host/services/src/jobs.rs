@@ -206,7 +206,7 @@ impl Jobs {
         }
         let due_at = db.appointments(&tenant.id, job_id).await?.first().map(|a| a.starts_at);
         let lines: Vec<(&str, &str, i64, i64)> = services.iter().map(|s| ("service", s.name.as_str(), 1, s.price_minor)).collect();
-        let invoice = NewInvoice { number: &job.reference, status: "due", tax_minor: 0, due_at, lines: &lines };
+        let invoice = NewInvoice { number: &job.reference, status: portico_core::money::InvoiceStatus::Due, tax_minor: 0, due_at, lines: &lines };
         let invoice_id = db.create_invoice(&tenant.id, job_id, &invoice).await?;
         let mut audit = AuditEntry::new(&tenant.id, "invoice.created", &format!("Invoiced job {}", job.reference)).by(*actor);
         audit.job_id = Some(job_id.to_string());

@@ -15,7 +15,7 @@ use portico_core::model::{now, Tenant};
 use crate::events::Events;
 use portico_core::model::RequestOrigin;
 use portico_core::formats::Formats;
-use portico_core::money::{self as status, PaymentProvider, PaymentStatus};
+use portico_core::money::{self as status, InvoiceStatus, PaymentProvider, PaymentStatus};
 use std::sync::Arc;
 use stripe::{CheckoutRequest, Stripe, StripeConfig, StripeError, Subject};
 
@@ -98,7 +98,7 @@ impl Checkouts {
     }
 
     /// Why an invoice with this status and balance cannot be paid now.
-    pub fn blocked(&self, tenant: &Tenant, status: &str, balance: i64) -> Option<String> {
+    pub fn blocked(&self, tenant: &Tenant, status: InvoiceStatus, balance: i64) -> Option<String> {
         status::checkout_blocked(status, balance, self.provider_ready(tenant))
     }
 
@@ -108,7 +108,7 @@ impl Checkouts {
     pub async fn start(&self, tenant: &Tenant, job_id: &str, invoice_id: &str, started_by: &str) -> Result<String, CheckoutError> {
         for _ in 0..3 {
             let invoice = self.db.invoice_totals(&tenant.id, invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
-            if let Some(reason) = self.blocked(tenant, &invoice.status, invoice.balance()) {
+            if let Some(reason) = self.blocked(tenant, invoice.status, invoice.balance()) {
                 return Err(CheckoutError::Blocked(reason));
             }
             if let Some(open) = self.db.open_checkout(&tenant.id, invoice_id).await? {
@@ -319,7 +319,7 @@ impl Payments {
             .to_string();
             self.checkouts.db.record_audit(&entry).await?;
         }
-        self.raise_webhooks(&tenant, payment, (&before, &after)).await?;
+        self.raise_webhooks(&tenant, payment, (before, after)).await?;
         if before != after {
             self.events.invoice_updated(&tenant, &payment.job_id, &payment.invoice_id, RequestOrigin::default()).await;
         }
@@ -328,7 +328,7 @@ impl Payments {
 
     /// Tell the business's webhook endpoints what changed: the payment
     /// (`earlier` is how it was before the news) and its invoice's status.
-    async fn raise_webhooks(&self, tenant: &Tenant, earlier: &Payment, invoice_status: (&str, &str)) -> Result<(), DbError> {
+    async fn raise_webhooks(&self, tenant: &Tenant, earlier: &Payment, invoice_status: (InvoiceStatus, InvoiceStatus)) -> Result<(), DbError> {
         let db = &self.checkouts.db;
         let Some(current) = db.payment(&tenant.id, &earlier.id).await? else { return Ok(()) };
         let (was, is) = (earlier.status(), current.status());
@@ -350,7 +350,7 @@ impl Payments {
         for kind in kinds {
             crate::webhooks::raise(db, &tenant.id, kind, serde_json::json!({ "payment": payment }), None).await?;
         }
-        if invoice_status.0 != "paid" && invoice_status.1 == "paid"
+        if invoice_status.0 != InvoiceStatus::Paid && invoice_status.1 == InvoiceStatus::Paid
             && let Some(invoice) = db.invoice_totals(&tenant.id, &current.invoice_id).await?
         {
             let data = serde_json::json!({ "invoice": {
@@ -407,7 +407,7 @@ impl Payments {
     /// Staff record a payment made outside the portal; it waits for approval.
     pub async fn record_manual(&self, tenant: &Tenant, job_id: &str, manual: &ManualPayment<'_>, actor: Actor<'_>) -> Result<String, CheckoutError> {
         let invoice = self.checkouts.db.invoice_totals(&tenant.id, manual.invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
-        if matches!(invoice.status.as_str(), "draft" | "void") {
+        if matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
             return Err(CheckoutError::Blocked("Payments can only be recorded on an issued invoice.".into()));
         }
         let new = NewPayment {

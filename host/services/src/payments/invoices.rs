@@ -2,7 +2,7 @@
 //! service added to it, or the whole invoice voided. Staff on the console and
 //! integrations through the API both come here, so the rules hold for both.
 
-use portico_core::money::PaymentStatus;
+use portico_core::money::{InvoiceStatus, PaymentStatus};
 use super::{CheckoutError, Payments};
 use portico_data::{Actor, AuditEntry};
 use portico_core::model::Tenant;
@@ -29,10 +29,10 @@ pub enum InvoiceAuthority {
 }
 
 /// Why an invoice may not change in its state, if it may not.
-fn frozen(number: &str, status: &str) -> Option<String> {
+fn frozen(number: &str, status: InvoiceStatus) -> Option<String> {
     match status {
-        "due" | "failed" | "draft" => None,
-        "processing" => Some(format!("A payment of invoice {number} is being processed; change it once it clears.")),
+        status if status.to_pay() => None,
+        InvoiceStatus::Processing => Some(format!("A payment of invoice {number} is being processed; change it once it clears.")),
         other => Some(format!("Invoice {number} is {other}; only an invoice still to pay can change.")),
     }
 }
@@ -50,7 +50,7 @@ impl Payments {
     ) -> Result<(), CheckoutError> {
         let db = &self.checkouts.db;
         let invoice = db.invoice_totals(&tenant.id, invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
-        if let Some(reason) = frozen(&invoice.number, &invoice.status) {
+        if let Some(reason) = frozen(&invoice.number, invoice.status) {
             return Err(CheckoutError::Blocked(reason));
         }
         let description = line.description.trim();
@@ -91,7 +91,7 @@ impl Payments {
     pub async fn void_invoice(&self, tenant: &Tenant, job_id: &str, invoice_id: &str, actor: Actor<'_>) -> Result<(), CheckoutError> {
         let db = &self.checkouts.db;
         let invoice = db.invoice_totals(&tenant.id, invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
-        if let Some(reason) = frozen(&invoice.number, &invoice.status) {
+        if let Some(reason) = frozen(&invoice.number, invoice.status) {
             return Err(CheckoutError::Blocked(reason));
         }
         let payments = db.invoice_payments(&tenant.id, invoice_id).await?;
@@ -128,11 +128,11 @@ mod tests {
 
     #[test]
     fn only_an_invoice_still_to_pay_changes() {
-        assert_eq!(frozen("1042", "due"), None);
-        assert_eq!(frozen("1042", "failed"), None);
-        assert!(frozen("1042", "paid").unwrap().contains("is paid"));
-        assert!(frozen("1042", "void").unwrap().contains("is void"));
-        assert!(frozen("1042", "processing").unwrap().contains("being processed"));
-        assert!(frozen("1042", "waived").unwrap().contains("is waived"));
+        assert_eq!(frozen("1042", InvoiceStatus::Due), None);
+        assert_eq!(frozen("1042", InvoiceStatus::Failed), None);
+        assert!(frozen("1042", InvoiceStatus::Paid).unwrap().contains("is paid"));
+        assert!(frozen("1042", InvoiceStatus::Void).unwrap().contains("is void"));
+        assert!(frozen("1042", InvoiceStatus::Processing).unwrap().contains("being processed"));
+        assert!(frozen("1042", InvoiceStatus::Waived).unwrap().contains("is waived"));
     }
 }

@@ -71,7 +71,7 @@ pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &str, sess
                     "kind": l.kind,
                     "amount": formats.money(l.quantity * l.unit_price_minor),
                 })).collect::<Vec<_>>(),
-                "open": matches!(invoice.status.as_str(), "due" | "failed" | "draft"),
+                "open": invoice.status.to_pay(),
             })
         })
         .collect();
