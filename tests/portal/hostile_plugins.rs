@@ -146,6 +146,30 @@ story! { async fn publishing_a_document_reaches_the_sections_that_asked(app) {
     assert!(text.contains("Addendum Report"), "and the report is now shared");
 }}
 
+story! { async fn invoicing_a_jobs_services_reaches_the_sections_that_asked(app) {
+    let tenant = app.demo_tenant_id().await;
+    let settings = serde_json::json!({ "mode": "events" }).to_string();
+    let state = &app.server.state;
+    state.sections.install_upload(&tenant, hostile_plugin("portico-test-hostile"), Grants::Only(vec![Permission::Storage]), &settings).await.unwrap();
+    let api = reqwest::Client::new();
+    let job = serde_json::json!({
+        "reference": "INS-7001",
+        "property": { "line1": "3 Mill Lane", "city": "Springfield", "region": "IL", "postal_code": "62704" },
+        "services": [{ "name": "Full home inspection", "price_minor": 47500 }],
+        "people": [{ "name": "Robin Reed", "email": "robin@example.com", "role": "client" }],
+    });
+    let created: serde_json::Value = api.post(app.url("/api/v1/jobs")).bearer_auth(&app.links.api_key).json(&job).send().await.unwrap().json().await.unwrap();
+    let job_id = created["id"].as_str().expect("the job is created").to_string();
+
+    let invoiced = api.post(app.url(&format!("/api/v1/jobs/{job_id}/invoices"))).bearer_auth(&app.links.api_key).send().await.unwrap();
+
+    assert_eq!(invoiced.status().as_u16(), 201);
+    let invoice: serde_json::Value = invoiced.json().await.unwrap();
+    let invoice_id = invoice["id"].as_str().expect("the invoice");
+    let seen = state.db.storage_get(&tenant, "hostile", portico_data::StorageScope::Job(&job_id), "events").await.unwrap().unwrap_or_default();
+    assert!(seen.contains(&format!("InvoiceUpdated {invoice_id}")), "the section heard of the new invoice: {seen}");
+}}
+
 story! { async fn a_section_that_hangs_on_an_event_does_not_hang_publishing(app) {
     let tenant = app.demo_tenant_id().await;
     let settings = serde_json::json!({ "mode": "loop" }).to_string();

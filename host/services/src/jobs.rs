@@ -7,9 +7,10 @@
 //! differently); what only the database can tell (a reference already taken,
 //! the last client) comes back as a [`JobRefusal`].
 
+use crate::events::Events;
 use crate::links::{LinkMail, Links, Refusal};
 use portico_core::formats::{rfc3339, Formats, TenantFormats};
-use portico_core::model::{Role, Tenant};
+use portico_core::model::{RequestOrigin, Role, Tenant};
 use portico_core::tokens::{hash_token, new_token};
 use portico_data::{Actor, AuditEntry, Db, DbError, DbResult, JobDetails, NewInvoice, NewPerson, PersonChange};
 use serde_json::{json, Value};
@@ -95,11 +96,12 @@ pub struct CreatedJob {
 pub struct Jobs {
     db: Db,
     links: Links,
+    events: Events,
 }
 
 impl Jobs {
-    pub fn new(db: Db, links: Links) -> Jobs {
-        Jobs { db, links }
+    pub fn new(db: Db, links: Links, events: Events) -> Jobs {
+        Jobs { db, links, events }
     }
 
     /// Store a checked new job (property, job, appointment, services, people)
@@ -192,8 +194,8 @@ impl Jobs {
     }
 
     /// Bill the job's services: one invoice numbered after the job, due at
-    /// its first appointment. Only while the job has no invoice. Returns the
-    /// invoice's id.
+    /// its first appointment. Only while the job has no invoice. The sections
+    /// hear of it as of any invoice that became due. Returns the invoice's id.
     pub async fn invoice_services(&self, tenant: &Tenant, job_id: &str, actor: &Actor<'_>) -> JobResult<String> {
         let db = &self.db;
         let job = db.job(&tenant.id, job_id).await?.ok_or(JobError::NotFound("job"))?;
@@ -211,6 +213,7 @@ impl Jobs {
         let mut audit = AuditEntry::new(&tenant.id, "invoice.created", &format!("Invoiced job {}", job.reference)).by(*actor);
         audit.job_id = Some(job_id.to_string());
         db.record_audit(&audit).await?;
+        self.events.invoice_updated(tenant, job_id, &invoice_id, RequestOrigin::default()).await;
         Ok(invoice_id)
     }
 

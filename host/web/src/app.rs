@@ -127,7 +127,7 @@ impl AppState {
             Some(location) => FileStore::open(location, &config.s3)?,
             None => FileStore::local(config.data_dir.join("files"))?,
         });
-        let jobs = Jobs::new(db.clone(), links.clone());
+        let jobs = Jobs::new(db.clone(), links.clone(), events.clone());
         let documents = Documents::new(db.clone(), files.clone(), events.clone());
         let add_ons = AddOns::new(db.clone(), events.clone());
         Ok(AppState {

@@ -16,7 +16,9 @@ impl Section for Hostile {
         let settings: Settings = ctx.settings()?;
         match settings.mode.as_str() {
             "events" => Self::remember(event).map_err(|e| e.to_string()),
-            "loop" => loop {
+            // Hangs on a publication (the story of a section that hangs on
+            // an event); other news passes.
+            "loop" if event.kind == EventKind::DocumentPublished => loop {
                 std::hint::black_box(());
             },
             _ => Ok(()),
@@ -36,6 +38,7 @@ impl Section for Hostile {
             .permission(Permission::Audit, "To forge entries.")
             .setting("mode", "Mode", SettingKind::Text, json!("loop"))
             .event(EventKind::DocumentPublished)
+            .event(EventKind::InvoiceUpdated)
     }
 
     fn render(ctx: &Context) -> Result<Vec<Card>, String> {
