@@ -58,7 +58,7 @@ async fn main() -> anyhow::Result<()> {
     let mut samples = Vec::with_capacity(ITERATIONS);
     for _ in 0..ITERATIONS {
         let started = Instant::now();
-        state.db.documents(&tenant.id, &job_id, "report").await?;
+        state.db.tenant(&tenant.id).documents(&job_id, "report").await?;
         samples.push(started.elapsed());
     }
     summarize("documents query (host call)", "µs", 1e6, samples);

@@ -3,6 +3,7 @@
 //! afterwards (the links and staff password are kept in `demo.json`, since the
 //! database only holds hashes).
 
+use portico_core::ids::TenantId;
 use portico_web::app::AppState;
 use portico_data::NewTenant;
 use portico_core::model::{now, Role};
@@ -81,10 +82,10 @@ pub async fn ensure_demo(state: &AppState, data_dir: &Path) -> anyhow::Result<De
 /// An API key for the demo business, so that the API can be tried at once.
 async fn demo_api_key(state: &AppState) -> anyhow::Result<String> {
     let tenant = state.db.tenant_by_slug(SLUG).await?.context("the demo business is missing")?;
-    let owner = state.db.staff_users(&tenant.id).await?.into_iter().next().context("the demo owner is missing")?;
+    let owner = state.db.tenant(&tenant.id).staff_users().await?.into_iter().next().context("the demo owner is missing")?;
     let (key, prefix) = portico_core::api_keys::new_key();
     let scopes = portico_core::api_keys::Scope::ALL.map(|s| s.as_str()).join(",");
-    state.db.create_api_key(&tenant.id, "Demo integration", &prefix, &portico_core::tokens::hash_token(&key), &scopes, &owner.id).await?;
+    state.db.tenant(&tenant.id).create_api_key("Demo integration", &prefix, &portico_core::tokens::hash_token(&key), &scopes, &owner.id).await?;
     Ok(key)
 }
 
@@ -113,10 +114,10 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
     let staff_email = "owner@keystone-inspections.example".to_string();
     let staff_password = new_token()[..16].to_string();
     let hash = portico_core::passwords::hash(&staff_password)?;
-    db.create_staff_user(&tenant.id, &staff_email, "Morgan Reyes", portico_core::model::StaffRole::Owner, &hash).await?;
+    db.tenant(&tenant.id).create_staff_user(&staff_email, "Morgan Reyes", portico_core::model::StaffRole::Owner, &hash).await?;
 
-    let property = db.create_property(&tenant.id, "1428 Elm Street", "Springfield", "IL", "62704").await?;
-    let job = db.create_job(&tenant.id, &property, "INS-1042").await?;
+    let property = db.tenant(&tenant.id).create_property("1428 Elm Street", "Springfield", "IL", "62704").await?;
+    let job = db.tenant(&tenant.id).create_job(&property, "INS-1042").await?;
     let tomorrow_nine = jiff::Zoned::now()
         .with_time_zone(jiff::tz::TimeZone::get("America/Chicago")?)
         .date()
@@ -125,9 +126,9 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         .to_zoned(jiff::tz::TimeZone::get("America/Chicago")?)?
         .timestamp()
         .as_second();
-    db.add_appointment(&tenant.id, &job, tomorrow_nine, tomorrow_nine + 3 * 3600, "Alex Chen").await?;
-    db.add_service(&tenant.id, &job, "Full home inspection", 42500).await?;
-    db.add_service(&tenant.id, &job, "Radon test", 15000).await?;
+    db.tenant(&tenant.id).add_appointment(&job, tomorrow_nine, tomorrow_nine + 3 * 3600, "Alex Chen").await?;
+    db.tenant(&tenant.id).add_service(&job, "Full home inspection", 42500).await?;
+    db.tenant(&tenant.id).add_service(&job, "Radon test", 15000).await?;
 
     let mut tokens = Vec::new();
     for (name, email, role) in [
@@ -135,9 +136,9 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         ("Sam Ortiz", "sam.ortiz@realty.example", Role::BuyerAgent),
         ("Priya Natarajan", "priya@listings.example", Role::ListingAgent),
     ] {
-        let contact = db.create_contact(&tenant.id, name, Some(email), None).await?;
+        let contact = db.tenant(&tenant.id).create_contact(name, Some(email), None).await?;
         let token = new_token();
-        db.add_job_contact(&tenant.id, &job, &contact, role, &hash_token(&token), None).await?;
+        db.tenant(&tenant.id).add_job_contact(&job, &contact, role, &hash_token(&token), None).await?;
         tokens.push(token);
     }
 
@@ -154,9 +155,9 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         ("fee", "Travel fee (over 25 miles)", 1, 3500),
     ];
     let invoice = portico_data::NewInvoice { number: "1042", status: portico_core::money::InvoiceStatus::Due, tax_minor: 0, due_at: Some(tomorrow_nine), lines: &lines };
-    db.create_invoice(&tenant.id, &job, &invoice).await?;
+    db.tenant(&tenant.id).create_invoice(&job, &invoice).await?;
     // The demo pays through the labelled test provider: no Stripe account needed.
-    db.set_payment_provider(&tenant.id, portico_core::money::PaymentProvider::Test, None).await?;
+    db.tenant(&tenant.id).set_payment_provider(portico_core::money::PaymentProvider::Test, None).await?;
 
     state.sections.install_builtins_for(&tenant.id).await?;
     let agreement = portico_data::TemplateFields {
@@ -166,22 +167,22 @@ async fn seed(state: &AppState) -> anyhow::Result<DemoSecrets> {
         services: &[],
         active: true,
     };
-    db.create_agreement_template(&tenant.id, &agreement).await?;
-    db.create_add_on_service(&tenant.id, "Sewer scope", "A camera inspection of the main sewer line to the street.", 17500).await?;
-    db.create_add_on_service(&tenant.id, "Mold air sampling", "Two air samples sent to an accredited lab, results in three days.", 22500).await?;
+    db.tenant(&tenant.id).create_agreement_template(&agreement).await?;
+    db.tenant(&tenant.id).create_add_on_service("Sewer scope", "A camera inspection of the main sewer line to the street.", 17500).await?;
+    db.tenant(&tenant.id).create_add_on_service("Mold air sampling", "Two air samples sent to an accredited lab, results in three days.", 22500).await?;
     let offers = serde_json::json!({
         "offers": "Two Rivers Moving | 10% off your local move | Licensed, insured movers serving Springfield since 1998. | quotes@tworivers-moving.example\n\
 HomeShield | First month of home warranty free | Covers heating, cooling, plumbing and appliances for a year. | partners@homeshield.example",
     });
-    db.set_plugin_settings(&tenant.id, "moving-offers", &offers.to_string()).await?;
+    db.tenant(&tenant.id).set_plugin_settings("moving-offers", &offers.to_string()).await?;
     let contractors = serde_json::json!({
         "enabled": true,
         "contractors": "Bright Spark Electric | Electrician | (555) 010-2200 | https://brightspark.example\n\
 ClearFlow Plumbing | Plumber | (555) 010-3300",
     });
-    db.set_plugin_settings(&tenant.id, "contractors", &contractors.to_string()).await?;
+    db.tenant(&tenant.id).set_plugin_settings("contractors", &contractors.to_string()).await?;
     let release = portico_data::AgreementSettings { esign_consent: None, report_release: portico_core::model::ReleaseRule::AfterSigningAndPayment, summary_while_held: true };
-    db.set_agreement_settings(&tenant.id, &release).await?;
+    db.tenant(&tenant.id).set_agreement_settings(&release).await?;
 
     let mut tokens = tokens.into_iter();
     Ok(DemoSecrets {
@@ -195,14 +196,14 @@ ClearFlow Plumbing | Plumber | (555) 010-3300",
 }
 
 /// Store a PDF of `lines` and publish it on the job as a document of `kind`; returns its id.
-async fn publish_pdf(state: &AppState, tenant_id: &str, job_id: &str, (kind, title): (&str, &str), lines: &[&str], shared: &[Role]) -> anyhow::Result<String> {
+async fn publish_pdf(state: &AppState, tenant_id: &TenantId, job_id: &str, (kind, title): (&str, &str), lines: &[&str], shared: &[Role]) -> anyhow::Result<String> {
     let pdf = portico_services::pdf::simple_pdf(&format!("{title} - 1428 Elm Street"), lines);
     publish_file(state, tenant_id, job_id, (kind, title), ("application/pdf", pdf), shared).await
 }
 
 async fn publish_file(
     state: &AppState,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     job_id: &str,
     (kind, title): (&str, &str),
     (content_type, bytes): (&str, Vec<u8>),
@@ -211,11 +212,11 @@ async fn publish_file(
     let key = format!("{tenant_id}/{}", portico_core::model::new_id());
     state.files.put(&key, &bytes).await?;
     let size = bytes.len() as i64;
-    Ok(state.db.add_document(tenant_id, job_id, kind, title, &key, content_type, size, shared, Some(now())).await?)
+    Ok(state.db.tenant(tenant_id).add_document(job_id, kind, title, &key, content_type, size, shared, Some(now())).await?)
 }
 
 /// The report's findings as the inspector structured them, one with a photo.
-async fn add_findings(state: &AppState, tenant_id: &str, job_id: &str, report_id: &str, shared: &[Role]) -> anyhow::Result<()> {
+async fn add_findings(state: &AppState, tenant_id: &TenantId, job_id: &str, report_id: &str, shared: &[Role]) -> anyhow::Result<()> {
     let panel = include_bytes!("../assets/demo-panel.png").to_vec();
     let photo = publish_file(state, tenant_id, job_id, ("photo", "Main panel"), ("image/png", panel), shared).await?;
     let findings = [
@@ -227,7 +228,7 @@ async fn add_findings(state: &AppState, tenant_id: &str, job_id: &str, report_id
     ];
     for (section, title, severity, location, notes, photo_document_id) in findings {
         let item = portico_data::NewReportItem { section, title, severity, location, notes, photo_document_id };
-        state.db.add_report_item(tenant_id, job_id, report_id, &item).await?;
+        state.db.tenant(tenant_id).add_report_item(job_id, report_id, &item).await?;
     }
     Ok(())
 }

@@ -11,13 +11,13 @@ const DANA: &str = "dana.whitfield@example.com";
 async fn earlier_job(app: &TestApp) -> String {
     let db = &app.server.state.db;
     let tenant = app.demo_tenant_id().await;
-    let property = db.create_property(&tenant, "77 Oak Avenue", "Springfield", "IL", "62701").await.unwrap();
-    let job = db.create_job(&tenant, &property, "INS-0988").await.unwrap();
+    let property = db.tenant(&tenant).create_property("77 Oak Avenue", "Springfield", "IL", "62701").await.unwrap();
+    let job = db.tenant(&tenant).create_job(&property, "INS-0988").await.unwrap();
     let last_year = portico_core::model::now() - 300 * 24 * 3600;
-    db.add_appointment(&tenant, &job, last_year, last_year + 7200, "Alex Chen").await.unwrap();
-    let contact = db.create_contact(&tenant, "Dana Whitfield", Some(DANA), None).await.unwrap();
+    db.tenant(&tenant).add_appointment(&job, last_year, last_year + 7200, "Alex Chen").await.unwrap();
+    let contact = db.tenant(&tenant).create_contact("Dana Whitfield", Some(DANA), None).await.unwrap();
     let token = portico_core::tokens::new_token();
-    db.add_job_contact(&tenant, &job, &contact, Role::Client, &portico_core::tokens::hash_token(&token), None).await.unwrap();
+    db.tenant(&tenant).add_job_contact(&job, &contact, Role::Client, &portico_core::tokens::hash_token(&token), None).await.unwrap();
     job
 }
 
@@ -26,10 +26,10 @@ async fn dana_at_brightside(app: &TestApp) {
     app.other_tenant_client_link().await;
     let db = &app.server.state.db;
     let brightside = db.tenant_by_slug("brightside").await.unwrap().unwrap();
-    let property = db.create_property(&brightside.id, "1428 Elm Street", "Springfield", "IL", "62704").await.unwrap();
-    let job = db.create_job(&brightside.id, &property, "CLN-12").await.unwrap();
-    let contact = db.create_contact(&brightside.id, "Dana W.", Some(DANA), None).await.unwrap();
-    db.add_job_contact(&brightside.id, &job, &contact, Role::Client, &portico_core::tokens::hash_token(&portico_core::tokens::new_token()), None).await.unwrap();
+    let property = db.tenant(&brightside.id).create_property("1428 Elm Street", "Springfield", "IL", "62704").await.unwrap();
+    let job = db.tenant(&brightside.id).create_job(&property, "CLN-12").await.unwrap();
+    let contact = db.tenant(&brightside.id).create_contact("Dana W.", Some(DANA), None).await.unwrap();
+    db.tenant(&brightside.id).add_job_contact(&job, &contact, Role::Client, &portico_core::tokens::hash_token(&portico_core::tokens::new_token()), None).await.unwrap();
 }
 
 async fn signed_in_by_email(app: &TestApp) -> (Visitor, Page) {

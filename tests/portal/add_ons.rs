@@ -1,12 +1,14 @@
 //! Add-on services: the business's catalogue on the client's dashboard,
 //! requests, "No thanks", and the office's approval onto the invoice.
 
+use crate::api::{call, create_key};
 use portico_tests::{Page, TestApp, Visitor};
+use reqwest::Method;
 
 /// The checkbox name of the add-on called `name` on `page`.
 async fn add_on_input(app: &TestApp, name: &str) -> String {
     let tenant = app.demo_tenant_id().await;
-    let services = app.server.state.db.add_on_services(&tenant).await.unwrap();
+    let services = app.server.state.db.tenant(&tenant).add_on_services().await.unwrap();
     format!("addon-{}", services.iter().find(|s| s.name == name).expect("a demo add-on").id)
 }
 
@@ -41,7 +43,7 @@ story! { async fn the_client_requests_an_add_on_and_the_office_approves_it_onto_
     let staff_page = office.get(&app.url(&format!("/staff/jobs/{job}"))).await;
     assert!(staff_page.text().contains("Sewer scope $175.00 Dana Whitfield"), "{}", staff_page.text());
     let tenant = app.demo_tenant_id().await;
-    let request = app.server.state.db.add_on_requests(&tenant, &job).await.unwrap().remove(0);
+    let request = app.server.state.db.tenant(&tenant).add_on_requests(&job).await.unwrap().remove(0);
     let approve = app.url(&format!("/staff/jobs/{job}/add-ons/{}/approve", request.id));
     let employee_page = employee.get(&app.url(&format!("/staff/jobs/{job}"))).await;
     assert_eq!(employee.post(&approve, &[("csrf", &employee_page.hidden("csrf").unwrap())]).await.status, 403);
@@ -98,8 +100,46 @@ story! { async fn the_owner_keeps_the_catalogue(app) {
     assert!(offered.contains("Radon retest A second 48-hour test. Price $95.00"), "{offered}");
 
     let tenant = app.demo_tenant_id().await;
-    let services = app.server.state.db.add_on_services(&tenant).await.unwrap();
+    let services = app.server.state.db.tenant(&tenant).add_on_services().await.unwrap();
     let retest = services.iter().find(|s| s.name == "Radon retest").unwrap();
     owner.post(&app.url(&format!("/staff/add-ons/{}/toggle", retest.id)), &[("csrf", &csrf), ("active", "0")]).await;
     assert!(!Visitor::new().get(&app.links.client).await.text().contains("Radon retest"), "no longer offered");
+}}
+
+story! { async fn an_integration_approves_and_declines_add_on_requests_with_its_key(app) {
+    let dana = Visitor::new();
+    let sewer = add_on_input(&app, "Sewer scope").await;
+    let mold = add_on_input(&app, "Mold air sampling").await;
+    let page = dana.get(&app.links.client).await;
+    on_add_ons(&dana, &page, "request", &[(&sewer, "on"), (&mold, "on")]).await;
+    let owner = app.owner().await;
+    let reader = create_key(&app, &owner, "Reports", &["jobs:read"]).await;
+    let key = create_key(&app, &owner, "Scheduling system", &["jobs:read", "jobs:write"]).await;
+    let (job, _) = app.demo_invoice().await;
+    let requests = format!("/api/v1/jobs/{job}/add-ons");
+
+    let (listed_status, listed, _) = call(&app, Method::GET, &requests, Some(&key), None, None).await;
+    let id_of = |name: &str| listed["data"].as_array().unwrap().iter().find(|r| r["name"] == name).expect("listed")["id"].as_str().unwrap().to_string();
+    let (approve, decline) = (format!("{requests}/{}/approve", id_of("Sewer scope")), format!("{requests}/{}/decline", id_of("Mold air sampling")));
+    let (read_only, _, _) = call(&app, Method::POST, &approve, Some(&reader), None, None).await;
+    let (approved_status, approved, _) = call(&app, Method::POST, &approve, Some(&key), None, None).await;
+    let (again_status, again, _) = call(&app, Method::POST, &approve, Some(&key), None, None).await;
+    let (declined_status, declined, _) = call(&app, Method::POST, &decline, Some(&key), None, None).await;
+    let (declined_again, _, _) = call(&app, Method::POST, &decline, Some(&key), None, None).await;
+    let (unknown, _, _) = call(&app, Method::POST, &format!("{requests}/no-such-request/approve"), Some(&key), None, None).await;
+
+    assert_eq!(listed_status, 200, "{listed}");
+    assert!(listed["data"].as_array().unwrap().iter().all(|r| r["status"] == "requested" && r["requested_by"] == "Dana Whitfield"), "{listed}");
+    assert_eq!(read_only, 403, "deciding takes jobs:write");
+    assert_eq!(approved_status, 200, "{approved}");
+    assert_eq!((approved["status"].as_str(), approved["decided_by"].as_str()), (Some("approved"), Some("Scheduling system")), "{approved}");
+    assert_eq!(again_status, 409, "{again}");
+    assert!(again["error"]["message"].as_str().unwrap().contains("Sewer scope was already decided"), "{again}");
+    assert_eq!((declined_status, declined["status"].as_str()), (200, Some("declined")), "{declined}");
+    assert_eq!(declined_again, 409);
+    assert_eq!(unknown, 404);
+    let client = dana.get(&app.links.client).await.text();
+    assert!(client.contains("Sewer scope (add-on)") && client.contains("Total $785.00"), "approved once, onto the invoice: {client}");
+    assert!(!client.contains("Mold air sampling (add-on)"), "{client}");
+    assert_eq!((app.audit_count("add-on.approved").await, app.audit_count("add-on.declined").await), (1, 1));
 }}

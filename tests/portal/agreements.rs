@@ -11,7 +11,7 @@ async fn add_template(app: &TestApp, title: &str, body: &str, signers: &[Role], 
     let tenant = app.demo_tenant_id().await;
     let services: Vec<String> = services.iter().map(|s| s.to_string()).collect();
     let fields = portico_data::TemplateFields { title, body, signer_roles: signers, services: &services, active: true };
-    app.server.state.db.create_agreement_template(&tenant, &fields).await.unwrap()
+    app.server.state.db.tenant(&tenant).create_agreement_template(&fields).await.unwrap()
 }
 
 /// Put a co-client on the demo job; returns their personal link.
@@ -19,9 +19,9 @@ async fn add_co_client(app: &TestApp, name: &str) -> String {
     let tenant = app.demo_tenant_id().await;
     let db = &app.server.state.db;
     let (job, _) = app.demo_invoice().await;
-    let contact = db.create_contact(&tenant, name, Some("chris@example.com"), None).await.unwrap();
+    let contact = db.tenant(&tenant).create_contact(name, Some("chris@example.com"), None).await.unwrap();
     let token = new_token();
-    db.add_job_contact(&tenant, &job, &contact, Role::CoClient, &hash_token(&token), None).await.unwrap();
+    db.tenant(&tenant).add_job_contact(&job, &contact, Role::CoClient, &hash_token(&token), None).await.unwrap();
     app.url(&format!("/p/{token}"))
 }
 
@@ -51,7 +51,7 @@ story! { async fn the_client_signs_the_filled_in_agreement_and_downloads_it_with
         assert!(pdf.body.contains(expected), "the PDF has {expected:?}");
     }
     let tenant = app.demo_tenant_id().await;
-    let log = app.server.state.db.audit_log(&tenant, 20).await.unwrap();
+    let log = app.server.state.db.tenant(&tenant).audit_log(20).await.unwrap();
     let entry = log.iter().find(|e| e.action == "agreement.signed").expect("the signature is audited");
     assert_eq!((entry.actor_name.as_str(), entry.ip.as_str()), ("Dana Whitfield", "127.0.0.1"));
     let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap();
@@ -99,7 +99,7 @@ story! { async fn a_changed_template_is_read_again_before_signing_and_never_chan
     let owner = app.owner().await;
     let opened = dana.get(&app.links.client).await;
     let tenant = app.demo_tenant_id().await;
-    let template = app.server.state.db.agreement_templates(&tenant).await.unwrap().remove(0);
+    let template = app.server.state.db.tenant(&tenant).agreement_templates().await.unwrap().remove(0);
     let edit = owner.get(&app.url(&format!("/staff/agreements/{}", template.id))).await;
     let save = |body: &'static str| {
         let csrf = edit.hidden("csrf").unwrap();
@@ -209,7 +209,7 @@ story! { async fn the_owner_writes_templates_and_mistakes_are_explained(app) {
     assert!(nobody.text().contains("Choose who must sign"), "{}", nobody.text());
     assert!(empty.text().contains("The agreement needs its text."), "{}", empty.text());
     let tenant = app.demo_tenant_id().await;
-    assert_eq!(app.server.state.db.agreement_templates(&tenant).await.unwrap().len(), 1, "nothing was stored");
+    assert_eq!(app.server.state.db.tenant(&tenant).agreement_templates().await.unwrap().len(), 1, "nothing was stored");
 
     let created = owner
         .post(&url, &[("csrf", &csrf), ("title", "Repair Addendum"), ("body", "Repairs for {{client}}."), ("signer_roles", "client"), ("signer_roles", "buyer-agent"), ("active", "1")])

@@ -6,7 +6,7 @@ use portico_tests::{TestApp, Visitor};
 use serde_json::{json, Value};
 
 /// Create an API key on the console with `scopes`; returns the key shown once.
-async fn create_key(app: &TestApp, owner: &Visitor, name: &str, scopes: &[&str]) -> String {
+pub(crate) async fn create_key(app: &TestApp, owner: &Visitor, name: &str, scopes: &[&str]) -> String {
     let page = owner.get(&app.url("/staff/api")).await;
     let csrf = page.hidden("csrf").unwrap();
     let mut form = vec![("csrf", csrf.as_str()), ("name", name)];
@@ -16,7 +16,7 @@ async fn create_key(app: &TestApp, owner: &Visitor, name: &str, scopes: &[&str])
     created.body[start..].chars().take_while(|c| *c != '"').collect()
 }
 
-async fn call(app: &TestApp, method: reqwest::Method, path: &str, key: Option<&str>, body: Option<Value>, idempotency: Option<&str>) -> (u16, Value, bool) {
+pub(crate) async fn call(app: &TestApp, method: reqwest::Method, path: &str, key: Option<&str>, body: Option<Value>, idempotency: Option<&str>) -> (u16, Value, bool) {
     let mut request = reqwest::Client::new().request(method, app.url(path));
     if let Some(key) = key {
         request = request.bearer_auth(key);
@@ -67,7 +67,7 @@ story! { async fn an_integration_creates_and_reads_jobs_with_its_key(app) {
     assert_eq!(taken, 422, "{refusal}");
     assert_eq!(refusal["error"]["details"][0], "There is already a job with the reference INS-3001; give this one its own.");
     let tenant = app.demo_tenant_id().await;
-    let jobs = app.server.state.db.jobs(&tenant, 100).await.unwrap();
+    let jobs = app.server.state.db.tenant(&tenant).jobs(100).await.unwrap();
     assert_eq!(jobs.iter().filter(|j| j.reference == "INS-3001").count(), 1);
     assert!(app.last_mail_to(&tenant, "robin@example.com").await.is_some(), "Robin is invited");
 
@@ -132,13 +132,13 @@ story! { async fn keys_are_scoped_revocable_and_bound_to_their_business(app) {
     app.other_tenant_client_link().await;
     let db = &app.server.state.db;
     let other = db.tenant_by_slug("brightside").await.unwrap().unwrap();
-    let other_job = db.jobs(&other.id, 10).await.unwrap().remove(0).id;
+    let other_job = db.tenant(&other.id).jobs(10).await.unwrap().remove(0).id;
     let (foreign, _, _) = call(&app, reqwest::Method::GET, &format!("/api/v1/jobs/{other_job}"), Some(&reader), None, None).await;
     assert_eq!(foreign, 404);
 
     // Revoked on the console: refused from then on.
     let tenant = app.demo_tenant_id().await;
-    let key_id = db.api_keys(&tenant).await.unwrap().into_iter().find(|k| k.name == "Dashboard").unwrap().id;
+    let key_id = db.tenant(&tenant).api_keys().await.unwrap().into_iter().find(|k| k.name == "Dashboard").unwrap().id;
     let page = owner.get(&app.url("/staff/api")).await;
     assert!(page.text().contains("Dashboard") && !page.body.contains(&reader), "the key is never shown again");
     owner.post(&app.url(&format!("/staff/api/keys/{key_id}/revoke")), &[("csrf", &page.hidden("csrf").unwrap())]).await;
@@ -155,7 +155,7 @@ story! { async fn only_owners_manage_api_keys(app) {
     assert_eq!(office.get(&app.url("/staff/api")).await.status, 403);
     assert_eq!(office.post(&app.url("/staff/api"), &[("csrf", &csrf), ("name", "Mine"), ("scope", "jobs:read")]).await.status, 403);
     let tenant = app.demo_tenant_id().await;
-    assert!(app.server.state.db.api_keys(&tenant).await.unwrap().iter().all(|k| k.name != "Mine"), "no key made");
+    assert!(app.server.state.db.tenant(&tenant).api_keys().await.unwrap().iter().all(|k| k.name != "Mine"), "no key made");
 }}
 
 story! { async fn the_demo_comes_with_a_working_key(app) {
@@ -275,7 +275,7 @@ story! { async fn a_read_only_key_cannot_change_a_job_and_another_business_sees_
     assert_eq!(listed["data"][0]["currency"], "USD");
     assert_eq!(missing, 404);
     let tenant = app.demo_tenant_id().await;
-    assert_eq!(app.server.state.db.services(&tenant, &job).await.unwrap().len(), 2, "unchanged");
+    assert_eq!(app.server.state.db.tenant(&tenant).services(&job).await.unwrap().len(), 2, "unchanged");
 }}
 
 story! { async fn an_integration_corrects_a_person(app) {

@@ -78,7 +78,7 @@ story! { async fn bad_branding_is_explained_and_nothing_is_saved(app) {
     assert!(zone.text().contains("“Mars/Olympus” is not a time zone"), "{}", zone.text());
     assert!(currency.text().contains("The currency cannot change once you have invoices (1): their amounts are in USD."), "{}", currency.text());
     assert!(colour.body.contains("value=\"Keystone Inspections\""), "what was typed is kept");
-    let tenant = app.server.state.db.tenant(&app.demo_tenant_id().await).await.unwrap().unwrap();
+    let tenant = app.server.state.db.tenant(&app.demo_tenant_id().await).business().await.unwrap().unwrap();
     assert_eq!((tenant.name.as_str(), tenant.timezone.as_str(), tenant.currency.as_str()), ("Keystone Home Inspections", "America/Chicago", "USD"));
 }}
 
@@ -114,6 +114,6 @@ story! { async fn only_owners_change_the_branding(app) {
     let mut form = vec![("csrf", csrf.as_str())];
     form.extend(branding(&[]));
     assert_eq!(office.post(&app.url("/staff/branding"), &form).await.status, 403);
-    let tenant = app.server.state.db.tenant(&app.demo_tenant_id().await).await.unwrap().unwrap();
+    let tenant = app.server.state.db.tenant(&app.demo_tenant_id().await).business().await.unwrap().unwrap();
     assert_eq!(tenant.name, "Keystone Home Inspections");
 }}

@@ -1,18 +1,19 @@
 //! An expired personal link explains itself and offers a fresh one by e-mail.
 
+use portico_core::ids::TenantId;
 use portico_core::model::Role;
 use portico_core::tokens::{hash_token, new_token};
 use portico_tests::{TestApp, Visitor};
 
 /// Put Chris on the demo job as co-client with a link that expired yesterday.
-async fn expired_link(app: &TestApp, email: Option<&str>) -> (String, String) {
+async fn expired_link(app: &TestApp, email: Option<&str>) -> (TenantId, String) {
     let db = &app.server.state.db;
     let tenant = app.demo_tenant_id().await;
     let job = Visitor::new().get(&app.links.client).await.job_path();
-    let contact = db.create_contact(&tenant, "Chris Whitfield", email, None).await.unwrap();
+    let contact = db.tenant(&tenant).create_contact("Chris Whitfield", email, None).await.unwrap();
     let token = new_token();
     let yesterday = portico_core::model::now() - 24 * 3600;
-    db.add_job_contact(&tenant, job.trim_start_matches("/jobs/"), &contact, Role::CoClient, &hash_token(&token), Some(yesterday))
+    db.tenant(&tenant).add_job_contact(job.trim_start_matches("/jobs/"), &contact, Role::CoClient, &hash_token(&token), Some(yesterday))
         .await
         .unwrap();
     (tenant, app.url(&format!("/p/{token}")))
@@ -34,7 +35,7 @@ story! { async fn an_expired_link_sends_a_fresh_one_to_the_address_on_file(app) 
     let sent = ask_for_fresh_link(&chris, &expired).await;
     assert!(sent.text().contains("We sent a fresh link to c•••@example.com"), "{}", sent.text());
 
-    let mail = app.server.state.db.outbox_to(&tenant, "chris@example.com").await.unwrap();
+    let mail = app.server.state.db.tenant(&tenant).outbox_to("chris@example.com").await.unwrap();
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].template, "portal-link");
     let data: serde_json::Value = serde_json::from_str(&mail[0].data_json).unwrap();
@@ -52,7 +53,7 @@ story! { async fn renewing_needs_the_form_token_and_happens_once(app) {
     let (tenant, old_link) = expired_link(&app, Some("chris@example.com")).await;
     let chris = Visitor::new();
     let expired = chris.get(&old_link).await;
-    let mailed = || async { app.server.state.db.outbox_to(&tenant, "chris@example.com").await.unwrap().len() };
+    let mailed = || async { app.server.state.db.tenant(&tenant).outbox_to("chris@example.com").await.unwrap().len() };
 
     let forged = chris.post(&format!("{old_link}/renew"), &[("csrf", "forged")]).await;
     assert_eq!(forged.status, 403);

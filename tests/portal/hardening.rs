@@ -36,7 +36,7 @@ story! { async fn a_practice_checkout_ends_when_the_business_stops_practising(ap
     assert!(revived.text().contains("That checkout is no longer open"), "switching back does not revive it: {}", revived.text());
     let (_, invoice_id) = app.demo_invoice().await;
     let tenant = app.demo_tenant_id().await;
-    let invoice = app.server.state.db.invoice_totals(&tenant, &invoice_id).await.unwrap().unwrap();
+    let invoice = app.server.state.db.tenant(&tenant).invoice_totals(&invoice_id).await.unwrap().unwrap();
     assert_eq!((invoice.status.as_str(), invoice.paid), ("due", 0), "nothing was collected, so nothing is paid");
     assert!(revived.text().contains("invoice 1042 is paid ($610.00 due)"), "the report stays held: {}", revived.text());
 }}
@@ -73,7 +73,7 @@ story! { async fn settling_an_invoice_by_discount_is_the_owners_and_reads_waived
     assert!(by_office.text().contains("only an owner may do that"), "{}", by_office.text());
     assert!(by_owner.text().contains("On the house added to the invoice."), "{}", by_owner.text());
     let tenant = app.demo_tenant_id().await;
-    let invoice = app.server.state.db.invoice_totals(&tenant, &invoice_id).await.unwrap().unwrap();
+    let invoice = app.server.state.db.tenant(&tenant).invoice_totals(&invoice_id).await.unwrap().unwrap();
     assert_eq!((invoice.status.as_str(), invoice.paid), ("waived", 0));
     let dana = Visitor::new().get(&app.links.client).await.text();
     assert!(dana.contains("Waived") && !dana.contains("Paid"), "shown as what it is: {dana}");
@@ -100,7 +100,7 @@ story! { async fn strangers_cannot_lock_the_owner_out(app, _unused: ()) setup as
 
     assert_eq!(last, 429, "one source guessing again and again is stopped");
     assert_eq!(home.status, 200, "the owner still signs in: {}", home.text());
-    let log = app.server.state.db.audit_log(&app.demo_tenant_id().await, 10).await.unwrap();
+    let log = app.server.state.db.tenant(&app.demo_tenant_id().await).audit_log(10).await.unwrap();
     assert!(log.iter().any(|e| e.action == "staff.signed-in" && e.ip == "198.51.100.7"), "the client's address comes from the trusted proxy");
 }}
 
@@ -191,7 +191,7 @@ story! { async fn guests_looking_with_many_browsers_make_one_access_log_entry(ap
 
     let tenant = app.demo_tenant_id().await;
     let job_id = job.trim_start_matches("/jobs/");
-    let log = app.server.state.db.access_log(&tenant, Some(job_id), 100).await.unwrap();
+    let log = app.server.state.db.tenant(&tenant).access_log(Some(job_id), 100).await.unwrap();
     let guests = log.iter().filter(|entry| entry.role == "guest").count();
     assert_eq!(guests, 1, "one visit from one address: {log:?}");
 }}

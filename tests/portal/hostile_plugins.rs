@@ -1,6 +1,7 @@
 //! Hostile plugins cost only their own card (or their install); the page still
 //! answers and the host stays healthy.
 
+use portico_core::ids::TenantId;
 use portico_sections::{Grants, Permission, SectionsError};
 use portico_tests::{hostile_plugin, TestApp, Visitor};
 
@@ -99,7 +100,7 @@ story! { async fn an_undeclared_import_refuses_the_install(app) {
     let Err(SectionsError::Install(error)) = refused else { panic!("the install must be refused") };
     let message = error.to_string();
     assert!(message.contains("does not declare") && message.contains("storage"), "{message}");
-    assert!(app.server.state.db.installation(&tenant, "sneaky").await.unwrap().is_none());
+    assert!(app.server.state.db.tenant(&tenant).installation("sneaky").await.unwrap().is_none());
     assert_eq!(Visitor::new().get(&app.links.client).await.status, 200);
 }}
 
@@ -135,7 +136,7 @@ story! { async fn publishing_a_document_reaches_the_sections_that_asked(app) {
     let key = format!("{tenant}/addendum");
     state.files.put(&key, b"%PDF-1.4 addendum").await.unwrap();
     let shared = [portico_core::model::Role::Client];
-    let draft = state.db.add_document(&tenant, job_id, "report", "Addendum", &key, "application/pdf", 17, &shared, None).await.unwrap();
+    let draft = state.db.tenant(&tenant).add_document(job_id, "report", "Addendum", &key, "application/pdf", 17, &shared, None).await.unwrap();
 
     let delivered = portico_services::documents::publish(&state.db, &state.events, &tenant, job_id, &draft).await.unwrap();
 
@@ -166,7 +167,7 @@ story! { async fn invoicing_a_jobs_services_reaches_the_sections_that_asked(app)
     assert_eq!(invoiced.status().as_u16(), 201);
     let invoice: serde_json::Value = invoiced.json().await.unwrap();
     let invoice_id = invoice["id"].as_str().expect("the invoice");
-    let seen = state.db.storage_get(&tenant, "hostile", portico_data::StorageScope::Job(&job_id), "events").await.unwrap().unwrap_or_default();
+    let seen = state.db.tenant(&tenant).storage_get("hostile", portico_data::StorageScope::Job(&job_id), "events").await.unwrap().unwrap_or_default();
     assert!(seen.contains(&format!("InvoiceUpdated {invoice_id}")), "the section heard of the new invoice: {seen}");
 }}
 
@@ -178,12 +179,12 @@ story! { async fn a_section_that_hangs_on_an_event_does_not_hang_publishing(app)
     let job = Visitor::new().get(&app.links.client).await.job_path();
     let job_id = job.trim_start_matches("/jobs/");
     let shared = [portico_core::model::Role::Client];
-    let draft = state.db.add_document(&tenant, job_id, "report", "Late", "x/y", "application/pdf", 1, &shared, None).await.unwrap();
+    let draft = state.db.tenant(&tenant).add_document(job_id, "report", "Late", "x/y", "application/pdf", 1, &shared, None).await.unwrap();
 
     let delivered = portico_services::documents::publish(&state.db, &state.events, &tenant, job_id, &draft).await.unwrap();
 
     assert_eq!(delivered, 1, "only the well-behaved section accepted it");
-    let installation = state.db.installation(&tenant, "hostile").await.unwrap().unwrap();
+    let installation = state.db.tenant(&tenant).installation("hostile").await.unwrap().unwrap();
     assert!(installation.last_error.unwrap_or_default().contains("did not finish"));
 }}
 
@@ -191,7 +192,7 @@ story! { async fn a_section_that_hangs_on_an_event_does_not_hang_publishing(app)
 
 /// Install the hostile section for the demo business in `mode`, granted
 /// everything it asks, with `extra` settings beside its mode.
-async fn hostile_with_every_grant(app: &TestApp, mode: &str, extra: serde_json::Value) -> String {
+async fn hostile_with_every_grant(app: &TestApp, mode: &str, extra: serde_json::Value) -> TenantId {
     let tenant = app.demo_tenant_id().await;
     let mut settings = serde_json::json!({ "mode": mode });
     if let (Some(settings), Some(extra)) = (settings.as_object_mut(), extra.as_object()) {
@@ -214,7 +215,7 @@ story! { async fn a_section_that_opens_sockets_is_refused_at_install(app) {
     let Err(SectionsError::Install(error)) = refused else { panic!("a component importing wasi:sockets must be refused") };
     let message = error.to_string();
     assert!(message.contains("wasi:sockets/") && message.contains("no network"), "the refusal names the interface: {message}");
-    assert!(app.server.state.db.installation(&tenant, "sockets").await.unwrap().is_none());
+    assert!(app.server.state.db.tenant(&tenant).installation("sockets").await.unwrap().is_none());
     let health = Visitor::new().get(&app.url("/healthz")).await;
     assert_eq!((health.status, health.body.as_str()), (200, "ok"));
 }}
@@ -236,8 +237,8 @@ story! { async fn rendering_a_page_acts_in_nobodys_name(app) {
     assert_eq!(app.audit_count("agreement.signed").await + app.audit_count("add-on.requested").await + app.audit_count("render.wrote").await, 0);
     assert_eq!(app.mail_count(&tenant, "dana.whitfield@example.com").await, mail_before, "no mail was queued");
     let (job_id, invoice_id) = app.demo_invoice().await;
-    assert!(app.server.state.db.open_checkout(&tenant, &invoice_id).await.unwrap().is_none(), "no checkout was started");
-    let stored = app.server.state.db.storage_get(&tenant, "hostile", portico_data::StorageScope::Job(&job_id), "render").await.unwrap();
+    assert!(app.server.state.db.tenant(&tenant).open_checkout(&invoice_id).await.unwrap().is_none(), "no checkout was started");
+    let stored = app.server.state.db.tenant(&tenant).storage_get("hostile", portico_data::StorageScope::Job(&job_id), "render").await.unwrap();
     assert_eq!(stored, None, "nothing was stored");
 }}
 
@@ -253,7 +254,7 @@ story! { async fn a_section_mails_within_its_quota_in_the_businesss_name(app) {
     assert!(answered.text().contains("sent 20;"), "{}", answered.text());
     assert!(again.text().contains("sent 0;") && again.text().contains("20 messages for one job"), "{}", again.text());
     let db = &app.server.state.db;
-    assert_eq!(db.section_mail_count(&tenant, "hostile", Some(&job_id), 0).await.unwrap(), portico_sections::MAIL_PER_JOB_PER_DAY);
+    assert_eq!(db.tenant(&tenant).section_mail_count("hostile", Some(&job_id), 0).await.unwrap(), portico_sections::MAIL_PER_JOB_PER_DAY);
     assert_eq!(app.audit_count("section.mail-quota-reached").await, 1, "the quota is audited once a day, not once a refusal");
     let mail = app.last_mail_to(&tenant, "dana.whitfield@example.com").await.expect("Dana got the first messages");
     assert!(!mail.body.contains("Security Team"), "the section cannot rename the business: {}", mail.body);
@@ -323,9 +324,9 @@ story! { async fn storage_quotas_count_bytes_even_under_concurrent_writes(app) {
 
     assert!(reached, "the quota stops the hoarding");
     // Measured here from what was stored, not with the code under test.
-    let keys = app.server.state.db.storage_keys(&tenant, "hostile", portico_data::StorageScope::Tenant, "hoard-").await.unwrap();
+    let keys = app.server.state.db.tenant(&tenant).storage_keys("hostile", portico_data::StorageScope::Tenant, "hoard-").await.unwrap();
     let used = keys.iter().map(|key| key.len() as i64 + "€".repeat(21_000).len() as i64).sum::<i64>();
-    assert_eq!(used, app.server.state.db.plugin_storage_bytes(&tenant, "hostile").await.unwrap(), "the host measures bytes too");
+    assert_eq!(used, app.server.state.db.tenant(&tenant).plugin_storage_bytes("hostile").await.unwrap(), "the host measures bytes too");
     let quota = portico_data::PLUGIN_QUOTA_BYTES;
     assert!(used <= quota, "{used} bytes stored under a quota of {quota}");
     assert!(used > quota - 200_000, "and it was filled, not refused early: {used}");
@@ -350,7 +351,7 @@ story! { async fn unused_compiled_sections_leave_memory_and_uploads_have_a_quota
     for n in 0..portico_sections::manage::UPLOADS_PER_DAY {
         let sha = format!("{n:064x}");
         db.register_package(&sha, &format!("fake-{n}"), "1.0.0", "{}", "upload", None).await.unwrap();
-        db.record_upload(&tenant, &sha, "staff-1").await.unwrap();
+        db.tenant(&tenant).record_upload(&sha, "staff-1").await.unwrap();
     }
     let refused = sections.upload(&tenant, "staff-1", hostile_plugin("portico-test-greeter-v2")).await;
     let Err(error) = refused else { panic!("the eleventh upload of the day is refused") };

@@ -29,10 +29,10 @@ async fn a_client_journey_alternating_between_two_instances() {
 
     // A section disabled through one instance is gone from the other's next page.
     let tenant = cluster.first.state.db.tenant_by_slug("keystone").await.unwrap().unwrap().id;
-    cluster.first.state.db.set_plugin_enabled(&tenant, "reports", false).await.unwrap();
+    cluster.first.state.db.tenant(&tenant).set_plugin_enabled("reports", false).await.unwrap();
     let without_reports = dana.get(&cluster.on_second(&on_first.url)).await.text();
     assert!(!without_reports.contains("View completed report"), "{without_reports}");
-    cluster.first.state.db.set_plugin_enabled(&tenant, "reports", true).await.unwrap();
+    cluster.first.state.db.tenant(&tenant).set_plugin_enabled("reports", true).await.unwrap();
     assert!(dana.get(&cluster.on_second(&on_first.url)).await.text().contains("View completed report"));
 
     // A plugin uploaded through the first instance runs on the second, which

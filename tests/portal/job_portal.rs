@@ -148,10 +148,10 @@ story! { async fn only_published_reports_count_and_names_end_in_report_once(app)
     let shared = [portico_core::model::Role::Client];
     let key = format!("{tenant}/extra");
     app.server.state.files.put(&key, b"%PDF-1.4 extra").await.unwrap();
-    db.add_document(&tenant, job_id, "report", "Wind Mitigation Report", &key, "application/pdf", 14, &shared, Some(1))
+    db.tenant(&tenant).add_document(job_id, "report", "Wind Mitigation Report", &key, "application/pdf", 14, &shared, Some(1))
         .await
         .unwrap();
-    db.add_document(&tenant, job_id, "report", "Pool and Spa", &key, "application/pdf", 14, &shared, None).await.unwrap();
+    db.tenant(&tenant).add_document(job_id, "report", "Pool and Spa", &key, "application/pdf", 14, &shared, None).await.unwrap();
 
     let text = dana.get(&app.url(&job)).await.text();
 
@@ -179,10 +179,10 @@ story! { async fn tabs_come_from_the_sections_placements(app) {
 story! { async fn an_agreement_the_business_does_not_require_is_not_needed(app) {
     let tenant = app.demo_tenant_id().await;
     let db = &app.server.state.db;
-    let template = db.agreement_templates(&tenant).await.unwrap().remove(0);
+    let template = db.tenant(&tenant).agreement_templates().await.unwrap().remove(0);
     let roles = template.signer_roles();
     let off = portico_data::TemplateFields { title: &template.title, body: &template.body, signer_roles: &roles, services: &[], active: false };
-    db.update_agreement_template(&tenant, &template.id, &off).await.unwrap();
+    db.tenant(&tenant).update_agreement_template(&template.id, &off).await.unwrap();
     app.release_reports_on_publish().await;
 
     let text = Visitor::new().get(&app.links.client).await.text();

@@ -67,7 +67,7 @@ story! { async fn contractors_show_only_where_the_business_turned_them_on(app) {
 
     let tenant = app.demo_tenant_id().await;
     let off = serde_json::json!({ "enabled": false, "contractors": "Bright Spark Electric | Electrician | (555) 010-2200" });
-    app.server.state.db.set_plugin_settings(&tenant, "contractors", &off.to_string()).await.unwrap();
+    app.server.state.db.tenant(&tenant).set_plugin_settings("contractors", &off.to_string()).await.unwrap();
 
     let page = dana.get(&app.links.client).await;
     assert!(page.href_containing("?tab=contractors").is_none(), "the tab is gone: {}", page.text());

@@ -27,14 +27,14 @@ async fn queued_mail_reaches_the_smtp_server() {
     let app = TestApp::spawn_configured(deliver_to(sink.url())).await;
     let tenant = app.demo_tenant_id().await;
 
-    app.server.state.db.enqueue_mail(&tenant, "dana.whitfield@example.com", "message", &message("Report ready")).await.unwrap();
+    app.server.state.db.tenant(&tenant).enqueue_mail("dana.whitfield@example.com", "message", &message("Report ready")).await.unwrap();
 
     let received = sink.wait_for(1).await;
     assert_eq!(received.len(), 1);
     assert!(received[0].contains("Subject: Report ready"), "{}", received[0]);
     assert!(received[0].contains("To: dana.whitfield@example.com"));
     assert!(received[0].contains("Your inspection report is ready."));
-    assert_eq!(app.server.state.db.outbox_count(&tenant, "sent").await.unwrap(), 1);
+    assert_eq!(app.server.state.db.tenant(&tenant).outbox_count("sent").await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -44,16 +44,16 @@ async fn an_smtp_outage_delays_mail_but_loses_none() {
     let app = TestApp::spawn_configured(deliver_to(format!("smtp://127.0.0.1:{port}"))).await;
     let tenant = app.demo_tenant_id().await;
     let db = &app.server.state.db;
-    db.enqueue_mail(&tenant, "dana.whitfield@example.com", "message", &message("Agreement signed")).await.unwrap();
+    db.tenant(&tenant).enqueue_mail("dana.whitfield@example.com", "message", &message("Agreement signed")).await.unwrap();
 
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(db.outbox_count(&tenant, "queued").await.unwrap(), 1, "still queued while SMTP is down");
+    assert_eq!(db.tenant(&tenant).outbox_count("queued").await.unwrap(), 1, "still queued while SMTP is down");
 
     let sink = SmtpSink::start_on(port).await;
     let received = sink.wait_for(1).await;
 
     assert_eq!(received.len(), 1, "delivered once SMTP is back");
-    assert_eq!(db.outbox_count(&tenant, "sent").await.unwrap(), 1);
+    assert_eq!(db.tenant(&tenant).outbox_count("sent").await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -63,18 +63,18 @@ async fn mail_with_an_unknown_template_fails_for_good_instead_of_retrying() {
     let tenant = app.demo_tenant_id().await;
     let db = &app.server.state.db;
 
-    db.enqueue_mail(&tenant, "dana.whitfield@example.com", "no-such-template", "{}").await.unwrap();
-    db.enqueue_mail(&tenant, "dana.whitfield@example.com", "message", &message("After the bad one")).await.unwrap();
+    db.tenant(&tenant).enqueue_mail("dana.whitfield@example.com", "no-such-template", "{}").await.unwrap();
+    db.tenant(&tenant).enqueue_mail("dana.whitfield@example.com", "message", &message("After the bad one")).await.unwrap();
 
     let received = sink.wait_for(1).await;
     assert_eq!(received.len(), 1, "the good message still goes out");
     for _ in 0..50 {
-        if db.outbox_count(&tenant, "failed").await.unwrap() == 1 {
+        if db.tenant(&tenant).outbox_count("failed").await.unwrap() == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(db.outbox_count(&tenant, "failed").await.unwrap(), 1);
+    assert_eq!(db.tenant(&tenant).outbox_count("failed").await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -85,7 +85,7 @@ async fn two_instances_deliver_each_message_exactly_once() {
 
     for n in 0..40 {
         let db = if n % 2 == 0 { &cluster.first.state.db } else { &cluster.second.state.db };
-        db.enqueue_mail(&tenant, "dana.whitfield@example.com", "message", &message(&format!("Update {n}"))).await.unwrap();
+        db.tenant(&tenant).enqueue_mail("dana.whitfield@example.com", "message", &message(&format!("Update {n}"))).await.unwrap();
     }
 
     let received = sink.wait_for(40).await;
@@ -102,7 +102,7 @@ async fn two_instances_deliver_each_message_exactly_once() {
     subjects.sort();
     subjects.dedup();
     assert_eq!(subjects.len(), 40, "forty different messages");
-    assert_eq!(cluster.first.state.db.outbox_count(&tenant, "sent").await.unwrap(), 40);
+    assert_eq!(cluster.first.state.db.tenant(&tenant).outbox_count("sent").await.unwrap(), 40);
 }
 
 #[tokio::test]

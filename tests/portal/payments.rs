@@ -78,7 +78,7 @@ story! { async fn a_double_clicked_pay_now_opens_one_checkout(app) {
 
     assert_eq!(first.url, second.url, "both clicks reach the same checkout");
     let tenant = app.demo_tenant_id().await;
-    let payments = app.server.state.db.invoice_payments(&tenant, &invoice_id).await.unwrap();
+    let payments = app.server.state.db.tenant(&tenant).invoice_payments(&invoice_id).await.unwrap();
     assert_eq!(payments.len(), 1, "one payment prepared: {payments:?}");
 }}
 
@@ -120,7 +120,7 @@ story! { async fn agents_see_no_bill_and_cannot_pay(app) {
     let sneaky = sam.post(&app.url(&format!("/jobs/{job_id}/actions")), &form).await;
     assert_eq!(sneaky.status, 404);
     let tenant = app.demo_tenant_id().await;
-    assert!(app.server.state.db.invoice_payments(&tenant, &invoice_id).await.unwrap().is_empty());
+    assert!(app.server.state.db.tenant(&tenant).invoice_payments(&invoice_id).await.unwrap().is_empty());
 }}
 
 story! { async fn checkouts_and_receipts_are_private_to_their_job(app) {
@@ -155,7 +155,7 @@ story! { async fn a_check_recorded_by_the_office_counts_once_the_owner_approves(
     assert!(text.contains("Processing"));
     assert!(text.contains("A payment is being processed"), "Pay Now disabled with the reason: {text}");
 
-    let payment_id = app.server.state.db.invoice_payments(&app.demo_tenant_id().await, &invoice_id).await.unwrap()[0].id.clone();
+    let payment_id = app.server.state.db.tenant(&app.demo_tenant_id().await).invoice_payments(&invoice_id).await.unwrap()[0].id.clone();
     let approve = app.url(&format!("/staff/jobs/{job_id}/payments/{payment_id}/approve"));
     assert_eq!(office.post(&approve, &[("csrf", &csrf)]).await.status, 403, "office staff record; the owner approves");
     let employee = app.staff("eli@keystone.example", "employee-password-1").await;
@@ -187,7 +187,7 @@ story! { async fn a_malformed_manual_payment_is_refused_and_changes_nothing(app)
     assert!(bad_method.text().contains("Choose cash, check or bank transfer"));
     assert_eq!(wrong_invoice.status, 404);
     let tenant = app.demo_tenant_id().await;
-    assert!(app.server.state.db.invoice_payments(&tenant, &invoice_id).await.unwrap().is_empty());
+    assert!(app.server.state.db.tenant(&tenant).invoice_payments(&invoice_id).await.unwrap().is_empty());
 }}
 
 /// The owner saves the payment settings form; returns the page shown.

@@ -8,7 +8,7 @@ async fn preview_url(app: &TestApp, staff: &Visitor, name: &str) -> String {
     let (job, _) = app.demo_invoice().await;
     let page = staff.get(&app.url(&format!("/staff/jobs/{job}"))).await;
     let tenant = app.demo_tenant_id().await;
-    let person = app.server.state.db.job_links(&tenant, &job).await.unwrap().into_iter().find(|l| l.name == name).expect("on the job").id;
+    let person = app.server.state.db.tenant(&tenant).job_links(&job).await.unwrap().into_iter().find(|l| l.name == name).expect("on the job").id;
     let url = format!("/staff/jobs/{job}/preview/{person}");
     assert!(page.body.contains(&url), "the job page links the preview");
     app.url(&url)
@@ -18,8 +18,8 @@ story! { async fn staff_preview_the_portal_as_each_role_and_nothing_is_recorded(
     let tenant = app.demo_tenant_id().await;
     let db = &app.server.state.db;
     let owner = app.owner().await;
-    let audit_before = db.audit_log(&tenant, 1000).await.unwrap().len();
-    let access_before = db.access_log(&tenant, None, 1000).await.unwrap().len();
+    let audit_before = db.tenant(&tenant).audit_log(1000).await.unwrap().len();
+    let access_before = db.tenant(&tenant).access_log(None, 1000).await.unwrap().len();
 
     let as_dana = owner.get(&preview_url(&app, &owner, "Dana Whitfield").await).await;
     let as_sam = owner.get(&preview_url(&app, &owner, "Sam Ortiz").await).await;
@@ -36,8 +36,8 @@ story! { async fn staff_preview_the_portal_as_each_role_and_nothing_is_recorded(
     assert!(!sam.contains("Pay for your service"), "agents do not see the bill: {sam}");
     assert!(as_sam.body.contains("/preview/") && as_sam.body.contains("tab&#x3D;order-details"), "tabs stay in the preview");
 
-    assert_eq!(db.audit_log(&tenant, 1000).await.unwrap().len(), audit_before, "no audit entry");
-    assert_eq!(db.access_log(&tenant, None, 1000).await.unwrap().len(), access_before, "no access recorded as theirs");
+    assert_eq!(db.tenant(&tenant).audit_log(1000).await.unwrap().len(), audit_before, "no audit entry");
+    assert_eq!(db.tenant(&tenant).access_log(None, 1000).await.unwrap().len(), access_before, "no access recorded as theirs");
 }}
 
 story! { async fn a_preview_changes_nothing_even_when_forced(app) {
@@ -47,7 +47,7 @@ story! { async fn a_preview_changes_nothing_even_when_forced(app) {
     let (job, _) = app.demo_invoice().await;
 
     let tenant = app.demo_tenant_id().await;
-    let sewer = app.server.state.db.add_on_services(&tenant).await.unwrap().remove(0).id;
+    let sewer = app.server.state.db.tenant(&tenant).add_on_services().await.unwrap().remove(0).id;
     let field = format!("addon-{sewer}");
     let forced = owner.post(&app.url(&format!("/jobs/{job}/actions")), &[
         ("_portico_plugin", "add-ons"), ("_portico_card", "add-services"), ("_portico_action", "request"), (&field, "on"),
@@ -55,7 +55,7 @@ story! { async fn a_preview_changes_nothing_even_when_forced(app) {
 
     assert_ne!(forced.status, 200, "staff are not the client: {}", forced.text());
     assert_eq!(app.audit_count("add-on.requested").await, 0);
-    assert!(app.server.state.db.add_on_requests(&tenant, &job).await.unwrap().is_empty(), "nothing requested");
+    assert!(app.server.state.db.tenant(&tenant).add_on_requests(&job).await.unwrap().is_empty(), "nothing requested");
     let foreign = url.replace(&job, "not-a-job");
     assert_eq!(owner.get(&foreign).await.status, 404);
 }}

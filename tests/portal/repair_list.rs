@@ -101,7 +101,7 @@ story! { async fn a_held_report_keeps_its_findings_and_photos_closed(app) {
     let dana = Visitor::new();
     let tenant = app.demo_tenant_id().await;
     let (job, _) = app.demo_invoice().await;
-    let documents = app.server.state.db.documents(&tenant, &job, "photo").await.unwrap();
+    let documents = app.server.state.db.tenant(&tenant).documents(&job, "photo").await.unwrap();
     let photo = format!("/jobs/{job}/documents/{}", documents[0].id);
     dana.get(&app.links.client).await;
 

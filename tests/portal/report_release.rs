@@ -8,7 +8,7 @@ use portico_tests::{TestApp, Visitor};
 async fn document_paths(app: &TestApp) -> (String, String) {
     let tenant = app.demo_tenant_id().await;
     let (job, _) = app.demo_invoice().await;
-    let documents = app.server.state.db.documents(&tenant, &job, "").await.unwrap();
+    let documents = app.server.state.db.tenant(&tenant).documents(&job, "").await.unwrap();
     let path = |kind: &str| {
         let document = documents.iter().find(|d| d.kind == kind).expect("the demo has it");
         format!("/jobs/{job}/documents/{}", document.id)

@@ -49,7 +49,7 @@ async fn create(app: &TestApp, staff: &Visitor, fields: &[(&str, &str)]) -> Page
 
 async fn job_id(app: &TestApp, reference: &str) -> String {
     let tenant = app.demo_tenant_id().await;
-    app.server.state.db.jobs(&tenant, 100).await.unwrap().into_iter().find(|j| j.reference == reference).expect("the job").id
+    app.server.state.db.tenant(&tenant).jobs(100).await.unwrap().into_iter().find(|j| j.reference == reference).expect("the job").id
 }
 
 story! { async fn the_office_sets_up_a_job_and_its_people_are_invited(app) {
@@ -85,7 +85,7 @@ story! { async fn the_office_sets_up_a_job_and_its_people_are_invited(app) {
 story! { async fn a_job_form_with_mistakes_is_explained_and_creates_nothing(app) {
     let staff = office(&app).await;
     let tenant = app.demo_tenant_id().await;
-    let before = app.server.state.db.jobs(&tenant, 100).await.unwrap().len();
+    let before = app.server.state.db.tenant(&tenant).jobs(100).await.unwrap().len();
 
     let refused = create(&app, &staff, &new_job(&[
         ("client_name", ""),
@@ -105,13 +105,13 @@ story! { async fn a_job_form_with_mistakes_is_explained_and_creates_nothing(app)
         assert!(text.contains(expected), "{expected}: {text}");
     }
     assert!(refused.body.contains("value=\"77 Orchard Lane\""), "what was typed is kept");
-    assert_eq!(app.server.state.db.jobs(&tenant, 100).await.unwrap().len(), before, "nothing created");
+    assert_eq!(app.server.state.db.tenant(&tenant).jobs(100).await.unwrap().len(), before, "nothing created");
     assert_eq!(app.mail_count(&tenant, PAT).await, 0, "nobody invited");
 
     let taken = create(&app, &staff, &new_job(&[("reference", "INS-1042")])).await;
     assert_eq!(taken.status, 422);
     assert!(taken.text().contains("There is already a job with the reference INS-1042; give this one its own."), "{}", taken.text());
-    assert_eq!(app.server.state.db.jobs(&tenant, 100).await.unwrap().len(), before, "still nothing created");
+    assert_eq!(app.server.state.db.tenant(&tenant).jobs(100).await.unwrap().len(), before, "still nothing created");
 }}
 
 story! { async fn documents_are_uploaded_then_published_for_the_roles_ticked(app) {
@@ -138,7 +138,7 @@ story! { async fn documents_are_uploaded_then_published_for_the_roles_ticked(app
     assert!(!dana.get(&app.links.client).await.text().contains("Sewer scope findings"), "not before it is published");
 
     let tenant = app.demo_tenant_id().await;
-    let document = app.server.state.db.documents(&tenant, &job, "report").await.unwrap().into_iter().find(|d| d.title == "Sewer scope findings").unwrap();
+    let document = app.server.state.db.tenant(&tenant).documents(&job, "report").await.unwrap().into_iter().find(|d| d.title == "Sewer scope findings").unwrap();
     let published = staff.post(&app.url(&format!("/staff/jobs/{job}/documents/{}/publish", document.id)), &[("csrf", &csrf)]).await;
 
     assert!(published.text().contains("Sewer scope findings is published."), "{}", published.text());
@@ -180,7 +180,7 @@ story! { async fn employees_look_but_do_not_run_jobs(app) {
     assert_eq!(employee.post(&app.url("/staff/jobs/new"), &form).await.status, 403);
     assert_eq!(employee.post(&app.url(&format!("/staff/jobs/{job}/services")), &[("csrf", &csrf), ("name", "Free"), ("price", "0")]).await.status, 403);
     let tenant = app.demo_tenant_id().await;
-    assert_eq!(app.server.state.db.services(&tenant, &job).await.unwrap().len(), 2, "unchanged");
+    assert_eq!(app.server.state.db.tenant(&tenant).services(&job).await.unwrap().len(), 2, "unchanged");
 }}
 
 story! { async fn the_office_edits_a_job_and_takes_people_and_services_off_it(app) {
@@ -192,9 +192,9 @@ story! { async fn the_office_edits_a_job_and_takes_people_and_services_off_it(ap
     let csrf = page.hidden("csrf").unwrap();
     let tenant = app.demo_tenant_id().await;
     let db = &app.server.state.db;
-    let alex = db.job_contacts(&tenant, &job).await.unwrap().into_iter().find(|c| c.name == "Alex Agent").unwrap();
-    let pat = db.job_contacts(&tenant, &job).await.unwrap().into_iter().find(|c| c.name == "Pat Doe").unwrap();
-    let radon = db.services(&tenant, &job).await.unwrap().into_iter().find(|s| s.name == "Radon test").unwrap();
+    let alex = db.tenant(&tenant).job_contacts(&job).await.unwrap().into_iter().find(|c| c.name == "Alex Agent").unwrap();
+    let pat = db.tenant(&tenant).job_contacts(&job).await.unwrap().into_iter().find(|c| c.name == "Pat Doe").unwrap();
+    let radon = db.tenant(&tenant).services(&job).await.unwrap().into_iter().find(|s| s.name == "Radon test").unwrap();
     let alex_mail = app.last_mail_to(&tenant, "alex@realty.example").await.expect("Alex was invited");
     let alex_portal = Visitor::new();
     let before = alex_portal.get(&alex_mail.link()).await;
@@ -216,11 +216,11 @@ story! { async fn the_office_edits_a_job_and_takes_people_and_services_off_it(ap
     assert!(edited.text().contains("The job's details are saved."), "{}", edited.text());
     assert!(edited.text().contains("79 Orchard Lane") && edited.text().contains("INS-2001B"));
     assert!(taken.text().contains("There is already a job with the reference INS-1042"), "{}", taken.text());
-    assert_eq!(db.job(&tenant, &job).await.unwrap().unwrap().reference, "INS-2001B", "the refused change changed nothing");
+    assert_eq!(db.tenant(&tenant).job(&job).await.unwrap().unwrap().reference, "INS-2001B", "the refused change changed nothing");
     assert!(alex_off.text().contains("Alex Agent is off the job; their link no longer works."), "{}", alex_off.text());
     assert!(pat_off.text().contains("Pat Doe is the job's only client"), "{}", pat_off.text());
     assert!(radon_off.text().contains("Radon test is off the job."), "{}", radon_off.text());
-    assert_eq!(db.services(&tenant, &job).await.unwrap().len(), 1);
+    assert_eq!(db.tenant(&tenant).services(&job).await.unwrap().len(), 1);
     let after = alex_portal.get(&app.url(&format!("/jobs/{job}"))).await.text();
     assert!(!after.contains("Alex Agent"), "Alex's session no longer reaches the job as Alex: {after}");
     let link = Visitor::new().get(&alex_mail.link()).await.text();
@@ -236,7 +236,7 @@ story! { async fn the_office_edits_a_job_and_takes_people_and_services_off_it(ap
 async fn person_on(app: &TestApp, reference: &str, name: &str) -> portico_core::model::JobContact {
     let tenant = app.demo_tenant_id().await;
     let job = job_id(app, reference).await;
-    app.server.state.db.job_contacts(&tenant, &job).await.unwrap().into_iter().find(|c| c.name == name).expect("the person")
+    app.server.state.db.tenant(&tenant).job_contacts(&job).await.unwrap().into_iter().find(|c| c.name == name).expect("the person")
 }
 
 story! { async fn a_persons_details_and_role_are_corrected_on_the_console(app) {

@@ -78,7 +78,7 @@ story! { async fn only_owners_manage_sections(app) {
     }
 
     let tenant = app.demo_tenant_id().await;
-    let contractors = app.server.state.db.installation(&tenant, "contractors").await.unwrap().unwrap();
+    let contractors = app.server.state.db.tenant(&tenant).installation("contractors").await.unwrap().unwrap();
     assert_eq!(contractors.enabled, 1, "still on");
     assert!(app.server.state.sections.installable(&tenant).await.unwrap().iter().all(|c| c.plugin().id() != "greeter"), "nothing uploaded");
 }}
@@ -113,7 +113,7 @@ story! { async fn a_section_is_configured_from_the_form_its_schema_describes(app
     assert!(refused.text().contains("Who can pay online may only name the roles of people on a job."), "{}", refused.text());
     assert!(refused.text().contains("Cheque to Keystone"), "what was typed is kept");
     let tenant = app.demo_tenant_id().await;
-    let stored = app.server.state.db.installation(&tenant, "payments").await.unwrap().unwrap();
+    let stored = app.server.state.db.tenant(&tenant).installation("payments").await.unwrap().unwrap();
     assert_eq!(stored.settings_json, "{}", "nothing saved");
 }}
 
@@ -226,7 +226,7 @@ story! { async fn every_way_an_upload_can_be_wrong_is_explained(app) {
 
     let tenant = app.demo_tenant_id().await;
     assert_eq!(app.audit_count("section.uploaded").await, 0, "nothing was kept");
-    assert!(app.server.state.db.visible_uploads(&tenant).await.unwrap().is_empty());
+    assert!(app.server.state.db.tenant(&tenant).visible_uploads().await.unwrap().is_empty());
     let csrf = sections_page(&app, &owner).await.hidden("csrf").unwrap();
     let forged = owner.upload(&app.url("/staff/sections/upload"), "forged", "plugin", "x.wasm", hostile_plugin("portico-test-greeter-v1").to_vec()).await;
     assert_eq!(forged.status, 403, "a forged form is refused");
@@ -239,7 +239,7 @@ async fn other_business_owner(app: &TestApp) -> Visitor {
     let db = &app.server.state.db;
     let tenant = db.tenant_by_slug("brightside").await.unwrap().unwrap();
     let hash = portico_core::passwords::hash("brightside-owner-1").unwrap();
-    db.create_staff_user(&tenant.id, "owner@brightside.example", "Bea Bright", portico_core::model::StaffRole::Owner, &hash).await.unwrap();
+    db.tenant(&tenant.id).create_staff_user("owner@brightside.example", "Bea Bright", portico_core::model::StaffRole::Owner, &hash).await.unwrap();
     app.staff("owner@brightside.example", "brightside-owner-1").await
 }
 
@@ -278,7 +278,7 @@ story! { async fn an_upgrade_asking_for_more_waits_for_consent_and_the_old_versi
     install(&app, &owner, hostile_plugin("portico-test-greeter-v1"), &[Permission::Storage]).await;
     let tenant = app.demo_tenant_id().await;
     let sections = &app.server.state.sections;
-    let staff_id = app.server.state.db.staff_users(&tenant).await.unwrap().remove(0).id;
+    let staff_id = app.server.state.db.tenant(&tenant).staff_users().await.unwrap().remove(0).id;
     let v2 = sections.upload(&tenant, &staff_id, hostile_plugin("portico-test-greeter-v2")).await.unwrap();
 
     sections.offer_upgrades(std::slice::from_ref(&v2)).await.unwrap();
@@ -321,9 +321,9 @@ story! { async fn first_party_sections_from_an_older_host_are_upgraded_or_wait_f
     for (id, keep) in [("job-details", true), ("moving-offers", false)] {
         let sha = format!("old-{id}");
         db.register_package(&sha, id, "0.0.1", &old_descriptor(id, keep), "builtin", None).await.unwrap();
-        let grants = db.installation(&tenant, id).await.unwrap().unwrap().grants_json;
+        let grants = db.tenant(&tenant).installation(id).await.unwrap().unwrap().grants_json;
         let grants = if keep { grants } else { "[]".to_string() };
-        db.set_installed_package(&tenant, id, &sha, &grants).await.unwrap();
+        db.tenant(&tenant).set_installed_package(id, &sha, &grants).await.unwrap();
     }
     let dana = Visitor::new();
     let portal = dana.get(&app.links.client).await;
@@ -339,7 +339,7 @@ story! { async fn first_party_sections_from_an_older_host_are_upgraded_or_wait_f
     assert!(listed.contains("Waiting for your consent to upgrade"), "{listed}");
     let page = owner.get(&app.url("/staff/sections/moving-offers")).await;
     assert!(page.text().contains("This version does not run on this host"), "{}", page.text());
-    let pending = db.installation(&tenant, "moving-offers").await.unwrap().unwrap().pending_sha256.unwrap();
+    let pending = db.tenant(&tenant).installation("moving-offers").await.unwrap().unwrap().pending_sha256.unwrap();
 
     let grants = [("version", pending.as_str()), ("grant", "job-read"), ("grant", "notify"), ("grant", "audit"), ("grant", "storage")];
     submit(&owner, &app, &page, "/staff/sections/moving-offers/upgrade", &grants).await;

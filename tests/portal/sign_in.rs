@@ -25,7 +25,7 @@ async fn follow(visitor: &Visitor, link: &str) -> Page {
 async fn use_codes(app: &TestApp) {
     let tenant = app.demo_tenant_id().await;
     let settings = AccessSettings { link_lifetime_days: Some(30), signin_method: "code", client_passwords: false };
-    app.server.state.db.set_access_settings(&tenant, &settings).await.unwrap();
+    app.server.state.db.tenant(&tenant).set_access_settings(&settings).await.unwrap();
 }
 
 story! { async fn a_client_signs_in_with_an_emailed_link_and_sees_their_jobs(app) {
@@ -61,7 +61,7 @@ story! { async fn a_sign_in_link_works_once_and_not_after_it_expires(app) {
     assert_eq!(reused.status, 410);
     assert!(reused.text().contains("Sign-in links work once, for 15 minutes"));
 
-    let contact = app.server.state.db.contact_for_sign_in(&tenant, DANA).await.unwrap().unwrap();
+    let contact = app.server.state.db.tenant(&tenant).contact_for_sign_in(DANA).await.unwrap().unwrap();
     let token = portico_core::tokens::new_token();
     app.server.state.db.create_challenge(&NewChallenge {
         tenant_id: &tenant, purpose: ChallengePurpose::MagicLink, email: DANA, contact_id: Some(&contact.0),
@@ -184,7 +184,7 @@ story! { async fn a_sign_in_link_is_only_good_at_its_own_business(app) {
 story! { async fn where_the_business_allows_it_a_client_sets_and_uses_a_password(app) {
     let tenant = app.demo_tenant_id().await;
     let settings = AccessSettings { link_lifetime_days: Some(30), signin_method: "magic-link", client_passwords: true };
-    app.server.state.db.set_access_settings(&tenant, &settings).await.unwrap();
+    app.server.state.db.tenant(&tenant).set_access_settings(&settings).await.unwrap();
 
     // A personal link does not prove the address: no password from there.
     let from_link = Visitor::new();

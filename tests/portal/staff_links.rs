@@ -82,8 +82,8 @@ story! { async fn a_staff_address_is_never_sent_a_client_link(app) {
     let owner = app.owner().await;
     let page = job_page(&app, &owner).await;
     let job_id = page.url.rsplit('/').next().unwrap().to_string();
-    let contact = db.create_contact(&tenant, "Morgan Reyes", Some(&app.links.staff.email), None).await.unwrap();
-    db.add_job_contact(&tenant, &job_id, &contact, portico_core::model::Role::Other, &portico_core::tokens::hash_token("x"), None).await.unwrap();
+    let contact = db.tenant(&tenant).create_contact("Morgan Reyes", Some(&app.links.staff.email), None).await.unwrap();
+    db.tenant(&tenant).add_job_contact(&job_id, &contact, portico_core::model::Role::Other, &portico_core::tokens::hash_token("x"), None).await.unwrap();
 
     let page = job_page(&app, &owner).await;
     let row = page.body.split("<tr>").find(|row| row.contains(&app.links.staff.email)).unwrap();

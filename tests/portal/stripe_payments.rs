@@ -9,7 +9,7 @@ use serde_json::Value;
 /// Switch the demo business to Stripe.
 async fn use_stripe(app: &TestApp) {
     let tenant = app.demo_tenant_id().await;
-    app.server.state.db.set_payment_provider(&tenant, portico_core::money::PaymentProvider::Stripe, None).await.unwrap();
+    app.server.state.db.tenant(&tenant).set_payment_provider(portico_core::money::PaymentProvider::Stripe, None).await.unwrap();
 }
 
 /// Dana chooses Pay Now and lands on Stripe's (stand-in) page.
@@ -99,7 +99,7 @@ story! { async fn a_replayed_event_is_processed_once(app, stripe: FakeStripe)
     assert_eq!(app.audit_count("payment.succeeded").await, 1);
     let tenant = app.demo_tenant_id().await;
     let (_, invoice_id) = app.demo_invoice().await;
-    let payments = app.server.state.db.invoice_payments(&tenant, &invoice_id).await.unwrap();
+    let payments = app.server.state.db.tenant(&tenant).invoice_payments(&invoice_id).await.unwrap();
     assert_eq!(payments.iter().filter(|p| p.status == "succeeded").count(), 1);
     assert_eq!(payments[0].captured_minor, 61000);
 }}
@@ -200,7 +200,7 @@ story! { async fn a_changed_balance_replaces_the_open_checkout(app, stripe: Fake
     let recorded = [("csrf", csrf.as_str()), ("invoice_id", invoice_id.as_str()), ("method", "cash"), ("amount", "100")];
     owner.post(&app.url(&format!("/staff/jobs/{job_id}/payments")), &recorded).await;
     let tenant = app.demo_tenant_id().await;
-    let cash = app.server.state.db.invoice_payments(&tenant, &invoice_id).await.unwrap().into_iter().find(|p| p.method == "cash").unwrap();
+    let cash = app.server.state.db.tenant(&tenant).invoice_payments(&invoice_id).await.unwrap().into_iter().find(|p| p.method == "cash").unwrap();
     owner.post(&app.url(&format!("/staff/jobs/{job_id}/payments/{}/approve", cash.id)), &[("csrf", &csrf)]).await;
 
     dana_at_checkout(&app, &dana).await;
@@ -226,6 +226,6 @@ story! { async fn the_owner_connects_a_stripe_account_on_the_console(app, stripe
     assert_eq!(malformed.status, 422);
     assert!(malformed.text().contains("is not a Stripe account id"), "{}", malformed.text());
     assert!(saved.text().contains("Saved."), "{}", saved.text());
-    let tenant = app.server.state.db.tenant(&app.demo_tenant_id().await).await.unwrap().unwrap();
+    let tenant = app.server.state.db.tenant(&app.demo_tenant_id().await).business().await.unwrap().unwrap();
     assert_eq!((tenant.payment_provider.as_str(), tenant.stripe_account.as_deref()), ("stripe", Some("acct_1PorticoTest")));
 }}

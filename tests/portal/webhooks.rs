@@ -180,7 +180,7 @@ story! { async fn endpoints_inside_the_network_are_refused_and_only_owners_manag
     assert_eq!(office_page.status, 403);
     assert_eq!(office_post.status, 403);
     let tenant = app.demo_tenant_id().await;
-    assert!(app.server.state.db.webhook_endpoints(&tenant).await.unwrap().is_empty(), "nothing registered");
+    assert!(app.server.state.db.tenant(&tenant).webhook_endpoints().await.unwrap().is_empty(), "nothing registered");
 }}
 
 story! { async fn an_endpoint_turned_off_or_of_another_business_is_sent_nothing(app, receiver: Receiver)

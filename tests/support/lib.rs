@@ -1,6 +1,7 @@
 //! Test support: start Portico in-process on a free port with the demo data,
 //! and drive it as a person with a browser would (cookies, forms, redirects).
 
+use portico_core::ids::TenantId;
 use portico_web::app::{Config, RunningServer};
 use portico::demo::DemoLinks;
 use portico_core::model::Role;
@@ -158,15 +159,15 @@ impl TestApp {
     }
 
     /// The demo tenant's id.
-    pub async fn demo_tenant_id(&self) -> String {
+    pub async fn demo_tenant_id(&self) -> TenantId {
         self.server.state.db.tenant_by_slug("keystone").await.unwrap().expect("demo tenant").id
     }
 
     /// The newest message queued to `to` by the demo business (or `tenant_id`),
     /// if any: (template, its data, the rendered message).
-    pub async fn last_mail_to(&self, tenant_id: &str, to: &str) -> Option<Mail> {
+    pub async fn last_mail_to(&self, tenant_id: &TenantId, to: &str) -> Option<Mail> {
         let db = &self.server.state.db;
-        let message = db.outbox_to(tenant_id, to).await.unwrap().into_iter().next()?;
+        let message = db.tenant(tenant_id).outbox_to(to).await.unwrap().into_iter().next()?;
         let rendered = portico_services::mail::render_for_tenant(db, tenant_id, &message.template, &message.data_json, message.section_name.as_deref()).await.unwrap();
         let data = serde_json::from_str(&message.data_json).unwrap();
         Some(Mail {
@@ -180,8 +181,8 @@ impl TestApp {
     }
 
     /// How many messages were queued to `to` by `tenant_id`.
-    pub async fn mail_count(&self, tenant_id: &str, to: &str) -> usize {
-        self.server.state.db.outbox_to(tenant_id, to).await.unwrap().len()
+    pub async fn mail_count(&self, tenant_id: &TenantId, to: &str) -> usize {
+        self.server.state.db.tenant(tenant_id).outbox_to(to).await.unwrap().len()
     }
 
     /// A visitor signed in to the staff console as `email`.
@@ -204,15 +205,15 @@ impl TestApp {
         let tenant = self.demo_tenant_id().await;
         let hash = portico_core::passwords::hash(password).unwrap();
         let role = role.parse().expect("owner, office or employee");
-        self.server.state.db.create_staff_user(&tenant, email, name, role, &hash).await.unwrap()
+        self.server.state.db.tenant(&tenant).create_staff_user(email, name, role, &hash).await.unwrap()
     }
 
     /// The demo job and its invoice: (job id, invoice id).
     pub async fn demo_invoice(&self) -> (String, String) {
         let tenant = self.demo_tenant_id().await;
         let db = &self.server.state.db;
-        let job = db.jobs(&tenant, 10).await.unwrap().into_iter().next().expect("the demo job");
-        let (invoice, _) = db.invoices(&tenant, &job.id).await.unwrap().into_iter().next().expect("the demo invoice");
+        let job = db.tenant(&tenant).jobs(10).await.unwrap().into_iter().next().expect("the demo job");
+        let (invoice, _) = db.tenant(&tenant).invoices(&job.id).await.unwrap().into_iter().next().expect("the demo invoice");
         (job.id, invoice.id)
     }
 
@@ -235,7 +236,7 @@ impl TestApp {
     /// How many audit entries of the demo business have `action`.
     pub async fn audit_count(&self, action: &str) -> usize {
         let tenant = self.demo_tenant_id().await;
-        self.server.state.db.audit_log(&tenant, 1000).await.unwrap().iter().filter(|e| e.action == action).count()
+        self.server.state.db.tenant(&tenant).audit_log(1000).await.unwrap().iter().filter(|e| e.action == action).count()
     }
 
     /// A second business with a job and a client; returns the client's link.
@@ -252,11 +253,11 @@ impl TestApp {
             })
             .await
             .unwrap();
-        let property = db.create_property(&tenant.id, "9 Harbor Road", "Portsmouth", "NH", "03801").await.unwrap();
-        let job = db.create_job(&tenant.id, &property, "CLN-7").await.unwrap();
-        let contact = db.create_contact(&tenant.id, "Lee Park", Some("lee@example.com"), None).await.unwrap();
+        let property = db.tenant(&tenant.id).create_property("9 Harbor Road", "Portsmouth", "NH", "03801").await.unwrap();
+        let job = db.tenant(&tenant.id).create_job(&property, "CLN-7").await.unwrap();
+        let contact = db.tenant(&tenant.id).create_contact("Lee Park", Some("lee@example.com"), None).await.unwrap();
         let token = new_token();
-        db.add_job_contact(&tenant.id, &job, &contact, Role::Client, &hash_token(&token), None).await.unwrap();
+        db.tenant(&tenant.id).add_job_contact(&job, &contact, Role::Client, &hash_token(&token), None).await.unwrap();
         self.server.state.sections.install_builtins_for(&tenant.id).await.unwrap();
         self.url(&format!("/p/{token}"))
     }
@@ -266,7 +267,7 @@ impl TestApp {
 pub async fn release_reports_on_publish(db: &portico_data::Db) {
     let tenant = db.tenant_by_slug("keystone").await.unwrap().expect("demo tenant").id;
     let settings = portico_data::AgreementSettings { esign_consent: None, report_release: portico_core::model::ReleaseRule::OnPublish, summary_while_held: true };
-    db.set_agreement_settings(&tenant, &settings).await.unwrap();
+    db.tenant(&tenant).set_agreement_settings(&settings).await.unwrap();
 }
 
 /// Two instances on one PostgreSQL database and one shared files directory,

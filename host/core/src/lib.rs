@@ -1,6 +1,6 @@
 //! Portico's core: what the rest of the host agrees on, with no I/O.
 //!
-//! The domain model (`model`), how a business writes money and moments
+//! Ids that say what they name (`ids`), the domain model (`model`), how a business writes money and moments
 //! (`formats`), the rules of payments and invoices (`money`), amounts as people
 //! type them (`amounts`), text made safe to keep (`text`), e-mail addresses
 //! (`email`), API key scopes (`api_keys`), enums stored by name (`names`), and
@@ -13,6 +13,7 @@ pub mod amounts;
 pub mod api_keys;
 pub mod email;
 pub mod formats;
+pub mod ids;
 pub mod model;
 pub mod money;
 pub mod names;

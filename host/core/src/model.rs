@@ -78,6 +78,18 @@ impl StaffRole {
 }
 
 crate::named_enum! {
+    /// Where a client's request for an add-on service stands.
+    pub enum AddOnStatus("add-on request status") {
+        /// Waiting for the office's decision.
+        Requested => "requested",
+        /// On the job's invoice.
+        Approved => "approved",
+        /// Not available for this job.
+        Declined => "declined",
+    }
+}
+
+crate::named_enum! {
     /// When a job's reports reach the people on it, once published.
     pub enum ReleaseRule("release rule") {
         OnPublish => "on-publish",
@@ -117,7 +129,7 @@ download the signed agreement from this portal at any time.";
 /// A business using Portico, with its branding.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Tenant {
-    pub id: String,
+    pub id: crate::ids::TenantId,
     pub slug: String,
     pub name: String,
     pub brand_color: String,
@@ -200,7 +212,7 @@ impl Property {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
     pub id: String,
-    pub tenant_id: String,
+    pub tenant_id: crate::ids::TenantId,
     pub property_id: String,
     pub reference: String,
     pub status: String,

@@ -1,11 +1,12 @@
 //! The access log: who opened which job, when, how and from where.
 
-use super::{Db, DbResult, QueryContext};
+use portico_core::ids::TenantId;
+use super::{Db, TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
 
 /// A job was opened.
 pub struct NewAccess<'a> {
-    pub tenant_id: &'a str,
+    pub tenant_id: &'a TenantId,
     pub job_id: &'a str,
     /// `None` for a guest on the job's public link.
     pub contact_id: Option<&'a str>,
@@ -61,19 +62,22 @@ impl Db {
         .context("recording an access")?;
         Ok(())
     }
+}
+
+impl TenantDb<'_> {
 
     /// The tenant's access log, newest first; one job's when `job_id` is set.
-    pub async fn access_log(&self, tenant_id: &str, job_id: Option<&str>, limit: i64) -> DbResult<Vec<AccessEntry>> {
+    pub async fn access_log(&self, job_id: Option<&str>, limit: i64) -> DbResult<Vec<AccessEntry>> {
         sqlx::query_as(
             "SELECT a.created_at, a.job_id, j.reference, c.name AS contact_name, a.role, a.via, a.ip, a.user_agent \
              FROM access_log a JOIN jobs j ON j.id = a.job_id AND j.tenant_id = a.tenant_id \
              LEFT JOIN contacts c ON c.id = a.contact_id AND c.tenant_id = a.tenant_id \
              WHERE a.tenant_id = $1 AND ($2 IS NULL OR a.job_id = $2) ORDER BY a.created_at DESC, a.id DESC LIMIT $3",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("reading the access log")
     }

@@ -2,7 +2,7 @@
 //! tenant's signing and report-release settings.
 
 use super::audit::{insert_audit, AuditEntry};
-use super::{Db, DbResult, QueryContext};
+use super::{TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now, ReleaseRule, Role, RoleColumn};
 
 const TEMPLATE_COLUMNS: &str = "id, title, body, signer_roles, services, position, active, updated_at";
@@ -108,43 +108,43 @@ pub struct AgreementSettings<'a> {
     pub summary_while_held: bool,
 }
 
-impl Db {
+impl TenantDb<'_> {
     /// The tenant's templates in the business's order.
-    pub async fn agreement_templates(&self, tenant_id: &str) -> DbResult<Vec<AgreementTemplate>> {
+    pub async fn agreement_templates(&self) -> DbResult<Vec<AgreementTemplate>> {
         sqlx::query_as(&format!(
             "SELECT {TEMPLATE_COLUMNS} FROM agreement_templates WHERE tenant_id = $1 ORDER BY position, created_at"
         ))
-        .bind(tenant_id)
-        .fetch_all(&self.pool)
+        .bind(self.tenant)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing agreement templates")
     }
 
-    pub async fn agreement_template(&self, tenant_id: &str, template_id: &str) -> DbResult<Option<AgreementTemplate>> {
+    pub async fn agreement_template(&self, template_id: &str) -> DbResult<Option<AgreementTemplate>> {
         sqlx::query_as(&format!("SELECT {TEMPLATE_COLUMNS} FROM agreement_templates WHERE tenant_id = $1 AND id = $2"))
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(template_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.db.pool)
             .await
             .context("loading an agreement template")
     }
 
     /// Create a template (placed last) and return its id.
-    pub async fn create_agreement_template(&self, tenant_id: &str, fields: &TemplateFields<'_>) -> DbResult<String> {
+    pub async fn create_agreement_template(&self, fields: &TemplateFields<'_>) -> DbResult<String> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO agreement_templates (id, tenant_id, title, body, signer_roles, services, position, active, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, (SELECT COUNT(*) FROM agreement_templates WHERE tenant_id = $2), $7, $8, $8)",
         )
         .bind(&id)
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(fields.title)
         .bind(fields.body)
         .bind(role_list(fields.signer_roles))
         .bind(fields.services.join("\n"))
         .bind(i64::from(fields.active))
         .bind(now())
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .context("creating an agreement template")?;
         Ok(id)
@@ -152,7 +152,7 @@ impl Db {
 
     /// Change a template. Jobs whose agreement someone already signed keep
     /// their locked copy; the others show the new text at once.
-    pub async fn update_agreement_template(&self, tenant_id: &str, template_id: &str, fields: &TemplateFields<'_>) -> DbResult<bool> {
+    pub async fn update_agreement_template(&self, template_id: &str, fields: &TemplateFields<'_>) -> DbResult<bool> {
         let changed = sqlx::query(
             "UPDATE agreement_templates SET title = $1, body = $2, signer_roles = $3, services = $4, active = $5, updated_at = $6 \
              WHERE tenant_id = $7 AND id = $8",
@@ -163,34 +163,34 @@ impl Db {
         .bind(fields.services.join("\n"))
         .bind(i64::from(fields.active))
         .bind(now())
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(template_id)
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .context("updating an agreement template")?;
         Ok(changed.rows_affected() == 1)
     }
 
     /// The job's locked agreements.
-    pub async fn locked_agreements(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<LockedAgreement>> {
+    pub async fn locked_agreements(&self, job_id: &str) -> DbResult<Vec<LockedAgreement>> {
         sqlx::query_as(&format!(
             "SELECT {LOCK_COLUMNS} FROM job_agreements WHERE tenant_id = $1 AND job_id = $2 ORDER BY locked_at"
         ))
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing a job's locked agreements")
     }
 
     /// Every signature on the job's agreements, oldest first.
-    pub async fn agreement_signatures(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<StoredSignature>> {
+    pub async fn agreement_signatures(&self, job_id: &str) -> DbResult<Vec<StoredSignature>> {
         sqlx::query_as(&format!(
             "SELECT {SIGNATURE_COLUMNS} FROM agreement_signatures WHERE tenant_id = $1 AND job_id = $2 ORDER BY signed_at, id"
         ))
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing a job's signatures")
     }
@@ -200,17 +200,16 @@ impl Db {
     /// signature and its audit entry, all or nothing.
     pub async fn sign_agreement(
         &self,
-        tenant_id: &str,
         job_id: &str,
         lock: &LockedAgreement,
         signature: &NewSignature<'_>,
     ) -> DbResult<Signed> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         sqlx::query(
             "INSERT INTO job_agreements (tenant_id, job_id, template_id, title, body, body_sha256, signer_roles, locked_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, job_id, template_id) DO NOTHING",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
         .bind(&lock.template_id)
         .bind(&lock.title)
@@ -224,7 +223,7 @@ impl Db {
         let (locked_sha,): (String,) = sqlx::query_as(
             "SELECT body_sha256 FROM job_agreements WHERE tenant_id = $1 AND job_id = $2 AND template_id = $3",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
         .bind(&lock.template_id)
         .fetch_one(&mut *tx)
@@ -241,7 +240,7 @@ impl Db {
              ON CONFLICT (tenant_id, job_id, template_id, contact_id) DO NOTHING",
         )
         .bind(new_id())
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
         .bind(&lock.template_id)
         .bind(signature.contact_id)
@@ -265,13 +264,13 @@ impl Db {
         Ok(Signed::Stored)
     }
 
-    pub async fn set_agreement_settings(&self, tenant_id: &str, settings: &AgreementSettings<'_>) -> DbResult<()> {
+    pub async fn set_agreement_settings(&self, settings: &AgreementSettings<'_>) -> DbResult<()> {
         sqlx::query("UPDATE tenants SET esign_consent = $1, report_release = $2, summary_while_held = $3 WHERE id = $4")
             .bind(settings.esign_consent)
             .bind(settings.report_release.as_str())
             .bind(i64::from(settings.summary_while_held))
-            .bind(tenant_id)
-            .execute(&self.pool)
+            .bind(self.tenant)
+            .execute(&self.db.pool)
             .await
             .context("saving signing and release settings")?;
         Ok(())

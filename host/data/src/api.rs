@@ -1,13 +1,14 @@
 //! API keys and the idempotency records of API creates.
 
-use super::{Db, DbResult, QueryContext};
+use portico_core::ids::TenantId;
+use super::{Db, TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
 
 /// An API key as the console lists it (never the key itself).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ApiKey {
     pub id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub name: String,
     pub prefix: String,
     pub scopes: String,
@@ -37,33 +38,6 @@ pub struct IdempotentAnswer {
 const LAST_USED_EVERY: i64 = 60;
 
 impl Db {
-    pub async fn create_api_key(&self, tenant_id: &str, name: &str, prefix: &str, key_hash: &str, scopes: &str, created_by: &str) -> DbResult<String> {
-        let id = new_id();
-        sqlx::query(
-            "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, scopes, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&id)
-        .bind(tenant_id)
-        .bind(name)
-        .bind(prefix)
-        .bind(key_hash)
-        .bind(scopes)
-        .bind(created_by)
-        .bind(now())
-        .execute(&self.pool)
-        .await
-        .context("creating an API key")?;
-        Ok(id)
-    }
-
-    pub async fn api_keys(&self, tenant_id: &str) -> DbResult<Vec<ApiKey>> {
-        sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id"))
-            .bind(tenant_id)
-            .fetch_all(&self.pool)
-            .await
-            .context("listing API keys")
-    }
 
     /// The live key with this hash. The key names its business, as a portal
     /// link's token does: this lookup is how a request finds its tenant.
@@ -87,14 +61,44 @@ impl Db {
         }
         Ok(key)
     }
+}
+
+impl TenantDb<'_> {
+    pub async fn create_api_key(&self, name: &str, prefix: &str, key_hash: &str, scopes: &str, created_by: &str) -> DbResult<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, scopes, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(self.tenant)
+        .bind(name)
+        .bind(prefix)
+        .bind(key_hash)
+        .bind(scopes)
+        .bind(created_by)
+        .bind(now())
+        .execute(&self.db.pool)
+        .await
+        .context("creating an API key")?;
+        Ok(id)
+    }
+
+    pub async fn api_keys(&self) -> DbResult<Vec<ApiKey>> {
+        sqlx::query_as(&format!("SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id"))
+            .bind(self.tenant)
+            .fetch_all(&self.db.pool)
+            .await
+            .context("listing API keys")
+    }
 
     /// Revoke a key; true when it was live.
-    pub async fn revoke_api_key(&self, tenant_id: &str, key_id: &str) -> DbResult<bool> {
+    pub async fn revoke_api_key(&self, key_id: &str) -> DbResult<bool> {
         let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL")
             .bind(now())
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(key_id)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("revoking an API key")?;
         Ok(done.rows_affected() == 1)
@@ -102,48 +106,48 @@ impl Db {
 
     /// Claim an idempotency key for a request; `None` when this request is
     /// the first, else what the key already holds.
-    pub async fn claim_idempotency_key(&self, tenant_id: &str, key: &str, request_hash: &str) -> DbResult<Option<IdempotentAnswer>> {
+    pub async fn claim_idempotency_key(&self, key: &str, request_hash: &str) -> DbResult<Option<IdempotentAnswer>> {
         let claimed = sqlx::query(
             "INSERT INTO api_idempotency (tenant_id, idempotency_key, request_hash, status, response_json, created_at) \
              VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(key)
         .bind(request_hash)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .context("claiming an idempotency key")?;
         if claimed.rows_affected() == 1 {
             return Ok(None);
         }
         sqlx::query_as("SELECT request_hash, status, response_json FROM api_idempotency WHERE tenant_id = $1 AND idempotency_key = $2")
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(key)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.db.pool)
             .await
             .context("reading an idempotency key")
     }
 
     /// Keep the answer of a claimed key, for its replays.
-    pub async fn answer_idempotency_key(&self, tenant_id: &str, key: &str, status: u16, response_json: &str) -> DbResult<()> {
+    pub async fn answer_idempotency_key(&self, key: &str, status: u16, response_json: &str) -> DbResult<()> {
         sqlx::query("UPDATE api_idempotency SET status = $1, response_json = $2 WHERE tenant_id = $3 AND idempotency_key = $4")
             .bind(i64::from(status))
             .bind(response_json)
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(key)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("answering an idempotency key")?;
         Ok(())
     }
 
     /// Give a claimed key back when its request failed, so a retry can run.
-    pub async fn release_idempotency_key(&self, tenant_id: &str, key: &str) -> DbResult<()> {
+    pub async fn release_idempotency_key(&self, key: &str) -> DbResult<()> {
         sqlx::query("DELETE FROM api_idempotency WHERE tenant_id = $1 AND idempotency_key = $2 AND status = 0")
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(key)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("releasing an idempotency key")?;
         Ok(())
@@ -151,18 +155,18 @@ impl Db {
 
     /// One page of the business's jobs, newest first, after `after`
     /// ((created_at, id) of the last job of the previous page).
-    pub async fn jobs_page(&self, tenant_id: &str, after: Option<(i64, &str)>, limit: i64) -> DbResult<Vec<(portico_core::model::Job, i64)>> {
+    pub async fn jobs_page(&self, after: Option<(i64, &str)>, limit: i64) -> DbResult<Vec<(portico_core::model::Job, i64)>> {
         let (at, id) = after.unwrap_or((i64::MAX, ""));
         let rows: Vec<JobRow> = sqlx::query_as(
             "SELECT id, tenant_id, property_id, reference, status, created_at FROM jobs WHERE tenant_id = $1 \
              AND (created_at < $2 OR (created_at = $2 AND id < $3) OR $4 = 0) ORDER BY created_at DESC, id DESC LIMIT $5",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(at)
         .bind(id)
         .bind(i64::from(after.is_some()))
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing a page of jobs")?;
         Ok(rows
@@ -175,7 +179,7 @@ impl Db {
 #[derive(sqlx::FromRow)]
 struct JobRow {
     id: String,
-    tenant_id: String,
+    tenant_id: TenantId,
     property_id: String,
     reference: String,
     status: String,

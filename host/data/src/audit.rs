@@ -1,11 +1,12 @@
-use super::{Db, DbResult, QueryContext};
+use super::{Db, TenantDb, DbResult, QueryContext};
+use portico_core::ids::TenantId;
 use portico_core::model::{new_id, now};
 
 /// One line of the tenant's audit log.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AuditEntry {
     pub id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub job_id: Option<String>,
     pub actor_kind: String,
     pub actor_id: Option<String>,
@@ -61,11 +62,17 @@ impl AuditEntry {
         self
     }
 
+    /// The entry, about the job `job_id`.
+    pub fn on_job(mut self, job_id: &str) -> AuditEntry {
+        self.job_id = Some(job_id.to_string());
+        self
+    }
+
     /// A new entry stamped now, to be filled in and recorded.
-    pub fn new(tenant_id: &str, action: &str, summary: &str) -> AuditEntry {
+    pub fn new(tenant_id: &TenantId, action: &str, summary: &str) -> AuditEntry {
         AuditEntry {
             id: new_id(),
-            tenant_id: tenant_id.into(),
+            tenant_id: tenant_id.clone(),
             job_id: None,
             actor_kind: "system".into(),
             actor_id: None,
@@ -86,23 +93,26 @@ impl Db {
     pub async fn record_audit(&self, entry: &AuditEntry) -> DbResult<()> {
         insert_audit(&self.pool, entry).await
     }
+}
+
+impl TenantDb<'_> {
 
     /// The tenant's audit log, newest first.
-    pub async fn audit_log(&self, tenant_id: &str, limit: i64) -> DbResult<Vec<AuditEntry>> {
+    pub async fn audit_log(&self, limit: i64) -> DbResult<Vec<AuditEntry>> {
         sqlx::query_as(
             "SELECT id, tenant_id, job_id, actor_kind, actor_id, actor_name, plugin_id, action, summary, details, ip, user_agent, created_at, written_by \
              FROM audit_log WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("reading the audit log")
     }
 
     /// Queue an e-mail in the outbox; returns its id.
-    pub async fn enqueue_mail(&self, tenant_id: &str, to: &str, template: &str, data_json: &str) -> DbResult<String> {
-        insert_outbox(&self.pool, tenant_id, to, template, data_json, None).await
+    pub async fn enqueue_mail(&self, to: &str, template: &str, data_json: &str) -> DbResult<String> {
+        insert_outbox(&self.db.pool, self.tenant, to, template, data_json, None).await
     }
 
     /// Queue an e-mail a section asked for, signed with its name when
@@ -112,42 +122,41 @@ impl Db {
     /// calls cannot both slip under a limit.
     pub async fn enqueue_section_mail(
         &self,
-        tenant_id: &str,
         to: &str,
         data_json: &str,
         sender: &SectionSender<'_>,
         (per_job, per_business, since): (i64, i64, i64),
     ) -> DbResult<Result<String, MailQuota>> {
-        let mut tx = self.pool.begin().await.context("starting to queue a section's mail")?;
-        super::storage::lock_section_quotas(&mut tx, tenant_id, sender.plugin_id).await?;
-        if sender.job_id.is_some() && count_section_mail(&mut *tx, tenant_id, sender.plugin_id, sender.job_id, since).await? >= per_job {
+        let mut tx = self.db.pool.begin().await.context("starting to queue a section's mail")?;
+        super::storage::lock_section_quotas(&mut tx, self.tenant, sender.plugin_id).await?;
+        if sender.job_id.is_some() && count_section_mail(&mut *tx, self.tenant, sender.plugin_id, sender.job_id, since).await? >= per_job {
             return Ok(Err(MailQuota::PerJob(per_job)));
         }
-        if count_section_mail(&mut *tx, tenant_id, sender.plugin_id, None, since).await? >= per_business {
+        if count_section_mail(&mut *tx, self.tenant, sender.plugin_id, None, since).await? >= per_business {
             return Ok(Err(MailQuota::PerBusiness(per_business)));
         }
-        let id = insert_outbox(&mut *tx, tenant_id, to, "message", data_json, Some(sender)).await?;
+        let id = insert_outbox(&mut *tx, self.tenant, to, "message", data_json, Some(sender)).await?;
         tx.commit().await.context("queueing a section's mail")?;
         Ok(Ok(id))
     }
 
     /// How many messages a section queued since `since`: for one job, or
     /// for the whole business when `job_id` is `None`.
-    pub async fn section_mail_count(&self, tenant_id: &str, plugin_id: &str, job_id: Option<&str>, since: i64) -> DbResult<i64> {
-        count_section_mail(&self.pool, tenant_id, plugin_id, job_id, since).await
+    pub async fn section_mail_count(&self, plugin_id: &str, job_id: Option<&str>, since: i64) -> DbResult<i64> {
+        count_section_mail(&self.db.pool, self.tenant, plugin_id, job_id, since).await
     }
 
     /// Whether the host recorded an entry of `action` about this section since
     /// `since` (entries the section wrote itself do not count).
-    pub async fn audited_since(&self, tenant_id: &str, plugin_id: &str, action: &str, since: i64) -> DbResult<bool> {
+    pub async fn audited_since(&self, plugin_id: &str, action: &str, since: i64) -> DbResult<bool> {
         let found: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM audit_log WHERE tenant_id = $1 AND plugin_id = $2 AND action = $3 AND created_at >= $4 AND written_by = 'host' LIMIT 1",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(plugin_id)
         .bind(action)
         .bind(since)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.db.pool)
         .await
         .context("looking for an audit entry")?;
         Ok(found.is_some())
@@ -165,7 +174,7 @@ pub enum MailQuota {
 /// whole business), counted through `executor`.
 async fn count_section_mail<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     plugin_id: &str,
     job_id: Option<&str>,
     since: i64,
@@ -185,7 +194,7 @@ async fn count_section_mail<'e>(
 /// Write one outbox row through `executor`.
 async fn insert_outbox<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     to: &str,
     template: &str,
     data_json: &str,

@@ -2,7 +2,8 @@
 //! sign-in challenges (magic links, codes, staff password resets) and rate
 //! limits.
 
-use super::{Db, DbResult, QueryContext};
+use portico_core::ids::TenantId;
+use super::{Db, TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now, JobContact, RoleColumn};
 
 use super::jobs::JOB_CONTACT_COLUMNS;
@@ -27,7 +28,7 @@ impl ChallengePurpose {
 
 /// A challenge to store. Only the hash of its secret is kept.
 pub struct NewChallenge<'a> {
-    pub tenant_id: &'a str,
+    pub tenant_id: &'a TenantId,
     pub purpose: ChallengePurpose,
     pub email: &'a str,
     pub contact_id: Option<&'a str>,
@@ -41,7 +42,7 @@ pub struct NewChallenge<'a> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AnsweredChallenge {
     pub id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub email: String,
     pub contact_id: Option<String>,
     pub staff_user_id: Option<String>,
@@ -123,172 +124,47 @@ const REACHABLE_LINKS: &str = "FROM job_contacts jc \
      WHERE jc.tenant_id = $1 AND jc.revoked_at IS NULL AND (jc.contact_id = $2 OR c.email = $3)";
 
 impl Db {
-    /// The contact with this address who may sign in (on a job, link not
-    /// revoked), most recently added first.
-    pub async fn contact_for_sign_in(&self, tenant_id: &str, email: &str) -> DbResult<Option<(String, String)>> {
-        sqlx::query_as(&format!(
-            "SELECT c.id, c.name FROM contacts c WHERE c.tenant_id = $1 AND c.email = $2 AND {ON_A_LIVE_JOB} AND {NOT_STAFF} \
-             ORDER BY c.created_at DESC, c.id DESC LIMIT 1"
-        ))
-        .bind(tenant_id)
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await
-        .context("finding a contact by e-mail")
+    /// Record one attempt in `bucket` and say whether more than `max` were
+    /// made within the last `window` seconds (this one included). Buckets
+    /// belong to a business, or to no one for the doors that come before one
+    /// is known (staff sign-in, password reset).
+    pub async fn rate_limited(&self, tenant: Option<&TenantId>, bucket: &str, window: i64, max: i64) -> DbResult<bool> {
+        let tenant = tenant.map_or("", TenantId::as_str);
+        let now = now();
+        // Old events of this bucket are of no further use.
+        sqlx::query("DELETE FROM rate_limit_events WHERE tenant_id = $1 AND bucket = $2 AND created_at <= $3")
+            .bind(tenant)
+            .bind(bucket)
+            .bind(now - window)
+            .execute(&self.pool)
+            .await
+            .context("pruning rate-limit events")?;
+        sqlx::query("INSERT INTO rate_limit_events (tenant_id, bucket, created_at) VALUES ($1, $2, $3)")
+            .bind(tenant)
+            .bind(bucket)
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .context("recording a rate-limited attempt")?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_limit_events WHERE tenant_id = $1 AND bucket = $2 AND created_at > $3")
+            .bind(tenant)
+            .bind(bucket)
+            .bind(now - window)
+            .fetch_one(&self.pool)
+            .await
+            .context("counting rate-limited attempts")?;
+        Ok(count > max)
     }
 
-    /// The contact with this address on one job (link not revoked, not a
-    /// staff address): (contact id, name).
-    pub async fn contact_on_job(&self, tenant_id: &str, job_id: &str, email: &str) -> DbResult<Option<(String, String)>> {
-        sqlx::query_as(&format!(
-            "SELECT c.id, c.name FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
-             WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND c.email = $3 AND jc.revoked_at IS NULL AND {NOT_STAFF} LIMIT 1"
-        ))
-        .bind(tenant_id)
-        .bind(job_id)
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await
-        .context("finding a contact on a job by e-mail")
-    }
 
     /// Which tenant a job belongs to. Not scoped by a tenant: a job's public
     /// link names only the job (its id is random, so it cannot be guessed).
-    pub async fn job_tenant(&self, job_id: &str) -> DbResult<Option<String>> {
+    pub async fn job_tenant(&self, job_id: &str) -> DbResult<Option<TenantId>> {
         sqlx::query_scalar("SELECT tenant_id FROM jobs WHERE id = $1")
             .bind(job_id)
             .fetch_optional(&self.pool)
             .await
             .context("finding a job's tenant")
-    }
-
-    /// Contacts with this address and a password who may sign in.
-    pub async fn password_holders(&self, tenant_id: &str, email: &str) -> DbResult<Vec<PasswordHolder>> {
-        sqlx::query_as(&format!(
-            "SELECT c.id AS contact_id, c.name, c.password_hash FROM contacts c \
-             WHERE c.tenant_id = $1 AND c.email = $2 AND c.password_hash IS NOT NULL AND {ON_A_LIVE_JOB} AND {NOT_STAFF} LIMIT 10"
-        ))
-        .bind(tenant_id)
-        .bind(email)
-        .fetch_all(&self.pool)
-        .await
-        .context("finding contacts with a password")
-    }
-
-    /// Set the password of every contact of the tenant with this address (one
-    /// person, one password, however many jobs they are on).
-    pub async fn set_contact_password(&self, tenant_id: &str, email: &str, password_hash: &str) -> DbResult<()> {
-        sqlx::query("UPDATE contacts SET password_hash = $1 WHERE tenant_id = $2 AND email = $3")
-            .bind(password_hash)
-            .bind(tenant_id)
-            .bind(email)
-            .execute(&self.pool)
-            .await
-            .context("setting a contact's password")?;
-        Ok(())
-    }
-
-    pub async fn contact_name(&self, tenant_id: &str, contact_id: &str) -> DbResult<Option<String>> {
-        sqlx::query_scalar("SELECT name FROM contacts WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
-            .bind(contact_id)
-            .fetch_optional(&self.pool)
-            .await
-            .context("loading a contact")
-    }
-
-    /// The contact's e-mail address, if the business has one.
-    pub async fn contact_email(&self, tenant_id: &str, contact_id: &str) -> DbResult<Option<String>> {
-        let email: Option<Option<String>> = sqlx::query_scalar("SELECT email FROM contacts WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
-            .bind(contact_id)
-            .fetch_optional(&self.pool)
-            .await
-            .context("loading a contact's address")?;
-        Ok(email.flatten())
-    }
-
-    /// Whether the address belongs to one of the tenant's staff (such an
-    /// address never gets a client's access).
-    pub async fn is_staff_email(&self, tenant_id: &str, email: &str) -> DbResult<bool> {
-        let found: Option<String> = sqlx::query_scalar("SELECT id FROM staff_users WHERE tenant_id = $1 AND email = $2")
-            .bind(tenant_id)
-            .bind(email.trim().to_lowercase())
-            .fetch_optional(&self.pool)
-            .await
-            .context("checking for a staff address")?;
-        Ok(found.is_some())
-    }
-
-    /// The part a signed-in contact plays on `job_id`: their own link to it,
-    /// or, when the session proved an address, any link of that address.
-    /// Revoked links give nothing.
-    pub async fn job_access(
-        &self,
-        tenant_id: &str,
-        job_id: &str,
-        contact_id: &str,
-        verified_email: Option<&str>,
-    ) -> DbResult<Option<JobContact>> {
-        sqlx::query_as(&format!(
-            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
-             WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND jc.revoked_at IS NULL AND (jc.contact_id = $3 OR c.email = $4) AND {NOT_STAFF} \
-             ORDER BY CASE WHEN jc.contact_id = $3 THEN 0 ELSE 1 END, jc.created_at LIMIT 1"
-        ))
-        .bind(tenant_id)
-        .bind(job_id)
-        .bind(contact_id)
-        .bind(verified_email)
-        .fetch_optional(&self.pool)
-        .await
-        .context("checking access to a job")
-    }
-
-    /// Every job a signed-in contact can open, soonest appointment first.
-    pub async fn account_jobs(&self, tenant_id: &str, contact_id: &str, verified_email: Option<&str>) -> DbResult<Vec<AccountJob>> {
-        sqlx::query_as(&format!(
-            "SELECT j.id AS job_id, j.reference, j.status, MIN(jc.role) AS role, p.line1, p.city, p.region, \
-                    (SELECT MIN(a.starts_at) FROM appointments a WHERE a.tenant_id = j.tenant_id AND a.job_id = j.id AND a.status <> 'cancelled') AS starts_at \
-             {REACHABLE_LINKS} AND {NOT_STAFF} \
-             GROUP BY j.id, j.reference, j.status, p.line1, p.city, p.region, j.tenant_id, j.created_at \
-             ORDER BY j.created_at DESC LIMIT 200"
-        ))
-        .bind(tenant_id)
-        .bind(contact_id)
-        .bind(verified_email)
-        .fetch_all(&self.pool)
-        .await
-        .context("listing a contact's jobs")
-    }
-
-    /// The live personal links a signed-in contact reaches (their own, or all
-    /// of a proven address).
-    pub async fn own_links(&self, tenant_id: &str, contact_id: &str, verified_email: Option<&str>) -> DbResult<Vec<OwnLink>> {
-        sqlx::query_as(&format!(
-            "SELECT jc.id AS job_contact_id, j.reference, p.line1, jc.role, jc.token_expires_at \
-             {REACHABLE_LINKS} AND {NOT_STAFF} \
-             ORDER BY j.created_at DESC LIMIT 200"
-        ))
-        .bind(tenant_id)
-        .bind(contact_id)
-        .bind(verified_email)
-        .fetch_all(&self.pool)
-        .await
-        .context("listing a contact's links")
-    }
-
-    /// Other businesses where `email` is a contact on a job. An identity
-    /// lookup across tenants, used only for an address the visitor proved.
-    pub async fn other_tenants_of(&self, tenant_id: &str, email: &str) -> DbResult<Vec<OtherTenant>> {
-        sqlx::query_as(&format!(
-            "SELECT t.slug, t.name FROM tenants t WHERE t.id <> $1 AND EXISTS \
-             (SELECT 1 FROM contacts c WHERE c.tenant_id = t.id AND c.email = $2 AND {ON_A_LIVE_JOB} AND {NOT_STAFF}) ORDER BY t.name LIMIT 50"
-        ))
-        .bind(tenant_id)
-        .bind(email)
-        .fetch_all(&self.pool)
-        .await
-        .context("finding the other businesses of an address")
     }
 
     pub async fn create_challenge(&self, new: &NewChallenge<'_>) -> DbResult<String> {
@@ -315,7 +191,7 @@ impl Db {
 
     /// Whether an unused, unexpired challenge has this secret (a page showing
     /// "continue" before the secret is spent).
-    pub async fn challenge_is_open(&self, tenant_id: Option<&str>, purpose: ChallengePurpose, secret_hash: &str) -> DbResult<bool> {
+    pub async fn challenge_is_open(&self, tenant_id: Option<&TenantId>, purpose: ChallengePurpose, secret_hash: &str) -> DbResult<bool> {
         let found: Option<String> = sqlx::query_scalar(
             "SELECT id FROM sign_in_challenges WHERE secret_hash = $1 AND purpose = $2 AND ($3 IS NULL OR tenant_id = $3) \
              AND used_at IS NULL AND expires_at > $4",
@@ -334,7 +210,7 @@ impl Db {
     /// `tenant_id` is `None` only for staff resets, whose link names no tenant.
     pub async fn spend_challenge(
         &self,
-        tenant_id: Option<&str>,
+        tenant_id: Option<&TenantId>,
         purpose: ChallengePurpose,
         secret_hash: &str,
     ) -> DbResult<Option<AnsweredChallenge>> {
@@ -351,77 +227,208 @@ impl Db {
         .await
         .context("spending a sign-in challenge")
     }
+}
 
-    pub async fn pending_code(&self, tenant_id: &str, challenge_id: &str) -> DbResult<Option<PendingChallenge>> {
+impl TenantDb<'_> {
+    /// The contact with this address who may sign in (on a job, link not
+    /// revoked), most recently added first.
+    pub async fn contact_for_sign_in(&self, email: &str) -> DbResult<Option<(String, String)>> {
+        sqlx::query_as(&format!(
+            "SELECT c.id, c.name FROM contacts c WHERE c.tenant_id = $1 AND c.email = $2 AND {ON_A_LIVE_JOB} AND {NOT_STAFF} \
+             ORDER BY c.created_at DESC, c.id DESC LIMIT 1"
+        ))
+        .bind(self.tenant)
+        .bind(email)
+        .fetch_optional(&self.db.pool)
+        .await
+        .context("finding a contact by e-mail")
+    }
+
+    /// The contact with this address on one job (link not revoked, not a
+    /// staff address): (contact id, name).
+    pub async fn contact_on_job(&self, job_id: &str, email: &str) -> DbResult<Option<(String, String)>> {
+        sqlx::query_as(&format!(
+            "SELECT c.id, c.name FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND c.email = $3 AND jc.revoked_at IS NULL AND {NOT_STAFF} LIMIT 1"
+        ))
+        .bind(self.tenant)
+        .bind(job_id)
+        .bind(email)
+        .fetch_optional(&self.db.pool)
+        .await
+        .context("finding a contact on a job by e-mail")
+    }
+
+    /// Contacts with this address and a password who may sign in.
+    pub async fn password_holders(&self, email: &str) -> DbResult<Vec<PasswordHolder>> {
+        sqlx::query_as(&format!(
+            "SELECT c.id AS contact_id, c.name, c.password_hash FROM contacts c \
+             WHERE c.tenant_id = $1 AND c.email = $2 AND c.password_hash IS NOT NULL AND {ON_A_LIVE_JOB} AND {NOT_STAFF} LIMIT 10"
+        ))
+        .bind(self.tenant)
+        .bind(email)
+        .fetch_all(&self.db.pool)
+        .await
+        .context("finding contacts with a password")
+    }
+
+    /// Set the password of every contact of the tenant with this address (one
+    /// person, one password, however many jobs they are on).
+    pub async fn set_contact_password(&self, email: &str, password_hash: &str) -> DbResult<()> {
+        sqlx::query("UPDATE contacts SET password_hash = $1 WHERE tenant_id = $2 AND email = $3")
+            .bind(password_hash)
+            .bind(self.tenant)
+            .bind(email)
+            .execute(&self.db.pool)
+            .await
+            .context("setting a contact's password")?;
+        Ok(())
+    }
+
+    pub async fn contact_name(&self, contact_id: &str) -> DbResult<Option<String>> {
+        sqlx::query_scalar("SELECT name FROM contacts WHERE tenant_id = $1 AND id = $2")
+            .bind(self.tenant)
+            .bind(contact_id)
+            .fetch_optional(&self.db.pool)
+            .await
+            .context("loading a contact")
+    }
+
+    /// The contact's e-mail address, if the business has one.
+    pub async fn contact_email(&self, contact_id: &str) -> DbResult<Option<String>> {
+        let email: Option<Option<String>> = sqlx::query_scalar("SELECT email FROM contacts WHERE tenant_id = $1 AND id = $2")
+            .bind(self.tenant)
+            .bind(contact_id)
+            .fetch_optional(&self.db.pool)
+            .await
+            .context("loading a contact's address")?;
+        Ok(email.flatten())
+    }
+
+    /// Whether the address belongs to one of the tenant's staff (such an
+    /// address never gets a client's access).
+    pub async fn is_staff_email(&self, email: &str) -> DbResult<bool> {
+        let found: Option<String> = sqlx::query_scalar("SELECT id FROM staff_users WHERE tenant_id = $1 AND email = $2")
+            .bind(self.tenant)
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(&self.db.pool)
+            .await
+            .context("checking for a staff address")?;
+        Ok(found.is_some())
+    }
+
+    /// The part a signed-in contact plays on `job_id`: their own link to it,
+    /// or, when the session proved an address, any link of that address.
+    /// Revoked links give nothing.
+    pub async fn job_access(
+        &self,
+        job_id: &str,
+        contact_id: &str,
+        verified_email: Option<&str>,
+    ) -> DbResult<Option<JobContact>> {
+        sqlx::query_as(&format!(
+            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND jc.revoked_at IS NULL AND (jc.contact_id = $3 OR c.email = $4) AND {NOT_STAFF} \
+             ORDER BY CASE WHEN jc.contact_id = $3 THEN 0 ELSE 1 END, jc.created_at LIMIT 1"
+        ))
+        .bind(self.tenant)
+        .bind(job_id)
+        .bind(contact_id)
+        .bind(verified_email)
+        .fetch_optional(&self.db.pool)
+        .await
+        .context("checking access to a job")
+    }
+
+    /// Every job a signed-in contact can open, soonest appointment first.
+    pub async fn account_jobs(&self, contact_id: &str, verified_email: Option<&str>) -> DbResult<Vec<AccountJob>> {
+        sqlx::query_as(&format!(
+            "SELECT j.id AS job_id, j.reference, j.status, MIN(jc.role) AS role, p.line1, p.city, p.region, \
+                    (SELECT MIN(a.starts_at) FROM appointments a WHERE a.tenant_id = j.tenant_id AND a.job_id = j.id AND a.status <> 'cancelled') AS starts_at \
+             {REACHABLE_LINKS} AND {NOT_STAFF} \
+             GROUP BY j.id, j.reference, j.status, p.line1, p.city, p.region, j.tenant_id, j.created_at \
+             ORDER BY j.created_at DESC LIMIT 200"
+        ))
+        .bind(self.tenant)
+        .bind(contact_id)
+        .bind(verified_email)
+        .fetch_all(&self.db.pool)
+        .await
+        .context("listing a contact's jobs")
+    }
+
+    /// The live personal links a signed-in contact reaches (their own, or all
+    /// of a proven address).
+    pub async fn own_links(&self, contact_id: &str, verified_email: Option<&str>) -> DbResult<Vec<OwnLink>> {
+        sqlx::query_as(&format!(
+            "SELECT jc.id AS job_contact_id, j.reference, p.line1, jc.role, jc.token_expires_at \
+             {REACHABLE_LINKS} AND {NOT_STAFF} \
+             ORDER BY j.created_at DESC LIMIT 200"
+        ))
+        .bind(self.tenant)
+        .bind(contact_id)
+        .bind(verified_email)
+        .fetch_all(&self.db.pool)
+        .await
+        .context("listing a contact's links")
+    }
+
+    /// Other businesses where `email` is a contact on a job. An identity
+    /// lookup across tenants, used only for an address the visitor proved.
+    pub async fn other_tenants_of(&self, email: &str) -> DbResult<Vec<OtherTenant>> {
+        sqlx::query_as(&format!(
+            "SELECT t.slug, t.name FROM tenants t WHERE t.id <> $1 AND EXISTS \
+             (SELECT 1 FROM contacts c WHERE c.tenant_id = t.id AND c.email = $2 AND {ON_A_LIVE_JOB} AND {NOT_STAFF}) ORDER BY t.name LIMIT 50"
+        ))
+        .bind(self.tenant)
+        .bind(email)
+        .fetch_all(&self.db.pool)
+        .await
+        .context("finding the other businesses of an address")
+    }
+
+    pub async fn pending_code(&self, challenge_id: &str) -> DbResult<Option<PendingChallenge>> {
         sqlx::query_as(
             "SELECT id, email, attempts, expires_at FROM sign_in_challenges \
              WHERE tenant_id = $1 AND id = $2 AND purpose = 'code' AND used_at IS NULL",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(challenge_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.db.pool)
         .await
         .context("loading a code challenge")
     }
 
     /// Count one attempt at a code, if attempts remain and it is still open;
     /// returns the stored hash to compare with.
-    pub async fn count_code_attempt(&self, tenant_id: &str, challenge_id: &str, max_attempts: i64) -> DbResult<Option<CodeAttempt>> {
+    pub async fn count_code_attempt(&self, challenge_id: &str, max_attempts: i64) -> DbResult<Option<CodeAttempt>> {
         sqlx::query_as(
             "UPDATE sign_in_challenges SET attempts = attempts + 1 \
              WHERE tenant_id = $1 AND id = $2 AND purpose = 'code' AND used_at IS NULL AND expires_at > $3 AND attempts < $4 \
              RETURNING secret_hash, attempts, email",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(challenge_id)
         .bind(now())
         .bind(max_attempts)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.db.pool)
         .await
         .context("counting a code attempt")
     }
 
     /// Spend a code challenge whose code was right; once only.
-    pub async fn spend_code(&self, tenant_id: &str, challenge_id: &str) -> DbResult<Option<AnsweredChallenge>> {
+    pub async fn spend_code(&self, challenge_id: &str) -> DbResult<Option<AnsweredChallenge>> {
         sqlx::query_as(
             "UPDATE sign_in_challenges SET used_at = $1 \
              WHERE tenant_id = $2 AND id = $3 AND purpose = 'code' AND used_at IS NULL AND expires_at > $1 \
              RETURNING id, tenant_id, email, contact_id, staff_user_id, return_job_id",
         )
         .bind(now())
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(challenge_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.db.pool)
         .await
         .context("spending a code")
     }
 
-    /// Record one attempt in `bucket` and say whether more than `max` were
-    /// made within the last `window` seconds (this one included).
-    pub async fn rate_limited(&self, tenant_id: &str, bucket: &str, window: i64, max: i64) -> DbResult<bool> {
-        let now = now();
-        // Old events of this bucket are of no further use.
-        sqlx::query("DELETE FROM rate_limit_events WHERE tenant_id = $1 AND bucket = $2 AND created_at <= $3")
-            .bind(tenant_id)
-            .bind(bucket)
-            .bind(now - window)
-            .execute(&self.pool)
-            .await
-            .context("pruning rate-limit events")?;
-        sqlx::query("INSERT INTO rate_limit_events (tenant_id, bucket, created_at) VALUES ($1, $2, $3)")
-            .bind(tenant_id)
-            .bind(bucket)
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .context("recording a rate-limited attempt")?;
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rate_limit_events WHERE tenant_id = $1 AND bucket = $2 AND created_at > $3")
-            .bind(tenant_id)
-            .bind(bucket)
-            .bind(now - window)
-            .fetch_one(&self.pool)
-            .await
-            .context("counting rate-limited attempts")?;
-        Ok(count > max)
-    }
 }

@@ -2,7 +2,8 @@
 //! services and people in one transaction, changing its details, and taking
 //! a person or a service off it.
 
-use super::{Db, DbResult, QueryContext};
+use portico_core::ids::TenantId;
+use super::{TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now, Role};
 
 type Executor<'e> = &'e mut sqlx::AnyConnection;
@@ -55,39 +56,38 @@ pub struct PersonChange {
     pub phone: Option<String>,
 }
 
-impl Db {
+impl TenantDb<'_> {
     /// Create a job with everything that hangs off it, all or nothing.
     /// Returns the job's id and the ids of its people, in order.
     pub async fn create_job_with(
         &self,
-        tenant_id: &str,
         details: &JobDetails,
         services: &[(String, i64)],
         people: &[NewPerson],
     ) -> DbResult<Result<(String, Vec<String>), JobRefusal>> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
-        let property_id = insert_property(&mut tx, tenant_id, &details.line1, &details.city, &details.region, &details.postal_code).await?;
-        let job_id = match insert_job(&mut tx, tenant_id, &property_id, &details.reference).await {
+        let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
+        let property_id = insert_property(&mut tx, self.tenant, &details.line1, &details.city, &details.region, &details.postal_code).await?;
+        let job_id = match insert_job(&mut tx, self.tenant, &property_id, &details.reference).await {
             Err(error) if error.is_unique_violation() => return Ok(Err(JobRefusal::ReferenceTaken)),
             other => other?,
         };
-        set_appointment(&mut tx, tenant_id, &job_id, details).await?;
+        set_appointment(&mut tx, self.tenant, &job_id, details).await?;
         for (name, price) in services {
-            insert_service(&mut tx, tenant_id, &job_id, name, *price).await?;
+            insert_service(&mut tx, self.tenant, &job_id, name, *price).await?;
         }
         let mut added = Vec::new();
         for person in people {
-            added.push(insert_person(&mut tx, tenant_id, &job_id, person).await?);
+            added.push(insert_person(&mut tx, self.tenant, &job_id, person).await?);
         }
         tx.commit().await.context("committing a new job")?;
         Ok(Ok((job_id, added)))
     }
 
     /// Change a job's reference, address and appointment.
-    pub async fn update_job_details(&self, tenant_id: &str, job_id: &str, details: &JobDetails) -> DbResult<Result<(), JobRefusal>> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+    pub async fn update_job_details(&self, job_id: &str, details: &JobDetails) -> DbResult<Result<(), JobRefusal>> {
+        let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         let property_id: Option<String> = sqlx::query_scalar("SELECT property_id FROM jobs WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(job_id)
             .fetch_optional(&mut *tx)
             .await
@@ -95,7 +95,7 @@ impl Db {
         let Some(property_id) = property_id else { return Ok(Err(JobRefusal::NotFound)) };
         let renamed = sqlx::query("UPDATE jobs SET reference = $1 WHERE tenant_id = $2 AND id = $3")
             .bind(&details.reference)
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(job_id)
             .execute(&mut *tx)
             .await
@@ -109,40 +109,40 @@ impl Db {
             .bind(&details.city)
             .bind(&details.region)
             .bind(&details.postal_code)
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(&property_id)
             .execute(&mut *tx)
             .await
             .context("changing a job's address")?;
         sqlx::query("DELETE FROM appointments WHERE tenant_id = $1 AND job_id = $2")
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(job_id)
             .execute(&mut *tx)
             .await
             .context("replacing a job's appointment")?;
-        set_appointment(&mut tx, tenant_id, job_id, details).await?;
+        set_appointment(&mut tx, self.tenant, job_id, details).await?;
         tx.commit().await.context("committing a job's details")?;
         Ok(Ok(()))
     }
 
     /// Add one person to a job; returns their id on the job.
-    pub async fn add_person(&self, tenant_id: &str, job_id: &str, person: &NewPerson) -> DbResult<String> {
-        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
-        insert_person(&mut connection, tenant_id, job_id, person).await
+    pub async fn add_person(&self, job_id: &str, person: &NewPerson) -> DbResult<String> {
+        let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
+        insert_person(&mut connection, self.tenant, job_id, person).await
     }
 
     /// Add one service to a job; returns its id.
-    pub async fn add_service(&self, tenant_id: &str, job_id: &str, name: &str, price_minor: i64) -> DbResult<String> {
-        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
-        insert_service(&mut connection, tenant_id, job_id, name, price_minor).await
+    pub async fn add_service(&self, job_id: &str, name: &str, price_minor: i64) -> DbResult<String> {
+        let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
+        insert_service(&mut connection, self.tenant, job_id, name, price_minor).await
     }
 
     /// Take a person off a job: their link stops working and their sessions
     /// on it end. What they did (signatures, payments, the audit log) stays.
-    pub async fn remove_person(&self, tenant_id: &str, job_id: &str, job_contact_id: &str) -> DbResult<Result<(), JobRefusal>> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+    pub async fn remove_person(&self, job_id: &str, job_contact_id: &str) -> DbResult<Result<(), JobRefusal>> {
+        let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         let roles: Vec<(String, String)> = sqlx::query_as("SELECT id, role FROM job_contacts WHERE tenant_id = $1 AND job_id = $2")
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(job_id)
             .fetch_all(&mut *tx)
             .await
@@ -155,13 +155,13 @@ impl Db {
         }
         sqlx::query("UPDATE sessions SET revoked_at = COALESCE(revoked_at, $1), job_contact_id = NULL WHERE tenant_id = $2 AND job_contact_id = $3")
             .bind(now())
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(job_contact_id)
             .execute(&mut *tx)
             .await
             .context("ending a removed person's sessions")?;
         sqlx::query("DELETE FROM job_contacts WHERE tenant_id = $1 AND job_id = $2 AND id = $3")
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(job_id)
             .bind(job_contact_id)
             .execute(&mut *tx)
@@ -173,10 +173,10 @@ impl Db {
 
     /// Change a person on a job: their name, e-mail and phone (on every job
     /// they are on: it is one contact) and their role on this job.
-    pub async fn update_person(&self, tenant_id: &str, job_id: &str, job_contact_id: &str, change: &PersonChange) -> DbResult<Result<(), JobRefusal>> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+    pub async fn update_person(&self, job_id: &str, job_contact_id: &str, change: &PersonChange) -> DbResult<Result<(), JobRefusal>> {
+        let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         let people: Vec<(String, String, String)> = sqlx::query_as("SELECT id, contact_id, role FROM job_contacts WHERE tenant_id = $1 AND job_id = $2")
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(job_id)
             .fetch_all(&mut *tx)
             .await
@@ -188,7 +188,7 @@ impl Db {
         let email = change.email.as_deref().map(|e| e.trim().to_lowercase());
         if let Some(email) = &email {
             let holder: Option<String> = sqlx::query_scalar("SELECT id FROM contacts WHERE tenant_id = $1 AND email = $2 AND id <> $3 LIMIT 1")
-                .bind(tenant_id)
+                .bind(self.tenant)
                 .bind(email)
                 .bind(contact_id)
                 .fetch_optional(&mut *tx)
@@ -202,14 +202,14 @@ impl Db {
             .bind(&change.name)
             .bind(&email)
             .bind(&change.phone)
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(contact_id)
             .execute(&mut *tx)
             .await
             .context("changing a contact")?;
         sqlx::query("UPDATE job_contacts SET role = $1 WHERE tenant_id = $2 AND job_id = $3 AND id = $4")
             .bind(change.role.as_str())
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(job_id)
             .bind(job_contact_id)
             .execute(&mut *tx)
@@ -220,12 +220,12 @@ impl Db {
     }
 
     /// Take a service off a job (an invoice already issued keeps its lines).
-    pub async fn remove_service(&self, tenant_id: &str, job_id: &str, service_id: &str) -> DbResult<bool> {
+    pub async fn remove_service(&self, job_id: &str, service_id: &str) -> DbResult<bool> {
         let done = sqlx::query("DELETE FROM job_services WHERE tenant_id = $1 AND job_id = $2 AND id = $3")
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(job_id)
             .bind(service_id)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("taking a service off a job")?;
         Ok(done.rows_affected() == 1)
@@ -246,7 +246,7 @@ fn leaves_no_client<'a>(roles: impl Iterator<Item = (&'a str, &'a str)>, job_con
     before > 0 && after == 0
 }
 
-async fn set_appointment(executor: Executor<'_>, tenant_id: &str, job_id: &str, details: &JobDetails) -> DbResult<()> {
+async fn set_appointment(executor: Executor<'_>, tenant_id: &TenantId, job_id: &str, details: &JobDetails) -> DbResult<()> {
     match details.appointment {
         Some((starts, ends)) => insert_appointment(executor, tenant_id, job_id, starts, ends, &details.staff_name).await,
         None => Ok(()),
@@ -256,7 +256,7 @@ async fn set_appointment(executor: Executor<'_>, tenant_id: &str, job_id: &str, 
 // The single inserts below serve both the transactions of this module and
 // the one-row `Db` methods of `jobs` (the demo and the stories use those).
 
-pub(super) async fn insert_property(executor: Executor<'_>, tenant_id: &str, line1: &str, city: &str, region: &str, postal_code: &str) -> DbResult<String> {
+pub(super) async fn insert_property(executor: Executor<'_>, tenant_id: &TenantId, line1: &str, city: &str, region: &str, postal_code: &str) -> DbResult<String> {
     let id = new_id();
     sqlx::query("INSERT INTO properties (id, tenant_id, line1, city, region, postal_code) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&id)
@@ -271,7 +271,7 @@ pub(super) async fn insert_property(executor: Executor<'_>, tenant_id: &str, lin
     Ok(id)
 }
 
-pub(super) async fn insert_job(executor: Executor<'_>, tenant_id: &str, property_id: &str, reference: &str) -> DbResult<String> {
+pub(super) async fn insert_job(executor: Executor<'_>, tenant_id: &TenantId, property_id: &str, reference: &str) -> DbResult<String> {
     let id = new_id();
     sqlx::query("INSERT INTO jobs (id, tenant_id, property_id, reference, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
@@ -285,7 +285,7 @@ pub(super) async fn insert_job(executor: Executor<'_>, tenant_id: &str, property
     Ok(id)
 }
 
-pub(super) async fn insert_appointment(executor: Executor<'_>, tenant_id: &str, job_id: &str, starts_at: i64, ends_at: i64, staff_name: &str) -> DbResult<()> {
+pub(super) async fn insert_appointment(executor: Executor<'_>, tenant_id: &TenantId, job_id: &str, starts_at: i64, ends_at: i64, staff_name: &str) -> DbResult<()> {
     sqlx::query("INSERT INTO appointments (id, tenant_id, job_id, starts_at, ends_at, staff_name) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(new_id())
         .bind(tenant_id)
@@ -300,7 +300,7 @@ pub(super) async fn insert_appointment(executor: Executor<'_>, tenant_id: &str, 
 }
 
 /// A contact; `email` is stored as given (callers lower-case it).
-pub(super) async fn insert_contact(executor: Executor<'_>, tenant_id: &str, name: &str, email: Option<&str>, phone: Option<&str>) -> DbResult<String> {
+pub(super) async fn insert_contact(executor: Executor<'_>, tenant_id: &TenantId, name: &str, email: Option<&str>, phone: Option<&str>) -> DbResult<String> {
     let id = new_id();
     sqlx::query("INSERT INTO contacts (id, tenant_id, name, email, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&id)
@@ -318,7 +318,7 @@ pub(super) async fn insert_contact(executor: Executor<'_>, tenant_id: &str, name
 /// A contact on a job in `role`, with the hash of their link's token.
 pub(super) async fn insert_job_contact(
     executor: Executor<'_>,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     job_id: &str,
     contact_id: &str,
     role: Role,
@@ -344,7 +344,7 @@ pub(super) async fn insert_job_contact(
     Ok(id)
 }
 
-async fn insert_service(executor: Executor<'_>, tenant_id: &str, job_id: &str, name: &str, price_minor: i64) -> DbResult<String> {
+async fn insert_service(executor: Executor<'_>, tenant_id: &TenantId, job_id: &str, name: &str, price_minor: i64) -> DbResult<String> {
     let id = new_id();
     // After the last one; positions may have gaps once services are removed.
     sqlx::query(
@@ -365,7 +365,7 @@ async fn insert_service(executor: Executor<'_>, tenant_id: &str, job_id: &str, n
 /// The business's contact with the person's e-mail (one person across jobs,
 /// so their account lists every job they are on), or a new contact; then
 /// the person on the job.
-async fn insert_person(executor: Executor<'_>, tenant_id: &str, job_id: &str, person: &NewPerson) -> DbResult<String> {
+async fn insert_person(executor: Executor<'_>, tenant_id: &TenantId, job_id: &str, person: &NewPerson) -> DbResult<String> {
     let email = person.email.as_deref().map(|e| e.trim().to_lowercase());
     let existing: Option<String> = match &email {
         Some(email) => sqlx::query_scalar("SELECT id FROM contacts WHERE tenant_id = $1 AND email = $2 ORDER BY created_at LIMIT 1")

@@ -1,7 +1,8 @@
 //! Jobs and what hangs off them: property, appointments, services, contacts,
 //! documents and invoices.
 
-use super::{Db, DbResult, QueryContext};
+use portico_core::ids::TenantId;
+use super::{Db, TenantDb, DbResult, QueryContext};
 use portico_core::model::{
     new_id, now, Appointment, Document, Invoice, InvoiceLine, Job, JobContact, JobService, Property, Role,
 };
@@ -37,125 +38,17 @@ pub struct JobLink {
 
 /// A job contact found by the token of their link, with the token's state.
 pub struct LinkHolder {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub job_contact: JobContact,
     pub expired: bool,
 }
 
 impl Db {
-    pub async fn create_property(&self, tenant_id: &str, line1: &str, city: &str, region: &str, postal_code: &str) -> DbResult<String> {
-        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
-        super::job_setup::insert_property(&mut connection, tenant_id, line1, city, region, postal_code).await
-    }
-
-    /// Whether the business already has a job with this reference (references are unique).
-    pub async fn job_reference_taken(&self, tenant_id: &str, reference: &str) -> DbResult<bool> {
-        let found: Option<String> = sqlx::query_scalar("SELECT id FROM jobs WHERE tenant_id = $1 AND reference = $2")
-            .bind(tenant_id)
-            .bind(reference)
-            .fetch_optional(&self.pool)
-            .await
-            .context("looking up a job reference")?;
-        Ok(found.is_some())
-    }
-
-    pub async fn create_job(&self, tenant_id: &str, property_id: &str, reference: &str) -> DbResult<String> {
-        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
-        super::job_setup::insert_job(&mut connection, tenant_id, property_id, reference).await
-    }
-
-    pub async fn add_appointment(&self, tenant_id: &str, job_id: &str, starts_at: i64, ends_at: i64, staff_name: &str) -> DbResult<()> {
-        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
-        super::job_setup::insert_appointment(&mut connection, tenant_id, job_id, starts_at, ends_at, staff_name).await
-    }
-
-    pub async fn create_contact(&self, tenant_id: &str, name: &str, email: Option<&str>, phone: Option<&str>) -> DbResult<String> {
-        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
-        let email = email.map(str::to_lowercase);
-        super::job_setup::insert_contact(&mut connection, tenant_id, name, email.as_deref(), phone).await
-    }
-
-    /// Put a contact on a job in `role`, with the hash of their link's token.
-    pub async fn add_job_contact(
-        &self,
-        tenant_id: &str,
-        job_id: &str,
-        contact_id: &str,
-        role: Role,
-        token_hash: &str,
-        expires_at: Option<i64>,
-    ) -> DbResult<String> {
-        let mut connection = self.pool.acquire().await.context("connecting to the database")?;
-        super::job_setup::insert_job_contact(&mut connection, tenant_id, job_id, contact_id, role, token_hash, expires_at).await
-    }
-
-    /// Replace the token of a contact's link (the old link stops working).
-    pub async fn rotate_link_token(
-        &self,
-        tenant_id: &str,
-        job_contact_id: &str,
-        token_hash: &str,
-        expires_at: Option<i64>,
-    ) -> DbResult<()> {
-        sqlx::query(
-            "UPDATE job_contacts SET access_token_hash = $1, token_expires_at = $2, revoked_at = NULL WHERE tenant_id = $3 AND id = $4",
-        )
-            .bind(token_hash)
-            .bind(expires_at)
-            .bind(tenant_id)
-            .bind(job_contact_id)
-            .execute(&self.pool)
-            .await
-            .context("rotating a link token")?;
-        Ok(())
-    }
-
-    /// Take a contact's access to a job away: their link stops working and no
-    /// session reaches the job through it any more (until a new link is issued).
-    pub async fn revoke_link(&self, tenant_id: &str, job_contact_id: &str) -> DbResult<()> {
-        sqlx::query("UPDATE job_contacts SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL")
-            .bind(now())
-            .bind(tenant_id)
-            .bind(job_contact_id)
-            .execute(&self.pool)
-            .await
-            .context("revoking a link")?;
-        Ok(())
-    }
-
-    /// The people on a job with the state of their links, for the staff.
-    pub async fn job_links(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<JobLink>> {
-        sqlx::query_as(
-            "SELECT jc.id, jc.role, c.name, c.email, c.phone, jc.token_expires_at, jc.revoked_at, \
-                    (SELECT MAX(a.created_at) FROM access_log a WHERE a.tenant_id = jc.tenant_id AND a.job_id = jc.job_id AND a.contact_id = jc.contact_id) AS last_opened_at \
-             FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
-             WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at",
-        )
-        .bind(tenant_id)
-        .bind(job_id)
-        .fetch_all(&self.pool)
-        .await
-        .context("listing a job's links")
-    }
-
-    /// One person on a job, whether or not their link is revoked.
-    pub async fn job_contact_any_state(&self, tenant_id: &str, job_id: &str, job_contact_id: &str) -> DbResult<Option<JobContact>> {
-        sqlx::query_as(&format!(
-            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
-             WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND jc.id = $3"
-        ))
-        .bind(tenant_id)
-        .bind(job_id)
-        .bind(job_contact_id)
-        .fetch_optional(&self.pool)
-        .await
-        .context("loading a person on a job")
-    }
 
     /// The only lookup not scoped by a tenant: the token itself says which tenant
     /// it belongs to. Revoked links are not found at all.
     pub async fn find_link_holder(&self, token_hash: &str) -> DbResult<Option<LinkHolder>> {
-        let row: Option<(String, Option<i64>)> = sqlx::query_as(
+        let row: Option<(TenantId, Option<i64>)> = sqlx::query_as(
             "SELECT tenant_id, token_expires_at FROM job_contacts WHERE access_token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(token_hash)
@@ -175,80 +68,189 @@ impl Db {
         let expired = expires_at.is_some_and(|at| at <= now());
         Ok(Some(LinkHolder { tenant_id, job_contact, expired }))
     }
+}
 
-    pub async fn job(&self, tenant_id: &str, job_id: &str) -> DbResult<Option<Job>> {
+impl TenantDb<'_> {
+    pub async fn create_property(&self, line1: &str, city: &str, region: &str, postal_code: &str) -> DbResult<String> {
+        let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
+        super::job_setup::insert_property(&mut connection, self.tenant, line1, city, region, postal_code).await
+    }
+
+    /// Whether the business already has a job with this reference (references are unique).
+    pub async fn job_reference_taken(&self, reference: &str) -> DbResult<bool> {
+        let found: Option<String> = sqlx::query_scalar("SELECT id FROM jobs WHERE tenant_id = $1 AND reference = $2")
+            .bind(self.tenant)
+            .bind(reference)
+            .fetch_optional(&self.db.pool)
+            .await
+            .context("looking up a job reference")?;
+        Ok(found.is_some())
+    }
+
+    pub async fn create_job(&self, property_id: &str, reference: &str) -> DbResult<String> {
+        let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
+        super::job_setup::insert_job(&mut connection, self.tenant, property_id, reference).await
+    }
+
+    pub async fn add_appointment(&self, job_id: &str, starts_at: i64, ends_at: i64, staff_name: &str) -> DbResult<()> {
+        let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
+        super::job_setup::insert_appointment(&mut connection, self.tenant, job_id, starts_at, ends_at, staff_name).await
+    }
+
+    pub async fn create_contact(&self, name: &str, email: Option<&str>, phone: Option<&str>) -> DbResult<String> {
+        let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
+        let email = email.map(str::to_lowercase);
+        super::job_setup::insert_contact(&mut connection, self.tenant, name, email.as_deref(), phone).await
+    }
+
+    /// Put a contact on a job in `role`, with the hash of their link's token.
+    pub async fn add_job_contact(
+        &self,
+        job_id: &str,
+        contact_id: &str,
+        role: Role,
+        token_hash: &str,
+        expires_at: Option<i64>,
+    ) -> DbResult<String> {
+        let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
+        super::job_setup::insert_job_contact(&mut connection, self.tenant, job_id, contact_id, role, token_hash, expires_at).await
+    }
+
+    /// Replace the token of a contact's link (the old link stops working).
+    pub async fn rotate_link_token(
+        &self,
+        job_contact_id: &str,
+        token_hash: &str,
+        expires_at: Option<i64>,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE job_contacts SET access_token_hash = $1, token_expires_at = $2, revoked_at = NULL WHERE tenant_id = $3 AND id = $4",
+        )
+            .bind(token_hash)
+            .bind(expires_at)
+            .bind(self.tenant)
+            .bind(job_contact_id)
+            .execute(&self.db.pool)
+            .await
+            .context("rotating a link token")?;
+        Ok(())
+    }
+
+    /// Take a contact's access to a job away: their link stops working and no
+    /// session reaches the job through it any more (until a new link is issued).
+    pub async fn revoke_link(&self, job_contact_id: &str) -> DbResult<()> {
+        sqlx::query("UPDATE job_contacts SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3 AND revoked_at IS NULL")
+            .bind(now())
+            .bind(self.tenant)
+            .bind(job_contact_id)
+            .execute(&self.db.pool)
+            .await
+            .context("revoking a link")?;
+        Ok(())
+    }
+
+    /// The people on a job with the state of their links, for the staff.
+    pub async fn job_links(&self, job_id: &str) -> DbResult<Vec<JobLink>> {
+        sqlx::query_as(
+            "SELECT jc.id, jc.role, c.name, c.email, c.phone, jc.token_expires_at, jc.revoked_at, \
+                    (SELECT MAX(a.created_at) FROM access_log a WHERE a.tenant_id = jc.tenant_id AND a.job_id = jc.job_id AND a.contact_id = jc.contact_id) AS last_opened_at \
+             FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at",
+        )
+        .bind(self.tenant)
+        .bind(job_id)
+        .fetch_all(&self.db.pool)
+        .await
+        .context("listing a job's links")
+    }
+
+    /// One person on a job, whether or not their link is revoked.
+    pub async fn job_contact_any_state(&self, job_id: &str, job_contact_id: &str) -> DbResult<Option<JobContact>> {
+        sqlx::query_as(&format!(
+            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND jc.id = $3"
+        ))
+        .bind(self.tenant)
+        .bind(job_id)
+        .bind(job_contact_id)
+        .fetch_optional(&self.db.pool)
+        .await
+        .context("loading a person on a job")
+    }
+
+    pub async fn job(&self, job_id: &str) -> DbResult<Option<Job>> {
         sqlx::query_as("SELECT id, tenant_id, property_id, reference, status FROM jobs WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(job_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.db.pool)
             .await
             .context("loading a job")
     }
 
     /// The tenant's jobs, newest first.
-    pub async fn jobs(&self, tenant_id: &str, limit: i64) -> DbResult<Vec<Job>> {
+    pub async fn jobs(&self, limit: i64) -> DbResult<Vec<Job>> {
         sqlx::query_as(
             "SELECT id, tenant_id, property_id, reference, status FROM jobs WHERE tenant_id = $1 ORDER BY created_at DESC LIMIT $2",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing jobs")
     }
 
-    pub async fn property(&self, tenant_id: &str, property_id: &str) -> DbResult<Property> {
+    pub async fn property(&self, property_id: &str) -> DbResult<Property> {
         sqlx::query_as(
             "SELECT id, line1, line2, city, region, postal_code, country FROM properties WHERE tenant_id = $1 AND id = $2",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(property_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.db.pool)
         .await
         .context("loading a property")
     }
 
-    pub async fn appointments(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<Appointment>> {
+    pub async fn appointments(&self, job_id: &str) -> DbResult<Vec<Appointment>> {
         sqlx::query_as(
             "SELECT id, starts_at, ends_at, staff_name, status FROM appointments \
              WHERE tenant_id = $1 AND job_id = $2 ORDER BY starts_at",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("loading appointments")
     }
 
-    pub async fn services(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<JobService>> {
+    pub async fn services(&self, job_id: &str) -> DbResult<Vec<JobService>> {
         sqlx::query_as("SELECT id, name, price_minor FROM job_services WHERE tenant_id = $1 AND job_id = $2 ORDER BY position, id")
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(job_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.db.pool)
             .await
             .context("loading services")
     }
 
-    pub async fn job_contacts(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<JobContact>> {
+    pub async fn job_contacts(&self, job_id: &str) -> DbResult<Vec<JobContact>> {
         sqlx::query_as(&format!(
             "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
              WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at"
         ))
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("loading a job's contacts")
     }
 
-    pub async fn job_contact(&self, tenant_id: &str, job_contact_id: &str) -> DbResult<Option<JobContact>> {
+    pub async fn job_contact(&self, job_contact_id: &str) -> DbResult<Option<JobContact>> {
         sqlx::query_as(&format!(
             "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
              WHERE jc.tenant_id = $1 AND jc.id = $2 AND jc.revoked_at IS NULL"
         ))
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_contact_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.db.pool)
         .await
         .context("loading a job contact")
     }
@@ -256,7 +258,6 @@ impl Db {
     #[allow(clippy::too_many_arguments)]
     pub async fn add_document(
         &self,
-        tenant_id: &str,
         job_id: &str,
         kind: &str,
         title: &str,
@@ -273,7 +274,7 @@ impl Db {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&id)
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
         .bind(kind)
         .bind(title)
@@ -283,59 +284,59 @@ impl Db {
         .bind(visible_to.join(","))
         .bind(published_at)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .context("adding a document")?;
         Ok(id)
     }
 
-    pub async fn publish_document(&self, tenant_id: &str, document_id: &str, at: i64) -> DbResult<()> {
+    pub async fn publish_document(&self, document_id: &str, at: i64) -> DbResult<()> {
         sqlx::query("UPDATE documents SET published_at = $1 WHERE tenant_id = $2 AND id = $3")
             .bind(at)
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(document_id)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("publishing a document")?;
         Ok(())
     }
 
     /// The job's documents of `kind` (every kind when empty).
-    pub async fn documents(&self, tenant_id: &str, job_id: &str, kind: &str) -> DbResult<Vec<Document>> {
+    pub async fn documents(&self, job_id: &str, kind: &str) -> DbResult<Vec<Document>> {
         sqlx::query_as(&format!(
             "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND job_id = $2 AND ($3 = '' OR kind = $3) \
              ORDER BY created_at"
         ))
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
         .bind(kind)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing documents")
     }
 
-    pub async fn document(&self, tenant_id: &str, job_id: &str, document_id: &str) -> DbResult<Option<Document>> {
+    pub async fn document(&self, job_id: &str, document_id: &str) -> DbResult<Option<Document>> {
         sqlx::query_as(&format!(
             "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND job_id = $2 AND id = $3"
         ))
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
         .bind(document_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.db.pool)
         .await
         .context("loading a document")
     }
 
-    pub async fn create_invoice(&self, tenant_id: &str, job_id: &str, invoice: &NewInvoice<'_>) -> DbResult<String> {
+    pub async fn create_invoice(&self, job_id: &str, invoice: &NewInvoice<'_>) -> DbResult<String> {
         let NewInvoice { number, status, tax_minor, due_at, lines } = *invoice;
         let id = new_id();
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+        let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         sqlx::query(
             "INSERT INTO invoices (id, tenant_id, job_id, number, status, tax_minor, due_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&id)
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
         .bind(number)
         .bind(status.as_str())
@@ -351,7 +352,7 @@ impl Db {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(new_id())
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(&id)
             .bind(kind)
             .bind(description)
@@ -367,14 +368,14 @@ impl Db {
     }
 
     /// The job's invoices other than drafts, newest first, with their lines.
-    pub async fn invoices(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<(Invoice, Vec<InvoiceLine>)>> {
+    pub async fn invoices(&self, job_id: &str) -> DbResult<Vec<(Invoice, Vec<InvoiceLine>)>> {
         let invoices: Vec<Invoice> = sqlx::query_as(
             "SELECT id, number, status, tax_minor, paid_minor, due_at FROM invoices \
              WHERE tenant_id = $1 AND job_id = $2 AND status <> 'draft' ORDER BY created_at DESC",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing invoices")?;
         let lines: Vec<InvoiceLine> = sqlx::query_as(
@@ -382,9 +383,9 @@ impl Db {
              JOIN invoices i ON i.id = l.invoice_id AND i.tenant_id = l.tenant_id \
              WHERE l.tenant_id = $1 AND i.job_id = $2 ORDER BY l.position",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing invoice lines")?;
         Ok(invoices

@@ -1,6 +1,11 @@
-//! Portico's data layer: the database (every method takes the tenant it works
-//! for and filters on it: no query here can reach another business's rows) and
-//! the file store (`files`).
+//! Portico's data layer: the database and the file store (`files`).
+//!
+//! Tenancy is a type. A business's rows are reached only through
+//! [`Db::tenant`], which takes a [`TenantId`] and gives a [`TenantDb`] whose
+//! every query filters on that tenant: no method there takes a tenant, so none
+//! can be called with the wrong one, and none can forget it. `Db` itself keeps
+//! only what is not yet a business's (finding whose a link, session, key or
+//! host name is; the queues the workers lease from; server secrets).
 //!
 //! One implementation serves SQLite and PostgreSQL: the pool is sqlx's `Any`
 //! pool, chosen by the URL's scheme, and every query is written once in the SQL
@@ -111,6 +116,8 @@ fn redact(url: &str) -> String {
     }
 }
 
+pub use portico_core::ids::TenantId;
+
 /// A handle on the database; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
@@ -118,7 +125,26 @@ pub struct Db {
     backend: Backend,
 }
 
+/// The database as one business sees it: every query filters on `tenant`.
+#[derive(Clone, Copy)]
+pub struct TenantDb<'a> {
+    db: &'a Db,
+    tenant: &'a TenantId,
+}
+
+impl TenantDb<'_> {
+    /// The business these queries work for.
+    pub fn id(&self) -> &TenantId {
+        self.tenant
+    }
+}
+
 impl Db {
+    /// The rows of the business `tenant`, and only those.
+    pub fn tenant<'a>(&'a self, tenant: &'a TenantId) -> TenantDb<'a> {
+        TenantDb { db: self, tenant }
+    }
+
     /// Open the database at `url` (an SQLite file is created if missing) and
     /// bring its schema up to date.
     pub async fn connect(url: &str) -> DbResult<Db> {

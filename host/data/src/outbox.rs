@@ -1,13 +1,14 @@
 //! The mail outbox: queued messages, leased in batches by delivery workers.
 
-use super::{Db, DbResult, QueryContext};
+use portico_core::ids::TenantId;
+use super::{Db, TenantDb, DbResult, QueryContext};
 use portico_core::model::now;
 
 /// A queued message, leased to one worker.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxMessage {
     pub id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub to_address: String,
     pub template: String,
     pub data_json: String,
@@ -21,25 +22,28 @@ impl Db {
     pub async fn lease_outbox(&self, worker: &str, limit: i64, lease_seconds: i64) -> DbResult<Vec<OutboxMessage>> {
         super::queue::lease(self, "outbox", "id, tenant_id, to_address, template, data_json, attempts, section_name", (worker, limit, lease_seconds), "leasing outbox messages").await
     }
+}
+
+impl TenantDb<'_> {
 
     /// The message went out.
-    pub async fn outbox_sent(&self, tenant_id: &str, id: &str, worker: &str) -> DbResult<()> {
+    pub async fn outbox_sent(&self, id: &str, worker: &str) -> DbResult<()> {
         sqlx::query(
             "UPDATE outbox SET status = 'sent', sent_at = $1, lease_until = NULL, last_error = NULL \
              WHERE tenant_id = $2 AND id = $3 AND leased_by = $4",
         )
         .bind(now())
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(id)
         .bind(worker)
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .context("marking mail sent")?;
         Ok(())
     }
 
     /// The attempt failed: try again at `retry_at`, or give up when `None`.
-    pub async fn outbox_failed(&self, tenant_id: &str, id: &str, worker: &str, error: &str, retry_at: Option<i64>) -> DbResult<()> {
+    pub async fn outbox_failed(&self, id: &str, worker: &str, error: &str, retry_at: Option<i64>) -> DbResult<()> {
         let status = if retry_at.is_some() { "queued" } else { "failed" };
         sqlx::query(
             "UPDATE outbox SET status = $1, next_attempt_at = $2, lease_until = NULL, last_error = $3 \
@@ -48,62 +52,62 @@ impl Db {
         .bind(status)
         .bind(retry_at.unwrap_or_else(now))
         .bind(error)
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(id)
         .bind(worker)
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .context("recording a failed delivery")?;
         Ok(())
     }
 
     /// How many of the tenant's messages are in `status`.
-    pub async fn outbox_count(&self, tenant_id: &str, status: &str) -> DbResult<i64> {
+    pub async fn outbox_count(&self, status: &str) -> DbResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE tenant_id = $1 AND status = $2")
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(status)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.db.pool)
             .await
             .context("counting outbox messages")
     }
 
     /// The tenant's messages to `to_address`, newest first.
-    pub async fn outbox_to(&self, tenant_id: &str, to_address: &str) -> DbResult<Vec<OutboxMessage>> {
+    pub async fn outbox_to(&self, to_address: &str) -> DbResult<Vec<OutboxMessage>> {
         sqlx::query_as(
             "SELECT id, tenant_id, to_address, template, data_json, attempts, section_name FROM outbox \
              WHERE tenant_id = $1 AND to_address = $2 ORDER BY created_at DESC, id DESC LIMIT 100",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(to_address)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing outbox messages")
     }
 
     /// Was mail of `template` queued to `to_address` since `since`?
-    pub async fn recently_mailed(&self, tenant_id: &str, to_address: &str, template: &str, since: i64) -> DbResult<bool> {
+    pub async fn recently_mailed(&self, to_address: &str, template: &str, since: i64) -> DbResult<bool> {
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM outbox WHERE tenant_id = $1 AND to_address = $2 AND template = $3 AND created_at >= $4",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(to_address)
         .bind(template)
         .bind(since)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.db.pool)
         .await
         .context("checking recent mail")?;
         Ok(count > 0)
     }
 
     /// The tenant's most recent mail, newest first (the demo's outbox page).
-    pub async fn recent_outbox(&self, tenant_id: &str, limit: i64) -> DbResult<Vec<OutboxEntry>> {
+    pub async fn recent_outbox(&self, limit: i64) -> DbResult<Vec<OutboxEntry>> {
         sqlx::query_as(
             "SELECT id, to_address, template, data_json, status, created_at, section_name FROM outbox \
              WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing recent mail")
     }

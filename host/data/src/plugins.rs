@@ -1,13 +1,14 @@
 //! Plugin packages (code, by hash) and installations (a tenant's use of one).
 
-use super::{Db, DbResult, QueryContext};
+use portico_core::ids::TenantId;
+use super::{Db, TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
 
 /// A plugin installed by a tenant.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Installation {
     pub id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub plugin_id: String,
     pub package_sha256: String,
     /// 1 when enabled, 0 when not (integers, the same on every backend).
@@ -80,35 +81,6 @@ impl Db {
         Ok(wasm.flatten())
     }
 
-    /// Install a plugin for a tenant at the end of its list, or point an existing
-    /// installation at a new package. Grants are replaced by `grants_json`.
-    pub async fn install_plugin(
-        &self,
-        tenant_id: &str,
-        plugin_id: &str,
-        sha256: &str,
-        settings_json: &str,
-        grants_json: &str,
-    ) -> DbResult<()> {
-        sqlx::query(
-            "INSERT INTO plugin_installations (id, tenant_id, plugin_id, package_sha256, position, settings_json, grants_json, updated_at) \
-             VALUES ($1, $2, $3, $4, (SELECT COUNT(*) FROM plugin_installations WHERE tenant_id = $2), $5, $6, $7) \
-             ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET package_sha256 = excluded.package_sha256, \
-             settings_json = excluded.settings_json, grants_json = excluded.grants_json, updated_at = excluded.updated_at",
-        )
-        .bind(new_id())
-        .bind(tenant_id)
-        .bind(plugin_id)
-        .bind(sha256)
-        .bind(settings_json)
-        .bind(grants_json)
-        .bind(now())
-        .execute(&self.pool)
-        .await
-        .context("installing a plugin")?;
-        Ok(())
-    }
-
     /// Every package some installation runs or awaits consent for, in any
     /// business (operator's work, like the outbox).
     pub async fn packages_in_use(&self) -> DbResult<Vec<String>> {
@@ -119,71 +91,6 @@ impl Db {
         .fetch_all(&self.pool)
         .await
         .context("listing the packages in use")
-    }
-
-    /// How many packages `tenant_id` uploaded since `since`.
-    pub async fn uploads_since(&self, tenant_id: &str, since: i64) -> DbResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM plugin_uploads WHERE tenant_id = $1 AND uploaded_at >= $2")
-            .bind(tenant_id)
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await
-            .context("counting recent uploads")
-    }
-
-    /// Whether `tenant_id` already uploaded `sha256`.
-    pub async fn uploaded(&self, tenant_id: &str, sha256: &str) -> DbResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM plugin_uploads WHERE tenant_id = $1 AND sha256 = $2")
-            .bind(tenant_id)
-            .bind(sha256)
-            .fetch_optional(&self.pool)
-            .await
-            .context("looking up an upload")?;
-        Ok(found.is_some())
-    }
-
-    /// Remember that `tenant_id` uploaded the package `sha256`, so that it
-    /// sees it (and only it, until the operator publishes the package).
-    pub async fn record_upload(&self, tenant_id: &str, sha256: &str, uploaded_by: &str) -> DbResult<()> {
-        sqlx::query(
-            "INSERT INTO plugin_uploads (tenant_id, sha256, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (tenant_id, sha256) DO NOTHING",
-        )
-        .bind(tenant_id)
-        .bind(sha256)
-        .bind(uploaded_by)
-        .bind(now())
-        .execute(&self.pool)
-        .await
-        .context("recording an upload")?;
-        Ok(())
-    }
-
-    /// An uploaded package, if `tenant_id` may see it: it uploaded it, or the
-    /// operator published it.
-    pub async fn visible_upload(&self, tenant_id: &str, sha256: &str) -> DbResult<Option<PackageRow>> {
-        sqlx::query_as(&format!(
-            "SELECT {PACKAGE_COLUMNS} FROM plugin_packages p WHERE p.sha256 = $1 AND p.origin = 'upload' \
-             AND (p.published = 1 OR EXISTS (SELECT 1 FROM plugin_uploads u WHERE u.sha256 = p.sha256 AND u.tenant_id = $2))"
-        ))
-        .bind(sha256)
-        .bind(tenant_id)
-        .fetch_optional(&self.pool)
-        .await
-        .context("loading an uploaded package")
-    }
-
-    /// Every uploaded package `tenant_id` may see, newest first.
-    pub async fn visible_uploads(&self, tenant_id: &str) -> DbResult<Vec<PackageRow>> {
-        sqlx::query_as(&format!(
-            "SELECT {PACKAGE_COLUMNS} FROM plugin_packages p WHERE p.origin = 'upload' \
-             AND (p.published = 1 OR EXISTS (SELECT 1 FROM plugin_uploads u WHERE u.sha256 = p.sha256 AND u.tenant_id = $1)) \
-             ORDER BY p.created_at DESC, p.plugin_id"
-        ))
-        .bind(tenant_id)
-        .fetch_all(&self.pool)
-        .await
-        .context("listing uploaded packages")
     }
 
     /// Any registered package by hash: for the host's own bookkeeping (what an
@@ -209,10 +116,106 @@ impl Db {
             .context("publishing a package")?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+impl TenantDb<'_> {
+
+    /// Install a plugin for a tenant at the end of its list, or point an existing
+    /// installation at a new package. Grants are replaced by `grants_json`.
+    pub async fn install_plugin(
+        &self,
+        plugin_id: &str,
+        sha256: &str,
+        settings_json: &str,
+        grants_json: &str,
+    ) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO plugin_installations (id, tenant_id, plugin_id, package_sha256, position, settings_json, grants_json, updated_at) \
+             VALUES ($1, $2, $3, $4, (SELECT COUNT(*) FROM plugin_installations WHERE tenant_id = $2), $5, $6, $7) \
+             ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET package_sha256 = excluded.package_sha256, \
+             settings_json = excluded.settings_json, grants_json = excluded.grants_json, updated_at = excluded.updated_at",
+        )
+        .bind(new_id())
+        .bind(self.tenant)
+        .bind(plugin_id)
+        .bind(sha256)
+        .bind(settings_json)
+        .bind(grants_json)
+        .bind(now())
+        .execute(&self.db.pool)
+        .await
+        .context("installing a plugin")?;
+        Ok(())
+    }
+
+    /// How many packages `tenant_id` uploaded since `since`.
+    pub async fn uploads_since(&self, since: i64) -> DbResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM plugin_uploads WHERE tenant_id = $1 AND uploaded_at >= $2")
+            .bind(self.tenant)
+            .bind(since)
+            .fetch_one(&self.db.pool)
+            .await
+            .context("counting recent uploads")
+    }
+
+    /// Whether `tenant_id` already uploaded `sha256`.
+    pub async fn uploaded(&self, sha256: &str) -> DbResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM plugin_uploads WHERE tenant_id = $1 AND sha256 = $2")
+            .bind(self.tenant)
+            .bind(sha256)
+            .fetch_optional(&self.db.pool)
+            .await
+            .context("looking up an upload")?;
+        Ok(found.is_some())
+    }
+
+    /// Remember that `tenant_id` uploaded the package `sha256`, so that it
+    /// sees it (and only it, until the operator publishes the package).
+    pub async fn record_upload(&self, sha256: &str, uploaded_by: &str) -> DbResult<()> {
+        sqlx::query(
+            "INSERT INTO plugin_uploads (tenant_id, sha256, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (tenant_id, sha256) DO NOTHING",
+        )
+        .bind(self.tenant)
+        .bind(sha256)
+        .bind(uploaded_by)
+        .bind(now())
+        .execute(&self.db.pool)
+        .await
+        .context("recording an upload")?;
+        Ok(())
+    }
+
+    /// An uploaded package, if `tenant_id` may see it: it uploaded it, or the
+    /// operator published it.
+    pub async fn visible_upload(&self, sha256: &str) -> DbResult<Option<PackageRow>> {
+        sqlx::query_as(&format!(
+            "SELECT {PACKAGE_COLUMNS} FROM plugin_packages p WHERE p.sha256 = $1 AND p.origin = 'upload' \
+             AND (p.published = 1 OR EXISTS (SELECT 1 FROM plugin_uploads u WHERE u.sha256 = p.sha256 AND u.tenant_id = $2))"
+        ))
+        .bind(sha256)
+        .bind(self.tenant)
+        .fetch_optional(&self.db.pool)
+        .await
+        .context("loading an uploaded package")
+    }
+
+    /// Every uploaded package `tenant_id` may see, newest first.
+    pub async fn visible_uploads(&self) -> DbResult<Vec<PackageRow>> {
+        sqlx::query_as(&format!(
+            "SELECT {PACKAGE_COLUMNS} FROM plugin_packages p WHERE p.origin = 'upload' \
+             AND (p.published = 1 OR EXISTS (SELECT 1 FROM plugin_uploads u WHERE u.sha256 = p.sha256 AND u.tenant_id = $1)) \
+             ORDER BY p.created_at DESC, p.plugin_id"
+        ))
+        .bind(self.tenant)
+        .fetch_all(&self.db.pool)
+        .await
+        .context("listing uploaded packages")
+    }
 
     /// Point an installation at a package with these grants, clearing any
     /// upgrade that was waiting.
-    pub async fn set_installed_package(&self, tenant_id: &str, plugin_id: &str, sha256: &str, grants_json: &str) -> DbResult<()> {
+    pub async fn set_installed_package(&self, plugin_id: &str, sha256: &str, grants_json: &str) -> DbResult<()> {
         sqlx::query(
             "UPDATE plugin_installations SET package_sha256 = $1, grants_json = $2, pending_sha256 = NULL, updated_at = $3 \
              WHERE tenant_id = $4 AND plugin_id = $5",
@@ -220,44 +223,44 @@ impl Db {
         .bind(sha256)
         .bind(grants_json)
         .bind(now())
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(plugin_id)
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .context("upgrading an installation")?;
         Ok(())
     }
 
     /// Park a newer package until the tenant consents to it (`None` clears it).
-    pub async fn set_pending_package(&self, tenant_id: &str, plugin_id: &str, sha256: Option<&str>) -> DbResult<()> {
+    pub async fn set_pending_package(&self, plugin_id: &str, sha256: Option<&str>) -> DbResult<()> {
         sqlx::query("UPDATE plugin_installations SET pending_sha256 = $1, updated_at = $2 WHERE tenant_id = $3 AND plugin_id = $4")
             .bind(sha256)
             .bind(now())
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(plugin_id)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("recording a pending upgrade")?;
         Ok(())
     }
 
-    pub async fn set_plugin_grants(&self, tenant_id: &str, plugin_id: &str, grants_json: &str) -> DbResult<()> {
-        self.set_installation_column(tenant_id, plugin_id, "grants_json", grants_json, "saving a plugin's grants").await
+    pub async fn set_plugin_grants(&self, plugin_id: &str, grants_json: &str) -> DbResult<()> {
+        self.set_installation_column(plugin_id, "grants_json", grants_json, "saving a plugin's grants").await
     }
 
-    pub async fn set_plugin_placements(&self, tenant_id: &str, plugin_id: &str, placements_json: &str) -> DbResult<()> {
-        self.set_installation_column(tenant_id, plugin_id, "placements_json", placements_json, "saving a plugin's placement").await
+    pub async fn set_plugin_placements(&self, plugin_id: &str, placements_json: &str) -> DbResult<()> {
+        self.set_installation_column(plugin_id, "placements_json", placements_json, "saving a plugin's placement").await
     }
 
     /// Give the tenant's installations the order of `plugin_ids` (0, 1, 2…),
     /// in one transaction so that two reorders never interleave.
-    pub async fn reorder_installations(&self, tenant_id: &str, plugin_ids: &[String]) -> DbResult<()> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+    pub async fn reorder_installations(&self, plugin_ids: &[String]) -> DbResult<()> {
+        let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         for (position, plugin_id) in plugin_ids.iter().enumerate() {
             sqlx::query("UPDATE plugin_installations SET position = $1, updated_at = $2 WHERE tenant_id = $3 AND plugin_id = $4")
                 .bind(position as i64)
                 .bind(now())
-                .bind(tenant_id)
+                .bind(self.tenant)
                 .bind(plugin_id)
                 .execute(&mut *tx)
                 .await
@@ -268,69 +271,69 @@ impl Db {
     }
 
     /// The tenant's installations in display order.
-    pub async fn installations(&self, tenant_id: &str) -> DbResult<Vec<Installation>> {
+    pub async fn installations(&self) -> DbResult<Vec<Installation>> {
         sqlx::query_as(&format!(
             "SELECT {INSTALLATION_COLUMNS} FROM plugin_installations WHERE tenant_id = $1 ORDER BY position, plugin_id"
         ))
-        .bind(tenant_id)
-        .fetch_all(&self.pool)
+        .bind(self.tenant)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing installations")
     }
 
-    pub async fn installation(&self, tenant_id: &str, plugin_id: &str) -> DbResult<Option<Installation>> {
+    pub async fn installation(&self, plugin_id: &str) -> DbResult<Option<Installation>> {
         sqlx::query_as(&format!(
             "SELECT {INSTALLATION_COLUMNS} FROM plugin_installations WHERE tenant_id = $1 AND plugin_id = $2"
         ))
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(plugin_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.db.pool)
         .await
         .context("loading an installation")
     }
 
-    pub async fn set_plugin_settings(&self, tenant_id: &str, plugin_id: &str, settings_json: &str) -> DbResult<()> {
-        self.set_installation_column(tenant_id, plugin_id, "settings_json", settings_json, "saving plugin settings").await
+    pub async fn set_plugin_settings(&self, plugin_id: &str, settings_json: &str) -> DbResult<()> {
+        self.set_installation_column(plugin_id, "settings_json", settings_json, "saving plugin settings").await
     }
 
     /// Set one text column of an installation. `column` is one of this
     /// module's own names, never input.
-    async fn set_installation_column(&self, tenant_id: &str, plugin_id: &str, column: &'static str, value: &str, context: &'static str) -> DbResult<()> {
+    async fn set_installation_column(&self, plugin_id: &str, column: &'static str, value: &str, context: &'static str) -> DbResult<()> {
         sqlx::query(&format!("UPDATE plugin_installations SET {column} = $1, updated_at = $2 WHERE tenant_id = $3 AND plugin_id = $4"))
             .bind(value)
             .bind(now())
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(plugin_id)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context(context)?;
         Ok(())
     }
 
     /// Turn a tenant's section on or off; every instance sees it on its next request.
-    pub async fn set_plugin_enabled(&self, tenant_id: &str, plugin_id: &str, enabled: bool) -> DbResult<()> {
+    pub async fn set_plugin_enabled(&self, plugin_id: &str, enabled: bool) -> DbResult<()> {
         sqlx::query("UPDATE plugin_installations SET enabled = $1, updated_at = $2 WHERE tenant_id = $3 AND plugin_id = $4")
             .bind(i64::from(enabled))
             .bind(now())
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(plugin_id)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("enabling or disabling a plugin")?;
         Ok(())
     }
 
     /// Count a failed call so that repeated failures show in the tenant's console.
-    pub async fn record_plugin_failure(&self, tenant_id: &str, plugin_id: &str, error: &str) -> DbResult<()> {
+    pub async fn record_plugin_failure(&self, plugin_id: &str, error: &str) -> DbResult<()> {
         sqlx::query(
             "UPDATE plugin_installations SET failures = failures + 1, last_error = $1, last_error_at = $2 \
              WHERE tenant_id = $3 AND plugin_id = $4",
         )
         .bind(error)
         .bind(now())
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(plugin_id)
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .context("recording a plugin failure")?;
         Ok(())

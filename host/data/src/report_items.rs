@@ -1,6 +1,6 @@
 //! The structured findings of a job's reports.
 
-use super::{Db, DbResult, QueryContext};
+use super::{TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
 
 const ITEM_COLUMNS: &str = "id, document_id, section, title, severity, location, notes, photo_document_id";
@@ -29,16 +29,16 @@ pub struct NewReportItem<'a> {
     pub photo_document_id: Option<&'a str>,
 }
 
-impl Db {
+impl TenantDb<'_> {
     /// Add a finding at the end of the report `document_id` of the job.
-    pub async fn add_report_item(&self, tenant_id: &str, job_id: &str, document_id: &str, item: &NewReportItem<'_>) -> DbResult<String> {
+    pub async fn add_report_item(&self, job_id: &str, document_id: &str, item: &NewReportItem<'_>) -> DbResult<String> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO report_items (id, tenant_id, job_id, document_id, position, section, title, severity, location, notes, photo_document_id, created_at) \
              VALUES ($1, $2, $3, $4, (SELECT COUNT(*) FROM report_items WHERE tenant_id = $2 AND document_id = $4), $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(&id)
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
         .bind(document_id)
         .bind(item.section)
@@ -48,20 +48,20 @@ impl Db {
         .bind(item.notes)
         .bind(item.photo_document_id)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .context("adding a report item")?;
         Ok(id)
     }
 
     /// The job's findings, report by report, in the inspector's order.
-    pub async fn report_items(&self, tenant_id: &str, job_id: &str) -> DbResult<Vec<ReportItem>> {
+    pub async fn report_items(&self, job_id: &str) -> DbResult<Vec<ReportItem>> {
         sqlx::query_as(&format!(
             "SELECT {ITEM_COLUMNS} FROM report_items WHERE tenant_id = $1 AND job_id = $2 ORDER BY document_id, position"
         ))
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(job_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing report items")
     }

@@ -1,11 +1,12 @@
-use super::{Db, DbResult, QueryContext};
+use super::{Db, TenantDb, DbResult, QueryContext};
+use portico_core::ids::TenantId;
 use portico_core::model::now;
 
 /// The server-side half of a session.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     pub id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub contact_id: Option<String>,
     pub job_contact_id: Option<String>,
     pub staff_user_id: Option<String>,
@@ -42,7 +43,7 @@ pub enum SessionSubject<'a> {
 /// A session to start.
 pub struct NewSession<'a> {
     pub id: &'a str,
-    pub tenant_id: &'a str,
+    pub tenant_id: &'a TenantId,
     pub subject: SessionSubject<'a>,
     /// How the session was started (link, magic-link, code, password, switch, staff).
     pub method: &'a str,
@@ -83,95 +84,98 @@ impl Db {
         .context("creating a session")?;
         Ok(())
     }
+}
+
+impl TenantDb<'_> {
 
     /// A live session of `tenant_id`: not revoked, not expired.
-    pub async fn live_session(&self, tenant_id: &str, session_id: &str) -> DbResult<Option<SessionRow>> {
+    pub async fn live_session(&self, session_id: &str) -> DbResult<Option<SessionRow>> {
         sqlx::query_as(
             "SELECT id, tenant_id, contact_id, job_contact_id, staff_user_id, csrf_token, flash_json, expires_at, method, verified_email FROM sessions \
              WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL AND expires_at > $3",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(session_id)
         .bind(now())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.db.pool)
         .await
         .context("loading a session")
     }
 
     /// Slide the session's expiry forward.
-    pub async fn touch_session(&self, tenant_id: &str, session_id: &str, expires_at: i64) -> DbResult<()> {
+    pub async fn touch_session(&self, session_id: &str, expires_at: i64) -> DbResult<()> {
         sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE tenant_id = $3 AND id = $4")
             .bind(now())
             .bind(expires_at)
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(session_id)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("refreshing a session")?;
         Ok(())
     }
 
     /// Leave a message for the session's next page (or clear it with `None`).
-    pub async fn set_flash(&self, tenant_id: &str, session_id: &str, flash_json: Option<&str>) -> DbResult<()> {
+    pub async fn set_flash(&self, session_id: &str, flash_json: Option<&str>) -> DbResult<()> {
         sqlx::query("UPDATE sessions SET flash_json = $1 WHERE tenant_id = $2 AND id = $3")
             .bind(flash_json)
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(session_id)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("saving a flash message")?;
         Ok(())
     }
 
-    pub async fn revoke_session(&self, tenant_id: &str, session_id: &str) -> DbResult<()> {
+    pub async fn revoke_session(&self, session_id: &str) -> DbResult<()> {
         sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND id = $3")
             .bind(now())
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(session_id)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("revoking a session")?;
         Ok(())
     }
 
     /// The contact's live sessions with this tenant, most recently used first.
-    pub async fn contact_sessions(&self, tenant_id: &str, contact_id: &str) -> DbResult<Vec<SessionSummary>> {
+    pub async fn contact_sessions(&self, contact_id: &str) -> DbResult<Vec<SessionSummary>> {
         sqlx::query_as(
             "SELECT id, ip, user_agent, created_at, last_seen_at FROM sessions \
              WHERE tenant_id = $1 AND contact_id = $2 AND revoked_at IS NULL AND expires_at > $3 \
              ORDER BY last_seen_at DESC, id DESC LIMIT 100",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(contact_id)
         .bind(now())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing a contact's sessions")
     }
 
     /// Revoke one of the contact's own sessions; false when it is not theirs
     /// (or already gone).
-    pub async fn revoke_contact_session(&self, tenant_id: &str, contact_id: &str, session_id: &str) -> DbResult<bool> {
+    pub async fn revoke_contact_session(&self, contact_id: &str, session_id: &str) -> DbResult<bool> {
         let result = sqlx::query(
             "UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND contact_id = $3 AND id = $4 AND revoked_at IS NULL",
         )
         .bind(now())
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(contact_id)
         .bind(session_id)
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .context("revoking a contact's session")?;
         Ok(result.rows_affected() > 0)
     }
 
     /// End every live session of a staff member (after a password change).
-    pub async fn revoke_staff_sessions(&self, tenant_id: &str, staff_user_id: &str) -> DbResult<()> {
+    pub async fn revoke_staff_sessions(&self, staff_user_id: &str) -> DbResult<()> {
         sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE tenant_id = $2 AND staff_user_id = $3 AND revoked_at IS NULL")
             .bind(now())
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(staff_user_id)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("revoking a staff member's sessions")?;
         Ok(())

@@ -1,6 +1,7 @@
 //! Plugin-scoped key/value storage, with the quotas of the WIT contract.
 
-use super::{Db, DbError, DbResult, QueryContext};
+use portico_core::ids::TenantId;
+use super::{TenantDb, DbError, DbResult, QueryContext};
 use portico_core::model::now;
 
 /// Whose value it is: the ids are filled in by the host from the call, never by
@@ -34,7 +35,7 @@ fn entry_bytes(backend: super::Backend) -> &'static str {
 /// Lock the quota row of one section for one business until `tx` ends: what
 /// the section used cannot change meanwhile (storage writes and mail queued
 /// both take it).
-pub(super) async fn lock_section_quotas(tx: &mut sqlx::Transaction<'_, sqlx::Any>, tenant_id: &str, plugin_id: &str) -> DbResult<()> {
+pub(super) async fn lock_section_quotas(tx: &mut sqlx::Transaction<'_, sqlx::Any>, tenant_id: &TenantId, plugin_id: &str) -> DbResult<()> {
     sqlx::query(
         "INSERT INTO section_quota_locks (tenant_id, plugin_id, writes) VALUES ($1, $2, 1) \
          ON CONFLICT (tenant_id, plugin_id) DO UPDATE SET writes = section_quota_locks.writes + 1",
@@ -50,18 +51,18 @@ pub(super) async fn lock_section_quotas(tx: &mut sqlx::Transaction<'_, sqlx::Any
 /// Total bytes (keys and values) one plugin may keep for one tenant.
 pub const PLUGIN_QUOTA_BYTES: i64 = 10 * 1024 * 1024;
 
-impl Db {
-    pub async fn storage_get(&self, tenant_id: &str, plugin_id: &str, scope: StorageScope<'_>, key: &str) -> DbResult<Option<String>> {
-        let (scope, scope_id) = scope.parts(tenant_id);
+impl TenantDb<'_> {
+    pub async fn storage_get(&self, plugin_id: &str, scope: StorageScope<'_>, key: &str) -> DbResult<Option<String>> {
+        let (scope, scope_id) = scope.parts(self.tenant.as_str());
         sqlx::query_scalar(
             "SELECT value FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2 AND scope = $3 AND scope_id = $4 AND key = $5",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(plugin_id)
         .bind(scope)
         .bind(scope_id)
         .bind(key)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.db.pool)
         .await
         .context("reading plugin storage")
     }
@@ -73,22 +74,21 @@ impl Db {
     /// measures cannot change until it commits.
     pub async fn storage_put(
         &self,
-        tenant_id: &str,
         plugin_id: &str,
         scope: StorageScope<'_>,
         key: &str,
         value: &str,
         only_if_absent: bool,
     ) -> DbResult<bool> {
-        let (scope, scope_id) = scope.parts(tenant_id);
-        let mut tx = self.pool.begin().await.context("starting a storage write")?;
-        lock_section_quotas(&mut tx, tenant_id, plugin_id).await?;
+        let (scope, scope_id) = scope.parts(self.tenant.as_str());
+        let mut tx = self.db.pool.begin().await.context("starting a storage write")?;
+        lock_section_quotas(&mut tx, self.tenant, plugin_id).await?;
         let used: i64 = sqlx::query_scalar(&format!(
             "SELECT CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM plugin_storage \
              WHERE tenant_id = $1 AND plugin_id = $2 AND NOT (scope = $3 AND scope_id = $4 AND key = $5)",
-            entry_bytes(self.backend)
+            entry_bytes(self.db.backend)
         ))
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(plugin_id)
         .bind(scope)
         .bind(scope_id)
@@ -104,7 +104,7 @@ impl Db {
             "INSERT INTO plugin_storage (tenant_id, plugin_id, scope, scope_id, key, value, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, plugin_id, scope, scope_id, key) {conflict}"
         ))
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(plugin_id)
         .bind(scope)
         .bind(scope_id)
@@ -119,46 +119,46 @@ impl Db {
     }
 
     /// The bytes (UTF-8, keys and values) a section keeps for a business.
-    pub async fn plugin_storage_bytes(&self, tenant_id: &str, plugin_id: &str) -> DbResult<i64> {
+    pub async fn plugin_storage_bytes(&self, plugin_id: &str) -> DbResult<i64> {
         sqlx::query_scalar(&format!(
             "SELECT CAST(COALESCE(SUM({}), 0) AS BIGINT) FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2",
-            entry_bytes(self.backend)
+            entry_bytes(self.db.backend)
         ))
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(plugin_id)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.db.pool)
             .await
             .context("measuring a section's storage")
     }
 
-    pub async fn storage_delete(&self, tenant_id: &str, plugin_id: &str, scope: StorageScope<'_>, key: &str) -> DbResult<()> {
-        let (scope, scope_id) = scope.parts(tenant_id);
+    pub async fn storage_delete(&self, plugin_id: &str, scope: StorageScope<'_>, key: &str) -> DbResult<()> {
+        let (scope, scope_id) = scope.parts(self.tenant.as_str());
         sqlx::query(
             "DELETE FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2 AND scope = $3 AND scope_id = $4 AND key = $5",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(plugin_id)
         .bind(scope)
         .bind(scope_id)
         .bind(key)
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .context("deleting from plugin storage")?;
         Ok(())
     }
 
-    pub async fn storage_keys(&self, tenant_id: &str, plugin_id: &str, scope: StorageScope<'_>, prefix: &str) -> DbResult<Vec<String>> {
-        let (scope, scope_id) = scope.parts(tenant_id);
+    pub async fn storage_keys(&self, plugin_id: &str, scope: StorageScope<'_>, prefix: &str) -> DbResult<Vec<String>> {
+        let (scope, scope_id) = scope.parts(self.tenant.as_str());
         sqlx::query_scalar(
             "SELECT key FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2 AND scope = $3 AND scope_id = $4 \
              AND substr(key, 1, length($5)) = $5 ORDER BY key LIMIT 1000",
         )
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(plugin_id)
         .bind(scope)
         .bind(scope_id)
         .bind(prefix)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing plugin storage keys")
     }

@@ -1,4 +1,5 @@
-use super::{Db, DbResult, QueryContext};
+use super::{Db, TenantDb, DbResult, QueryContext};
+use portico_core::ids::TenantId;
 use portico_core::model::{new_id, now, StaffRole, Tenant};
 
 /// What it takes to create a tenant.
@@ -15,7 +16,7 @@ pub struct NewTenant<'a> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StaffUser {
     pub id: String,
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub email: String,
     pub display_name: String,
     #[sqlx(try_from = "String")]
@@ -31,7 +32,7 @@ const TENANT_COLUMNS: &str = "id, slug, name, brand_color, accent_color, logo_ur
 
 impl Db {
     pub async fn create_tenant(&self, new: &NewTenant<'_>) -> DbResult<Tenant> {
-        let id = new_id();
+        let id = TenantId::new(new_id());
         sqlx::query(
             "INSERT INTO tenants (id, slug, name, timezone, welcome_text, support_email, support_phone, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -47,61 +48,12 @@ impl Db {
         .execute(&self.pool)
         .await
         .context("creating a tenant")?;
-        self.tenant(&id).await?.ok_or_else(|| super::DbError::Invalid("tenant vanished".into()))
-    }
-
-    pub async fn tenant(&self, tenant_id: &str) -> DbResult<Option<Tenant>> {
-        sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"))
-            .bind(tenant_id)
-            .fetch_optional(&self.pool)
-            .await
-            .context("loading a tenant")
-    }
-
-    pub async fn set_branding(&self, tenant_id: &str, branding: &Branding<'_>) -> DbResult<()> {
-        sqlx::query(
-            "UPDATE tenants SET name = $1, brand_color = $2, accent_color = $3, welcome_text = $4, support_email = $5, \
-             support_phone = $6, locale = $7, timezone = $8, currency = $9 WHERE id = $10",
-        )
-        .bind(branding.name)
-        .bind(branding.brand_color)
-        .bind(branding.accent_color)
-        .bind(branding.welcome_text)
-        .bind(branding.support_email)
-        .bind(branding.support_phone)
-        .bind(branding.locale)
-        .bind(branding.timezone)
-        .bind(branding.currency)
-        .bind(tenant_id)
-        .execute(&self.pool)
-        .await
-        .context("saving the branding")?;
-        Ok(())
-    }
-
-    /// Set (or with `None` remove) the address of the business's logo.
-    pub async fn set_logo_url(&self, tenant_id: &str, logo_url: Option<&str>) -> DbResult<()> {
-        sqlx::query("UPDATE tenants SET logo_url = $1 WHERE id = $2")
-            .bind(logo_url)
-            .bind(tenant_id)
-            .execute(&self.pool)
-            .await
-            .context("saving the logo")?;
-        Ok(())
-    }
-
-    /// How many invoices the business has issued (its currency is fixed from the first).
-    pub async fn invoice_count(&self, tenant_id: &str) -> DbResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM invoices WHERE tenant_id = $1")
-            .bind(tenant_id)
-            .fetch_one(&self.pool)
-            .await
-            .context("counting invoices")
+        self.tenant(&id).business().await?.ok_or_else(|| super::DbError::Invalid("tenant vanished".into()))
     }
 
     /// Every tenant's id, for operator-wide maintenance (upgrading the
     /// first-party sections at start); never to serve a request.
-    pub async fn tenant_ids(&self) -> DbResult<Vec<String>> {
+    pub async fn tenant_ids(&self) -> DbResult<Vec<TenantId>> {
         sqlx::query_scalar("SELECT id FROM tenants ORDER BY created_at, id")
             .fetch_all(&self.pool)
             .await
@@ -116,9 +68,70 @@ impl Db {
             .context("loading a tenant by slug")
     }
 
+    /// Staff accounts with this e-mail, in any business (sign-in finds which).
+    pub async fn staff_by_email(&self, email: &str) -> DbResult<Vec<StaffUser>> {
+        sqlx::query_as(&format!("SELECT {STAFF_COLUMNS} FROM staff_users WHERE email = $1 ORDER BY created_at LIMIT 10"))
+            .bind(email.trim().to_lowercase())
+            .fetch_all(&self.pool)
+            .await
+            .context("finding staff by e-mail")
+    }
+}
+
+impl TenantDb<'_> {
+
+    /// The business's own record: name, branding, settings.
+    pub async fn business(&self) -> DbResult<Option<Tenant>> {
+        sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"))
+            .bind(self.tenant)
+            .fetch_optional(&self.db.pool)
+            .await
+            .context("loading a tenant")
+    }
+
+    pub async fn set_branding(&self, branding: &Branding<'_>) -> DbResult<()> {
+        sqlx::query(
+            "UPDATE tenants SET name = $1, brand_color = $2, accent_color = $3, welcome_text = $4, support_email = $5, \
+             support_phone = $6, locale = $7, timezone = $8, currency = $9 WHERE id = $10",
+        )
+        .bind(branding.name)
+        .bind(branding.brand_color)
+        .bind(branding.accent_color)
+        .bind(branding.welcome_text)
+        .bind(branding.support_email)
+        .bind(branding.support_phone)
+        .bind(branding.locale)
+        .bind(branding.timezone)
+        .bind(branding.currency)
+        .bind(self.tenant)
+        .execute(&self.db.pool)
+        .await
+        .context("saving the branding")?;
+        Ok(())
+    }
+
+    /// Set (or with `None` remove) the address of the business's logo.
+    pub async fn set_logo_url(&self, logo_url: Option<&str>) -> DbResult<()> {
+        sqlx::query("UPDATE tenants SET logo_url = $1 WHERE id = $2")
+            .bind(logo_url)
+            .bind(self.tenant)
+            .execute(&self.db.pool)
+            .await
+            .context("saving the logo")?;
+        Ok(())
+    }
+
+    /// How many invoices the business has issued (its currency is fixed from the first).
+    pub async fn invoice_count(&self) -> DbResult<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM invoices WHERE tenant_id = $1")
+            .bind(self.tenant)
+            .fetch_one(&self.db.pool)
+            .await
+            .context("counting invoices")
+    }
+
     pub async fn create_staff_user(
         &self,
-        tenant_id: &str,
         email: &str,
         display_name: &str,
         role: StaffRole,
@@ -130,92 +143,83 @@ impl Db {
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&id)
-        .bind(tenant_id)
+        .bind(self.tenant)
         .bind(email.to_lowercase())
         .bind(display_name)
         .bind(role.as_str())
         .bind(password_hash)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&self.db.pool)
         .await
         .context("creating a staff user")?;
         Ok(id)
     }
 
-    /// Staff accounts with this e-mail, in any business (sign-in finds which).
-    pub async fn staff_by_email(&self, email: &str) -> DbResult<Vec<StaffUser>> {
-        sqlx::query_as(&format!("SELECT {STAFF_COLUMNS} FROM staff_users WHERE email = $1 ORDER BY created_at LIMIT 10"))
-            .bind(email.trim().to_lowercase())
-            .fetch_all(&self.pool)
-            .await
-            .context("finding staff by e-mail")
-    }
-
-    pub async fn staff_user(&self, tenant_id: &str, staff_user_id: &str) -> DbResult<Option<StaffUser>> {
+    pub async fn staff_user(&self, staff_user_id: &str) -> DbResult<Option<StaffUser>> {
         sqlx::query_as(&format!("SELECT {STAFF_COLUMNS} FROM staff_users WHERE tenant_id = $1 AND id = $2"))
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(staff_user_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.db.pool)
             .await
             .context("loading a staff user")
     }
 
     /// How the tenant lets people in.
-    pub async fn set_access_settings(&self, tenant_id: &str, settings: &AccessSettings<'_>) -> DbResult<()> {
+    pub async fn set_access_settings(&self, settings: &AccessSettings<'_>) -> DbResult<()> {
         sqlx::query("UPDATE tenants SET link_lifetime_days = $1, signin_method = $2, client_passwords = $3 WHERE id = $4")
             .bind(settings.link_lifetime_days)
             .bind(settings.signin_method)
             .bind(i64::from(settings.client_passwords))
-            .bind(tenant_id)
-            .execute(&self.pool)
+            .bind(self.tenant)
+            .execute(&self.db.pool)
             .await
             .context("saving access settings")?;
         Ok(())
     }
 
     /// The tenant's staff, owners first.
-    pub async fn staff_users(&self, tenant_id: &str) -> DbResult<Vec<StaffUser>> {
+    pub async fn staff_users(&self) -> DbResult<Vec<StaffUser>> {
         sqlx::query_as(&format!(
             "SELECT {STAFF_COLUMNS} FROM staff_users WHERE tenant_id = $1 \
              ORDER BY CASE role WHEN 'owner' THEN 0 WHEN 'office' THEN 1 ELSE 2 END, display_name"
         ))
-        .bind(tenant_id)
-        .fetch_all(&self.pool)
+        .bind(self.tenant)
+        .fetch_all(&self.db.pool)
         .await
         .context("listing staff")
     }
 
-    pub async fn set_staff_role(&self, tenant_id: &str, staff_user_id: &str, role: StaffRole) -> DbResult<()> {
+    pub async fn set_staff_role(&self, staff_user_id: &str, role: StaffRole) -> DbResult<()> {
         sqlx::query("UPDATE staff_users SET role = $1 WHERE tenant_id = $2 AND id = $3")
             .bind(role.as_str())
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(staff_user_id)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("changing a staff role")?;
         Ok(())
     }
 
-    pub async fn set_staff_password(&self, tenant_id: &str, staff_user_id: &str, password_hash: &str) -> DbResult<()> {
+    pub async fn set_staff_password(&self, staff_user_id: &str, password_hash: &str) -> DbResult<()> {
         sqlx::query("UPDATE staff_users SET password_hash = $1 WHERE tenant_id = $2 AND id = $3")
             .bind(password_hash)
-            .bind(tenant_id)
+            .bind(self.tenant)
             .bind(staff_user_id)
-            .execute(&self.pool)
+            .execute(&self.db.pool)
             .await
             .context("setting a staff password")?;
         Ok(())
     }
 
     /// Remove a staff member: their sessions end and their pending resets die.
-    pub async fn remove_staff_user(&self, tenant_id: &str, staff_user_id: &str) -> DbResult<()> {
-        let mut tx = self.pool.begin().await.context("starting a transaction")?;
+    pub async fn remove_staff_user(&self, staff_user_id: &str) -> DbResult<()> {
+        let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         for (sql, context) in [
             ("DELETE FROM sessions WHERE tenant_id = $1 AND staff_user_id = $2", "ending a staff member's sessions"),
             ("DELETE FROM sign_in_challenges WHERE tenant_id = $1 AND staff_user_id = $2", "dropping a staff member's resets"),
             ("DELETE FROM staff_users WHERE tenant_id = $1 AND id = $2", "removing a staff member"),
         ] {
-            sqlx::query(sql).bind(tenant_id).bind(staff_user_id).execute(&mut *tx).await.context(context)?;
+            sqlx::query(sql).bind(self.tenant).bind(staff_user_id).execute(&mut *tx).await.context(context)?;
         }
         tx.commit().await.context("committing a staff removal")?;
         Ok(())

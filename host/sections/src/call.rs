@@ -1,6 +1,7 @@
 //! The state of one plugin call: who is calling for whom, what is granted, and
 //! the sandbox's own WASI context (empty: no files, no sockets, no env).
 
+use portico_core::ids::TenantId;
 use super::permissions::Permission;
 use portico_data::Db;
 use portico_services::payments::Checkouts;
@@ -32,7 +33,7 @@ pub struct ViewerIdentity {
 /// never name another tenant, job or contact.
 #[derive(Debug, Clone)]
 pub struct CallScope {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub plugin_id: String,
     /// The section's name as the business sees it ("Repair list").
     pub plugin_name: String,
@@ -69,7 +70,9 @@ impl CallScope {
     /// A call with no job and no grants: `describe` at install time.
     pub fn install(plugin_id: &str) -> CallScope {
         CallScope {
-            tenant_id: String::new(),
+            // No business yet: `describe` runs before a section is installed,
+            // with no grants, so no host call reaches any business's rows.
+            tenant_id: TenantId::new(String::new()),
             plugin_id: plugin_id.into(),
             plugin_name: plugin_id.into(),
             plugin_version: String::new(),

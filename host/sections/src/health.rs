@@ -3,6 +3,7 @@
 //! error are also stored on the installation, so they survive restarts and are
 //! the same on every instance.)
 
+use portico_core::ids::TenantId;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -29,13 +30,13 @@ pub struct Health {
 /// Call figures per (tenant, plugin).
 #[derive(Default)]
 pub struct HealthBook {
-    counters: Mutex<HashMap<(String, String), Counters>>,
+    counters: Mutex<HashMap<(TenantId, String), Counters>>,
 }
 
 impl HealthBook {
-    pub fn record(&self, tenant_id: &str, plugin_id: &str, elapsed: Duration, failed: bool) {
+    pub fn record(&self, tenant_id: &TenantId, plugin_id: &str, elapsed: Duration, failed: bool) {
         let mut counters = self.counters.lock().expect("health book poisoned");
-        let entry = counters.entry((tenant_id.to_string(), plugin_id.to_string())).or_default();
+        let entry = counters.entry((tenant_id.clone(), plugin_id.to_string())).or_default();
         entry.calls += 1;
         entry.failures += u64::from(failed);
         if entry.recent.len() == WINDOW {
@@ -44,9 +45,9 @@ impl HealthBook {
         entry.recent.push_back(elapsed);
     }
 
-    pub fn health(&self, tenant_id: &str, plugin_id: &str) -> Health {
+    pub fn health(&self, tenant_id: &TenantId, plugin_id: &str) -> Health {
         let counters = self.counters.lock().expect("health book poisoned");
-        let Some(entry) = counters.get(&(tenant_id.to_string(), plugin_id.to_string())) else {
+        let Some(entry) = counters.get(&(tenant_id.clone(), plugin_id.to_string())) else {
             return Health::default();
         };
         let mut times: Vec<Duration> = entry.recent.iter().copied().collect();
@@ -72,26 +73,26 @@ mod tests {
     fn p95_is_the_nearest_rank_of_recent_calls() {
         let book = HealthBook::default();
         for ms in 1..=100 {
-            book.record("t", "p", Duration::from_millis(ms), ms % 10 == 0);
+            book.record(&TenantId::new("t"), "p", Duration::from_millis(ms), ms % 10 == 0);
         }
-        let health = book.health("t", "p");
+        let health = book.health(&TenantId::new("t"), "p");
         assert_eq!(health.calls, 100);
         assert_eq!(health.failures, 10);
         assert_eq!(health.p95, Some(Duration::from_millis(95)));
-        assert_eq!(book.health("t", "other"), Health::default());
-        assert_eq!(book.health("other", "p"), Health::default(), "figures are per tenant");
+        assert_eq!(book.health(&TenantId::new("t"), "other"), Health::default());
+        assert_eq!(book.health(&TenantId::new("other"), "p"), Health::default(), "figures are per tenant");
     }
 
     #[test]
     fn only_the_recent_window_counts_for_p95() {
         let book = HealthBook::default();
         for _ in 0..WINDOW {
-            book.record("t", "p", Duration::from_secs(1), false);
+            book.record(&TenantId::new("t"), "p", Duration::from_secs(1), false);
         }
         for _ in 0..WINDOW {
-            book.record("t", "p", Duration::from_millis(2), false);
+            book.record(&TenantId::new("t"), "p", Duration::from_millis(2), false);
         }
-        let health = book.health("t", "p");
+        let health = book.health(&TenantId::new("t"), "p");
         assert_eq!(health.calls, 2 * WINDOW as u64);
         assert_eq!(health.p95, Some(Duration::from_millis(2)));
     }

@@ -2,12 +2,13 @@
 //! answers `denied` (never a trap) when it is missing; each one is scoped to the
 //! tenant, job and viewer of the call.
 
+use portico_core::ids::TenantId;
 use super::bindings::{add_ons, agreements, audit, billing, cards, checkout, documents, job_data, log, notify, storage, types};
 use super::call::{CallKind, CallState};
 use super::permissions::Permission;
 use portico_services::agreements::{AgreementStatus, SignError, SignRequest, Signer};
 use portico_data::{AuditEntry, Db, DbError, MailQuota, SectionSender, StorageScope};
-use portico_core::model::Role;
+use portico_core::model::{AddOnStatus, Role};
 use portico_services::payments::CheckoutError;
 use types::Error;
 
@@ -67,7 +68,7 @@ impl CallState {
         Err(Error::Denied(permission.into()))
     }
 
-    fn tenant(&self) -> &str {
+    fn tenant(&self) -> &TenantId {
         &self.scope.tenant_id
     }
 
@@ -112,10 +113,10 @@ impl job_data::Host for CallState {
     async fn get_job(&mut self) -> Result<job_data::Job, Error> {
         let (db, job_id) = self.granted(Permission::JobRead)?;
         let tenant = self.tenant();
-        let job = db.job(tenant, job_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
-        let property = db.property(tenant, &job.property_id).await.map_err(unavailable)?;
-        let appointments = db.appointments(tenant, job_id).await.map_err(unavailable)?;
-        let services = db.services(tenant, job_id).await.map_err(unavailable)?;
+        let job = db.tenant(tenant).job(job_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let property = db.tenant(tenant).property(&job.property_id).await.map_err(unavailable)?;
+        let appointments = db.tenant(tenant).appointments(job_id).await.map_err(unavailable)?;
+        let services = db.tenant(tenant).services(job_id).await.map_err(unavailable)?;
         Ok(job_data::Job {
             id: job.id,
             reference: job.reference,
@@ -146,13 +147,13 @@ impl job_data::Host for CallState {
 
     async fn get_business(&mut self) -> Result<job_data::Business, Error> {
         let (db, _) = self.granted(Permission::JobRead)?;
-        let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let tenant = db.tenant(self.tenant()).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
         Ok(job_data::Business { name: tenant.name, email: tenant.support_email, phone: tenant.support_phone })
     }
 
     async fn list_contacts(&mut self) -> Result<Vec<job_data::Contact>, Error> {
         let (db, job_id) = self.granted(Permission::JobRead)?;
-        let contacts = db.job_contacts(self.tenant(), job_id).await.map_err(unavailable)?;
+        let contacts = db.tenant(self.tenant()).job_contacts(job_id).await.map_err(unavailable)?;
         let viewer = self.viewer_role();
         Ok(contacts
             .into_iter()
@@ -180,10 +181,10 @@ async fn documents_and_release(
     job_id: &str,
     kind: &str,
 ) -> Result<(Vec<portico_core::model::Document>, portico_core::model::Release), Error> {
-    let tenant_id = scope.tenant_id.as_str();
-    let found = db.documents(tenant_id, job_id, kind).await.map_err(unavailable)?;
+    let tenant_id = &scope.tenant_id;
+    let found = db.tenant(tenant_id).documents(job_id, kind).await.map_err(unavailable)?;
     let compute = || async {
-        let tenant = db.tenant(tenant_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let tenant = db.tenant(tenant_id).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
         portico_services::documents::release(db, &tenant, job_id).await.map_err(unavailable)
     };
     let release = match &scope.memo {
@@ -199,7 +200,7 @@ impl documents::Host for CallState {
         let role = self.viewer_role();
         let (found, release) = documents_and_release(db, &self.scope, job_id, "").await?;
         let opens = |id: &str| found.iter().any(|doc| doc.id == id && doc.may_open(role, &release));
-        let items = db.report_items(self.tenant(), job_id).await.map_err(unavailable)?;
+        let items = db.tenant(self.tenant()).report_items(job_id).await.map_err(unavailable)?;
         Ok(items
             .into_iter()
             .filter(|item| opens(&item.document_id))
@@ -258,7 +259,7 @@ impl CallState {
 impl agreements::Host for CallState {
     async fn list_agreements(&mut self) -> Result<Vec<agreements::Agreement>, Error> {
         let (db, job_id) = self.granted(Permission::Agreements)?;
-        let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let tenant = db.tenant(self.tenant()).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
         let found = portico_services::agreements::for_job(db, &tenant, job_id).await.map_err(unavailable)?;
         let role = self.viewer_role();
         let contact_id = self.scope.viewer.as_ref().and_then(|viewer| viewer.contact_id.clone()).unwrap_or_default();
@@ -295,7 +296,7 @@ impl agreements::Host for CallState {
         let Some(contact_id) = self.scope.viewer.as_ref().and_then(|viewer| viewer.contact_id.as_deref()) else {
             return Err(Error::Invalid("Only the people on the job sign its agreements.".into()));
         };
-        let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let tenant = db.tenant(self.tenant()).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
         let signer = Signer { contact_id, origin: &self.scope.origin, plugin_id: Some(&self.scope.plugin_id) };
         let request = SignRequest { template_id: &agreement_id, version: &version, signer_name: &signer_name, consent };
         match portico_services::agreements::sign(db, &tenant, job_id, &signer, &request).await {
@@ -310,18 +311,18 @@ impl agreements::Host for CallState {
 impl add_ons::Host for CallState {
     async fn list_add_ons(&mut self) -> Result<Vec<add_ons::AddOn>, Error> {
         let (db, job_id) = self.granted(Permission::AddOns)?;
-        let services = db.add_on_services(self.tenant()).await.map_err(unavailable)?;
-        let requests = db.add_on_requests(self.tenant(), job_id).await.map_err(unavailable)?;
+        let services = db.tenant(self.tenant()).add_on_services().await.map_err(unavailable)?;
+        let requests = db.tenant(self.tenant()).add_on_requests(job_id).await.map_err(unavailable)?;
         Ok(services
             .into_iter()
             .filter_map(|service| {
                 let request = requests.iter().find(|r| r.service_id == service.id);
                 // Offered now, or already part of this job.
                 (service.active != 0 || request.is_some()).then(|| add_ons::AddOn {
-                    request: request.map(|r| match r.status.as_str() {
-                        "approved" => add_ons::RequestStatus::Approved,
-                        "declined" => add_ons::RequestStatus::Declined,
-                        _ => add_ons::RequestStatus::Requested,
+                    request: request.map(|r| match r.status {
+                        AddOnStatus::Approved => add_ons::RequestStatus::Approved,
+                        AddOnStatus::Declined => add_ons::RequestStatus::Declined,
+                        AddOnStatus::Requested => add_ons::RequestStatus::Requested,
                     }),
                     requested_by: request.map(|r| r.requested_by.clone()),
                     id: service.id,
@@ -342,14 +343,13 @@ impl add_ons::Host for CallState {
         let Some(viewer) = self.scope.viewer.as_ref().filter(|v| v.contact_id.is_some() && v.role.sees_billing()) else {
             return Err(Error::Invalid("Only the clients on the job request add-ons.".into()));
         };
-        let services = db.add_on_services(self.tenant()).await.map_err(unavailable)?;
+        let services = db.tenant(self.tenant()).add_on_services().await.map_err(unavailable)?;
         let service = services.iter().find(|s| s.id == add_on_id && s.active != 0).ok_or(Error::NotFound)?;
-        if !db.request_add_on(self.tenant(), job_id, &service.id, &viewer.display_name).await.map_err(unavailable)? {
+        if !db.tenant(self.tenant()).request_add_on(job_id, &service.id, &viewer.display_name).await.map_err(unavailable)? {
             return Err(Error::Invalid(format!("{} was already requested for this job.", service.name)));
         }
         let mut entry = AuditEntry::new(self.tenant(), "add-on.requested", &format!("{} requested {}", viewer.display_name, service.name))
-            .by(portico_data::Actor::contact(viewer.contact_id.as_deref().unwrap_or_default(), &viewer.display_name));
-        entry.job_id = Some(job_id.to_string());
+            .by(portico_data::Actor::contact(viewer.contact_id.as_deref().unwrap_or_default(), &viewer.display_name)).on_job(job_id);
         entry.plugin_id = Some(self.scope.plugin_id.clone());
         entry.ip = self.scope.origin.ip.clone();
         entry.user_agent = self.scope.origin.user_agent.clone();
@@ -365,9 +365,9 @@ impl billing::Host for CallState {
             // host's invoice and receipt downloads.
             return Ok(Vec::new());
         }
-        let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
-        let invoices = db.invoices(self.tenant(), job_id).await.map_err(unavailable)?;
-        let payments = db.job_payments(self.tenant(), job_id).await.map_err(unavailable)?;
+        let tenant = db.tenant(self.tenant()).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let invoices = db.tenant(self.tenant()).invoices(job_id).await.map_err(unavailable)?;
+        let payments = db.tenant(self.tenant()).job_payments(job_id).await.map_err(unavailable)?;
         let checkouts = self.host.as_ref().map(|host| &host.checkouts);
         Ok(invoices
             .into_iter()
@@ -439,7 +439,7 @@ impl checkout::Host for CallState {
             return Err(Error::Invalid("only the clients on the job pay its invoices".into()));
         };
         let started_by = format!("{} ({})", viewer.display_name, viewer.role.label());
-        let tenant = db.tenant(self.tenant()).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let tenant = db.tenant(self.tenant()).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
         let checkouts = &self.host.as_ref().ok_or(Error::NotFound)?.checkouts;
         match checkouts.start(&tenant, job_id, &invoice_id, &started_by).await {
             Ok(path) => Ok(path),
@@ -495,7 +495,7 @@ impl CallState {
             return Err(Error::Invalid("nothing is saved in a preview".into()));
         }
         let scope = self.storage_scope(scope)?;
-        match db.storage_put(self.tenant(), &self.scope.plugin_id, scope, &key, &value, only_if_absent).await {
+        match db.tenant(self.tenant()).storage_put(&self.scope.plugin_id, scope, &key, &value, only_if_absent).await {
             Ok(stored) => Ok(stored),
             Err(DbError::Invalid(quota)) => Err(Error::QuotaExceeded(quota)),
             Err(other) => Err(unavailable(other)),
@@ -508,7 +508,7 @@ impl storage::Host for CallState {
         let (db, _) = self.granted(Permission::Storage)?;
         Self::check_key(&key)?;
         let scope = self.storage_scope(scope)?;
-        db.storage_get(self.tenant(), &self.scope.plugin_id, scope, &key).await.map_err(unavailable)
+        db.tenant(self.tenant()).storage_get(&self.scope.plugin_id, scope, &key).await.map_err(unavailable)
     }
 
     async fn set(&mut self, scope: storage::Scope, key: String, value: String) -> Result<(), Error> {
@@ -524,32 +524,32 @@ impl storage::Host for CallState {
         self.may_change(Permission::Storage, Change::OwnRecords)?;
         Self::check_key(&key)?;
         let scope = self.storage_scope(scope)?;
-        db.storage_delete(self.tenant(), &self.scope.plugin_id, scope, &key).await.map_err(unavailable)
+        db.tenant(self.tenant()).storage_delete(&self.scope.plugin_id, scope, &key).await.map_err(unavailable)
     }
 
     async fn list_keys(&mut self, scope: storage::Scope, prefix: String) -> Result<Vec<String>, Error> {
         let (db, _) = self.granted(Permission::Storage)?;
         let scope = self.storage_scope(scope)?;
-        db.storage_keys(self.tenant(), &self.scope.plugin_id, scope, &prefix).await.map_err(unavailable)
+        db.tenant(self.tenant()).storage_keys(&self.scope.plugin_id, scope, &prefix).await.map_err(unavailable)
     }
 }
 
 /// Queue a section's message once its quotas allow it. A refusal is
 /// written to the business's audit log, once a day per section.
 async fn send_section_mail(db: &Db, scope: &super::CallScope, address: &str, data: &str) -> Result<String, Error> {
-    let tenant = scope.tenant_id.as_str();
+    let tenant = &scope.tenant_id;
     let plugin_id = &scope.plugin_id;
     let job_id = scope.job_id.as_deref();
     let since = portico_core::model::now() - DAY;
     let sender = SectionSender { plugin_id, section_name: &scope.plugin_name, job_id };
     let quotas = (MAIL_PER_JOB_PER_DAY, MAIL_PER_BUSINESS_PER_DAY, since);
-    let quota = match db.enqueue_section_mail(tenant, address, data, &sender, quotas).await.map_err(unavailable)? {
+    let quota = match db.tenant(tenant).enqueue_section_mail(address, data, &sender, quotas).await.map_err(unavailable)? {
         Ok(id) => return Ok(id),
         Err(MailQuota::PerJob(n)) => format!("{n} messages for one job in 24 hours"),
         Err(MailQuota::PerBusiness(n)) => format!("{n} messages for the business in 24 hours"),
     };
     const ACTION: &str = "section.mail-quota-reached";
-    if !db.audited_since(tenant, plugin_id, ACTION, since).await.map_err(unavailable)? {
+    if !db.tenant(tenant).audited_since(plugin_id, ACTION, since).await.map_err(unavailable)? {
         let summary = format!("The {} section reached its mail quota ({quota}); further messages were refused", scope.plugin_name);
         let mut entry = AuditEntry::new(tenant, ACTION, &summary);
         entry.job_id = job_id.map(str::to_string);
@@ -596,7 +596,7 @@ impl notify::Host for CallState {
         if !portico_services::mail::templates::kind(&template).is_some_and(|kind| kind.for_plugins) {
             return Err(Error::Invalid(format!("sections may send the \"message\" template, not {template:?}")));
         }
-        let contacts = db.job_contacts(self.tenant(), job_id).await.map_err(unavailable)?;
+        let contacts = db.tenant(self.tenant()).job_contacts(job_id).await.map_err(unavailable)?;
         let contact = contacts.into_iter().find(|c| c.contact_id == contact_id).ok_or(Error::NotFound)?;
         let address = contact.email.ok_or_else(|| Error::Invalid("the contact has no e-mail address".into()))?;
         send_section_mail(db, &self.scope, &address, &data).await
@@ -614,7 +614,7 @@ impl notify::Host for CallState {
         // Only an address the business itself wrote in this section's settings
         // (what the owner saved, not the plugin's defaults): a section can
         // never mail whomever it likes.
-        let installation = db.installation(self.tenant(), &self.scope.plugin_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let installation = db.tenant(self.tenant()).installation(&self.scope.plugin_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
         if !settings_name_address(&installation.settings_json, &address) {
             return Err(Error::Invalid("the business did not name that address in this section's settings".into()));
         }
@@ -639,8 +639,7 @@ impl audit::Host for CallState {
         if self.scope.preview {
             return Err(Error::Invalid("nothing is recorded in a preview".into()));
         }
-        let mut entry = AuditEntry::new(self.tenant(), &action, &summary);
-        entry.job_id = Some(job_id.to_string());
+        let mut entry = AuditEntry::new(self.tenant(), &action, &summary).on_job(job_id);
         entry.plugin_id = Some(self.scope.plugin_id.clone());
         entry.details = details;
         entry.ip = self.scope.origin.ip.clone();

@@ -19,6 +19,7 @@ pub use call::{CallKind, CallScope, HostServices, RenderMemo, ViewerIdentity};
 pub use permissions::Permission;
 pub use runtime::{CallFailure, InstallError, Invocation, Limits, LoadedPlugin, PluginRuntime, Returned};
 
+use portico_core::ids::TenantId;
 use portico_core::model::RequestOrigin;
 use portico_data::{Db, DbError, Installation};
 use std::collections::BTreeSet;
@@ -32,7 +33,7 @@ mod builtin {
 /// Who a call is for.
 #[derive(Debug, Clone)]
 pub struct Audience {
-    pub tenant_id: String,
+    pub tenant_id: TenantId,
     pub job_id: String,
     pub viewer: ViewerIdentity,
     pub origin: RequestOrigin,
@@ -140,7 +141,7 @@ impl Sections {
     }
 
     /// Give a new tenant every first-party section, each granted what it asks.
-    pub async fn install_builtins_for(&self, tenant_id: &str) -> Result<(), SectionsError> {
+    pub async fn install_builtins_for(&self, tenant_id: &TenantId) -> Result<(), SectionsError> {
         for plugin in self.builtins() {
             self.install_loaded(tenant_id, &plugin, Grants::AllRequested, "{}").await?;
         }
@@ -150,7 +151,7 @@ impl Sections {
     /// Install an uploaded component for one tenant.
     pub async fn install_upload(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         wasm: &[u8],
         grants: Grants,
         settings_json: &str,
@@ -163,7 +164,7 @@ impl Sections {
 
     async fn install_loaded(
         &self,
-        tenant_id: &str,
+        tenant_id: &TenantId,
         plugin: &LoadedPlugin,
         grants: Grants,
         settings_json: &str,
@@ -175,21 +176,21 @@ impl Sections {
             Grants::Only(only) => only.into_iter().filter(|p| requested.contains(p)).collect(),
         };
         let grants_json = serde_json::to_string(&granted).expect("permissions serialize");
-        self.db.install_plugin(tenant_id, plugin.id(), &plugin.sha256, settings_json, &grants_json).await
+        self.db.tenant(tenant_id).install_plugin(plugin.id(), &plugin.sha256, settings_json, &grants_json).await
     }
 
     /// The tenant's enabled sections in the tenant's order. A package that no
     /// longer loads is logged and skipped, never fatal to the page.
-    pub async fn active(&self, tenant_id: &str) -> Result<Vec<ActiveSection>, DbError> {
+    pub async fn active(&self, tenant_id: &TenantId) -> Result<Vec<ActiveSection>, DbError> {
         let mut active = Vec::new();
-        for installation in self.db.installations(tenant_id).await? {
+        for installation in self.db.tenant(tenant_id).installations().await? {
             if installation.enabled == 0 {
                 continue;
             }
             match self.plugin_for(&installation.package_sha256).await {
                 Ok(plugin) => active.push(ActiveSection { installation, plugin }),
                 Err(error) => {
-                    tracing::error!(tenant = tenant_id, plugin = %installation.plugin_id, %error, "installed plugin does not load");
+                    tracing::error!(tenant = %tenant_id, plugin = %installation.plugin_id, %error, "installed plugin does not load");
                 }
             }
         }
@@ -341,7 +342,7 @@ impl Sections {
                 %failure,
                 "plugin call failed"
             );
-            if let Err(error) = self.db.record_plugin_failure(&audience.tenant_id, section.plugin.id(), &failure.to_string()).await {
+            if let Err(error) = self.db.tenant(&audience.tenant_id).record_plugin_failure(section.plugin.id(), &failure.to_string()).await {
                 tracing::error!(%error, "could not record a plugin failure");
             }
         }

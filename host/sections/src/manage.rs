@@ -4,6 +4,7 @@
 //! for more, order and place the cards. Also the start-up pass that moves
 //! every tenant to the first-party sections this host was built with.
 
+use portico_core::ids::TenantId;
 use super::health::Health;
 use super::permissions::Permission;
 use super::runtime::{InstallError, LoadedPlugin};
@@ -203,16 +204,16 @@ impl Sections {
     }
 
     /// Every installed section of the tenant, in its order, with its health.
-    pub async fn installed(&self, tenant_id: &str) -> Result<Vec<InstalledSection>, DbError> {
+    pub async fn installed(&self, tenant_id: &TenantId) -> Result<Vec<InstalledSection>, DbError> {
         let mut listed = Vec::new();
-        for installation in self.db.installations(tenant_id).await? {
+        for installation in self.db.tenant(tenant_id).installations().await? {
             listed.push(self.describe_installation(tenant_id, installation).await?);
         }
         Ok(listed)
     }
 
-    pub async fn installed_one(&self, tenant_id: &str, plugin_id: &str) -> Result<Option<InstalledSection>, DbError> {
-        match self.db.installation(tenant_id, plugin_id).await? {
+    pub async fn installed_one(&self, tenant_id: &TenantId, plugin_id: &str) -> Result<Option<InstalledSection>, DbError> {
+        match self.db.tenant(tenant_id).installation(plugin_id).await? {
             Some(installation) => Ok(Some(self.describe_installation(tenant_id, installation).await?)),
             None => Ok(None),
         }
@@ -220,7 +221,7 @@ impl Sections {
 
     /// An installation with the package it runs (or why it does not load),
     /// its waiting upgrade and its health.
-    async fn describe_installation(&self, tenant_id: &str, installation: Installation) -> Result<InstalledSection, DbError> {
+    async fn describe_installation(&self, tenant_id: &TenantId, installation: Installation) -> Result<InstalledSection, DbError> {
         let plugin = self.plugin_for(&installation.package_sha256).await.map_err(|e| e.to_string());
         let package = match plugin {
             Ok(_) => None,
@@ -236,9 +237,9 @@ impl Sections {
 
     /// What the tenant may install: the first-party sections of this build and
     /// the uploads it may see (its own, and those the operator published).
-    pub async fn installable(&self, tenant_id: &str) -> Result<Vec<Installable>, DbError> {
+    pub async fn installable(&self, tenant_id: &TenantId) -> Result<Vec<Installable>, DbError> {
         let mut found: Vec<Installable> = self.builtins().into_iter().map(Installable::FirstParty).collect();
-        for package in self.db.visible_uploads(tenant_id).await? {
+        for package in self.db.tenant(tenant_id).visible_uploads().await? {
             match self.plugin_for(&package.sha256).await {
                 Ok(plugin) => found.push(Installable::Upload(plugin, package)),
                 Err(error) => tracing::warn!(sha256 = %package.sha256, %error, "an uploaded package no longer loads"),
@@ -248,11 +249,11 @@ impl Sections {
     }
 
     /// One package the tenant may install, by hash; `None` if it may not see it.
-    pub async fn installable_package(&self, tenant_id: &str, sha256: &str) -> Result<Option<Installable>, DbError> {
+    pub async fn installable_package(&self, tenant_id: &TenantId, sha256: &str) -> Result<Option<Installable>, DbError> {
         if let Some(plugin) = self.builtins().into_iter().find(|plugin| plugin.sha256 == sha256) {
             return Ok(Some(Installable::FirstParty(plugin)));
         }
-        let Some(package) = self.db.visible_upload(tenant_id, sha256).await? else {
+        let Some(package) = self.db.tenant(tenant_id).visible_upload(sha256).await? else {
             return Ok(None);
         };
         match self.plugin_for(sha256).await {
@@ -266,11 +267,11 @@ impl Sections {
 
     /// Check and keep an uploaded component for `tenant_id`; installing it is
     /// a separate step, after the tenant has reviewed what it asks for.
-    pub async fn upload(&self, tenant_id: &str, staff_user_id: &str, wasm: &[u8]) -> Result<Arc<LoadedPlugin>, UploadError> {
+    pub async fn upload(&self, tenant_id: &TenantId, staff_user_id: &str, wasm: &[u8]) -> Result<Arc<LoadedPlugin>, UploadError> {
         check_header(wasm)?;
         let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(wasm));
-        if !self.db.uploaded(tenant_id, &sha256).await? {
-            let today = self.db.uploads_since(tenant_id, portico_core::model::now() - 24 * 3600).await?;
+        if !self.db.tenant(tenant_id).uploaded(&sha256).await? {
+            let today = self.db.tenant(tenant_id).uploads_since(portico_core::model::now() - 24 * 3600).await?;
             if today >= UPLOADS_PER_DAY {
                 return Err(UploadError::Quota(format!("{today} packages in the last 24 hours (the limit is {UPLOADS_PER_DAY})")));
             }
@@ -280,7 +281,7 @@ impl Sections {
             return Err(UploadError::ReservedId(plugin.id().to_string()));
         }
         self.register(&plugin, "upload", Some(wasm)).await?;
-        self.db.record_upload(tenant_id, &plugin.sha256, staff_user_id).await?;
+        self.db.tenant(tenant_id).record_upload(&plugin.sha256, staff_user_id).await?;
         Ok(plugin)
     }
 
@@ -288,11 +289,11 @@ impl Sections {
     /// new section is on, at the end of the list), or move an installation to
     /// it, keeping its settings, order and on/off state. Grants beyond what the
     /// plugin asks for are dropped.
-    pub async fn install_reviewed(&self, tenant_id: &str, plugin: &LoadedPlugin, grants: &[Permission]) -> Result<(), DbError> {
+    pub async fn install_reviewed(&self, tenant_id: &TenantId, plugin: &LoadedPlugin, grants: &[Permission]) -> Result<(), DbError> {
         let grants_json = grants_for(plugin, grants);
-        match self.db.installation(tenant_id, plugin.id()).await? {
-            Some(_) => self.db.set_installed_package(tenant_id, plugin.id(), &plugin.sha256, &grants_json).await?,
-            None => self.db.install_plugin(tenant_id, plugin.id(), &plugin.sha256, "{}", &grants_json).await?,
+        match self.db.tenant(tenant_id).installation(plugin.id()).await? {
+            Some(_) => self.db.tenant(tenant_id).set_installed_package(plugin.id(), &plugin.sha256, &grants_json).await?,
+            None => self.db.tenant(tenant_id).install_plugin(plugin.id(), &plugin.sha256, "{}", &grants_json).await?,
         }
         // The version it replaced may now run nowhere.
         self.release_unused().await?;
@@ -300,15 +301,15 @@ impl Sections {
     }
 
     /// Change what an installed section is granted.
-    pub async fn set_grants(&self, tenant_id: &str, section: &InstalledSection, grants: &[Permission]) -> Result<(), SectionsError> {
+    pub async fn set_grants(&self, tenant_id: &TenantId, section: &InstalledSection, grants: &[Permission]) -> Result<(), SectionsError> {
         let plugin = section.plugin.as_ref().map_err(|e| DbError::Invalid(e.clone()))?;
-        self.db.set_plugin_grants(tenant_id, plugin.id(), &grants_for(plugin, grants)).await?;
+        self.db.tenant(tenant_id).set_plugin_grants(plugin.id(), &grants_for(plugin, grants)).await?;
         Ok(())
     }
 
     /// Move a section one place up or down in the tenant's order.
-    pub async fn move_section(&self, tenant_id: &str, plugin_id: &str, direction: Direction) -> Result<bool, DbError> {
-        let mut order: Vec<String> = self.db.installations(tenant_id).await?.into_iter().map(|i| i.plugin_id).collect();
+    pub async fn move_section(&self, tenant_id: &TenantId, plugin_id: &str, direction: Direction) -> Result<bool, DbError> {
+        let mut order: Vec<String> = self.db.tenant(tenant_id).installations().await?.into_iter().map(|i| i.plugin_id).collect();
         let Some(at) = order.iter().position(|id| id == plugin_id) else {
             return Ok(false);
         };
@@ -318,7 +319,7 @@ impl Sections {
             _ => return Ok(false),
         };
         order.swap(at, to);
-        self.db.reorder_installations(tenant_id, &order).await?;
+        self.db.tenant(tenant_id).reorder_installations(&order).await?;
         Ok(true)
     }
 
@@ -336,7 +337,7 @@ impl Sections {
     /// older instance leaves newer packages alone.
     pub async fn offer_upgrades(&self, newer: &[Arc<LoadedPlugin>]) -> Result<(), DbError> {
         for tenant_id in self.db.tenant_ids().await? {
-            for installation in self.db.installations(&tenant_id).await? {
+            for installation in self.db.tenant(&tenant_id).installations().await? {
                 let Some(new) = newer.iter().find(|p| p.id() == installation.plugin_id) else { continue };
                 if installation.package_sha256 == new.sha256 || installation.pending_sha256.as_deref() == Some(&new.sha256) {
                     continue;
@@ -350,11 +351,11 @@ impl Sections {
                 let asks_more = new.requested_permissions().iter().any(|p| !asked_before.contains(p));
                 if asks_more {
                     tracing::info!(tenant = %tenant_id, plugin = new.id(), version = new.version(), "upgrade waits for the tenant's consent");
-                    self.db.set_pending_package(&tenant_id, new.id(), Some(&new.sha256)).await?;
+                    self.db.tenant(&tenant_id).set_pending_package(new.id(), Some(&new.sha256)).await?;
                 } else {
                     let keep: Vec<Permission> = granted.into_iter().collect();
                     tracing::info!(tenant = %tenant_id, plugin = new.id(), version = new.version(), "upgraded");
-                    self.db.set_installed_package(&tenant_id, new.id(), &new.sha256, &grants_for(new, &keep)).await?;
+                    self.db.tenant(&tenant_id).set_installed_package(new.id(), &new.sha256, &grants_for(new, &keep)).await?;
                 }
             }
         }
@@ -362,7 +363,7 @@ impl Sections {
     }
 
     /// Figures for one section since this server started.
-    pub fn health(&self, tenant_id: &str, plugin_id: &str) -> Health {
+    pub fn health(&self, tenant_id: &TenantId, plugin_id: &str) -> Health {
         self.health.health(tenant_id, plugin_id)
     }
 }

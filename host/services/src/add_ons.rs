@@ -3,7 +3,8 @@
 //! declining tells the client it is not available for this job.
 
 use crate::events::Events;
-use portico_core::model::{RequestOrigin, Tenant};
+use portico_core::model::{AddOnStatus, RequestOrigin, Tenant};
+use portico_data::AddOnRequest;
 use portico_data::{Actor, AuditEntry, Approved, Db, DbError, NewInvoice};
 
 /// What a decision did.
@@ -41,40 +42,45 @@ impl AddOns {
     /// or on a new one numbered after the job when all are settled.
     pub async fn approve(&self, tenant: &Tenant, job_id: &str, request_id: &str, decided_by: &str, actor: &Actor<'_>) -> Result<Decided, AddOnError> {
         let db = &self.db;
-        let request = db.add_on_requests(&tenant.id, job_id).await?.into_iter().find(|r| r.id == request_id).ok_or(AddOnError::NotFound)?;
-        if request.status != "requested" {
+        let request = self.request(tenant, job_id, request_id).await?;
+        if request.status != AddOnStatus::Requested {
             return Ok(Decided::AlreadyDecided(request.name));
         }
-        let invoices = db.invoices(&tenant.id, job_id).await?;
+        let invoices = db.tenant(&tenant.id).invoices(job_id).await?;
         let open = invoices.iter().find(|(invoice, _)| matches!(invoice.status, portico_core::money::InvoiceStatus::Due | portico_core::money::InvoiceStatus::Failed)).map(|(invoice, _)| invoice.id.clone());
         let invoice_id = match open {
             Some(id) => id,
             None => {
-                let job = db.job(&tenant.id, job_id).await?.ok_or(AddOnError::NotFound)?;
+                let job = db.tenant(&tenant.id).job(job_id).await?.ok_or(AddOnError::NotFound)?;
                 let number = format!("{}-A{}", job.reference, invoices.len() + 1);
                 let new = NewInvoice { number: &number, status: portico_core::money::InvoiceStatus::Due, tax_minor: 0, due_at: None, lines: &[] };
-                db.create_invoice(&tenant.id, job_id, &new).await?
+                db.tenant(&tenant.id).create_invoice(job_id, &new).await?
             }
         };
-        if let Approved::NotPending = db.approve_add_on(&tenant.id, job_id, request_id, &invoice_id, decided_by).await? {
+        if let Approved::NotPending = db.tenant(&tenant.id).approve_add_on(job_id, request_id, &invoice_id, decided_by).await? {
             return Ok(Decided::AlreadyDecided(request.name));
         }
-        db.recompute_invoice(&tenant.id, &invoice_id).await?;
-        let mut audit = AuditEntry::new(&tenant.id, "add-on.approved", &format!("Approved {} for {}", request.name, request.requested_by)).by(*actor);
-        audit.job_id = Some(job_id.to_string());
+        db.tenant(&tenant.id).recompute_invoice(&invoice_id).await?;
+        let audit = AuditEntry::new(&tenant.id, "add-on.approved", &format!("Approved {} for {}", request.name, request.requested_by)).by(*actor).on_job(job_id);
         db.record_audit(&audit).await?;
         self.events.invoice_updated(tenant, job_id, &invoice_id, RequestOrigin::default()).await;
         Ok(Decided::Done(request.name))
     }
 
     /// Decline a request still waiting for a decision.
-    pub async fn decline(&self, tenant: &Tenant, job_id: &str, request_id: &str, decided_by: &str, actor: &Actor<'_>) -> Result<(), AddOnError> {
-        if !self.db.decline_add_on(&tenant.id, job_id, request_id, decided_by).await? {
-            return Err(AddOnError::NotFound);
+    pub async fn decline(&self, tenant: &Tenant, job_id: &str, request_id: &str, decided_by: &str, actor: &Actor<'_>) -> Result<Decided, AddOnError> {
+        let request = self.request(tenant, job_id, request_id).await?;
+        if request.status != AddOnStatus::Requested || !self.db.tenant(&tenant.id).decline_add_on(job_id, request_id, decided_by).await? {
+            return Ok(Decided::AlreadyDecided(request.name));
         }
-        let mut audit = AuditEntry::new(&tenant.id, "add-on.declined", "Declined an add-on request").by(*actor);
-        audit.job_id = Some(job_id.to_string());
+        let audit = AuditEntry::new(&tenant.id, "add-on.declined", "Declined an add-on request").by(*actor).on_job(job_id);
         self.db.record_audit(&audit).await?;
-        Ok(())
+        Ok(Decided::Done(request.name))
+    }
+
+    /// The job's request `request_id`, or `NotFound`.
+    async fn request(&self, tenant: &Tenant, job_id: &str, request_id: &str) -> Result<AddOnRequest, AddOnError> {
+        let requests = self.db.tenant(&tenant.id).add_on_requests(job_id).await?;
+        requests.into_iter().find(|r| r.id == request_id).ok_or(AddOnError::NotFound)
     }
 }

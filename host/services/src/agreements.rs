@@ -97,19 +97,19 @@ pub fn sha256_hex(text: &str) -> String {
 /// needs, and every agreement someone already signed even if the template
 /// changed or no longer applies.
 pub async fn for_job(db: &Db, tenant: &Tenant, job_id: &str) -> Result<Vec<JobAgreement>, DbError> {
-    let contacts = db.job_contacts(&tenant.id, job_id).await?;
+    let contacts = db.tenant(&tenant.id).job_contacts(job_id).await?;
     for_job_with(db, tenant, job_id, &contacts).await
 }
 
 /// [`for_job`] for callers that already read the job's contacts.
 async fn for_job_with(db: &Db, tenant: &Tenant, job_id: &str, contacts: &[JobContact]) -> Result<Vec<JobAgreement>, DbError> {
-    let templates = db.agreement_templates(&tenant.id).await?;
+    let templates = db.tenant(&tenant.id).agreement_templates().await?;
     if templates.is_empty() {
         return Ok(Vec::new());
     }
-    let locked = db.locked_agreements(&tenant.id, job_id).await?;
-    let signatures = db.agreement_signatures(&tenant.id, job_id).await?;
-    let services = db.services(&tenant.id, job_id).await?;
+    let locked = db.tenant(&tenant.id).locked_agreements(job_id).await?;
+    let signatures = db.tenant(&tenant.id).agreement_signatures(job_id).await?;
+    let services = db.tenant(&tenant.id).services(job_id).await?;
     let mut facts: Option<Facts> = None;
     let mut agreements = Vec::new();
     for template in templates {
@@ -152,12 +152,12 @@ fn status_of(signed: usize, awaiting: usize) -> AgreementStatus {
 /// The placeholder values of one job.
 async fn job_facts(db: &Db, tenant: &Tenant, job_id: &str, contacts: &[JobContact]) -> Result<Facts, DbError> {
     let formats = TenantFormats::new(tenant);
-    let job = db.job(&tenant.id, job_id).await?.ok_or_else(|| DbError::Invalid(format!("no job {job_id}")))?;
-    let property = db.property(&tenant.id, &job.property_id).await?;
-    let appointments = db.appointments(&tenant.id, job_id).await?;
-    let invoices = db.invoices(&tenant.id, job_id).await?;
+    let job = db.tenant(&tenant.id).job(job_id).await?.ok_or_else(|| DbError::Invalid(format!("no job {job_id}")))?;
+    let property = db.tenant(&tenant.id).property(&job.property_id).await?;
+    let appointments = db.tenant(&tenant.id).appointments(job_id).await?;
+    let invoices = db.tenant(&tenant.id).invoices(job_id).await?;
     let fee = if invoices.is_empty() {
-        db.services(&tenant.id, job_id).await?.iter().map(|s| s.price_minor).sum()
+        db.tenant(&tenant.id).services(job_id).await?.iter().map(|s| s.price_minor).sum()
     } else {
         invoices.iter().filter(|(invoice, _)| invoice.status != portico_core::money::InvoiceStatus::Void).map(|(invoice, lines)| invoice.total(lines)).sum()
     };
@@ -175,7 +175,7 @@ async fn job_facts(db: &Db, tenant: &Tenant, job_id: &str, contacts: &[JobContac
 /// Sign an agreement for the contact of `signer`. Every rule is checked here,
 /// whatever the section asking did first.
 pub async fn sign(db: &Db, tenant: &Tenant, job_id: &str, signer: &Signer<'_>, request: &SignRequest<'_>) -> Result<StoredSignature, SignError> {
-    let contacts = db.job_contacts(&tenant.id, job_id).await?;
+    let contacts = db.tenant(&tenant.id).job_contacts(job_id).await?;
     let agreements = for_job_with(db, tenant, job_id, &contacts).await?;
     let agreement = agreements.iter().find(|a| a.template_id == request.template_id).ok_or(SignError::NotFound)?;
     let contact = contacts.iter().find(|c| c.contact_id == signer.contact_id).ok_or(SignError::NotFound)?;
@@ -200,8 +200,7 @@ pub async fn sign(db: &Db, tenant: &Tenant, job_id: &str, signer: &Signer<'_>, r
 
     let consent_text = tenant.esign_consent();
     let mut audit = AuditEntry::new(&tenant.id, "agreement.signed", &format!("{signer_name} signed \"{title}\""))
-        .by(Actor::contact(&contact.contact_id, &contact.name));
-    audit.job_id = Some(job_id.to_string());
+        .by(Actor::contact(&contact.contact_id, &contact.name)).on_job(job_id);
     audit.plugin_id = signer.plugin_id.map(str::to_string);
     audit.ip = signer.origin.ip.clone();
     audit.user_agent = signer.origin.user_agent.clone();
@@ -231,12 +230,12 @@ pub async fn sign(db: &Db, tenant: &Tenant, job_id: &str, signer: &Signer<'_>, r
         consent_text,
         audit: &audit,
     };
-    match db.sign_agreement(&tenant.id, job_id, &lock, &signature).await? {
+    match db.tenant(&tenant.id).sign_agreement(job_id, &lock, &signature).await? {
         Signed::Stored => {}
         Signed::VersionChanged => return Err(changed()),
         Signed::AlreadySigned => return Err(SignError::Refused(format!("You have already signed the {title}."))),
     }
-    let stored = db.agreement_signatures(&tenant.id, job_id).await?;
+    let stored = db.tenant(&tenant.id).agreement_signatures(job_id).await?;
     let stored = stored
         .into_iter()
         .find(|s| s.template_id == agreement.template_id && s.contact_id == contact.contact_id)

@@ -3,6 +3,7 @@
 //! shared with and tells the sections that care; the business's release rule
 //! may hold reports back until the agreement is signed and/or the invoice paid.
 
+use portico_core::ids::TenantId;
 use crate::events::{Events, SectionEvent};
 use portico_core::formats::{Formats, TenantFormats};
 use portico_core::model::{Release, RequestOrigin, Role, Tenant};
@@ -12,10 +13,10 @@ use std::sync::Arc;
 
 /// Publish a document now and deliver `document-published` to the sections
 /// that asked for it. Returns how many sections accepted the event.
-pub async fn publish(db: &Db, events: &Events, tenant_id: &str, job_id: &str, document_id: &str) -> anyhow::Result<usize> {
-    let tenant = db.tenant(tenant_id).await?.ok_or_else(|| anyhow::anyhow!("no tenant {tenant_id}"))?;
-    db.document(tenant_id, job_id, document_id).await?.ok_or_else(|| anyhow::anyhow!("no document {document_id} on job {job_id}"))?;
-    db.publish_document(tenant_id, document_id, portico_core::model::now()).await?;
+pub async fn publish(db: &Db, events: &Events, tenant_id: &TenantId, job_id: &str, document_id: &str) -> anyhow::Result<usize> {
+    let tenant = db.tenant(tenant_id).business().await?.ok_or_else(|| anyhow::anyhow!("no tenant {tenant_id}"))?;
+    db.tenant(tenant_id).document(job_id, document_id).await?.ok_or_else(|| anyhow::anyhow!("no document {document_id} on job {job_id}"))?;
+    db.tenant(tenant_id).publish_document(document_id, portico_core::model::now()).await?;
     let delivered = events.deliver(&tenant, job_id, SectionEvent::DocumentPublished, document_id, RequestOrigin::default()).await?;
     Ok(delivered)
 }
@@ -113,9 +114,8 @@ impl Documents {
         let content_type = document_type(new.bytes).ok_or(DocumentRefusal::NotADocument)?;
         let key = format!("documents/{}/{job_id}/{}", tenant.id, portico_core::model::new_id());
         self.files.put(&key, new.bytes).await?;
-        let document = self.db.add_document(&tenant.id, job_id, new.kind, title, &key, content_type, new.bytes.len() as i64, new.roles, None).await?;
-        let mut audit = AuditEntry::new(&tenant.id, "document.uploaded", &format!("Uploaded {title}")).by(*actor);
-        audit.job_id = Some(job_id.to_string());
+        let document = self.db.tenant(&tenant.id).add_document(job_id, new.kind, title, &key, content_type, new.bytes.len() as i64, new.roles, None).await?;
+        let audit = AuditEntry::new(&tenant.id, "document.uploaded", &format!("Uploaded {title}")).by(*actor).on_job(job_id);
         self.db.record_audit(&audit).await?;
         Ok(document)
     }
@@ -124,8 +124,7 @@ impl Documents {
     /// rule still holds reports back) and record who did.
     pub async fn publish(&self, tenant: &Tenant, job_id: &str, document_id: &str, title: &str, actor: &Actor<'_>) -> Result<(), DocumentError> {
         publish(&self.db, &self.events, &tenant.id, job_id, document_id).await?;
-        let mut audit = AuditEntry::new(&tenant.id, "document.published", &format!("Published {title}")).by(*actor);
-        audit.job_id = Some(job_id.to_string());
+        let audit = AuditEntry::new(&tenant.id, "document.published", &format!("Published {title}")).by(*actor).on_job(job_id);
         self.db.record_audit(&audit).await?;
         Ok(())
     }
@@ -149,7 +148,7 @@ pub async fn release(db: &Db, tenant: &Tenant, job_id: &str) -> Result<Release, 
     }
     if rule.after_payment() {
         let formats = TenantFormats::new(tenant);
-        for (invoice, lines) in db.invoices(&tenant.id, job_id).await? {
+        for (invoice, lines) in db.tenant(&tenant.id).invoices(job_id).await? {
             let balance = invoice.total(&lines) - invoice.paid_minor;
             if invoice.status != portico_core::money::InvoiceStatus::Void && balance > 0 {
                 holds.push(format!("invoice {} is paid ({} due)", invoice.number, formats.money(balance)));

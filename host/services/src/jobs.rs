@@ -7,6 +7,7 @@
 //! differently); what only the database can tell (a reference already taken,
 //! the last client) comes back as a [`JobRefusal`].
 
+use portico_core::ids::TenantId;
 use crate::events::Events;
 use crate::links::{LinkMail, Links, Refusal};
 use portico_core::formats::{rfc3339, Formats, TenantFormats};
@@ -109,11 +110,10 @@ impl Jobs {
     /// invitations when asked.
     pub async fn create(&self, tenant: &Tenant, job: &NewJob, actor: &Actor<'_>, send_invitations: bool) -> JobResult<CreatedJob> {
         let people: Vec<NewPerson> = job.people.iter().map(|person| new_person(tenant, person)).collect();
-        let Ok((job_id, added)) = self.db.create_job_with(&tenant.id, &job.details, &job.services, &people).await? else {
+        let Ok((job_id, added)) = self.db.tenant(&tenant.id).create_job_with(&job.details, &job.services, &people).await? else {
             return Err(JobRefusal::ReferenceTaken(job.details.reference.clone()).into());
         };
-        let mut audit = AuditEntry::new(&tenant.id, "job.created", &format!("Created job {}", job.details.reference)).by(*actor);
-        audit.job_id = Some(job_id.clone());
+        let audit = AuditEntry::new(&tenant.id, "job.created", &format!("Created job {}", job.details.reference)).by(*actor).on_job(&job_id);
         self.db.record_audit(&audit).await?;
         crate::webhooks::raise_job(&self.db, &tenant.id, "job.created", &job_id).await?;
         let invited = if send_invitations { self.invite(tenant, &job_id, &added, actor).await? } else { Vec::new() };
@@ -122,7 +122,7 @@ impl Jobs {
 
     /// Store a job's checked details (reference, address, appointment).
     pub async fn update_details(&self, tenant: &Tenant, job_id: &str, details: &JobDetails, actor: &Actor<'_>) -> JobResult<()> {
-        match self.db.update_job_details(&tenant.id, job_id, details).await? {
+        match self.db.tenant(&tenant.id).update_job_details(job_id, details).await? {
             Ok(()) => {
                 let summary = format!("Changed the details of job {}", details.reference);
                 self.changed(tenant, job_id, "job.details-changed", &summary, actor).await
@@ -135,7 +135,7 @@ impl Jobs {
     /// Put a checked person on a job and invite them when asked. Returns
     /// their id on the job and what became of the invitation.
     pub async fn add_person(&self, tenant: &Tenant, job_id: &str, person: &Person, send_invitation: bool, actor: &Actor<'_>) -> JobResult<(String, Option<Invitation>)> {
-        let added = self.db.add_person(&tenant.id, job_id, &new_person(tenant, person)).await?;
+        let added = self.db.tenant(&tenant.id).add_person(job_id, &new_person(tenant, person)).await?;
         let summary = format!("Added {} ({})", person.name, person.role.label());
         self.changed(tenant, job_id, "job.person-added", &summary, actor).await?;
         let invited = if send_invitation { self.invite(tenant, job_id, std::slice::from_ref(&added), actor).await?.pop() } else { None };
@@ -146,7 +146,7 @@ impl Jobs {
     /// contact is one person for the business) and their role here.
     pub async fn change_person(&self, tenant: &Tenant, job_id: &str, person_id: &str, person: &Person, actor: &Actor<'_>) -> JobResult<()> {
         let change = PersonChange { role: person.role, name: person.name.clone(), email: person.email.clone(), phone: person.phone.clone() };
-        match self.db.update_person(&tenant.id, job_id, person_id, &change).await? {
+        match self.db.tenant(&tenant.id).update_person(job_id, person_id, &change).await? {
             Ok(()) => {
                 let summary = format!("Changed {} ({})", change.name, change.role.label());
                 self.changed(tenant, job_id, "job.person-changed", &summary, actor).await
@@ -160,8 +160,8 @@ impl Jobs {
     /// Take a person off a job; their link stops working and their sessions
     /// lose the job. Returns their name.
     pub async fn remove_person(&self, tenant: &Tenant, job_id: &str, person_id: &str, actor: &Actor<'_>) -> JobResult<String> {
-        let person = self.db.job_contact_any_state(&tenant.id, job_id, person_id).await?.ok_or(JobError::NotFound("person"))?;
-        match self.db.remove_person(&tenant.id, job_id, person_id).await? {
+        let person = self.db.tenant(&tenant.id).job_contact_any_state(job_id, person_id).await?.ok_or(JobError::NotFound("person"))?;
+        match self.db.tenant(&tenant.id).remove_person(job_id, person_id).await? {
             Ok(()) => {
                 let summary = format!("Took {} ({}) off the job", person.name, person.role.0.label());
                 self.changed(tenant, job_id, "job.person-removed", &summary, actor).await?;
@@ -174,7 +174,7 @@ impl Jobs {
 
     /// Add a checked service to a job; returns its id.
     pub async fn add_service(&self, tenant: &Tenant, job_id: &str, name: &str, price_minor: i64, actor: &Actor<'_>) -> JobResult<String> {
-        let id = self.db.add_service(&tenant.id, job_id, name, price_minor).await?;
+        let id = self.db.tenant(&tenant.id).add_service(job_id, name, price_minor).await?;
         let summary = format!("Added the service {name} ({})", TenantFormats::new(tenant).money(price_minor));
         self.changed(tenant, job_id, "job.service-added", &summary, actor).await?;
         Ok(id)
@@ -183,9 +183,9 @@ impl Jobs {
     /// Take a service off a job; returns its name. An invoice already issued
     /// is not changed.
     pub async fn remove_service(&self, tenant: &Tenant, job_id: &str, service_id: &str, actor: &Actor<'_>) -> JobResult<String> {
-        let services = self.db.services(&tenant.id, job_id).await?;
+        let services = self.db.tenant(&tenant.id).services(job_id).await?;
         let service = services.into_iter().find(|s| s.id == service_id).ok_or(JobError::NotFound("service"))?;
-        if !self.db.remove_service(&tenant.id, job_id, service_id).await? {
+        if !self.db.tenant(&tenant.id).remove_service(job_id, service_id).await? {
             return Err(JobError::NotFound("service"));
         }
         let summary = format!("Took the service {} off the job", service.name);
@@ -198,20 +198,19 @@ impl Jobs {
     /// hear of it as of any invoice that became due. Returns the invoice's id.
     pub async fn invoice_services(&self, tenant: &Tenant, job_id: &str, actor: &Actor<'_>) -> JobResult<String> {
         let db = &self.db;
-        let job = db.job(&tenant.id, job_id).await?.ok_or(JobError::NotFound("job"))?;
-        if !db.invoices(&tenant.id, job_id).await?.is_empty() {
+        let job = db.tenant(&tenant.id).job(job_id).await?.ok_or(JobError::NotFound("job"))?;
+        if !db.tenant(&tenant.id).invoices(job_id).await?.is_empty() {
             return Err(JobRefusal::AlreadyInvoiced.into());
         }
-        let services = db.services(&tenant.id, job_id).await?;
+        let services = db.tenant(&tenant.id).services(job_id).await?;
         if services.is_empty() {
             return Err(JobRefusal::NoServices.into());
         }
-        let due_at = db.appointments(&tenant.id, job_id).await?.first().map(|a| a.starts_at);
+        let due_at = db.tenant(&tenant.id).appointments(job_id).await?.first().map(|a| a.starts_at);
         let lines: Vec<(&str, &str, i64, i64)> = services.iter().map(|s| ("service", s.name.as_str(), 1, s.price_minor)).collect();
         let invoice = NewInvoice { number: &job.reference, status: portico_core::money::InvoiceStatus::Due, tax_minor: 0, due_at, lines: &lines };
-        let invoice_id = db.create_invoice(&tenant.id, job_id, &invoice).await?;
-        let mut audit = AuditEntry::new(&tenant.id, "invoice.created", &format!("Invoiced job {}", job.reference)).by(*actor);
-        audit.job_id = Some(job_id.to_string());
+        let invoice_id = db.tenant(&tenant.id).create_invoice(job_id, &invoice).await?;
+        let audit = AuditEntry::new(&tenant.id, "invoice.created", &format!("Invoiced job {}", job.reference)).by(*actor).on_job(job_id);
         db.record_audit(&audit).await?;
         self.events.invoice_updated(tenant, job_id, &invoice_id, RequestOrigin::default()).await;
         Ok(invoice_id)
@@ -221,7 +220,7 @@ impl Jobs {
     async fn invite(&self, tenant: &Tenant, job_id: &str, added: &[String], actor: &Actor<'_>) -> JobResult<Vec<Invitation>> {
         let mut invitations = Vec::new();
         for job_contact_id in added {
-            let Some(contact) = self.db.job_contact_any_state(&tenant.id, job_id, job_contact_id).await? else { continue };
+            let Some(contact) = self.db.tenant(&tenant.id).job_contact_any_state(job_id, job_contact_id).await? else { continue };
             invitations.push(match self.links.send(tenant, &contact, LinkMail::Invite, actor).await? {
                 Ok(email) => Invitation::Sent { name: contact.name, email },
                 Err(refusal) => Invitation::Refused { name: contact.name, refusal },
@@ -232,8 +231,7 @@ impl Jobs {
 
     /// Audit a change to a job and tell the webhook endpoints about it.
     async fn changed(&self, tenant: &Tenant, job_id: &str, action: &str, summary: &str, actor: &Actor<'_>) -> JobResult<()> {
-        let mut audit = AuditEntry::new(&tenant.id, action, summary).by(*actor);
-        audit.job_id = Some(job_id.to_string());
+        let audit = AuditEntry::new(&tenant.id, action, summary).by(*actor).on_job(job_id);
         self.db.record_audit(&audit).await?;
         crate::webhooks::raise_job(&self.db, &tenant.id, "job.updated", job_id).await?;
         Ok(())
@@ -255,19 +253,19 @@ fn new_person(tenant: &Tenant, person: &Person) -> NewPerson {
 
 /// One job as the API shows it (and as `job.*` webhooks carry it), or
 /// `None` when the business has no such job.
-pub async fn job_json(db: &Db, tenant_id: &str, job_id: &str) -> DbResult<Option<Value>> {
-    let Some(job) = db.job(tenant_id, job_id).await? else { return Ok(None) };
-    let property = db.property(tenant_id, &job.property_id).await?;
-    let appointments: Vec<Value> = db
-        .appointments(tenant_id, job_id)
+pub async fn job_json(db: &Db, tenant_id: &TenantId, job_id: &str) -> DbResult<Option<Value>> {
+    let Some(job) = db.tenant(tenant_id).job(job_id).await? else { return Ok(None) };
+    let property = db.tenant(tenant_id).property(&job.property_id).await?;
+    let appointments: Vec<Value> = db.tenant(tenant_id)
+        .appointments(job_id)
         .await?
         .into_iter()
         .map(|a| json!({ "starts_at": rfc3339(a.starts_at), "ends_at": rfc3339(a.ends_at), "status": a.status }))
         .collect();
     let services: Vec<Value> =
-        db.services(tenant_id, job_id).await?.into_iter().map(|s| json!({ "id": s.id, "name": s.name, "price_minor": s.price_minor })).collect();
-    let people: Vec<Value> = db
-        .job_contacts(tenant_id, job_id)
+        db.tenant(tenant_id).services(job_id).await?.into_iter().map(|s| json!({ "id": s.id, "name": s.name, "price_minor": s.price_minor })).collect();
+    let people: Vec<Value> = db.tenant(tenant_id)
+        .job_contacts(job_id)
         .await?
         .into_iter()
         .map(|c| json!({ "id": c.id, "name": c.name, "role": c.role.0.as_str(), "email": c.email }))

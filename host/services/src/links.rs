@@ -70,7 +70,7 @@ impl Links {
 
     async fn refusal(&self, tenant: &Tenant, contact: &JobContact) -> Result<Option<Refusal>, portico_data::DbError> {
         match &contact.email {
-            Some(email) if self.db.is_staff_email(&tenant.id, email).await? => Ok(Some(Refusal::StaffAddress)),
+            Some(email) if self.db.tenant(&tenant.id).is_staff_email(email).await? => Ok(Some(Refusal::StaffAddress)),
             _ => Ok(None),
         }
     }
@@ -87,7 +87,7 @@ impl Links {
         }
         let token = new_token();
         let expires_at = tenant.link_expiry();
-        self.db.rotate_link_token(&tenant.id, &contact.id, &hash_token(&token), expires_at).await?;
+        self.db.tenant(&tenant.id).rotate_link_token(&contact.id, &hash_token(&token), expires_at).await?;
         self.audit(tenant, contact, actor, "link.issued", format!("New portal link for {} ({})", contact.name, contact.role.0.label())).await?;
         Ok(Ok(Issued { url: format!("{}/p/{token}", self.public_url), expires_at }))
     }
@@ -105,8 +105,8 @@ impl Links {
             Ok(issued) => issued,
             Err(refused) => return Ok(Err(refused)),
         };
-        let job = self.db.job(&tenant.id, &contact.job_id).await?.ok_or_else(|| anyhow::anyhow!("job {} vanished", contact.job_id))?;
-        let property = self.db.property(&tenant.id, &job.property_id).await?;
+        let job = self.db.tenant(&tenant.id).job(&contact.job_id).await?.ok_or_else(|| anyhow::anyhow!("job {} vanished", contact.job_id))?;
+        let property = self.db.tenant(&tenant.id).property(&job.property_id).await?;
         let formats = portico_core::formats::TenantFormats::new(tenant);
         let data = serde_json::json!({
             "name": contact.name,
@@ -115,14 +115,14 @@ impl Links {
             "link": issued.url,
             "expires": issued.expires_at.map(|at| formats.moment(at)).unwrap_or_default(),
         });
-        self.db.enqueue_mail(&tenant.id, &email, mail.template(), &data.to_string()).await?;
+        self.db.tenant(&tenant.id).enqueue_mail(&email, mail.template(), &data.to_string()).await?;
         self.audit(tenant, contact, actor, "link.sent", format!("Portal link e-mailed to {} ({})", contact.name, contact.role.0.label())).await?;
         Ok(Ok(email))
     }
 
     /// Take the contact's access to the job away.
     pub async fn revoke(&self, tenant: &Tenant, contact: &JobContact, actor: &Actor<'_>) -> anyhow::Result<()> {
-        self.db.revoke_link(&tenant.id, &contact.id).await?;
+        self.db.tenant(&tenant.id).revoke_link(&contact.id).await?;
         self.audit(tenant, contact, actor, "link.revoked", format!("Portal access revoked for {} ({})", contact.name, contact.role.0.label())).await?;
         Ok(())
     }
@@ -135,8 +135,7 @@ impl Links {
         action: &str,
         summary: String,
     ) -> Result<(), portico_data::DbError> {
-        let mut entry = AuditEntry::new(&tenant.id, action, &summary).by(*actor);
-        entry.job_id = Some(contact.job_id.clone());
+        let entry = AuditEntry::new(&tenant.id, action, &summary).by(*actor).on_job(&contact.job_id);
         self.db.record_audit(&entry).await
     }
 }

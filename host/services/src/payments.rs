@@ -107,11 +107,11 @@ impl Checkouts {
     /// reused, so a double click never opens a second one.
     pub async fn start(&self, tenant: &Tenant, job_id: &str, invoice_id: &str, started_by: &str) -> Result<String, CheckoutError> {
         for _ in 0..3 {
-            let invoice = self.db.invoice_totals(&tenant.id, invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
+            let invoice = self.db.tenant(&tenant.id).invoice_totals(invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
             if let Some(reason) = self.blocked(tenant, invoice.status, invoice.balance()) {
                 return Err(CheckoutError::Blocked(reason));
             }
-            if let Some(open) = self.db.open_checkout(&tenant.id, invoice_id).await? {
+            if let Some(open) = self.db.tenant(&tenant.id).open_checkout(invoice_id).await? {
                 let fresh = open.expires_at.is_none_or(|at| at > now() + CHECKOUT_REUSE_MARGIN_SECONDS);
                 if open.amount_minor == invoice.balance() && fresh && open.provider == tenant.payment_provider.as_str() {
                     return Ok(checkout_path(&open));
@@ -134,7 +134,7 @@ impl Checkouts {
                 started_by,
                 expires_at: Some(now() + CHECKOUT_LIFETIME_SECONDS),
             };
-            if let Some(id) = self.db.insert_payment(&tenant.id, &new).await? {
+            if let Some(id) = self.db.tenant(&tenant.id).insert_payment(&new).await? {
                 tracing::info!(tenant = %tenant.id, invoice = invoice_id, payment = %id, "checkout prepared");
                 return Ok(format!("/jobs/{job_id}/checkout/{id}"));
             }
@@ -151,7 +151,7 @@ impl Checkouts {
         {
             tracing::warn!(payment = %payment.id, %error, "could not expire a replaced Stripe checkout");
         }
-        self.db.expire_checkout(&tenant.id, &payment.id).await?;
+        self.db.tenant(&tenant.id).expire_checkout(&payment.id).await?;
         Ok(())
     }
 }
@@ -191,12 +191,12 @@ impl Payments {
                     return Ok(url);
                 }
                 let stripe = self.checkouts.stripe.as_ref().ok_or_else(|| CheckoutError::Blocked(unavailable_reason()))?;
-                let invoice = self.checkouts.db.invoice_totals(&tenant.id, &payment.invoice_id).await?.ok_or(CheckoutError::NotFound)?;
+                let invoice = self.checkouts.db.tenant(&tenant.id).invoice_totals(&payment.invoice_id).await?.ok_or(CheckoutError::NotFound)?;
                 let back = format!("{}/jobs/{job_id}/checkout/{payment_id}", self.public_url);
                 let session = stripe
                     .create_checkout(&CheckoutRequest {
                         payment_id,
-                        tenant_id: &tenant.id,
+                        tenant_id: tenant.id.as_str(),
                         description: &format!("{} — invoice {}", tenant.name, invoice.number),
                         amount_minor: payment.amount_minor,
                         currency: &payment.currency,
@@ -208,8 +208,8 @@ impl Payments {
                     })
                     .await?;
                 let url = session.url.clone().ok_or_else(|| StripeError::Decode("the session has no url".into()))?;
-                if !self.checkouts.db.attach_checkout(&tenant.id, payment_id, &session.id, &url, session.expires_at).await? {
-                    let stored = self.checkouts.db.payment(&tenant.id, payment_id).await?.and_then(|p| p.checkout_url);
+                if !self.checkouts.db.tenant(&tenant.id).attach_checkout(payment_id, &session.id, &url, session.expires_at).await? {
+                    let stored = self.checkouts.db.tenant(&tenant.id).payment(payment_id).await?.and_then(|p| p.checkout_url);
                     return Ok(stored.unwrap_or(url));
                 }
                 Ok(url)
@@ -242,9 +242,9 @@ impl Payments {
     /// provider it was made with while that provider is the business's.
     pub async fn switch_provider(&self, tenant: &Tenant, provider: PaymentProvider, stripe_account: Option<&str>) -> Result<usize, DbError> {
         let db = &self.checkouts.db;
-        db.set_payment_provider(&tenant.id, provider, stripe_account).await?;
+        db.tenant(&tenant.id).set_payment_provider(provider, stripe_account).await?;
         let mut ended = 0;
-        for payment in db.open_checkouts(&tenant.id).await? {
+        for payment in db.tenant(&tenant.id).open_checkouts().await? {
             if payment.provider != provider.as_str() {
                 self.checkouts.give_up(tenant, &payment).await?;
                 ended += 1;
@@ -254,7 +254,7 @@ impl Payments {
     }
 
     pub async fn payment_of_job(&self, tenant: &Tenant, job_id: &str, payment_id: &str) -> Result<Payment, CheckoutError> {
-        self.checkouts.db.payment(&tenant.id, payment_id).await?.filter(|p| p.job_id == job_id).ok_or(CheckoutError::NotFound)
+        self.checkouts.db.tenant(&tenant.id).payment(payment_id).await?.filter(|p| p.job_id == job_id).ok_or(CheckoutError::NotFound)
     }
 
     /// Ask the provider how a checkout stands and apply what it says: the
@@ -277,7 +277,7 @@ impl Payments {
         }
         let due = self.checkouts.db.checkouts_to_reconcile("stripe", 5 * 60, 10 * 60, 50).await?;
         for payment in &due {
-            let Some(tenant) = self.checkouts.db.tenant(&payment.tenant_id).await? else { continue };
+            let Some(tenant) = self.checkouts.db.tenant(&payment.tenant_id).business().await? else { continue };
             if let Err(error) = self.reconcile(&tenant, payment).await {
                 tracing::warn!(payment = %payment.id, %error, "reconciling a checkout failed; will retry");
             }
@@ -303,15 +303,14 @@ impl Payments {
     /// the audit log, and tell the sections when the invoice's status moved.
     pub async fn apply(&self, payment: &Payment, news: PaymentNews, actor: Actor<'_>) -> Result<(), DbError> {
         let tenant_id = &payment.tenant_id;
-        let moved = self.checkouts.db.merge_payment_news(tenant_id, &payment.id, &news).await?;
-        let (before, after) = self.checkouts.db.recompute_invoice(tenant_id, &payment.invoice_id).await?;
-        let Some(tenant) = self.checkouts.db.tenant(tenant_id).await? else { return Ok(()) };
+        let moved = self.checkouts.db.tenant(tenant_id).merge_payment_news(&payment.id, &news).await?;
+        let (before, after) = self.checkouts.db.tenant(tenant_id).recompute_invoice(&payment.invoice_id).await?;
+        let Some(tenant) = self.checkouts.db.tenant(tenant_id).business().await? else { return Ok(()) };
         if moved {
             let status = news.status.map(PaymentStatus::as_str).unwrap_or_default();
             let formats = portico_core::formats::TenantFormats::new(&tenant);
             let summary = format!("{} {} payment {}", formats.money(payment.amount_minor), payment.method, status);
-            let mut entry = AuditEntry::new(tenant_id, &format!("payment.{status}"), &summary).by(actor);
-            entry.job_id = Some(payment.job_id.clone());
+            let mut entry = AuditEntry::new(tenant_id, &format!("payment.{status}"), &summary).by(actor).on_job(&payment.job_id);
             entry.details = serde_json::json!({
                 "payment": payment.id, "invoice": payment.invoice_id, "provider": payment.provider,
                 "refunded_minor": news.refunded_minor,
@@ -330,7 +329,7 @@ impl Payments {
     /// (`earlier` is how it was before the news) and its invoice's status.
     async fn raise_webhooks(&self, tenant: &Tenant, earlier: &Payment, invoice_status: (InvoiceStatus, InvoiceStatus)) -> Result<(), DbError> {
         let db = &self.checkouts.db;
-        let Some(current) = db.payment(&tenant.id, &earlier.id).await? else { return Ok(()) };
+        let Some(current) = db.tenant(&tenant.id).payment(&earlier.id).await? else { return Ok(()) };
         let (was, is) = (earlier.status(), current.status());
         let mut kinds = Vec::new();
         if is != was && is == PaymentStatus::Succeeded {
@@ -351,7 +350,7 @@ impl Payments {
             crate::webhooks::raise(db, &tenant.id, kind, serde_json::json!({ "payment": payment }), None).await?;
         }
         if invoice_status.0 != InvoiceStatus::Paid && invoice_status.1 == InvoiceStatus::Paid
-            && let Some(invoice) = db.invoice_totals(&tenant.id, &current.invoice_id).await?
+            && let Some(invoice) = db.tenant(&tenant.id).invoice_totals(&current.invoice_id).await?
         {
             let data = serde_json::json!({ "invoice": {
                 "id": invoice.id, "job_id": invoice.job_id, "number": invoice.number, "status": invoice.status,
@@ -386,7 +385,7 @@ impl Payments {
                 _ => Ok(WebhookOutcome::Ignored),
             };
         };
-        if let (Some(account), Some(tenant)) = (&event.account, self.checkouts.db.tenant(&payment.tenant_id).await?)
+        if let (Some(account), Some(tenant)) = (&event.account, self.checkouts.db.tenant(&payment.tenant_id).business().await?)
             && tenant.stripe_account.as_deref() != Some(account.as_str())
         {
             tracing::warn!(event = %event.id, "a Stripe event from another connected account named one of our payments; ignored");
@@ -406,7 +405,7 @@ impl Payments {
 
     /// Staff record a payment made outside the portal; it waits for approval.
     pub async fn record_manual(&self, tenant: &Tenant, job_id: &str, manual: &ManualPayment<'_>, actor: Actor<'_>) -> Result<String, CheckoutError> {
-        let invoice = self.checkouts.db.invoice_totals(&tenant.id, manual.invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
+        let invoice = self.checkouts.db.tenant(&tenant.id).invoice_totals(manual.invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
         if matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
             return Err(CheckoutError::Blocked("Payments can only be recorded on an issued invoice.".into()));
         }
@@ -423,13 +422,12 @@ impl Payments {
             started_by: actor.name,
             expires_at: None,
         };
-        let id = self.checkouts.db.insert_payment(&tenant.id, &new).await?.ok_or_else(|| DbError::Invalid("the payment was not recorded".into()))?;
-        let payment = self.checkouts.db.payment(&tenant.id, &id).await?.ok_or(CheckoutError::NotFound)?;
+        let id = self.checkouts.db.tenant(&tenant.id).insert_payment(&new).await?.ok_or_else(|| DbError::Invalid("the payment was not recorded".into()))?;
+        let payment = self.checkouts.db.tenant(&tenant.id).payment(&id).await?.ok_or(CheckoutError::NotFound)?;
         self.apply(&payment, PaymentNews { status: Some(PaymentStatus::Pending), ..Default::default() }, actor).await?;
         let formats = portico_core::formats::TenantFormats::new(tenant);
         let summary = format!("{} {} recorded on invoice {}, awaiting approval", formats.money(manual.amount_minor), manual.method, invoice.number);
-        let mut entry = AuditEntry::new(&tenant.id, "payment.recorded", &summary).by(actor);
-        entry.job_id = Some(job_id.to_string());
+        let entry = AuditEntry::new(&tenant.id, "payment.recorded", &summary).by(actor).on_job(job_id);
         self.checkouts.db.record_audit(&entry).await?;
         Ok(id)
     }

@@ -1,6 +1,7 @@
 //! Limits on how often a sign-in door may be knocked on, per address and per
 //! IP. Counted in the database, so every instance shares the same counts.
 
+use portico_core::ids::TenantId;
 use portico_data::{Db, DbError};
 
 /// At most `max` attempts within `window` seconds.
@@ -44,11 +45,11 @@ pub enum LimitError {
 
 /// Count one attempt against `limit` for `key` (an IP address, or an e-mail
 /// address, which is stored hashed) and refuse it when over the limit.
-/// `tenant_id` is empty for doors that come before a tenant (staff sign-in).
-pub async fn check(db: &Db, tenant_id: &str, limit: &Limit, key: &str) -> Result<(), LimitError> {
+/// `tenant` is `None` for doors that come before a business is known (staff sign-in).
+pub async fn check(db: &Db, tenant: Option<&TenantId>, limit: &Limit, key: &str) -> Result<(), LimitError> {
     let bucket = format!("{}:{}", limit.name, &portico_core::tokens::hash_token(&key.trim().to_lowercase())[..32]);
-    if db.rate_limited(tenant_id, &bucket, limit.window, limit.max).await? {
-        tracing::warn!(limit = limit.name, tenant_id, "rate limit reached");
+    if db.rate_limited(tenant, &bucket, limit.window, limit.max).await? {
+        tracing::warn!(limit = limit.name, tenant = tenant.map(TenantId::as_str), "rate limit reached");
         return Err(LimitError::TooManyAttempts);
     }
     Ok(())

@@ -22,15 +22,15 @@ pub fn router() -> Router<AppState> {
 /// clients and the roles that sign it; 404 for everyone else.
 async fn portal_pdf(State(state): State<AppState>, session: PortalSession, Path((job_id, id)): Path<(String, String)>) -> Result<Response, WebError> {
     let role = session.on_job(&state, &job_id).await?.role.0;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     agreement_pdf(&state, &tenant, &job_id, &id, role).await
 }
 
 /// `GET /staff/jobs/{job}/agreements/{id}/pdf`: any staff member of the business.
 async fn staff_pdf(State(state): State<AppState>, session: StaffSession, Path((job_id, id)): Path<(String, String)>) -> Result<Response, WebError> {
     session.require(Ability::ViewJobs)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
-    state.db.job(&tenant.id, &job_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    state.db.tenant(&tenant.id).job(&job_id).await?.ok_or(WebError::NotFound)?;
     agreement_pdf(&state, &tenant, &job_id, &id, Role::Staff).await
 }
 

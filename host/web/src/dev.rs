@@ -47,7 +47,7 @@ async fn outbox(
     }
     let formats = portico_core::formats::TenantFormats::new(&tenant);
     let mut messages = Vec::new();
-    for entry in state.db.recent_outbox(&tenant.id, 50).await? {
+    for entry in state.db.tenant(&tenant.id).recent_outbox(50).await? {
         let (subject, body) = match portico_services::mail::render_for_tenant(&state.db, &tenant.id, &entry.template, &entry.data_json, entry.section_name.as_deref()).await {
             Ok(rendered) => (rendered.subject, rendered.body),
             Err(error) => ("(cannot be rendered)".to_string(), error.to_string()),

@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn tenant_of(state: &AppState, session: &PortalSession) -> Result<Tenant, WebError> {
-    state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)
+    state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)
 }
 
 /// The viewer on the job, if their role sees its bill (the clients); the
@@ -91,7 +91,7 @@ async fn continue_checkout(
 ) -> Result<Response, WebError> {
     let on_job = bill_viewer(&state, &session, &job_id).await?;
     let tenant = tenant_of(&state, &session).await?;
-    let email = state.db.contact_email(&tenant.id, &on_job.contact_id).await?;
+    let email = state.db.tenant(&tenant.id).contact_email(&on_job.contact_id).await?;
     match state.payments.destination(&tenant, &job_id, &payment_id, email.as_deref()).await {
         // 303: the browser follows with a GET, whatever the method before.
         Ok(url) => Ok(Redirect::to(&url).into_response()),
@@ -129,7 +129,7 @@ async fn test_checkout(
         Ok(checkout) => checkout,
         Err(response) => return Ok(response),
     };
-    let invoice = state.db.invoice_totals(&tenant.id, &payment.invoice_id).await?.ok_or(WebError::NotFound)?;
+    let invoice = state.db.tenant(&tenant.id).invoice_totals(&payment.invoice_id).await?.ok_or(WebError::NotFound)?;
     let mut data = crate::portal::frame(&tenant, &session, &on_job.name, "Test checkout");
     data["invoice_number"] = invoice.number.into();
     data["amount"] = portico_core::formats::TenantFormats::new(&tenant).money(payment.amount_minor).into();

@@ -1,6 +1,7 @@
 //! Portal sessions: a signed JWT cookie naming a server-side session row, so a
 //! session can be revoked at once and expires 30 days after its last use.
 
+use portico_core::ids::TenantId;
 use crate::app::AppState;
 use portico_data::{AuditEntry, NewSession, SessionRow, SessionSubject, StaffUser};
 use portico_core::model::new_id;
@@ -25,7 +26,7 @@ struct Claims {
     /// Session id.
     sid: String,
     /// Tenant id.
-    tid: String,
+    tid: TenantId,
     /// Expiry, Unix seconds.
     exp: i64,
 }
@@ -47,8 +48,8 @@ impl SessionKeys {
     }
 
     /// The cookie for a session expiring at `expires_at`.
-    pub fn cookie(&self, session_id: &str, tenant_id: &str, expires_at: i64) -> Cookie<'static> {
-        let claims = Claims { sid: session_id.into(), tid: tenant_id.into(), exp: expires_at };
+    pub fn cookie(&self, session_id: &str, tenant_id: &TenantId, expires_at: i64) -> Cookie<'static> {
+        let claims = Claims { sid: session_id.into(), tid: tenant_id.clone(), exp: expires_at };
         let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .expect("HS256 signing cannot fail");
         Cookie::build((COOKIE, token))
@@ -82,7 +83,8 @@ impl PortalSession {
     pub async fn on_job(&self, state: &AppState, job_id: &str) -> Result<JobContact, WebError> {
         state
             .db
-            .job_access(&self.row.tenant_id, job_id, &self.contact_id, self.row.verified_email.as_deref())
+            .tenant(&self.row.tenant_id)
+            .job_access(job_id, &self.contact_id, self.row.verified_email.as_deref())
             .await?
             .ok_or(WebError::NotFound)
     }
@@ -90,7 +92,7 @@ impl PortalSession {
     /// The contact's name, as the business has it (read when a page needs
     /// it; the job page takes it from the viewer's part on the job).
     pub async fn name(&self, state: &AppState) -> Result<String, WebError> {
-        state.db.contact_name(&self.row.tenant_id, &self.contact_id).await?.ok_or(WebError::SignedOut)
+        state.db.tenant(&self.row.tenant_id).contact_name(&self.contact_id).await?.ok_or(WebError::SignedOut)
     }
 
     /// The contact's session of the request, if there is a live one.
@@ -109,7 +111,7 @@ impl PortalSession {
 /// `actor` from `origin`, and return the cookie to set.
 pub async fn start_session(
     state: &AppState,
-    tenant_id: &str,
+    tenant_id: &TenantId,
     subject: SessionSubject<'_>,
     method: &str,
     origin: &RequestOrigin,
@@ -139,14 +141,14 @@ pub async fn start_session(
 /// get). It is cleared once read, even if it no longer parses.
 pub async fn take_flash<T: serde::de::DeserializeOwned>(state: &AppState, row: &SessionRow) -> Result<Option<T>, WebError> {
     let Some(json) = row.flash_json.as_deref() else { return Ok(None) };
-    state.db.set_flash(&row.tenant_id, &row.id, None).await?;
+    state.db.tenant(&row.tenant_id).set_flash(&row.id, None).await?;
     Ok(serde_json::from_str(json).ok())
 }
 
 /// Leave a one-time message for the session's next page.
 pub async fn leave_flash<T: Serialize>(state: &AppState, row: &SessionRow, flash: &T) -> Result<(), WebError> {
     let json = serde_json::to_string(flash).map_err(anyhow::Error::from)?;
-    state.db.set_flash(&row.tenant_id, &row.id, Some(&json)).await?;
+    state.db.tenant(&row.tenant_id).set_flash(&row.id, Some(&json)).await?;
     Ok(())
 }
 
@@ -174,10 +176,10 @@ pub fn keep_alive(jar: CookieJar, refreshed: Option<Cookie<'static>>) -> CookieJ
 /// when its expiry slid forward.
 async fn live_session(jar: &CookieJar, state: &AppState) -> Result<(SessionRow, Option<Cookie<'static>>), WebError> {
     let claims = jar.get(COOKIE).and_then(|cookie| state.keys.read(cookie.value())).ok_or(WebError::SignedOut)?;
-    let row = state.db.live_session(&claims.tid, &claims.sid).await?.ok_or(WebError::SignedOut)?;
+    let row = state.db.tenant(&claims.tid).live_session(&claims.sid).await?.ok_or(WebError::SignedOut)?;
     let new_expiry = now() + SLIDING_LIFETIME;
     let refreshed = if new_expiry - row.expires_at >= REFRESH_EVERY {
-        state.db.touch_session(&row.tenant_id, &row.id, new_expiry).await?;
+        state.db.tenant(&row.tenant_id).touch_session(&row.id, new_expiry).await?;
         Some(state.keys.cookie(&row.id, &row.tenant_id, new_expiry))
     } else {
         None
@@ -208,7 +210,7 @@ impl FromRequestParts<AppState> for StaffSession {
         let jar = CookieJar::from_headers(&parts.headers);
         let (row, refreshed) = live_session(&jar, state).await.map_err(|_| WebError::StaffSignedOut)?;
         let staff_user_id = row.staff_user_id.as_deref().ok_or(WebError::StaffSignedOut)?;
-        let user = state.db.staff_user(&row.tenant_id, staff_user_id).await?.ok_or(WebError::StaffSignedOut)?;
+        let user = state.db.tenant(&row.tenant_id).staff_user(staff_user_id).await?.ok_or(WebError::StaffSignedOut)?;
         Ok(StaffSession { row, user, refreshed })
     }
 }

@@ -9,6 +9,7 @@ pub use crate::worker::RetryPolicy;
 pub use outbox::OutboxWorker;
 pub use templates::render;
 
+use portico_core::ids::TenantId;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -91,11 +92,11 @@ pub struct Rendered {
 /// name, answered to its support address, and signed with its support
 /// contact. A message a section queued (`section`, its name) says so: the
 /// section chose its words, the host its sender, business name and footer.
-pub async fn render_for_tenant(db: &portico_data::Db, tenant_id: &str, template: &str, data_json: &str, section: Option<&str>) -> Result<Rendered, MailError> {
+pub async fn render_for_tenant(db: &portico_data::Db, tenant_id: &TenantId, template: &str, data_json: &str, section: Option<&str>) -> Result<Rendered, MailError> {
     let unavailable = |e: portico_data::DbError| MailError::Transient(format!("reading the template: {e}"));
-    let tenant = db.tenant(tenant_id).await.map_err(unavailable)?;
+    let tenant = db.tenant(tenant_id).business().await.map_err(unavailable)?;
     let business = tenant.as_ref().map(|t| t.name.clone()).unwrap_or_default();
-    let custom = db.mail_template(tenant_id, template).await.map_err(unavailable)?;
+    let custom = db.tenant(tenant_id).mail_template(template).await.map_err(unavailable)?;
     let mut rendered = render(template, data_json, &business, custom.as_ref())?;
     if let Some(tenant) = tenant {
         if let Some(section) = section {

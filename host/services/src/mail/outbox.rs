@@ -32,15 +32,15 @@ async fn deliver_batch(db: &Db, mailer: &Mailer, policy: &RetryPolicy, worker: &
             Err(error) => Err(error),
         };
         match sent {
-            Ok(()) => db.outbox_sent(&message.tenant_id, &message.id, worker).await?,
+            Ok(()) => db.tenant(&message.tenant_id).outbox_sent(&message.id, worker).await?,
             Err(MailError::Permanent(reason)) => {
                 tracing::warn!(id = %message.id, %reason, "mail cannot be sent; giving up");
-                db.outbox_failed(&message.tenant_id, &message.id, worker, &reason, None).await?;
+                db.tenant(&message.tenant_id).outbox_failed(&message.id, worker, &reason, None).await?;
             }
             Err(MailError::Transient(reason)) => {
                 let retry_at = policy.retry_at(message.attempts);
                 tracing::warn!(id = %message.id, attempts = message.attempts, %reason, ?retry_at, "mail delivery failed");
-                db.outbox_failed(&message.tenant_id, &message.id, worker, &reason, retry_at).await?;
+                db.tenant(&message.tenant_id).outbox_failed(&message.id, worker, &reason, retry_at).await?;
             }
         }
     }

@@ -49,7 +49,7 @@ impl Payments {
         actor: Actor<'_>,
     ) -> Result<(), CheckoutError> {
         let db = &self.checkouts.db;
-        let invoice = db.invoice_totals(&tenant.id, invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
+        let invoice = db.tenant(&tenant.id).invoice_totals(invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
         if let Some(reason) = frozen(&invoice.number, invoice.status) {
             return Err(CheckoutError::Blocked(reason));
         }
@@ -76,10 +76,10 @@ impl Payments {
                 invoice.number
             )));
         }
-        if !db.add_invoice_line(&tenant.id, invoice_id, invoice.revision, line.kind, description, signed).await? {
+        if !db.tenant(&tenant.id).add_invoice_line(invoice_id, invoice.revision, line.kind, description, signed).await? {
             return Err(CheckoutError::Blocked(format!("Invoice {} changed meanwhile; look at it again.", invoice.number)));
         }
-        db.recompute_invoice(&tenant.id, invoice_id).await?;
+        db.tenant(&tenant.id).recompute_invoice(invoice_id).await?;
         let formats = portico_core::formats::TenantFormats::new(tenant);
         let summary = format!("Added {} “{description}” ({}) to invoice {}", line.kind, formats.money(signed), invoice.number);
         self.invoice_changed(tenant, job_id, invoice_id, "invoice.line-added", &summary, actor).await?;
@@ -90,11 +90,11 @@ impl Payments {
     /// An open checkout of it is given up first.
     pub async fn void_invoice(&self, tenant: &Tenant, job_id: &str, invoice_id: &str, actor: Actor<'_>) -> Result<(), CheckoutError> {
         let db = &self.checkouts.db;
-        let invoice = db.invoice_totals(&tenant.id, invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
+        let invoice = db.tenant(&tenant.id).invoice_totals(invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
         if let Some(reason) = frozen(&invoice.number, invoice.status) {
             return Err(CheckoutError::Blocked(reason));
         }
-        let payments = db.invoice_payments(&tenant.id, invoice_id).await?;
+        let payments = db.tenant(&tenant.id).invoice_payments(invoice_id).await?;
         let counted = [PaymentStatus::Pending, PaymentStatus::Processing, PaymentStatus::Succeeded, PaymentStatus::Refunded];
         if invoice.paid > 0 || payments.iter().any(|p| counted.contains(&p.status())) {
             return Err(CheckoutError::Blocked(format!(
@@ -102,10 +102,10 @@ impl Payments {
                 invoice.number
             )));
         }
-        if let Some(open) = db.open_checkout(&tenant.id, invoice_id).await? {
+        if let Some(open) = db.tenant(&tenant.id).open_checkout(invoice_id).await? {
             self.checkouts.give_up(tenant, &open).await?;
         }
-        if !db.void_invoice(&tenant.id, invoice_id).await? {
+        if !db.tenant(&tenant.id).void_invoice(invoice_id).await? {
             return Err(CheckoutError::Blocked(format!("Invoice {} changed meanwhile; look at it again.", invoice.number)));
         }
         self.invoice_changed(tenant, job_id, invoice_id, "invoice.voided", &format!("Voided invoice {}", invoice.number), actor).await?;
@@ -114,8 +114,7 @@ impl Payments {
 
     /// Audit a change to an invoice and tell the sections.
     async fn invoice_changed(&self, tenant: &Tenant, job_id: &str, invoice_id: &str, action: &str, summary: &str, actor: Actor<'_>) -> Result<(), CheckoutError> {
-        let mut entry = AuditEntry::new(&tenant.id, action, summary).by(actor);
-        entry.job_id = Some(job_id.to_string());
+        let entry = AuditEntry::new(&tenant.id, action, summary).by(actor).on_job(job_id);
         self.checkouts.db.record_audit(&entry).await?;
         self.events.invoice_updated(tenant, job_id, invoice_id, RequestOrigin::default()).await;
         Ok(())

@@ -13,9 +13,9 @@ pub struct Pdf {
 
 /// The heading lines the host's documents share: business, job, property, client.
 pub(crate) async fn letterhead(db: &Db, tenant: &Tenant, job_id: &str) -> DbResult<Option<Vec<String>>> {
-    let Some(job) = db.job(&tenant.id, job_id).await? else { return Ok(None) };
-    let property = db.property(&tenant.id, &job.property_id).await?;
-    let contacts = db.job_contacts(&tenant.id, job_id).await?;
+    let Some(job) = db.tenant(&tenant.id).job(job_id).await? else { return Ok(None) };
+    let property = db.tenant(&tenant.id).property(&job.property_id).await?;
+    let contacts = db.tenant(&tenant.id).job_contacts(job_id).await?;
     let billed_to: Vec<String> = contacts
         .iter()
         .filter(|c| matches!(c.role.0, Role::Client | Role::CoClient))
@@ -40,7 +40,7 @@ pub(crate) async fn letterhead(db: &Db, tenant: &Tenant, job_id: &str) -> DbResu
 }
 
 async fn find_invoice(db: &Db, tenant: &Tenant, job_id: &str, invoice_id: &str) -> DbResult<Option<(Invoice, Vec<InvoiceLine>)>> {
-    Ok(db.invoices(&tenant.id, job_id).await?.into_iter().find(|(invoice, _)| invoice.id == invoice_id))
+    Ok(db.tenant(&tenant.id).invoices(job_id).await?.into_iter().find(|(invoice, _)| invoice.id == invoice_id))
 }
 
 /// The invoice as a PDF: lines, fees, tax, total, payments and balance.
@@ -75,7 +75,7 @@ pub async fn invoice(db: &Db, tenant: &Tenant, job_id: &str, invoice_id: &str) -
     text.push(format!("Total: {}", formats.money(total)));
     text.push(format!("Paid: {}", formats.money(invoice.paid_minor)));
     text.push(format!("Balance due: {}", formats.money(total - invoice.paid_minor)));
-    let payments = db.invoice_payments(&tenant.id, invoice_id).await?;
+    let payments = db.tenant(&tenant.id).invoice_payments(invoice_id).await?;
     let listed: Vec<_> = payments.iter().filter(|p| p.status().listed()).collect();
     if !listed.is_empty() {
         text.push(String::new());
@@ -91,7 +91,7 @@ pub async fn invoice(db: &Db, tenant: &Tenant, job_id: &str, invoice_id: &str) -
 
 /// A receipt for one payment that went through.
 pub async fn receipt(db: &Db, tenant: &Tenant, job_id: &str, payment_id: &str) -> DbResult<Option<Pdf>> {
-    let Some(payment) = db.payment(&tenant.id, payment_id).await?.filter(|p| p.job_id == job_id) else { return Ok(None) };
+    let Some(payment) = db.tenant(&tenant.id).payment(payment_id).await?.filter(|p| p.job_id == job_id) else { return Ok(None) };
     if !payment.status().received() {
         return Ok(None);
     }

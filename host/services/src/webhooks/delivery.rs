@@ -60,11 +60,11 @@ async fn deliver_batch(db: &Db, config: &WebhookConfig, worker: &str) -> Result<
             Some(target) => attempt(delivery, &target, config).await,
         };
         match outcome {
-            Ok(status) => db.webhook_delivered(&delivery.tenant_id, &delivery.id, worker, status).await?,
+            Ok(status) => db.tenant(&delivery.tenant_id).webhook_delivered(&delivery.id, worker, status).await?,
             Err(failed) => {
                 let retry_at = if failed.permanent { None } else { config.retry.retry_at(delivery.attempts) };
                 tracing::warn!(delivery = %delivery.id, attempts = delivery.attempts, reason = %failed.reason, ?retry_at, "webhook not delivered");
-                db.webhook_attempt_failed(&delivery.tenant_id, &delivery.id, worker, failed.response_status, &failed.reason, retry_at).await?;
+                db.tenant(&delivery.tenant_id).webhook_attempt_failed(&delivery.id, worker, failed.response_status, &failed.reason, retry_at).await?;
             }
         }
     }

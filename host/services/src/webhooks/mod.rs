@@ -13,6 +13,7 @@ mod target;
 pub use delivery::WebhookWorker;
 pub use target::check_url;
 
+use portico_core::ids::TenantId;
 use portico_core::formats::rfc3339;
 use portico_data::{Db, DbResult};
 use portico_core::model::{new_id, now};
@@ -61,17 +62,17 @@ impl Default for WebhookConfig {
 /// Raise an event for the tenant's endpoints that receive `kind` (or only
 /// for `only_endpoint`). `data` is the event's subject. Returns the event id
 /// and how many deliveries were queued; with no endpoint, nothing is stored.
-pub async fn raise(db: &Db, tenant_id: &str, kind: &str, data: Value, only_endpoint: Option<&str>) -> DbResult<(String, usize)> {
+pub async fn raise(db: &Db, tenant_id: &TenantId, kind: &str, data: Value, only_endpoint: Option<&str>) -> DbResult<(String, usize)> {
     let id = format!("evt_{}", new_id().replace('-', ""));
     let payload = json!({ "id": id, "type": kind, "created_at": rfc3339(now()), "data": data });
-    let queued = db.raise_webhook_event(tenant_id, &id, kind, &payload.to_string(), only_endpoint).await?;
+    let queued = db.tenant(tenant_id).raise_webhook_event(&id, kind, &payload.to_string(), only_endpoint).await?;
     Ok((id, queued))
 }
 
 /// Raise a `job.*` event carrying the job as `GET /api/v1/jobs/{id}` shows it.
-pub async fn raise_job(db: &Db, tenant_id: &str, kind: &str, job_id: &str) -> DbResult<()> {
+pub async fn raise_job(db: &Db, tenant_id: &TenantId, kind: &str, job_id: &str) -> DbResult<()> {
     // Most businesses have no endpoint: do not build the job for nobody.
-    let listening = db.webhook_endpoints(tenant_id).await?.iter().any(|e| e.disabled_at.is_none() && e.receives(kind));
+    let listening = db.tenant(tenant_id).webhook_endpoints().await?.iter().any(|e| e.disabled_at.is_none() && e.receives(kind));
     if !listening {
         return Ok(());
     }

@@ -1,5 +1,6 @@
 //! Who is calling: the API key in `Authorization: Bearer …`, and its scopes.
 
+use portico_core::ids::TenantId;
 use super::ApiError;
 use crate::app::AppState;
 use portico_core::api_keys::Scope;
@@ -13,7 +14,7 @@ pub struct ApiCaller {
 }
 
 impl ApiCaller {
-    pub fn tenant_id(&self) -> &str {
+    pub fn tenant_id(&self) -> &TenantId {
         &self.key.tenant_id
     }
 

@@ -57,6 +57,16 @@ impl From<portico_services::documents::DocumentError> for ApiError {
     }
 }
 
+impl From<portico_services::add_ons::AddOnError> for ApiError {
+    fn from(error: portico_services::add_ons::AddOnError) -> Self {
+        use portico_services::add_ons::AddOnError;
+        match error {
+            AddOnError::NotFound => ApiError::NotFound("add-on request"),
+            AddOnError::Db(error) => error.into(),
+        }
+    }
+}
+
 impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {

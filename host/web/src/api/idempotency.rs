@@ -36,7 +36,7 @@ pub async fn answer(
     };
     if let Some(key) = &key {
         let request_hash = hex::encode(Sha256::digest([operation.as_bytes(), b"\n", body].concat()));
-        if let Some(answer) = state.db.claim_idempotency_key(tenant_id, key, &request_hash).await? {
+        if let Some(answer) = state.db.tenant(tenant_id).claim_idempotency_key(key, &request_hash).await? {
             if answer.request_hash != request_hash {
                 return Err(ApiError::Conflict("This Idempotency-Key was used with a different request.".into()));
             }
@@ -50,9 +50,9 @@ pub async fn answer(
     }
     let result = work.await;
     match (&key, &result) {
-        (Some(key), Ok((status, value))) => state.db.answer_idempotency_key(tenant_id, key, status.as_u16(), &value.to_string()).await?,
+        (Some(key), Ok((status, value))) => state.db.tenant(tenant_id).answer_idempotency_key(key, status.as_u16(), &value.to_string()).await?,
         // A refused or failed request keeps nothing: it may be corrected and retried with the same key.
-        (Some(key), Err(_)) => state.db.release_idempotency_key(tenant_id, key).await?,
+        (Some(key), Err(_)) => state.db.tenant(tenant_id).release_idempotency_key(key).await?,
         (None, _) => {}
     }
     let (status, value) = result?;

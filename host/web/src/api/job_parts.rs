@@ -36,9 +36,9 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The caller's business and its job, or 404.
-async fn job_of(state: &AppState, caller: &ApiCaller, job_id: &str) -> Result<Tenant, ApiError> {
-    let tenant = state.db.tenant(caller.tenant_id()).await?.ok_or(ApiError::Unauthorized)?;
-    state.db.job(&tenant.id, job_id).await?.ok_or(ApiError::NotFound("job"))?;
+pub(super) async fn job_of(state: &AppState, caller: &ApiCaller, job_id: &str) -> Result<Tenant, ApiError> {
+    let tenant = state.db.tenant(caller.tenant_id()).business().await?.ok_or(ApiError::Unauthorized)?;
+    state.db.tenant(&tenant.id).job(job_id).await?.ok_or(ApiError::NotFound("job"))?;
     Ok(tenant)
 }
 
@@ -98,7 +98,7 @@ async fn change_person(State(state): State<AppState>, caller: ApiCaller, Path((j
     caller.require(Scope::JobsWrite)?;
     let tenant = job_of(&state, &caller, &job_id).await?;
     let patch: PersonPatch = parse(&body, "a change to a person")?;
-    let current = state.db.job_contact_any_state(&tenant.id, &job_id, &person_id).await?.ok_or(ApiError::NotFound("person"))?;
+    let current = state.db.tenant(&tenant.id).job_contact_any_state(&job_id, &person_id).await?.ok_or(ApiError::NotFound("person"))?;
     let person = PersonBody {
         name: patch.name.unwrap_or(current.name),
         email: patch.email.unwrap_or(current.email),
@@ -147,8 +147,8 @@ async fn remove_service(State(state): State<AppState>, caller: ApiCaller, Path((
 /// A job's invoices with their lines and what was paid.
 async fn invoices_json(state: &AppState, tenant: &Tenant, job_id: &str) -> Result<Vec<Value>, ApiError> {
     let mut data = Vec::new();
-    for (invoice, lines) in state.db.invoices(&tenant.id, job_id).await? {
-        let totals = state.db.invoice_totals(&tenant.id, &invoice.id).await?;
+    for (invoice, lines) in state.db.tenant(&tenant.id).invoices(job_id).await? {
+        let totals = state.db.tenant(&tenant.id).invoice_totals(&invoice.id).await?;
         let lines: Vec<Value> = lines
             .iter()
             .map(|l| json!({ "kind": l.kind, "description": l.description, "quantity": l.quantity, "unit_price_minor": l.unit_price_minor }))
@@ -263,7 +263,7 @@ fn document_json(document: &portico_core::model::Document) -> Value {
 async fn documents(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::JobsRead)?;
     let tenant = job_of(&state, &caller, &job_id).await?;
-    let data: Vec<Value> = state.db.documents(&tenant.id, &job_id, "").await?.iter().map(document_json).collect();
+    let data: Vec<Value> = state.db.tenant(&tenant.id).documents(&job_id, "").await?.iter().map(document_json).collect();
     Ok(Json(json!({ "data": data })))
 }
 
@@ -288,7 +288,7 @@ async fn upload(State(state): State<AppState>, caller: ApiCaller, Path(job_id): 
         }
         let new = NewDocument { kind: &kind, title: &title, bytes: &body, roles: &roles };
         let id = state.documents.store(&tenant, &job_id, &new, &caller.actor()).await?;
-        let document = state.db.document(&tenant.id, &job_id, &id).await?.ok_or(ApiError::NotFound("document"))?;
+        let document = state.db.tenant(&tenant.id).document(&job_id, &id).await?.ok_or(ApiError::NotFound("document"))?;
         Ok((StatusCode::CREATED, document_json(&document)))
     })
     .await
@@ -297,10 +297,10 @@ async fn upload(State(state): State<AppState>, caller: ApiCaller, Path(job_id): 
 async fn publish(State(state): State<AppState>, caller: ApiCaller, Path((job_id, document_id)): Path<(String, String)>) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let tenant = job_of(&state, &caller, &job_id).await?;
-    let document = state.db.document(&tenant.id, &job_id, &document_id).await?.ok_or(ApiError::NotFound("document"))?;
+    let document = state.db.tenant(&tenant.id).document(&job_id, &document_id).await?.ok_or(ApiError::NotFound("document"))?;
     if document.published_at.is_none() {
         state.documents.publish(&tenant, &job_id, &document.id, &document.title, &caller.actor()).await?;
     }
-    let document = state.db.document(&tenant.id, &job_id, &document_id).await?.ok_or(ApiError::NotFound("document"))?;
+    let document = state.db.tenant(&tenant.id).document(&job_id, &document_id).await?.ok_or(ApiError::NotFound("document"))?;
     Ok(Json(document_json(&document)))
 }

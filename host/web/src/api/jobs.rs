@@ -1,5 +1,6 @@
 //! `/api/v1/jobs`: list (newest first, by cursor), read one, create one.
 
+use portico_core::ids::TenantId;
 use super::{ApiCaller, ApiError, Scope};
 use crate::app::AppState;
 
@@ -68,13 +69,13 @@ async fn list(State(state): State<AppState>, caller: ApiCaller, RawQuery(query):
     };
     let tenant_id = caller.tenant_id();
     // One more than asked, to know whether another page follows.
-    let mut rows = state.db.jobs_page(tenant_id, after.as_ref().map(|(at, id)| (*at, id.as_str())), limit + 1).await?;
+    let mut rows = state.db.tenant(tenant_id).jobs_page(after.as_ref().map(|(at, id)| (*at, id.as_str())), limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = if more { rows.last().map(|(job, at)| encode_cursor(*at, &job.id)) } else { None };
     let mut data = Vec::with_capacity(rows.len());
     for (job, created_at) in rows {
-        let property = state.db.property(tenant_id, &job.property_id).await?;
+        let property = state.db.tenant(tenant_id).property(&job.property_id).await?;
         data.push(json!({
             "id": job.id,
             "reference": job.reference,
@@ -87,7 +88,7 @@ async fn list(State(state): State<AppState>, caller: ApiCaller, RawQuery(query):
 }
 
 /// The job as the API shows it, or 404.
-async fn job_view(state: &AppState, tenant_id: &str, job_id: &str) -> Result<Value, ApiError> {
+async fn job_view(state: &AppState, tenant_id: &TenantId, job_id: &str) -> Result<Value, ApiError> {
     portico_services::jobs::job_json(&state.db, tenant_id, job_id).await?.ok_or(ApiError::NotFound("job"))
 }
 
@@ -299,11 +300,11 @@ pub(super) fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(des
 async fn update(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, body: Bytes) -> Result<Json<Value>, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let patch: JobPatch = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("The body is not a change to a job: {e}")))?;
-    let tenant: Tenant = state.db.tenant(caller.tenant_id()).await?.ok_or(ApiError::Unauthorized)?;
+    let tenant: Tenant = state.db.tenant(caller.tenant_id()).business().await?.ok_or(ApiError::Unauthorized)?;
     let db = &state.db;
-    let job = db.job(&tenant.id, &job_id).await?.ok_or(ApiError::NotFound("job"))?;
-    let property = db.property(&tenant.id, &job.property_id).await?;
-    let first = db.appointments(&tenant.id, &job_id).await?.into_iter().next();
+    let job = db.tenant(&tenant.id).job(&job_id).await?.ok_or(ApiError::NotFound("job"))?;
+    let property = db.tenant(&tenant.id).property(&job.property_id).await?;
+    let first = db.tenant(&tenant.id).appointments(&job_id).await?.into_iter().next();
     let reference = patch.reference.unwrap_or(job.reference);
     let property = patch.property.unwrap_or(PropertyBody { line1: property.line1, city: property.city, region: property.region, postal_code: property.postal_code });
     let appointment = match patch.appointment {
@@ -338,7 +339,7 @@ async fn create_job(state: &AppState, caller: &ApiCaller, body: &[u8]) -> Result
     let parsed: NewJobBody = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("The body is not a job: {e}")))?;
     let send = parsed.send_invitations;
     let job = check(parsed)?;
-    let tenant: Tenant = state.db.tenant(caller.tenant_id()).await?.ok_or(ApiError::Unauthorized)?;
+    let tenant: Tenant = state.db.tenant(caller.tenant_id()).business().await?.ok_or(ApiError::Unauthorized)?;
     let created = state.jobs.create(&tenant, &job, &caller.actor(), send).await?;
     Ok((StatusCode::CREATED, job_view(state, &tenant.id, &created.job_id).await?))
 }

@@ -4,6 +4,7 @@
 //! `Idempotency-Key` on creates. The OpenAPI document is served at
 //! `/api/openapi.json` and checked against the API by schemathesis in CI.
 
+mod add_ons;
 mod auth;
 mod error;
 mod idempotency;
@@ -25,7 +26,7 @@ use axum::Router;
 const OPENAPI: &str = include_str!("openapi.json");
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/openapi.json", get(openapi)).merge(jobs::router()).merge(job_parts::router())
+    Router::new().route("/api/openapi.json", get(openapi)).merge(jobs::router()).merge(job_parts::router()).merge(add_ons::router())
 }
 
 async fn openapi() -> impl IntoResponse {
@@ -50,6 +51,9 @@ mod tests {
             "/api/v1/jobs/{job_id}/invoices/{invoice_id}/void",
             "/api/v1/jobs/{job_id}/documents",
             "/api/v1/jobs/{job_id}/documents/{document_id}/publish",
+            "/api/v1/jobs/{job_id}/add-ons",
+            "/api/v1/jobs/{job_id}/add-ons/{request_id}/approve",
+            "/api/v1/jobs/{job_id}/add-ons/{request_id}/decline",
         ] {
             assert!(document["paths"][path].is_object(), "{path} documented");
         }

@@ -16,11 +16,12 @@ use axum_extra::extract::cookie::{Cookie, CookieJar};
 /// `GET /account/sessions`
 pub async fn sessions(State(state): State<AppState>, jar: CookieJar, session: PortalSession) -> Result<Response, WebError> {
     let tenant_id = &session.row.tenant_id;
-    let tenant = state.db.tenant(tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let formats = TenantFormats::new(&tenant);
     let listed: Vec<serde_json::Value> = state
         .db
-        .contact_sessions(tenant_id, &session.contact_id)
+        .tenant(tenant_id)
+        .contact_sessions(&session.contact_id)
         .await?
         .into_iter()
         .map(|s| {
@@ -37,7 +38,8 @@ pub async fn sessions(State(state): State<AppState>, jar: CookieJar, session: Po
     let now = portico_core::model::now();
     let links: Vec<serde_json::Value> = state
         .db
-        .own_links(tenant_id, &session.contact_id, session.row.verified_email.as_deref())
+        .tenant(tenant_id)
+        .own_links(&session.contact_id, session.row.verified_email.as_deref())
         .await?
         .into_iter()
         .map(|link| {
@@ -79,7 +81,7 @@ pub async fn revoke(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     check_session(&form.csrf, &session.row.csrf_token)?;
-    let revoked = state.db.revoke_contact_session(&session.row.tenant_id, &session.contact_id, &session_id).await?;
+    let revoked = state.db.tenant(&session.row.tenant_id).revoke_contact_session(&session.contact_id, &session_id).await?;
     if !revoked {
         return Err(WebError::NotFound);
     }
@@ -100,12 +102,12 @@ pub async fn replace_link(
 ) -> Result<Response, WebError> {
     check_session(&form.csrf, &session.row.csrf_token)?;
     let tenant_id = session.row.tenant_id.clone();
-    let own = state.db.own_links(&tenant_id, &session.contact_id, session.row.verified_email.as_deref()).await?;
+    let own = state.db.tenant(&tenant_id).own_links(&session.contact_id, session.row.verified_email.as_deref()).await?;
     let link = own.into_iter().find(|link| link.job_contact_id == job_contact_id).ok_or(WebError::NotFound)?;
     // Each replacement mails a message and kills a link: a few an hour.
-    portico_services::rate_limit::check(&state.db, &tenant_id, &portico_services::rate_limit::LINK_REPLACEMENTS, &link.job_contact_id).await?;
-    let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
-    let contact = state.db.job_contact(&tenant_id, &link.job_contact_id).await?.ok_or(WebError::NotFound)?;
+    portico_services::rate_limit::check(&state.db, Some(&tenant_id), &portico_services::rate_limit::LINK_REPLACEMENTS, &link.job_contact_id).await?;
+    let tenant = state.db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    let contact = state.db.tenant(&tenant_id).job_contact(&link.job_contact_id).await?.ok_or(WebError::NotFound)?;
     let name = session.name(&state).await?;
     let actor = portico_data::Actor::contact(&session.contact_id, &name);
     let message = match state.links.send(&tenant, &contact, portico_services::links::LinkMail::Fresh, &actor).await? {
@@ -119,7 +121,7 @@ pub async fn replace_link(
 /// `POST /signout`
 pub async fn sign_out(State(state): State<AppState>, jar: CookieJar, session: PortalSession, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
     check_session(&form.csrf, &session.row.csrf_token)?;
-    state.db.revoke_session(&session.row.tenant_id, &session.row.id).await?;
+    state.db.tenant(&session.row.tenant_id).revoke_session(&session.row.id).await?;
     Ok(signed_out_page(jar))
 }
 

@@ -49,7 +49,7 @@ pub async fn submit(
     };
 
     let tenant_id = session.row.tenant_id.clone();
-    let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let sections = state.sections.active(&tenant_id).await?;
     let section = sections.iter().find(|s| s.plugin.id() == plugin_id).ok_or(WebError::NotFound)?;
     let wit_role = portico_sections::wit_role(role);

@@ -24,7 +24,7 @@ const FORM_PATH: &str = "/jobs";
 /// The business a job belongs to; 404 for an unknown job.
 async fn tenant_of_job(state: &AppState, job_id: &str) -> Result<Tenant, WebError> {
     let tenant_id = state.db.job_tenant(job_id).await?.ok_or(WebError::NotFound)?;
-    state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)
+    state.db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)
 }
 
 /// The guest view of `job_id`, with an optional answer to a request for access.
@@ -37,9 +37,9 @@ async fn render(
     error: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let job = state.db.job(&tenant.id, job_id).await?.ok_or(WebError::NotFound)?;
-    let property = state.db.property(&tenant.id, &job.property_id).await?;
-    let appointments = state.db.appointments(&tenant.id, job_id).await?;
+    let job = state.db.tenant(&tenant.id).job(job_id).await?.ok_or(WebError::NotFound)?;
+    let property = state.db.tenant(&tenant.id).property(&job.property_id).await?;
+    let appointments = state.db.tenant(&tenant.id).appointments(job_id).await?;
     let formats = TenantFormats::new(tenant);
     let data = serde_json::json!({
         "title": format!("{} · {}", property.line1, tenant.name),
@@ -102,9 +102,9 @@ pub async fn request_access(
         return render(&state, jar, &tenant, &job_id, None, Some("Please enter a valid e-mail address."), StatusCode::BAD_REQUEST).await;
     };
     let origin = crate::client::origin(peer, &headers);
-    rate_limit::check(&state.db, &tenant.id, &rate_limit::MAIL_PER_IP, &origin.ip).await?;
-    rate_limit::check(&state.db, &tenant.id, &rate_limit::MAIL_PER_ADDRESS, &email).await?;
-    let contact = state.db.contact_on_job(&tenant.id, &job_id, &email).await?;
+    rate_limit::check(&state.db, Some(&tenant.id), &rate_limit::MAIL_PER_IP, &origin.ip).await?;
+    rate_limit::check(&state.db, Some(&tenant.id), &rate_limit::MAIL_PER_ADDRESS, &email).await?;
+    let contact = state.db.tenant(&tenant.id).contact_on_job(&job_id, &email).await?;
     proof::send_magic_link(&state, &tenant, &email, contact.as_ref(), Some(&job_id)).await?;
     let sent = format!(
         "If {email} is on this job, we have e-mailed it a sign-in link. It works once, for {} minutes.",

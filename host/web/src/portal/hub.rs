@@ -33,14 +33,14 @@ pub(crate) fn frame(tenant: &Tenant, session: &PortalSession, name: &str, title:
 }
 
 async fn tenant_of(state: &AppState, session: &PortalSession) -> Result<Tenant, WebError> {
-    state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)
+    state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)
 }
 
 /// `GET /account`
 pub async fn hub(State(state): State<AppState>, jar: CookieJar, session: PortalSession) -> Result<Response, WebError> {
     let tenant = tenant_of(&state, &session).await?;
     let formats = TenantFormats::new(&tenant);
-    let jobs = state.db.account_jobs(&tenant.id, &session.contact_id, session.row.verified_email.as_deref()).await?;
+    let jobs = state.db.tenant(&tenant.id).account_jobs(&session.contact_id, session.row.verified_email.as_deref()).await?;
     let today = now() - 12 * 3600;
     let (mut upcoming, mut past) = (Vec::new(), Vec::new());
     for job in &jobs {
@@ -59,7 +59,7 @@ pub async fn hub(State(state): State<AppState>, jar: CookieJar, session: PortalS
     upcoming.sort_by_key(|(at, _)| at.unwrap_or(i64::MAX));
     past.sort_by_key(|(at, _)| std::cmp::Reverse(at.unwrap_or(0)));
     let other_tenants = match &session.row.verified_email {
-        Some(email) => state.db.other_tenants_of(&tenant.id, email).await?,
+        Some(email) => state.db.tenant(&tenant.id).other_tenants_of(email).await?,
         None => Vec::new(),
     };
     let flash: Option<Notice> = take_flash(&state, &session.row).await?;
@@ -89,13 +89,13 @@ pub async fn switch(
     check_session(&form.csrf, &session.row.csrf_token)?;
     let email = session.row.verified_email.clone().ok_or(WebError::NotFound)?;
     let target = state.db.tenant_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
-    let (contact_id, name) = state.db.contact_for_sign_in(&target.id, &email).await?.ok_or(WebError::NotFound)?;
+    let (contact_id, name) = state.db.tenant(&target.id).contact_for_sign_in(&email).await?.ok_or(WebError::NotFound)?;
     let subject = SessionSubject::Contact { contact_id: &contact_id, job_contact_id: None, verified_email: Some(&email) };
     let audit = AuditEntry::new(&target.id, "portal.signed-in", "Signed in from another business's portal with a proven address")
         .by(Actor::contact(&contact_id, &name));
     let cookie = start_session(&state, &target.id, subject, "switch", &crate::client::origin(peer, &headers), audit).await?;
     // One cookie holds one session: the one left behind is ended.
-    state.db.revoke_session(&session.row.tenant_id, &session.row.id).await?;
+    state.db.tenant(&session.row.tenant_id).revoke_session(&session.row.id).await?;
     Ok((jar.add(cookie), Redirect::to("/account")).into_response())
 }
 
@@ -142,7 +142,7 @@ pub async fn set_password(State(state): State<AppState>, session: PortalSession,
         return password_page(&tenant, &session, &name, Some(why), StatusCode::BAD_REQUEST);
     }
     let hash = portico_core::passwords::hash_off_thread(form.password).await?;
-    state.db.set_contact_password(&tenant.id, &email, &hash).await?;
+    state.db.tenant(&tenant.id).set_contact_password(&email, &hash).await?;
     let audit = AuditEntry::new(&tenant.id, "portal.password-set", "Set a portal password").by(Actor::contact(&session.contact_id, &name));
     state.db.record_audit(&audit).await?;
     leave_notice(&state, &session.row, "success", "Your password is set.").await?;

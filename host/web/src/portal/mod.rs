@@ -63,9 +63,8 @@ async fn open_link(
         job_contact_id: Some(&holder.job_contact.id),
         verified_email: None,
     };
-    let mut audit = portico_data::AuditEntry::new(&holder.tenant_id, "portal.opened", "Opened the portal from a personal link")
-        .by(portico_data::Actor::contact(&holder.job_contact.contact_id, &holder.job_contact.name));
-    audit.job_id = Some(holder.job_contact.job_id.clone());
+    let audit = portico_data::AuditEntry::new(&holder.tenant_id, "portal.opened", "Opened the portal from a personal link")
+        .by(portico_data::Actor::contact(&holder.job_contact.contact_id, &holder.job_contact.name)).on_job(&holder.job_contact.job_id);
     let cookie = start_session(&state, &holder.tenant_id, subject, "link", &origin(peer, &headers), audit).await?;
     let jar = jar.add(cookie);
     Ok((jar, Redirect::to(&format!("/jobs/{}", holder.job_contact.job_id))).into_response())
@@ -105,8 +104,8 @@ async fn document(
 ) -> Result<Response, WebError> {
     let role = session.on_job(&state, &job_id).await?.role.0;
     let tenant_id = &session.row.tenant_id;
-    let document = state.db.document(tenant_id, &job_id, &document_id).await?.ok_or(WebError::NotFound)?;
-    let tenant = state.db.tenant(tenant_id).await?.ok_or(WebError::NotFound)?;
+    let document = state.db.tenant(tenant_id).document(&job_id, &document_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let release = portico_services::documents::release(&state.db, &tenant, &job_id).await?;
     if !document.may_open(role, &release) {
         return Err(WebError::NotFound);

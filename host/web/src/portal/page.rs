@@ -76,14 +76,14 @@ pub async fn job_page(
     // Without a session that reaches this job, the visitor is a guest.
     let session = PortalSession::from_jar(&state, &jar).await?;
     let access = match &session {
-        Some(session) => state.db.job_access(&session.row.tenant_id, &job_id, &session.contact_id, session.row.verified_email.as_deref()).await?,
+        Some(session) => state.db.tenant(&session.row.tenant_id).job_access(&job_id, &session.contact_id, session.row.verified_email.as_deref()).await?,
         None => None,
     };
     let (Some(session), Some(on_job)) = (session, access) else {
         return super::guest::guest_page(&state, jar, &job_id, peer, &headers).await;
     };
     let tenant_id = session.row.tenant_id.clone();
-    let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let flash: Option<Flash> = crate::sessions::take_flash(&state, &session.row).await?;
     let audience = super::audience(&session, &on_job, peer, &headers);
     state
@@ -129,9 +129,9 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
     let role = on_job.role.0;
     let tenant_id = &tenant.id;
     let job_id = &audience.job_id;
-    let job = state.db.job(tenant_id, job_id).await?.ok_or(WebError::NotFound)?;
-    let property = state.db.property(tenant_id, &job.property_id).await?;
-    let appointments = state.db.appointments(tenant_id, job_id).await?;
+    let job = state.db.tenant(tenant_id).job(job_id).await?.ok_or(WebError::NotFound)?;
+    let property = state.db.tenant(tenant_id).property(&job.property_id).await?;
+    let appointments = state.db.tenant(tenant_id).appointments(job_id).await?;
     let formats = TenantFormats::new(tenant);
     let kept = flash.as_ref().and_then(|f| f.card.as_ref().map(|card| (card, f.input.as_slice())));
     let placed = compose(state, tenant, audience, &formats, kept).await?;

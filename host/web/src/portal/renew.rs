@@ -37,7 +37,7 @@ pub async fn renew(
         return Ok(Redirect::to(&format!("/p/{token}")).into_response());
     }
     let contact = &holder.job_contact;
-    let tenant = state.db.tenant(&holder.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&holder.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let jar = crate::csrf::clear(jar, "/p");
     let ask_the_business = |jar: CookieJar| {
         let page = crate::view::error_page(
@@ -49,7 +49,7 @@ pub async fn renew(
     let Some(email) = contact.email.clone() else { return Ok(ask_the_business(jar)) };
 
     // Whether or not a message goes out now, the answer is the same.
-    if !state.db.recently_mailed(&tenant.id, &email, TEMPLATE, now() - RENEW_INTERVAL).await? {
+    if !state.db.tenant(&tenant.id).recently_mailed(&email, TEMPLATE, now() - RENEW_INTERVAL).await? {
         let actor = portico_data::Actor::contact(&contact.contact_id, &contact.name);
         if state.links.send(&tenant, contact, portico_services::links::LinkMail::Fresh, &actor).await?.is_err() {
             return Ok(ask_the_business(jar));

@@ -83,9 +83,9 @@ async fn request(
         return with_password(&state, jar, &tenant, &email, form.password, &origin).await;
     }
 
-    rate_limit::check(&state.db, &tenant.id, &rate_limit::MAIL_PER_IP, &origin.ip).await?;
-    rate_limit::check(&state.db, &tenant.id, &rate_limit::MAIL_PER_ADDRESS, &email).await?;
-    let contact = state.db.contact_for_sign_in(&tenant.id, &email).await?;
+    rate_limit::check(&state.db, Some(&tenant.id), &rate_limit::MAIL_PER_IP, &origin.ip).await?;
+    rate_limit::check(&state.db, Some(&tenant.id), &rate_limit::MAIL_PER_ADDRESS, &email).await?;
+    let contact = state.db.tenant(&tenant.id).contact_for_sign_in(&email).await?;
     if tenant.sign_in_by_code() {
         let challenge = proof::send_code(&state, &tenant, &email, contact.as_ref()).await?;
         return Ok((jar, Redirect::to(&format!("/t/{}/signin/code/{challenge}", tenant.slug))).into_response());
@@ -110,9 +110,9 @@ async fn with_password(
     password: String,
     origin: &portico_core::model::RequestOrigin,
 ) -> Result<Response, WebError> {
-    rate_limit::check(&state.db, &tenant.id, &rate_limit::PASSWORDS_PER_IP, &origin.ip).await?;
-    rate_limit::check(&state.db, &tenant.id, &rate_limit::PASSWORDS_PER_ADDRESS, &rate_limit::address_from(email, &origin.ip)).await?;
-    let holders = state.db.password_holders(&tenant.id, email).await?;
+    rate_limit::check(&state.db, Some(&tenant.id), &rate_limit::PASSWORDS_PER_IP, &origin.ip).await?;
+    rate_limit::check(&state.db, Some(&tenant.id), &rate_limit::PASSWORDS_PER_ADDRESS, &rate_limit::address_from(email, &origin.ip)).await?;
+    let holders = state.db.tenant(&tenant.id).password_holders(email).await?;
     let matched = portico_core::passwords::find_match(password, holders, |holder| &holder.password_hash).await?;
     let Some(holder) = matched else {
         return signin_page(jar, tenant, email, Some("That e-mail and password do not match."), StatusCode::UNAUTHORIZED);
@@ -150,7 +150,7 @@ async fn code_page(
     Path((slug, challenge_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let tenant = tenant(&state, &slug).await?;
-    match state.db.pending_code(&tenant.id, &challenge_id).await? {
+    match state.db.tenant(&tenant.id).pending_code(&challenge_id).await? {
         Some(pending) if pending.attempts < proof::CODE_ATTEMPTS && pending.expires_at > portico_core::model::now() => {
             let masked = portico_core::email::mask(&pending.email);
             code_page_with(jar, &tenant, &pending.id, &masked, None, true, StatusCode::OK)
@@ -179,7 +179,7 @@ async fn enter_code(
     crate::csrf::check_cookie(&jar, &form.csrf)?;
     let tenant = tenant(&state, &slug).await?;
     let origin = origin(peer, &headers);
-    rate_limit::check(&state.db, &tenant.id, &rate_limit::CODES_PER_IP, &origin.ip).await?;
+    rate_limit::check(&state.db, Some(&tenant.id), &rate_limit::CODES_PER_IP, &origin.ip).await?;
     match proof::check_code(&state, &tenant, &challenge_id, &form.code).await? {
         CodeOutcome::SignedIn(answered) => {
             let (cookie, next) = proof::sign_in(&state, &tenant, &answered, "code", &origin).await?;

@@ -50,7 +50,7 @@ pub async fn send_magic_link(
             "link": format!("{}/t/{}/signin/link/{token}", state.public_url, tenant.slug),
             "minutes": MAGIC_LINK_MINUTES.to_string(),
         });
-        state.db.enqueue_mail(&tenant.id, email, "magic-link", &data.to_string()).await?;
+        state.db.tenant(&tenant.id).enqueue_mail(email, "magic-link", &data.to_string()).await?;
     }
     Ok(())
 }
@@ -87,7 +87,7 @@ pub async fn send_code(state: &AppState, tenant: &Tenant, email: &str, contact: 
         .await?;
     if let Some((_, name)) = contact {
         let data = serde_json::json!({ "name": name, "code": code, "minutes": CODE_MINUTES.to_string() });
-        state.db.enqueue_mail(&tenant.id, email, "signin-code", &data.to_string()).await?;
+        state.db.tenant(&tenant.id).enqueue_mail(email, "signin-code", &data.to_string()).await?;
     }
     Ok(id)
 }
@@ -103,14 +103,14 @@ pub enum CodeOutcome {
 
 pub async fn check_code(state: &AppState, tenant: &Tenant, challenge_id: &str, typed: &str) -> Result<CodeOutcome, WebError> {
     let typed: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
-    let Some(attempt) = state.db.count_code_attempt(&tenant.id, challenge_id, CODE_ATTEMPTS).await? else {
+    let Some(attempt) = state.db.tenant(&tenant.id).count_code_attempt(challenge_id, CODE_ATTEMPTS).await? else {
         return Ok(CodeOutcome::Closed);
     };
     let attempts_left = CODE_ATTEMPTS - attempt.attempts;
     if !(typed.len() == 6 && code_matches(&attempt.secret_hash, &typed)) {
         return Ok(if attempts_left > 0 { CodeOutcome::Wrong { attempts_left, email: attempt.email } } else { CodeOutcome::Closed });
     }
-    match state.db.spend_code(&tenant.id, challenge_id).await? {
+    match state.db.tenant(&tenant.id).spend_code(challenge_id).await? {
         Some(answered) if answered.contact_id.is_some() => Ok(CodeOutcome::SignedIn(answered)),
         // Spent by a concurrent request, or an address nobody has.
         _ => Ok(CodeOutcome::Wrong { attempts_left, email: attempt.email }),
@@ -127,7 +127,7 @@ pub async fn sign_in(
     origin: &RequestOrigin,
 ) -> Result<(Cookie<'static>, String), WebError> {
     let contact_id = answered.contact_id.as_deref().ok_or(WebError::NotFound)?;
-    let name = state.db.contact_name(&tenant.id, contact_id).await?.ok_or(WebError::NotFound)?;
+    let name = state.db.tenant(&tenant.id).contact_name(contact_id).await?.ok_or(WebError::NotFound)?;
     let subject = SessionSubject::Contact { contact_id, job_contact_id: None, verified_email: Some(&answered.email) };
     let mut audit = AuditEntry::new(&tenant.id, "portal.signed-in", &format!("Signed in with an e-mailed {}", method.replace('-', " ")))
         .by(Actor::contact(contact_id, &name));

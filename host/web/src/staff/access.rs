@@ -41,9 +41,9 @@ pub fn rows(formats: &impl Formats, entries: Vec<AccessEntry>) -> Vec<serde_json
 
 async fn page(State(state): State<AppState>, jar: CookieJar, session: StaffSession) -> Result<Response, WebError> {
     session.require(Ability::ReadAccessLog)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let formats = portico_core::formats::TenantFormats::new(&tenant);
-    let entries = state.db.access_log(&tenant.id, None, 200).await?;
+    let entries = state.db.tenant(&tenant.id).access_log(None, 200).await?;
     let data = serde_json::json!({ "access": rows(&formats, entries) });
     super::console_page(&state, jar, session, "staff_access", "Access log", data).await
 }

@@ -9,7 +9,7 @@ use crate::csrf::{check_session, CsrfForm};
 use portico_data::AuditEntry;
 use portico_services::add_ons::Decided;
 use crate::error::WebError;
-use portico_core::model::Tenant;
+use portico_core::model::{AddOnStatus, Tenant};
 use portico_core::formats::Formats as _;
 use crate::sessions::StaffSession;
 use portico_core::formats::TenantFormats;
@@ -33,7 +33,8 @@ pub(super) async fn requests_view(state: &AppState, tenant: &Tenant, job_id: &st
     let formats = TenantFormats::new(tenant);
     let requests: Vec<serde_json::Value> = state
         .db
-        .add_on_requests(&tenant.id, job_id)
+        .tenant(&tenant.id)
+        .add_on_requests(job_id)
         .await?
         .into_iter()
         .map(|r| {
@@ -43,8 +44,12 @@ pub(super) async fn requests_view(state: &AppState, tenant: &Tenant, job_id: &st
                 "price": formats.money(r.price_minor),
                 "requested_by": r.requested_by,
                 "requested_at": formats.moment(r.requested_at),
-                "pending": r.status == "requested",
-                "status": match r.status.as_str() { "approved" => "Approved, on the invoice", "declined" => "Declined", _ => "Awaiting your decision" },
+                "pending": r.status == AddOnStatus::Requested,
+                "status": match r.status {
+                    AddOnStatus::Approved => "Approved, on the invoice",
+                    AddOnStatus::Declined => "Declined",
+                    AddOnStatus::Requested => "Awaiting your decision",
+                },
             })
         })
         .collect();
@@ -52,11 +57,12 @@ pub(super) async fn requests_view(state: &AppState, tenant: &Tenant, job_id: &st
 }
 
 async fn render(state: &AppState, jar: CookieJar, session: StaffSession, error: Option<&str>) -> Result<Response, WebError> {
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let formats = TenantFormats::new(&tenant);
     let services: Vec<serde_json::Value> = state
         .db
-        .add_on_services(&tenant.id)
+        .tenant(&tenant.id)
+        .add_on_services()
         .await?
         .into_iter()
         .map(|s| serde_json::json!({ "id": s.id, "name": s.name, "description": s.description, "price": formats.money(s.price_minor), "active": s.active != 0 }))
@@ -93,7 +99,7 @@ async fn add_service(State(state): State<AppState>, jar: CookieJar, session: Sta
         Ok(price) => price,
         Err(error) => return render(&state, jar, session, Some(&format!("Price: {error}"))).await,
     };
-    state.db.create_add_on_service(&session.row.tenant_id, name, form.description.trim(), price).await?;
+    state.db.tenant(&session.row.tenant_id).create_add_on_service(name, form.description.trim(), price).await?;
     let audit = AuditEntry::new(&session.row.tenant_id, "settings.add_on_created", &format!("Offered the add-on \"{name}\"")).by(super::actor(&session));
     state.db.record_audit(&audit).await?;
     super::notice(&state, &session, "success", &format!("\"{name}\" is offered to clients now.")).await?;
@@ -112,7 +118,7 @@ async fn toggle_service(State(state): State<AppState>, session: StaffSession, Pa
     check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageSettings)?;
     let active = form.active == "1";
-    if !state.db.set_add_on_active(&session.row.tenant_id, &service_id, active).await? {
+    if !state.db.tenant(&session.row.tenant_id).set_add_on_active(&service_id, active).await? {
         return Err(WebError::NotFound);
     }
     let message = if active { "Offered again." } else { "No longer offered; requests already made stay." };
@@ -128,8 +134,8 @@ fn back(job_id: &str) -> Response {
 async fn decision(state: &AppState, session: &StaffSession, csrf: &str, job_id: &str) -> Result<Tenant, WebError> {
     check_session(csrf, &session.row.csrf_token)?;
     session.require(Ability::DecideAddOns)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
-    state.db.job(&tenant.id, job_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    state.db.tenant(&tenant.id).job(job_id).await?.ok_or(WebError::NotFound)?;
     Ok(tenant)
 }
 
@@ -146,7 +152,10 @@ async fn approve(State(state): State<AppState>, session: StaffSession, Path((job
 
 async fn decline(State(state): State<AppState>, session: StaffSession, Path((job_id, request_id)): Path<(String, String)>, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
     let tenant = decision(&state, &session, &form.csrf, &job_id).await?;
-    state.add_ons.decline(&tenant, &job_id, &request_id, &session.user.display_name, &super::actor(&session)).await?;
-    super::notice(&state, &session, "success", "Declined. The client sees that it is not available for this job.").await?;
+    let (tone, message) = match state.add_ons.decline(&tenant, &job_id, &request_id, &session.user.display_name, &super::actor(&session)).await? {
+        Decided::Done(_) => ("success", "Declined. The client sees that it is not available for this job.".to_string()),
+        Decided::AlreadyDecided(name) => ("warning", format!("{name} was already decided.")),
+    };
+    super::notice(&state, &session, tone, &message).await?;
     Ok(back(&job_id))
 }

@@ -29,10 +29,11 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn render(state: &AppState, jar: CookieJar, session: StaffSession, error: Option<&str>) -> Result<Response, WebError> {
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let templates: Vec<serde_json::Value> = state
         .db
-        .agreement_templates(&tenant.id)
+        .tenant(&tenant.id)
+        .agreement_templates()
         .await?
         .iter()
         .map(|t| {
@@ -94,7 +95,7 @@ async fn save_settings(State(state): State<AppState>, jar: CookieJar, session: S
         report_release,
         summary_while_held: form.summary_while_held.is_some(),
     };
-    state.db.set_agreement_settings(&session.row.tenant_id, &settings).await?;
+    state.db.tenant(&session.row.tenant_id).set_agreement_settings(&settings).await?;
     let audit = portico_data::AuditEntry::new(&session.row.tenant_id, "settings.agreements", "Changed the signing consent and when reports are released")
         .by(super::actor(&session));
     state.db.record_audit(&audit).await?;
@@ -203,13 +204,13 @@ async fn create_template(State(state): State<AppState>, jar: CookieJar, session:
         Err(error) => return render_template(&state, jar, session, None, &form, Some(error)).await,
     };
     let fields = TemplateFields { title: form.title.trim(), body: &body, signer_roles: &roles, services: &services, active: form.active.is_some() };
-    state.db.create_agreement_template(&session.row.tenant_id, &fields).await?;
+    state.db.tenant(&session.row.tenant_id).create_agreement_template(&fields).await?;
     saved(&state, &session, "settings.agreement_created", fields.title).await
 }
 
 async fn edit_template(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Path(template_id): Path<String>) -> Result<Response, WebError> {
     session.require(Ability::ManageSettings)?;
-    let template = state.db.agreement_template(&session.row.tenant_id, &template_id).await?.ok_or(WebError::NotFound)?;
+    let template = state.db.tenant(&session.row.tenant_id).agreement_template(&template_id).await?.ok_or(WebError::NotFound)?;
     render_template(&state, jar, session, Some(&template_id), &TemplateForm::of(&template), None).await
 }
 
@@ -223,13 +224,13 @@ async fn update_template(
     let form = TemplateForm::submitted(pairs);
     crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageSettings)?;
-    state.db.agreement_template(&session.row.tenant_id, &template_id).await?.ok_or(WebError::NotFound)?;
+    state.db.tenant(&session.row.tenant_id).agreement_template(&template_id).await?.ok_or(WebError::NotFound)?;
     let (body, roles, services) = match form.check() {
         Ok(checked) => checked,
         Err(error) => return render_template(&state, jar, session, Some(&template_id), &form, Some(error)).await,
     };
     let fields = TemplateFields { title: form.title.trim(), body: &body, signer_roles: &roles, services: &services, active: form.active.is_some() };
-    state.db.update_agreement_template(&session.row.tenant_id, &template_id, &fields).await?;
+    state.db.tenant(&session.row.tenant_id).update_agreement_template(&template_id, &fields).await?;
     saved(&state, &session, "settings.agreement_changed", fields.title).await
 }
 

@@ -22,11 +22,12 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn render(state: &AppState, jar: CookieJar, session: StaffSession, created: Option<(String, String)>, error: Option<&str>) -> Result<Response, WebError> {
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let formats = portico_core::formats::TenantFormats::new(&tenant);
     let keys: Vec<serde_json::Value> = state
         .db
-        .api_keys(&tenant.id)
+        .tenant(&tenant.id)
+        .api_keys()
         .await?
         .into_iter()
         .map(|key| {
@@ -74,7 +75,7 @@ async fn create(State(state): State<AppState>, jar: CookieJar, session: StaffSes
     }
     let (key, prefix) = portico_core::api_keys::new_key();
     let tenant_id = session.row.tenant_id.clone();
-    state.db.create_api_key(&tenant_id, &name, &prefix, &portico_core::tokens::hash_token(&key), &scopes.join(","), &session.user.id).await?;
+    state.db.tenant(&tenant_id).create_api_key(&name, &prefix, &portico_core::tokens::hash_token(&key), &scopes.join(","), &session.user.id).await?;
     let audit = portico_data::AuditEntry::new(&tenant_id, "api.key-created", &format!("Created the API key “{name}” ({})", scopes.join(", ")))
         .by(super::actor(&session));
     state.db.record_audit(&audit).await?;
@@ -86,7 +87,7 @@ async fn revoke(State(state): State<AppState>, session: StaffSession, Path(key_i
     crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageIntegrations)?;
     let tenant_id = session.row.tenant_id.clone();
-    if state.db.revoke_api_key(&tenant_id, &key_id).await? {
+    if state.db.tenant(&tenant_id).revoke_api_key(&key_id).await? {
         let audit = portico_data::AuditEntry::new(&tenant_id, "api.key-revoked", "Revoked an API key").by(super::actor(&session));
         state.db.record_audit(&audit).await?;
         super::notice(&state, &session, "success", "The key is revoked: requests made with it are refused from now on.").await?;

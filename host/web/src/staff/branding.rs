@@ -2,6 +2,7 @@
 //! welcome text and support contact, and its locale, time zone and currency.
 //! The portal, the staff console and every e-mail use them.
 
+use portico_core::ids::TenantId;
 use super::roles::Ability;
 use crate::app::AppState;
 use portico_data::Branding;
@@ -122,7 +123,7 @@ async fn render(
     errors: Vec<(&'static str, String)>,
     logo_error: Option<String>,
 ) -> Result<Response, WebError> {
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let form = form.unwrap_or_else(|| BrandingForm::of(&tenant));
     let error_map: serde_json::Map<String, serde_json::Value> = errors.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
     let status = if errors.is_empty() && logo_error.is_none() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -150,8 +151,8 @@ async fn save(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
     crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageSettings)?;
     let tenant_id = session.row.tenant_id.clone();
-    let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
-    let invoices = state.db.invoice_count(&tenant_id).await?;
+    let tenant = state.db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    let invoices = state.db.tenant(&tenant_id).invoice_count().await?;
     let errors = check(&form, invoices, &tenant.currency);
     if !errors.is_empty() {
         return render(&state, jar, session, Some(form), errors, None).await;
@@ -170,7 +171,7 @@ async fn save(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
         timezone: form.timezone.trim(),
         currency: &form.currency,
     };
-    state.db.set_branding(&tenant_id, &branding).await?;
+    state.db.tenant(&tenant_id).set_branding(&branding).await?;
     let audit = portico_data::AuditEntry::new(&tenant_id, "settings.branding", "Changed the branding and locale").by(super::actor(&session));
     state.db.record_audit(&audit).await?;
     super::notice(&state, &session, "success", "Saved. The portal and e-mails use it from now on.").await?;
@@ -191,7 +192,7 @@ fn image_kind(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     }
 }
 
-fn logo_key(tenant_id: &str, name: &str) -> String {
+fn logo_key(tenant_id: &TenantId, name: &str) -> String {
     format!("branding/{tenant_id}/{name}")
 }
 
@@ -225,11 +226,11 @@ async fn upload_logo(State(state): State<AppState>, jar: CookieJar, session: Sta
         return render(&state, jar, session, None, Vec::new(), Some(message)).await;
     }
     let (extension, _) = kind.expect("checked above");
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     // Named by content: a new logo gets a new address, so caches never serve the old one.
     let name = format!("logo-{}.{extension}", &hex::encode(Sha256::digest(&bytes))[..16]);
     state.files.put(&logo_key(&tenant.id, &name), &bytes).await.map_err(|e| WebError::Internal(e.into()))?;
-    state.db.set_logo_url(&tenant.id, Some(&format!("/t/{}/logo/{name}", tenant.slug))).await?;
+    state.db.tenant(&tenant.id).set_logo_url(Some(&format!("/t/{}/logo/{name}", tenant.slug))).await?;
     let audit = portico_data::AuditEntry::new(&tenant.id, "settings.logo", "Changed the logo").by(super::actor(&session));
     state.db.record_audit(&audit).await?;
     super::notice(&state, &session, "success", "Logo saved.").await?;
@@ -239,7 +240,7 @@ async fn upload_logo(State(state): State<AppState>, jar: CookieJar, session: Sta
 async fn remove_logo(State(state): State<AppState>, session: StaffSession, Form(form): Form<crate::csrf::CsrfForm>) -> Result<Response, WebError> {
     crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageSettings)?;
-    state.db.set_logo_url(&session.row.tenant_id, None).await?;
+    state.db.tenant(&session.row.tenant_id).set_logo_url(None).await?;
     super::notice(&state, &session, "success", "Logo removed.").await?;
     Ok(Redirect::to("/staff/branding").into_response())
 }

@@ -168,7 +168,7 @@ fn check_new_job(tenant: &Tenant, form: &NewJobForm) -> Result<NewJob, Vec<Strin
 }
 
 async fn render_new_job(state: &AppState, jar: CookieJar, session: StaffSession, form: NewJobForm, errors: Vec<String>) -> Result<Response, WebError> {
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let data = json!({ "form": form, "errors": errors, "timezone": tenant.timezone });
     let mut response = super::console_page(state, jar, session, "staff_new_job", "New job", data).await?;
@@ -186,7 +186,7 @@ async fn new_job_form(State(state): State<AppState>, jar: CookieJar, session: St
 async fn create_job(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Form(form): Form<NewJobForm>) -> Result<Response, WebError> {
     crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageJobs)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let job = match check_new_job(&tenant, &form) {
         Ok(job) => job,
         Err(errors) => return render_new_job(&state, jar, session, form, errors).await,
@@ -209,8 +209,8 @@ async fn create_job(State(state): State<AppState>, jar: CookieJar, session: Staf
 async fn job_for_form(state: &AppState, session: &StaffSession, csrf: &str, job_id: &str) -> Result<Tenant, WebError> {
     crate::csrf::check_session(csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageJobs)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
-    state.db.job(&tenant.id, job_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    state.db.tenant(&tenant.id).job(job_id).await?.ok_or(WebError::NotFound)?;
     Ok(tenant)
 }
 
@@ -330,7 +330,7 @@ async fn remove_service(
 ) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
     let name = state.jobs.remove_service(&tenant, &job_id, &service_id, &super::actor(&session)).await?;
-    let invoiced = !state.db.invoices(&tenant.id, &job_id).await?.is_empty();
+    let invoiced = !state.db.tenant(&tenant.id).invoices(&job_id).await?.is_empty();
     let note = if invoiced { " The invoice already issued is unchanged." } else { "" };
     back(&state, &session, &job_id, "success", &format!("{name} is off the job.{note}")).await
 }
@@ -359,7 +359,7 @@ async fn invoice_services(State(state): State<AppState>, session: StaffSession, 
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
     let invoiced = match state.jobs.invoice_services(&tenant, &job_id, &super::actor(&session)).await {
         Ok(_) => {
-            let job = state.db.job(&tenant.id, &job_id).await?.ok_or(WebError::NotFound)?;
+            let job = state.db.tenant(&tenant.id).job(&job_id).await?.ok_or(WebError::NotFound)?;
             Ok(format!("Invoice {} is due; the clients can pay it on their portal.", job.reference))
         }
         Err(error) => Err(error),
@@ -409,7 +409,7 @@ async fn publish_document(
     Form(form): Form<crate::csrf::CsrfForm>,
 ) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
-    let document = state.db.document(&tenant.id, &job_id, &document_id).await?.ok_or(WebError::NotFound)?;
+    let document = state.db.tenant(&tenant.id).document(&job_id, &document_id).await?.ok_or(WebError::NotFound)?;
     if document.published_at.is_some() {
         return back(&state, &session, &job_id, "info", &format!("{} was already published.", document.title)).await;
     }

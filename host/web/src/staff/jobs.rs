@@ -33,14 +33,15 @@ async fn render(
     job_id: &str,
     issued: Option<serde_json::Value>,
 ) -> Result<Response, WebError> {
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
-    let job = state.db.job(&tenant.id, job_id).await?.ok_or(WebError::NotFound)?;
-    let property = state.db.property(&tenant.id, &job.property_id).await?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    let job = state.db.tenant(&tenant.id).job(job_id).await?.ok_or(WebError::NotFound)?;
+    let property = state.db.tenant(&tenant.id).property(&job.property_id).await?;
     let formats = portico_core::formats::TenantFormats::new(&tenant);
     let now = portico_core::model::now();
     let people: Vec<serde_json::Value> = state
         .db
-        .job_links(&tenant.id, job_id)
+        .tenant(&tenant.id)
+        .job_links(job_id)
         .await?
         .into_iter()
         .map(|link| {
@@ -70,13 +71,14 @@ async fn render(
         })
         .collect();
     let access = if session.may(Ability::ReadAccessLog) {
-        super::access::rows(&formats, state.db.access_log(&tenant.id, Some(job_id), 50).await?)
+        super::access::rows(&formats, state.db.tenant(&tenant.id).access_log(Some(job_id), 50).await?)
     } else {
         Vec::new()
     };
     let documents: Vec<serde_json::Value> = state
         .db
-        .documents(&tenant.id, job_id, "")
+        .tenant(&tenant.id)
+        .documents(job_id, "")
         .await?
         .into_iter()
         .map(|d| {
@@ -91,7 +93,8 @@ async fn render(
         .collect();
     let services: Vec<serde_json::Value> = state
         .db
-        .services(&tenant.id, job_id)
+        .tenant(&tenant.id)
+        .services(job_id)
         .await?
         .into_iter()
         .map(|s| serde_json::json!({ "id": s.id, "name": s.name, "price": formats.money(s.price_minor) }))
@@ -101,7 +104,7 @@ async fn render(
         .filter(|role| *role != portico_core::model::Role::Staff)
         .map(|role| serde_json::json!({ "value": role.as_str(), "label": role.label(), "default": role.sees_billing() }))
         .collect();
-    let appointment = state.db.appointments(&tenant.id, job_id).await?.into_iter().next();
+    let appointment = state.db.tenant(&tenant.id).appointments(job_id).await?.into_iter().next();
     let local = |at: i64| {
         let zone = jiff::tz::TimeZone::get(&tenant.timezone).unwrap_or(jiff::tz::TimeZone::UTC);
         jiff::Timestamp::from_second(at).map(|t| t.to_zoned(zone).strftime("%Y-%m-%dT%H:%M").to_string()).unwrap_or_default()
@@ -185,8 +188,8 @@ async fn person(
 ) -> Result<(Tenant, portico_core::model::JobContact), WebError> {
     check_session(csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageLinks)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
-    let contact = state.db.job_contact_any_state(&tenant.id, job_id, person).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    let contact = state.db.tenant(&tenant.id).job_contact_any_state(job_id, person).await?.ok_or(WebError::NotFound)?;
     Ok((tenant, contact))
 }
 
@@ -257,8 +260,8 @@ async fn preview(
     axum::extract::Query(query): axum::extract::Query<PreviewQuery>,
 ) -> Result<Response, WebError> {
     session.require(Ability::ViewJobs)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
-    let on_job = state.db.job_contact_any_state(&tenant.id, &job_id, &person).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    let on_job = state.db.tenant(&tenant.id).job_contact_any_state(&job_id, &person).await?.ok_or(WebError::NotFound)?;
     let audience = portico_sections::Audience {
         tenant_id: tenant.id.clone(),
         job_id: job_id.clone(),

@@ -63,7 +63,7 @@ pub(crate) async fn console_page(
     mut data: serde_json::Value,
 ) -> Result<Response, WebError> {
     use roles::Ability;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let flash: Option<crate::sessions::Notice> = crate::sessions::take_flash(state, &session.row).await?;
     let frame = serde_json::json!({
         "title": format!("{title} · {} · Staff", tenant.name),
@@ -122,8 +122,8 @@ async fn login(
     crate::csrf::check_cookie(&jar, &form.csrf)?;
     let origin = crate::client::origin(peer, &headers);
     // Staff sign-in comes before any tenant: its limits are global ('').
-    portico_services::rate_limit::check(&state.db, "", &portico_services::rate_limit::PASSWORDS_PER_IP, &origin.ip).await?;
-    portico_services::rate_limit::check(&state.db, "", &portico_services::rate_limit::PASSWORDS_PER_ADDRESS, &portico_services::rate_limit::address_from(&form.email, &origin.ip)).await?;
+    portico_services::rate_limit::check(&state.db, None, &portico_services::rate_limit::PASSWORDS_PER_IP, &origin.ip).await?;
+    portico_services::rate_limit::check(&state.db, None, &portico_services::rate_limit::PASSWORDS_PER_ADDRESS, &portico_services::rate_limit::address_from(&form.email, &origin.ip)).await?;
     let candidates = state.db.staff_by_email(&form.email).await?;
     let matched = portico_core::passwords::find_match(form.password.clone(), candidates, |user| &user.password_hash).await?;
     let Some(user) = matched else {
@@ -141,21 +141,22 @@ async fn login(
 
 async fn logout(State(state): State<AppState>, session: StaffSession, Form(form): Form<crate::csrf::CsrfForm>) -> Result<Redirect, WebError> {
     crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
-    state.db.revoke_session(&session.row.tenant_id, &session.row.id).await?;
+    state.db.tenant(&session.row.tenant_id).revoke_session(&session.row.id).await?;
     Ok(Redirect::to("/staff/login"))
 }
 
 async fn home(State(state): State<AppState>, jar: CookieJar, session: StaffSession) -> Result<Response, WebError> {
     session.require(roles::Ability::ViewJobs)?;
     let tenant_id = session.row.tenant_id.clone();
-    let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let formats = portico_core::formats::TenantFormats::new(&tenant);
     let mut jobs = Vec::new();
-    for job in state.db.jobs(&tenant_id, 50).await? {
-        let property = state.db.property(&tenant_id, &job.property_id).await?;
+    for job in state.db.tenant(&tenant_id).jobs(50).await? {
+        let property = state.db.tenant(&tenant_id).property(&job.property_id).await?;
         let people: Vec<String> = state
             .db
-            .job_contacts(&tenant_id, &job.id)
+            .tenant(&tenant_id)
+            .job_contacts(&job.id)
             .await?
             .into_iter()
             .map(|c| format!("{} ({})", c.name, c.role.0.label()))
@@ -170,7 +171,8 @@ async fn home(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
     }
     let sections: Vec<serde_json::Value> = state
         .db
-        .installations(&tenant_id)
+        .tenant(&tenant_id)
+        .installations()
         .await?
         .into_iter()
         .map(|installation| {
@@ -185,7 +187,8 @@ async fn home(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
     use portico_core::formats::Formats as _;
     let activity: Vec<serde_json::Value> = state
         .db
-        .audit_log(&tenant_id, 50)
+        .tenant(&tenant_id)
+        .audit_log(50)
         .await?
         .into_iter()
         .map(|e| {

@@ -64,7 +64,7 @@ fn check(form: &PaymentForm, stripe_configured: bool, current_account: Option<&s
 }
 
 async fn render(state: &AppState, jar: CookieJar, session: StaffSession, form: Option<PaymentForm>, error: Option<String>) -> Result<Response, WebError> {
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let form = form.unwrap_or_else(|| PaymentForm {
         csrf: String::new(),
         provider: tenant.payment_provider.as_str().to_string(),
@@ -90,8 +90,8 @@ async fn page(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
 async fn save(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Form(form): Form<PaymentForm>) -> Result<Response, WebError> {
     crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageSettings)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
-    let open = state.db.open_checkout_count(&tenant.id, "stripe").await?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    let open = state.db.tenant(&tenant.id).open_checkout_count("stripe").await?;
     if let Some(error) = check(&form, state.payments.stripe_configured(), tenant.stripe_account.as_deref(), open) {
         return render(&state, jar, session, Some(form), Some(error)).await;
     }

@@ -31,11 +31,12 @@ pub fn router() -> Router<AppState> {
 /// The job's invoices and their payments, for the staff job page.
 pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &str, session: &StaffSession) -> Result<serde_json::Value, WebError> {
     let formats = TenantFormats::new(tenant);
-    let payments = state.db.job_payments(&tenant.id, job_id).await?;
+    let payments = state.db.tenant(&tenant.id).job_payments(job_id).await?;
     let may_approve = session.may(Ability::ApprovePayments);
     let invoices: Vec<serde_json::Value> = state
         .db
-        .invoices(&tenant.id, job_id)
+        .tenant(&tenant.id)
+        .invoices(job_id)
         .await?
         .into_iter()
         .map(|(invoice, lines)| {
@@ -140,7 +141,7 @@ async fn record(
 ) -> Result<Response, WebError> {
     check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::RecordPayments)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     if !matches!(form.method.as_str(), "cash" | "check" | "bank-transfer") {
         return report(&state, &session, &job_id, Err(CheckoutError::Blocked("Choose cash, check or bank transfer.".into()))).await;
     }
@@ -169,7 +170,7 @@ async fn record(
 async fn decide(state: AppState, session: StaffSession, job_id: String, payment_id: String, csrf: &str, approve: bool) -> Result<Response, WebError> {
     check_session(csrf, &session.row.csrf_token)?;
     session.require(Ability::ApprovePayments)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let result = state.payments.decide_manual(&tenant, &job_id, &payment_id, approve, super::actor(&session)).await;
     let message = if approve { "Payment approved: it now counts towards the invoice." } else { "Payment rejected: it does not count towards the invoice." };
     report(&state, &session, &job_id, result.map(|_| message)).await
@@ -211,7 +212,7 @@ async fn add_line(
 ) -> Result<Response, WebError> {
     check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageJobs)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let amount_minor = match parse_amount(&form.amount) {
         Ok(amount) => amount,
         Err(reason) => return report(&state, &session, &job_id, Err(CheckoutError::Blocked(reason))).await,
@@ -227,7 +228,7 @@ async fn add_line(
 async fn void(State(state): State<AppState>, session: StaffSession, Path((job_id, invoice_id)): Path<(String, String)>, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
     check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ApprovePayments)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let result = state.payments.void_invoice(&tenant, &job_id, &invoice_id, super::actor(&session)).await;
     report(&state, &session, &job_id, result.map(|()| "The invoice is void: clients no longer see it as due.")).await
 }

@@ -53,7 +53,7 @@ pub async fn send_password_link(
     data["name"] = user.display_name.clone().into();
     data["link"] = format!("{}/staff/reset/{token}", state.public_url).into();
     data["minutes"] = minutes.to_string().into();
-    state.db.enqueue_mail(&user.tenant_id, &user.email, template, &data.to_string()).await?;
+    state.db.tenant(&user.tenant_id).enqueue_mail(&user.email, template, &data.to_string()).await?;
     Ok(())
 }
 
@@ -86,8 +86,8 @@ async fn request(
         return request_page(jar, None, Some("Please enter a valid e-mail address."), StatusCode::BAD_REQUEST);
     };
     let origin = crate::client::origin(peer, &headers);
-    rate_limit::check(&state.db, "", &rate_limit::MAIL_PER_IP, &origin.ip).await?;
-    rate_limit::check(&state.db, "", &rate_limit::MAIL_PER_ADDRESS, &email).await?;
+    rate_limit::check(&state.db, None, &rate_limit::MAIL_PER_IP, &origin.ip).await?;
+    rate_limit::check(&state.db, None, &rate_limit::MAIL_PER_ADDRESS, &email).await?;
     for user in state.db.staff_by_email(&email).await? {
         send_password_link(&state, &user, "staff-reset", RESET_MINUTES, serde_json::json!({})).await?;
     }
@@ -143,10 +143,10 @@ async fn choose(
     };
     let tenant_id = answered.tenant_id.clone();
     let user_id = answered.staff_user_id.clone().ok_or(WebError::NotFound)?;
-    let user = state.db.staff_user(&tenant_id, &user_id).await?.ok_or(WebError::NotFound)?;
+    let user = state.db.tenant(&tenant_id).staff_user(&user_id).await?.ok_or(WebError::NotFound)?;
     let hash = portico_core::passwords::hash_off_thread(form.password).await?;
-    state.db.set_staff_password(&tenant_id, &user.id, &hash).await?;
-    state.db.revoke_staff_sessions(&tenant_id, &user.id).await?;
+    state.db.tenant(&tenant_id).set_staff_password(&user.id, &hash).await?;
+    state.db.tenant(&tenant_id).revoke_staff_sessions(&user.id).await?;
     let audit = AuditEntry::new(&tenant_id, "staff.password-set", "Chose a new staff password from an e-mailed link")
         .by(portico_data::Actor::staff(&user.id, &user.display_name));
     let subject = SessionSubject::Staff { staff_user_id: &user.id };

@@ -73,7 +73,7 @@ fn section_summary(formats: &portico_core::formats::TenantFormats, section: &Ins
 }
 
 async fn formats(state: &AppState, session: &StaffSession) -> Result<portico_core::formats::TenantFormats, WebError> {
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     Ok(portico_core::formats::TenantFormats::new(&tenant))
 }
 
@@ -175,7 +175,7 @@ async fn upload(State(state): State<AppState>, jar: CookieJar, session: StaffSes
     }
     if refused.is_none() {
         // Every attempt is compiled before it can be judged: a few dozen an hour.
-        portico_services::rate_limit::check(&state.db, &session.row.tenant_id, &portico_services::rate_limit::UPLOAD_ATTEMPTS, &session.row.tenant_id).await?;
+        portico_services::rate_limit::check(&state.db, Some(&session.row.tenant_id), &portico_services::rate_limit::UPLOAD_ATTEMPTS, session.row.tenant_id.as_str()).await?;
         match state.sections.upload(&session.row.tenant_id, &session.user.id, &wasm).await {
             Ok(plugin) => {
                 let summary = format!("Uploaded the plugin {} {} ({})", plugin.descriptor.name, plugin.version(), plugin.id());
@@ -375,7 +375,7 @@ async fn save_settings(
         Ok(values) => {
             let tenant_id = &session.row.tenant_id;
             let values = settings::owner_set(&plugin.descriptor.settings, values);
-            state.db.set_plugin_settings(tenant_id, &plugin_id, &Value::Object(values).to_string()).await?;
+            state.db.tenant(tenant_id).set_plugin_settings(&plugin_id, &Value::Object(values).to_string()).await?;
             let summary = format!("Changed the settings of {}", plugin.descriptor.name);
             let message = "Settings saved. The portal uses them from the next page.";
             done(&state, &session, "section.configured", &summary, message, &format!("/staff/sections/{plugin_id}")).await
@@ -410,7 +410,7 @@ async fn save_placements(
         };
         placements.insert(spec.id.clone(), Value::String(tab));
     }
-    state.db.set_plugin_placements(&session.row.tenant_id, &plugin_id, &Value::Object(placements).to_string()).await?;
+    state.db.tenant(&session.row.tenant_id).set_plugin_placements(&plugin_id, &Value::Object(placements).to_string()).await?;
     super::notice(&state, &session, "success", "Placement saved.").await?;
     Ok(Redirect::to(&format!("/staff/sections/{plugin_id}")).into_response())
 }
@@ -430,7 +430,7 @@ async fn save_permissions(
     state.sections.set_grants(&tenant_id, &section, &grants).await.map_err(|e| WebError::BadRequest(format!("This section does not run on this host: {e}")))?;
     let enable = field(&form, "intent") == "enable";
     if enable {
-        state.db.set_plugin_enabled(&tenant_id, &plugin_id, true).await?;
+        state.db.tenant(&tenant_id).set_plugin_enabled(&plugin_id, true).await?;
     }
     let verb = if enable { "Turned on" } else { "Changed the permissions of" };
     let summary = format!("{verb} {} with {}", section.name(), grants_summary(&grants));
@@ -491,7 +491,7 @@ async fn disable(
     session.require(Ability::ManageSections)?;
     let section = installed_section(&state, &session, &plugin_id).await?;
     let tenant_id = &session.row.tenant_id;
-    state.db.set_plugin_enabled(tenant_id, &plugin_id, false).await?;
+    state.db.tenant(tenant_id).set_plugin_enabled(&plugin_id, false).await?;
     let message = format!("{} is off: clients no longer see it.", section.name());
     done(&state, &session, "section.disabled", &format!("Turned off {}", section.name()), &message, "/staff/sections").await
 }

@@ -21,8 +21,8 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn render(state: &AppState, jar: CookieJar, session: StaffSession, error: Option<&str>) -> Result<Response, WebError> {
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
-    let custom = state.db.custom_mail_templates(&tenant.id).await?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    let custom = state.db.tenant(&tenant.id).custom_mail_templates().await?;
     let listed: Vec<serde_json::Value> = templates::KINDS
         .iter()
         .map(|kind| serde_json::json!({ "name": kind.name, "label": kind.label, "custom": custom.iter().any(|name| name == kind.name) }))
@@ -78,7 +78,7 @@ async fn save(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
         _ => return render(&state, jar, session, Some("Choose what the sign-in page e-mails: a link or a code.")).await,
     };
     let settings = AccessSettings { link_lifetime_days, signin_method, client_passwords: form.client_passwords.is_some() };
-    state.db.set_access_settings(&session.row.tenant_id, &settings).await?;
+    state.db.tenant(&session.row.tenant_id).set_access_settings(&settings).await?;
     let audit = portico_data::AuditEntry::new(&session.row.tenant_id, "settings.access", "Changed how people get in").by(super::actor(&session));
     state.db.record_audit(&audit).await?;
     super::notice(&state, &session, "success", "Saved. New links and sign-ins follow these settings.").await?;
@@ -97,7 +97,7 @@ async fn render_template(
     shown: Option<(String, String)>,
     error: Option<String>,
 ) -> Result<Response, WebError> {
-    let stored = state.db.mail_template(&session.row.tenant_id, kind.name).await?;
+    let stored = state.db.tenant(&session.row.tenant_id).mail_template(kind.name).await?;
     let (subject, body) = shown
         .or_else(|| stored.as_ref().map(|t| (t.subject.clone(), t.body.clone())))
         .unwrap_or_else(|| (kind.subject.to_string(), kind.body.to_string()));
@@ -145,7 +145,7 @@ async fn save_template(
     let kind = kind(&name)?;
     let tenant_id = session.row.tenant_id.clone();
     if form.intent == "reset" {
-        state.db.reset_mail_template(&tenant_id, kind.name).await?;
+        state.db.tenant(&tenant_id).reset_mail_template(kind.name).await?;
         super::notice(&state, &session, "success", &format!("{} uses Portico's default wording again.", kind.label)).await?;
         return Ok(Redirect::to(&format!("/staff/settings/mail/{}", kind.name)).into_response());
     }
@@ -156,7 +156,7 @@ async fn save_template(
         return render_template(&state, jar, session, kind, Some((form.subject, body)), Some(capitalize(&error))).await;
     }
     let template = StoredTemplate { name: kind.name.to_string(), subject: form.subject.trim().to_string(), body };
-    state.db.save_mail_template(&tenant_id, &template).await?;
+    state.db.tenant(&tenant_id).save_mail_template(&template).await?;
     super::notice(&state, &session, "success", &format!("{} saved. The next message uses it.", kind.label)).await?;
     Ok(Redirect::to(&format!("/staff/settings/mail/{}", kind.name)).into_response())
 }

@@ -2,6 +2,7 @@
 //! change roles and remove people. The last owner cannot be demoted or
 //! removed, and nobody removes themselves.
 
+use portico_core::ids::TenantId;
 use super::roles::Ability;
 use portico_core::model::StaffRole;
 use crate::app::AppState;
@@ -32,7 +33,8 @@ async fn render(
 ) -> Result<Response, WebError> {
     let members: Vec<serde_json::Value> = state
         .db
-        .staff_users(&session.row.tenant_id)
+        .tenant(&session.row.tenant_id)
+        .staff_users()
         .await?
         .into_iter()
         .map(|member| {
@@ -98,14 +100,14 @@ async fn add(State(state): State<AppState>, jar: CookieJar, session: StaffSessio
     let (None, Some(email), Ok(role)) = (problem, email, role) else {
         return render(&state, jar, session, Some(&form), problem).await;
     };
-    if state.db.is_staff_email(&tenant_id, &email).await? {
+    if state.db.tenant(&tenant_id).is_staff_email(&email).await? {
         return render(&state, jar, session, Some(&form), Some("Someone on the team already has that address.")).await;
     }
     // Nobody knows this password: the member chooses theirs from the e-mail.
     let placeholder = portico_core::passwords::hash_off_thread(portico_core::tokens::new_token()).await?;
-    let id = state.db.create_staff_user(&tenant_id, &email, name, role, &placeholder).await?;
-    let member = state.db.staff_user(&tenant_id, &id).await?.ok_or(WebError::NotFound)?;
-    let tenant = state.db.tenant(&tenant_id).await?.ok_or(WebError::NotFound)?;
+    let id = state.db.tenant(&tenant_id).create_staff_user(&email, name, role, &placeholder).await?;
+    let member = state.db.tenant(&tenant_id).staff_user(&id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let extra = serde_json::json!({ "inviter": session.user.display_name, "role": role.label(), "business": tenant.name });
     super::reset::send_password_link(&state, &member, "staff-invite", super::reset::INVITE_MINUTES, extra).await?;
     state.db.record_audit(&audit(&session, "staff.added", format!("Added {name} as {}", role.label()))).await?;
@@ -122,11 +124,11 @@ struct RoleForm {
 }
 
 /// Whether taking `member` away from the owners would leave none.
-async fn last_owner(state: &AppState, tenant_id: &str, member: &portico_data::StaffUser) -> Result<bool, WebError> {
+async fn last_owner(state: &AppState, tenant_id: &TenantId, member: &portico_data::StaffUser) -> Result<bool, WebError> {
     if member.role != StaffRole::Owner {
         return Ok(false);
     }
-    let owners = state.db.staff_users(tenant_id).await?.into_iter().filter(|m| m.role == StaffRole::Owner).count();
+    let owners = state.db.tenant(tenant_id).staff_users().await?.into_iter().filter(|m| m.role == StaffRole::Owner).count();
     Ok(owners <= 1)
 }
 
@@ -139,7 +141,7 @@ async fn change_role(
     check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageTeam)?;
     let tenant_id = session.row.tenant_id.clone();
-    let member = state.db.staff_user(&tenant_id, &member_id).await?.ok_or(WebError::NotFound)?;
+    let member = state.db.tenant(&tenant_id).staff_user(&member_id).await?.ok_or(WebError::NotFound)?;
     let Ok(role) = form.role.parse::<StaffRole>() else {
         return Err(WebError::BadRequest("Choose a role: owner, office or employee.".into()));
     };
@@ -147,7 +149,7 @@ async fn change_role(
         super::notice(&state, &session, "danger", "The business needs at least one owner; make someone else owner first.").await?;
         return Ok(Redirect::to("/staff/team").into_response());
     }
-    state.db.set_staff_role(&tenant_id, &member.id, role).await?;
+    state.db.tenant(&tenant_id).set_staff_role(&member.id, role).await?;
     let summary = format!("Made {} {}", member.display_name, role.label());
     state.db.record_audit(&audit(&session, "staff.role-changed", summary.clone())).await?;
     super::notice(&state, &session, "success", &format!("{summary}.")).await?;
@@ -163,12 +165,12 @@ async fn remove(
     check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageTeam)?;
     let tenant_id = session.row.tenant_id.clone();
-    let member = state.db.staff_user(&tenant_id, &member_id).await?.ok_or(WebError::NotFound)?;
+    let member = state.db.tenant(&tenant_id).staff_user(&member_id).await?.ok_or(WebError::NotFound)?;
     if member.id == session.user.id || last_owner(&state, &tenant_id, &member).await? {
         super::notice(&state, &session, "danger", "You cannot remove yourself or the last owner.").await?;
         return Ok(Redirect::to("/staff/team").into_response());
     }
-    state.db.remove_staff_user(&tenant_id, &member.id).await?;
+    state.db.tenant(&tenant_id).remove_staff_user(&member.id).await?;
     state.db.record_audit(&audit(&session, "staff.removed", format!("Removed {} from the team", member.display_name))).await?;
     super::notice(&state, &session, "success", &format!("{} is no longer on the team.", member.display_name)).await?;
     Ok(Redirect::to("/staff/team").into_response())

@@ -56,7 +56,7 @@ struct Typed {
 }
 
 async fn render_list(state: &AppState, jar: CookieJar, session: StaffSession, created: Option<(String, String)>, typed: Typed, errors: Vec<String>) -> Result<Response, WebError> {
-    let endpoints: Vec<Value> = state.db.webhook_endpoints(&session.row.tenant_id).await?.iter().map(endpoint_json).collect();
+    let endpoints: Vec<Value> = state.db.tenant(&session.row.tenant_id).webhook_endpoints().await?.iter().map(endpoint_json).collect();
     let kinds: Vec<Value> = EVENT_KINDS
         .iter()
         .map(|(kind, meaning)| json!({ "kind": kind, "meaning": meaning, "checked": typed.events.iter().any(|e| e == kind) }))
@@ -104,7 +104,7 @@ async fn create(State(state): State<AppState>, jar: CookieJar, session: StaffSes
     }
     let secret = new_secret();
     let tenant_id = session.row.tenant_id.clone();
-    state.db.create_webhook_endpoint(&tenant_id, &typed.url, &typed.description, &typed.events.join(" "), &secret, &session.user.id).await?;
+    state.db.tenant(&tenant_id).create_webhook_endpoint(&typed.url, &typed.description, &typed.events.join(" "), &secret, &session.user.id).await?;
     let summary = format!("Registered the webhook endpoint {} ({})", typed.url, typed.events.join(", "));
     state.db.record_audit(&portico_data::AuditEntry::new(&tenant_id, "webhook.endpoint-created", &summary).by(super::actor(&session))).await?;
     // The secret is on this response only; "Roll the secret" makes a new one.
@@ -114,12 +114,13 @@ async fn create(State(state): State<AppState>, jar: CookieJar, session: StaffSes
 
 async fn endpoint_page(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Path(endpoint_id): Path<String>) -> Result<Response, WebError> {
     session.require(Ability::ManageIntegrations)?;
-    let tenant = state.db.tenant(&session.row.tenant_id).await?.ok_or(WebError::NotFound)?;
-    let endpoint = state.db.webhook_endpoint(&tenant.id, &endpoint_id).await?.ok_or(WebError::NotFound)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    let endpoint = state.db.tenant(&tenant.id).webhook_endpoint(&endpoint_id).await?.ok_or(WebError::NotFound)?;
     let formats = portico_core::formats::TenantFormats::new(&tenant);
     let deliveries: Vec<Value> = state
         .db
-        .webhook_deliveries(&tenant.id, &endpoint.id, DELIVERIES_SHOWN)
+        .tenant(&tenant.id)
+        .webhook_deliveries(&endpoint.id, DELIVERIES_SHOWN)
         .await?
         .into_iter()
         .map(|d| {
@@ -151,7 +152,7 @@ async fn endpoint_page(State(state): State<AppState>, jar: CookieJar, session: S
 async fn endpoint_for_form(state: &AppState, session: &StaffSession, csrf: &str, endpoint_id: &str) -> Result<WebhookEndpoint, WebError> {
     crate::csrf::check_session(csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageIntegrations)?;
-    state.db.webhook_endpoint(&session.row.tenant_id, endpoint_id).await?.ok_or(WebError::NotFound)
+    state.db.tenant(&session.row.tenant_id).webhook_endpoint(endpoint_id).await?.ok_or(WebError::NotFound)
 }
 
 /// Audit what was done to an endpoint, tell the owner, and go back to its page.
@@ -173,7 +174,7 @@ async fn send_test(State(state): State<AppState>, session: StaffSession, Path(en
 async fn toggle(State(state): State<AppState>, session: StaffSession, Path(endpoint_id): Path<String>, Form(form): Form<crate::csrf::CsrfForm>) -> Result<Response, WebError> {
     let endpoint = endpoint_for_form(&state, &session, &form.csrf, &endpoint_id).await?;
     let turn_off = endpoint.disabled_at.is_none();
-    state.db.set_webhook_endpoint_disabled(&endpoint.tenant_id, &endpoint.id, turn_off).await?;
+    state.db.tenant(&endpoint.tenant_id).set_webhook_endpoint_disabled(&endpoint.id, turn_off).await?;
     if turn_off {
         done(&state, &session, &endpoint, "webhook.endpoint-disabled", "Turned off the webhook endpoint", "The endpoint is off: no events are sent to it until you turn it on.").await
     } else {
@@ -184,7 +185,7 @@ async fn toggle(State(state): State<AppState>, session: StaffSession, Path(endpo
 async fn roll_secret(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Path(endpoint_id): Path<String>, Form(form): Form<crate::csrf::CsrfForm>) -> Result<Response, WebError> {
     let endpoint = endpoint_for_form(&state, &session, &form.csrf, &endpoint_id).await?;
     let secret = new_secret();
-    state.db.roll_webhook_secret(&endpoint.tenant_id, &endpoint.id, &secret).await?;
+    state.db.tenant(&endpoint.tenant_id).roll_webhook_secret(&endpoint.id, &secret).await?;
     let entry = portico_data::AuditEntry::new(&endpoint.tenant_id, "webhook.secret-rolled", &format!("Rolled the signing secret of {}", endpoint.url)).by(super::actor(&session));
     state.db.record_audit(&entry).await?;
     render_list(&state, jar, session, Some((endpoint.url, secret)), Typed::default(), Vec::new()).await
@@ -192,7 +193,7 @@ async fn roll_secret(State(state): State<AppState>, jar: CookieJar, session: Sta
 
 async fn delete(State(state): State<AppState>, session: StaffSession, Path(endpoint_id): Path<String>, Form(form): Form<crate::csrf::CsrfForm>) -> Result<Response, WebError> {
     let endpoint = endpoint_for_form(&state, &session, &form.csrf, &endpoint_id).await?;
-    state.db.delete_webhook_endpoint(&endpoint.tenant_id, &endpoint.id).await?;
+    state.db.tenant(&endpoint.tenant_id).delete_webhook_endpoint(&endpoint.id).await?;
     let entry = portico_data::AuditEntry::new(&endpoint.tenant_id, "webhook.endpoint-removed", &format!("Removed the webhook endpoint {}", endpoint.url)).by(super::actor(&session));
     state.db.record_audit(&entry).await?;
     super::notice(&state, &session, "success", &format!("{} is removed with its deliveries.", endpoint.url)).await?;
@@ -206,7 +207,7 @@ async fn redeliver(
     Form(form): Form<crate::csrf::CsrfForm>,
 ) -> Result<Response, WebError> {
     let endpoint = endpoint_for_form(&state, &session, &form.csrf, &endpoint_id).await?;
-    if !state.db.redeliver_webhook(&endpoint.tenant_id, &endpoint.id, &delivery_id).await? {
+    if !state.db.tenant(&endpoint.tenant_id).redeliver_webhook(&endpoint.id, &delivery_id).await? {
         return Err(WebError::NotFound);
     }
     done(&state, &session, &endpoint, "webhook.redelivered", "Queued a webhook delivery again", "The delivery is queued again, with the same event id.").await
