@@ -302,3 +302,27 @@ story! { async fn an_integration_corrects_a_person(app) {
     assert_eq!(read["people"][0]["name"], "Robin Reed-Lane");
     assert_eq!(read["people"][0]["email"], Value::Null);
 }}
+
+// Both found by schemathesis once the document was derived from the types:
+// a person added twice answered 500, and a JSON array was read as a job change.
+story! { async fn the_same_person_twice_or_a_body_that_is_no_object_is_refused_plainly(app) {
+    let owner = app.owner().await;
+    let key = create_key(&app, &owner, "CRM", &["jobs:read", "jobs:write"]).await;
+    let (_, job, _) = call(&app, reqwest::Method::POST, "/api/v1/jobs", Some(&key), Some(new_job("INS-3301")), None).await;
+    let id = job["id"].as_str().unwrap();
+    let people = format!("/api/v1/jobs/{id}/people");
+    let casey = json!({ "name": "Casey Cole", "email": "casey@example.com", "role": "buyer-agent" });
+
+    let (added, _, _) = call(&app, reqwest::Method::POST, &people, Some(&key), Some(casey.clone()), None).await;
+    let (again, refused, _) = call(&app, reqwest::Method::POST, &people, Some(&key), Some(casey), None).await;
+    let (array, not_object, _) = call(&app, reqwest::Method::PATCH, &format!("/api/v1/jobs/{id}"), Some(&key), Some(json!([null, null])), None).await;
+    let (_, read, _) = call(&app, reqwest::Method::GET, &format!("/api/v1/jobs/{id}"), Some(&key), None, None).await;
+
+    assert_eq!(added, 201);
+    assert_eq!(again, 422, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("casey@example.com is on this job already"), "{refused}");
+    assert_eq!(array, 400, "{not_object}");
+    assert!(not_object["error"]["message"].as_str().unwrap().contains("a JSON object is expected"), "{not_object}");
+    assert_eq!(read["people"].as_array().unwrap().len(), 2, "Casey is on the job once: {read}");
+    assert_eq!(read["reference"], "INS-3301");
+}}

@@ -33,9 +33,9 @@ pub struct NewPerson {
     pub expires_at: Option<i64>,
 }
 
-/// Why a write was refused.
+/// Why a write to a job was refused: what is stored already stands in its way.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JobRefusal {
+pub enum JobConflict {
     /// The business already has a job with this reference.
     ReferenceTaken,
     NotFound,
@@ -44,6 +44,8 @@ pub enum JobRefusal {
     LastClient,
     /// Another contact of the business already has this e-mail.
     EmailTaken,
+    /// The person is on the job already.
+    AlreadyOnJob,
 }
 
 /// What a person on a job becomes: their contact details (the same on every
@@ -64,11 +66,11 @@ impl TenantDb<'_> {
         details: &JobDetails,
         services: &[(String, i64)],
         people: &[NewPerson],
-    ) -> DbResult<Result<(String, Vec<String>), JobRefusal>> {
+    ) -> DbResult<Result<(String, Vec<String>), JobConflict>> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         let property_id = insert_property(&mut tx, self.tenant, &details.line1, &details.city, &details.region, &details.postal_code).await?;
         let job_id = match insert_job(&mut tx, self.tenant, &property_id, &details.reference).await {
-            Err(error) if error.is_unique_violation() => return Ok(Err(JobRefusal::ReferenceTaken)),
+            Err(error) if error.is_unique_violation() => return Ok(Err(JobConflict::ReferenceTaken)),
             other => other?,
         };
         set_appointment(&mut tx, self.tenant, &job_id, details).await?;
@@ -84,7 +86,7 @@ impl TenantDb<'_> {
     }
 
     /// Change a job's reference, address and appointment.
-    pub async fn update_job_details(&self, job_id: &str, details: &JobDetails) -> DbResult<Result<(), JobRefusal>> {
+    pub async fn update_job_details(&self, job_id: &str, details: &JobDetails) -> DbResult<Result<(), JobConflict>> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         let property_id: Option<String> = sqlx::query_scalar("SELECT property_id FROM jobs WHERE tenant_id = $1 AND id = $2")
             .bind(self.tenant)
@@ -92,7 +94,7 @@ impl TenantDb<'_> {
             .fetch_optional(&mut *tx)
             .await
             .context("finding a job's property")?;
-        let Some(property_id) = property_id else { return Ok(Err(JobRefusal::NotFound)) };
+        let Some(property_id) = property_id else { return Ok(Err(JobConflict::NotFound)) };
         let renamed = sqlx::query("UPDATE jobs SET reference = $1 WHERE tenant_id = $2 AND id = $3")
             .bind(&details.reference)
             .bind(self.tenant)
@@ -101,7 +103,7 @@ impl TenantDb<'_> {
             .await
             .context("changing a job's reference");
         match renamed {
-            Err(error) if error.is_unique_violation() => return Ok(Err(JobRefusal::ReferenceTaken)),
+            Err(error) if error.is_unique_violation() => return Ok(Err(JobConflict::ReferenceTaken)),
             other => other?,
         };
         sqlx::query("UPDATE properties SET line1 = $1, city = $2, region = $3, postal_code = $4 WHERE tenant_id = $5 AND id = $6")
@@ -126,9 +128,16 @@ impl TenantDb<'_> {
     }
 
     /// Add one person to a job; returns their id on the job.
-    pub async fn add_person(&self, job_id: &str, person: &NewPerson) -> DbResult<String> {
+    /// Put a person on a job (the business's contact with their e-mail, or a
+    /// new one); returns their id on the job.
+    pub async fn add_person(&self, job_id: &str, person: &NewPerson) -> DbResult<Result<String, JobConflict>> {
         let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
-        insert_person(&mut connection, self.tenant, job_id, person).await
+        match insert_person(&mut connection, self.tenant, job_id, person).await {
+            Ok(id) => Ok(Ok(id)),
+            // One contact is on a job once: the same e-mail again is the same person.
+            Err(error) if error.is_unique_violation() => Ok(Err(JobConflict::AlreadyOnJob)),
+            Err(error) => Err(error),
+        }
     }
 
     /// Add one service to a job; returns its id.
@@ -139,7 +148,7 @@ impl TenantDb<'_> {
 
     /// Take a person off a job: their link stops working and their sessions
     /// on it end. What they did (signatures, payments, the audit log) stays.
-    pub async fn remove_person(&self, job_id: &str, job_contact_id: &str) -> DbResult<Result<(), JobRefusal>> {
+    pub async fn remove_person(&self, job_id: &str, job_contact_id: &str) -> DbResult<Result<(), JobConflict>> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         let roles: Vec<(String, String)> = sqlx::query_as("SELECT id, role FROM job_contacts WHERE tenant_id = $1 AND job_id = $2")
             .bind(self.tenant)
@@ -148,10 +157,10 @@ impl TenantDb<'_> {
             .await
             .context("reading a job's people")?;
         if !roles.iter().any(|(id, _)| id == job_contact_id) {
-            return Ok(Err(JobRefusal::NotFound));
+            return Ok(Err(JobConflict::NotFound));
         }
         if leaves_no_client(roles.iter().map(|(id, role)| (id.as_str(), role.as_str())), job_contact_id, None) {
-            return Ok(Err(JobRefusal::LastClient));
+            return Ok(Err(JobConflict::LastClient));
         }
         sqlx::query("UPDATE sessions SET revoked_at = COALESCE(revoked_at, $1), job_contact_id = NULL WHERE tenant_id = $2 AND job_contact_id = $3")
             .bind(now())
@@ -173,7 +182,7 @@ impl TenantDb<'_> {
 
     /// Change a person on a job: their name, e-mail and phone (on every job
     /// they are on: it is one contact) and their role on this job.
-    pub async fn update_person(&self, job_id: &str, job_contact_id: &str, change: &PersonChange) -> DbResult<Result<(), JobRefusal>> {
+    pub async fn update_person(&self, job_id: &str, job_contact_id: &str, change: &PersonChange) -> DbResult<Result<(), JobConflict>> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         let people: Vec<(String, String, String)> = sqlx::query_as("SELECT id, contact_id, role FROM job_contacts WHERE tenant_id = $1 AND job_id = $2")
             .bind(self.tenant)
@@ -181,9 +190,9 @@ impl TenantDb<'_> {
             .fetch_all(&mut *tx)
             .await
             .context("reading a job's people")?;
-        let Some((_, contact_id, _)) = people.iter().find(|(id, ..)| id == job_contact_id) else { return Ok(Err(JobRefusal::NotFound)) };
+        let Some((_, contact_id, _)) = people.iter().find(|(id, ..)| id == job_contact_id) else { return Ok(Err(JobConflict::NotFound)) };
         if leaves_no_client(people.iter().map(|(id, _, role)| (id.as_str(), role.as_str())), job_contact_id, Some(change.role)) {
-            return Ok(Err(JobRefusal::LastClient));
+            return Ok(Err(JobConflict::LastClient));
         }
         let email = change.email.as_deref().map(|e| e.trim().to_lowercase());
         if let Some(email) = &email {
@@ -195,7 +204,7 @@ impl TenantDb<'_> {
                 .await
                 .context("checking an e-mail is free")?;
             if holder.is_some() {
-                return Ok(Err(JobRefusal::EmailTaken));
+                return Ok(Err(JobConflict::EmailTaken));
             }
         }
         sqlx::query("UPDATE contacts SET name = $1, email = $2, phone = $3 WHERE tenant_id = $4 AND id = $5")

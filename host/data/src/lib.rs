@@ -39,7 +39,7 @@ pub use api::{ApiKey, IdempotentAnswer};
 pub use agreements::{AgreementSettings, AgreementTemplate, LockedAgreement, NewSignature, Signed, StoredSignature, TemplateFields};
 pub use audit::{Actor, AuditEntry, MailQuota, SectionSender};
 pub use identity::{AccountJob, AnsweredChallenge, ChallengePurpose, NewChallenge, OtherTenant, OwnLink, PasswordHolder};
-pub use job_setup::{JobDetails, JobRefusal, NewPerson, PersonChange};
+pub use job_setup::{JobDetails, JobConflict, NewPerson, PersonChange};
 pub use jobs::{JobLink, NewInvoice};
 pub use mail_templates::StoredTemplate;
 pub use outbox::{OutboxEntry, OutboxMessage};

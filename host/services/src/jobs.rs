@@ -14,7 +14,8 @@ use portico_core::formats::{rfc3339, Formats, TenantFormats};
 use portico_core::model::{RequestOrigin, Role, Tenant};
 use portico_core::tokens::{hash_token, new_token};
 use portico_data::{Actor, AuditEntry, Db, DbError, DbResult, JobDetails, NewInvoice, NewPerson, PersonChange};
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 use std::fmt;
 
 /// The roles a person can have on a job (staff are not people on a job).
@@ -48,6 +49,8 @@ pub enum JobRefusal {
     OnlyClientStays(String),
     #[error("{0} is the e-mail of another person of your business; take this person off the job and add that one instead.")]
     EmailTaken(String),
+    #[error("{0} is on this job already.")]
+    AlreadyOnJob(String),
     #[error("This job already has an invoice.")]
     AlreadyInvoiced,
     #[error("Add the job's services first: the invoice bills them.")]
@@ -127,7 +130,7 @@ impl Jobs {
                 let summary = format!("Changed the details of job {}", details.reference);
                 self.changed(tenant, job_id, "job.details-changed", &summary, actor).await
             }
-            Err(portico_data::JobRefusal::ReferenceTaken) => Err(JobRefusal::ReferenceTaken(details.reference.clone()).into()),
+            Err(portico_data::JobConflict::ReferenceTaken) => Err(JobRefusal::ReferenceTaken(details.reference.clone()).into()),
             Err(_) => Err(JobError::NotFound("job")),
         }
     }
@@ -135,7 +138,10 @@ impl Jobs {
     /// Put a checked person on a job and invite them when asked. Returns
     /// their id on the job and what became of the invitation.
     pub async fn add_person(&self, tenant: &Tenant, job_id: &str, person: &Person, send_invitation: bool, actor: &Actor<'_>) -> JobResult<(String, Option<Invitation>)> {
-        let added = self.db.tenant(&tenant.id).add_person(job_id, &new_person(tenant, person)).await?;
+        let added = match self.db.tenant(&tenant.id).add_person(job_id, &new_person(tenant, person)).await? {
+            Ok(added) => added,
+            Err(_) => return Err(JobRefusal::AlreadyOnJob(person.email.clone().unwrap_or_else(|| person.name.clone())).into()),
+        };
         let summary = format!("Added {} ({})", person.name, person.role.label());
         self.changed(tenant, job_id, "job.person-added", &summary, actor).await?;
         let invited = if send_invitation { self.invite(tenant, job_id, std::slice::from_ref(&added), actor).await?.pop() } else { None };
@@ -151,8 +157,8 @@ impl Jobs {
                 let summary = format!("Changed {} ({})", change.name, change.role.label());
                 self.changed(tenant, job_id, "job.person-changed", &summary, actor).await
             }
-            Err(portico_data::JobRefusal::LastClient) => Err(JobRefusal::OnlyClientKeepsRole(change.name).into()),
-            Err(portico_data::JobRefusal::EmailTaken) => Err(JobRefusal::EmailTaken(change.email.unwrap_or_default()).into()),
+            Err(portico_data::JobConflict::LastClient) => Err(JobRefusal::OnlyClientKeepsRole(change.name).into()),
+            Err(portico_data::JobConflict::EmailTaken) => Err(JobRefusal::EmailTaken(change.email.unwrap_or_default()).into()),
             Err(_) => Err(JobError::NotFound("person")),
         }
     }
@@ -167,7 +173,7 @@ impl Jobs {
                 self.changed(tenant, job_id, "job.person-removed", &summary, actor).await?;
                 Ok(person.name)
             }
-            Err(portico_data::JobRefusal::LastClient) => Err(JobRefusal::OnlyClientStays(person.name).into()),
+            Err(portico_data::JobConflict::LastClient) => Err(JobRefusal::OnlyClientStays(person.name).into()),
             Err(_) => Err(JobError::NotFound("person")),
         }
     }
@@ -251,37 +257,88 @@ fn new_person(tenant: &Tenant, person: &Person) -> NewPerson {
     }
 }
 
+/// One job as the API shows it and as `job.*` webhooks carry it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Job)]
+#[serde(deny_unknown_fields)]
+pub struct JobView {
+    pub id: String,
+    pub reference: String,
+    pub status: String,
+    pub property: PropertyView,
+    pub appointments: Vec<AppointmentView>,
+    pub services: Vec<ServiceView>,
+    pub people: Vec<PersonView>,
+}
+
+/// Where the job is.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PropertyView {
+    pub line1: String,
+    pub city: String,
+    pub region: String,
+    pub postal_code: String,
+}
+
+/// When the job is.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentView {
+    #[schema(format = DateTime)]
+    pub starts_at: String,
+    #[schema(format = DateTime)]
+    pub ends_at: String,
+    pub status: String,
+}
+
+/// A service the job is for.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Service)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceView {
+    pub id: String,
+    pub name: String,
+    pub price_minor: i64,
+}
+
+/// A person on the job.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonView {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    #[schema(required = true)]
+    pub email: Option<String>,
+}
+
 /// One job as the API shows it (and as `job.*` webhooks carry it), or
 /// `None` when the business has no such job.
-pub async fn job_json(db: &Db, tenant_id: &TenantId, job_id: &str) -> DbResult<Option<Value>> {
-    let Some(job) = db.tenant(tenant_id).job(job_id).await? else { return Ok(None) };
-    let property = db.tenant(tenant_id).property(&job.property_id).await?;
-    let appointments: Vec<Value> = db.tenant(tenant_id)
+pub async fn job_view(db: &Db, tenant_id: &TenantId, job_id: &str) -> DbResult<Option<JobView>> {
+    let business = db.tenant(tenant_id);
+    let Some(job) = business.job(job_id).await? else { return Ok(None) };
+    let property = business.property(&job.property_id).await?;
+    let appointments = business
         .appointments(job_id)
         .await?
         .into_iter()
-        .map(|a| json!({ "starts_at": rfc3339(a.starts_at), "ends_at": rfc3339(a.ends_at), "status": a.status }))
+        .map(|a| AppointmentView { starts_at: rfc3339(a.starts_at), ends_at: rfc3339(a.ends_at), status: a.status })
         .collect();
-    let services: Vec<Value> =
-        db.tenant(tenant_id).services(job_id).await?.into_iter().map(|s| json!({ "id": s.id, "name": s.name, "price_minor": s.price_minor })).collect();
-    let people: Vec<Value> = db.tenant(tenant_id)
+    let services = business.services(job_id).await?.into_iter().map(|s| ServiceView { id: s.id, name: s.name, price_minor: s.price_minor }).collect();
+    let people = business
         .job_contacts(job_id)
         .await?
         .into_iter()
-        .map(|c| json!({ "id": c.id, "name": c.name, "role": c.role.0.as_str(), "email": c.email }))
+        .map(|c| PersonView { id: c.id, name: c.name, role: c.role.0.as_str().to_string(), email: c.email })
         .collect();
-    Ok(Some(json!({
-        "id": job.id,
-        "reference": job.reference,
-        "status": job.status,
-        "property": {
-            "line1": property.line1,
-            "city": property.city,
-            "region": property.region,
-            "postal_code": property.postal_code,
-        },
-        "appointments": appointments,
-        "services": services,
-        "people": people,
-    })))
+    Ok(Some(JobView {
+        id: job.id,
+        reference: job.reference,
+        status: job.status,
+        property: PropertyView { line1: property.line1, city: property.city, region: property.region, postal_code: property.postal_code },
+        appointments,
+        services,
+        people,
+    }))
 }

@@ -76,7 +76,7 @@ pub async fn raise_job(db: &Db, tenant_id: &TenantId, kind: &str, job_id: &str) 
     if !listening {
         return Ok(());
     }
-    if let Some(job) = crate::jobs::job_json(db, tenant_id, job_id).await? {
+    if let Some(job) = crate::jobs::job_view(db, tenant_id, job_id).await? {
         raise(db, tenant_id, kind, json!({ "job": job }), None).await?;
     }
     Ok(())

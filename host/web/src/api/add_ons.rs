@@ -8,11 +8,10 @@ use crate::app::AppState;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use portico_core::formats::rfc3339;
+use super::openapi::{ReadKey, WriteKey, AddOnPath, JobPath};
+use super::views::{AddOnRequestList, AddOnRequestView, ErrorBody};
 use portico_core::model::Tenant;
-use portico_data::AddOnRequest;
 use portico_services::add_ons::Decided;
-use serde_json::{json, Value};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -21,34 +20,62 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/jobs/{job_id}/add-ons/{request_id}/decline", post(decline))
 }
 
-fn request_json(request: &AddOnRequest) -> Value {
-    json!({
-        "id": request.id,
-        "service_id": request.service_id,
-        "name": request.name,
-        "price_minor": request.price_minor,
-        "requested_by": request.requested_by,
-        "requested_at": rfc3339(request.requested_at),
-        "status": request.status,
-        "decided_by": request.decided_by,
-    })
-}
-
-async fn list(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{job_id}/add-ons",
+    tag = "Add-ons",
+    operation_id = "listAddOnRequests",
+    summary = "What the job's clients asked to add from the business's add-on services, and what was decided",
+    params(JobPath),
+    responses(
+        (status = 200, description = "The job's add-on requests, oldest first", body = AddOnRequestList),
+        ReadKey,
+        (status = 404, description = "No such job in this business", body = ErrorBody),
+    )
+)]
+pub(super) async fn list(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>) -> Result<Json<AddOnRequestList>, ApiError> {
     caller.require(Scope::JobsRead)?;
     let tenant = super::job_parts::job_of(&state, &caller, &job_id).await?;
-    let data: Vec<Value> = state.db.tenant(&tenant.id).add_on_requests(&job_id).await?.iter().map(request_json).collect();
-    Ok(Json(json!({ "data": data })))
+    let data = state.db.tenant(&tenant.id).add_on_requests(&job_id).await?.iter().map(AddOnRequestView::from).collect();
+    Ok(Json(AddOnRequestList { data }))
 }
 
-async fn approve(State(state): State<AppState>, caller: ApiCaller, Path((job_id, request_id)): Path<(String, String)>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/jobs/{job_id}/add-ons/{request_id}/approve",
+    tag = "Add-ons",
+    operation_id = "approveAddOnRequest",
+    summary = "Approve an add-on request: it goes on the job's invoice still to pay, or on a new one when every invoice is settled",
+    params(AddOnPath),
+    responses(
+        (status = 200, description = "The request, approved", body = AddOnRequestView),
+        WriteKey,
+        (status = 404, description = "No such job, or no such request on it", body = ErrorBody),
+        (status = 409, description = "The request was already approved or declined", body = ErrorBody),
+    )
+)]
+pub(super) async fn approve(State(state): State<AppState>, caller: ApiCaller, Path((job_id, request_id)): Path<(String, String)>) -> Result<Json<AddOnRequestView>, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let tenant = super::job_parts::job_of(&state, &caller, &job_id).await?;
     let decided = state.add_ons.approve(&tenant, &job_id, &request_id, caller.actor().name, &caller.actor()).await?;
     decision(&state, &tenant, &job_id, &request_id, decided).await
 }
 
-async fn decline(State(state): State<AppState>, caller: ApiCaller, Path((job_id, request_id)): Path<(String, String)>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/jobs/{job_id}/add-ons/{request_id}/decline",
+    tag = "Add-ons",
+    operation_id = "declineAddOnRequest",
+    summary = "Decline an add-on request: the client sees it is not available for this job",
+    params(AddOnPath),
+    responses(
+        (status = 200, description = "The request, declined", body = AddOnRequestView),
+        WriteKey,
+        (status = 404, description = "No such job, or no such request on it", body = ErrorBody),
+        (status = 409, description = "The request was already approved or declined", body = ErrorBody),
+    )
+)]
+pub(super) async fn decline(State(state): State<AppState>, caller: ApiCaller, Path((job_id, request_id)): Path<(String, String)>) -> Result<Json<AddOnRequestView>, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let tenant = super::job_parts::job_of(&state, &caller, &job_id).await?;
     let decided = state.add_ons.decline(&tenant, &job_id, &request_id, caller.actor().name, &caller.actor()).await?;
@@ -56,11 +83,11 @@ async fn decline(State(state): State<AppState>, caller: ApiCaller, Path((job_id,
 }
 
 /// The request as it is now, or 409 when someone had decided it already.
-async fn decision(state: &AppState, tenant: &Tenant, job_id: &str, request_id: &str, decided: Decided) -> Result<Json<Value>, ApiError> {
+async fn decision(state: &AppState, tenant: &Tenant, job_id: &str, request_id: &str, decided: Decided) -> Result<Json<AddOnRequestView>, ApiError> {
     if let Decided::AlreadyDecided(name) = decided {
         return Err(ApiError::Conflict(format!("{name} was already decided.")));
     }
     let requests = state.db.tenant(&tenant.id).add_on_requests(job_id).await?;
     let request = requests.iter().find(|r| r.id == request_id).ok_or(ApiError::NotFound("add-on request"))?;
-    Ok(Json(request_json(request)))
+    Ok(Json(AddOnRequestView::from(request)))
 }

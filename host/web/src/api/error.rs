@@ -2,6 +2,7 @@
 //! with the matching status. Server errors are logged; clients get a generic
 //! message.
 
+use super::views::{ErrorBody, ErrorCode, ErrorDetail};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -68,15 +69,15 @@ impl From<portico_services::add_ons::AddOnError> for ApiError {
 }
 
 impl ApiError {
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
 }
@@ -91,11 +92,11 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let details = match &self {
-            ApiError::Invalid(problems) => serde_json::json!(problems),
-            _ => serde_json::json!([]),
+        let details = match self {
+            ApiError::Invalid(problems) => problems,
+            _ => Vec::new(),
         };
-        let mut response = (status, Json(serde_json::json!({ "error": { "code": code, "message": message, "details": details } }))).into_response();
+        let mut response = (status, Json(ErrorBody { error: ErrorDetail { code, message, details } })).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
         }

@@ -8,19 +8,20 @@ use crate::app::AppState;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::future::Future;
 
 /// Answer a create: `work` runs unless this key already has an answer for
 /// this very request (`operation` is the method and path, part of the match).
-pub async fn answer(
+pub async fn answer<T: Serialize>(
     state: &AppState,
     caller: &ApiCaller,
     headers: &HeaderMap,
     operation: &str,
     body: &[u8],
-    work: impl Future<Output = Result<(StatusCode, Value), ApiError>>,
+    work: impl Future<Output = Result<(StatusCode, T), ApiError>>,
 ) -> Result<Response, ApiError> {
     let tenant_id = caller.tenant_id();
     let key = match headers.get("idempotency-key") {
@@ -48,7 +49,10 @@ pub async fn answer(
             return Ok((status, [("idempotent-replayed", "true")], Json(stored)).into_response());
         }
     }
-    let result = work.await;
+    let result = work.await.and_then(|(status, answer)| {
+        let value = serde_json::to_value(answer).map_err(|e| ApiError::Internal(e.into()))?;
+        Ok((status, value))
+    });
     match (&key, &result) {
         (Some(key), Ok((status, value))) => state.db.tenant(tenant_id).answer_idempotency_key(key, status.as_u16(), &value.to_string()).await?,
         // A refused or failed request keeps nothing: it may be corrected and retried with the same key.

@@ -14,7 +14,10 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use super::openapi::{ReadKey, Retried, WriteKey, Idempotency, JobPath};
+use super::views::{ErrorBody, JobPage, JobSummary, RoleName};
+use portico_services::jobs::JobView;
+use utoipa::{IntoParams, ToSchema};
 
 const DEFAULT_LIMIT: i64 = 20;
 const MAX_LIMIT: i64 = 100;
@@ -39,8 +42,13 @@ fn decode_cursor(cursor: &str) -> Option<(i64, String)> {
 /// `limit` and `cursor` from the query string (the first of each; other
 /// parameters are ignored). Read by hand so that any query string gets the
 /// API's JSON errors.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 100, default = 20)]
     limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(max_length = 400)]
     cursor: Option<String>,
 }
 
@@ -52,7 +60,20 @@ impl ListQuery {
     }
 }
 
-async fn list(State(state): State<AppState>, caller: ApiCaller, RawQuery(query): RawQuery) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs",
+    tag = "Jobs",
+    operation_id = "listJobs",
+    summary = "The business's jobs, newest first",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of jobs", body = JobPage),
+        (status = 400, description = "A bad limit or cursor", body = ErrorBody),
+        ReadKey,
+    )
+)]
+pub(super) async fn list(State(state): State<AppState>, caller: ApiCaller, RawQuery(query): RawQuery) -> Result<Json<JobPage>, ApiError> {
     caller.require(Scope::JobsRead)?;
     let query = ListQuery::parse(query.as_deref());
     let limit = match query.limit.as_deref() {
@@ -76,77 +97,112 @@ async fn list(State(state): State<AppState>, caller: ApiCaller, RawQuery(query):
     let mut data = Vec::with_capacity(rows.len());
     for (job, created_at) in rows {
         let property = state.db.tenant(tenant_id).property(&job.property_id).await?;
-        data.push(json!({
-            "id": job.id,
-            "reference": job.reference,
-            "status": job.status,
-            "address": property.one_line(),
-            "created_at": rfc3339(created_at),
-        }));
+        data.push(JobSummary { address: property.one_line(), id: job.id, reference: job.reference, status: job.status, created_at: rfc3339(created_at) });
     }
-    Ok(Json(json!({ "data": data, "next_cursor": next_cursor })))
+    Ok(Json(JobPage { data, next_cursor }))
 }
 
 /// The job as the API shows it, or 404.
-async fn job_view(state: &AppState, tenant_id: &TenantId, job_id: &str) -> Result<Value, ApiError> {
-    portico_services::jobs::job_json(&state.db, tenant_id, job_id).await?.ok_or(ApiError::NotFound("job"))
+async fn job_view(state: &AppState, tenant_id: &TenantId, job_id: &str) -> Result<JobView, ApiError> {
+    portico_services::jobs::job_view(&state.db, tenant_id, job_id).await?.ok_or(ApiError::NotFound("job"))
 }
 
-async fn read(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{job_id}",
+    tag = "Jobs",
+    operation_id = "getJob",
+    summary = "One job",
+    params(JobPath),
+    responses(
+        (status = 200, description = "The job", body = JobView),
+        ReadKey,
+        (status = 404, description = "No such job in this business", body = ErrorBody),
+    )
+)]
+pub(super) async fn read(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>) -> Result<Json<JobView>, ApiError> {
     caller.require(Scope::JobsRead)?;
     Ok(Json(job_view(&state, caller.tenant_id(), &job_id).await?))
 }
 
-#[derive(Deserialize)]
+/// Where the job is.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Property)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PropertyBody {
+    #[schema(min_length = 1, max_length = 200)]
     line1: String,
+    #[schema(min_length = 1, max_length = 200)]
     city: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     region: String,
     #[serde(default)]
+    #[schema(max_length = 20)]
     postal_code: String,
 }
 
-#[derive(Deserialize)]
+/// When the job is: RFC 3339 times, the end after the start.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Appointment)]
 #[serde(deny_unknown_fields)]
 pub(super) struct AppointmentBody {
+    #[schema(format = DateTime)]
     starts_at: String,
+    #[schema(format = DateTime)]
     ends_at: String,
     #[serde(default)]
+    #[schema(max_length = 120)]
     staff_name: String,
 }
 
-#[derive(Deserialize)]
+/// A service to add to a job.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = NewService)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ServiceBody {
+    #[schema(min_length = 1, max_length = 120)]
     pub(super) name: String,
+    #[schema(minimum = 0, maximum = 10_000_000_000_i64)]
     pub(super) price_minor: i64,
 }
 
-#[derive(Deserialize)]
+/// A person to put on a new job.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = NewJobPerson)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PersonBody {
+    #[schema(min_length = 1, max_length = 120)]
     pub(super) name: String,
     #[serde(default)]
+    #[schema(format = Email)]
     pub(super) email: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 40)]
     pub(super) phone: Option<String>,
+    #[schema(value_type = RoleName)]
     pub(super) role: String,
 }
 
-#[derive(Deserialize)]
+/// A job to create, with its property, appointment, services and people
+/// (the client among them).
+#[derive(Deserialize, ToSchema)]
+#[schema(as = NewJob)]
 #[serde(deny_unknown_fields)]
-struct NewJobBody {
+pub(super) struct NewJobBody {
+    #[schema(min_length = 1, max_length = 40)]
     reference: String,
     property: PropertyBody,
     #[serde(default)]
     appointment: Option<AppointmentBody>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     services: Vec<ServiceBody>,
     #[serde(default)]
+    #[schema(required = true, min_items = 1, max_items = 20)]
     people: Vec<PersonBody>,
     #[serde(default)]
+    #[schema(default = false)]
     send_invitations: bool,
 }
 
@@ -281,14 +337,17 @@ fn check(body: NewJobBody) -> Result<NewJob, ApiError> {
 
 /// `PATCH /api/v1/jobs/{id}`: only the fields sent change; `"appointment":
 /// null` removes the appointment.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = JobChange)]
 #[serde(deny_unknown_fields)]
-struct JobPatch {
+pub(super) struct JobPatch {
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 40)]
     reference: Option<String>,
     #[serde(default)]
     property: Option<PropertyBody>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<AppointmentBody>)]
     appointment: Option<Option<AppointmentBody>>,
 }
 
@@ -297,9 +356,25 @@ pub(super) fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(des
     T::deserialize(deserializer).map(Some)
 }
 
-async fn update(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, body: Bytes) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    patch,
+    path = "/api/v1/jobs/{job_id}",
+    tag = "Jobs",
+    operation_id = "updateJob",
+    summary = "Change a job's reference, property or appointment",
+    params(JobPath),
+    request_body = JobPatch,
+    responses(
+        (status = 200, description = "The job as it is now", body = JobView),
+        (status = 400, description = "The body is not what this operation takes (malformed JSON, unknown or mistyped fields)", body = ErrorBody),
+        WriteKey,
+        (status = 404, description = "No such job in this business", body = ErrorBody),
+        (status = 422, description = "The change needs fixing (a reference already taken, a blank address, an appointment ending before it starts); `details` lists each problem", body = ErrorBody),
+    )
+)]
+pub(super) async fn update(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, body: Bytes) -> Result<Json<JobView>, ApiError> {
     caller.require(Scope::JobsWrite)?;
-    let patch: JobPatch = serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("The body is not a change to a job: {e}")))?;
+    let patch: JobPatch = super::parse_body(&body, "a change to a job")?;
     let tenant: Tenant = state.db.tenant(caller.tenant_id()).business().await?.ok_or(ApiError::Unauthorized)?;
     let db = &state.db;
     let job = db.tenant(&tenant.id).job(&job_id).await?.ok_or(ApiError::NotFound("job"))?;
@@ -330,13 +405,29 @@ async fn update(State(state): State<AppState>, caller: ApiCaller, Path(job_id): 
 }
 
 /// `POST /api/v1/jobs`, idempotent with an `Idempotency-Key`.
-async fn create(State(state): State<AppState>, caller: ApiCaller, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/jobs",
+    tag = "Jobs",
+    operation_id = "createJob",
+    summary = "Create a job with its property, appointment, services and people",
+    params(Idempotency),
+    request_body = NewJobBody,
+    responses(
+        (status = 201, description = "The job, created", body = JobView),
+        (status = 400, description = "The body is not a job (malformed JSON, unknown or missing fields)", body = ErrorBody),
+        WriteKey,
+        Retried,
+        (status = 422, description = "The job's content needs fixing (a reference already taken, no client among the people, an appointment ending before it starts, blank names); `details` lists each problem", body = ErrorBody),
+    )
+)]
+pub(super) async fn create(State(state): State<AppState>, caller: ApiCaller, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     caller.require(Scope::JobsWrite)?;
     super::idempotency::answer(&state, &caller, &headers, "POST /api/v1/jobs", &body, create_job(&state, &caller, &body)).await
 }
 
-async fn create_job(state: &AppState, caller: &ApiCaller, body: &[u8]) -> Result<(StatusCode, Value), ApiError> {
-    let parsed: NewJobBody = serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("The body is not a job: {e}")))?;
+async fn create_job(state: &AppState, caller: &ApiCaller, body: &[u8]) -> Result<(StatusCode, JobView), ApiError> {
+    let parsed: NewJobBody = super::parse_body(body, "a job")?;
     let send = parsed.send_invitations;
     let job = check(parsed)?;
     let tenant: Tenant = state.db.tenant(caller.tenant_id()).business().await?.ok_or(ApiError::Unauthorized)?;
