@@ -10,7 +10,6 @@
 //! largest cumulative value seen), so applying the same news in any order gives
 //! the same result.
 
-use std::fmt;
 
 crate::named_enum! {
     /// Where an invoice stands. `Due`, `Failed` and `Draft` are still to pay
@@ -45,54 +44,31 @@ crate::named_enum! {
     }
 }
 
-/// Where one payment stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PaymentStatus {
-    /// A card checkout was prepared; the client has not finished it.
-    Open,
-    /// A manual payment recorded by staff, awaiting approval.
-    Pending,
-    /// The client finished the checkout; the money has not settled yet.
-    Processing,
-    /// The checkout was abandoned or replaced; nothing was charged.
-    Expired,
-    /// The payment was declined or failed to settle.
-    Failed,
-    /// Staff rejected a recorded manual payment.
-    Rejected,
-    /// The money arrived.
-    Succeeded,
-    /// The whole payment was refunded.
-    Refunded,
+crate::named_enum! {
+    /// Where one payment stands.
+    pub enum PaymentStatus("payment status") {
+        /// A card checkout was prepared; the client has not finished it.
+        Open => "open",
+        /// A manual payment recorded by staff, awaiting approval.
+        Pending => "pending",
+        /// The client finished the checkout; the money has not settled yet.
+        Processing => "processing",
+        /// The checkout was abandoned or replaced; nothing was charged.
+        Expired => "expired",
+        /// The payment was declined or failed to settle.
+        Failed => "failed",
+        /// Staff rejected a recorded manual payment.
+        Rejected => "rejected",
+        /// The money arrived.
+        Succeeded => "succeeded",
+        /// The whole payment was refunded.
+        Refunded => "refunded",
+    }
 }
 
 impl PaymentStatus {
-    pub const ALL: [PaymentStatus; 8] = [
-        PaymentStatus::Open,
-        PaymentStatus::Pending,
-        PaymentStatus::Processing,
-        PaymentStatus::Expired,
-        PaymentStatus::Failed,
-        PaymentStatus::Rejected,
-        PaymentStatus::Succeeded,
-        PaymentStatus::Refunded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PaymentStatus::Open => "open",
-            PaymentStatus::Pending => "pending",
-            PaymentStatus::Processing => "processing",
-            PaymentStatus::Expired => "expired",
-            PaymentStatus::Failed => "failed",
-            PaymentStatus::Rejected => "rejected",
-            PaymentStatus::Succeeded => "succeeded",
-            PaymentStatus::Refunded => "refunded",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<PaymentStatus> {
-        PaymentStatus::ALL.into_iter().find(|status| status.as_str() == text)
+        text.parse().ok()
     }
 
     /// A status replaces another only when its rank is higher. Money that
@@ -117,12 +93,6 @@ impl PaymentStatus {
     /// Shown to clients in the payment history; open checkouts are not.
     pub fn listed(self) -> bool {
         !matches!(self, PaymentStatus::Open | PaymentStatus::Expired)
-    }
-}
-
-impl fmt::Display for PaymentStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -1,6 +1,6 @@
 //! Enums the host stores and shows by fixed names (`"buyer-agent"`,
 //! `"after-payment"`, `"void"`): each declared once with [`named_enum!`],
-//! which gives it `as_str`, `ALL`, `Display`, `FromStr`, `TryFrom<String>`
+//! which gives it `as_str`, `ALL`, `Display`, `FromStr`, `==` with a name, `TryFrom<String>`
 //! (so sqlx reads a column with `#[sqlx(try_from = "String")]`) and a
 //! `Serialize` that writes the name.
 
@@ -59,6 +59,13 @@ macro_rules! named_enum {
 
             fn from_str(name: &str) -> Result<Self, Self::Err> {
                 $name::ALL.into_iter().find(|value| value.as_str() == name).ok_or_else(|| format!(concat!("unknown ", $what, " {:?}"), name))
+            }
+        }
+
+        /// Compares with a stored name, as read from a row or a form.
+        impl PartialEq<&str> for $name {
+            fn eq(&self, name: &&str) -> bool {
+                self.as_str() == *name
             }
         }
 

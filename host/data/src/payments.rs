@@ -22,7 +22,8 @@ pub struct Payment {
     pub provider: String,
     /// `card`, `cash`, `check` or `bank-transfer`.
     pub method: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: PaymentStatus,
     pub amount_minor: i64,
     pub captured_minor: i64,
     pub refunded_minor: i64,
@@ -40,10 +41,6 @@ pub struct Payment {
 }
 
 impl Payment {
-    pub fn status(&self) -> PaymentStatus {
-        PaymentStatus::parse(&self.status).unwrap_or(PaymentStatus::Failed)
-    }
-
     /// What the payment is worth as shown: what the provider captured once
     /// known, else what was asked or offered.
     pub fn shown_amount(&self) -> i64 {
@@ -52,7 +49,7 @@ impl Payment {
 
     fn facts(&self) -> PaymentFacts {
         PaymentFacts {
-            status: self.status(),
+            status: self.status,
             captured: self.captured_minor,
             refunded: self.refunded_minor,
             updated_at: self.updated_at,

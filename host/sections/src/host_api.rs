@@ -397,15 +397,15 @@ impl billing::Host for CallState {
                 };
                 let payments = payments
                     .iter()
-                    .filter(|p| p.invoice_id == invoice.id && p.status().listed())
+                    .filter(|p| p.invoice_id == invoice.id && p.status.listed())
                     .map(|p| billing::Payment {
                         id: p.id.clone(),
                         method: p.method.clone(),
-                        status: p.status.clone(),
+                        status: p.status.as_str().to_string(),
                         amount: p.shown_amount(),
                         refunded: p.refunded_minor,
                         at: p.updated_at,
-                        receipt_url: p.status().received().then(|| format!("/jobs/{job_id}/payments/{}/receipt", p.id)),
+                        receipt_url: p.status.received().then(|| format!("/jobs/{job_id}/payments/{}/receipt", p.id)),
                     })
                     .collect();
                 billing::Invoice {

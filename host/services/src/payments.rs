@@ -224,8 +224,8 @@ impl Payments {
     /// provider) and answered as expired, so nothing can complete it.
     pub async fn open_payment(&self, tenant: &Tenant, job_id: &str, payment_id: &str) -> Result<Payment, CheckoutError> {
         let payment = self.payment_of_job(tenant, job_id, payment_id).await?;
-        if payment.status() != PaymentStatus::Open {
-            return Err(CheckoutError::Finished(payment.status()));
+        if payment.status != PaymentStatus::Open {
+            return Err(CheckoutError::Finished(payment.status));
         }
         let current = payment.provider == tenant.payment_provider.as_str() && self.checkouts.provider_ready(tenant);
         let lapsed = payment.expires_at.is_some_and(|at| at <= now());
@@ -330,7 +330,7 @@ impl Payments {
     async fn raise_webhooks(&self, tenant: &Tenant, earlier: &Payment, invoice_status: (InvoiceStatus, InvoiceStatus)) -> Result<(), DbError> {
         let db = &self.checkouts.db;
         let Some(current) = db.tenant(&tenant.id).payment(&earlier.id).await? else { return Ok(()) };
-        let (was, is) = (earlier.status(), current.status());
+        let (was, is) = (earlier.status, current.status);
         let mut kinds = Vec::new();
         if is != was && is == PaymentStatus::Succeeded {
             kinds.push("payment.succeeded");
@@ -435,8 +435,8 @@ impl Payments {
     /// Approve or reject a pending manual payment.
     pub async fn decide_manual(&self, tenant: &Tenant, job_id: &str, payment_id: &str, approve: bool, actor: Actor<'_>) -> Result<(), CheckoutError> {
         let payment = self.payment_of_job(tenant, job_id, payment_id).await?;
-        if payment.status() != PaymentStatus::Pending {
-            return Err(CheckoutError::Finished(payment.status()));
+        if payment.status != PaymentStatus::Pending {
+            return Err(CheckoutError::Finished(payment.status));
         }
         let news = PaymentNews {
             status: Some(if approve { PaymentStatus::Succeeded } else { PaymentStatus::Rejected }),

@@ -191,7 +191,7 @@ async fn returned(
     if let Err(error) = state.payments.reconcile(&tenant, &payment).await {
         tracing::warn!(payment = %payment.id, %error, "could not confirm a returning checkout; the webhook will");
     }
-    let now = state.payments.payment_of_job(&tenant, &job_id, &payment_id).await.map(|p| p.status()).unwrap_or(PaymentStatus::Open);
+    let now = state.payments.payment_of_job(&tenant, &job_id, &payment_id).await.map(|p| p.status).unwrap_or(PaymentStatus::Open);
     let (tone, message) = match now {
         PaymentStatus::Open => ("info", "Thank you. We are confirming your payment; this page will show Paid in a moment."),
         other => finished_notice(other),

@@ -76,7 +76,7 @@ pub async fn invoice(db: &Db, tenant: &Tenant, job_id: &str, invoice_id: &str) -
     text.push(format!("Paid: {}", formats.money(invoice.paid_minor)));
     text.push(format!("Balance due: {}", formats.money(total - invoice.paid_minor)));
     let payments = db.tenant(&tenant.id).invoice_payments(invoice_id).await?;
-    let listed: Vec<_> = payments.iter().filter(|p| p.status().listed()).collect();
+    let listed: Vec<_> = payments.iter().filter(|p| p.status.listed()).collect();
     if !listed.is_empty() {
         text.push(String::new());
         text.push("# Payments".into());
@@ -92,7 +92,7 @@ pub async fn invoice(db: &Db, tenant: &Tenant, job_id: &str, invoice_id: &str) -
 /// A receipt for one payment that went through.
 pub async fn receipt(db: &Db, tenant: &Tenant, job_id: &str, payment_id: &str) -> DbResult<Option<Pdf>> {
     let Some(payment) = db.tenant(&tenant.id).payment(payment_id).await?.filter(|p| p.job_id == job_id) else { return Ok(None) };
-    if !payment.status().received() {
+    if !payment.status.received() {
         return Ok(None);
     }
     let Some((invoice, _)) = find_invoice(db, tenant, job_id, &payment.invoice_id).await? else { return Ok(None) };

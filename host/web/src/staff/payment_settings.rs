@@ -41,26 +41,28 @@ fn is_stripe_account(value: &str) -> bool {
     value.strip_prefix("acct_").is_some_and(|rest| (6..=64).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// Why the form cannot be saved, if it cannot. `open_checkouts` counts the
+/// The choice the form makes (a provider, and for Stripe the connected
+/// account, if any), or why it cannot be saved. `open_checkouts` counts the
 /// card checkouts still open on Stripe.
-fn check(form: &PaymentForm, stripe_configured: bool, current_account: Option<&str>, open_checkouts: i64) -> Option<String> {
+fn check<'f>(form: &'f PaymentForm, stripe_configured: bool, current_account: Option<&str>, open_checkouts: i64) -> Result<(PaymentProvider, Option<&'f str>), String> {
     let account = form.stripe_account.trim();
-    if form.provider.parse::<PaymentProvider>().is_err() {
-        return Some("Choose how clients pay.".into());
+    let Ok(provider) = form.provider.parse::<PaymentProvider>() else {
+        return Err("Choose how clients pay.".into());
+    };
+    let stripe = provider == PaymentProvider::Stripe;
+    if stripe && !stripe_configured {
+        return Err("This server has no Stripe keys yet: ask whoever runs your Portico to configure Stripe before you choose it.".into());
     }
-    if form.provider == "stripe" && !stripe_configured {
-        return Some("This server has no Stripe keys yet: ask whoever runs your Portico to configure Stripe before you choose it.".into());
+    if stripe && !account.is_empty() && !is_stripe_account(account) {
+        return Err(format!("“{account}” is not a Stripe account id; they look like acct_1AbCdEfGhIjKlMnO (Stripe dashboard → Settings → Account details)."));
     }
-    if form.provider == "stripe" && !account.is_empty() && !is_stripe_account(account) {
-        return Some(format!("“{account}” is not a Stripe account id; they look like acct_1AbCdEfGhIjKlMnO (Stripe dashboard → Settings → Account details)."));
-    }
-    let new_account = Some(account).filter(|a| form.provider == "stripe" && !a.is_empty());
+    let new_account = Some(account).filter(|a| stripe && !a.is_empty());
     if open_checkouts > 0 && new_account != current_account {
-        return Some(format!(
+        return Err(format!(
             "{open_checkouts} card checkout(s) are still open on the current Stripe account; change accounts once they are finished or have expired."
         ));
     }
-    None
+    Ok((provider, new_account))
 }
 
 async fn render(state: &AppState, jar: CookieJar, session: StaffSession, form: Option<PaymentForm>, error: Option<String>) -> Result<Response, WebError> {
@@ -92,16 +94,14 @@ async fn save(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
     session.require(Ability::ManageSettings)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let open = state.db.tenant(&tenant.id).open_checkout_count("stripe").await?;
-    if let Some(error) = check(&form, state.payments.stripe_configured(), tenant.stripe_account.as_deref(), open) {
-        return render(&state, jar, session, Some(form), Some(error)).await;
-    }
-    let account = Some(form.stripe_account.trim()).filter(|a| form.provider == "stripe" && !a.is_empty());
-    // `check` has refused anything else.
-    let provider = form.provider.parse().unwrap_or(PaymentProvider::None);
+    let (provider, account) = match check(&form, state.payments.stripe_configured(), tenant.stripe_account.as_deref(), open) {
+        Ok(choice) => choice,
+        Err(error) => return render(&state, jar, session, Some(form), Some(error)).await,
+    };
     state.payments.switch_provider(&tenant, provider, account).await?;
     let summary = match account {
-        Some(account) => format!("Clients pay through {} (account {account})", form.provider),
-        None => format!("Clients pay through {}", form.provider),
+        Some(account) => format!("Clients pay through {provider} (account {account})"),
+        None => format!("Clients pay through {provider}"),
     };
     let audit = portico_data::AuditEntry::new(&tenant.id, "settings.payments", &summary).by(super::actor(&session));
     state.db.record_audit(&audit).await?;
@@ -119,12 +119,13 @@ mod tests {
 
     #[test]
     fn stripe_needs_the_servers_keys_and_a_real_account_id() {
-        assert_eq!(check(&form("none", ""), false, None, 0), None);
-        assert_eq!(check(&form("stripe", "acct_1AbCdEfGhIj"), true, None, 0), None);
-        assert!(check(&form("paypal", ""), true, None, 0).unwrap().contains("Choose"));
-        assert!(check(&form("stripe", ""), false, None, 0).unwrap().contains("no Stripe keys"));
-        assert!(check(&form("stripe", "acct_<script>"), true, None, 0).unwrap().contains("not a Stripe account id"));
-        assert!(check(&form("stripe", "acct_1NewAccount"), true, Some("acct_1OldAccount"), 2).unwrap().contains("2 card checkout(s)"));
-        assert_eq!(check(&form("stripe", "acct_1OldAccount"), true, Some("acct_1OldAccount"), 2), None, "keeping the account is fine");
+        assert_eq!(check(&form("none", ""), false, None, 0), Ok((PaymentProvider::None, None)));
+        assert_eq!(check(&form("stripe", "acct_1AbCdEfGhIj"), true, None, 0), Ok((PaymentProvider::Stripe, Some("acct_1AbCdEfGhIj"))));
+        assert_eq!(check(&form("test", "acct_1AbCdEfGhIj"), true, None, 0), Ok((PaymentProvider::Test, None)), "an account only goes with Stripe");
+        assert!(check(&form("paypal", ""), true, None, 0).unwrap_err().contains("Choose"));
+        assert!(check(&form("stripe", ""), false, None, 0).unwrap_err().contains("no Stripe keys"));
+        assert!(check(&form("stripe", "acct_<script>"), true, None, 0).unwrap_err().contains("not a Stripe account id"));
+        assert!(check(&form("stripe", "acct_1NewAccount"), true, Some("acct_1OldAccount"), 2).unwrap_err().contains("2 card checkout(s)"));
+        assert_eq!(check(&form("stripe", "acct_1OldAccount"), true, Some("acct_1OldAccount"), 2), Ok((PaymentProvider::Stripe, Some("acct_1OldAccount"))), "keeping the account is fine");
     }
 }

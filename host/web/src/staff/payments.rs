@@ -43,7 +43,7 @@ pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &str, sess
             let total = invoice.total(&lines);
             let own: Vec<serde_json::Value> = payments
                 .iter()
-                .filter(|p| p.invoice_id == invoice.id && p.status() != PaymentStatus::Open)
+                .filter(|p| p.invoice_id == invoice.id && p.status != PaymentStatus::Open)
                 .map(|p| {
                     serde_json::json!({
                         "id": p.id,
@@ -55,7 +55,7 @@ pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &str, sess
                         "by": p.started_by,
                         "decided_by": p.decided_by,
                         "at": formats.moment(p.updated_at),
-                        "awaiting": p.status() == PaymentStatus::Pending && may_approve,
+                        "awaiting": p.status == PaymentStatus::Pending && may_approve,
                     })
                 })
                 .collect();
