@@ -112,6 +112,12 @@ impl Jobs {
     /// in one transaction, audit it, tell the webhooks, and e-mail the
     /// invitations when asked.
     pub async fn create(&self, tenant: &Tenant, job: &NewJob, actor: &Actor<'_>, send_invitations: bool) -> JobResult<CreatedJob> {
+        // One e-mail is one person of the business: twice on one job is once too many.
+        let mut emails: Vec<String> = job.people.iter().filter_map(|person| person.email.as_deref()).map(str::to_lowercase).collect();
+        emails.sort_unstable();
+        if let Some(twice) = emails.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(JobRefusal::AlreadyOnJob(twice[0].clone()).into());
+        }
         let people: Vec<NewPerson> = job.people.iter().map(|person| new_person(tenant, person)).collect();
         let Ok((job_id, added)) = self.db.tenant(&tenant.id).create_job_with(&job.details, &job.services, &people).await? else {
             return Err(JobRefusal::ReferenceTaken(job.details.reference.clone()).into());

@@ -258,12 +258,15 @@ async fn add_person(State(state): State<AppState>, session: StaffSession, Path(j
         Ok(person) => person,
         Err(problem) => return back(&state, &session, &job_id, "danger", &problem).await,
     };
-    let (_, invited) = state.jobs.add_person(&tenant, &job_id, &person, form.invite.is_some(), &super::actor(&session)).await?;
-    let mut message = format!("{} is on the job as {}.", person.name, person.role.label().to_lowercase());
-    if let Some(invited) = invited {
-        message.push_str(&format!(" {}.", super::settings::capitalize(&invited.to_string())));
-    }
-    back(&state, &session, &job_id, "success", &message).await
+    let added = state.jobs.add_person(&tenant, &job_id, &person, form.invite.is_some(), &super::actor(&session)).await;
+    let added = added.map(|(_, invited)| {
+        let mut message = format!("{} is on the job as {}.", person.name, person.role.label().to_lowercase());
+        if let Some(invited) = invited {
+            message.push_str(&format!(" {}.", super::settings::capitalize(&invited.to_string())));
+        }
+        message
+    });
+    outcome(&state, &session, &job_id, added).await
 }
 
 async fn edit_person(
