@@ -3,7 +3,7 @@
 //! afterwards (the links and staff password are kept in `demo.json`, since the
 //! database only holds hashes).
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use portico_web::app::AppState;
 use portico_data::NewTenant;
 use portico_core::model::{now, Role};
@@ -196,7 +196,7 @@ ClearFlow Plumbing | Plumber | (555) 010-3300",
 }
 
 /// Store a PDF of `lines` and publish it on the job as a document of `kind`; returns its id.
-async fn publish_pdf(state: &AppState, tenant_id: &TenantId, job_id: &str, (kind, title): (&str, &str), lines: &[&str], shared: &[Role]) -> anyhow::Result<String> {
+async fn publish_pdf(state: &AppState, tenant_id: &TenantId, job_id: &JobId, (kind, title): (&str, &str), lines: &[&str], shared: &[Role]) -> anyhow::Result<String> {
     let pdf = portico_services::pdf::simple_pdf(&format!("{title} - 1428 Elm Street"), lines);
     publish_file(state, tenant_id, job_id, (kind, title), ("application/pdf", pdf), shared).await
 }
@@ -204,7 +204,7 @@ async fn publish_pdf(state: &AppState, tenant_id: &TenantId, job_id: &str, (kind
 async fn publish_file(
     state: &AppState,
     tenant_id: &TenantId,
-    job_id: &str,
+    job_id: &JobId,
     (kind, title): (&str, &str),
     (content_type, bytes): (&str, Vec<u8>),
     shared: &[Role],
@@ -216,7 +216,7 @@ async fn publish_file(
 }
 
 /// The report's findings as the inspector structured them, one with a photo.
-async fn add_findings(state: &AppState, tenant_id: &TenantId, job_id: &str, report_id: &str, shared: &[Role]) -> anyhow::Result<()> {
+async fn add_findings(state: &AppState, tenant_id: &TenantId, job_id: &JobId, report_id: &str, shared: &[Role]) -> anyhow::Result<()> {
     let panel = include_bytes!("../assets/demo-panel.png").to_vec();
     let photo = publish_file(state, tenant_id, job_id, ("photo", "Main panel"), ("image/png", panel), shared).await?;
     let findings = [

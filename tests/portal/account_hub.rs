@@ -8,7 +8,7 @@ const DANA: &str = "dana.whitfield@example.com";
 
 /// A second, past job for Dana (a contact record of its own, same address);
 /// returns its id.
-async fn earlier_job(app: &TestApp) -> String {
+async fn earlier_job(app: &TestApp) -> portico_core::ids::JobId {
     let db = &app.server.state.db;
     let tenant = app.demo_tenant_id().await;
     let property = db.tenant(&tenant).create_property("77 Oak Avenue", "Springfield", "IL", "62701").await.unwrap();

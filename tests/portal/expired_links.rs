@@ -13,7 +13,7 @@ async fn expired_link(app: &TestApp, email: Option<&str>) -> (TenantId, String) 
     let contact = db.tenant(&tenant).create_contact("Chris Whitfield", email, None).await.unwrap();
     let token = new_token();
     let yesterday = portico_core::model::now() - 24 * 3600;
-    db.tenant(&tenant).add_job_contact(job.trim_start_matches("/jobs/"), &contact, Role::CoClient, &hash_token(&token), Some(yesterday))
+    db.tenant(&tenant).add_job_contact(&portico_core::ids::JobId::new(job.trim_start_matches("/jobs/")), &contact, Role::CoClient, &hash_token(&token), Some(yesterday))
         .await
         .unwrap();
     (tenant, app.url(&format!("/p/{token}")))

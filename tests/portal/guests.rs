@@ -91,7 +91,7 @@ story! { async fn a_personal_link_for_a_staff_address_opens_only_the_guest_view(
     let db = &app.server.state.db;
     let tenant = app.demo_tenant_id().await;
     let job = job_url(&app).await;
-    let job_id = job.rsplit('/').next().unwrap();
+    let job_id = &portico_core::ids::JobId::new(job.rsplit('/').next().unwrap());
     let contact = db.tenant(&tenant).create_contact("Morgan Reyes", Some(&app.links.staff.email), None).await.unwrap();
     let token = portico_core::tokens::new_token();
     db.tenant(&tenant).add_job_contact(job_id, &contact, Role::Client, &portico_core::tokens::hash_token(&token), None).await.unwrap();

@@ -132,7 +132,7 @@ story! { async fn publishing_a_document_reaches_the_sections_that_asked(app) {
         .unwrap();
     let dana = Visitor::new();
     let job = dana.get(&app.links.client).await.job_path();
-    let job_id = job.trim_start_matches("/jobs/");
+    let job_id = &portico_core::ids::JobId::new(job.trim_start_matches("/jobs/"));
     let key = format!("{tenant}/addendum");
     state.files.put(&key, b"%PDF-1.4 addendum").await.unwrap();
     let shared = [portico_core::model::Role::Client];
@@ -160,7 +160,7 @@ story! { async fn invoicing_a_jobs_services_reaches_the_sections_that_asked(app)
         "people": [{ "name": "Robin Reed", "email": "robin@example.com", "role": "client" }],
     });
     let created: serde_json::Value = api.post(app.url("/api/v1/jobs")).bearer_auth(&app.links.api_key).json(&job).send().await.unwrap().json().await.unwrap();
-    let job_id = created["id"].as_str().expect("the job is created").to_string();
+    let job_id = portico_core::ids::JobId::new(created["id"].as_str().expect("the job is created"));
 
     let invoiced = api.post(app.url(&format!("/api/v1/jobs/{job_id}/invoices"))).bearer_auth(&app.links.api_key).send().await.unwrap();
 
@@ -177,7 +177,7 @@ story! { async fn a_section_that_hangs_on_an_event_does_not_hang_publishing(app)
     let state = &app.server.state;
     state.sections.install_upload(&tenant, hostile_plugin("portico-test-hostile"), Grants::Only(vec![]), &settings).await.unwrap();
     let job = Visitor::new().get(&app.links.client).await.job_path();
-    let job_id = job.trim_start_matches("/jobs/");
+    let job_id = &portico_core::ids::JobId::new(job.trim_start_matches("/jobs/"));
     let shared = [portico_core::model::Role::Client];
     let draft = state.db.tenant(&tenant).add_document(job_id, "report", "Late", "x/y", "application/pdf", 1, &shared, None).await.unwrap();
 
@@ -246,7 +246,7 @@ story! { async fn a_section_mails_within_its_quota_in_the_businesss_name(app) {
     let tenant = hostile_with_every_grant(&app, "flood", serde_json::json!({})).await;
     let dana = Visitor::new();
     let page = dana.get(&app.links.client).await;
-    let job_id = page.job_path().trim_start_matches("/jobs/").to_string();
+    let job_id = portico_core::ids::JobId::new(page.job_path().trim_start_matches("/jobs/"));
 
     let answered = dana.act(&page, "hostile", "trouble", "flood", &[]).await;
     let again = dana.act(&page, "hostile", "trouble", "flood", &[]).await;

@@ -142,7 +142,7 @@ story! { async fn only_published_reports_count_and_names_end_in_report_once(app)
     app.release_reports_on_publish().await;
     let dana = Visitor::new();
     let job = dana.get(&app.links.client).await.job_path();
-    let job_id = job.trim_start_matches("/jobs/");
+    let job_id = &portico_core::ids::JobId::new(job.trim_start_matches("/jobs/"));
     let tenant = app.demo_tenant_id().await;
     let db = &app.server.state.db;
     let shared = [portico_core::model::Role::Client];

@@ -56,6 +56,6 @@ story! { async fn a_preview_changes_nothing_even_when_forced(app) {
     assert_ne!(forced.status, 200, "staff are not the client: {}", forced.text());
     assert_eq!(app.audit_count("add-on.requested").await, 0);
     assert!(app.server.state.db.tenant(&tenant).add_on_requests(&job).await.unwrap().is_empty(), "nothing requested");
-    let foreign = url.replace(&job, "not-a-job");
+    let foreign = url.replace(job.as_str(), "not-a-job");
     assert_eq!(owner.get(&foreign).await.status, 404);
 }}

@@ -47,7 +47,7 @@ async fn create(app: &TestApp, staff: &Visitor, fields: &[(&str, &str)]) -> Page
     staff.post(&app.url("/staff/jobs/new"), &form).await
 }
 
-async fn job_id(app: &TestApp, reference: &str) -> String {
+async fn job_id(app: &TestApp, reference: &str) -> portico_core::ids::JobId {
     let tenant = app.demo_tenant_id().await;
     app.server.state.db.tenant(&tenant).jobs(100).await.unwrap().into_iter().find(|j| j.reference == reference).expect("the job").id
 }

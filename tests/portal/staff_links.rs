@@ -81,7 +81,7 @@ story! { async fn a_staff_address_is_never_sent_a_client_link(app) {
     let tenant = app.demo_tenant_id().await;
     let owner = app.owner().await;
     let page = job_page(&app, &owner).await;
-    let job_id = page.url.rsplit('/').next().unwrap().to_string();
+    let job_id = portico_core::ids::JobId::new(page.url.rsplit('/').next().unwrap());
     let contact = db.tenant(&tenant).create_contact("Morgan Reyes", Some(&app.links.staff.email), None).await.unwrap();
     db.tenant(&tenant).add_job_contact(&job_id, &contact, portico_core::model::Role::Other, &portico_core::tokens::hash_token("x"), None).await.unwrap();
 

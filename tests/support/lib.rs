@@ -209,7 +209,7 @@ impl TestApp {
     }
 
     /// The demo job and its invoice: (job id, invoice id).
-    pub async fn demo_invoice(&self) -> (String, String) {
+    pub async fn demo_invoice(&self) -> (portico_core::ids::JobId, String) {
         let tenant = self.demo_tenant_id().await;
         let db = &self.server.state.db;
         let job = db.tenant(&tenant).jobs(10).await.unwrap().into_iter().next().expect("the demo job");

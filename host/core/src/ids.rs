@@ -48,6 +48,12 @@ macro_rules! id_type {
             }
         }
 
+        impl PartialEq<&$name> for $name {
+            fn eq(&self, other: &&$name) -> bool {
+                self == *other
+            }
+        }
+
         impl PartialEq<&str> for $name {
             fn eq(&self, other: &&str) -> bool {
                 self.0 == *other
@@ -59,4 +65,10 @@ macro_rules! id_type {
 id_type! {
     /// A business using Portico.
     TenantId
+}
+
+id_type! {
+    /// A job: one visit, inspection or project at a property, with its people,
+    /// documents and invoices. Always read through its business's `TenantDb`.
+    JobId
 }

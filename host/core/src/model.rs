@@ -211,7 +211,7 @@ impl Property {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
-    pub id: String,
+    pub id: crate::ids::JobId,
     pub tenant_id: crate::ids::TenantId,
     pub property_id: String,
     pub reference: String,
@@ -238,7 +238,7 @@ pub struct JobService {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JobContact {
     pub id: String,
-    pub job_id: String,
+    pub job_id: crate::ids::JobId,
     pub contact_id: String,
     #[sqlx(try_from = "String")]
     pub role: RoleColumn,
@@ -261,7 +261,7 @@ impl TryFrom<String> for RoleColumn {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Document {
     pub id: String,
-    pub job_id: String,
+    pub job_id: crate::ids::JobId,
     pub kind: String,
     pub title: String,
     pub file_key: String,

@@ -1,13 +1,13 @@
 //! The access log: who opened which job, when, how and from where.
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use super::{Db, TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
 
 /// A job was opened.
 pub struct NewAccess<'a> {
     pub tenant_id: &'a TenantId,
-    pub job_id: &'a str,
+    pub job_id: &'a JobId,
     /// `None` for a guest on the job's public link.
     pub contact_id: Option<&'a str>,
     pub session_id: Option<&'a str>,
@@ -22,7 +22,7 @@ pub struct NewAccess<'a> {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccessEntry {
     pub created_at: i64,
-    pub job_id: String,
+    pub job_id: JobId,
     pub reference: String,
     pub contact_name: Option<String>,
     pub role: String,
@@ -67,7 +67,7 @@ impl Db {
 impl TenantDb<'_> {
 
     /// The tenant's access log, newest first; one job's when `job_id` is set.
-    pub async fn access_log(&self, job_id: Option<&str>, limit: i64) -> DbResult<Vec<AccessEntry>> {
+    pub async fn access_log(&self, job_id: Option<&JobId>, limit: i64) -> DbResult<Vec<AccessEntry>> {
         sqlx::query_as(
             "SELECT a.created_at, a.job_id, j.reference, c.name AS contact_name, a.role, a.via, a.ip, a.user_agent \
              FROM access_log a JOIN jobs j ON j.id = a.job_id AND j.tenant_id = a.tenant_id \

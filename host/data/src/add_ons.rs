@@ -1,7 +1,7 @@
 //! Add-on services: the tenant's catalogue and each job's requests; approving
 //! one adds an `add-on` line to the job's open invoice in the same transaction.
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use super::{TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now, AddOnStatus};
 
@@ -80,7 +80,7 @@ impl TenantDb<'_> {
     }
 
     /// The job's requests, oldest first.
-    pub async fn add_on_requests(&self, job_id: &str) -> DbResult<Vec<AddOnRequest>> {
+    pub async fn add_on_requests(&self, job_id: &JobId) -> DbResult<Vec<AddOnRequest>> {
         sqlx::query_as(&format!(
             "SELECT {REQUEST_COLUMNS} FROM add_on_requests r JOIN add_on_services s ON s.id = r.service_id AND s.tenant_id = r.tenant_id \
              WHERE r.tenant_id = $1 AND r.job_id = $2 ORDER BY r.requested_at, r.id"
@@ -93,7 +93,7 @@ impl TenantDb<'_> {
     }
 
     /// Ask for an active add-on on the job; false when it was already asked for.
-    pub async fn request_add_on(&self, job_id: &str, service_id: &str, requested_by: &str) -> DbResult<bool> {
+    pub async fn request_add_on(&self, job_id: &JobId, service_id: &str, requested_by: &str) -> DbResult<bool> {
         let stored = sqlx::query(
             "INSERT INTO add_on_requests (id, tenant_id, job_id, service_id, requested_by, status, requested_at) \
              SELECT $1, $2, $3, s.id, $4, 'requested', $5 FROM add_on_services s WHERE s.tenant_id = $2 AND s.id = $6 AND s.active = 1 \
@@ -112,14 +112,14 @@ impl TenantDb<'_> {
     }
 
     /// Decline a pending request; false when it was not pending.
-    pub async fn decline_add_on(&self, job_id: &str, request_id: &str, decided_by: &str) -> DbResult<bool> {
+    pub async fn decline_add_on(&self, job_id: &JobId, request_id: &str, decided_by: &str) -> DbResult<bool> {
         decide(&self.db.pool, (self.tenant, job_id, request_id), AddOnStatus::Declined, decided_by).await
     }
 
     /// Approve a pending request: mark it and add its line to `invoice_id`
     /// (an open invoice of the job), all or nothing. The caller recomputes
     /// the invoice afterwards.
-    pub async fn approve_add_on(&self, job_id: &str, request_id: &str, invoice_id: &str, decided_by: &str) -> DbResult<Approved> {
+    pub async fn approve_add_on(&self, job_id: &JobId, request_id: &str, invoice_id: &str, decided_by: &str) -> DbResult<Approved> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         if !decide(&mut *tx, (self.tenant, job_id, request_id), AddOnStatus::Approved, decided_by).await? {
             return Ok(Approved::NotPending);
@@ -146,7 +146,7 @@ impl TenantDb<'_> {
 /// Move a pending request to `status`; false when it was not pending.
 async fn decide<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    (tenant_id, job_id, request_id): (&TenantId, &str, &str),
+    (tenant_id, job_id, request_id): (&TenantId, &JobId, &str),
     status: AddOnStatus,
     decided_by: &str,
 ) -> DbResult<bool> {

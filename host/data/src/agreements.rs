@@ -2,7 +2,7 @@
 //! tenant's signing and report-release settings.
 
 use super::audit::{insert_audit, AuditEntry};
-use super::{TenantDb, DbResult, QueryContext};
+use super::{JobId, TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now, ReleaseRule, Role, RoleColumn};
 
 const TEMPLATE_COLUMNS: &str = "id, title, body, signer_roles, services, position, active, updated_at";
@@ -172,7 +172,7 @@ impl TenantDb<'_> {
     }
 
     /// The job's locked agreements.
-    pub async fn locked_agreements(&self, job_id: &str) -> DbResult<Vec<LockedAgreement>> {
+    pub async fn locked_agreements(&self, job_id: &JobId) -> DbResult<Vec<LockedAgreement>> {
         sqlx::query_as(&format!(
             "SELECT {LOCK_COLUMNS} FROM job_agreements WHERE tenant_id = $1 AND job_id = $2 ORDER BY locked_at"
         ))
@@ -184,7 +184,7 @@ impl TenantDb<'_> {
     }
 
     /// Every signature on the job's agreements, oldest first.
-    pub async fn agreement_signatures(&self, job_id: &str) -> DbResult<Vec<StoredSignature>> {
+    pub async fn agreement_signatures(&self, job_id: &JobId) -> DbResult<Vec<StoredSignature>> {
         sqlx::query_as(&format!(
             "SELECT {SIGNATURE_COLUMNS} FROM agreement_signatures WHERE tenant_id = $1 AND job_id = $2 ORDER BY signed_at, id"
         ))
@@ -200,7 +200,7 @@ impl TenantDb<'_> {
     /// signature and its audit entry, all or nothing.
     pub async fn sign_agreement(
         &self,
-        job_id: &str,
+        job_id: &JobId,
         lock: &LockedAgreement,
         signature: &NewSignature<'_>,
     ) -> DbResult<Signed> {

@@ -1,6 +1,6 @@
 //! API keys and the idempotency records of API creates.
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use super::{Db, TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
 
@@ -178,7 +178,7 @@ impl TenantDb<'_> {
 
 #[derive(sqlx::FromRow)]
 struct JobRow {
-    id: String,
+    id: JobId,
     tenant_id: TenantId,
     property_id: String,
     reference: String,

@@ -1,5 +1,5 @@
 use super::{Db, TenantDb, DbResult, QueryContext};
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use portico_core::model::{new_id, now};
 
 /// One line of the tenant's audit log.
@@ -7,7 +7,7 @@ use portico_core::model::{new_id, now};
 pub struct AuditEntry {
     pub id: String,
     pub tenant_id: TenantId,
-    pub job_id: Option<String>,
+    pub job_id: Option<JobId>,
     pub actor_kind: String,
     pub actor_id: Option<String>,
     pub actor_name: String,
@@ -63,8 +63,8 @@ impl AuditEntry {
     }
 
     /// The entry, about the job `job_id`.
-    pub fn on_job(mut self, job_id: &str) -> AuditEntry {
-        self.job_id = Some(job_id.to_string());
+    pub fn on_job(mut self, job_id: &JobId) -> AuditEntry {
+        self.job_id = Some(job_id.clone());
         self
     }
 
@@ -142,7 +142,7 @@ impl TenantDb<'_> {
 
     /// How many messages a section queued since `since`: for one job, or
     /// for the whole business when `job_id` is `None`.
-    pub async fn section_mail_count(&self, plugin_id: &str, job_id: Option<&str>, since: i64) -> DbResult<i64> {
+    pub async fn section_mail_count(&self, plugin_id: &str, job_id: Option<&JobId>, since: i64) -> DbResult<i64> {
         count_section_mail(&self.db.pool, self.tenant, plugin_id, job_id, since).await
     }
 
@@ -176,7 +176,7 @@ async fn count_section_mail<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     tenant_id: &TenantId,
     plugin_id: &str,
-    job_id: Option<&str>,
+    job_id: Option<&JobId>,
     since: i64,
 ) -> DbResult<i64> {
     sqlx::query_scalar(
@@ -225,7 +225,7 @@ pub struct SectionSender<'a> {
     pub plugin_id: &'a str,
     /// The section's name as the business knows it ("Repair list").
     pub section_name: &'a str,
-    pub job_id: Option<&'a str>,
+    pub job_id: Option<&'a JobId>,
 }
 
 /// Write one audit entry through `executor`: the pool, or a transaction whose

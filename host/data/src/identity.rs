@@ -2,7 +2,7 @@
 //! sign-in challenges (magic links, codes, staff password resets) and rate
 //! limits.
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use super::{Db, TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now, JobContact, RoleColumn};
 
@@ -33,7 +33,7 @@ pub struct NewChallenge<'a> {
     pub email: &'a str,
     pub contact_id: Option<&'a str>,
     pub staff_user_id: Option<&'a str>,
-    pub return_job_id: Option<&'a str>,
+    pub return_job_id: Option<&'a JobId>,
     pub secret_hash: &'a str,
     pub expires_at: i64,
 }
@@ -46,7 +46,7 @@ pub struct AnsweredChallenge {
     pub email: String,
     pub contact_id: Option<String>,
     pub staff_user_id: Option<String>,
-    pub return_job_id: Option<String>,
+    pub return_job_id: Option<JobId>,
 }
 
 /// A code challenge after one more attempt was counted against it.
@@ -70,7 +70,7 @@ pub struct PendingChallenge {
 /// One of the jobs a signed-in contact can open.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccountJob {
-    pub job_id: String,
+    pub job_id: JobId,
     pub reference: String,
     pub status: String,
     #[sqlx(try_from = "String")]
@@ -159,7 +159,7 @@ impl Db {
 
     /// Which tenant a job belongs to. Not scoped by a tenant: a job's public
     /// link names only the job (its id is random, so it cannot be guessed).
-    pub async fn job_tenant(&self, job_id: &str) -> DbResult<Option<TenantId>> {
+    pub async fn job_tenant(&self, job_id: &JobId) -> DbResult<Option<TenantId>> {
         sqlx::query_scalar("SELECT tenant_id FROM jobs WHERE id = $1")
             .bind(job_id)
             .fetch_optional(&self.pool)
@@ -246,7 +246,7 @@ impl TenantDb<'_> {
 
     /// The contact with this address on one job (link not revoked, not a
     /// staff address): (contact id, name).
-    pub async fn contact_on_job(&self, job_id: &str, email: &str) -> DbResult<Option<(String, String)>> {
+    pub async fn contact_on_job(&self, job_id: &JobId, email: &str) -> DbResult<Option<(String, String)>> {
         sqlx::query_as(&format!(
             "SELECT c.id, c.name FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
              WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND c.email = $3 AND jc.revoked_at IS NULL AND {NOT_STAFF} LIMIT 1"
@@ -322,7 +322,7 @@ impl TenantDb<'_> {
     /// Revoked links give nothing.
     pub async fn job_access(
         &self,
-        job_id: &str,
+        job_id: &JobId,
         contact_id: &str,
         verified_email: Option<&str>,
     ) -> DbResult<Option<JobContact>> {

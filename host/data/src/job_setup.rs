@@ -2,7 +2,7 @@
 //! services and people in one transaction, changing its details, and taking
 //! a person or a service off it.
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use super::{TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now, Role};
 
@@ -66,7 +66,7 @@ impl TenantDb<'_> {
         details: &JobDetails,
         services: &[(String, i64)],
         people: &[NewPerson],
-    ) -> DbResult<Result<(String, Vec<String>), JobConflict>> {
+    ) -> DbResult<Result<(JobId, Vec<String>), JobConflict>> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         let property_id = insert_property(&mut tx, self.tenant, &details.line1, &details.city, &details.region, &details.postal_code).await?;
         let job_id = match insert_job(&mut tx, self.tenant, &property_id, &details.reference).await {
@@ -86,7 +86,7 @@ impl TenantDb<'_> {
     }
 
     /// Change a job's reference, address and appointment.
-    pub async fn update_job_details(&self, job_id: &str, details: &JobDetails) -> DbResult<Result<(), JobConflict>> {
+    pub async fn update_job_details(&self, job_id: &JobId, details: &JobDetails) -> DbResult<Result<(), JobConflict>> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         let property_id: Option<String> = sqlx::query_scalar("SELECT property_id FROM jobs WHERE tenant_id = $1 AND id = $2")
             .bind(self.tenant)
@@ -130,7 +130,7 @@ impl TenantDb<'_> {
     /// Add one person to a job; returns their id on the job.
     /// Put a person on a job (the business's contact with their e-mail, or a
     /// new one); returns their id on the job.
-    pub async fn add_person(&self, job_id: &str, person: &NewPerson) -> DbResult<Result<String, JobConflict>> {
+    pub async fn add_person(&self, job_id: &JobId, person: &NewPerson) -> DbResult<Result<String, JobConflict>> {
         let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
         match insert_person(&mut connection, self.tenant, job_id, person).await {
             Ok(id) => Ok(Ok(id)),
@@ -141,14 +141,14 @@ impl TenantDb<'_> {
     }
 
     /// Add one service to a job; returns its id.
-    pub async fn add_service(&self, job_id: &str, name: &str, price_minor: i64) -> DbResult<String> {
+    pub async fn add_service(&self, job_id: &JobId, name: &str, price_minor: i64) -> DbResult<String> {
         let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
         insert_service(&mut connection, self.tenant, job_id, name, price_minor).await
     }
 
     /// Take a person off a job: their link stops working and their sessions
     /// on it end. What they did (signatures, payments, the audit log) stays.
-    pub async fn remove_person(&self, job_id: &str, job_contact_id: &str) -> DbResult<Result<(), JobConflict>> {
+    pub async fn remove_person(&self, job_id: &JobId, job_contact_id: &str) -> DbResult<Result<(), JobConflict>> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         let roles: Vec<(String, String)> = sqlx::query_as("SELECT id, role FROM job_contacts WHERE tenant_id = $1 AND job_id = $2")
             .bind(self.tenant)
@@ -182,7 +182,7 @@ impl TenantDb<'_> {
 
     /// Change a person on a job: their name, e-mail and phone (on every job
     /// they are on: it is one contact) and their role on this job.
-    pub async fn update_person(&self, job_id: &str, job_contact_id: &str, change: &PersonChange) -> DbResult<Result<(), JobConflict>> {
+    pub async fn update_person(&self, job_id: &JobId, job_contact_id: &str, change: &PersonChange) -> DbResult<Result<(), JobConflict>> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         let people: Vec<(String, String, String)> = sqlx::query_as("SELECT id, contact_id, role FROM job_contacts WHERE tenant_id = $1 AND job_id = $2")
             .bind(self.tenant)
@@ -229,7 +229,7 @@ impl TenantDb<'_> {
     }
 
     /// Take a service off a job (an invoice already issued keeps its lines).
-    pub async fn remove_service(&self, job_id: &str, service_id: &str) -> DbResult<bool> {
+    pub async fn remove_service(&self, job_id: &JobId, service_id: &str) -> DbResult<bool> {
         let done = sqlx::query("DELETE FROM job_services WHERE tenant_id = $1 AND job_id = $2 AND id = $3")
             .bind(self.tenant)
             .bind(job_id)
@@ -255,7 +255,7 @@ fn leaves_no_client<'a>(roles: impl Iterator<Item = (&'a str, &'a str)>, job_con
     before > 0 && after == 0
 }
 
-async fn set_appointment(executor: Executor<'_>, tenant_id: &TenantId, job_id: &str, details: &JobDetails) -> DbResult<()> {
+async fn set_appointment(executor: Executor<'_>, tenant_id: &TenantId, job_id: &JobId, details: &JobDetails) -> DbResult<()> {
     match details.appointment {
         Some((starts, ends)) => insert_appointment(executor, tenant_id, job_id, starts, ends, &details.staff_name).await,
         None => Ok(()),
@@ -280,8 +280,8 @@ pub(super) async fn insert_property(executor: Executor<'_>, tenant_id: &TenantId
     Ok(id)
 }
 
-pub(super) async fn insert_job(executor: Executor<'_>, tenant_id: &TenantId, property_id: &str, reference: &str) -> DbResult<String> {
-    let id = new_id();
+pub(super) async fn insert_job(executor: Executor<'_>, tenant_id: &TenantId, property_id: &str, reference: &str) -> DbResult<JobId> {
+    let id = JobId::new(new_id());
     sqlx::query("INSERT INTO jobs (id, tenant_id, property_id, reference, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
         .bind(tenant_id)
@@ -294,7 +294,7 @@ pub(super) async fn insert_job(executor: Executor<'_>, tenant_id: &TenantId, pro
     Ok(id)
 }
 
-pub(super) async fn insert_appointment(executor: Executor<'_>, tenant_id: &TenantId, job_id: &str, starts_at: i64, ends_at: i64, staff_name: &str) -> DbResult<()> {
+pub(super) async fn insert_appointment(executor: Executor<'_>, tenant_id: &TenantId, job_id: &JobId, starts_at: i64, ends_at: i64, staff_name: &str) -> DbResult<()> {
     sqlx::query("INSERT INTO appointments (id, tenant_id, job_id, starts_at, ends_at, staff_name) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(new_id())
         .bind(tenant_id)
@@ -328,7 +328,7 @@ pub(super) async fn insert_contact(executor: Executor<'_>, tenant_id: &TenantId,
 pub(super) async fn insert_job_contact(
     executor: Executor<'_>,
     tenant_id: &TenantId,
-    job_id: &str,
+    job_id: &JobId,
     contact_id: &str,
     role: Role,
     token_hash: &str,
@@ -353,7 +353,7 @@ pub(super) async fn insert_job_contact(
     Ok(id)
 }
 
-async fn insert_service(executor: Executor<'_>, tenant_id: &TenantId, job_id: &str, name: &str, price_minor: i64) -> DbResult<String> {
+async fn insert_service(executor: Executor<'_>, tenant_id: &TenantId, job_id: &JobId, name: &str, price_minor: i64) -> DbResult<String> {
     let id = new_id();
     // After the last one; positions may have gaps once services are removed.
     sqlx::query(
@@ -374,7 +374,7 @@ async fn insert_service(executor: Executor<'_>, tenant_id: &TenantId, job_id: &s
 /// The business's contact with the person's e-mail (one person across jobs,
 /// so their account lists every job they are on), or a new contact; then
 /// the person on the job.
-async fn insert_person(executor: Executor<'_>, tenant_id: &TenantId, job_id: &str, person: &NewPerson) -> DbResult<String> {
+async fn insert_person(executor: Executor<'_>, tenant_id: &TenantId, job_id: &JobId, person: &NewPerson) -> DbResult<String> {
     let email = person.email.as_deref().map(|e| e.trim().to_lowercase());
     let existing: Option<String> = match &email {
         Some(email) => sqlx::query_scalar("SELECT id FROM contacts WHERE tenant_id = $1 AND email = $2 ORDER BY created_at LIMIT 1")

@@ -1,7 +1,7 @@
 //! Jobs and what hangs off them: property, appointments, services, contacts,
 //! documents and invoices.
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use super::{Db, TenantDb, DbResult, QueryContext};
 use portico_core::model::{
     new_id, now, Appointment, Document, Invoice, InvoiceLine, Job, JobContact, JobService, Property, Role,
@@ -87,12 +87,12 @@ impl TenantDb<'_> {
         Ok(found.is_some())
     }
 
-    pub async fn create_job(&self, property_id: &str, reference: &str) -> DbResult<String> {
+    pub async fn create_job(&self, property_id: &str, reference: &str) -> DbResult<JobId> {
         let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
         super::job_setup::insert_job(&mut connection, self.tenant, property_id, reference).await
     }
 
-    pub async fn add_appointment(&self, job_id: &str, starts_at: i64, ends_at: i64, staff_name: &str) -> DbResult<()> {
+    pub async fn add_appointment(&self, job_id: &JobId, starts_at: i64, ends_at: i64, staff_name: &str) -> DbResult<()> {
         let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
         super::job_setup::insert_appointment(&mut connection, self.tenant, job_id, starts_at, ends_at, staff_name).await
     }
@@ -106,7 +106,7 @@ impl TenantDb<'_> {
     /// Put a contact on a job in `role`, with the hash of their link's token.
     pub async fn add_job_contact(
         &self,
-        job_id: &str,
+        job_id: &JobId,
         contact_id: &str,
         role: Role,
         token_hash: &str,
@@ -150,7 +150,7 @@ impl TenantDb<'_> {
     }
 
     /// The people on a job with the state of their links, for the staff.
-    pub async fn job_links(&self, job_id: &str) -> DbResult<Vec<JobLink>> {
+    pub async fn job_links(&self, job_id: &JobId) -> DbResult<Vec<JobLink>> {
         sqlx::query_as(
             "SELECT jc.id, jc.role, c.name, c.email, c.phone, jc.token_expires_at, jc.revoked_at, \
                     (SELECT MAX(a.created_at) FROM access_log a WHERE a.tenant_id = jc.tenant_id AND a.job_id = jc.job_id AND a.contact_id = jc.contact_id) AS last_opened_at \
@@ -165,7 +165,7 @@ impl TenantDb<'_> {
     }
 
     /// One person on a job, whether or not their link is revoked.
-    pub async fn job_contact_any_state(&self, job_id: &str, job_contact_id: &str) -> DbResult<Option<JobContact>> {
+    pub async fn job_contact_any_state(&self, job_id: &JobId, job_contact_id: &str) -> DbResult<Option<JobContact>> {
         sqlx::query_as(&format!(
             "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
              WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND jc.id = $3"
@@ -178,7 +178,7 @@ impl TenantDb<'_> {
         .context("loading a person on a job")
     }
 
-    pub async fn job(&self, job_id: &str) -> DbResult<Option<Job>> {
+    pub async fn job(&self, job_id: &JobId) -> DbResult<Option<Job>> {
         sqlx::query_as("SELECT id, tenant_id, property_id, reference, status FROM jobs WHERE tenant_id = $1 AND id = $2")
             .bind(self.tenant)
             .bind(job_id)
@@ -210,7 +210,7 @@ impl TenantDb<'_> {
         .context("loading a property")
     }
 
-    pub async fn appointments(&self, job_id: &str) -> DbResult<Vec<Appointment>> {
+    pub async fn appointments(&self, job_id: &JobId) -> DbResult<Vec<Appointment>> {
         sqlx::query_as(
             "SELECT id, starts_at, ends_at, staff_name, status FROM appointments \
              WHERE tenant_id = $1 AND job_id = $2 ORDER BY starts_at",
@@ -222,7 +222,7 @@ impl TenantDb<'_> {
         .context("loading appointments")
     }
 
-    pub async fn services(&self, job_id: &str) -> DbResult<Vec<JobService>> {
+    pub async fn services(&self, job_id: &JobId) -> DbResult<Vec<JobService>> {
         sqlx::query_as("SELECT id, name, price_minor FROM job_services WHERE tenant_id = $1 AND job_id = $2 ORDER BY position, id")
             .bind(self.tenant)
             .bind(job_id)
@@ -231,7 +231,7 @@ impl TenantDb<'_> {
             .context("loading services")
     }
 
-    pub async fn job_contacts(&self, job_id: &str) -> DbResult<Vec<JobContact>> {
+    pub async fn job_contacts(&self, job_id: &JobId) -> DbResult<Vec<JobContact>> {
         sqlx::query_as(&format!(
             "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
              WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at"
@@ -258,7 +258,7 @@ impl TenantDb<'_> {
     #[allow(clippy::too_many_arguments)]
     pub async fn add_document(
         &self,
-        job_id: &str,
+        job_id: &JobId,
         kind: &str,
         title: &str,
         file_key: &str,
@@ -302,7 +302,7 @@ impl TenantDb<'_> {
     }
 
     /// The job's documents of `kind` (every kind when empty).
-    pub async fn documents(&self, job_id: &str, kind: &str) -> DbResult<Vec<Document>> {
+    pub async fn documents(&self, job_id: &JobId, kind: &str) -> DbResult<Vec<Document>> {
         sqlx::query_as(&format!(
             "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND job_id = $2 AND ($3 = '' OR kind = $3) \
              ORDER BY created_at"
@@ -315,7 +315,7 @@ impl TenantDb<'_> {
         .context("listing documents")
     }
 
-    pub async fn document(&self, job_id: &str, document_id: &str) -> DbResult<Option<Document>> {
+    pub async fn document(&self, job_id: &JobId, document_id: &str) -> DbResult<Option<Document>> {
         sqlx::query_as(&format!(
             "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND job_id = $2 AND id = $3"
         ))
@@ -327,7 +327,7 @@ impl TenantDb<'_> {
         .context("loading a document")
     }
 
-    pub async fn create_invoice(&self, job_id: &str, invoice: &NewInvoice<'_>) -> DbResult<String> {
+    pub async fn create_invoice(&self, job_id: &JobId, invoice: &NewInvoice<'_>) -> DbResult<String> {
         let NewInvoice { number, status, tax_minor, due_at, lines } = *invoice;
         let id = new_id();
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
@@ -368,7 +368,7 @@ impl TenantDb<'_> {
     }
 
     /// The job's invoices other than drafts, newest first, with their lines.
-    pub async fn invoices(&self, job_id: &str) -> DbResult<Vec<(Invoice, Vec<InvoiceLine>)>> {
+    pub async fn invoices(&self, job_id: &JobId) -> DbResult<Vec<(Invoice, Vec<InvoiceLine>)>> {
         let invoices: Vec<Invoice> = sqlx::query_as(
             "SELECT id, number, status, tax_minor, paid_minor, due_at FROM invoices \
              WHERE tenant_id = $1 AND job_id = $2 AND status <> 'draft' ORDER BY created_at DESC",

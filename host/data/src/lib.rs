@@ -116,7 +116,7 @@ fn redact(url: &str) -> String {
     }
 }
 
-pub use portico_core::ids::TenantId;
+pub use portico_core::ids::{JobId, TenantId};
 
 /// A handle on the database; cheap to clone.
 #[derive(Clone)]

@@ -2,7 +2,7 @@
 //! provider news (only ever upwards, see `portico_core::money`), recomputing an
 //! invoice, and the provider events already processed.
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use super::{Db, TenantDb, DbError, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
 use portico_core::money::{invoice_state, InvoiceStatus, PaymentFacts, PaymentProvider, PaymentStatus};
@@ -16,7 +16,7 @@ const PAYMENT_COLUMNS: &str = "id, tenant_id, job_id, invoice_id, provider, meth
 pub struct Payment {
     pub id: String,
     pub tenant_id: TenantId,
-    pub job_id: String,
+    pub job_id: JobId,
     pub invoice_id: String,
     /// `test`, `stripe` or `manual`.
     pub provider: String,
@@ -59,7 +59,7 @@ impl Payment {
 
 /// A payment to record.
 pub struct NewPayment<'a> {
-    pub job_id: &'a str,
+    pub job_id: &'a JobId,
     pub invoice_id: &'a str,
     pub provider: &'a str,
     pub method: &'a str,
@@ -103,7 +103,7 @@ pub enum PaymentKey {
 #[derive(Debug, Clone)]
 pub struct InvoiceTotals {
     pub id: String,
-    pub job_id: String,
+    pub job_id: JobId,
     pub number: String,
     pub status: InvoiceStatus,
     pub total: i64,
@@ -213,7 +213,7 @@ impl TenantDb<'_> {
         #[derive(sqlx::FromRow)]
         struct Row {
             id: String,
-            job_id: String,
+            job_id: JobId,
             number: String,
             #[sqlx(try_from = "String")]
             status: InvoiceStatus,
@@ -376,7 +376,7 @@ impl TenantDb<'_> {
     }
 
     /// Every payment of the job, newest first.
-    pub async fn job_payments(&self, job_id: &str) -> DbResult<Vec<Payment>> {
+    pub async fn job_payments(&self, job_id: &JobId) -> DbResult<Vec<Payment>> {
         sqlx::query_as(&format!(
             "SELECT {PAYMENT_COLUMNS} FROM payments WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at DESC, id DESC"
         ))

@@ -1,6 +1,6 @@
 //! The structured findings of a job's reports.
 
-use super::{TenantDb, DbResult, QueryContext};
+use super::{JobId, TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
 
 const ITEM_COLUMNS: &str = "id, document_id, section, title, severity, location, notes, photo_document_id";
@@ -31,7 +31,7 @@ pub struct NewReportItem<'a> {
 
 impl TenantDb<'_> {
     /// Add a finding at the end of the report `document_id` of the job.
-    pub async fn add_report_item(&self, job_id: &str, document_id: &str, item: &NewReportItem<'_>) -> DbResult<String> {
+    pub async fn add_report_item(&self, job_id: &JobId, document_id: &str, item: &NewReportItem<'_>) -> DbResult<String> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO report_items (id, tenant_id, job_id, document_id, position, section, title, severity, location, notes, photo_document_id, created_at) \
@@ -55,7 +55,7 @@ impl TenantDb<'_> {
     }
 
     /// The job's findings, report by report, in the inspector's order.
-    pub async fn report_items(&self, job_id: &str) -> DbResult<Vec<ReportItem>> {
+    pub async fn report_items(&self, job_id: &JobId) -> DbResult<Vec<ReportItem>> {
         sqlx::query_as(&format!(
             "SELECT {ITEM_COLUMNS} FROM report_items WHERE tenant_id = $1 AND job_id = $2 ORDER BY document_id, position"
         ))

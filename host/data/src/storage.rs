@@ -1,6 +1,6 @@
 //! Plugin-scoped key/value storage, with the quotas of the WIT contract.
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use super::{TenantDb, DbError, DbResult, QueryContext};
 use portico_core::model::now;
 
@@ -9,7 +9,7 @@ use portico_core::model::now;
 #[derive(Debug, Clone, Copy)]
 pub enum StorageScope<'a> {
     Tenant,
-    Job(&'a str),
+    Job(&'a JobId),
     Contact(&'a str),
 }
 
@@ -17,7 +17,7 @@ impl StorageScope<'_> {
     fn parts<'s>(&'s self, tenant_id: &'s str) -> (&'static str, &'s str) {
         match self {
             StorageScope::Tenant => ("tenant", tenant_id),
-            StorageScope::Job(job_id) => ("job", job_id),
+            StorageScope::Job(job_id) => ("job", job_id.as_str()),
             StorageScope::Contact(job_contact_id) => ("contact", job_contact_id),
         }
     }

@@ -1,7 +1,7 @@
 //! The state of one plugin call: who is calling for whom, what is granted, and
 //! the sandbox's own WASI context (empty: no files, no sockets, no env).
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use super::permissions::Permission;
 use portico_data::Db;
 use portico_services::payments::Checkouts;
@@ -38,7 +38,7 @@ pub struct CallScope {
     /// The section's name as the business sees it ("Repair list").
     pub plugin_name: String,
     pub plugin_version: String,
-    pub job_id: Option<String>,
+    pub job_id: Option<JobId>,
     pub viewer: Option<ViewerIdentity>,
     pub grants: BTreeSet<Permission>,
     pub origin: RequestOrigin,

@@ -2,7 +2,7 @@
 //! answers `denied` (never a trap) when it is missing; each one is scoped to the
 //! tenant, job and viewer of the call.
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use super::bindings::{add_ons, agreements, audit, billing, cards, checkout, documents, job_data, log, notify, storage, types};
 use super::call::{CallKind, CallState};
 use super::permissions::Permission;
@@ -37,7 +37,7 @@ enum Change {
 
 impl CallState {
     /// The database and job of the call, if `permission` is granted.
-    fn granted(&self, permission: Permission) -> Result<(&Db, &str), Error> {
+    fn granted(&self, permission: Permission) -> Result<(&Db, &JobId), Error> {
         if !self.scope.grants.contains(&permission) {
             tracing::info!(plugin = %self.scope.plugin_id, %permission, "host call denied: permission not granted");
             return Err(Error::Denied(permission.into()));
@@ -118,7 +118,7 @@ impl job_data::Host for CallState {
         let appointments = db.tenant(tenant).appointments(job_id).await.map_err(unavailable)?;
         let services = db.tenant(tenant).services(job_id).await.map_err(unavailable)?;
         Ok(job_data::Job {
-            id: job.id,
+            id: job.id.into_string(),
             reference: job.reference,
             status: job.status,
             property: types::Address {
@@ -178,7 +178,7 @@ impl job_data::Host for CallState {
 async fn documents_and_release(
     db: &Db,
     scope: &super::CallScope,
-    job_id: &str,
+    job_id: &JobId,
     kind: &str,
 ) -> Result<(Vec<portico_core::model::Document>, portico_core::model::Release), Error> {
     let tenant_id = &scope.tenant_id;
@@ -463,7 +463,7 @@ impl CallState {
             storage::Scope::Job => self
                 .scope
                 .job_id
-                .as_deref()
+                .as_ref()
                 .map(StorageScope::Job)
                 .ok_or_else(|| Error::Invalid("this call is not about a job".into())),
             storage::Scope::Contact => self
@@ -539,7 +539,7 @@ impl storage::Host for CallState {
 async fn send_section_mail(db: &Db, scope: &super::CallScope, address: &str, data: &str) -> Result<String, Error> {
     let tenant = &scope.tenant_id;
     let plugin_id = &scope.plugin_id;
-    let job_id = scope.job_id.as_deref();
+    let job_id = scope.job_id.as_ref();
     let since = portico_core::model::now() - DAY;
     let sender = SectionSender { plugin_id, section_name: &scope.plugin_name, job_id };
     let quotas = (MAIL_PER_JOB_PER_DAY, MAIL_PER_BUSINESS_PER_DAY, since);
@@ -552,7 +552,7 @@ async fn send_section_mail(db: &Db, scope: &super::CallScope, address: &str, dat
     if !db.tenant(tenant).audited_since(plugin_id, ACTION, since).await.map_err(unavailable)? {
         let summary = format!("The {} section reached its mail quota ({quota}); further messages were refused", scope.plugin_name);
         let mut entry = AuditEntry::new(tenant, ACTION, &summary);
-        entry.job_id = job_id.map(str::to_string);
+        entry.job_id = job_id.cloned();
         entry.plugin_id = Some(plugin_id.clone());
         db.record_audit(&entry).await.map_err(unavailable)?;
     }
@@ -673,7 +673,7 @@ impl log::Host for CallState {
         let message = portico_core::text::one_line(&message, MAX_LOG_BYTES);
         let plugin = &self.scope.plugin_id;
         let version = &self.scope.plugin_version;
-        let job = self.scope.job_id.as_deref().unwrap_or("-");
+        let job = self.scope.job_id.as_ref().map_or("-", JobId::as_str);
         match level {
             log::Level::Debug => tracing::debug!(target: "plugin", plugin, version, job, "{message}"),
             log::Level::Info => tracing::info!(target: "plugin", plugin, version, job, "{message}"),

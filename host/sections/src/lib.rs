@@ -19,7 +19,7 @@ pub use call::{CallKind, CallScope, HostServices, RenderMemo, ViewerIdentity};
 pub use permissions::Permission;
 pub use runtime::{CallFailure, InstallError, Invocation, Limits, LoadedPlugin, PluginRuntime, Returned};
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use portico_core::model::RequestOrigin;
 use portico_data::{Db, DbError, Installation};
 use std::collections::BTreeSet;
@@ -34,7 +34,7 @@ mod builtin {
 #[derive(Debug, Clone)]
 pub struct Audience {
     pub tenant_id: TenantId,
-    pub job_id: String,
+    pub job_id: JobId,
     pub viewer: ViewerIdentity,
     pub origin: RequestOrigin,
     pub preview: bool,
@@ -265,7 +265,7 @@ impl Sections {
     /// The render context a plugin sees: identity, never secrets.
     pub fn context(&self, section: &ActiveSection, audience: &Audience, tenant: &portico_core::model::Tenant) -> Context {
         Context {
-            job_id: audience.job_id.clone(),
+            job_id: audience.job_id.to_string(),
             viewer: bindings::types::Viewer {
                 role: host_api::to_wit_role(audience.viewer.role),
                 contact_id: audience.viewer.contact_id.clone(),
@@ -288,14 +288,14 @@ impl Sections {
     pub async fn dispatch_event(
         &self,
         tenant: &portico_core::model::Tenant,
-        job_id: &str,
+        job_id: &JobId,
         kind: EventKind,
         subject_id: &str,
         origin: RequestOrigin,
     ) -> Result<usize, DbError> {
         let audience = Audience {
             tenant_id: tenant.id.clone(),
-            job_id: job_id.to_string(),
+            job_id: job_id.clone(),
             viewer: ViewerIdentity {
                 role: portico_core::model::Role::Staff,
                 contact_id: None,
@@ -356,7 +356,7 @@ impl portico_services::events::EventPort for Sections {
     fn deliver<'a>(
         &'a self,
         tenant: &'a portico_core::model::Tenant,
-        job_id: &'a str,
+        job_id: &'a JobId,
         event: portico_services::events::SectionEvent,
         subject_id: &'a str,
         origin: RequestOrigin,

@@ -2,6 +2,7 @@
 //! (the open one, or a new one when all are settled) and tells the sections;
 //! declining tells the client it is not available for this job.
 
+use portico_core::ids::JobId;
 use crate::events::Events;
 use portico_core::model::{AddOnStatus, RequestOrigin, Tenant};
 use portico_data::AddOnRequest;
@@ -40,7 +41,7 @@ impl AddOns {
 
     /// Approve a request: its line goes on the newest invoice still to pay,
     /// or on a new one numbered after the job when all are settled.
-    pub async fn approve(&self, tenant: &Tenant, job_id: &str, request_id: &str, decided_by: &str, actor: &Actor<'_>) -> Result<Decided, AddOnError> {
+    pub async fn approve(&self, tenant: &Tenant, job_id: &JobId, request_id: &str, decided_by: &str, actor: &Actor<'_>) -> Result<Decided, AddOnError> {
         let db = &self.db;
         let request = self.request(tenant, job_id, request_id).await?;
         if request.status != AddOnStatus::Requested {
@@ -68,7 +69,7 @@ impl AddOns {
     }
 
     /// Decline a request still waiting for a decision.
-    pub async fn decline(&self, tenant: &Tenant, job_id: &str, request_id: &str, decided_by: &str, actor: &Actor<'_>) -> Result<Decided, AddOnError> {
+    pub async fn decline(&self, tenant: &Tenant, job_id: &JobId, request_id: &str, decided_by: &str, actor: &Actor<'_>) -> Result<Decided, AddOnError> {
         let request = self.request(tenant, job_id, request_id).await?;
         if request.status != AddOnStatus::Requested || !self.db.tenant(&tenant.id).decline_add_on(job_id, request_id, decided_by).await? {
             return Ok(Decided::AlreadyDecided(request.name));
@@ -79,7 +80,7 @@ impl AddOns {
     }
 
     /// The job's request `request_id`, or `NotFound`.
-    async fn request(&self, tenant: &Tenant, job_id: &str, request_id: &str) -> Result<AddOnRequest, AddOnError> {
+    async fn request(&self, tenant: &Tenant, job_id: &JobId, request_id: &str) -> Result<AddOnRequest, AddOnError> {
         let requests = self.db.tenant(&tenant.id).add_on_requests(job_id).await?;
         requests.into_iter().find(|r| r.id == request_id).ok_or(AddOnError::NotFound)
     }

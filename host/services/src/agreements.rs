@@ -6,6 +6,7 @@
 pub mod certificate;
 pub mod placeholders;
 
+use portico_core::ids::JobId;
 use portico_data::{Actor, AuditEntry, Db, DbError, LockedAgreement, NewSignature, Signed, StoredSignature};
 use portico_core::model::{JobContact, Role, Tenant};
 use portico_core::formats::Formats;
@@ -96,13 +97,13 @@ pub fn sha256_hex(text: &str) -> String {
 /// The job's agreements in the business's order: every template the job
 /// needs, and every agreement someone already signed even if the template
 /// changed or no longer applies.
-pub async fn for_job(db: &Db, tenant: &Tenant, job_id: &str) -> Result<Vec<JobAgreement>, DbError> {
+pub async fn for_job(db: &Db, tenant: &Tenant, job_id: &JobId) -> Result<Vec<JobAgreement>, DbError> {
     let contacts = db.tenant(&tenant.id).job_contacts(job_id).await?;
     for_job_with(db, tenant, job_id, &contacts).await
 }
 
 /// [`for_job`] for callers that already read the job's contacts.
-async fn for_job_with(db: &Db, tenant: &Tenant, job_id: &str, contacts: &[JobContact]) -> Result<Vec<JobAgreement>, DbError> {
+async fn for_job_with(db: &Db, tenant: &Tenant, job_id: &JobId, contacts: &[JobContact]) -> Result<Vec<JobAgreement>, DbError> {
     let templates = db.tenant(&tenant.id).agreement_templates().await?;
     if templates.is_empty() {
         return Ok(Vec::new());
@@ -150,7 +151,7 @@ fn status_of(signed: usize, awaiting: usize) -> AgreementStatus {
 }
 
 /// The placeholder values of one job.
-async fn job_facts(db: &Db, tenant: &Tenant, job_id: &str, contacts: &[JobContact]) -> Result<Facts, DbError> {
+async fn job_facts(db: &Db, tenant: &Tenant, job_id: &JobId, contacts: &[JobContact]) -> Result<Facts, DbError> {
     let formats = TenantFormats::new(tenant);
     let job = db.tenant(&tenant.id).job(job_id).await?.ok_or_else(|| DbError::Invalid(format!("no job {job_id}")))?;
     let property = db.tenant(&tenant.id).property(&job.property_id).await?;
@@ -174,7 +175,7 @@ async fn job_facts(db: &Db, tenant: &Tenant, job_id: &str, contacts: &[JobContac
 
 /// Sign an agreement for the contact of `signer`. Every rule is checked here,
 /// whatever the section asking did first.
-pub async fn sign(db: &Db, tenant: &Tenant, job_id: &str, signer: &Signer<'_>, request: &SignRequest<'_>) -> Result<StoredSignature, SignError> {
+pub async fn sign(db: &Db, tenant: &Tenant, job_id: &JobId, signer: &Signer<'_>, request: &SignRequest<'_>) -> Result<StoredSignature, SignError> {
     let contacts = db.tenant(&tenant.id).job_contacts(job_id).await?;
     let agreements = for_job_with(db, tenant, job_id, &contacts).await?;
     let agreement = agreements.iter().find(|a| a.template_id == request.template_id).ok_or(SignError::NotFound)?;

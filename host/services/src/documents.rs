@@ -3,7 +3,7 @@
 //! shared with and tells the sections that care; the business's release rule
 //! may hold reports back until the agreement is signed and/or the invoice paid.
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use crate::events::{Events, SectionEvent};
 use portico_core::formats::{Formats, TenantFormats};
 use portico_core::model::{Release, RequestOrigin, Role, Tenant};
@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 /// Publish a document now and deliver `document-published` to the sections
 /// that asked for it. Returns how many sections accepted the event.
-pub async fn publish(db: &Db, events: &Events, tenant_id: &TenantId, job_id: &str, document_id: &str) -> anyhow::Result<usize> {
+pub async fn publish(db: &Db, events: &Events, tenant_id: &TenantId, job_id: &JobId, document_id: &str) -> anyhow::Result<usize> {
     let tenant = db.tenant(tenant_id).business().await?.ok_or_else(|| anyhow::anyhow!("no tenant {tenant_id}"))?;
     db.tenant(tenant_id).document(job_id, document_id).await?.ok_or_else(|| anyhow::anyhow!("no document {document_id} on job {job_id}"))?;
     db.tenant(tenant_id).publish_document(document_id, portico_core::model::now()).await?;
@@ -93,7 +93,7 @@ impl Documents {
     }
 
     /// Check and store a document, unpublished; returns its id.
-    pub async fn store(&self, tenant: &Tenant, job_id: &str, new: &NewDocument<'_>, actor: &Actor<'_>) -> Result<String, DocumentError> {
+    pub async fn store(&self, tenant: &Tenant, job_id: &JobId, new: &NewDocument<'_>, actor: &Actor<'_>) -> Result<String, DocumentError> {
         let title = new.title.trim();
         let refusal = if !DOCUMENT_KINDS.contains(&new.kind) {
             Some(DocumentRefusal::UnknownKind)
@@ -122,7 +122,7 @@ impl Documents {
 
     /// Publish a document (the sections that asked are told; the release
     /// rule still holds reports back) and record who did.
-    pub async fn publish(&self, tenant: &Tenant, job_id: &str, document_id: &str, title: &str, actor: &Actor<'_>) -> Result<(), DocumentError> {
+    pub async fn publish(&self, tenant: &Tenant, job_id: &JobId, document_id: &str, title: &str, actor: &Actor<'_>) -> Result<(), DocumentError> {
         publish(&self.db, &self.events, &tenant.id, job_id, document_id).await?;
         let audit = AuditEntry::new(&tenant.id, "document.published", &format!("Published {title}")).by(*actor).on_job(job_id);
         self.db.record_audit(&audit).await?;
@@ -131,7 +131,7 @@ impl Documents {
 }
 
 /// What still holds the job's reports back, in words for everyone on the job.
-pub async fn release(db: &Db, tenant: &Tenant, job_id: &str) -> Result<Release, DbError> {
+pub async fn release(db: &Db, tenant: &Tenant, job_id: &JobId) -> Result<Release, DbError> {
     let rule = tenant.report_release;
     let mut holds = Vec::new();
     if rule.after_signing() {

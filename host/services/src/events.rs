@@ -4,6 +4,7 @@
 //! dependency runs one way (sections → services), and each kind of news is
 //! told in one place.
 
+use portico_core::ids::JobId;
 use portico_core::model::{RequestOrigin, Tenant};
 use portico_data::DbError;
 use std::future::Future;
@@ -30,7 +31,7 @@ pub type Delivered<'a> = Pin<Box<dyn Future<Output = Result<usize, DbError>> + S
 /// Delivers an event to every enabled section of the tenant that asked for
 /// it. Implemented by the sections runtime.
 pub trait EventPort: Send + Sync + 'static {
-    fn deliver<'a>(&'a self, tenant: &'a Tenant, job_id: &'a str, event: SectionEvent, subject_id: &'a str, origin: RequestOrigin) -> Delivered<'a>;
+    fn deliver<'a>(&'a self, tenant: &'a Tenant, job_id: &'a JobId, event: SectionEvent, subject_id: &'a str, origin: RequestOrigin) -> Delivered<'a>;
 }
 
 /// The handle services keep on the event port; cheap to clone.
@@ -45,13 +46,13 @@ impl Events {
     /// Deliver `event` about `subject_id` on `job_id`; returns how many
     /// sections accepted it. A section that fails is the runtime's to log and
     /// count; only a failure to find the sections comes back here.
-    pub async fn deliver(&self, tenant: &Tenant, job_id: &str, event: SectionEvent, subject_id: &str, origin: RequestOrigin) -> Result<usize, DbError> {
+    pub async fn deliver(&self, tenant: &Tenant, job_id: &JobId, event: SectionEvent, subject_id: &str, origin: RequestOrigin) -> Result<usize, DbError> {
         self.0.deliver(tenant, job_id, event, subject_id, origin).await
     }
 
     /// Tell the sections that an invoice changed. The change itself is
     /// already saved, so a failure here is logged, never the caller's.
-    pub async fn invoice_updated(&self, tenant: &Tenant, job_id: &str, invoice_id: &str, origin: RequestOrigin) {
+    pub async fn invoice_updated(&self, tenant: &Tenant, job_id: &JobId, invoice_id: &str, origin: RequestOrigin) {
         if let Err(error) = self.deliver(tenant, job_id, SectionEvent::InvoiceUpdated, invoice_id, origin).await {
             tracing::warn!(%error, tenant = %tenant.id, invoice = invoice_id, "could not tell sections about an invoice change");
         }

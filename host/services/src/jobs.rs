@@ -7,7 +7,7 @@
 //! differently); what only the database can tell (a reference already taken,
 //! the last client) comes back as a [`JobRefusal`].
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use crate::events::Events;
 use crate::links::{LinkMail, Links, Refusal};
 use portico_core::formats::{rfc3339, Formats, TenantFormats};
@@ -91,7 +91,7 @@ impl fmt::Display for Invitation {
 
 /// A job just created: its id, and what became of each invitation.
 pub struct CreatedJob {
-    pub job_id: String,
+    pub job_id: JobId,
     pub invited: Vec<Invitation>,
 }
 
@@ -130,7 +130,7 @@ impl Jobs {
     }
 
     /// Store a job's checked details (reference, address, appointment).
-    pub async fn update_details(&self, tenant: &Tenant, job_id: &str, details: &JobDetails, actor: &Actor<'_>) -> JobResult<()> {
+    pub async fn update_details(&self, tenant: &Tenant, job_id: &JobId, details: &JobDetails, actor: &Actor<'_>) -> JobResult<()> {
         match self.db.tenant(&tenant.id).update_job_details(job_id, details).await? {
             Ok(()) => {
                 let summary = format!("Changed the details of job {}", details.reference);
@@ -143,7 +143,7 @@ impl Jobs {
 
     /// Put a checked person on a job and invite them when asked. Returns
     /// their id on the job and what became of the invitation.
-    pub async fn add_person(&self, tenant: &Tenant, job_id: &str, person: &Person, send_invitation: bool, actor: &Actor<'_>) -> JobResult<(String, Option<Invitation>)> {
+    pub async fn add_person(&self, tenant: &Tenant, job_id: &JobId, person: &Person, send_invitation: bool, actor: &Actor<'_>) -> JobResult<(String, Option<Invitation>)> {
         let added = match self.db.tenant(&tenant.id).add_person(job_id, &new_person(tenant, person)).await? {
             Ok(added) => added,
             Err(_) => return Err(JobRefusal::AlreadyOnJob(person.email.clone().unwrap_or_else(|| person.name.clone())).into()),
@@ -156,7 +156,7 @@ impl Jobs {
 
     /// Change a person on a job: their contact details (everywhere, since a
     /// contact is one person for the business) and their role here.
-    pub async fn change_person(&self, tenant: &Tenant, job_id: &str, person_id: &str, person: &Person, actor: &Actor<'_>) -> JobResult<()> {
+    pub async fn change_person(&self, tenant: &Tenant, job_id: &JobId, person_id: &str, person: &Person, actor: &Actor<'_>) -> JobResult<()> {
         let change = PersonChange { role: person.role, name: person.name.clone(), email: person.email.clone(), phone: person.phone.clone() };
         match self.db.tenant(&tenant.id).update_person(job_id, person_id, &change).await? {
             Ok(()) => {
@@ -171,7 +171,7 @@ impl Jobs {
 
     /// Take a person off a job; their link stops working and their sessions
     /// lose the job. Returns their name.
-    pub async fn remove_person(&self, tenant: &Tenant, job_id: &str, person_id: &str, actor: &Actor<'_>) -> JobResult<String> {
+    pub async fn remove_person(&self, tenant: &Tenant, job_id: &JobId, person_id: &str, actor: &Actor<'_>) -> JobResult<String> {
         let person = self.db.tenant(&tenant.id).job_contact_any_state(job_id, person_id).await?.ok_or(JobError::NotFound("person"))?;
         match self.db.tenant(&tenant.id).remove_person(job_id, person_id).await? {
             Ok(()) => {
@@ -185,7 +185,7 @@ impl Jobs {
     }
 
     /// Add a checked service to a job; returns its id.
-    pub async fn add_service(&self, tenant: &Tenant, job_id: &str, name: &str, price_minor: i64, actor: &Actor<'_>) -> JobResult<String> {
+    pub async fn add_service(&self, tenant: &Tenant, job_id: &JobId, name: &str, price_minor: i64, actor: &Actor<'_>) -> JobResult<String> {
         let id = self.db.tenant(&tenant.id).add_service(job_id, name, price_minor).await?;
         let summary = format!("Added the service {name} ({})", TenantFormats::new(tenant).money(price_minor));
         self.changed(tenant, job_id, "job.service-added", &summary, actor).await?;
@@ -194,7 +194,7 @@ impl Jobs {
 
     /// Take a service off a job; returns its name. An invoice already issued
     /// is not changed.
-    pub async fn remove_service(&self, tenant: &Tenant, job_id: &str, service_id: &str, actor: &Actor<'_>) -> JobResult<String> {
+    pub async fn remove_service(&self, tenant: &Tenant, job_id: &JobId, service_id: &str, actor: &Actor<'_>) -> JobResult<String> {
         let services = self.db.tenant(&tenant.id).services(job_id).await?;
         let service = services.into_iter().find(|s| s.id == service_id).ok_or(JobError::NotFound("service"))?;
         if !self.db.tenant(&tenant.id).remove_service(job_id, service_id).await? {
@@ -208,7 +208,7 @@ impl Jobs {
     /// Bill the job's services: one invoice numbered after the job, due at
     /// its first appointment. Only while the job has no invoice. The sections
     /// hear of it as of any invoice that became due. Returns the invoice's id.
-    pub async fn invoice_services(&self, tenant: &Tenant, job_id: &str, actor: &Actor<'_>) -> JobResult<String> {
+    pub async fn invoice_services(&self, tenant: &Tenant, job_id: &JobId, actor: &Actor<'_>) -> JobResult<String> {
         let db = &self.db;
         let job = db.tenant(&tenant.id).job(job_id).await?.ok_or(JobError::NotFound("job"))?;
         if !db.tenant(&tenant.id).invoices(job_id).await?.is_empty() {
@@ -229,7 +229,7 @@ impl Jobs {
     }
 
     /// E-mail the invitation to each person added who has an address.
-    async fn invite(&self, tenant: &Tenant, job_id: &str, added: &[String], actor: &Actor<'_>) -> JobResult<Vec<Invitation>> {
+    async fn invite(&self, tenant: &Tenant, job_id: &JobId, added: &[String], actor: &Actor<'_>) -> JobResult<Vec<Invitation>> {
         let mut invitations = Vec::new();
         for job_contact_id in added {
             let Some(contact) = self.db.tenant(&tenant.id).job_contact_any_state(job_id, job_contact_id).await? else { continue };
@@ -242,7 +242,7 @@ impl Jobs {
     }
 
     /// Audit a change to a job and tell the webhook endpoints about it.
-    async fn changed(&self, tenant: &Tenant, job_id: &str, action: &str, summary: &str, actor: &Actor<'_>) -> JobResult<()> {
+    async fn changed(&self, tenant: &Tenant, job_id: &JobId, action: &str, summary: &str, actor: &Actor<'_>) -> JobResult<()> {
         let audit = AuditEntry::new(&tenant.id, action, summary).by(*actor).on_job(job_id);
         self.db.record_audit(&audit).await?;
         crate::webhooks::raise_job(&self.db, &tenant.id, "job.updated", job_id).await?;
@@ -268,7 +268,8 @@ fn new_person(tenant: &Tenant, person: &Person) -> NewPerson {
 #[schema(as = Job)]
 #[serde(deny_unknown_fields)]
 pub struct JobView {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: JobId,
     pub reference: String,
     pub status: String,
     pub property: PropertyView,
@@ -321,7 +322,7 @@ pub struct PersonView {
 
 /// One job as the API shows it (and as `job.*` webhooks carry it), or
 /// `None` when the business has no such job.
-pub async fn job_view(db: &Db, tenant_id: &TenantId, job_id: &str) -> DbResult<Option<JobView>> {
+pub async fn job_view(db: &Db, tenant_id: &TenantId, job_id: &JobId) -> DbResult<Option<JobView>> {
     let business = db.tenant(tenant_id);
     let Some(job) = business.job(job_id).await? else { return Ok(None) };
     let property = business.property(&job.property_id).await?;

@@ -10,6 +10,7 @@ pub mod invoices;
 pub mod stripe;
 
 
+use portico_core::ids::JobId;
 use portico_data::{Actor, AuditEntry, Db, DbError, NewPayment, Payment, PaymentKey, PaymentNews};
 use portico_core::model::{now, Tenant};
 use crate::events::Events;
@@ -105,7 +106,7 @@ impl Checkouts {
     /// Prepare a checkout of an invoice's balance and return the portal path
     /// that continues to the provider. An open checkout for the same amount is
     /// reused, so a double click never opens a second one.
-    pub async fn start(&self, tenant: &Tenant, job_id: &str, invoice_id: &str, started_by: &str) -> Result<String, CheckoutError> {
+    pub async fn start(&self, tenant: &Tenant, job_id: &JobId, invoice_id: &str, started_by: &str) -> Result<String, CheckoutError> {
         for _ in 0..3 {
             let invoice = self.db.tenant(&tenant.id).invoice_totals(invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
             if let Some(reason) = self.blocked(tenant, invoice.status, invoice.balance()) {
@@ -182,7 +183,7 @@ impl Payments {
     /// Where to send the client for an open checkout of the job: the provider's
     /// page, created once (the idempotency key makes a second request get the
     /// same Stripe session).
-    pub async fn destination(&self, tenant: &Tenant, job_id: &str, payment_id: &str, email: Option<&str>) -> Result<String, CheckoutError> {
+    pub async fn destination(&self, tenant: &Tenant, job_id: &JobId, payment_id: &str, email: Option<&str>) -> Result<String, CheckoutError> {
         let payment = self.open_payment(tenant, job_id, payment_id).await?;
         match payment.provider.as_str() {
             "test" => Ok(format!("/jobs/{job_id}/checkout/{payment_id}/test")),
@@ -222,7 +223,7 @@ impl Payments {
     /// with the business's current provider, which is ready, and not past its
     /// expiry. One that may not is given up (expired here and at the
     /// provider) and answered as expired, so nothing can complete it.
-    pub async fn open_payment(&self, tenant: &Tenant, job_id: &str, payment_id: &str) -> Result<Payment, CheckoutError> {
+    pub async fn open_payment(&self, tenant: &Tenant, job_id: &JobId, payment_id: &str) -> Result<Payment, CheckoutError> {
         let payment = self.payment_of_job(tenant, job_id, payment_id).await?;
         if payment.status != PaymentStatus::Open {
             return Err(CheckoutError::Finished(payment.status));
@@ -253,7 +254,7 @@ impl Payments {
         Ok(ended)
     }
 
-    pub async fn payment_of_job(&self, tenant: &Tenant, job_id: &str, payment_id: &str) -> Result<Payment, CheckoutError> {
+    pub async fn payment_of_job(&self, tenant: &Tenant, job_id: &JobId, payment_id: &str) -> Result<Payment, CheckoutError> {
         self.checkouts.db.tenant(&tenant.id).payment(payment_id).await?.filter(|p| p.job_id == job_id).ok_or(CheckoutError::NotFound)
     }
 
@@ -404,7 +405,7 @@ impl Payments {
     }
 
     /// Staff record a payment made outside the portal; it waits for approval.
-    pub async fn record_manual(&self, tenant: &Tenant, job_id: &str, manual: &ManualPayment<'_>, actor: Actor<'_>) -> Result<String, CheckoutError> {
+    pub async fn record_manual(&self, tenant: &Tenant, job_id: &JobId, manual: &ManualPayment<'_>, actor: Actor<'_>) -> Result<String, CheckoutError> {
         let invoice = self.checkouts.db.tenant(&tenant.id).invoice_totals(manual.invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
         if matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
             return Err(CheckoutError::Blocked("Payments can only be recorded on an issued invoice.".into()));
@@ -433,7 +434,7 @@ impl Payments {
     }
 
     /// Approve or reject a pending manual payment.
-    pub async fn decide_manual(&self, tenant: &Tenant, job_id: &str, payment_id: &str, approve: bool, actor: Actor<'_>) -> Result<(), CheckoutError> {
+    pub async fn decide_manual(&self, tenant: &Tenant, job_id: &JobId, payment_id: &str, approve: bool, actor: Actor<'_>) -> Result<(), CheckoutError> {
         let payment = self.payment_of_job(tenant, job_id, payment_id).await?;
         if payment.status != PaymentStatus::Pending {
             return Err(CheckoutError::Finished(payment.status));

@@ -2,6 +2,7 @@
 //! test-mode checkout, Stripe's return pages and webhook, and the invoice and
 //! receipt PDFs.
 
+use portico_core::ids::JobId;
 use portico_core::money::PaymentStatus;
 use portico_services::payments::{CheckoutError, WebhookError, WebhookOutcome};
 use crate::app::AppState;
@@ -36,7 +37,7 @@ async fn tenant_of(state: &AppState, session: &PortalSession) -> Result<Tenant, 
 /// The viewer on the job, if their role sees its bill (the clients); the
 /// same 404 as a stranger otherwise. Every checkout, invoice and receipt
 /// route goes through here.
-async fn bill_viewer(state: &AppState, session: &PortalSession, job_id: &str) -> Result<portico_core::model::JobContact, WebError> {
+async fn bill_viewer(state: &AppState, session: &PortalSession, job_id: &JobId) -> Result<portico_core::model::JobContact, WebError> {
     let on_job = session.on_job(state, job_id).await?;
     if !on_job.role.0.sees_billing() {
         return Err(WebError::NotFound);
@@ -45,7 +46,7 @@ async fn bill_viewer(state: &AppState, session: &PortalSession, job_id: &str) ->
 }
 
 /// Back to the job with a one-time notice.
-async fn back_to_job(state: &AppState, session: &PortalSession, job_id: &str, tone: &str, message: &str) -> Result<Response, WebError> {
+async fn back_to_job(state: &AppState, session: &PortalSession, job_id: &JobId, tone: &str, message: &str) -> Result<Response, WebError> {
     leave_notice(state, &session.row, tone, message).await?;
     Ok(Redirect::to(&format!("/jobs/{job_id}")).into_response())
 }
@@ -67,7 +68,7 @@ fn finished_notice(status: PaymentStatus) -> (&'static str, &'static str) {
 
 /// Turn a checkout failure into a response: a notice on the job page where the
 /// client can do something about it, a 404 where there is nothing to see.
-async fn checkout_failure(state: &AppState, session: &PortalSession, job_id: &str, error: CheckoutError) -> Result<Response, WebError> {
+async fn checkout_failure(state: &AppState, session: &PortalSession, job_id: &JobId, error: CheckoutError) -> Result<Response, WebError> {
     match error {
         CheckoutError::NotFound => Err(WebError::NotFound),
         CheckoutError::Blocked(reason) => back_to_job(state, session, job_id, "warning", &reason).await,
@@ -87,7 +88,7 @@ async fn checkout_failure(state: &AppState, session: &PortalSession, job_id: &st
 async fn continue_checkout(
     State(state): State<AppState>,
     session: PortalSession,
-    Path((job_id, payment_id)): Path<(String, String)>,
+    Path((job_id, payment_id)): Path<(JobId, String)>,
 ) -> Result<Response, WebError> {
     let on_job = bill_viewer(&state, &session, &job_id).await?;
     let tenant = tenant_of(&state, &session).await?;
@@ -108,7 +109,7 @@ struct TestCheckout {
 
 /// The open test-mode checkout, or the response that says why there is none
 /// (a notice on the job page when it was finished, 404 when it never was).
-async fn open_test_checkout(state: &AppState, session: &PortalSession, job_id: &str, payment_id: &str) -> Result<Result<TestCheckout, Response>, WebError> {
+async fn open_test_checkout(state: &AppState, session: &PortalSession, job_id: &JobId, payment_id: &str) -> Result<Result<TestCheckout, Response>, WebError> {
     let on_job = bill_viewer(state, session, job_id).await?;
     let tenant = tenant_of(state, session).await?;
     match state.payments.open_payment(&tenant, job_id, payment_id).await {
@@ -123,7 +124,7 @@ async fn open_test_checkout(state: &AppState, session: &PortalSession, job_id: &
 async fn test_checkout(
     State(state): State<AppState>,
     session: PortalSession,
-    Path((job_id, payment_id)): Path<(String, String)>,
+    Path((job_id, payment_id)): Path<(JobId, String)>,
 ) -> Result<Response, WebError> {
     let TestCheckout { on_job, tenant, payment } = match open_test_checkout(&state, &session, &job_id, &payment_id).await? {
         Ok(checkout) => checkout,
@@ -151,7 +152,7 @@ struct TestOutcome {
 async fn finish_test_checkout(
     State(state): State<AppState>,
     session: PortalSession,
-    Path((job_id, payment_id)): Path<(String, String)>,
+    Path((job_id, payment_id)): Path<(JobId, String)>,
     Form(form): Form<TestOutcome>,
 ) -> Result<Response, WebError> {
     crate::csrf::check_session(&form.csrf, &session.row.csrf_token)?;
@@ -180,7 +181,7 @@ async fn finish_test_checkout(
 async fn returned(
     State(state): State<AppState>,
     session: PortalSession,
-    Path((job_id, payment_id)): Path<(String, String)>,
+    Path((job_id, payment_id)): Path<(JobId, String)>,
 ) -> Result<Response, WebError> {
     bill_viewer(&state, &session, &job_id).await?;
     let tenant = tenant_of(&state, &session).await?;
@@ -203,7 +204,7 @@ async fn returned(
 async fn cancelled(
     State(state): State<AppState>,
     session: PortalSession,
-    Path((job_id, _payment_id)): Path<(String, String)>,
+    Path((job_id, _payment_id)): Path<(JobId, String)>,
 ) -> Result<Response, WebError> {
     bill_viewer(&state, &session, &job_id).await?;
     back_to_job(&state, &session, &job_id, "info", "Payment cancelled. Nothing was charged.").await
@@ -238,12 +239,12 @@ async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, body:
 }
 
 /// `GET /jobs/{job}/invoices/{invoice}/pdf`
-async fn invoice_pdf(state: State<AppState>, session: PortalSession, Path(ids): Path<(String, String)>) -> Result<Response, WebError> {
+async fn invoice_pdf(state: State<AppState>, session: PortalSession, Path(ids): Path<(JobId, String)>) -> Result<Response, WebError> {
     billing_pdf(state, session, ids, BillingPdf::Invoice).await
 }
 
 /// `GET /jobs/{job}/payments/{payment}/receipt`
-async fn receipt_pdf(state: State<AppState>, session: PortalSession, Path(ids): Path<(String, String)>) -> Result<Response, WebError> {
+async fn receipt_pdf(state: State<AppState>, session: PortalSession, Path(ids): Path<(JobId, String)>) -> Result<Response, WebError> {
     billing_pdf(state, session, ids, BillingPdf::Receipt).await
 }
 
@@ -256,7 +257,7 @@ enum BillingPdf {
 async fn billing_pdf(
     State(state): State<AppState>,
     session: PortalSession,
-    (job_id, id): (String, String),
+    (job_id, id): (JobId, String),
     which: BillingPdf,
 ) -> Result<Response, WebError> {
     bill_viewer(&state, &session, &job_id).await?;

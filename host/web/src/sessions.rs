@@ -1,7 +1,7 @@
 //! Portal sessions: a signed JWT cookie naming a server-side session row, so a
 //! session can be revoked at once and expires 30 days after its last use.
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use crate::app::AppState;
 use portico_data::{AuditEntry, NewSession, SessionRow, SessionSubject, StaffUser};
 use portico_core::model::new_id;
@@ -80,7 +80,7 @@ pub struct PortalSession {
 
 impl PortalSession {
     /// The viewer's part on `job_id`; 404 when they have none.
-    pub async fn on_job(&self, state: &AppState, job_id: &str) -> Result<JobContact, WebError> {
+    pub async fn on_job(&self, state: &AppState, job_id: &JobId) -> Result<JobContact, WebError> {
         state
             .db
             .tenant(&self.row.tenant_id)

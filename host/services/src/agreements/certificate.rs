@@ -2,6 +2,7 @@
 //! with the version hash and, for each signature, who signed, when, from where
 //! and the consent they accepted.
 
+use portico_core::ids::JobId;
 use super::{sha256_hex, JobAgreement};
 use portico_data::{Db, DbResult};
 use portico_core::model::Tenant;
@@ -10,7 +11,7 @@ use portico_core::formats::Formats;
 use portico_core::formats::TenantFormats;
 
 /// The PDF of a locked agreement; `None` before anyone signed.
-pub async fn signed_agreement(db: &Db, tenant: &Tenant, job_id: &str, agreement: &JobAgreement) -> DbResult<Option<Pdf>> {
+pub async fn signed_agreement(db: &Db, tenant: &Tenant, job_id: &JobId, agreement: &JobAgreement) -> DbResult<Option<Pdf>> {
     let Some(locked_at) = agreement.locked_at else { return Ok(None) };
     let Some(mut text) = letterhead(db, tenant, job_id).await? else { return Ok(None) };
     let formats = TenantFormats::new(tenant);

@@ -2,6 +2,7 @@
 //! service added to it, or the whole invoice voided. Staff on the console and
 //! integrations through the API both come here, so the rules hold for both.
 
+use portico_core::ids::JobId;
 use portico_core::money::{InvoiceStatus, PaymentStatus};
 use super::{CheckoutError, Payments};
 use portico_data::{Actor, AuditEntry};
@@ -42,7 +43,7 @@ impl Payments {
     pub async fn add_invoice_line(
         &self,
         tenant: &Tenant,
-        job_id: &str,
+        job_id: &JobId,
         invoice_id: &str,
         line: &NewLine<'_>,
         authority: InvoiceAuthority,
@@ -88,7 +89,7 @@ impl Payments {
 
     /// Void an invoice nothing was paid on: it no longer asks for payment.
     /// An open checkout of it is given up first.
-    pub async fn void_invoice(&self, tenant: &Tenant, job_id: &str, invoice_id: &str, actor: Actor<'_>) -> Result<(), CheckoutError> {
+    pub async fn void_invoice(&self, tenant: &Tenant, job_id: &JobId, invoice_id: &str, actor: Actor<'_>) -> Result<(), CheckoutError> {
         let db = &self.checkouts.db;
         let invoice = db.tenant(&tenant.id).invoice_totals(invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
         if let Some(reason) = frozen(&invoice.number, invoice.status) {
@@ -113,7 +114,7 @@ impl Payments {
     }
 
     /// Audit a change to an invoice and tell the sections.
-    async fn invoice_changed(&self, tenant: &Tenant, job_id: &str, invoice_id: &str, action: &str, summary: &str, actor: Actor<'_>) -> Result<(), CheckoutError> {
+    async fn invoice_changed(&self, tenant: &Tenant, job_id: &JobId, invoice_id: &str, action: &str, summary: &str, actor: Actor<'_>) -> Result<(), CheckoutError> {
         let entry = AuditEntry::new(&tenant.id, action, summary).by(actor).on_job(job_id);
         self.checkouts.db.record_audit(&entry).await?;
         self.events.invoice_updated(tenant, job_id, invoice_id, RequestOrigin::default()).await;

@@ -1,5 +1,6 @@
 //! The invoice and receipt PDFs, written by the host from its own records.
 
+use portico_core::ids::JobId;
 use portico_data::{Db, DbResult};
 use portico_core::model::{Invoice, InvoiceLine, Role, Tenant};
 use portico_core::formats::Formats;
@@ -12,7 +13,7 @@ pub struct Pdf {
 }
 
 /// The heading lines the host's documents share: business, job, property, client.
-pub(crate) async fn letterhead(db: &Db, tenant: &Tenant, job_id: &str) -> DbResult<Option<Vec<String>>> {
+pub(crate) async fn letterhead(db: &Db, tenant: &Tenant, job_id: &JobId) -> DbResult<Option<Vec<String>>> {
     let Some(job) = db.tenant(&tenant.id).job(job_id).await? else { return Ok(None) };
     let property = db.tenant(&tenant.id).property(&job.property_id).await?;
     let contacts = db.tenant(&tenant.id).job_contacts(job_id).await?;
@@ -39,12 +40,12 @@ pub(crate) async fn letterhead(db: &Db, tenant: &Tenant, job_id: &str) -> DbResu
     Ok(Some(lines))
 }
 
-async fn find_invoice(db: &Db, tenant: &Tenant, job_id: &str, invoice_id: &str) -> DbResult<Option<(Invoice, Vec<InvoiceLine>)>> {
+async fn find_invoice(db: &Db, tenant: &Tenant, job_id: &JobId, invoice_id: &str) -> DbResult<Option<(Invoice, Vec<InvoiceLine>)>> {
     Ok(db.tenant(&tenant.id).invoices(job_id).await?.into_iter().find(|(invoice, _)| invoice.id == invoice_id))
 }
 
 /// The invoice as a PDF: lines, fees, tax, total, payments and balance.
-pub async fn invoice(db: &Db, tenant: &Tenant, job_id: &str, invoice_id: &str) -> DbResult<Option<Pdf>> {
+pub async fn invoice(db: &Db, tenant: &Tenant, job_id: &JobId, invoice_id: &str) -> DbResult<Option<Pdf>> {
     let Some((invoice, lines)) = find_invoice(db, tenant, job_id, invoice_id).await? else { return Ok(None) };
     let Some(mut text) = letterhead(db, tenant, job_id).await? else { return Ok(None) };
     let formats = TenantFormats::new(tenant);
@@ -90,7 +91,7 @@ pub async fn invoice(db: &Db, tenant: &Tenant, job_id: &str, invoice_id: &str) -
 }
 
 /// A receipt for one payment that went through.
-pub async fn receipt(db: &Db, tenant: &Tenant, job_id: &str, payment_id: &str) -> DbResult<Option<Pdf>> {
+pub async fn receipt(db: &Db, tenant: &Tenant, job_id: &JobId, payment_id: &str) -> DbResult<Option<Pdf>> {
     let Some(payment) = db.tenant(&tenant.id).payment(payment_id).await?.filter(|p| p.job_id == job_id) else { return Ok(None) };
     if !payment.status.received() {
         return Ok(None);

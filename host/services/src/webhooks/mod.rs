@@ -13,7 +13,7 @@ mod target;
 pub use delivery::WebhookWorker;
 pub use target::check_url;
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use portico_core::formats::rfc3339;
 use portico_data::{Db, DbResult};
 use portico_core::model::{new_id, now};
@@ -70,7 +70,7 @@ pub async fn raise(db: &Db, tenant_id: &TenantId, kind: &str, data: Value, only_
 }
 
 /// Raise a `job.*` event carrying the job as `GET /api/v1/jobs/{id}` shows it.
-pub async fn raise_job(db: &Db, tenant_id: &TenantId, kind: &str, job_id: &str) -> DbResult<()> {
+pub async fn raise_job(db: &Db, tenant_id: &TenantId, kind: &str, job_id: &JobId) -> DbResult<()> {
     // Most businesses have no endpoint: do not build the job for nobody.
     let listening = db.tenant(tenant_id).webhook_endpoints().await?.iter().any(|e| e.disabled_at.is_none() && e.receives(kind));
     if !listening {

@@ -3,6 +3,7 @@
 //! job's invoice still to pay (or a new one); both go through the same
 //! service as the console's buttons.
 
+use portico_core::ids::JobId;
 use super::{ApiCaller, ApiError, Scope};
 use crate::app::AppState;
 use axum::extract::{Path, State};
@@ -33,7 +34,7 @@ pub fn router() -> Router<AppState> {
         (status = 404, description = "No such job in this business", body = ErrorBody),
     )
 )]
-pub(super) async fn list(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>) -> Result<Json<AddOnRequestList>, ApiError> {
+pub(super) async fn list(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<JobId>) -> Result<Json<AddOnRequestList>, ApiError> {
     caller.require(Scope::JobsRead)?;
     let tenant = super::job_parts::job_of(&state, &caller, &job_id).await?;
     let data = state.db.tenant(&tenant.id).add_on_requests(&job_id).await?.iter().map(AddOnRequestView::from).collect();
@@ -54,7 +55,7 @@ pub(super) async fn list(State(state): State<AppState>, caller: ApiCaller, Path(
         (status = 409, description = "The request was already approved or declined", body = ErrorBody),
     )
 )]
-pub(super) async fn approve(State(state): State<AppState>, caller: ApiCaller, Path((job_id, request_id)): Path<(String, String)>) -> Result<Json<AddOnRequestView>, ApiError> {
+pub(super) async fn approve(State(state): State<AppState>, caller: ApiCaller, Path((job_id, request_id)): Path<(JobId, String)>) -> Result<Json<AddOnRequestView>, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let tenant = super::job_parts::job_of(&state, &caller, &job_id).await?;
     let decided = state.add_ons.approve(&tenant, &job_id, &request_id, caller.actor().name, &caller.actor()).await?;
@@ -75,7 +76,7 @@ pub(super) async fn approve(State(state): State<AppState>, caller: ApiCaller, Pa
         (status = 409, description = "The request was already approved or declined", body = ErrorBody),
     )
 )]
-pub(super) async fn decline(State(state): State<AppState>, caller: ApiCaller, Path((job_id, request_id)): Path<(String, String)>) -> Result<Json<AddOnRequestView>, ApiError> {
+pub(super) async fn decline(State(state): State<AppState>, caller: ApiCaller, Path((job_id, request_id)): Path<(JobId, String)>) -> Result<Json<AddOnRequestView>, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let tenant = super::job_parts::job_of(&state, &caller, &job_id).await?;
     let decided = state.add_ons.decline(&tenant, &job_id, &request_id, caller.actor().name, &caller.actor()).await?;
@@ -83,7 +84,7 @@ pub(super) async fn decline(State(state): State<AppState>, caller: ApiCaller, Pa
 }
 
 /// The request as it is now, or 409 when someone had decided it already.
-async fn decision(state: &AppState, tenant: &Tenant, job_id: &str, request_id: &str, decided: Decided) -> Result<Json<AddOnRequestView>, ApiError> {
+async fn decision(state: &AppState, tenant: &Tenant, job_id: &JobId, request_id: &str, decided: Decided) -> Result<Json<AddOnRequestView>, ApiError> {
     if let Decided::AlreadyDecided(name) = decided {
         return Err(ApiError::Conflict(format!("{name} was already decided.")));
     }

@@ -1,6 +1,7 @@
 //! What hangs off a job, on routes of its own: its people, services,
 //! invoices and documents. Creates take an `Idempotency-Key`.
 
+use portico_core::ids::JobId;
 use super::jobs::{check_person, check_service, refuse_control, PersonBody, ServiceBody};
 use super::{ApiCaller, ApiError, Scope};
 use crate::app::AppState;
@@ -39,7 +40,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The caller's business and its job, or 404.
-pub(super) async fn job_of(state: &AppState, caller: &ApiCaller, job_id: &str) -> Result<Tenant, ApiError> {
+pub(super) async fn job_of(state: &AppState, caller: &ApiCaller, job_id: &JobId) -> Result<Tenant, ApiError> {
     let tenant = state.db.tenant(caller.tenant_id()).business().await?.ok_or(ApiError::Unauthorized)?;
     state.db.tenant(&tenant.id).job(job_id).await?.ok_or(ApiError::NotFound("job"))?;
     Ok(tenant)
@@ -82,7 +83,7 @@ pub(super) struct AddPersonBody {
         (status = 422, description = "The person needs fixing (a blank name, an e-mail that is not one); `details` lists each problem", body = ErrorBody),
     )
 )]
-pub(super) async fn add_person(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub(super) async fn add_person(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<JobId>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let operation = format!("POST /api/v1/jobs/{job_id}/people");
     super::idempotency::answer(&state, &caller, &headers, &operation, &body, async {
@@ -139,7 +140,7 @@ pub(super) struct PersonPatch {
         (status = 422, description = "The change needs fixing (a blank name, an e-mail that is not one or is another person's, the job's only client given another role); `details` lists each problem", body = ErrorBody),
     )
 )]
-pub(super) async fn change_person(State(state): State<AppState>, caller: ApiCaller, Path((job_id, person_id)): Path<(String, String)>, body: Bytes) -> Result<Json<PersonAnswer>, ApiError> {
+pub(super) async fn change_person(State(state): State<AppState>, caller: ApiCaller, Path((job_id, person_id)): Path<(JobId, String)>, body: Bytes) -> Result<Json<PersonAnswer>, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let tenant = job_of(&state, &caller, &job_id).await?;
     let patch: PersonPatch = super::parse_body(&body, "a change to a person")?;
@@ -174,7 +175,7 @@ pub(super) async fn change_person(State(state): State<AppState>, caller: ApiCall
         (status = 422, description = "They are the job's only client", body = ErrorBody),
     )
 )]
-pub(super) async fn remove_person(State(state): State<AppState>, caller: ApiCaller, Path((job_id, person_id)): Path<(String, String)>) -> Result<Response, ApiError> {
+pub(super) async fn remove_person(State(state): State<AppState>, caller: ApiCaller, Path((job_id, person_id)): Path<(JobId, String)>) -> Result<Response, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let tenant = job_of(&state, &caller, &job_id).await?;
     state.jobs.remove_person(&tenant, &job_id, &person_id, &caller.actor()).await?;
@@ -198,7 +199,7 @@ pub(super) async fn remove_person(State(state): State<AppState>, caller: ApiCall
         (status = 422, description = "The service needs fixing (a blank name)", body = ErrorBody),
     )
 )]
-pub(super) async fn add_service(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub(super) async fn add_service(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<JobId>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let operation = format!("POST /api/v1/jobs/{job_id}/services");
     super::idempotency::answer(&state, &caller, &headers, &operation, &body, async {
@@ -226,7 +227,7 @@ pub(super) async fn add_service(State(state): State<AppState>, caller: ApiCaller
         (status = 404, description = "No such job or service in this business", body = ErrorBody),
     )
 )]
-pub(super) async fn remove_service(State(state): State<AppState>, caller: ApiCaller, Path((job_id, service_id)): Path<(String, String)>) -> Result<Response, ApiError> {
+pub(super) async fn remove_service(State(state): State<AppState>, caller: ApiCaller, Path((job_id, service_id)): Path<(JobId, String)>) -> Result<Response, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let tenant = job_of(&state, &caller, &job_id).await?;
     state.jobs.remove_service(&tenant, &job_id, &service_id, &caller.actor()).await?;
@@ -234,7 +235,7 @@ pub(super) async fn remove_service(State(state): State<AppState>, caller: ApiCal
 }
 
 /// A job's invoices with their lines and what was paid.
-async fn invoice_views(state: &AppState, tenant: &Tenant, job_id: &str) -> Result<Vec<InvoiceView>, ApiError> {
+async fn invoice_views(state: &AppState, tenant: &Tenant, job_id: &JobId) -> Result<Vec<InvoiceView>, ApiError> {
     let mut data = Vec::new();
     for (invoice, lines) in state.db.tenant(&tenant.id).invoices(job_id).await? {
         let totals = state.db.tenant(&tenant.id).invoice_totals(&invoice.id).await?;
@@ -266,7 +267,7 @@ async fn invoice_views(state: &AppState, tenant: &Tenant, job_id: &str) -> Resul
         (status = 404, description = "No such job in this business", body = ErrorBody),
     )
 )]
-pub(super) async fn invoices(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>) -> Result<Json<InvoiceList>, ApiError> {
+pub(super) async fn invoices(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<JobId>) -> Result<Json<InvoiceList>, ApiError> {
     caller.require(Scope::JobsRead)?;
     let tenant = job_of(&state, &caller, &job_id).await?;
     Ok(Json(InvoiceList { data: invoice_views(&state, &tenant, &job_id).await? }))
@@ -291,7 +292,7 @@ pub(super) async fn invoices(State(state): State<AppState>, caller: ApiCaller, P
         (status = 422, description = "The job already has an invoice, or has no services to bill", body = ErrorBody),
     )
 )]
-pub(super) async fn invoice(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub(super) async fn invoice(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<JobId>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let operation = format!("POST /api/v1/jobs/{job_id}/invoices");
     super::idempotency::answer(&state, &caller, &headers, &operation, &body, async {
@@ -336,7 +337,7 @@ fn invoice_refusal(error: CheckoutError) -> ApiError {
 }
 
 /// The invoice as it is now.
-async fn invoice_now(state: &AppState, tenant: &Tenant, job_id: &str, invoice_id: &str) -> Result<InvoiceView, ApiError> {
+async fn invoice_now(state: &AppState, tenant: &Tenant, job_id: &JobId, invoice_id: &str) -> Result<InvoiceView, ApiError> {
     invoice_views(state, tenant, job_id).await?.into_iter().find(|i| i.id == invoice_id).ok_or(ApiError::NotFound("invoice"))
 }
 
@@ -362,7 +363,7 @@ async fn invoice_now(state: &AppState, tenant: &Tenant, job_id: &str, invoice_id
 pub(super) async fn add_line(
     State(state): State<AppState>,
     caller: ApiCaller,
-    Path((job_id, invoice_id)): Path<(String, String)>,
+    Path((job_id, invoice_id)): Path<(JobId, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -394,7 +395,7 @@ pub(super) async fn add_line(
         (status = 422, description = "The invoice has payments, or is no longer to pay", body = ErrorBody),
     )
 )]
-pub(super) async fn void(State(state): State<AppState>, caller: ApiCaller, Path((job_id, invoice_id)): Path<(String, String)>) -> Result<Json<InvoiceView>, ApiError> {
+pub(super) async fn void(State(state): State<AppState>, caller: ApiCaller, Path((job_id, invoice_id)): Path<(JobId, String)>) -> Result<Json<InvoiceView>, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let tenant = job_of(&state, &caller, &job_id).await?;
     state.payments.void_invoice(&tenant, &job_id, &invoice_id, caller.actor()).await.map_err(invoice_refusal)?;
@@ -414,7 +415,7 @@ pub(super) async fn void(State(state): State<AppState>, caller: ApiCaller, Path(
         (status = 404, description = "No such job in this business", body = ErrorBody),
     )
 )]
-pub(super) async fn documents(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>) -> Result<Json<DocumentList>, ApiError> {
+pub(super) async fn documents(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<JobId>) -> Result<Json<DocumentList>, ApiError> {
     caller.require(Scope::JobsRead)?;
     let tenant = job_of(&state, &caller, &job_id).await?;
     let data = state.db.tenant(&tenant.id).documents(&job_id, "").await?.iter().map(DocumentView::from).collect();
@@ -456,7 +457,7 @@ pub(super) struct UploadQuery {
         (status = 422, description = "The document needs fixing (not a PDF, PNG or JPEG; no title; no role to see it)", body = ErrorBody),
     )
 )]
-pub(super) async fn upload(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub(super) async fn upload(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<JobId>, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
     let first = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default();
@@ -493,7 +494,7 @@ pub(super) async fn upload(State(state): State<AppState>, caller: ApiCaller, Pat
         (status = 404, description = "No such job or document in this business", body = ErrorBody),
     )
 )]
-pub(super) async fn publish(State(state): State<AppState>, caller: ApiCaller, Path((job_id, document_id)): Path<(String, String)>) -> Result<Json<DocumentView>, ApiError> {
+pub(super) async fn publish(State(state): State<AppState>, caller: ApiCaller, Path((job_id, document_id)): Path<(JobId, String)>) -> Result<Json<DocumentView>, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let tenant = job_of(&state, &caller, &job_id).await?;
     let document = state.db.tenant(&tenant.id).document(&job_id, &document_id).await?.ok_or(ApiError::NotFound("document"))?;

@@ -1,6 +1,6 @@
 //! `/api/v1/jobs`: list (newest first, by cursor), read one, create one.
 
-use portico_core::ids::TenantId;
+use portico_core::ids::{JobId, TenantId};
 use super::{ApiCaller, ApiError, Scope};
 use crate::app::AppState;
 
@@ -93,7 +93,7 @@ pub(super) async fn list(State(state): State<AppState>, caller: ApiCaller, RawQu
     let mut rows = state.db.tenant(tenant_id).jobs_page(after.as_ref().map(|(at, id)| (*at, id.as_str())), limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(|(job, at)| encode_cursor(*at, &job.id)) } else { None };
+    let next_cursor = if more { rows.last().map(|(job, at)| encode_cursor(*at, job.id.as_str())) } else { None };
     let mut data = Vec::with_capacity(rows.len());
     for (job, created_at) in rows {
         let property = state.db.tenant(tenant_id).property(&job.property_id).await?;
@@ -103,7 +103,7 @@ pub(super) async fn list(State(state): State<AppState>, caller: ApiCaller, RawQu
 }
 
 /// The job as the API shows it, or 404.
-async fn job_view(state: &AppState, tenant_id: &TenantId, job_id: &str) -> Result<JobView, ApiError> {
+async fn job_view(state: &AppState, tenant_id: &TenantId, job_id: &JobId) -> Result<JobView, ApiError> {
     portico_services::jobs::job_view(&state.db, tenant_id, job_id).await?.ok_or(ApiError::NotFound("job"))
 }
 
@@ -120,7 +120,7 @@ async fn job_view(state: &AppState, tenant_id: &TenantId, job_id: &str) -> Resul
         (status = 404, description = "No such job in this business", body = ErrorBody),
     )
 )]
-pub(super) async fn read(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>) -> Result<Json<JobView>, ApiError> {
+pub(super) async fn read(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<JobId>) -> Result<Json<JobView>, ApiError> {
     caller.require(Scope::JobsRead)?;
     Ok(Json(job_view(&state, caller.tenant_id(), &job_id).await?))
 }
@@ -372,7 +372,7 @@ pub(super) fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(des
         (status = 422, description = "The change needs fixing (a reference already taken, a blank address, an appointment ending before it starts); `details` lists each problem", body = ErrorBody),
     )
 )]
-pub(super) async fn update(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<String>, body: Bytes) -> Result<Json<JobView>, ApiError> {
+pub(super) async fn update(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<JobId>, body: Bytes) -> Result<Json<JobView>, ApiError> {
     caller.require(Scope::JobsWrite)?;
     let patch: JobPatch = super::parse_body(&body, "a change to a job")?;
     let tenant: Tenant = state.db.tenant(caller.tenant_id()).business().await?.ok_or(ApiError::Unauthorized)?;

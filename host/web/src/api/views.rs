@@ -2,6 +2,7 @@
 //! serialises it, and the OpenAPI document (`openapi.rs`) is derived from the
 //! same types, so the two cannot drift apart.
 
+use portico_core::ids::JobId;
 use portico_core::formats::rfc3339;
 use portico_core::model::{Document, InvoiceLine, Role};
 use portico_data::AddOnRequest;
@@ -76,7 +77,8 @@ impl ToSchema for FileBody {}
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JobSummary {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: JobId,
     pub reference: String,
     pub status: String,
     pub address: String,

@@ -3,6 +3,7 @@
 //! and answered with a redirect back to the card (post/redirect/get), or with
 //! the file the section asked the host to write.
 
+use portico_core::ids::JobId;
 use super::page::{tab_slug, Flash};
 use crate::app::AppState;
 use crate::error::WebError;
@@ -30,7 +31,7 @@ pub async fn submit(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     session: PortalSession,
-    Path(job_id): Path<String>,
+    Path(job_id): Path<JobId>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, WebError> {
     let field = |name: &str| form.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());

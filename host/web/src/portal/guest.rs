@@ -3,6 +3,7 @@
 //! for full access by e-mail. Nothing personal is shown, no section runs, and
 //! no action is possible.
 
+use portico_core::ids::JobId;
 use crate::app::AppState;
 use crate::error::WebError;
 use portico_core::model::Tenant;
@@ -22,7 +23,7 @@ use std::net::SocketAddr;
 const FORM_PATH: &str = "/jobs";
 
 /// The business a job belongs to; 404 for an unknown job.
-async fn tenant_of_job(state: &AppState, job_id: &str) -> Result<Tenant, WebError> {
+async fn tenant_of_job(state: &AppState, job_id: &JobId) -> Result<Tenant, WebError> {
     let tenant_id = state.db.job_tenant(job_id).await?.ok_or(WebError::NotFound)?;
     state.db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)
 }
@@ -32,7 +33,7 @@ async fn render(
     state: &AppState,
     jar: CookieJar,
     tenant: &Tenant,
-    job_id: &str,
+    job_id: &JobId,
     sent: Option<String>,
     error: Option<&str>,
     status: StatusCode,
@@ -58,7 +59,7 @@ async fn render(
 }
 
 /// `GET /jobs/{id}` for a visitor the job's sections are not for.
-pub async fn guest_page(state: &AppState, jar: CookieJar, job_id: &str, peer: SocketAddr, headers: &HeaderMap) -> Result<Response, WebError> {
+pub async fn guest_page(state: &AppState, jar: CookieJar, job_id: &JobId, peer: SocketAddr, headers: &HeaderMap) -> Result<Response, WebError> {
     let tenant = tenant_of_job(state, job_id).await?;
     let origin = crate::client::origin(peer, headers);
     state
@@ -93,7 +94,7 @@ pub async fn request_access(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     jar: CookieJar,
-    Path(job_id): Path<String>,
+    Path(job_id): Path<JobId>,
     Form(form): Form<AccessForm>,
 ) -> Result<Response, WebError> {
     crate::csrf::check_cookie(&jar, &form.csrf)?;

@@ -10,6 +10,7 @@ mod renew;
 
 pub(crate) use hub::frame;
 
+use portico_core::ids::JobId;
 use crate::app::AppState;
 use crate::error::WebError;
 use portico_core::model::JobContact;
@@ -100,7 +101,7 @@ pub(crate) fn audience(session: &PortalSession, on_job: &JobContact, peer: Socke
 async fn document(
     State(state): State<AppState>,
     session: PortalSession,
-    Path((job_id, document_id)): Path<(String, String)>,
+    Path((job_id, document_id)): Path<(JobId, String)>,
 ) -> Result<Response, WebError> {
     let role = session.on_job(&state, &job_id).await?.role.0;
     let tenant_id = &session.row.tenant_id;

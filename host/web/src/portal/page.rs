@@ -1,5 +1,6 @@
 //! `GET /jobs/{job}`: the job page, composed from the tenant's sections.
 
+use portico_core::ids::JobId;
 use crate::app::AppState;
 use crate::error::WebError;
 use portico_core::model::{JobContact, Role, Tenant};
@@ -70,7 +71,7 @@ pub async fn job_page(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     jar: CookieJar,
-    Path(job_id): Path<String>,
+    Path(job_id): Path<JobId>,
     Query(query): Query<PageQuery>,
 ) -> Result<Response, WebError> {
     // Without a session that reaches this job, the visitor is a guest.

@@ -5,6 +5,7 @@
 //! contact (a challenge is stored, the same page follows) except that no mail
 //! goes out, so the answers reveal nothing about who is a client.
 
+use portico_core::ids::JobId;
 use crate::app::AppState;
 use portico_data::{Actor, AnsweredChallenge, AuditEntry, ChallengePurpose, NewChallenge, SessionSubject};
 use crate::error::WebError;
@@ -28,7 +29,7 @@ pub async fn send_magic_link(
     tenant: &Tenant,
     email: &str,
     contact: Option<&Contact>,
-    return_job_id: Option<&str>,
+    return_job_id: Option<&JobId>,
 ) -> Result<(), WebError> {
     let token = new_token();
     state

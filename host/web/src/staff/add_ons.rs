@@ -3,6 +3,7 @@
 //! `add-on` line to the job's open invoice (or a new invoice when every one
 //! is settled), recomputes it and tells the sections.
 
+use portico_core::ids::JobId;
 use super::roles::Ability;
 use crate::app::AppState;
 use crate::csrf::{check_session, CsrfForm};
@@ -29,7 +30,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The job page's list of requests.
-pub(super) async fn requests_view(state: &AppState, tenant: &Tenant, job_id: &str, session: &StaffSession) -> Result<serde_json::Value, WebError> {
+pub(super) async fn requests_view(state: &AppState, tenant: &Tenant, job_id: &JobId, session: &StaffSession) -> Result<serde_json::Value, WebError> {
     let formats = TenantFormats::new(tenant);
     let requests: Vec<serde_json::Value> = state
         .db
@@ -126,12 +127,12 @@ async fn toggle_service(State(state): State<AppState>, session: StaffSession, Pa
     Ok(Redirect::to("/staff/add-ons").into_response())
 }
 
-fn back(job_id: &str) -> Response {
+fn back(job_id: &JobId) -> Response {
     Redirect::to(&format!("/staff/jobs/{job_id}#add-ons")).into_response()
 }
 
 /// The checks both decisions make; returns the tenant and the staff member's name.
-async fn decision(state: &AppState, session: &StaffSession, csrf: &str, job_id: &str) -> Result<Tenant, WebError> {
+async fn decision(state: &AppState, session: &StaffSession, csrf: &str, job_id: &JobId) -> Result<Tenant, WebError> {
     check_session(csrf, &session.row.csrf_token)?;
     session.require(Ability::DecideAddOns)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
@@ -139,7 +140,7 @@ async fn decision(state: &AppState, session: &StaffSession, csrf: &str, job_id: 
     Ok(tenant)
 }
 
-async fn approve(State(state): State<AppState>, session: StaffSession, Path((job_id, request_id)): Path<(String, String)>, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
+async fn approve(State(state): State<AppState>, session: StaffSession, Path((job_id, request_id)): Path<(JobId, String)>, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
     let tenant = decision(&state, &session, &form.csrf, &job_id).await?;
     let decided_by = session.user.display_name.clone();
     let (tone, message) = match state.add_ons.approve(&tenant, &job_id, &request_id, &decided_by, &super::actor(&session)).await? {
@@ -150,7 +151,7 @@ async fn approve(State(state): State<AppState>, session: StaffSession, Path((job
     Ok(back(&job_id))
 }
 
-async fn decline(State(state): State<AppState>, session: StaffSession, Path((job_id, request_id)): Path<(String, String)>, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
+async fn decline(State(state): State<AppState>, session: StaffSession, Path((job_id, request_id)): Path<(JobId, String)>, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
     let tenant = decision(&state, &session, &form.csrf, &job_id).await?;
     let (tone, message) = match state.add_ons.decline(&tenant, &job_id, &request_id, &session.user.display_name, &super::actor(&session)).await? {
         Decided::Done(_) => ("success", "Declined. The client sees that it is not available for this job.".to_string()),

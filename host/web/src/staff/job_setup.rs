@@ -4,6 +4,7 @@
 //! publishing them. Invitations go out through the same links as "E-mail a
 //! new link".
 
+use portico_core::ids::JobId;
 use super::roles::Ability;
 use crate::app::AppState;
 use crate::error::WebError;
@@ -206,7 +207,7 @@ async fn create_job(State(state): State<AppState>, jar: CookieJar, session: Staf
 }
 
 /// The job, if it is this business's; a form posted by someone who runs jobs.
-async fn job_for_form(state: &AppState, session: &StaffSession, csrf: &str, job_id: &str) -> Result<Tenant, WebError> {
+async fn job_for_form(state: &AppState, session: &StaffSession, csrf: &str, job_id: &JobId) -> Result<Tenant, WebError> {
     crate::csrf::check_session(csrf, &session.row.csrf_token)?;
     session.require(Ability::ManageJobs)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
@@ -215,7 +216,7 @@ async fn job_for_form(state: &AppState, session: &StaffSession, csrf: &str, job_
 }
 
 /// Back to the job page with a notice.
-async fn back(state: &AppState, session: &StaffSession, job_id: &str, tone: &str, message: &str) -> Result<Response, WebError> {
+async fn back(state: &AppState, session: &StaffSession, job_id: &JobId, tone: &str, message: &str) -> Result<Response, WebError> {
     super::notice(state, session, tone, message).await?;
     Ok(Redirect::to(&format!("/staff/jobs/{job_id}")).into_response())
 }
@@ -252,7 +253,7 @@ impl PersonForm {
     }
 }
 
-async fn add_person(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<String>, Form(form): Form<PersonForm>) -> Result<Response, WebError> {
+async fn add_person(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<JobId>, Form(form): Form<PersonForm>) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
     let person = match form.check() {
         Ok(person) => person,
@@ -272,7 +273,7 @@ async fn add_person(State(state): State<AppState>, session: StaffSession, Path(j
 async fn edit_person(
     State(state): State<AppState>,
     session: StaffSession,
-    Path((job_id, person_id)): Path<(String, String)>,
+    Path((job_id, person_id)): Path<(JobId, String)>,
     Form(form): Form<PersonForm>,
 ) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
@@ -287,7 +288,7 @@ async fn edit_person(
 async fn remove_person(
     State(state): State<AppState>,
     session: StaffSession,
-    Path((job_id, person_id)): Path<(String, String)>,
+    Path((job_id, person_id)): Path<(JobId, String)>,
     Form(form): Form<crate::csrf::CsrfForm>,
 ) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
@@ -297,7 +298,7 @@ async fn remove_person(
 
 /// Back to the job page: what was done, or why it was refused. A job,
 /// person or service that is not there is a 404.
-async fn outcome(state: &AppState, session: &StaffSession, job_id: &str, result: Result<String, JobError>) -> Result<Response, WebError> {
+async fn outcome(state: &AppState, session: &StaffSession, job_id: &JobId, result: Result<String, JobError>) -> Result<Response, WebError> {
     match result {
         Ok(done) => back(state, session, job_id, "success", &done).await,
         Err(JobError::Refused(refusal)) => back(state, session, job_id, "danger", &refusal.to_string()).await,
@@ -313,7 +314,7 @@ struct ServiceForm {
     price: String,
 }
 
-async fn add_service(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<String>, Form(form): Form<ServiceForm>) -> Result<Response, WebError> {
+async fn add_service(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<JobId>, Form(form): Form<ServiceForm>) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
     match parse_services(&format!("{} | {}", form.name.trim(), form.price.trim())).as_deref() {
         Ok([(name, price)]) => {
@@ -328,7 +329,7 @@ async fn add_service(State(state): State<AppState>, session: StaffSession, Path(
 async fn remove_service(
     State(state): State<AppState>,
     session: StaffSession,
-    Path((job_id, service_id)): Path<(String, String)>,
+    Path((job_id, service_id)): Path<(JobId, String)>,
     Form(form): Form<crate::csrf::CsrfForm>,
 ) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
@@ -346,7 +347,7 @@ struct EditDetailsForm {
     details: DetailsForm,
 }
 
-async fn edit_details(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<String>, Form(form): Form<EditDetailsForm>) -> Result<Response, WebError> {
+async fn edit_details(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<JobId>, Form(form): Form<EditDetailsForm>) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
     let mut errors = Vec::new();
     let Some(details) = check_details(&tenant, &form.details, &mut errors) else {
@@ -358,7 +359,7 @@ async fn edit_details(State(state): State<AppState>, session: StaffSession, Path
 
 /// Bill the job's services: one open invoice numbered after the job,
 /// due at the first appointment. Only while the job has no invoice.
-async fn invoice_services(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<String>, Form(form): Form<crate::csrf::CsrfForm>) -> Result<Response, WebError> {
+async fn invoice_services(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<JobId>, Form(form): Form<crate::csrf::CsrfForm>) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
     let invoiced = match state.jobs.invoice_services(&tenant, &job_id, &super::actor(&session)).await {
         Ok(_) => {
@@ -370,7 +371,7 @@ async fn invoice_services(State(state): State<AppState>, session: StaffSession, 
     outcome(&state, &session, &job_id, invoiced).await
 }
 
-async fn upload_document(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<String>, mut multipart: Multipart) -> Result<Response, WebError> {
+async fn upload_document(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<JobId>, mut multipart: Multipart) -> Result<Response, WebError> {
     let unreadable = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(format!("The upload could not be read: {}", e.body_text()));
     let (mut csrf, mut kind, mut title, mut publish) = (String::new(), String::new(), String::new(), false);
     let mut roles: Vec<Role> = Vec::new();
@@ -408,7 +409,7 @@ async fn upload_document(State(state): State<AppState>, session: StaffSession, P
 async fn publish_document(
     State(state): State<AppState>,
     session: StaffSession,
-    Path((job_id, document_id)): Path<(String, String)>,
+    Path((job_id, document_id)): Path<(JobId, String)>,
     Form(form): Form<crate::csrf::CsrfForm>,
 ) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;

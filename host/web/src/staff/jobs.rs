@@ -2,6 +2,7 @@
 //! links, which office staff and owners can e-mail, replace and revoke, and
 //! who opened the portal.
 
+use portico_core::ids::JobId;
 use super::roles::Ability;
 use crate::app::AppState;
 use crate::csrf::{check_session, CsrfForm};
@@ -30,7 +31,7 @@ async fn render(
     state: &AppState,
     jar: CookieJar,
     session: StaffSession,
-    job_id: &str,
+    job_id: &JobId,
     issued: Option<serde_json::Value>,
 ) -> Result<Response, WebError> {
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
@@ -150,7 +151,7 @@ async fn render(
 }
 
 /// The job's agreements: where each stands, who signed when, the signed copy.
-async fn agreements_view(state: &AppState, tenant: &Tenant, job_id: &str, formats: &portico_core::formats::TenantFormats) -> Result<Vec<serde_json::Value>, WebError> {
+async fn agreements_view(state: &AppState, tenant: &Tenant, job_id: &JobId, formats: &portico_core::formats::TenantFormats) -> Result<Vec<serde_json::Value>, WebError> {
     use portico_services::agreements::AgreementStatus;
     let agreements = portico_services::agreements::for_job(&state.db, tenant, job_id).await?;
     Ok(agreements
@@ -172,7 +173,7 @@ async fn agreements_view(state: &AppState, tenant: &Tenant, job_id: &str, format
         .collect())
 }
 
-async fn page(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Path(job_id): Path<String>) -> Result<Response, WebError> {
+async fn page(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Path(job_id): Path<JobId>) -> Result<Response, WebError> {
     session.require(Ability::ViewJobs)?;
     render(&state, jar, session, &job_id, None).await
 }
@@ -183,7 +184,7 @@ async fn person(
     state: &AppState,
     session: &StaffSession,
     csrf: &str,
-    job_id: &str,
+    job_id: &JobId,
     person: &str,
 ) -> Result<(Tenant, portico_core::model::JobContact), WebError> {
     check_session(csrf, &session.row.csrf_token)?;
@@ -196,7 +197,7 @@ async fn person(
 async fn send(
     State(state): State<AppState>,
     session: StaffSession,
-    Path((job_id, person_id)): Path<(String, String)>,
+    Path((job_id, person_id)): Path<(JobId, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     let (tenant, contact) = person(&state, &session, &form.csrf, &job_id, &person_id).await?;
@@ -212,7 +213,7 @@ async fn rotate(
     State(state): State<AppState>,
     jar: CookieJar,
     session: StaffSession,
-    Path((job_id, person_id)): Path<(String, String)>,
+    Path((job_id, person_id)): Path<(JobId, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     let (tenant, contact) = person(&state, &session, &form.csrf, &job_id, &person_id).await?;
@@ -232,7 +233,7 @@ async fn rotate(
 async fn revoke(
     State(state): State<AppState>,
     session: StaffSession,
-    Path((job_id, person_id)): Path<(String, String)>,
+    Path((job_id, person_id)): Path<(JobId, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     let (tenant, contact) = person(&state, &session, &form.csrf, &job_id, &person_id).await?;
@@ -256,7 +257,7 @@ async fn preview(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: axum::http::HeaderMap,
     session: StaffSession,
-    Path((job_id, person)): Path<(String, String)>,
+    Path((job_id, person)): Path<(JobId, String)>,
     axum::extract::Query(query): axum::extract::Query<PreviewQuery>,
 ) -> Result<Response, WebError> {
     session.require(Ability::ViewJobs)?;

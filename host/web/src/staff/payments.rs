@@ -2,6 +2,7 @@
 //! record cash, checks and bank transfers; the owner approves or rejects them.
 //! Until approved, a recorded payment shows as pending to the client.
 
+use portico_core::ids::JobId;
 use super::roles::Ability;
 use crate::app::AppState;
 use crate::csrf::{check_session, CsrfForm};
@@ -29,7 +30,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The job's invoices and their payments, for the staff job page.
-pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &str, session: &StaffSession) -> Result<serde_json::Value, WebError> {
+pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &JobId, session: &StaffSession) -> Result<serde_json::Value, WebError> {
     let formats = TenantFormats::new(tenant);
     let payments = state.db.tenant(&tenant.id).job_payments(job_id).await?;
     let may_approve = session.may(Ability::ApprovePayments);
@@ -115,12 +116,12 @@ pub fn parse_amount(text: &str) -> Result<i64, String> {
     Ok(minor)
 }
 
-fn back(job_id: &str) -> Response {
+fn back(job_id: &JobId) -> Response {
     Redirect::to(&format!("/staff/jobs/{job_id}#invoices")).into_response()
 }
 
 /// Say how a payment request went, on the job page.
-async fn report(state: &AppState, session: &StaffSession, job_id: &str, result: Result<&str, CheckoutError>) -> Result<Response, WebError> {
+async fn report(state: &AppState, session: &StaffSession, job_id: &JobId, result: Result<&str, CheckoutError>) -> Result<Response, WebError> {
     let (tone, message) = match result {
         Ok(message) => ("success", message.to_string()),
         Err(CheckoutError::NotFound) => return Err(WebError::NotFound),
@@ -136,7 +137,7 @@ async fn report(state: &AppState, session: &StaffSession, job_id: &str, result: 
 async fn record(
     State(state): State<AppState>,
     session: StaffSession,
-    Path(job_id): Path<String>,
+    Path(job_id): Path<JobId>,
     Form(form): Form<RecordForm>,
 ) -> Result<Response, WebError> {
     check_session(&form.csrf, &session.row.csrf_token)?;
@@ -167,7 +168,7 @@ async fn record(
     report(&state, &session, &job_id, result.map(|_| message)).await
 }
 
-async fn decide(state: AppState, session: StaffSession, job_id: String, payment_id: String, csrf: &str, approve: bool) -> Result<Response, WebError> {
+async fn decide(state: AppState, session: StaffSession, job_id: JobId, payment_id: String, csrf: &str, approve: bool) -> Result<Response, WebError> {
     check_session(csrf, &session.row.csrf_token)?;
     session.require(Ability::ApprovePayments)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
@@ -179,7 +180,7 @@ async fn decide(state: AppState, session: StaffSession, job_id: String, payment_
 async fn approve(
     State(state): State<AppState>,
     session: StaffSession,
-    Path((job_id, payment_id)): Path<(String, String)>,
+    Path((job_id, payment_id)): Path<(JobId, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     decide(state, session, job_id, payment_id, &form.csrf, true).await
@@ -188,7 +189,7 @@ async fn approve(
 async fn reject(
     State(state): State<AppState>,
     session: StaffSession,
-    Path((job_id, payment_id)): Path<(String, String)>,
+    Path((job_id, payment_id)): Path<(JobId, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     decide(state, session, job_id, payment_id, &form.csrf, false).await
@@ -207,7 +208,7 @@ struct LineForm {
 async fn add_line(
     State(state): State<AppState>,
     session: StaffSession,
-    Path((job_id, invoice_id)): Path<(String, String)>,
+    Path((job_id, invoice_id)): Path<(JobId, String)>,
     Form(form): Form<LineForm>,
 ) -> Result<Response, WebError> {
     check_session(&form.csrf, &session.row.csrf_token)?;
@@ -225,7 +226,7 @@ async fn add_line(
 }
 
 /// Owners void an invoice nothing was paid on.
-async fn void(State(state): State<AppState>, session: StaffSession, Path((job_id, invoice_id)): Path<(String, String)>, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
+async fn void(State(state): State<AppState>, session: StaffSession, Path((job_id, invoice_id)): Path<(JobId, String)>, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
     check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::ApprovePayments)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
