@@ -10,7 +10,7 @@ use std::time::Duration;
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -19,7 +19,7 @@ impl Drop for Driver {
     }
 }
 
-fn browser_available() -> bool {
+pub(crate) fn browser_available() -> bool {
     let present = std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists();
     if !present {
         if std::env::var("PORTICO_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
@@ -32,7 +32,7 @@ fn browser_available() -> bool {
 
 /// A headless Chromium session at a phone's width, with its driver and
 /// profile, which go away when dropped.
-async fn open_browser() -> (Driver, fantoccini::Client, tempfile::TempDir) {
+pub(crate) async fn open_browser() -> (Driver, fantoccini::Client, tempfile::TempDir) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let driver = Driver(
         Command::new(CHROMEDRIVER)
@@ -49,7 +49,7 @@ async fn open_browser() -> (Driver, fantoccini::Client, tempfile::TempDir) {
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--window-size=375,812",
+                "--disable-sync", "--hide-scrollbars", "--window-size=375,812",
                 format!("--user-data-dir={}", profile.path().display()),
             ]
         }
@@ -75,7 +75,7 @@ async fn open_browser() -> (Driver, fantoccini::Client, tempfile::TempDir) {
 /// The text of the first element matching `css` once it contains `needle`,
 /// waiting for the page a click is loading (the page being left may still
 /// match for a moment, or go stale under our hands).
-async fn wait_for_text(browser: &fantoccini::Client, css: &str, needle: &str) -> String {
+pub(crate) async fn wait_for_text(browser: &fantoccini::Client, css: &str, needle: &str) -> String {
     let mut last = String::new();
     for _ in 0..100 {
         if let Ok(element) = browser.find(Locator::Css(css)).await

@@ -56,12 +56,14 @@ macro_rules! story {
     };
 }
 
+mod accessibility;
 mod account;
 mod account_hub;
 mod add_ons;
 mod agreements;
 mod api;
 mod branding;
+mod compression;
 mod browser;
 mod expired_links;
 mod guests;

@@ -20,6 +20,25 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
+/// `secret` as a page carries it: a fresh random pad and the secret XORed
+/// with it, in hex. Every page shows different bytes for the same secret, so
+/// a compressed page cannot leak it a guessed byte at a time (BREACH).
+pub fn mask_secret(secret: &str) -> String {
+    let pad: Vec<u8> = (0..secret.len()).map(|_| rand::random::<u8>()).collect();
+    let masked: Vec<u8> = secret.bytes().zip(&pad).map(|(byte, key)| byte ^ key).collect();
+    format!("{}{}", hex::encode(pad), hex::encode(masked))
+}
+
+/// The secret `mask_secret` masked, or `None` for anything it did not make.
+pub fn unmask_secret(masked: &str) -> Option<String> {
+    let bytes = hex::decode(masked).ok()?;
+    if bytes.is_empty() || bytes.len() % 2 != 0 {
+        return None;
+    }
+    let (pad, secret) = bytes.split_at(bytes.len() / 2);
+    String::from_utf8(secret.iter().zip(pad).map(|(byte, key)| byte ^ key).collect()).ok()
+}
+
 /// HMAC-SHA256 of `"{timestamp}.{body}"` under `secret`: how Portico signs
 /// its webhooks and how Stripe signs its own (the same scheme, so receivers
 /// can use the code they know).
@@ -36,6 +55,19 @@ pub fn timestamped_signature(secret: &str, timestamp: i64, body: &[u8]) -> [u8; 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_secret_differs_each_time_and_unmasks_to_itself() {
+        let secret = new_token();
+        let (a, b) = (mask_secret(&secret), mask_secret(&secret));
+        assert_ne!(a, b);
+        assert!(!a.contains(&secret));
+        assert_eq!(unmask_secret(&a).as_deref(), Some(secret.as_str()));
+        assert_eq!(unmask_secret(&b).as_deref(), Some(secret.as_str()));
+        for refused in ["", "zz", "abc", &secret] {
+            assert_ne!(unmask_secret(refused).as_deref(), Some(secret.as_str()), "{refused}");
+        }
+    }
 
     #[test]
     fn tokens_are_long_random_and_hashed() {

@@ -195,7 +195,20 @@ pub fn router(state: AppState) -> Router {
         // 1 MiB per request body; the plugin upload route raises its own.
         .layer(axum::extract::DefaultBodyLimit::max(1 << 20))
         .layer(tower_http::catch_panic::CatchPanicLayer::new())
+        .layer(compression())
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+/// gzip or Brotli, as the browser asks, for pages, styles and JSON. Images and
+/// PDFs are compressed already. A page's only repeated secret, its CSRF
+/// token, is masked afresh on every page (`csrf::for_page`), so compression
+/// cannot be used to guess it (BREACH).
+fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    tower_http::compression::CompressionLayer::new()
+        .gzip(true)
+        .br(true)
+        .compress_when(DefaultPredicate::new().and(NotForContentType::const_new("application/pdf")))
 }
 
 /// Behind a trusted proxy, the client is the one it names: handlers (rate

@@ -4,7 +4,7 @@
 //! Forms inside a session check the session's own token (`check_session`).
 
 use crate::error::WebError;
-use portico_core::tokens::{new_token, same_secret};
+use portico_core::tokens::{mask_secret, new_token, same_secret, unmask_secret};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -46,7 +46,14 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-/// Check a form's token against its session's own, in constant time.
+/// The session's token as a page's forms carry it: masked afresh on every
+/// page (`mask_secret`), so that compressed pages do not leak it.
+pub fn for_page(session_token: &str) -> String {
+    mask_secret(session_token)
+}
+
+/// Check a form's (masked) token against its session's own, in constant time.
 pub fn check_session(submitted: &str, session_token: &str) -> Result<(), WebError> {
-    if same_secret(submitted, session_token) { Ok(()) } else { Err(WebError::BadCsrf) }
+    let matches = unmask_secret(submitted).is_some_and(|token| same_secret(&token, session_token));
+    if matches { Ok(()) } else { Err(WebError::BadCsrf) }
 }

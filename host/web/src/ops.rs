@@ -12,6 +12,7 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ready))
         .route("/static/portico.css", get(stylesheet))
+        .route("/static/favicon.svg", get(favicon))
         .route("/t/{slug}/brand.css", get(brand_css))
 }
 
@@ -27,6 +28,10 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn stylesheet() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], crate::view::STYLESHEET)
+}
+
+async fn favicon() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], include_str!("../static/favicon.svg"))
 }
 
 /// A colour safe to put in CSS: `#rgb` or `#rrggbb`, else the default.

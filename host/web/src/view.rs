@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 const TEMPLATES: &[(&str, &str)] = &[
     ("head", include_str!("../templates/head.hbs")),
     ("foot", include_str!("../templates/foot.hbs")),
+    ("support", include_str!("../templates/support.hbs")),
     ("card", include_str!("../templates/card.hbs")),
     ("block", include_str!("../templates/block.hbs")),
     ("portal", include_str!("../templates/portal.hbs")),
@@ -106,7 +107,18 @@ pub fn tenant_view(tenant: &Tenant) -> serde_json::Value {
         "logo_url": tenant.logo_url.as_deref().and_then(portico_core::text::safe_url),
         "welcome_text": tenant.welcome_text,
         "support": tenant.support_line(),
+        "phone": tenant.support_phone,
+        "phone_href": tenant.support_phone.as_deref().map(tel_href),
+        "email": tenant.support_email,
     })
+}
+
+/// A `tel:` address for a number as a business writes it: "(555) 010-4477"
+/// is `tel:5550104477`, "+44 20 7946 0958" is `tel:+442079460958`.
+pub fn tel_href(number: &str) -> String {
+    let plus = if number.trim_start().starts_with('+') { "+" } else { "" };
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    format!("tel:{plus}{digits}")
 }
 
 /// The address of the tenant's brand stylesheet.
@@ -117,6 +129,12 @@ pub fn brand_css(tenant: &Tenant) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn phone_numbers_become_tel_addresses_of_their_digits() {
+        assert_eq!(super::tel_href("(555) 010-4477"), "tel:5550104477");
+        assert_eq!(super::tel_href(" +44 20 7946 0958"), "tel:+442079460958");
+    }
+
     /// Strictly (under the stories), a value a page reads that its handler
     /// did not give fails the render; served pages show it as a blank.
     #[test]

@@ -64,7 +64,7 @@ pub async fn sessions(State(state): State<AppState>, jar: CookieJar, session: Po
             "tenant": crate::view::tenant_view(&tenant),
             "viewer": { "name": session.name(&state).await? },
             "back": "/account",
-            "csrf": session.row.csrf_token,
+            "csrf": crate::csrf::for_page(&session.row.csrf_token),
             "sessions": listed,
             "links": links,
             "flash": flash,

@@ -83,7 +83,7 @@ pub async fn submit(
         Ok(Returned::Action(Ok(outcome))) => Flash {
             tone: portico_sections::sanitize::tone(outcome.tone).into(),
             message: portico_core::text::clamp(&outcome.message, 500),
-            card: None,
+            card,
             input: Vec::new(),
         },
         // Keep what the viewer typed so nothing is lost.
@@ -91,7 +91,7 @@ pub async fn submit(
             Flash { tone: "danger".into(), message: portico_core::text::clamp(&message, 500), card, input }
         }
         Ok(Returned::Action(Err(ActionError::Refused(message)))) => {
-            Flash { tone: "warning".into(), message: portico_core::text::clamp(&message, 500), card: None, input: Vec::new() }
+            Flash { tone: "warning".into(), message: portico_core::text::clamp(&message, 500), card, input: Vec::new() }
         }
         Ok(Returned::Action(Err(ActionError::Failed(reason)))) => {
             let reason = portico_core::text::one_line(&reason, 500);

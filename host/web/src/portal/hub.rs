@@ -27,7 +27,7 @@ pub(crate) fn frame(tenant: &Tenant, session: &PortalSession, name: &str, title:
         "brand_css": crate::view::brand_css(tenant),
         "tenant": crate::view::tenant_view(tenant),
         "viewer": { "name": name, "email": session.row.verified_email },
-        "csrf": session.row.csrf_token,
+        "csrf": crate::csrf::for_page(&session.row.csrf_token),
         "signin_url": format!("/t/{}/signin", tenant.slug),
     })
 }

@@ -21,7 +21,8 @@ use std::net::SocketAddr;
 pub struct Flash {
     pub tone: String,
     pub message: String,
-    /// The plugin and card whose form is refilled with `input`.
+    /// The plugin and card the message is about (shown in that card); its
+    /// form is refilled with `input` when there is any.
     #[serde(default)]
     pub card: Option<(String, String)>,
     #[serde(default)]
@@ -134,7 +135,9 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
     let property = state.db.tenant(tenant_id).property(&job.property_id).await?;
     let appointments = state.db.tenant(tenant_id).appointments(job_id).await?;
     let formats = TenantFormats::new(tenant);
-    let kept = flash.as_ref().and_then(|f| f.card.as_ref().map(|card| (card, f.input.as_slice())));
+    // A refused form comes back as it was typed; a card acted on is not
+    // refilled after it succeeded.
+    let kept = flash.as_ref().filter(|f| !f.input.is_empty()).and_then(|f| f.card.as_ref().map(|card| (card, f.input.as_slice())));
     let placed = compose(state, tenant, audience, &formats, kept).await?;
 
     // Tabs: the dashboard first, then each named tab in the order sections declare them.
@@ -167,11 +170,19 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
         .filter(|p| p.tab.as_deref().map(tab_slug) == current)
         .map(|p| p.card)
         .collect();
+    let (cards, flash) = message_in_its_card(cards, flash);
 
     let body = crate::view::render(
         "portal",
         &serde_json::json!({
-            "title": format!("{} · {}", property.line1, tenant.name),
+            // Each tab is a page of its own in the browser's history and tabs.
+            "title": match tabs.iter().find(|t| t.current && current.is_some()) {
+                Some(tab) => format!("{} · {} · {}", tab.title, property.line1, tenant.name),
+                None => format!("{} · {}", property.line1, tenant.name),
+            },
+            // On a tab, the job's header shrinks to its address: the tab's
+            // content starts near the top of a phone's screen.
+            "on_tab": current.is_some(),
             "brand_css": crate::view::brand_css(tenant),
             "tenant": crate::view::tenant_view(tenant),
             "viewer": { "name": on_job.name, "role_label": role.label() },
@@ -186,13 +197,35 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
             "current_tab": current.unwrap_or_default(),
             "cards": cards,
             "flash": flash.map(|f| serde_json::json!({ "tone": f.tone, "message": f.message })),
-            "csrf": csrf,
+            "csrf": crate::csrf::for_page(csrf),
             "action_url": format!("/jobs/{job_id}/actions"),
             "preview": audience.preview,
             "exit_preview": audience.preview.then(|| format!("/staff/jobs/{job_id}")),
         }),
     )?;
     Ok(body)
+}
+
+/// The message after an action, put in the card it is about (where the page
+/// scrolls to, next to the form), or left for the top of the page when that
+/// card is not on it.
+fn message_in_its_card(cards: Vec<CardView>, flash: Option<Flash>) -> (Vec<serde_json::Value>, Option<Flash>) {
+    let mut flash = flash;
+    let cards = cards
+        .into_iter()
+        .map(|card| {
+            let mut view = serde_json::to_value(&card).unwrap_or_default();
+            view["notice"] = serde_json::Value::Null;
+            let about_this_card = flash.as_ref().and_then(|f| f.card.as_ref()).is_some_and(|(plugin, id)| *plugin == card.plugin_id && *id == card.id);
+            if let Some(message) = flash.take_if(|_| about_this_card) {
+                // A refusal interrupts (role=alert); anything else is news.
+                let role = if matches!(message.tone.as_str(), "danger" | "warning") { "alert" } else { "status" };
+                view["notice"] = serde_json::json!({ "tone": message.tone, "message": message.message, "role": role });
+            }
+            view
+        })
+        .collect();
+    (cards, flash)
 }
 
 /// Render every enabled section concurrently, in the tenant's order. A section

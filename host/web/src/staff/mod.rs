@@ -10,6 +10,7 @@ mod agreements;
 mod branding;
 pub(crate) mod job_setup;
 mod jobs;
+mod menu;
 mod payment_settings;
 mod payments;
 mod reset;
@@ -71,8 +72,9 @@ pub(crate) async fn console_page(
         "tenant": tenant.name,
         "user": session.user.display_name,
         "role": session.user.role.label(),
-        "csrf": session.row.csrf_token,
+        "csrf": crate::csrf::for_page(&session.row.csrf_token),
         "flash": flash,
+        "menu": menu::menu(&session, template),
         "nav": {
             "access": session.may(Ability::ReadAccessLog),
             "team": session.may(Ability::ManageTeam),

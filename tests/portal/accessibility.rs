@@ -1,0 +1,242 @@
+//! Every page of the demo in Debian's headless Chromium, at a phone's width
+//! and a desk's, as each person on the job, as a visitor who is not signed
+//! in, and as staff: axe-core finds no WCAG 2.1 A or AA violation, no page
+//! scrolls sideways on the phone, and the message after a refused form is on
+//! screen.
+//!
+//! With PORTICO_SCREENSHOTS=<folder>, each page view is also saved there as a
+//! PNG, for a person to look at.
+//!
+//! axe-core comes from npm (`.ci/node`, installed by `.ci/run`; or the file
+//! PORTICO_AXE_JS names). Skipped, saying so, without it or without the
+//! browser, unless PORTICO_REQUIRE_BROWSER=1, as in CI.
+
+use crate::browser::{browser_available, open_browser};
+use fantoccini::{Client, Locator};
+use portico_tests::TestApp;
+use std::collections::BTreeSet;
+
+/// A phone first, then a desk.
+const WIDTHS: [u32; 2] = [375, 1280];
+const HEIGHT: u32 = 900;
+
+/// What a page must pass: WCAG 2.0 and 2.1, levels A and AA.
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
+  .then(result => done(result.violations.map(v =>
+    `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`)))
+  .catch(error => done([`axe failed: ${error}`]));
+"#;
+
+/// `[scroll width, viewport width, the innermost elements that stick out]`.
+const WIDTH_OF_PAGE: &str = r#"
+const limit = document.documentElement.clientWidth;
+const out = e => e.getBoundingClientRect().right > limit + 1;
+const scrolled = e => { for (let p = e.parentElement; p; p = p.parentElement) { if (getComputedStyle(p).overflowX !== 'visible') return p !== document.documentElement && p !== document.body; } return false; };
+const wide = [...document.querySelectorAll('body *')].filter(e => out(e) && !scrolled(e) && ![...e.children].some(out))
+  .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + [...e.classList].map(c => '.' + c).join(''));
+return [document.documentElement.scrollWidth, limit, wide.join(', ')];
+"#;
+
+/// The same-origin links of the page under `prefix`, without their fragment.
+const LINKS_UNDER: &str = r#"
+const prefix = arguments[0];
+return [...document.querySelectorAll('a[href]')]
+  .map(a => new URL(a.href, location.href))
+  .filter(u => u.origin === location.origin && u.pathname.startsWith(prefix))
+  .map(u => u.pathname + u.search);
+"#;
+
+/// `[top, bottom, viewport height]` of the message in the card acted on.
+const MESSAGE_PLACE: &str = r#"
+const box = document.querySelector('.card .notice[role=alert]').getBoundingClientRect();
+return [box.top, box.bottom, window.innerHeight];
+"#;
+
+fn axe_source() -> Option<String> {
+    let path = std::env::var("PORTICO_AXE_JS").map(std::path::PathBuf::from).unwrap_or_else(|_| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.ci/node/node_modules/axe-core/axe.min.js")
+    });
+    match std::fs::read_to_string(&path) {
+        Ok(source) => Some(source),
+        Err(error) if std::env::var("PORTICO_REQUIRE_BROWSER").is_ok_and(|v| v == "1") => {
+            panic!("PORTICO_REQUIRE_BROWSER=1 but axe-core is missing at {} ({error}); run `npm ci --prefix .ci/node`", path.display())
+        }
+        Err(_) => {
+            eprintln!("SKIPPED accessibility audit: no axe-core at {} (npm ci --prefix .ci/node)", path.display());
+            None
+        }
+    }
+}
+
+/// One browser walking pages and writing down what each fails.
+struct Audit {
+    browser: Client,
+    base: String,
+    axe: String,
+    failures: Vec<String>,
+    audited: usize,
+}
+
+impl Audit {
+    /// Make the viewport (not the window) `width` wide.
+    async fn resize(&self, width: u32) {
+        self.browser.set_window_size(width, HEIGHT).await.unwrap();
+        let inner = self.browser.execute("return window.innerWidth", vec![]).await.unwrap().as_u64().unwrap() as u32;
+        if inner != width {
+            self.browser.set_window_size(width + (width - inner.min(width)), HEIGHT).await.unwrap();
+        }
+    }
+
+    /// The pages under `prefix` one click from `path`, `path` first.
+    async fn pages_from(&self, path: &str, prefix: &str, skip: &[&str]) -> Vec<String> {
+        self.browser.goto(&format!("{}{path}", self.base)).await.unwrap();
+        let here = self.path_now().await;
+        let found = self.browser.execute(LINKS_UNDER, vec![prefix.into()]).await.unwrap();
+        let mut pages = vec![here.clone()];
+        let mut seen = BTreeSet::from([here]);
+        for link in found.as_array().unwrap().iter().filter_map(|v| v.as_str()) {
+            if !skip.iter().any(|s| link.contains(s)) && seen.insert(link.to_string()) {
+                pages.push(link.to_string());
+            }
+        }
+        pages
+    }
+
+    async fn path_now(&self) -> String {
+        let url = self.browser.current_url().await.unwrap();
+        format!("{}{}", url.path(), url.query().map(|q| format!("?{q}")).unwrap_or_default())
+    }
+
+    /// Audit each of `pages` as `who` at every width.
+    async fn pages(&mut self, who: &str, pages: &[String]) {
+        for width in WIDTHS {
+            self.resize(width).await;
+            for path in pages {
+                self.page(who, width, path).await;
+            }
+        }
+    }
+
+    async fn page(&mut self, who: &str, width: u32, path: &str) {
+        self.browser.goto(&format!("{}{path}", self.base)).await.unwrap();
+        self.check(who, width, path).await;
+    }
+
+    /// Audit the page the browser shows now (one a form answered with, say).
+    async fn check(&mut self, who: &str, width: u32, path: &str) {
+        self.audited += 1;
+        let at = format!("{path} as {who} at {width} px");
+        self.browser.execute(&self.axe, vec![]).await.unwrap();
+        let violations = self.browser.execute_async(AXE_RUN, vec![]).await.unwrap();
+        for violation in violations.as_array().unwrap() {
+            self.failures.push(format!("{at}: {}", violation.as_str().unwrap()));
+        }
+        let sizes = self.browser.execute(WIDTH_OF_PAGE, vec![]).await.unwrap();
+        let (scroll, client) = (sizes[0].as_u64().unwrap(), sizes[1].as_u64().unwrap());
+        if let Ok(folder) = std::env::var("PORTICO_SCREENSHOTS") {
+            let name: String = format!("{who} {width} {path}").chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+            let png = self.browser.screenshot().await.unwrap();
+            std::fs::write(std::path::Path::new(&folder).join(format!("{:03}-{name:.80}.png", self.audited)), png).unwrap();
+        }
+        if scroll > client {
+            self.failures.push(format!("{at}: scrolls sideways ({scroll} px of content in {client} px; widest: {})", sizes[2]));
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
+    if !browser_available() {
+        return;
+    }
+    let Some(axe) = axe_source() else { return };
+    // As `portico demo` runs: with the readable outbox.
+    let app = TestApp::spawn_configured(|config| config.dev_pages = true).await;
+    let tenant = app.server.state.db.tenant(&app.demo_tenant_id().await).business().await.unwrap().expect("the demo business");
+    let (_driver, browser, _profile) = open_browser().await;
+    let mut audit = Audit { browser, base: app.url(""), axe, failures: Vec::new(), audited: 0 };
+
+    // Before anyone is signed in: the doors, and a link that names nothing.
+    let doors = [format!("/t/{}/signin", tenant.slug), "/staff/login".into(), "/staff/reset".into(), "/p/not-a-link".into()];
+    audit.pages("a visitor", &doors).await;
+
+    // Asking for a sign-in code: the page that says to check one's e-mail,
+    // and the demo's outbox the code went to.
+    audit.resize(WIDTHS[0]).await;
+    audit.browser.goto(&app.url(&doors[0])).await.unwrap();
+    audit.browser.find(Locator::Css("input[name=email]")).await.unwrap().send_keys("dana.whitfield@example.com").await.unwrap();
+    audit.browser.find(Locator::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
+    crate::browser::wait_for_text(&audit.browser, "main", "Check your e-mail").await;
+    for width in WIDTHS {
+        audit.resize(width).await;
+        audit.check("a visitor who asked for a link", width, "the page after asking for a link").await;
+    }
+    audit.pages("a visitor", &[portico_web::dev::outbox_path(&app.server.state, &tenant.slug)]).await;
+
+    // A webhook endpoint, so that its page is among the staff's.
+    let owner = app.owner().await;
+    let webhooks = owner.get(&app.url("/staff/webhooks")).await;
+    let csrf = webhooks.hidden("csrf").unwrap();
+    let url = "https://hooks.example.com/integrations/portico/a-rather-long-path-that-a-crm-gives-its-endpoints";
+    let registered = owner.post(&app.url("/staff/webhooks"), &[("csrf", csrf.as_str()), ("url", url), ("description", "Our CRM"), ("event", "job.created")]).await;
+    assert!(registered.text().contains("hooks.example.com"), "{}", registered.text());
+
+    // Each person on the job: every tab of their page, and their account.
+    // Documents and PDFs are files, not pages.
+    for (who, link) in [("the client", &app.links.client), ("the buyer's agent", &app.links.buyer_agent), ("the listing agent", &app.links.listing_agent)] {
+        let link = link.trim_start_matches(&audit.base).to_string();
+        let mut pages = audit.pages_from(&link, "/jobs/", &["/documents/", "/pdf", "/receipt", "/checkout/"]).await;
+        pages.extend(audit.pages_from("/account", "/account", &[]).await);
+        pages.dedup();
+        audit.pages(who, &pages).await;
+    }
+
+    // A refused form: the client presses Sign without typing their name
+    // (past the browser's own check, as an old browser would). The page comes
+    // back at the card, and the message must be on screen, in the card.
+    for width in WIDTHS {
+        audit.resize(width).await;
+        audit.browser.goto(&app.links.client).await.unwrap();
+        audit.browser.execute("document.querySelectorAll('form').forEach(f => f.noValidate = true)", vec![]).await.unwrap();
+        audit.browser.find(Locator::Css("button[value=sign]")).await.unwrap().click().await.unwrap();
+        let message = crate::browser::wait_for_text(&audit.browser, "#card-agreements-sign-agreement .notice[role=alert]", "full name").await;
+        let place = audit.browser.execute(MESSAGE_PLACE, vec![]).await.unwrap();
+        let (top, bottom, height) = (place[0].as_f64().unwrap(), place[1].as_f64().unwrap(), place[2].as_f64().unwrap());
+        if top < 0.0 || bottom > height {
+            audit.failures.push(format!("the refused signature at {width} px: {message:?} is at {top}..{bottom} px of a {height} px screen"));
+        }
+        audit.check("the client, refused", width, "the page after a refused signature").await;
+    }
+
+    // Staff: every console page the menu, the home page and a job's page
+    // lead to, one click deep.
+    audit.browser.goto(&app.url("/staff/login")).await.unwrap();
+    audit.browser.find(Locator::Css("#email")).await.unwrap().send_keys(&app.links.staff.email).await.unwrap();
+    audit.browser.find(Locator::Css("#password")).await.unwrap().send_keys(&app.links.staff.password).await.unwrap();
+    audit.browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
+    crate::browser::wait_for_text(&audit.browser, "main", "").await;
+    let skip = ["/pdf", "/documents/", "/logo/"];
+    let mut staff: Vec<String> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut frontier = vec!["/staff".to_string()];
+    for _depth in 0..2 {
+        let mut next = Vec::new();
+        for start in frontier {
+            for page in audit.pages_from(&start, "/staff", &skip).await {
+                if seen.insert(page.clone()) {
+                    staff.push(page.clone());
+                    next.push(page);
+                }
+            }
+        }
+        frontier = next;
+    }
+    audit.pages("staff", &staff).await;
+
+    let Audit { browser, failures, audited, .. } = audit;
+    browser.close().await.unwrap();
+    eprintln!("accessibility audit: {audited} page views, {} failures", failures.len());
+    assert!(failures.is_empty(), "{} failures in {audited} page views:\n{}", failures.len(), failures.join("\n"));
+}
