@@ -128,6 +128,13 @@ impl Audit {
     async fn check(&mut self, who: &str, width: u32, path: &str) {
         self.audited += 1;
         let at = format!("{path} as {who} at {width} px");
+        if let Ok(folder) = std::env::var("PORTICO_SCREENSHOTS") {
+            let name: String = format!("{who} {width} {path}").chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+            let png = self.browser.screenshot().await.unwrap();
+            std::fs::write(std::path::Path::new(&folder).join(format!("{:03}-{name:.80}.png", self.audited)), png).unwrap();
+        }
+        // What a click would open (a confirmation) is checked too.
+        self.browser.execute("document.querySelectorAll('details').forEach(d => d.open = true)", vec![]).await.unwrap();
         self.browser.execute(&self.axe, vec![]).await.unwrap();
         let violations = self.browser.execute_async(AXE_RUN, vec![]).await.unwrap();
         for violation in violations.as_array().unwrap() {
@@ -135,11 +142,6 @@ impl Audit {
         }
         let sizes = self.browser.execute(WIDTH_OF_PAGE, vec![]).await.unwrap();
         let (scroll, client) = (sizes[0].as_u64().unwrap(), sizes[1].as_u64().unwrap());
-        if let Ok(folder) = std::env::var("PORTICO_SCREENSHOTS") {
-            let name: String = format!("{who} {width} {path}").chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-            let png = self.browser.screenshot().await.unwrap();
-            std::fs::write(std::path::Path::new(&folder).join(format!("{:03}-{name:.80}.png", self.audited)), png).unwrap();
-        }
         if scroll > client {
             self.failures.push(format!("{at}: scrolls sideways ({scroll} px of content in {client} px; widest: {})", sizes[2]));
         }
@@ -188,6 +190,8 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
     for (who, link) in [("the client", &app.links.client), ("the buyer's agent", &app.links.buyer_agent), ("the listing agent", &app.links.listing_agent)] {
         let link = link.trim_start_matches(&audit.base).to_string();
         let mut pages = audit.pages_from(&link, "/jobs/", &["/documents/", "/pdf", "/receipt", "/checkout/"]).await;
+        assert!(pages[0].starts_with("/jobs/"), "{who}'s link opens their job, not {}", pages[0]);
+        assert!(pages.iter().filter(|page| page.contains("?tab=")).count() >= 3, "{who} has tabs: {pages:?}");
         pages.extend(audit.pages_from("/account", "/account", &[]).await);
         pages.dedup();
         audit.pages(who, &pages).await;
@@ -216,7 +220,8 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
     audit.browser.find(Locator::Css("#email")).await.unwrap().send_keys(&app.links.staff.email).await.unwrap();
     audit.browser.find(Locator::Css("#password")).await.unwrap().send_keys(&app.links.staff.password).await.unwrap();
     audit.browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    crate::browser::wait_for_text(&audit.browser, "main", "").await;
+    crate::browser::wait_for_text(&audit.browser, "main h2", "Jobs").await;
+    assert_eq!(audit.path_now().await, "/staff", "signed in to the console");
     let skip = ["/pdf", "/documents/", "/logo/"];
     let mut staff: Vec<String> = Vec::new();
     let mut seen = BTreeSet::new();
@@ -233,6 +238,11 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
         }
         frontier = next;
     }
+    for expected in ["/staff/jobs/new", "/staff/settings/mail/", "/staff/sections/", "/staff/agreements/new", "/staff/api", "/staff/team"] {
+        assert!(staff.iter().any(|page| page.starts_with(expected)), "the crawl reached {expected}: {staff:?}");
+    }
+    assert!(staff.iter().any(|page| page.starts_with("/staff/webhooks/")), "the endpoint's page: {staff:?}");
+    assert!(staff.iter().any(|page| page.starts_with("/staff/jobs/") && page.contains("/preview/")), "a preview: {staff:?}");
     audit.pages("staff", &staff).await;
 
     let Audit { browser, failures, audited, .. } = audit;

@@ -41,8 +41,11 @@ story! { async fn a_pages_form_token_reads_differently_each_time_and_each_copy_w
     let with_second = owner.post(&app.url("/staff/webhooks"), &[
         ("csrf", second.as_str()), ("url", "https://hooks.example.com/second"), ("description", "Second"), ("event", "job.created"),
     ]).await;
+    // The first copy with its last hex digit changed: the right length, the wrong token.
+    let last = if first.ends_with('0') { "1" } else { "0" };
+    let forged_token = format!("{}{last}", &first[..first.len() - 1]);
     let forged = owner.post(&app.url("/staff/webhooks"), &[
-        ("csrf", &first[..first.len() - 2]), ("url", "https://hooks.example.com/third"), ("description", "Third"), ("event", "job.created"),
+        ("csrf", &forged_token), ("url", "https://hooks.example.com/third"), ("description", "Third"), ("event", "job.created"),
     ]).await;
 
     assert_ne!(first, second, "the token is masked afresh on every page");

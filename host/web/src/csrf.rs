@@ -57,3 +57,24 @@ pub fn check_session(submitted: &str, session_token: &str) -> Result<(), WebErro
     let matches = unmask_secret(submitted).is_some_and(|token| same_secret(&token, session_token));
     if matches { Ok(()) } else { Err(WebError::BadCsrf) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_masked_copy_of_the_sessions_own_token_passes() {
+        let token = new_token();
+        let masked = for_page(&token);
+        let mut one_digit_changed = masked.clone().into_bytes();
+        let last = one_digit_changed.len() - 1;
+        one_digit_changed[last] = if one_digit_changed[last] == b'0' { b'1' } else { b'0' };
+
+        assert!(check_session(&masked, &token).is_ok());
+        assert!(check_session(&for_page(&token), &token).is_ok(), "every page's copy works");
+        assert!(check_session(&token, &token).is_err(), "the raw token is never on a page, so it is refused");
+        assert!(check_session(&String::from_utf8(one_digit_changed).unwrap(), &token).is_err());
+        assert!(check_session(&for_page(&new_token()), &token).is_err(), "another session's token");
+        assert!(check_session("", &token).is_err());
+    }
+}

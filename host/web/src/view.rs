@@ -114,11 +114,13 @@ pub fn tenant_view(tenant: &Tenant) -> serde_json::Value {
 }
 
 /// A `tel:` address for a number as a business writes it: "(555) 010-4477"
-/// is `tel:5550104477`, "+44 20 7946 0958" is `tel:+442079460958`.
+/// is `tel:5550104477`, "+44 (0)20 7946 0958" and "(+44) 20 7946 0958" are
+/// `tel:+442079460958` (the trunk "(0)" is not dialled from abroad).
 pub fn tel_href(number: &str) -> String {
-    let plus = if number.trim_start().starts_with('+') { "+" } else { "" };
-    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-    format!("tel:{plus}{digits}")
+    let international = number.trim_start_matches([' ', '(']).starts_with('+');
+    let dialled = if international { number.replacen("(0)", "", 1) } else { number.to_string() };
+    let digits: String = dialled.chars().filter(char::is_ascii_digit).collect();
+    format!("tel:{}{digits}", if international { "+" } else { "" })
 }
 
 /// The address of the tenant's brand stylesheet.
@@ -133,6 +135,9 @@ mod tests {
     fn phone_numbers_become_tel_addresses_of_their_digits() {
         assert_eq!(super::tel_href("(555) 010-4477"), "tel:5550104477");
         assert_eq!(super::tel_href(" +44 20 7946 0958"), "tel:+442079460958");
+        assert_eq!(super::tel_href("+44 (0)20 7946 0958"), "tel:+442079460958");
+        assert_eq!(super::tel_href("(+44) 20 7946 0958"), "tel:+442079460958");
+        assert_eq!(super::tel_href("020 7946 0958"), "tel:02079460958");
     }
 
     /// Strictly (under the stories), a value a page reads that its handler

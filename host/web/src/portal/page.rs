@@ -21,10 +21,13 @@ use std::net::SocketAddr;
 pub struct Flash {
     pub tone: String,
     pub message: String,
-    /// The plugin and card the message is about (shown in that card); its
-    /// form is refilled with `input` when there is any.
+    /// The plugin and card the message is about (shown in that card).
     #[serde(default)]
     pub card: Option<(String, String)>,
+    /// Whether that card's form comes back as typed (`input`): after a
+    /// refusal, never after a success.
+    #[serde(default)]
+    pub refill: bool,
     #[serde(default)]
     pub input: Vec<(String, String)>,
 }
@@ -137,7 +140,7 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
     let formats = TenantFormats::new(tenant);
     // A refused form comes back as it was typed; a card acted on is not
     // refilled after it succeeded.
-    let kept = flash.as_ref().filter(|f| !f.input.is_empty()).and_then(|f| f.card.as_ref().map(|card| (card, f.input.as_slice())));
+    let kept = flash.as_ref().filter(|f| f.refill).and_then(|f| f.card.as_ref().map(|card| (card, f.input.as_slice())));
     let placed = compose(state, tenant, audience, &formats, kept).await?;
 
     // Tabs: the dashboard first, then each named tab in the order sections declare them.
@@ -196,7 +199,7 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
             "tabs": tabs,
             "current_tab": current.unwrap_or_default(),
             "cards": cards,
-            "flash": flash.map(|f| serde_json::json!({ "tone": f.tone, "message": f.message })),
+            "flash": flash.map(|f| serde_json::json!({ "role": notice_role(&f.tone), "tone": f.tone, "message": f.message })),
             "csrf": crate::csrf::for_page(csrf),
             "action_url": format!("/jobs/{job_id}/actions"),
             "preview": audience.preview,
@@ -214,18 +217,21 @@ fn message_in_its_card(cards: Vec<CardView>, flash: Option<Flash>) -> (Vec<serde
     let cards = cards
         .into_iter()
         .map(|card| {
-            let mut view = serde_json::to_value(&card).unwrap_or_default();
+            let mut view = serde_json::to_value(&card).expect("a card view is plain data");
             view["notice"] = serde_json::Value::Null;
             let about_this_card = flash.as_ref().and_then(|f| f.card.as_ref()).is_some_and(|(plugin, id)| *plugin == card.plugin_id && *id == card.id);
             if let Some(message) = flash.take_if(|_| about_this_card) {
-                // A refusal interrupts (role=alert); anything else is news.
-                let role = if matches!(message.tone.as_str(), "danger" | "warning") { "alert" } else { "status" };
-                view["notice"] = serde_json::json!({ "tone": message.tone, "message": message.message, "role": role });
+                view["notice"] = serde_json::json!({ "role": notice_role(&message.tone), "tone": message.tone, "message": message.message });
             }
             view
         })
         .collect();
     (cards, flash)
+}
+
+/// A refusal interrupts (`alert`); anything else is news (`status`).
+fn notice_role(tone: &str) -> &'static str {
+    if matches!(tone, "danger" | "warning") { "alert" } else { "status" }
 }
 
 /// Render every enabled section concurrently, in the tenant's order. A section
