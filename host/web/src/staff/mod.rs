@@ -75,13 +75,10 @@ pub(crate) async fn console_page(
         "csrf": crate::csrf::for_page(&session.row.csrf_token),
         "flash": flash,
         "menu": menu::menu(&session, template),
+        // What the home page offers besides the menu.
         "nav": {
-            "access": session.may(Ability::ReadAccessLog),
-            "team": session.may(Ability::ManageTeam),
-            "settings": session.may(Ability::ManageSettings),
             "sections": session.may(Ability::ManageSections),
             "new_job": session.may(Ability::ManageJobs),
-            "api": session.may(Ability::ManageIntegrations),
         },
     });
     if let (Some(data), serde_json::Value::Object(frame)) = (data.as_object_mut(), frame) {
