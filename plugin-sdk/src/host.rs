@@ -19,6 +19,46 @@ pub mod documents {
     pub use crate::bindings::portico::plugin::documents::{
         list_documents, list_report_items, Document, ItemSeverity, ReportItem,
     };
+    use crate::Role;
+
+    /// What every section says about a report in each state, so that the
+    /// dashboard, the Reports tab and the Documents tab tell one story.
+    pub mod wording {
+        use super::Role;
+
+        /// Not published yet.
+        pub const NOT_READY: &str = "The report isn't ready yet. We'll e-mail you as soon as it is.";
+        /// Published, but not shared with the viewer's role.
+        pub const NOT_SHARED: &str = "The report has not been shared with you. Ask the client or the business if you need a copy.";
+
+        /// Published and held: "Your report is ready. It will be released as
+        /// soon as the agreement is signed and the invoice is paid." The
+        /// clients own the report; anyone else reads "The report".
+        pub fn held(viewer: Role, holds: &[String]) -> String {
+            format!("{} is ready. It will be released as soon as {}.", whose_report(viewer), join(holds))
+        }
+
+        /// Released to the viewer: "Your report is ready." or "3 reports are ready."
+        pub fn ready(viewer: Role, count: usize) -> String {
+            match count {
+                1 => format!("{} is ready.", whose_report(viewer)),
+                n => format!("{n} reports are ready."),
+            }
+        }
+
+        fn whose_report(viewer: Role) -> &'static str {
+            if matches!(viewer, Role::Client | Role::CoClient) { "Your report" } else { "The report" }
+        }
+
+        /// "a", "a and b", "a, b and c".
+        pub fn join(phrases: &[String]) -> String {
+            match phrases {
+                [] => String::new(),
+                [only] => only.clone(),
+                [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+            }
+        }
+    }
 }
 
 /// The job's agreements, and signing them: needs [`Permission::Agreements`](crate::Permission::Agreements).

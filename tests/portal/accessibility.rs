@@ -202,9 +202,10 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
     for width in WIDTHS {
         audit.resize(width).await;
         audit.browser.goto(&app.links.client).await.unwrap();
+        audit.browser.find(Locator::Css("#card-agreements-sign-agreement a.button.primary")).await.unwrap().click().await.unwrap();
         audit.browser.execute("document.querySelectorAll('form').forEach(f => f.noValidate = true)", vec![]).await.unwrap();
         audit.browser.find(Locator::Css("button[value=sign]")).await.unwrap().click().await.unwrap();
-        let message = crate::browser::wait_for_text(&audit.browser, "#card-agreements-sign-agreement .notice[role=alert]", "full name").await;
+        let message = crate::browser::wait_for_text(&audit.browser, "#card-agreements-read-and-sign .notice[role=alert]", "full name").await;
         let place = audit.browser.execute(MESSAGE_PLACE, vec![]).await.unwrap();
         let (top, bottom, height) = (place[0].as_f64().unwrap(), place[1].as_f64().unwrap(), place[2].as_f64().unwrap());
         if top < 0.0 || bottom > height {
@@ -213,13 +214,25 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
         audit.check("the client, refused", width, "the page after a refused signature").await;
     }
 
+    // Dead ends, without a session: the client's link after she replaced it,
+    // and an address of her job.
+    let job = portico_tests::Visitor::new().get(&app.links.client).await.job_path();
+    let dana = portico_tests::Visitor::new();
+    dana.get(&app.links.client).await;
+    let list = dana.get(&app.url("/account/sessions")).await;
+    let replace = list.action_containing("/account/links/").expect("Dana can replace her link");
+    dana.post(&app.url(&replace), &[("csrf", &list.csrf_for(&replace).unwrap())]).await;
+    audit.browser.delete_all_cookies().await.unwrap();
+    let old_link = app.links.client.trim_start_matches(&audit.base).to_string();
+    audit.pages("a visitor", &[old_link, format!("{job}/documents/not-yours")]).await;
+
     // Staff: every console page the menu, the home page and a job's page
     // lead to, one click deep.
     audit.browser.goto(&app.url("/staff/login")).await.unwrap();
     audit.browser.find(Locator::Css("#email")).await.unwrap().send_keys(&app.links.staff.email).await.unwrap();
     audit.browser.find(Locator::Css("#password")).await.unwrap().send_keys(&app.links.staff.password).await.unwrap();
     audit.browser.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    crate::browser::wait_for_text(&audit.browser, "main h2", "Jobs").await;
+    crate::browser::wait_for_text(&audit.browser, "main h1", "Jobs").await;
     assert_eq!(audit.path_now().await, "/staff", "signed in to the console");
     let skip = ["/pdf", "/documents/", "/logo/"];
     let mut staff: Vec<String> = Vec::new();

@@ -82,7 +82,9 @@ story! { async fn a_client_stops_a_forwarded_link_and_gets_a_new_one(app) {
     let after = dana.post(&app.url(&action), &[("csrf", &csrf)]).await;
 
     assert!(after.text().contains("That link no longer works. A new one is on its way to d•••@example.com"), "{}", after.text());
-    assert_eq!(Visitor::new().get(&app.links.client).await.status, 404, "the forwarded link is dead");
+    let forwarded = Visitor::new().get(&app.links.client).await;
+    assert_eq!(forwarded.status, 410, "the forwarded link is dead");
+    assert!(forwarded.text().contains("This link no longer works") && !forwarded.text().contains("Dana"), "{}", forwarded.text());
     let mail = app.last_mail_to(&tenant, "dana.whitfield@example.com").await.unwrap();
     assert_eq!(Visitor::new().get(&mail.link()).await.status, 200);
     assert!(dana.get(&job.url).await.text().contains("Pre-Inspection Agreement"), "Dana's own session goes on");

@@ -22,7 +22,7 @@ story! { async fn the_client_requests_an_add_on_and_the_office_approves_it_onto_
     let page = dana.get(&app.links.client).await;
     let text = page.text();
     assert!(text.contains("Add services") && text.contains("Sewer scope") && text.contains("$175.00"), "{text}");
-    assert!(text.find("Add services").unwrap() < text.find("Pay for your service").unwrap(), "the offer heads the dashboard");
+    assert!(page.body.find("id=\"card-payments-pay\"").unwrap() < page.body.find("id=\"card-add-ons-add-services\"").unwrap(), "what is asked comes before the offer");
 
     let nothing = on_add_ons(&dana, &page, "request", &[]).await;
     let requested = on_add_ons(&dana, &page, "request", &[(&sewer, "on")]).await;

@@ -27,7 +27,12 @@ async fn add_co_client(app: &TestApp, name: &str) -> String {
 
 story! { async fn the_client_signs_the_filled_in_agreement_and_downloads_it_with_its_certificate(app) {
     let dana = Visitor::new();
-    let page = dana.get(&app.links.client).await;
+    let dashboard = dana.get(&app.links.client).await;
+    assert!(dashboard.text().contains("Pre-Inspection Agreement Required Please read the Pre-Inspection Agreement and sign it online. Read and sign"), "{}", dashboard.text());
+    let read_and_sign = dashboard.href_containing("?tab=agreements").expect("the prompt's button");
+    let page = dana.get(&app.url(&read_and_sign)).await;
+    assert!(page.text().contains("Back to the dashboard"), "a way back: {}", page.text());
+    assert!(page.body.contains("<title>Agreements · "), "a page of its own");
     let text = page.text();
     assert!(text.contains("between Keystone Home Inspections (\"the Inspector\") and Dana Whitfield (\"the Client\")"), "placeholders filled: {text}");
     assert!(text.contains("inspection of 1428 Elm Street, Springfield, IL 62704 on"), "{text}");
@@ -64,7 +69,7 @@ story! { async fn the_client_signs_the_filled_in_agreement_and_downloads_it_with
 
 story! { async fn an_agreement_cannot_be_signed_twice_even_from_two_tabs(app) {
     let dana = Visitor::new();
-    let page = dana.get(&app.links.client).await;
+    let page = dana.agreements(&dana.get(&app.links.client).await).await;
 
     dana.sign(&page, "Dana Whitfield").await;
     let replay = dana.sign(&page, "Dana Whitfield").await;
@@ -75,15 +80,16 @@ story! { async fn an_agreement_cannot_be_signed_twice_even_from_two_tabs(app) {
 
 story! { async fn a_refused_signature_says_why_and_keeps_what_was_typed(app) {
     let dana = Visitor::new();
-    let page = dana.get(&app.links.client).await;
+    let page = dana.agreements(&dana.get(&app.links.client).await).await;
     let agreement = page.hidden("agreement").unwrap();
     let version = page.hidden("version").unwrap();
+    let tab = ("_portico_tab", "agreements");
 
     let unticked = dana
-        .act(&page, "agreements", "sign-agreement", "sign", &[("agreement", &agreement), ("version", &version), ("full_name", "Dana Q. Whitfield")])
+        .act(&page, "agreements", "read-and-sign", "sign", &[("agreement", &agreement), ("version", &version), ("full_name", "Dana Q. Whitfield"), tab])
         .await;
     let forged = dana
-        .act(&page, "agreements", "sign-agreement", "sign", &[("agreement", &agreement), ("version", "0000"), ("full_name", "Dana"), ("consent", "on")])
+        .act(&page, "agreements", "read-and-sign", "sign", &[("agreement", &agreement), ("version", "0000"), ("full_name", "Dana"), ("consent", "on"), tab])
         .await;
 
     let text = unticked.text();
@@ -97,7 +103,7 @@ story! { async fn a_refused_signature_says_why_and_keeps_what_was_typed(app) {
 story! { async fn a_changed_template_is_read_again_before_signing_and_never_changes_what_was_signed(app) {
     let dana = Visitor::new();
     let owner = app.owner().await;
-    let opened = dana.get(&app.links.client).await;
+    let opened = dana.agreements(&dana.get(&app.links.client).await).await;
     let tenant = app.demo_tenant_id().await;
     let template = app.server.state.db.tenant(&tenant).agreement_templates().await.unwrap().remove(0);
     let edit = owner.get(&app.url(&format!("/staff/agreements/{}", template.id))).await;
@@ -136,7 +142,7 @@ story! { async fn several_agreements_each_signed_by_the_roles_the_business_chose
     let chris = Visitor::new();
 
     let first = dana.get(&app.links.client).await;
-    assert!(first.text().contains("Sign agreements") && first.text().contains("Required · 0 of 2 signed"), "{}", first.text());
+    assert!(first.text().contains("Agreements") && first.text().contains("Required · 0 of 2 signed"), "{}", first.text());
     assert!(!first.text().contains("Pool Waiver"), "not a service of this job");
     let second = dana.sign(&first, "Dana Whitfield").await;
     assert!(second.text().contains("Please read and sign: Radon Testing Addendum"), "the next one: {}", second.text());
@@ -147,7 +153,7 @@ story! { async fn several_agreements_each_signed_by_the_roles_the_business_chose
     assert!(text.contains("Awaiting Chris Whitfield"), "{text}");
     assert!(!text.contains("Type your full name to sign"), "Dana owes nothing more");
 
-    let chris_page = chris.get(&chris_link).await;
+    let chris_page = chris.agreements(&chris.get(&chris_link).await).await;
     assert!(chris_page.text().contains("Please read and sign: Radon Testing Addendum"), "{}", chris_page.text());
     let chris_done = chris.sign(&chris_page, "Chris Whitfield").await;
     assert!(chris_done.text().contains("Signed"), "{}", chris_done.text());
@@ -160,7 +166,7 @@ story! { async fn several_agreements_each_signed_by_the_roles_the_business_chose
 story! { async fn only_signers_sign_and_only_the_right_people_download(app) {
     let dana = Visitor::new();
     let sam = Visitor::new();
-    let page = dana.get(&app.links.client).await;
+    let page = dana.agreements(&dana.get(&app.links.client).await).await;
     let agreement = page.hidden("agreement").unwrap();
     let version = page.hidden("version").unwrap();
     let agent_page = sam.get(&app.links.buyer_agent).await;
@@ -216,7 +222,8 @@ story! { async fn the_owner_writes_templates_and_mistakes_are_explained(app) {
         .await;
     assert!(created.text().contains("\"Repair Addendum\" saved"), "{}", created.text());
     assert!(created.text().contains("Client, Buyer's agent"), "{}", created.text());
-    let sam = Visitor::new().get(&app.links.buyer_agent).await;
+    let sam_visitor = Visitor::new();
+    let sam = sam_visitor.agreements(&sam_visitor.get(&app.links.buyer_agent).await).await;
     assert!(sam.text().contains("Please read and sign: Repair Addendum"), "the buyer's agent now signs it: {}", sam.text());
 
     app.add_staff("office@keystone-inspections.example", "Olive Office", "office", "office-password-1").await;

@@ -105,10 +105,14 @@ async fn the_client_dismisses_add_ons_signs_pays_reads_the_report_and_shares_a_r
     browser.find(Locator::Css("#card-add-ons-add-services button[value=dismiss]")).await.unwrap().click().await.unwrap();
     wait_for_text(&browser, "#card-add-ons-add-services", "You said no thanks").await;
 
-    // Sign: type the name, tick the consent, click.
+    // Sign: "Read and sign" opens the agreement's page; type the name, tick
+    // the consent, click, and go back to the dashboard.
+    browser.find(Locator::Css("#card-agreements-sign-agreement a.button.primary")).await.unwrap().click().await.unwrap();
     browser.find(Locator::Css("#in-full_name")).await.unwrap().send_keys("Dana Whitfield").await.unwrap();
     browser.find(Locator::Css("input[name=consent]")).await.unwrap().click().await.unwrap();
     browser.find(Locator::Css("button[value=sign]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&browser, "#card-agreements-read-and-sign .chip.tone-success", "Signed").await;
+    browser.find(Locator::LinkText("Back to the dashboard")).await.unwrap().click().await.unwrap();
     wait_for_text(&browser, "#card-agreements-sign-agreement .chip.tone-success", "Signed").await;
 
     // Pay with the labelled test provider.
@@ -118,8 +122,10 @@ async fn the_client_dismisses_add_ons_signs_pays_reads_the_report_and_shares_a_r
     wait_for_text(&browser, "#card-payments-pay .chip.tone-success", "Paid").await;
     wait_for_text(&browser, "#card-agreements-sign-agreement .chip.tone-success", "Signed").await;
 
-    // The report is released: the card links to it.
-    let report = browser.find(Locator::Css("#card-reports-view-report a.link")).await.unwrap();
+    // The report is released: the first thing on the page opens it, and so does its card.
+    let headline = browser.find(Locator::Css(".headline a.button.primary")).await.unwrap();
+    assert_eq!(headline.text().await.unwrap(), "View report");
+    let report = browser.find(Locator::Css("#card-reports-view-report a.button")).await.unwrap();
     assert_eq!(report.text().await.unwrap(), "Residential Inspection Report");
     assert!(report.attr("href").await.unwrap().is_some_and(|href| href.contains("/documents/")));
 

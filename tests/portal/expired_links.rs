@@ -46,7 +46,7 @@ story! { async fn an_expired_link_sends_a_fresh_one_to_the_address_on_file(app) 
     let page = Visitor::new().get(fresh).await;
     assert_eq!(page.status, 200);
     assert!(page.text().contains("Chris Whitfield · Co-client"));
-    assert_eq!(Visitor::new().get(&old_link).await.status, 404, "the old link is replaced");
+    assert_eq!(Visitor::new().get(&old_link).await.status, 410, "the old link is replaced");
 }}
 
 story! { async fn renewing_needs_the_form_token_and_happens_once(app) {

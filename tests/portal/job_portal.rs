@@ -19,8 +19,50 @@ story! { async fn client_link_shows_the_job_and_its_sections(app) {
     assert!(text.contains("Pre-Inspection Agreement"));
     assert!(text.contains("Pay for your service"));
     assert!(text.contains("1 of 3 done"), "report ready, agreement to sign, invoice to pay: {text}");
-    // Reports come before agreements: the tenant's order.
-    assert!(text.find("View completed report").unwrap() < text.find("Pre-Inspection Agreement").unwrap());
+}}
+
+story! { async fn the_dashboard_asks_first_and_puts_a_released_report_on_top(app) {
+    let dana = Visitor::new();
+    let held = dana.get(&app.links.client).await;
+    let at = |page: &portico_tests::Page, marker: &str| page.body.find(marker).unwrap_or_else(|| panic!("{marker} is on the page"));
+
+    // What Dana must do comes first, named in the checklist, each a link to its card.
+    let text = held.text();
+    assert!(text.contains("0 of 3 done"), "{text}");
+    for card in ["#card-agreements-sign-agreement", "#card-payments-pay", "#card-reports-view-report"] {
+        assert!(held.body.contains(&format!("href=\"{card}\"")), "the checklist links {card}");
+    }
+    assert!(text.contains("Please read the Pre-Inspection Agreement and sign it online."), "a short prompt, not the whole text: {text}");
+    assert!(!text.contains("Type your full name to sign"), "the signing form has a page of its own");
+    assert!(held.body.contains("class=\"button primary\" href=\"/jobs/"), "Read and sign is the card's button");
+    assert!(at(&held, "id=\"card-agreements-sign-agreement\"") < at(&held, "id=\"card-moving-offers-"), "tasks before offers");
+    assert!(!held.body.contains("class=\"headline\""), "no report to open yet");
+
+    // Once the report is released, it is the first thing on the page.
+    app.release_reports_on_publish().await;
+    let released = dana.get(&app.links.client).await;
+    let text = released.text();
+    assert!(text.contains("Your report is ready View report"), "{text}");
+    assert!(at(&released, "class=\"headline\"") < at(&released, "class=\"cards\""));
+    let report = released.href_containing("/documents/").expect("the headline opens the report");
+    assert!(released.body.contains(&format!("class=\"button primary\" href=\"{report}\"")), "a prominent button");
+    assert_eq!(dana.get(&app.url(&report)).await.status, 200);
+    // Done cards come after the ones still to do.
+    assert!(at(&released, "id=\"card-payments-pay\"") < at(&released, "id=\"card-reports-view-report\""));
+}}
+
+story! { async fn agents_follow_the_clients_tasks_without_a_count_of_them(app) {
+    app.release_reports_on_publish().await;
+    let dana = Visitor::new();
+    let dashboard = dana.get(&app.links.client).await;
+    dana.sign(&dashboard, "Dana Whitfield").await;
+
+    let text = Visitor::new().get(&app.links.buyer_agent).await.text();
+
+    assert!(!text.contains(" done"), "the client's tasks are not the agent's: {text}");
+    assert!(text.contains("The report is ready View report"), "{text}");
+    assert!(!text.contains("Your report"), "agents read wording for agents: {text}");
+    assert!(text.contains("Signed"), "the agent sees the agreement is signed: {text}");
 }}
 
 story! { async fn signing_completes_the_agreement_on_the_checklist(app) {
@@ -30,9 +72,10 @@ story! { async fn signing_completes_the_agreement_on_the_checklist(app) {
 
     let after = dana.sign(&page, "Dana Whitfield").await;
 
-    let text = after.text();
-    assert!(text.contains("Thank you, Dana Whitfield. Your signature is recorded."), "{text}");
-    assert!(text.contains("1 of 3 done"), "the report still waits for the payment: {text}");
+    assert!(after.text().contains("Thank you, Dana Whitfield. Your signature is recorded."), "{}", after.text());
+    assert!(after.text().contains("Back to the dashboard"), "{}", after.text());
+    let dashboard = dana.get(&page.url).await.text();
+    assert!(dashboard.contains("1 of 3 done"), "the report still waits for the payment: {dashboard}");
 }}
 
 story! { async fn unknown_tokens_and_other_tenants_jobs_reveal_nothing(app) {

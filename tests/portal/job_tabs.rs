@@ -33,7 +33,7 @@ story! { async fn documents_list_what_each_viewer_may_open(app) {
 
     let before = tab(&app, &dana, &app.links.client, "documents").await;
     assert!(before.contains("Invoice 1042 (PDF)"), "{before}");
-    assert!(before.contains("The report appears here once it is released."), "{before}");
+    assert!(before.contains("Your report is ready. It will be released as soon as the Pre-Inspection Agreement is signed by Dana Whitfield and invoice 1042 is paid"), "the dashboard's words: {before}");
     assert!(!before.contains("Residential Inspection"), "{before}");
     let agent = tab(&app, &sam, &app.links.buyer_agent, "documents").await;
     assert!(!agent.contains("Invoice 1042"), "agents see no invoice: {agent}");
@@ -46,7 +46,7 @@ story! { async fn documents_list_what_each_viewer_may_open(app) {
     let after = tab(&app, &dana, &app.links.client, "documents").await;
     assert!(after.contains("Pre-Inspection Agreement (signed, PDF)"), "{after}");
     assert!(after.contains("Residential Inspection"), "{after}");
-    assert!(!after.contains("once it is released"), "{after}");
+    assert!(!after.contains("It will be released"), "{after}");
 }}
 
 story! { async fn contact_us_names_the_inspector_and_the_business(app) {

@@ -34,7 +34,34 @@ async fn queued_mail_reaches_the_smtp_server() {
     assert!(received[0].contains("Subject: Report ready"), "{}", received[0]);
     assert!(received[0].contains("To: dana.whitfield@example.com"));
     assert!(received[0].contains("Your inspection report is ready."));
+    assert!(received[0].contains("multipart/alternative"), "text and HTML: {}", received[0]);
+    let html_part = &received[0][received[0].find("Content-Type: text/html").expect("an HTML part")..];
+    assert!(received[0].find("Content-Type: text/plain").unwrap() < received[0].find("Content-Type: text/html").unwrap(), "plain text first");
+    assert!(unfold_quoted_printable(html_part).contains("Your inspection report is ready."), "{html_part}");
     assert_eq!(app.server.state.db.tenant(&tenant).outbox_count("sent").await.unwrap(), 1);
+}
+
+/// A quoted-printable body as its reader sees it (soft line breaks joined,
+/// `=XX` decoded; enough for ASCII text).
+fn unfold_quoted_printable(body: &str) -> String {
+    let joined = body.replace("=\r\n", "").replace("=\n", "");
+    let mut out = String::new();
+    let mut rest = joined.as_str();
+    while let Some(at) = rest.find('=') {
+        out.push_str(&rest[..at]);
+        match u8::from_str_radix(rest.get(at + 1..at + 3).unwrap_or(""), 16) {
+            Ok(byte) => {
+                out.push(byte as char);
+                rest = &rest[at + 3..];
+            }
+            Err(_) => {
+                out.push('=');
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[tokio::test]

@@ -64,6 +64,8 @@ mod agreements;
 mod api;
 mod branding;
 mod compression;
+mod console_home;
+mod dead_ends;
 mod browser;
 mod expired_links;
 mod guests;

@@ -58,4 +58,12 @@ async fn the_readable_outbox_exists_only_in_the_demo() {
     assert_eq!(outbox.status, 200);
     assert!(outbox.text().contains("Demo only") && outbox.text().contains("Sign in to Keystone Home Inspections"), "{}", outbox.text());
     assert!(outbox.href_containing("/t/keystone/signin/link/").is_some(), "the link can be followed from the page");
+
+    // Each message can be seen as its HTML part, as a mail client shows it.
+    let html_view = outbox.href_containing("/html?key=").expect("a link to the HTML part");
+    let html = portico_tests::Visitor::new().get(&demo.url(&html_view)).await;
+    assert_eq!(html.status, 200);
+    assert!(html.body.contains(">Sign in</a>") && html.body.contains("Keystone Home Inspections"), "{}", html.body);
+    let elsewhere = html_view.replace("?key=", "?key=guess");
+    assert_eq!(portico_tests::Visitor::new().get(&demo.url(&elsewhere)).await.status, 404);
 }

@@ -41,7 +41,7 @@ story! { async fn office_staff_replace_and_revoke_a_clients_link(app) {
     let new_link = replaced.body.split("value=\"").find(|v| v.contains("/p/")).unwrap().split('"').next().unwrap().to_string();
 
     assert!(replaced.text().contains("Copy it now: it is shown only once"));
-    assert_eq!(Visitor::new().get(&app.links.client).await.status, 404, "the old link is replaced");
+    assert_eq!(Visitor::new().get(&app.links.client).await.status, 410, "the old link is replaced");
     assert_eq!(Visitor::new().get(&new_link).await.status, 200);
     assert!(dana.get(&dana_job.url).await.text().contains("Pre-Inspection Agreement"), "open sessions go on");
 
@@ -49,7 +49,7 @@ story! { async fn office_staff_replace_and_revoke_a_clients_link(app) {
     let revoked = on_dana(&app, &office, &page, "revoke").await;
     assert!(revoked.text().contains("Dana Whitfield can no longer open this job"), "{}", revoked.text());
     assert!(revoked.text().contains("Revoked"));
-    assert_eq!(Visitor::new().get(&new_link).await.status, 404);
+    assert_eq!(Visitor::new().get(&new_link).await.status, 410, "a revoked link says so");
     assert!(dana.get(&dana_job.url).await.text().contains("You are viewing this job as a guest"), "the open session lost the job at once");
 }}
 
@@ -68,6 +68,13 @@ story! { async fn sending_a_link_mails_a_fresh_one_that_lasts_as_the_business_ch
     let mail = app.last_mail_to(&tenant, DANA).await.unwrap();
     assert_eq!(mail.template, "portal-invite");
     assert!(mail.body.contains("It works until"), "{}", mail.body);
+    // The invitation says when, and what is asked, with the amount.
+    assert!(mail.body.contains("Appointment: "), "{}", mail.body);
+    assert!(mail.body.contains("What we need from you: Sign the Pre-Inspection Agreement; Pay invoice 1042 ($610.00 due)."), "{}", mail.body);
+    let html = mail.html.as_deref().expect("an HTML part beside the text");
+    assert!(html.contains(&format!("href=\"{}\"", mail.link())) && html.contains(">Open your portal</a>"), "one large button: {html}");
+    assert!(html.contains(">Amount due</td>") && html.contains("$610.00"), "the key facts: {html}");
+    assert!(html.contains("prefers-color-scheme: dark") && html.contains("name=\"viewport\""), "fit for phones and dark mode");
     let opened = Visitor::new().get(&mail.link()).await;
     assert!(opened.text().contains("Dana Whitfield · Client"));
     assert!(job_page(&app, &owner).await.text().contains("Works until"), "a 7-day link");

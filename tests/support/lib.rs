@@ -175,6 +175,7 @@ impl TestApp {
             data,
             subject: rendered.subject,
             body: rendered.body,
+            html: rendered.html,
             sender_name: rendered.sender_name,
             reply_to: rendered.reply_to,
         })
@@ -326,6 +327,8 @@ pub struct Mail {
     pub data: serde_json::Value,
     pub subject: String,
     pub body: String,
+    /// The HTML part sent beside the text.
+    pub html: Option<String>,
     /// The sender's display name (the business).
     pub sender_name: Option<String>,
     pub reply_to: Option<String>,
@@ -504,12 +507,28 @@ impl Visitor {
         self.post(&format!("{base}{}/actions", page.job_path()), &form).await
     }
 
-    /// Sign the agreement `page` asks this visitor to sign, as `name`, ticking
-    /// the consent box, with the version the page showed.
+    /// The job's Agreements page (`?tab=agreements`) of the job `page` is
+    /// about: where the full text and the signing form are.
+    pub async fn agreements(&self, page: &Page) -> Page {
+        let base = page.url.split("/jobs/").next().unwrap().to_string();
+        self.get(&format!("{base}{}?tab=agreements", page.job_path())).await
+    }
+
+    /// Sign the agreement this visitor owes as `name`, ticking the consent
+    /// box, with the version they read. From the dashboard that is a person's
+    /// way: "Read and sign" opens the Agreements page, and they sign there.
     pub async fn sign(&self, page: &Page, name: &str) -> Page {
+        let reading = match page.hidden("agreement") {
+            Some(_) => None,
+            None => {
+                assert!(page.href_containing("?tab=agreements").is_some(), "the page links to the agreements: {}", page.text());
+                Some(self.agreements(page).await)
+            }
+        };
+        let page = reading.as_ref().unwrap_or(page);
         let agreement = page.hidden("agreement").expect("the page asks for a signature");
         let version = page.hidden("version").expect("the signing form carries the version read");
-        let fields = [("agreement", agreement.as_str()), ("version", version.as_str()), ("full_name", name), ("consent", "on")];
-        self.act(page, "agreements", "sign-agreement", "sign", &fields).await
+        let fields = [("agreement", agreement.as_str()), ("version", version.as_str()), ("full_name", name), ("consent", "on"), ("_portico_tab", "agreements")];
+        self.act(page, "agreements", "read-and-sign", "sign", &fields).await
     }
 }

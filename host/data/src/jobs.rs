@@ -68,6 +68,22 @@ impl Db {
         let expired = expires_at.is_some_and(|at| at <= now());
         Ok(Some(LinkHolder { tenant_id, job_contact, expired }))
     }
+
+    /// The business whose personal link this was, when it no longer works
+    /// because the business replaced or revoked it: the one thing the page
+    /// for a dead link may say about it (whose it was, so it can offer that
+    /// business's sign-in and contact). Nothing about the job or the person.
+    pub async fn retired_link(&self, token_hash: &str) -> DbResult<Option<TenantId>> {
+        sqlx::query_scalar(
+            "SELECT tenant_id FROM retired_links WHERE token_hash = $1 \
+             UNION ALL SELECT tenant_id FROM job_contacts WHERE access_token_hash = $1 AND revoked_at IS NOT NULL \
+             LIMIT 1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .context("finding a retired link")
+    }
 }
 
 impl TenantDb<'_> {
@@ -123,6 +139,19 @@ impl TenantDb<'_> {
         token_hash: &str,
         expires_at: Option<i64>,
     ) -> DbResult<()> {
+        let mut tx = self.db.pool.begin().await.context("starting to rotate a link token")?;
+        // The old link is remembered as replaced (see `retired_link`).
+        sqlx::query(
+            "INSERT INTO retired_links (token_hash, tenant_id, retired_at) \
+             SELECT access_token_hash, tenant_id, $3 FROM job_contacts WHERE tenant_id = $1 AND id = $2 \
+             ON CONFLICT (token_hash) DO NOTHING",
+        )
+        .bind(self.tenant)
+        .bind(job_contact_id)
+        .bind(now())
+        .execute(&mut *tx)
+        .await
+        .context("retiring a replaced link token")?;
         sqlx::query(
             "UPDATE job_contacts SET access_token_hash = $1, token_expires_at = $2, revoked_at = NULL WHERE tenant_id = $3 AND id = $4",
         )
@@ -130,9 +159,10 @@ impl TenantDb<'_> {
             .bind(expires_at)
             .bind(self.tenant)
             .bind(job_contact_id)
-            .execute(&self.db.pool)
+            .execute(&mut *tx)
             .await
             .context("rotating a link token")?;
+        tx.commit().await.context("rotating a link token")?;
         Ok(())
     }
 

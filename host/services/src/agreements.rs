@@ -103,7 +103,7 @@ pub async fn for_job(db: &Db, tenant: &Tenant, job_id: &JobId) -> Result<Vec<Job
 }
 
 /// [`for_job`] for callers that already read the job's contacts.
-async fn for_job_with(db: &Db, tenant: &Tenant, job_id: &JobId, contacts: &[JobContact]) -> Result<Vec<JobAgreement>, DbError> {
+pub(crate) async fn for_job_with(db: &Db, tenant: &Tenant, job_id: &JobId, contacts: &[JobContact]) -> Result<Vec<JobAgreement>, DbError> {
     let templates = db.tenant(&tenant.id).agreement_templates().await?;
     if templates.is_empty() {
         return Ok(Vec::new());

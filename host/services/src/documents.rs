@@ -6,7 +6,8 @@
 use portico_core::ids::{JobId, TenantId};
 use crate::events::{Events, SectionEvent};
 use portico_core::formats::{Formats, TenantFormats};
-use portico_core::model::{Release, RequestOrigin, Role, Tenant};
+use crate::agreements::JobAgreement;
+use portico_core::model::{Invoice, InvoiceLine, Release, RequestOrigin, Role, Tenant};
 use portico_data::files::{FileError, FileStore};
 use portico_data::{Actor, AuditEntry, Db, DbError};
 use std::sync::Arc;
@@ -133,12 +134,17 @@ impl Documents {
 /// What still holds the job's reports back, in words for everyone on the job.
 pub async fn release(db: &Db, tenant: &Tenant, job_id: &JobId) -> Result<Release, DbError> {
     let rule = tenant.report_release;
+    let agreements = if rule.after_signing() { crate::agreements::for_job(db, tenant, job_id).await? } else { Vec::new() };
+    let invoices = if rule.after_payment() { db.tenant(&tenant.id).invoices(job_id).await? } else { Vec::new() };
+    Ok(release_from(tenant, &agreements, &invoices))
+}
+
+/// [`release`] from the job's agreements and invoices, already read.
+pub fn release_from(tenant: &Tenant, agreements: &[JobAgreement], invoices: &[(Invoice, Vec<InvoiceLine>)]) -> Release {
+    let rule = tenant.report_release;
     let mut holds = Vec::new();
     if rule.after_signing() {
-        for agreement in crate::agreements::for_job(db, tenant, job_id).await? {
-            if !agreement.outstanding() {
-                continue;
-            }
+        for agreement in agreements.iter().filter(|agreement| agreement.outstanding()) {
             let names: Vec<&str> = agreement.awaiting.iter().map(|c| c.name.as_str()).collect();
             holds.push(match names.as_slice() {
                 [] => format!("the {} is signed", agreement.title),
@@ -148,14 +154,19 @@ pub async fn release(db: &Db, tenant: &Tenant, job_id: &JobId) -> Result<Release
     }
     if rule.after_payment() {
         let formats = TenantFormats::new(tenant);
-        for (invoice, lines) in db.tenant(&tenant.id).invoices(job_id).await? {
-            let balance = invoice.total(&lines) - invoice.paid_minor;
-            if invoice.status != portico_core::money::InvoiceStatus::Void && balance > 0 {
+        for (invoice, lines) in invoices {
+            if let Some(balance) = balance_due(invoice, lines) {
                 holds.push(format!("invoice {} is paid ({} due)", invoice.number, formats.money(balance)));
             }
         }
     }
-    Ok(Release { holds, summary_while_held: tenant.summary_while_held != 0 })
+    Release { holds, summary_while_held: tenant.summary_while_held != 0 }
+}
+
+/// What is still owed on an invoice, if anything: a void invoice owes nothing.
+pub fn balance_due(invoice: &Invoice, lines: &[InvoiceLine]) -> Option<i64> {
+    let balance = invoice.total(lines) - invoice.paid_minor;
+    (invoice.status != portico_core::money::InvoiceStatus::Void && balance > 0).then_some(balance)
 }
 
 #[cfg(test)]

@@ -16,5 +16,6 @@ pub mod mail;
 pub mod payments;
 pub mod pdf;
 pub mod rate_limit;
+pub mod standing;
 pub mod webhooks;
 pub mod worker;

@@ -108,12 +108,17 @@ impl Links {
         let job = self.db.tenant(&tenant.id).job(&contact.job_id).await?.ok_or_else(|| anyhow::anyhow!("job {} vanished", contact.job_id))?;
         let property = self.db.tenant(&tenant.id).property(&job.property_id).await?;
         let formats = portico_core::formats::TenantFormats::new(tenant);
+        let asked = asked_of(&self.db, tenant, contact).await?;
+        let appointment = self.db.tenant(&tenant.id).appointments(&contact.job_id).await?.into_iter().find(|a| a.status != "cancelled");
         let data = serde_json::json!({
             "name": contact.name,
             "address": property.one_line(),
             "role": contact.role.0.label(),
             "link": issued.url,
             "expires": issued.expires_at.map(|at| formats.moment(at)).unwrap_or_default(),
+            "appointment": appointment.map(|a| formats.moment(a.starts_at)).unwrap_or_default(),
+            "asked": asked.things.join("; "),
+            "amount": (asked.balance_minor > 0).then(|| formats.money(asked.balance_minor)).unwrap_or_default(),
         });
         self.db.tenant(&tenant.id).enqueue_mail(&email, mail.template(), &data.to_string()).await?;
         self.audit(tenant, contact, actor, "link.sent", format!("Portal link e-mailed to {} ({})", contact.name, contact.role.0.label())).await?;
@@ -138,4 +143,38 @@ impl Links {
         let entry = AuditEntry::new(&tenant.id, action, &summary).by(*actor).on_job(&contact.job_id);
         self.db.record_audit(&entry).await
     }
+}
+
+/// What the job asks of one person now, in words for their invitation.
+struct Asked {
+    /// "Sign the Pre-Inspection Agreement", "Pay invoice 1042 ($610.00 due)".
+    things: Vec<String>,
+    /// What they are asked to pay, in minor units.
+    balance_minor: i64,
+}
+
+/// The agreements this person must sign and, for the people who see the
+/// bill, the invoices still owed: the rules of the agreements and documents
+/// services, read for one person.
+async fn asked_of(db: &Db, tenant: &Tenant, contact: &JobContact) -> Result<Asked, portico_data::DbError> {
+    let formats = portico_core::formats::TenantFormats::new(tenant);
+    let mut things: Vec<String> = crate::agreements::for_job(db, tenant, &contact.job_id)
+        .await?
+        .iter()
+        .filter(|agreement| agreement.must_sign(&contact.contact_id))
+        .map(|agreement| format!("Sign the {}", agreement.title))
+        .collect();
+    let mut balance_minor = 0;
+    if contact.role.0.sees_billing() {
+        for (invoice, lines) in db.tenant(&tenant.id).invoices(&contact.job_id).await? {
+            if invoice.status == portico_core::money::InvoiceStatus::Draft {
+                continue;
+            }
+            if let Some(balance) = crate::documents::balance_due(&invoice, &lines) {
+                things.push(format!("Pay invoice {} ({} due)", invoice.number, formats.money(balance)));
+                balance_minor += balance;
+            }
+        }
+    }
+    Ok(Asked { things, balance_minor })
 }

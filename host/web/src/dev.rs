@@ -14,7 +14,7 @@ use axum::routing::get;
 use axum::Router;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/dev/t/{slug}/outbox", get(outbox))
+    Router::new().route("/dev/t/{slug}/outbox", get(outbox)).route("/dev/t/{slug}/outbox/{id}/html", get(as_html))
 }
 
 /// The links in a message body, to click.
@@ -39,12 +39,7 @@ async fn outbox(
     Query(key): Query<OutboxKey>,
     staff: Result<StaffSession, WebError>,
 ) -> Result<Html<String>, WebError> {
-    let tenant = state.db.tenant_by_slug(&slug).await?.ok_or(WebError::NotFound)?;
-    let keyed = !state.outbox_secret.is_empty() && portico_core::tokens::same_secret(&key.key, &state.outbox_secret);
-    let own_staff = staff.is_ok_and(|staff| staff.row.tenant_id == tenant.id);
-    if !keyed && !own_staff {
-        return Err(WebError::NotFound);
-    }
+    let tenant = opened(&state, &slug, &key, staff).await?;
     let formats = portico_core::formats::TenantFormats::new(&tenant);
     let mut messages = Vec::new();
     for entry in state.db.tenant(&tenant.id).recent_outbox(50).await? {
@@ -60,6 +55,7 @@ async fn outbox(
             "links": links_in(&body),
             "subject": subject,
             "body": body,
+            "html_url": format!("/dev/t/{}/outbox/{}/html?key={}", tenant.slug, entry.id, key.key),
         }));
     }
     let body = crate::view::render(
@@ -71,4 +67,36 @@ async fn outbox(
         }),
     )?;
     Ok(Html(body))
+}
+
+/// The business whose outbox this is, when the visitor holds the key or is
+/// one of its staff.
+async fn opened(state: &AppState, slug: &str, key: &OutboxKey, staff: Result<StaffSession, WebError>) -> Result<portico_core::model::Tenant, WebError> {
+    let tenant = state.db.tenant_by_slug(slug).await?.ok_or(WebError::NotFound)?;
+    let keyed = !state.outbox_secret.is_empty() && portico_core::tokens::same_secret(&key.key, &state.outbox_secret);
+    let own_staff = staff.is_ok_and(|staff| staff.row.tenant_id == tenant.id);
+    if !keyed && !own_staff {
+        return Err(WebError::NotFound);
+    }
+    Ok(tenant)
+}
+
+/// `GET /dev/t/{slug}/outbox/{id}/html`: a message's HTML part, as a mail
+/// client shows it: inline styles and remote images only, no script, in a
+/// sandbox.
+async fn as_html(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    Query(key): Query<OutboxKey>,
+    staff: Result<StaffSession, WebError>,
+) -> Result<axum::response::Response, WebError> {
+    use axum::response::IntoResponse;
+    let tenant = opened(&state, &slug, &key, staff).await?;
+    let entry = state.db.tenant(&tenant.id).recent_outbox(200).await?.into_iter().find(|entry| entry.id == id).ok_or(WebError::NotFound)?;
+    let rendered = portico_services::mail::render_for_tenant(&state.db, &tenant.id, &entry.template, &entry.data_json, entry.section_name.as_deref())
+        .await
+        .map_err(|error| WebError::BadRequest(format!("This message cannot be rendered: {error}")))?;
+    let html = rendered.html.ok_or(WebError::NotFound)?;
+    let policy = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src https:";
+    Ok(([(axum::http::header::CONTENT_SECURITY_POLICY, policy)], Html(html)).into_response())
 }

@@ -12,6 +12,10 @@ pub enum WebError {
     /// No live session: the visitor must open their link again.
     #[error("signed out")]
     SignedOut,
+    /// No live session, in the portal of a business we know: its page says
+    /// so, with its sign-in page. `ended` when the visitor had a session.
+    #[error("signed out of a business's portal")]
+    SignInTo { tenant: Box<portico_core::model::Tenant>, ended: bool },
     /// No live staff session: the console sends them to sign in.
     #[error("staff signed out")]
     StaffSignedOut,
@@ -86,8 +90,21 @@ impl IntoResponse for WebError {
         if let WebError::StaffSignedOut = self {
             return axum::response::Redirect::to("/staff/login").into_response();
         }
+        if let WebError::SignInTo { tenant, ended } = &self {
+            let page = match ended {
+                true => crate::view::DeadEnd::new(
+                    "Your session has ended",
+                    "For your security you were signed out. Open the portal link from your e-mail again, or sign in with your e-mail address.",
+                ),
+                false => crate::view::DeadEnd::new(
+                    "Please sign in",
+                    "This page is for the people on the job. Open the portal link from your e-mail, or sign in with your e-mail address.",
+                ),
+            };
+            return (StatusCode::UNAUTHORIZED, Html(crate::view::dead_end_page(tenant, page))).into_response();
+        }
         let (status, title, message) = match &self {
-            WebError::StaffSignedOut => unreachable!("answered above"),
+            WebError::StaffSignedOut | WebError::SignInTo { .. } => unreachable!("answered above"),
             WebError::NotFound => (
                 StatusCode::NOT_FOUND,
                 "Page not found",

@@ -66,6 +66,14 @@ impl SessionKeys {
         validation.leeway = 0;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok().map(|data| data.claims)
     }
+
+    /// The claims of a cookie we signed, expired or not: only to say whose
+    /// portal an ended session was in.
+    fn read_ended(&self, token: &str) -> Option<Claims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.validate_exp = false;
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok().map(|data| data.claims)
+    }
 }
 
 
@@ -192,8 +200,37 @@ impl FromRequestParts<AppState> for PortalSession {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
-        PortalSession::from_jar(state, &jar).await?.ok_or(WebError::SignedOut)
+        match PortalSession::from_jar(state, &jar).await? {
+            Some(session) => Ok(session),
+            None => Err(signed_out(state, &jar, parts.uri.path()).await),
+        }
     }
+}
+
+/// The refusal for a visitor without a live session: in the colours of the
+/// business whose portal they were in (that of their ended session, or of
+/// the job the address names), with its sign-in page; plain when neither is
+/// known.
+async fn signed_out(state: &AppState, jar: &CookieJar, path: &str) -> WebError {
+    let ended = jar.get(COOKIE).and_then(|cookie| state.keys.read_ended(cookie.value())).map(|claims| claims.tid);
+    let tenant_id = match ended.clone() {
+        Some(tenant_id) => Some(tenant_id),
+        None => match job_in_path(path) {
+            Some(job_id) => state.db.job_tenant(&job_id).await.ok().flatten(),
+            None => None,
+        },
+    };
+    let Some(tenant_id) = tenant_id else { return WebError::SignedOut };
+    match state.db.tenant(&tenant_id).business().await {
+        Ok(Some(tenant)) => WebError::SignInTo { tenant: Box::new(tenant), ended: ended.is_some() },
+        _ => WebError::SignedOut,
+    }
+}
+
+/// The job a portal address is about (`/jobs/{job}/…`).
+fn job_in_path(path: &str) -> Option<portico_core::ids::JobId> {
+    let id = path.strip_prefix("/jobs/")?.split('/').next()?;
+    (!id.is_empty() && id.len() <= 64).then(|| portico_core::ids::JobId::new(id.to_string()))
 }
 
 /// The signed-in staff member of a console request.

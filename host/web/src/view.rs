@@ -21,7 +21,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff_login", include_str!("../templates/staff_login.hbs")),
     ("staff_home", include_str!("../templates/staff_home.hbs")),
     ("sessions", include_str!("../templates/sessions.hbs")),
-    ("link_expired", include_str!("../templates/link_expired.hbs")),
+    ("dead_end", include_str!("../templates/dead_end.hbs")),
     ("portal_header", include_str!("../templates/portal_header.hbs")),
     ("hub", include_str!("../templates/hub.hbs")),
     ("hub_job", include_str!("../templates/hub_job.hbs")),
@@ -98,6 +98,41 @@ struct ErrorPage<'a> {
 
 pub fn error_page(title: &str, message: &str) -> String {
     render("error", &ErrorPage { title, message }).unwrap_or_else(|_| "Something went wrong".into())
+}
+
+/// A dead end of the portal (a replaced or expired link, an ended session,
+/// "check your e-mail"), in the business's colours, with the way on: the
+/// business's sign-in page and how to reach the business.
+pub struct DeadEnd<'a> {
+    pub title: &'a str,
+    pub message: &'a str,
+    /// The sign-in button's words.
+    pub signin_label: &'a str,
+    /// A form to offer first: (where it posts, its button's words).
+    pub form: Option<(String, &'a str)>,
+}
+
+impl<'a> DeadEnd<'a> {
+    pub fn new(title: &'a str, message: &'a str) -> Self {
+        DeadEnd { title, message, signin_label: "Sign in with your e-mail", form: None }
+    }
+}
+
+/// The template data of a dead end (for `csrf::form_page` when it has a form).
+pub fn dead_end_data(tenant: &Tenant, page: DeadEnd<'_>) -> serde_json::Value {
+    serde_json::json!({
+        "title": page.title,
+        "message": page.message,
+        "brand_css": brand_css(tenant),
+        "tenant": tenant_view(tenant),
+        "signin_url": format!("/t/{}/signin", tenant.slug),
+        "signin_label": page.signin_label,
+        "form": page.form.map(|(action, label)| serde_json::json!({ "action": action, "label": label })),
+    })
+}
+
+pub fn dead_end_page(tenant: &Tenant, page: DeadEnd<'_>) -> String {
+    render("dead_end", &dead_end_data(tenant, page)).unwrap_or_else(|_| "Something went wrong".into())
 }
 
 /// The business as every portal page's header and footer show it.

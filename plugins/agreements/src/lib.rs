@@ -14,19 +14,22 @@ use portico_plugin_sdk::{FormField, InputKind};
 
 struct Agreements;
 
+/// The dashboard's short prompt: where the agreements stand, one button.
 const CARD: &str = "sign-agreement";
+/// The page of their own: the full text, the consent and the signing form.
+const READ: &str = "read-and-sign";
+/// That page's tab, and its address on the job page.
+const TAB: &str = "Agreements";
+const TAB_SLUG: &str = "agreements";
+
+const ROLES: &[Role] = &[Role::Client, Role::CoClient, Role::BuyerAgent, Role::ListingAgent, Role::Staff];
 
 impl Section for Agreements {
     fn describe() -> Descriptor {
         Descriptor::new("agreements", "Agreements", env!("CARGO_PKG_VERSION"))
             .description("Lets the people on the job sign its agreements online, each with a signing certificate.")
-            .card(CardSpec::dashboard(CARD, "Sign agreement").roles(&[
-                Role::Client,
-                Role::CoClient,
-                Role::BuyerAgent,
-                Role::ListingAgent,
-                Role::Staff,
-            ]))
+            .card(CardSpec::dashboard(CARD, "Sign agreement").roles(ROLES))
+            .card(CardSpec::tab(READ, "Read and sign", TAB).roles(ROLES))
             .permission(
                 Permission::Agreements,
                 "Shows the job's agreements and signs them for the person signing; your templates and the evidence stay with Portico.",
@@ -51,7 +54,13 @@ impl Section for Agreements {
             return Ok(Vec::new());
         }
         let needed: Vec<&Agreement> = agreements.iter().filter(|a| a.status != AgreementStatus::NotNeeded).collect();
-        Ok(vec![agreement_card(ctx, &needed)])
+        if needed.is_empty() {
+            return Ok(vec![Card::new(CARD)
+                .task(TaskState::NotNeeded)
+                .status("Not needed", Tone::Neutral)
+                .text("No agreement needs to be signed for this job.")]);
+        }
+        Ok(vec![prompt_card(ctx, &needed), reading_card(ctx, &needed)])
     }
 
     fn handle_action(_ctx: &Context, _card: &str, action: &str, input: &Input) -> ActionResult {
@@ -79,30 +88,64 @@ impl Section for Agreements {
     }
 }
 
-fn agreement_card(ctx: &Context, agreements: &[&Agreement]) -> Card {
-    let card = Card::new(CARD);
-    if agreements.is_empty() {
-        return card
-            .task(TaskState::NotNeeded)
-            .status("Not needed", Tone::Neutral)
-            .text("No agreement needs to be signed for this job.");
-    }
-    let card = match agreements {
-        [only] => card.title(only.title.clone()),
-        _ => card.title("Sign agreements"),
-    };
+/// Where the viewer stands with the agreements, in a line or two, and one
+/// button to the page where they read and sign. A to-do for whoever must sign,
+/// done once they did; for people who only follow them (an agent, staff), news.
+fn prompt_card(ctx: &Context, agreements: &[&Agreement]) -> Card {
     let signed = agreements.iter().filter(|a| a.status == AgreementStatus::Signed).count();
     let owed = agreements.iter().find(|a| a.viewer_must_sign);
-    let card = match (owed, signed == agreements.len()) {
-        (_, true) => card.task(TaskState::Done).status("Signed", Tone::Success),
-        (Some(_), _) => card.task(TaskState::ToDo).status(&progress("Required", signed, agreements.len()), Tone::Warning),
-        (None, _) => card.task(TaskState::Info).status(&progress("Awaiting signature", signed, agreements.len()), Tone::Warning),
+    let signs = agreements.iter().any(|a| a.signer_roles.contains(&ctx.viewer.role));
+    let task = match owed {
+        Some(_) => TaskState::ToDo,
+        None if signs => TaskState::Done,
+        None => TaskState::Info,
     };
-    let card = agreements.iter().fold(card, |card, agreement| summary(card, agreement, agreements.len() > 1));
+    let (label, tone) = standing(agreements);
+    let card = Card::new(CARD).title(title(agreements)).task(task).status(&label, tone);
+    let page = format!("/jobs/{}?tab={TAB_SLUG}", ctx.job_id);
     match owed {
+        Some(agreement) => card.text(format!("Please read the {} and sign it online.", agreement.title)).link("Read and sign", page),
+        // Who signed when, and the signed copies.
+        None if signed == agreements.len() => agreements.iter().fold(card, |card, agreement| summary(card, agreement, agreements.len() > 1)),
+        None => {
+            let awaiting: Vec<String> = agreements.iter().flat_map(|a| a.awaiting.iter().cloned()).collect();
+            card.fields([("Awaiting", awaiting.join(", "))]).link("See the agreements", page)
+        }
+    }
+}
+
+/// The agreements' own page: each one's signatures and signed copy, and the
+/// full text with the consent and signing form for the next one the viewer
+/// owes, with the way back to the dashboard.
+fn reading_card(ctx: &Context, agreements: &[&Agreement]) -> Card {
+    let (label, tone) = standing(agreements);
+    let card = Card::new(READ).task(TaskState::Info).title(title(agreements)).status(&label, tone);
+    let card = agreements.iter().fold(card, |card, agreement| summary(card, agreement, agreements.len() > 1));
+    let card = match agreements.iter().find(|a| a.viewer_must_sign) {
         Some(agreement) if !ctx.preview => signing_form(card, agreement),
         Some(agreement) => card.notice(Tone::Info, format!("{} would sign the {} here.", ctx.viewer.display_name, agreement.title)),
         None => card,
+    };
+    card.link("Back to the dashboard", format!("/jobs/{}", ctx.job_id))
+}
+
+/// The chip for where the agreements stand, for the viewer: "Required" while
+/// they owe a signature, "Signed" once everyone signed, else "Awaiting
+/// signature"; with the count when there are several.
+fn standing(agreements: &[&Agreement]) -> (String, Tone) {
+    let signed = agreements.iter().filter(|a| a.status == AgreementStatus::Signed).count();
+    if signed == agreements.len() {
+        return ("Signed".into(), Tone::Success);
+    }
+    let label = if agreements.iter().any(|a| a.viewer_must_sign) { "Required" } else { "Awaiting signature" };
+    (progress(label, signed, agreements.len()), Tone::Warning)
+}
+
+/// The agreement's own title, or "Agreements" for several.
+fn title(agreements: &[&Agreement]) -> String {
+    match agreements {
+        [only] => only.title.clone(),
+        _ => "Agreements".to_string(),
     }
 }
 

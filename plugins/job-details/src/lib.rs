@@ -8,7 +8,7 @@
 
 use portico_plugin_sdk::agreements::list_agreements;
 use portico_plugin_sdk::billing::list_invoices;
-use portico_plugin_sdk::documents::list_documents;
+use portico_plugin_sdk::documents::{list_documents, wording};
 use portico_plugin_sdk::job_data::{get_business, get_job, list_contacts, Contact};
 use portico_plugin_sdk::prelude::*;
 
@@ -101,10 +101,11 @@ fn documents_card(ctx: &Context) -> Card {
             listed += 1;
         }
     }
-    let held = documents.iter().any(|d| d.kind == "report" && !d.held_until.is_empty() && d.visible_to.contains(&ctx.viewer.role));
-    if held {
-        card = card.notice(Tone::Info, "The report appears here once it is released.");
+    let held = documents.iter().find(|d| d.kind == "report" && !d.held_until.is_empty() && d.visible_to.contains(&ctx.viewer.role));
+    if let Some(report) = held {
+        card = card.notice(Tone::Info, wording::held(ctx.viewer.role, &report.held_until));
     }
+    let held = held.is_some();
     if listed == 0 && !held {
         card = card.text("No documents have been shared with you yet.");
     }

@@ -8,7 +8,7 @@
 //! is missing, with the summary where agents may read it meanwhile), or not
 //! shared with this role.
 
-use portico_plugin_sdk::documents::{list_documents, Document};
+use portico_plugin_sdk::documents::{list_documents, wording, Document};
 use portico_plugin_sdk::prelude::*;
 
 struct Reports;
@@ -34,7 +34,7 @@ impl Section for Reports {
             Ok(documents) => {
                 let (reports, summaries): (Vec<Document>, Vec<Document>) =
                     documents.into_iter().filter(|d| d.kind == "report" || d.kind == "summary").partition(|d| d.kind == "report");
-                Ok(vec![report_card(ctx, &reports, &summaries), history_card(&reports, &summaries)])
+                Ok(vec![report_card(ctx, &reports, &summaries), history_card(ctx, &reports, &summaries)])
             }
             Err(HostError::Denied(_)) => Ok(vec![Card::new(CARD)
                 .status("Unavailable", Tone::Neutral)
@@ -48,41 +48,50 @@ fn openable(documents: &[Document]) -> Vec<&Document> {
     documents.iter().filter(|d| d.viewer_may_open && d.url.is_some()).collect()
 }
 
-fn report_card(ctx: &Context, reports: &[Document], summaries: &[Document]) -> Card {
+/// Where the job's report stands for this viewer: one of four states, worded
+/// as every section words them (`documents::wording`).
+enum Standing<'a> {
+    Ready(Vec<&'a Document>),
+    Held { holds: &'a [String], summaries: Vec<&'a Document> },
+    NotShared,
+    NotReady,
+}
+
+fn standing<'a>(ctx: &Context, reports: &'a [Document], summaries: &'a [Document]) -> Standing<'a> {
     let published: Vec<&Document> = reports.iter().filter(|r| r.published_at.is_some()).collect();
     let openable = openable(reports);
-
     if !openable.is_empty() {
-        let count = match openable.len() {
-            1 => "Your report is ready.".to_string(),
-            n => format!("{n} reports are ready."),
-        };
-        return openable.iter().fold(
-            Card::new(CARD).task(TaskState::Done).status("Ready", Tone::Success).text(count),
-            |card, report| card.link(display_name(&report.title), report.url.clone().unwrap_or_default()),
-        );
+        return Standing::Ready(openable);
     }
     if let Some(held) = published.iter().find(|r| !r.held_until.is_empty() && r.visible_to.contains(&ctx.viewer.role)) {
-        // The clients have something to do (sign, pay); agents only wait.
-        let client = matches!(ctx.viewer.role, Role::Client | Role::CoClient);
-        let card = Card::new(CARD)
-            .task(if client { TaskState::ToDo } else { TaskState::Info })
-            .status("Waiting", Tone::Warning)
-            .text(format!("{} report is ready. It will be released as soon as {}.", if client { "Your" } else { "The" }, join(&held.held_until)));
-        return openable_summaries(summaries).into_iter().fold(card, |card, summary| {
-            card.link(format!("Read the summary meanwhile: {}", summary.title.trim()), summary.url.clone().unwrap_or_default())
-        });
+        return Standing::Held { holds: &held.held_until, summaries: openable_summaries(summaries) };
     }
-    if !published.is_empty() {
-        return Card::new(CARD)
-            .task(TaskState::NotNeeded)
-            .status("Not shared", Tone::Neutral)
-            .text("The report for this job has not been shared with your role. Ask the client or the inspector if you need a copy.");
+    if published.is_empty() { Standing::NotReady } else { Standing::NotShared }
+}
+
+fn report_card(ctx: &Context, reports: &[Document], summaries: &[Document]) -> Card {
+    let role = ctx.viewer.role;
+    // Opening the report is the clients' task; agents and staff only follow it.
+    let client = matches!(role, Role::Client | Role::CoClient);
+    let task = |state| if client { state } else { TaskState::Info };
+    match standing(ctx, reports, summaries) {
+        Standing::Ready(openable) => openable.iter().fold(
+            Card::new(CARD).task(task(TaskState::Done)).status("Ready", Tone::Success).text(wording::ready(role, openable.len())),
+            |card, report| card.link(display_name(&report.title), report.url.clone().unwrap_or_default()),
+        ),
+        Standing::Held { holds, summaries } => {
+            let card = Card::new(CARD).task(task(TaskState::ToDo)).status("Waiting", Tone::Warning).text(wording::held(role, holds));
+            summary_links(card, &summaries)
+        }
+        Standing::NotShared => Card::new(CARD).task(TaskState::NotNeeded).status("Not shared", Tone::Neutral).text(wording::NOT_SHARED),
+        Standing::NotReady => Card::new(CARD).task(task(TaskState::ToDo)).status("Not ready", Tone::Neutral).text(wording::NOT_READY),
     }
-    Card::new(CARD)
-        .task(TaskState::ToDo)
-        .status("Not ready", Tone::Neutral)
-        .text("Reports will appear here when ready. We'll e-mail you as soon as they are published.")
+}
+
+fn summary_links(card: Card, summaries: &[&Document]) -> Card {
+    summaries.iter().fold(card, |card, summary| {
+        card.link(format!("Read the summary meanwhile: {}", summary.title.trim()), summary.url.clone().unwrap_or_default())
+    })
 }
 
 /// The summaries this viewer may read while the report is held.
@@ -90,22 +99,20 @@ fn openable_summaries(summaries: &[Document]) -> Vec<&Document> {
     openable(summaries).into_iter().filter(|s| !s.held_until.is_empty()).collect()
 }
 
-/// "a", "a and b", "a, b and c".
-fn join(phrases: &[String]) -> String {
-    match phrases {
-        [] => String::new(),
-        [only] => only.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// Every report (and summary) this viewer may open, with when it was published.
-fn history_card(reports: &[Document], summaries: &[Document]) -> Card {
+/// Every report (and summary) this viewer may open, with when it was
+/// published; until there is one, the report's state in the same words as
+/// the dashboard.
+fn history_card(ctx: &Context, reports: &[Document], summaries: &[Document]) -> Card {
     let mut openable: Vec<&Document> = self::openable(reports);
     openable.extend(self::openable(summaries));
     openable.sort_by_key(|r| std::cmp::Reverse(r.published_at));
     if openable.is_empty() {
-        return Card::new(HISTORY).text("No reports have been shared with you yet.");
+        let card = Card::new(HISTORY);
+        return match standing(ctx, reports, summaries) {
+            Standing::Held { holds, .. } => card.text(wording::held(ctx.viewer.role, holds)),
+            Standing::NotShared => card.text(wording::NOT_SHARED),
+            Standing::Ready(_) | Standing::NotReady => card.text(wording::NOT_READY),
+        };
     }
     openable.iter().fold(Card::new(HISTORY), |card, report| {
         card.heading(display_name(&report.title))

@@ -2,6 +2,7 @@
 //! lost on a restart or an SMTP outage) and delivered by a worker on every
 //! instance (`outbox`), through SMTP with lettre.
 
+mod html;
 mod outbox;
 pub mod templates;
 
@@ -10,7 +11,7 @@ pub use outbox::OutboxWorker;
 pub use templates::render;
 
 use portico_core::ids::TenantId;
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::{header::ContentType, Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 #[derive(Debug, thiserror::Error)]
@@ -64,13 +65,13 @@ impl Mailer {
         if let Some(reply_to) = rendered.reply_to.as_ref().and_then(|address| address.parse::<Mailbox>().ok()) {
             builder = builder.reply_to(reply_to);
         }
-        let message = builder
-            .to(to)
-            .subject(rendered.subject.clone())
-            .message_id(Some(format!("<{message_id}@{domain}>")))
-            .header(ContentType::TEXT_PLAIN)
-            .body(rendered.body.clone())
-            .map_err(|e| MailError::Permanent(format!("building the message: {e}")))?;
+        let builder = builder.to(to).subject(rendered.subject.clone()).message_id(Some(format!("<{message_id}@{domain}>")));
+        // Plain text first, then the HTML part: clients show the last part they can.
+        let message = match &rendered.html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(rendered.body.clone(), html.clone())),
+            None => builder.header(ContentType::TEXT_PLAIN).body(rendered.body.clone()),
+        }
+        .map_err(|e| MailError::Permanent(format!("building the message: {e}")))?;
         self.transport.send(message).await.map_err(|e| MailError::Transient(e.to_string()))?;
         Ok(())
     }
@@ -81,6 +82,8 @@ impl Mailer {
 pub struct Rendered {
     pub subject: String,
     pub body: String,
+    /// The same message as HTML, sent beside the text (`html`).
+    pub html: Option<String>,
     /// The business, as the sender's display name ("Keystone Home Inspections").
     pub sender_name: Option<String>,
     /// Where replies go: the business's support address.
@@ -99,14 +102,31 @@ pub async fn render_for_tenant(db: &portico_data::Db, tenant_id: &TenantId, temp
     let custom = db.tenant(tenant_id).mail_template(template).await.map_err(unavailable)?;
     let mut rendered = render(template, data_json, &business, custom.as_ref())?;
     if let Some(tenant) = tenant {
+        let mut footer = Vec::new();
+        let text = rendered.body.clone();
         if let Some(section) = section {
             let section = clamp_subject(section);
-            rendered.body = format!("{}\n\nSent by the “{section}” section of {}'s portal.\n", rendered.body.trim_end(), tenant.name);
+            let sent_by = format!("Sent by the “{section}” section of {}'s portal.", tenant.name);
+            rendered.body = format!("{}\n\n{sent_by}\n", rendered.body.trim_end());
+            footer.push(sent_by);
         }
         let support = tenant.support_line();
         if !support.is_empty() {
             rendered.body = format!("{}\n-- \nQuestions? {support}\n", rendered.body.trim_end());
+            footer.push(format!("Questions? {support}"));
         }
+        // `render` read the data as a JSON object already.
+        let data: serde_json::Map<String, serde_json::Value> = serde_json::from_str(data_json).unwrap_or_default();
+        rendered.html = Some(html::render(&html::Letter {
+            kind: template,
+            subject: &rendered.subject,
+            text: &text,
+            data: &data,
+            business: &tenant.name,
+            brand_color: &tenant.brand_color,
+            logo_url: tenant.logo_url.as_deref(),
+            footer,
+        })?);
         rendered.sender_name = Some(tenant.name.clone()).filter(|name| !name.trim().is_empty());
         rendered.reply_to = tenant.support_email.filter(|address| address.parse::<lettre::Address>().is_ok());
     }

@@ -34,10 +34,14 @@ pub const KINDS: &[TemplateKind] = &[
             ("role", "Client"),
             ("link", "https://portal.example/p/abc"),
             ("expires", "Sat Dec 20, 2026"),
+            ("appointment", "Fri Dec 5, 2026, 9:00 AM CST"),
+            ("asked", "Sign the Pre-Inspection Agreement; Pay invoice 1042 ($610.00 due)"),
+            ("amount", "$610.00"),
         ],
         subject: "{{business}}: your portal for {{address}}",
         body: "Hello {{name}},\n\n{{business}} has set up a portal for {{address}}. Everything about the job is there: \
-your report, agreement and invoice as they become ready.\n\nOpen your portal:\n{{link}}\n\n\
+your report, agreement and invoice as they become ready.\n\n{{#if appointment}}Appointment: {{appointment}}\n\n{{/if}}\
+{{#if asked}}What we need from you: {{asked}}.\n\n{{/if}}Open your portal:\n{{link}}\n\n\
 The link is personal to you as {{role}}; please do not forward it.{{#if expires}} It works until {{expires}}.{{/if}}\n\n{{business}}\n",
         for_plugins: false,
     },
@@ -50,6 +54,9 @@ The link is personal to you as {{role}}; please do not forward it.{{#if expires}
             ("address", "1428 Elm Street, Springfield, IL 62704"),
             ("link", "https://portal.example/p/abc"),
             ("expires", "Sat Dec 20, 2026"),
+            ("appointment", "Fri Dec 5, 2026, 9:00 AM CST"),
+            ("asked", "Sign the Pre-Inspection Agreement; Pay invoice 1042 ($610.00 due)"),
+            ("amount", "$610.00"),
         ],
         subject: "Your portal for {{address}}",
         body: "Hello {{name}},\n\nHere is your new link to the portal for {{address}}:\n\n{{link}}\n\n\
@@ -191,7 +198,7 @@ fn render_text(subject: &str, body: &str, data: &Value) -> Result<Rendered, Stri
     };
     let subject = super::clamp_subject(&render("subject", subject)?);
     let body = render("body", body)?;
-    Ok(Rendered { subject, body, sender_name: None, reply_to: None })
+    Ok(Rendered { subject, body, html: None, sender_name: None, reply_to: None })
 }
 
 #[cfg(test)]

@@ -86,7 +86,8 @@ pub async fn revoke(
         return Err(WebError::NotFound);
     }
     if session_id == session.row.id {
-        return Ok(signed_out_page(CookieJar::new()));
+        let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+        return Ok(signed_out_page(CookieJar::new(), &tenant));
     }
     Ok(Redirect::to("/account/sessions").into_response())
 }
@@ -122,14 +123,15 @@ pub async fn replace_link(
 pub async fn sign_out(State(state): State<AppState>, jar: CookieJar, session: PortalSession, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
     check_session(&form.csrf, &session.row.csrf_token)?;
     state.db.tenant(&session.row.tenant_id).revoke_session(&session.row.id).await?;
-    Ok(signed_out_page(jar))
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    Ok(signed_out_page(jar, &tenant))
 }
 
-fn signed_out_page(jar: CookieJar) -> Response {
+fn signed_out_page(jar: CookieJar, tenant: &portico_core::model::Tenant) -> Response {
     let jar = jar.remove(Cookie::build(COOKIE).path("/"));
-    let page = crate::view::error_page(
-        "You are signed out",
-        "To come back, open the portal link from your e-mail again.",
-    );
-    (jar, Html(page)).into_response()
+    let page = crate::view::DeadEnd {
+        signin_label: "Sign in again",
+        ..crate::view::DeadEnd::new("You are signed out", "To come back, open the portal link from your e-mail again, or sign in with your e-mail address.")
+    };
+    (jar, Html(crate::view::dead_end_page(tenant, page))).into_response()
 }

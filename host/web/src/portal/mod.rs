@@ -2,6 +2,8 @@
 
 mod account;
 mod actions;
+mod dashboard;
+mod present;
 mod downloads;
 mod guest;
 mod hub;
@@ -44,7 +46,8 @@ pub fn router() -> Router<AppState> {
 
 
 /// `GET /p/{token}`: a contact's personal link. Starts a session and sends them
-/// to their job. Unknown, revoked and foreign tokens get the same 404.
+/// to their job. An unknown token gets a 404; a replaced, revoked or expired
+/// one the page of its business, with the way back in.
 async fn open_link(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -55,9 +58,16 @@ async fn open_link(
     if token.len() > 128 {
         return Err(WebError::NotFound);
     }
-    let holder = state.db.find_link_holder(&hash_token(&token)).await?.ok_or(WebError::NotFound)?;
+    let hash = hash_token(&token);
+    let Some(holder) = state.db.find_link_holder(&hash).await? else {
+        // A link the business replaced or revoked says whose it was.
+        let Some(tenant_id) = state.db.retired_link(&hash).await? else { return Err(WebError::NotFound) };
+        let tenant = state.db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)?;
+        return Ok(renew::retired_page(&tenant));
+    };
     if holder.expired {
-        return renew::expired_page(jar, &token);
+        let tenant = state.db.tenant(&holder.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+        return renew::expired_page(jar, &tenant, &token);
     }
     let subject = portico_data::SessionSubject::Contact {
         contact_id: &holder.job_contact.contact_id,

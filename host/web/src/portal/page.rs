@@ -5,6 +5,7 @@ use crate::app::AppState;
 use crate::error::WebError;
 use portico_core::model::{JobContact, Role, Tenant};
 use portico_core::formats::Formats;
+use super::dashboard;
 use portico_sections::sanitize::{accept_cards, CardView, TaskState};
 use portico_sections::{ActiveSection, Audience, Invocation, Returned};
 use crate::sessions::PortalSession;
@@ -42,13 +43,6 @@ struct TabLink {
     title: String,
     href: String,
     current: bool,
-}
-
-#[derive(Serialize)]
-struct Progress {
-    done: usize,
-    total: usize,
-    label: String,
 }
 
 /// A refused form to refill: (plugin, card) and what the viewer typed.
@@ -141,6 +135,8 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
     // A refused form comes back as it was typed; a card acted on is not
     // refilled after it succeeded.
     let kept = flash.as_ref().filter(|f| f.refill).and_then(|f| f.card.as_ref().map(|card| (card, f.input.as_slice())));
+    // One memo for every section of this render, and for the page's headline.
+    let audience = &portico_sections::Audience { memo: Some(Default::default()), ..audience.clone() };
     let placed = compose(state, tenant, audience, &formats, kept).await?;
 
     // Tabs: the dashboard first, then each named tab in the order sections declare them.
@@ -151,10 +147,7 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
         }
     }
     let current = tab.filter(|slug| tab_titles.iter().any(|t| tab_slug(t) == *slug)).map(str::to_string);
-    let dashboard: Vec<&CardView> = placed.iter().filter(|p| p.tab.is_none()).map(|p| &p.card).collect();
-    let done = dashboard.iter().filter(|c| c.task == TaskState::Done).count();
-    let total = done + dashboard.iter().filter(|c| c.task == TaskState::ToDo).count();
-    let progress = (total > 0).then(|| Progress { done, total, label: format!("{done} of {total} done") });
+    let on_dashboard = current.is_none();
 
     let mut tabs = Vec::new();
     if !tab_titles.is_empty() {
@@ -173,7 +166,17 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
         .filter(|p| p.tab.as_deref().map(tab_slug) == current)
         .map(|p| p.card)
         .collect();
-    let (cards, flash) = message_in_its_card(cards, flash);
+    let (cards, checklist, headline) = if on_dashboard {
+        let checklist = dashboard::checklist(&cards);
+        let cards = dashboard::in_order(cards);
+        (cards, checklist, report_headline(state, tenant, audience, role).await?)
+    } else {
+        (cards, None, None)
+    };
+    let (mut cards, flash) = message_in_its_card(cards, flash);
+    for card in &mut cards {
+        super::present::present_card(card, job_id, &base_url);
+    }
 
     let body = crate::view::render(
         "portal",
@@ -189,13 +192,17 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
             "brand_css": crate::view::brand_css(tenant),
             "tenant": crate::view::tenant_view(tenant),
             "viewer": { "name": on_job.name, "role_label": role.label() },
+            // The business writes its welcome to its clients ("your
+            // inspection"); agents and others get none.
+            "welcome": matches!(role, Role::Client | Role::CoClient).then_some(tenant.welcome_text.as_str()).filter(|text| !text.is_empty()),
             "account_url": if audience.preview { serde_json::Value::Null } else { "/account".into() },
             "job": {
                 "address": property.one_line(),
                 "reference": job.reference,
                 "appointment": appointments.iter().find(|a| a.status != "cancelled").map(|a| formats.moment(a.starts_at)),
             },
-            "progress": progress,
+            "checklist": checklist,
+            "headline": headline,
             "tabs": tabs,
             "current_tab": current.unwrap_or_default(),
             "cards": cards,
@@ -207,6 +214,22 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
         }),
     )?;
     Ok(body)
+}
+
+/// The released reports `role` may open, for the top of the dashboard. The
+/// job's release comes from the render's memo: the sections worked it out.
+async fn report_headline(state: &AppState, tenant: &Tenant, audience: &Audience, role: Role) -> Result<Option<dashboard::Headline>, WebError> {
+    let job_id = &audience.job_id;
+    let reports = state.db.tenant(&tenant.id).documents(job_id, "report").await?;
+    if !reports.iter().any(|doc| doc.published_at.is_some()) {
+        return Ok(None);
+    }
+    let compute = || portico_services::documents::release(&state.db, tenant, job_id);
+    let release = match &audience.memo {
+        Some(memo) => memo.release(compute).await?,
+        None => compute().await?,
+    };
+    Ok(dashboard::headline(job_id, role, &reports, &release))
 }
 
 /// The message after an action, put in the card it is about (where the page
@@ -244,8 +267,6 @@ async fn compose(
     kept: KeptForm<'_>,
 ) -> Result<Vec<PlacedCard>, WebError> {
     let sections = state.sections.active(&tenant.id).await?;
-    // One memo for every section of this render.
-    let audience = &portico_sections::Audience { memo: Some(Default::default()), ..audience.clone() };
     let calls = sections.iter().map(|section| {
         let ctx = state.sections.context(section, audience, tenant);
         async move { state.sections.call(section, audience, Invocation::Render(ctx)).await }

@@ -4,6 +4,8 @@
 
 use crate::app::AppState;
 use crate::error::WebError;
+use crate::view::{dead_end_page, DeadEnd};
+use portico_core::model::Tenant;
 use portico_core::model::now;
 use portico_core::tokens::hash_token;
 use axum::extract::{Path, State};
@@ -17,9 +19,26 @@ const RENEW_INTERVAL: i64 = 10 * 60;
 const TEMPLATE: &str = "portal-link";
 
 /// The 410 page for an expired link, with its "send me a fresh link" form.
-pub fn expired_page(jar: CookieJar, token: &str) -> Result<Response, WebError> {
-    let data = serde_json::json!({ "title": "This link has expired", "action": format!("/p/{token}/renew") });
-    crate::csrf::form_page(jar, "/p", StatusCode::GONE, "link_expired", data)
+pub fn expired_page(jar: CookieJar, tenant: &Tenant, token: &str) -> Result<Response, WebError> {
+    let page = DeadEnd {
+        form: Some((format!("/p/{token}/renew"), "Send me a fresh link")),
+        signin_label: "Sign in with your e-mail instead",
+        ..DeadEnd::new(
+            "This link has expired",
+            "For your security, portal links stop working after a while. We can e-mail you a fresh one at the address we have for you.",
+        )
+    };
+    crate::csrf::form_page(jar, "/p", StatusCode::GONE, "dead_end", crate::view::dead_end_data(tenant, page))
+}
+
+/// The 410 page for a link the business replaced or revoked: whose it was,
+/// and the way in without it.
+pub fn retired_page(tenant: &Tenant) -> Response {
+    let message = format!(
+        "{} has replaced this link with a newer one, or stopped it. Open the most recent e-mail they sent you, or sign in with your e-mail address.",
+        tenant.name
+    );
+    (StatusCode::GONE, Html(dead_end_page(tenant, DeadEnd::new("This link no longer works", &message)))).into_response()
 }
 
 
@@ -40,11 +59,8 @@ pub async fn renew(
     let tenant = state.db.tenant(&holder.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let jar = crate::csrf::clear(jar, "/p");
     let ask_the_business = |jar: CookieJar| {
-        let page = crate::view::error_page(
-            "Ask for a fresh link",
-            &format!("{} has no e-mail address for you. Please ask them for a new link. {}", tenant.name, tenant.support_line()),
-        );
-        (jar, Html(page)).into_response()
+        let message = format!("{} has no e-mail address for you. Please ask them for a new link.", tenant.name);
+        (jar, Html(dead_end_page(&tenant, DeadEnd::new("Ask for a fresh link", &message)))).into_response()
     };
     let Some(email) = contact.email.clone() else { return Ok(ask_the_business(jar)) };
 
@@ -59,6 +75,7 @@ pub async fn renew(
         Some(days) => format!("It works for {days} days."),
         None => "It does not expire.".to_string(),
     };
-    let page = crate::view::error_page("Check your e-mail", &format!("We sent a fresh link to {}. {lasts}", portico_core::email::mask(&email)));
-    Ok((jar, Html(page)).into_response())
+    let message = format!("We sent a fresh link to {}. {lasts}", portico_core::email::mask(&email));
+    let page = DeadEnd { signin_label: "Not there? Sign in with your e-mail", ..DeadEnd::new("Check your e-mail", &message) };
+    Ok((jar, Html(dead_end_page(&tenant, page))).into_response())
 }

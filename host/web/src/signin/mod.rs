@@ -91,15 +91,13 @@ async fn request(
         return Ok((jar, Redirect::to(&format!("/t/{}/signin/code/{challenge}", tenant.slug))).into_response());
     }
     proof::send_magic_link(&state, &tenant, &email, contact.as_ref(), None).await?;
-    let page = crate::view::error_page(
-        "Check your e-mail",
-        &format!(
-            "If {email} is on file with {}, we sent it a sign-in link. It works once, for {} minutes.",
-            tenant.name,
-            proof::MAGIC_LINK_MINUTES
-        ),
+    let message = format!(
+        "If {email} is on file with {}, we sent it a sign-in link. It works once, for {} minutes.",
+        tenant.name,
+        proof::MAGIC_LINK_MINUTES
     );
-    Ok((jar, Html(page)).into_response())
+    let page = crate::view::DeadEnd { signin_label: "Try another address", ..crate::view::DeadEnd::new("Check your e-mail", &message) };
+    Ok((jar, Html(crate::view::dead_end_page(&tenant, page))).into_response())
 }
 
 async fn with_password(
@@ -195,16 +193,9 @@ async fn enter_code(
 }
 
 fn link_used_up(tenant: &Tenant) -> Result<Response, WebError> {
-    let page = crate::view::error_page(
-        "This sign-in link cannot be used",
-        &format!(
-            "Sign-in links work once, for {} minutes. Ask for a new one on {}'s sign-in page: /t/{}/signin",
-            proof::MAGIC_LINK_MINUTES,
-            tenant.name,
-            tenant.slug
-        ),
-    );
-    Ok((StatusCode::GONE, Html(page)).into_response())
+    let message = format!("Sign-in links work once, for {} minutes. Ask for a new one.", proof::MAGIC_LINK_MINUTES);
+    let page = crate::view::DeadEnd { signin_label: "E-mail me a new link", ..crate::view::DeadEnd::new("This sign-in link cannot be used", &message) };
+    Ok((StatusCode::GONE, Html(crate::view::dead_end_page(tenant, page))).into_response())
 }
 
 /// `GET /t/{slug}/signin/link/{token}`: a page with one button. Opening the

@@ -8,6 +8,7 @@ mod add_ons;
 mod api_keys;
 mod agreements;
 mod branding;
+mod home;
 pub(crate) mod job_setup;
 mod jobs;
 mod menu;
@@ -35,7 +36,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
     Router::new()
         .route("/staff/login", get(login_form).post(login))
         .route("/staff/logout", post(logout))
-        .route("/staff", get(home))
+        .route("/staff", get(home::home))
         .merge(jobs::router())
         .merge(job_setup::router())
         .merge(agreements::router())
@@ -144,68 +145,3 @@ async fn logout(State(state): State<AppState>, session: StaffSession, Form(form)
     Ok(Redirect::to("/staff/login"))
 }
 
-async fn home(State(state): State<AppState>, jar: CookieJar, session: StaffSession) -> Result<Response, WebError> {
-    session.require(roles::Ability::ViewJobs)?;
-    let tenant_id = session.row.tenant_id.clone();
-    let tenant = state.db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)?;
-    let formats = portico_core::formats::TenantFormats::new(&tenant);
-    let mut jobs = Vec::new();
-    for job in state.db.tenant(&tenant_id).jobs(50).await? {
-        let property = state.db.tenant(&tenant_id).property(&job.property_id).await?;
-        let people: Vec<String> = state
-            .db
-            .tenant(&tenant_id)
-            .job_contacts(&job.id)
-            .await?
-            .into_iter()
-            .map(|c| format!("{} ({})", c.name, c.role.0.label()))
-            .collect();
-        jobs.push(serde_json::json!({
-            "id": job.id,
-            "reference": job.reference,
-            "status": job.status,
-            "address": property.one_line(),
-            "people": people.join(", "),
-        }));
-    }
-    let sections: Vec<serde_json::Value> = state
-        .db
-        .tenant(&tenant_id)
-        .installations()
-        .await?
-        .into_iter()
-        .map(|installation| {
-            serde_json::json!({
-                "plugin": installation.plugin_id,
-                "state": if installation.enabled != 0 { "Enabled" } else { "Disabled" },
-                "failures": installation.failures,
-                "last_error": installation.last_error.unwrap_or_default(),
-            })
-        })
-        .collect();
-    use portico_core::formats::Formats as _;
-    let activity: Vec<serde_json::Value> = state
-        .db
-        .tenant(&tenant_id)
-        .audit_log(50)
-        .await?
-        .into_iter()
-        .map(|e| {
-            serde_json::json!({
-                "at": formats.moment(e.created_at),
-                "actor": e.actor_name,
-                "summary": e.summary,
-                // A section's own words are never shown as the host's.
-                "written_by_section": (e.written_by == "section").then(|| e.plugin_id.clone().unwrap_or_default()),
-                "origin": format!("{} · {}", e.ip, portico_core::text::clamp(&e.user_agent, 60)),
-            })
-        })
-        .collect();
-    let data = serde_json::json!({
-        "jobs": jobs,
-        "sections": sections,
-        "activity": activity,
-        "signin_url": format!("{}/t/{}/signin", state.public_url, tenant.slug),
-    });
-    console_page(&state, jar, session, "staff_home", "Jobs", data).await
-}
