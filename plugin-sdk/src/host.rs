@@ -27,7 +27,7 @@ pub mod documents {
         use super::Role;
 
         /// Not published yet.
-        pub const NOT_READY: &str = "The report isn't ready yet. We'll e-mail you as soon as it is.";
+        pub const NOT_READY: &str = "The report isn't ready yet. It will be here as soon as it is.";
         /// Published, but not shared with the viewer's role.
         pub const NOT_SHARED: &str = "The report has not been shared with you. Ask the client or the business if you need a copy.";
 

@@ -54,6 +54,8 @@ story! { async fn the_home_lists_every_job_with_where_it_stands_a_page_at_a_time
 
 story! { async fn the_office_finds_a_job_by_name_and_sees_what_waits_for_it(app) {
     busy_business(&app).await;
+    // Another business, with a job at 9 Harbor Road.
+    app.other_tenant_client_link().await;
     let owner = app.owner().await;
     let dana = Visitor::new();
     let page = dana.get(&app.links.client).await;

@@ -141,7 +141,9 @@ story! { async fn agents_see_what_their_role_allows(app) {
     assert!(text.contains("Sam Ortiz · Buyer's agent"), "{text}");
     assert!(text.contains("Residential Inspection Report"), "the report is shared with buyer's agents");
     assert!(text.contains("Awaiting signature"), "agents see the agreement's state: {text}");
-    assert!(!text.contains("Type your full name to sign"), "but never sign for the client");
+    let agreements = sam.agreements(&buyer_agent).await.text();
+    assert!(agreements.contains("Pre-Inspection Agreement") && agreements.contains("Awaiting Dana Whitfield"), "{agreements}");
+    assert!(!agreements.contains("Type your full name to sign"), "but never sign for the client: {agreements}");
 
     let priya = Visitor::new();
     let listing_agent = priya.get(&app.links.listing_agent).await;
@@ -232,5 +234,5 @@ story! { async fn an_agreement_the_business_does_not_require_is_not_needed(app) 
 
     assert!(text.contains("Not needed") && text.contains("No agreement needs to be signed"), "{text}");
     assert!(text.contains("1 of 2 done"), "a card that is not needed does not count: {text}");
-    assert!(!text.contains("Type your full name to sign"));
+    assert!(!text.contains("Read and sign"), "{text}");
 }}

@@ -28,6 +28,10 @@ story! { async fn staff_preview_the_portal_as_each_role_and_nothing_is_recorded(
     assert_eq!(as_dana.status, 200);
     assert!(dana.contains("Preview as Dana Whitfield (Client): this is what they see; actions are disabled and nothing is recorded."), "{dana}");
     assert!(dana.contains("Pay for your service") && dana.contains("Read and sign"), "{dana}");
+    let read = as_dana.href_containing("?tab=agreements").expect("the prompt's button stays in the preview");
+    assert!(read.contains("/preview/"), "{read}");
+    let reading = owner.get(&app.url(&read)).await.text();
+    assert!(reading.contains("Dana Whitfield would sign the Pre-Inspection Agreement here."), "{reading}");
     assert!(dana.contains("Disabled in preview"), "{dana}");
     assert!(!as_dana.body.contains("name=\"_portico_action\""), "no action can be submitted");
     assert!(!as_dana.body.contains("action=\"/signout\""), "no portal controls");

@@ -15,7 +15,8 @@ pub enum BoardFilter {
     /// Jobs with a scheduled appointment from now on, soonest first.
     Upcoming,
     /// Jobs waiting for the office: a client's request to answer, a manual
-    /// payment to approve, or a visit done without a published report.
+    /// payment to approve, or a visit done without a published report (on a
+    /// job not yet marked completed).
     NeedsAction,
     /// Jobs with an invoice that is due or whose payment failed.
     Unpaid,
@@ -59,7 +60,7 @@ impl BoardFilter {
                 "j.status <> 'cancelled' AND ( \
                    EXISTS (SELECT 1 FROM add_on_requests r WHERE r.tenant_id = j.tenant_id AND r.job_id = j.id AND r.status = 'requested') \
                    OR EXISTS (SELECT 1 FROM payments pay WHERE pay.tenant_id = j.tenant_id AND pay.job_id = j.id AND pay.status = 'pending') \
-                   OR (EXISTS (SELECT 1 FROM appointments a WHERE a.tenant_id = j.tenant_id AND a.job_id = j.id \
+                   OR (j.status <> 'completed' AND EXISTS (SELECT 1 FROM appointments a WHERE a.tenant_id = j.tenant_id AND a.job_id = j.id \
                                AND a.status <> 'cancelled' AND a.starts_at < $3) \
                        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.tenant_id = j.tenant_id AND d.job_id = j.id \
                                AND d.kind = 'report' AND d.published_at IS NOT NULL)))"
@@ -105,10 +106,11 @@ pub struct BoardPage {
 }
 
 /// `%words%` for LIKE, with LIKE's own wildcards in the words taken literally.
+/// The database lower-cases both sides (SQLite folds ASCII only, PostgreSQL
+/// every letter), so a search matches the same way the data is compared.
 fn like_pattern(search: &str) -> String {
     let escaped: String = search
         .trim()
-        .to_lowercase()
         .chars()
         .flat_map(|c| match c {
             '%' | '_' | '\\' => vec!['\\', c],
@@ -127,10 +129,10 @@ impl TenantDb<'_> {
         let matching = format!(
             "FROM jobs j JOIN properties p ON p.tenant_id = j.tenant_id AND p.id = j.property_id \
              WHERE j.tenant_id = $1 AND {} AND ($2 = '' \
-               OR LOWER(j.reference) LIKE $2 ESCAPE '\\' OR LOWER(p.line1) LIKE $2 ESCAPE '\\' OR LOWER(p.city) LIKE $2 ESCAPE '\\' \
+               OR LOWER(j.reference) LIKE LOWER($2) ESCAPE '\\' OR LOWER(p.line1) LIKE LOWER($2) ESCAPE '\\' OR LOWER(p.city) LIKE LOWER($2) ESCAPE '\\' \
                OR EXISTS (SELECT 1 FROM job_contacts jc JOIN contacts c ON c.tenant_id = jc.tenant_id AND c.id = jc.contact_id \
                           WHERE jc.tenant_id = j.tenant_id AND jc.job_id = j.id \
-                          AND (LOWER(c.name) LIKE $2 ESCAPE '\\' OR LOWER(COALESCE(c.email, '')) LIKE $2 ESCAPE '\\')))",
+                          AND (LOWER(c.name) LIKE LOWER($2) ESCAPE '\\' OR LOWER(COALESCE(c.email, '')) LIKE LOWER($2) ESCAPE '\\')))",
             query.filter.condition()
         );
         let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) {matching}"))
@@ -172,7 +174,7 @@ mod tests {
 
     #[test]
     fn searched_words_are_matched_literally() {
-        assert_eq!(like_pattern("  Elm St "), "%elm st%");
+        assert_eq!(like_pattern("  Elm St "), "%Elm St%");
         assert_eq!(like_pattern("100%_off\\"), "%100\\%\\_off\\\\%");
         assert_eq!(like_pattern("   "), "");
     }

@@ -101,15 +101,17 @@ impl Links {
         actor: &Actor<'_>,
     ) -> anyhow::Result<Result<String, Refusal>> {
         let Some(email) = contact.email.clone() else { return Ok(Err(Refusal::NoAddress)) };
-        let issued = match self.issue(tenant, contact, actor).await? {
-            Ok(issued) => issued,
-            Err(refused) => return Ok(Err(refused)),
-        };
+        // Everything the message says is read before the old link is
+        // replaced: a failure here leaves the person's link working.
         let job = self.db.tenant(&tenant.id).job(&contact.job_id).await?.ok_or_else(|| anyhow::anyhow!("job {} vanished", contact.job_id))?;
         let property = self.db.tenant(&tenant.id).property(&job.property_id).await?;
         let formats = portico_core::formats::TenantFormats::new(tenant);
         let asked = asked_of(&self.db, tenant, contact).await?;
         let appointment = self.db.tenant(&tenant.id).appointments(&contact.job_id).await?.into_iter().find(|a| a.status != "cancelled");
+        let issued = match self.issue(tenant, contact, actor).await? {
+            Ok(issued) => issued,
+            Err(refused) => return Ok(Err(refused)),
+        };
         let data = serde_json::json!({
             "name": contact.name,
             "address": property.one_line(),

@@ -7,7 +7,8 @@
 use crate::agreements::{for_job_with, AgreementStatus};
 use crate::documents::{balance_due, release_from};
 use portico_core::ids::JobId;
-use portico_core::model::{AddOnStatus, JobContact, Tenant};
+use portico_core::model::{AddOnStatus, Invoice, InvoiceLine, JobContact, Tenant};
+use portico_core::money::{InvoiceStatus, PaymentStatus};
 use portico_data::{Db, DbError};
 
 /// One of a job's obligations: not part of this job, still open, or met.
@@ -16,6 +17,21 @@ pub enum Step {
     NotNeeded,
     Waiting,
     Done,
+}
+
+/// Where the job's bill is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaymentStep {
+    /// No invoice has been sent.
+    NoInvoice,
+    /// An invoice is due, or its payment failed: this much is owed.
+    Owed(i64),
+    /// A payment is on its way (a checkout finished, not yet settled).
+    Processing,
+    /// Everything sent is paid or waived.
+    Settled,
+    /// The money was given back.
+    Refunded,
 }
 
 /// Where the job's report is.
@@ -33,9 +49,9 @@ pub enum ReportStep {
 pub struct Standing {
     pub people: Vec<JobContact>,
     pub signed: Step,
-    pub paid: Step,
-    /// What is still owed over all the job's invoices, in minor units.
-    pub balance_minor: i64,
+    pub payment: PaymentStep,
+    /// Manual payments staff recorded that wait for approval.
+    pub payments_to_approve: usize,
     pub report: ReportStep,
     /// Add-on requests waiting for the office's answer.
     pub requests_waiting: usize,
@@ -48,6 +64,7 @@ pub async fn standing(db: &Db, tenant: &Tenant, job_id: &JobId) -> Result<Standi
     let invoices = business.invoices(job_id).await?;
     let reports = business.documents(job_id, "report").await?;
     let requests = business.add_on_requests(job_id).await?;
+    let payments = business.job_payments(job_id).await?;
 
     let needed: Vec<_> = agreements.iter().filter(|a| a.status != AgreementStatus::NotNeeded).collect();
     let signed = match needed.as_slice() {
@@ -55,13 +72,7 @@ pub async fn standing(db: &Db, tenant: &Tenant, job_id: &JobId) -> Result<Standi
         needed if needed.iter().any(|a| a.outstanding()) => Step::Waiting,
         _ => Step::Done,
     };
-    let billed: Vec<_> = invoices.iter().filter(|(invoice, _)| invoice.status != portico_core::money::InvoiceStatus::Void).collect();
-    let balance_minor: i64 = billed.iter().filter_map(|(invoice, lines)| balance_due(invoice, lines)).sum();
-    let paid = match (billed.is_empty(), balance_minor > 0) {
-        (true, _) => Step::NotNeeded,
-        (false, true) => Step::Waiting,
-        (false, false) => Step::Done,
-    };
+    let payment = payment_step(&invoices);
     let report = if !reports.iter().any(|doc| doc.published_at.is_some()) {
         ReportStep::NotPublished
     } else if release_from(tenant, &agreements, &invoices).holds.is_empty() {
@@ -70,5 +81,25 @@ pub async fn standing(db: &Db, tenant: &Tenant, job_id: &JobId) -> Result<Standi
         ReportStep::Held
     };
     let requests_waiting = requests.iter().filter(|r| r.status == AddOnStatus::Requested).count();
-    Ok(Standing { people, signed, paid, balance_minor, report, requests_waiting })
+    let payments_to_approve = payments.iter().filter(|p| p.status == PaymentStatus::Pending).count();
+    Ok(Standing { people, signed, payment, payments_to_approve, report, requests_waiting })
+}
+
+/// The bill as the office reads it. "Owed" is what the console's Unpaid
+/// filter lists: invoices due, or whose payment failed.
+fn payment_step(invoices: &[(Invoice, Vec<InvoiceLine>)]) -> PaymentStep {
+    let sent: Vec<_> = invoices.iter().filter(|(invoice, _)| !matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void)).collect();
+    let owed: i64 = sent
+        .iter()
+        .filter(|(invoice, _)| matches!(invoice.status, InvoiceStatus::Due | InvoiceStatus::Failed))
+        .filter_map(|(invoice, lines)| balance_due(invoice, lines))
+        .sum();
+    let any = |status: InvoiceStatus| sent.iter().any(|(invoice, _)| invoice.status == status);
+    match () {
+        _ if sent.is_empty() => PaymentStep::NoInvoice,
+        _ if owed > 0 => PaymentStep::Owed(owed),
+        _ if any(InvoiceStatus::Processing) => PaymentStep::Processing,
+        _ if sent.iter().all(|(invoice, _)| invoice.status == InvoiceStatus::Refunded) => PaymentStep::Refunded,
+        _ => PaymentStep::Settled,
+    }
 }

@@ -18,9 +18,8 @@ struct Agreements;
 const CARD: &str = "sign-agreement";
 /// The page of their own: the full text, the consent and the signing form.
 const READ: &str = "read-and-sign";
-/// That page's tab, and its address on the job page.
+/// That page's tab (the business may move the card to another).
 const TAB: &str = "Agreements";
-const TAB_SLUG: &str = "agreements";
 
 const ROLES: &[Role] = &[Role::Client, Role::CoClient, Role::BuyerAgent, Role::ListingAgent, Role::Staff];
 
@@ -102,13 +101,19 @@ fn prompt_card(ctx: &Context, agreements: &[&Agreement]) -> Card {
     };
     let (label, tone) = standing(agreements);
     let card = Card::new(CARD).title(title(agreements)).task(task).status(&label, tone);
-    let page = format!("/jobs/{}?tab={TAB_SLUG}", ctx.job_id);
+    // The host finds the card wherever the business placed it.
+    let page = format!("/jobs/{}?card={READ}", ctx.job_id);
     match owed {
         Some(agreement) => card.text(format!("Please read the {} and sign it online.", agreement.title)).link("Read and sign", page),
         // Who signed when, and the signed copies.
         None if signed == agreements.len() => agreements.iter().fold(card, |card, agreement| summary(card, agreement, agreements.len() > 1)),
         None => {
-            let awaiting: Vec<String> = agreements.iter().flat_map(|a| a.awaiting.iter().cloned()).collect();
+            let mut awaiting: Vec<String> = Vec::new();
+            for name in agreements.iter().flat_map(|a| a.awaiting.iter()) {
+                if !awaiting.contains(name) {
+                    awaiting.push(name.clone());
+                }
+            }
             card.fields([("Awaiting", awaiting.join(", "))]).link("See the agreements", page)
         }
     }

@@ -66,7 +66,13 @@ fn registry() -> &'static Handlebars<'static> {
 }
 
 pub fn render(letter: &Letter<'_>) -> Result<String, MailError> {
-    let text = |key: &str| letter.data.get(key).and_then(Value::as_str).map(str::trim).filter(|value| !value.is_empty());
+    // Facts, a code and a button come only with the host's own messages: a
+    // section's data is shown as its text, never dressed as the host's
+    // "Amount due" or sign-in code.
+    let hosts_own = super::templates::kind(letter.kind).is_some_and(|kind| !kind.for_plugins);
+    let text = |key: &str| {
+        letter.data.get(key).and_then(Value::as_str).map(str::trim).filter(|value| hosts_own && !value.is_empty())
+    };
     let facts: Vec<Fact> =
         FACTS.iter().filter_map(|(key, label)| text(key).map(|value| Fact { label, value: value.to_string() })).collect();
     let button = match (button_label(letter.kind), text("link")) {
@@ -170,7 +176,7 @@ mod tests {
             ("amount", ""),
         ]);
         let text = "Hello Dana,\n\nAppointment: Fri Dec 5, 2026, 9:00 AM CST\n\nOpen your portal:\nhttps://portal.example/p/abc\n\nKeystone\n";
-        let html = render(&letter("portal-invite", text, &data)).unwrap();
+        let html = render(&letter("portal-link", text, &data)).unwrap();
         assert_eq!(html.matches("class=\"button\"").count(), 1, "one button");
         assert!(html.contains("href=\"https://portal.example/p/abc\"") && html.contains(">Open your portal</a>"));
         assert!(html.contains(">Appointment</td>") && html.contains("Sign the Pre-Inspection Agreement"));
@@ -184,8 +190,10 @@ mod tests {
     fn a_code_is_shown_large_and_a_link_the_text_does_not_hold_is_added() {
         let data = data(&[("code", "493027")]);
         let html = render(&letter("signin-code", "Your code is:\n\n    493027\n\nThanks", &data)).unwrap();
-        let section = render(&letter("message", "Click https://evil.example/", &self::data(&[("link", "https://evil.example/")]))).unwrap();
+        let forged = self::data(&[("link", "https://evil.example/"), ("amount", "$5,000.00"), ("asked", "Pay by wire"), ("code", "123456")]);
+        let section = render(&letter("message", "Click https://evil.example/\n\n123456", &forged)).unwrap();
         assert!(!section.contains("class=\"button\""), "no button in a section's message");
+        assert!(!section.contains("Amount due") && !section.contains("Pay by wire") && !section.contains("class=\"code\""), "nor the host's facts or code: {section}");
         assert!(html.contains("class=\"code\"") && html.contains(">493027</p>"));
         let blocks = blocks("Go here", Some(Button { label: "Sign in", url: "https://x.example/l".into() }), None, &[]);
         assert_eq!(blocks.len(), 2);

@@ -117,7 +117,8 @@ pub async fn render_for_tenant(db: &portico_data::Db, tenant_id: &TenantId, temp
         }
         // `render` read the data as a JSON object already.
         let data: serde_json::Map<String, serde_json::Value> = serde_json::from_str(data_json).unwrap_or_default();
-        rendered.html = Some(html::render(&html::Letter {
+        // Without its HTML part a message still goes, as text.
+        rendered.html = html::render(&html::Letter {
             kind: template,
             subject: &rendered.subject,
             text: &text,
@@ -126,7 +127,9 @@ pub async fn render_for_tenant(db: &portico_data::Db, tenant_id: &TenantId, temp
             brand_color: &tenant.brand_color,
             logo_url: tenant.logo_url.as_deref(),
             footer,
-        })?);
+        })
+        .inspect_err(|error| tracing::warn!(%error, template, "sending the message as text only"))
+        .ok();
         rendered.sender_name = Some(tenant.name.clone()).filter(|name| !name.trim().is_empty());
         rendered.reply_to = tenant.support_email.filter(|address| address.parse::<lettre::Address>().is_ok());
     }

@@ -147,6 +147,8 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
         }
     }
     let current = tab.filter(|slug| tab_titles.iter().any(|t| tab_slug(t) == *slug)).map(str::to_string);
+    let places: super::present::CardPlaces =
+        placed.iter().map(|p| ((p.card.plugin_id.clone(), p.card.id.clone()), p.tab.as_deref().map(tab_slug))).collect();
     let on_dashboard = current.is_none();
 
     let mut tabs = Vec::new();
@@ -174,8 +176,9 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
         (cards, None, None)
     };
     let (mut cards, flash) = message_in_its_card(cards, flash);
+    let links = super::present::PageLinks { job_id, base_url: &base_url, places: &places };
     for card in &mut cards {
-        super::present::present_card(card, job_id, &base_url);
+        super::present::present_card(card, &links);
     }
 
     let body = crate::view::render(

@@ -5,11 +5,39 @@
 
 use portico_core::ids::JobId;
 use portico_sections::sanitize::TaskState;
+use std::collections::HashMap;
+
+/// Where each card the viewer may see is on the job's page: (plugin, card)
+/// to its tab's slug, or `None` on the dashboard. The business may move a
+/// card to another tab, so a section links to its card, not to a tab.
+pub(crate) type CardPlaces = HashMap<(String, String), Option<String>>;
+
+/// How one card's links are resolved on this page.
+pub(crate) struct PageLinks<'a> {
+    pub job_id: &'a JobId,
+    /// The page's own address: the portal's, or staff's preview of it.
+    pub base_url: &'a str,
+    pub places: &'a CardPlaces,
+}
 
 /// Present every block of one card (the card as the template reads it).
-pub(crate) fn present_card(card: &mut serde_json::Value, job_id: &JobId, base_url: &str) {
-    present_links(card, job_id, base_url);
+pub(crate) fn present_card(card: &mut serde_json::Value, page: &PageLinks<'_>) {
+    present_links(card, page);
     present_contacts(card);
+}
+
+/// Where a link to the job page goes: `?card=ID` is the section's own card
+/// ID wherever the business placed it (its tab, at its anchor); anything else
+/// keeps its query, on this page's address.
+fn resolve(rest: &str, plugin_id: &str, page: &PageLinks<'_>) -> String {
+    let base = page.base_url;
+    let Some(card_id) = rest.strip_prefix("?card=") else { return format!("{base}{rest}") };
+    match page.places.get(&(plugin_id.to_string(), card_id.to_string())) {
+        Some(Some(tab)) => format!("{base}?tab={tab}#card-{plugin_id}-{card_id}"),
+        Some(None) => format!("{base}#card-{plugin_id}-{card_id}"),
+        // Not a card this viewer sees: the page itself.
+        None => base.to_string(),
+    }
 }
 
 /// Links that go somewhere on this job's own page become buttons: a section
@@ -18,15 +46,16 @@ pub(crate) fn present_card(card: &mut serde_json::Value, job_id: &JobId, base_ur
 /// Other links within the portal are plain buttons and links that leave it
 /// stay links. A link to the job page follows the page wherever it is shown
 /// (`base_url`: the portal, or staff's preview of it).
-fn present_links(card: &mut serde_json::Value, job_id: &JobId, base_url: &str) {
+fn present_links(card: &mut serde_json::Value, links: &PageLinks<'_>) {
     let to_do = card["task"] == serde_json::json!(TaskState::ToDo);
-    let page = format!("/jobs/{job_id}");
+    let plugin_id = card["plugin_id"].as_str().unwrap_or_default().to_string();
+    let page = format!("/jobs/{}", links.job_id);
     let Some(blocks) = card["blocks"].as_array_mut() else { return };
     for block in blocks.iter_mut().filter(|block| block["kind"] == "link") {
         let Some(url) = block["url"].as_str().map(str::to_string) else { continue };
         let on_this_page = url == page || url.strip_prefix(&page).is_some_and(|rest| rest.starts_with('?') || rest.starts_with('#'));
         let style = if on_this_page {
-            block["url"] = format!("{base_url}{}", &url[page.len()..]).into();
+            block["url"] = resolve(&url[page.len()..], &plugin_id, links).into();
             if to_do { "primary" } else { "secondary" }
         } else if url.starts_with('/') {
             "secondary"
@@ -73,7 +102,9 @@ fn contact_href(value: &str) -> Option<String> {
     if phone {
         return Some(crate::view::tel_href(value));
     }
-    portico_core::email::is_email(value).then(|| format!("mailto:{value}"))
+    // Characters that would add headers or a body to a `mailto:` are left out.
+    let plain = !value.contains(['?', '&', '%', '#']);
+    (plain && portico_core::email::is_email(value)).then(|| format!("mailto:{value}"))
 }
 
 #[cfg(test)]
@@ -84,6 +115,7 @@ mod tests {
     fn a_link_to_a_tab_of_the_page_is_the_cards_button_and_follows_the_preview() {
         let job = JobId::new("j1".to_string());
         let mut view = serde_json::json!({
+            "plugin_id": "agreements",
             "task": TaskState::ToDo,
             "blocks": [
                 { "kind": "link", "label": "Read and sign", "url": "/jobs/j1?tab=agreements" },
@@ -93,7 +125,8 @@ mod tests {
                 { "kind": "link", "label": "No url", "url": null },
             ]
         });
-        present_links(&mut view, &job, "/staff/jobs/j1/preview/c1");
+        let places = CardPlaces::new();
+        present_links(&mut view, &PageLinks { job_id: &job, base_url: "/staff/jobs/j1/preview/c1", places: &places });
         let blocks = view["blocks"].as_array().unwrap();
         assert_eq!(blocks[0]["url"], "/staff/jobs/j1/preview/c1?tab=agreements");
         assert_eq!(blocks[0]["button"], "primary");
@@ -105,11 +138,24 @@ mod tests {
     }
 
     #[test]
+    fn a_link_to_a_card_finds_it_wherever_the_business_placed_it() {
+        let job = JobId::new("j1".to_string());
+        let mut places = CardPlaces::new();
+        places.insert(("agreements".into(), "read-and-sign".into()), Some("paperwork".into()));
+        places.insert(("agreements".into(), "sign-agreement".into()), None);
+        let links = PageLinks { job_id: &job, base_url: "/jobs/j1", places: &places };
+        assert_eq!(resolve("?card=read-and-sign", "agreements", &links), "/jobs/j1?tab=paperwork#card-agreements-read-and-sign");
+        assert_eq!(resolve("?card=sign-agreement", "agreements", &links), "/jobs/j1#card-agreements-sign-agreement");
+        assert_eq!(resolve("?card=read-and-sign", "reports", &links), "/jobs/j1", "only the section's own cards");
+        assert_eq!(resolve("?tab=reports", "agreements", &links), "/jobs/j1?tab=reports");
+    }
+
+    #[test]
     fn addresses_and_phone_numbers_become_links_and_nothing_else_does() {
         assert_eq!(contact_href("(555) 010-2200").as_deref(), Some("tel:5550102200"));
         assert_eq!(contact_href("+44 20 7946 0958").as_deref(), Some("tel:+442079460958"));
         assert_eq!(contact_href("office@keystone.example").as_deref(), Some("mailto:office@keystone.example"));
-        for plain in ["2026", "$610.00", "Electrician", "INS-1042", "Sat Nov 28, 2026", "mailto:x@y.example", "2026-11-28", "62704-1234", "1234567890", "555-0142"] {
+        for plain in ["2026", "$610.00", "Electrician", "INS-1042", "Sat Nov 28, 2026", "mailto:x@y.example", "2026-11-28", "62704-1234", "1234567890", "555-0142", "a?cc=x@evil.example"] {
             assert_eq!(contact_href(plain), None, "{plain}");
         }
         let mut card = serde_json::json!({ "blocks": [

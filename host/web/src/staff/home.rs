@@ -13,7 +13,7 @@ use axum_extra::extract::cookie::CookieJar;
 use portico_core::formats::{Formats as _, TenantFormats};
 use portico_core::model::Tenant;
 use portico_data::{BoardFilter, BoardQuery, BoardRow};
-use portico_services::standing::{standing, ReportStep, Standing, Step};
+use portico_services::standing::{standing, PaymentStep, ReportStep, Standing, Step};
 use serde::{Deserialize, Serialize};
 
 const JOBS_PER_PAGE: u32 = 25;
@@ -55,7 +55,8 @@ pub(super) async fn home(
     let tenant_id = session.row.tenant_id.clone();
     let tenant = state.db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let formats = TenantFormats::new(&tenant);
-    let search = portico_core::text::clamp(query.q.trim(), MAX_SEARCH);
+    // Cut, not clamped: an added "…" would match nothing.
+    let search: String = query.q.trim().chars().take(MAX_SEARCH).collect();
     let filter = BoardFilter::from_slug(&query.show).unwrap_or_default();
     let asked_page = query.page.trim().parse::<u32>().ok().filter(|page| *page >= 1).unwrap_or(1);
     let mut board = BoardQuery { search: &search, filter, page: asked_page - 1, per_page: JOBS_PER_PAGE, now: portico_core::model::now() };
@@ -153,10 +154,17 @@ fn chips(standing: &Standing, formats: &TenantFormats) -> Vec<Chip> {
         Step::Waiting => chips.push(chip("Not signed".into(), "warning")),
         Step::NotNeeded => {}
     }
-    match standing.paid {
-        Step::Done => chips.push(chip("Paid".into(), "success")),
-        Step::Waiting => chips.push(chip(format!("{} due", formats.money(standing.balance_minor)), "warning")),
-        Step::NotNeeded => chips.push(chip("No invoice".into(), "neutral")),
+    chips.push(match standing.payment {
+        PaymentStep::Settled => chip("Paid".into(), "success"),
+        PaymentStep::Owed(minor) => chip(format!("{} due", formats.money(minor)), "warning"),
+        PaymentStep::Processing => chip("Payment processing".into(), "neutral"),
+        PaymentStep::Refunded => chip("Refunded".into(), "neutral"),
+        PaymentStep::NoInvoice => chip("No invoice".into(), "neutral"),
+    });
+    match standing.payments_to_approve {
+        0 => {}
+        1 => chips.push(chip("1 payment to approve".into(), "danger")),
+        n => chips.push(chip(format!("{n} payments to approve"), "danger")),
     }
     chips.push(match standing.report {
         ReportStep::Released => chip("Report released".into(), "success"),
