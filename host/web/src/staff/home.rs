@@ -161,22 +161,25 @@ fn chips(standing: &Standing, formats: &TenantFormats) -> Vec<Chip> {
         PaymentStep::Refunded => chip("Refunded".into(), "neutral"),
         PaymentStep::NoInvoice => chip("No invoice".into(), "neutral"),
     });
-    match standing.payments_to_approve {
-        0 => {}
-        1 => chips.push(chip("1 payment to approve".into(), "danger")),
-        n => chips.push(chip(format!("{n} payments to approve"), "danger")),
-    }
+    chips.extend(waiting(standing.payments_to_approve, "payment to approve", "payments to approve"));
     chips.push(match standing.report {
         ReportStep::Released => chip("Report released".into(), "success"),
         ReportStep::Held => chip("Report held".into(), "warning"),
         ReportStep::NotPublished => chip("No report yet".into(), "neutral"),
     });
-    match standing.requests_waiting {
-        0 => {}
-        1 => chips.push(chip("1 request waiting".into(), "danger")),
-        n => chips.push(chip(format!("{n} requests waiting"), "danger")),
-    }
+    chips.extend(waiting(standing.requests_waiting, "request waiting", "requests waiting"));
     chips
+}
+
+/// "1 request waiting", "3 requests waiting": something the office must
+/// answer; nothing when there is none.
+fn waiting(count: usize, one: &str, many: &str) -> Option<Chip> {
+    let label = match count {
+        0 => return None,
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    };
+    Some(Chip { label, tone: "danger" })
 }
 
 /// Each section's state and failures, so a failing one is seen.
