@@ -64,6 +64,19 @@ impl RenderMemo {
     {
         self.release.get_or_try_init(compute).await.cloned()
     }
+
+    /// The job's report release from `memo` when the render has one, else
+    /// worked out now (an action, or a call outside a page render).
+    pub async fn release_or_compute<F, Fut, E>(memo: Option<&RenderMemo>, compute: F) -> Result<portico_core::model::Release, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<portico_core::model::Release, E>>,
+    {
+        match memo {
+            Some(memo) => memo.release(compute).await,
+            None => compute().await,
+        }
+    }
 }
 
 impl CallScope {

@@ -187,10 +187,7 @@ async fn documents_and_release(
         let tenant = db.tenant(tenant_id).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
         portico_services::documents::release(db, &tenant, job_id).await.map_err(unavailable)
     };
-    let release = match &scope.memo {
-        Some(memo) => memo.release(compute).await?,
-        None => compute().await?,
-    };
+    let release = super::RenderMemo::release_or_compute(scope.memo.as_deref(), compute).await?;
     Ok((found, release))
 }
 

@@ -94,12 +94,15 @@ fn payment_step(invoices: &[(Invoice, Vec<InvoiceLine>)]) -> PaymentStep {
         .filter(|(invoice, _)| matches!(invoice.status, InvoiceStatus::Due | InvoiceStatus::Failed))
         .filter_map(|(invoice, lines)| balance_due(invoice, lines))
         .sum();
-    let any = |status: InvoiceStatus| sent.iter().any(|(invoice, _)| invoice.status == status);
-    match () {
-        _ if sent.is_empty() => PaymentStep::NoInvoice,
-        _ if owed > 0 => PaymentStep::Owed(owed),
-        _ if any(InvoiceStatus::Processing) => PaymentStep::Processing,
-        _ if sent.iter().all(|(invoice, _)| invoice.status == InvoiceStatus::Refunded) => PaymentStep::Refunded,
-        _ => PaymentStep::Settled,
+    if sent.is_empty() {
+        PaymentStep::NoInvoice
+    } else if owed > 0 {
+        PaymentStep::Owed(owed)
+    } else if sent.iter().any(|(invoice, _)| invoice.status == InvoiceStatus::Processing) {
+        PaymentStep::Processing
+    } else if sent.iter().all(|(invoice, _)| invoice.status == InvoiceStatus::Refunded) {
+        PaymentStep::Refunded
+    } else {
+        PaymentStep::Settled
     }
 }

@@ -63,7 +63,7 @@ async fn outbox(
         &serde_json::json!({
             "title": format!("Outbox · {}", tenant.name),
             "messages": messages,
-            "signin_url": format!("/t/{}/signin", tenant.slug),
+            "signin_url": crate::view::signin_path(&tenant),
         }),
     )?;
     Ok(Html(body))

@@ -61,17 +61,21 @@ impl SessionKeys {
             .build()
     }
 
+    /// The claims of a live cookie we signed.
     fn read(&self, token: &str) -> Option<Claims> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok().map(|data| data.claims)
+        self.decode(token, true)
     }
 
     /// The claims of a cookie we signed, expired or not: only to say whose
     /// portal an ended session was in.
     fn read_ended(&self, token: &str) -> Option<Claims> {
+        self.decode(token, false)
+    }
+
+    fn decode(&self, token: &str, live_only: bool) -> Option<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.validate_exp = false;
+        validation.leeway = 0;
+        validation.validate_exp = live_only;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok().map(|data| data.claims)
     }
 }

@@ -125,7 +125,7 @@ pub fn dead_end_data(tenant: &Tenant, page: DeadEnd<'_>) -> serde_json::Value {
         "message": page.message,
         "brand_css": brand_css(tenant),
         "tenant": tenant_view(tenant),
-        "signin_url": format!("/t/{}/signin", tenant.slug),
+        "signin_url": signin_path(tenant),
         "signin_label": page.signin_label,
         "form": page.form.map(|(action, label)| serde_json::json!({ "action": action, "label": label })),
     })
@@ -156,6 +156,12 @@ pub fn tel_href(number: &str) -> String {
     let dialled = if international { number.replacen("(0)", "", 1) } else { number.to_string() };
     let digits: String = dialled.chars().filter(char::is_ascii_digit).collect();
     format!("tel:{}{digits}", if international { "+" } else { "" })
+}
+
+/// The business's sign-in page for clients without their link (a path; add
+/// the public URL for a full address).
+pub fn signin_path(tenant: &Tenant) -> String {
+    format!("/t/{}/signin", tenant.slug)
 }
 
 /// The address of the tenant's brand stylesheet.

@@ -100,7 +100,8 @@ pub async fn render_for_tenant(db: &portico_data::Db, tenant_id: &TenantId, temp
     let tenant = db.tenant(tenant_id).business().await.map_err(unavailable)?;
     let business = tenant.as_ref().map(|t| t.name.clone()).unwrap_or_default();
     let custom = db.tenant(tenant_id).mail_template(template).await.map_err(unavailable)?;
-    let mut rendered = render(template, data_json, &business, custom.as_ref())?;
+    let data = templates::parse_data(template, data_json)?;
+    let mut rendered = templates::render_data(template, data.clone(), &business, custom.as_ref())?;
     if let Some(tenant) = tenant {
         let mut footer = Vec::new();
         let text = rendered.body.clone();
@@ -115,8 +116,6 @@ pub async fn render_for_tenant(db: &portico_data::Db, tenant_id: &TenantId, temp
             rendered.body = format!("{}\n-- \nQuestions? {support}\n", rendered.body.trim_end());
             footer.push(format!("Questions? {support}"));
         }
-        // `render` read the data as a JSON object already.
-        let data: serde_json::Map<String, serde_json::Value> = serde_json::from_str(data_json).unwrap_or_default();
         // Without its HTML part a message still goes, as text.
         rendered.html = html::render(&html::Letter {
             kind: template,

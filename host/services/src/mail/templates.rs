@@ -144,9 +144,17 @@ pub fn kind(name: &str) -> Option<&'static TemplateKind> {
 /// wording when it has one. `business` is always the tenant's name, whatever
 /// `data` says.
 pub fn render(name: &str, data_json: &str, business: &str, custom: Option<&StoredTemplate>) -> Result<Rendered, MailError> {
+    render_data(name, parse_data(name, data_json)?, business, custom)
+}
+
+/// A message's data, which must be a JSON object.
+pub(super) fn parse_data(name: &str, data_json: &str) -> Result<Map<String, Value>, MailError> {
+    serde_json::from_str(data_json).map_err(|e| MailError::Permanent(format!("template {name:?} data must be a JSON object: {e}")))
+}
+
+/// [`render`] with the data already read.
+pub(super) fn render_data(name: &str, mut data: Map<String, Value>, business: &str, custom: Option<&StoredTemplate>) -> Result<Rendered, MailError> {
     let kind = kind(name).ok_or_else(|| MailError::Permanent(format!("there is no mail template named {name:?}")))?;
-    let mut data: Map<String, Value> = serde_json::from_str(data_json)
-        .map_err(|e| MailError::Permanent(format!("template {name:?} data must be a JSON object: {e}")))?;
     // The business is the host's word, never the sender's: a section cannot
     // sign a message as "Keystone (Security Team)".
     data.insert("business".into(), json!(business));

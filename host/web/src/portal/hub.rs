@@ -28,7 +28,7 @@ pub(crate) fn frame(tenant: &Tenant, session: &PortalSession, name: &str, title:
         "tenant": crate::view::tenant_view(tenant),
         "viewer": { "name": name, "email": session.row.verified_email },
         "csrf": crate::csrf::for_page(&session.row.csrf_token),
-        "signin_url": format!("/t/{}/signin", tenant.slug),
+        "signin_url": crate::view::signin_path(tenant),
     })
 }
 

@@ -228,10 +228,7 @@ async fn report_headline(state: &AppState, tenant: &Tenant, audience: &Audience,
         return Ok(None);
     }
     let compute = || portico_services::documents::release(&state.db, tenant, job_id);
-    let release = match &audience.memo {
-        Some(memo) => memo.release(compute).await?,
-        None => compute().await?,
-    };
+    let release = portico_sections::RenderMemo::release_or_compute(audience.memo.as_deref(), compute).await?;
     Ok(dashboard::headline(job_id, role, &reports, &release))
 }
 

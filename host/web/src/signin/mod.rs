@@ -42,14 +42,14 @@ fn frame(tenant: &Tenant, title: &str) -> serde_json::Value {
         "title": format!("{title} · {}", tenant.name),
         "brand_css": crate::view::brand_css(tenant),
         "tenant": crate::view::tenant_view(tenant),
-        "signin_url": format!("/t/{}/signin", tenant.slug),
+        "signin_url": crate::view::signin_path(tenant),
     })
 }
 
 
 fn signin_page(jar: CookieJar, tenant: &Tenant, email: &str, error: Option<&str>, status: StatusCode) -> Result<Response, WebError> {
     let mut data = frame(tenant, "Sign in");
-    data["action"] = format!("/t/{}/signin", tenant.slug).into();
+    data["action"] = crate::view::signin_path(tenant).into();
     data["email"] = email.into();
     data["error"] = error.into();
     data["passwords"] = tenant.allows_client_passwords().into();

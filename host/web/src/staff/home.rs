@@ -67,11 +67,9 @@ pub(super) async fn home(
         board.page = pages - 1;
         found = state.db.tenant(&tenant_id).job_board(&board).await?;
     }
-    let mut jobs = Vec::with_capacity(found.rows.len());
-    for row in &found.rows {
-        let standing = standing(&state.db, &tenant, &row.id).await?;
-        jobs.push(job_row(row, &standing, &formats));
-    }
+    // Each row's standing is read on its own; they wait for the database together.
+    let standings = futures::future::try_join_all(found.rows.iter().map(|row| standing(&state.db, &tenant, &row.id))).await?;
+    let jobs: Vec<serde_json::Value> = found.rows.iter().zip(&standings).map(|(row, standing)| job_row(row, standing, &formats)).collect();
 
     let href = |filter: BoardFilter, page: u32| home_href(&search, filter, page);
     let filters: Vec<FilterLink> =
@@ -90,7 +88,7 @@ pub(super) async fn home(
         })),
         "sections": sections(&state, &tenant).await?,
         "activity": activity(&state, &tenant, &formats).await?,
-        "signin_url": format!("{}/t/{}/signin", state.public_url, tenant.slug),
+        "signin_url": format!("{}{}", state.public_url, crate::view::signin_path(&tenant)),
     });
     console_page(&state, jar, session, "staff_home", "Jobs", data).await
 }

@@ -29,7 +29,7 @@ async fn render(state: &AppState, jar: CookieJar, session: StaffSession, error: 
         .collect();
     let data = serde_json::json!({
         "error": error,
-        "signin_url": format!("{}/t/{}/signin", state.public_url, tenant.slug),
+        "signin_url": format!("{}{}", state.public_url, crate::view::signin_path(&tenant)),
         "settings": {
             "link_lifetime_days": tenant.link_lifetime_days,
             "magic_link": !tenant.sign_in_by_code(),
