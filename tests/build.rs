@@ -14,6 +14,7 @@ const HOSTILE: &[&str] = &[
     "portico-test-slow-describe",
     "portico-test-failing-describe",
     "portico-test-sockets",
+    "portico-test-contract-0-3",
 ];
 
 fn main() {

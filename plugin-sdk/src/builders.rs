@@ -1,7 +1,7 @@
 //! Builders for the contract's records, so sections read as what they show.
 
 use crate::{
-    Action, ActionStyle, Block, Card, CardSpec, Descriptor, Download, DownloadFormat, EventKind, Field, FormField, Image,
+    Action, ActionError, ActionStyle, FieldProblem, InputProblems, Block, Card, CardSpec, Descriptor, Download, DownloadFormat, EventKind, Field, FormField, Image,
     InputKind, Link, Notice, Outcome, Permission, PermissionRequest, Placement, Role, SettingKind,
     SettingSpec, StatusChip, TaskState, Tone,
 };
@@ -268,6 +268,46 @@ impl Outcome {
     /// Send the viewer a file the host writes from `download` (a CSV or PDF).
     pub fn download(download: Download) -> Self {
         Outcome { tone: Tone::Info, message: String::new(), redirect: None, download: Some(download) }
+    }
+}
+
+impl ActionError {
+    /// The form as a whole needs fixing; `message` says how. The host shows it
+    /// at the top of the card and keeps what the viewer typed.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ActionError::InvalidInput(InputProblems::new(message))
+    }
+
+    /// One input needs fixing: `message` is shown beside the input named
+    /// `field` and at the top of the card. For several, build
+    /// [`InputProblems`] and return it with `?` or `.into()`.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        ActionError::InvalidInput(InputProblems::new(message.clone()).field(field, message))
+    }
+}
+
+impl InputProblems {
+    /// No problem yet; `message` goes at the top of the card once there is one.
+    pub fn new(message: impl Into<String>) -> Self {
+        InputProblems { message: message.into(), fields: Vec::new() }
+    }
+
+    /// The input named `field` needs fixing; `message` says how, beside it.
+    pub fn field(mut self, field: &str, message: impl Into<String>) -> Self {
+        self.fields.push(FieldProblem { field: field.into(), message: message.into() });
+        self
+    }
+
+    /// True when no input was found at fault.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+impl From<InputProblems> for ActionError {
+    fn from(problems: InputProblems) -> Self {
+        ActionError::InvalidInput(problems)
     }
 }
 

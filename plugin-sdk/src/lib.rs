@@ -84,7 +84,7 @@ pub mod bindings {
 }
 
 pub use bindings::exports::portico::plugin::section::{
-    ActionError, Descriptor, Event, EventKind, PermissionRequest, SettingKind, SettingSpec,
+    ActionError, Descriptor, Event, EventKind, FieldProblem, InputProblems, PermissionRequest, SettingKind, SettingSpec,
 };
 pub use bindings::portico::plugin::cards::{
     Action, ActionStyle, Block, Card, CardSpec, Chart, ChartKind, ChartPoint, Choice, Download,
@@ -176,9 +176,9 @@ impl From<HostError> for ActionError {
 pub mod prelude {
     pub use crate::{
         add_ons, agreements, audit, billing, checkout, documents, export_section, job_data, log, notify, storage, Action,
-        ActionError, ActionResult, Block, Card, CardSpec, Context, Descriptor, Event, EventKind,
-        json, HostError, Input, Outcome, Permission, Placement, Role, Scope, Section, SettingKind,
-        SettingSpec, StatusChip, TaskState, Tone,
+        ActionError, ActionResult, Block, Card, CardSpec, Choice, Context, Descriptor, Download, DownloadFormat, Event,
+        EventKind, FormField, HostError, Input, InputKind, InputProblems, Outcome, Permission, Placement, Role, Scope,
+        Section, SettingKind, SettingSpec, StatusChip, TaskState, Tone, json,
     };
 }
 

@@ -92,10 +92,30 @@ story! { async fn a_refused_signature_says_why_and_keeps_what_was_typed(app) {
         .act(&page, "agreements", "read-and-sign", "sign", &[("agreement", &agreement), ("version", "0000"), ("full_name", "Dana"), ("consent", "on"), tab])
         .await;
 
+    let blank = dana
+        .act(&page, "agreements", "read-and-sign", "sign", &[("agreement", &agreement), ("version", &version), ("full_name", " "), tab])
+        .await;
+
     let text = unticked.text();
     assert!(text.contains("Tick the box to agree"), "{text}");
     assert!(unticked.body.contains("value=\"Dana Q. Whitfield\""), "the typed name is kept");
+    // The box left unticked is marked, with its message beside it; the name is not.
+    let consent = unticked.control("consent").unwrap();
+    assert!(consent.contains("aria-invalid=\"true\""), "{consent}");
+    assert!(consent.contains("aria-describedby=\"in-agreements-read-and-sign-consent-error\""), "{consent}");
+    assert_eq!(
+        unticked.text_of("in-agreements-read-and-sign-consent-error").unwrap(),
+        "Error: Tick the box to agree to the terms and to signing electronically."
+    );
+    assert!(!unticked.control("full_name").unwrap().contains("aria-invalid"), "the name was fine");
+    // Both at fault: both marked, and one message at the top of the card says so.
+    assert!(blank.control("full_name").unwrap().contains("aria-invalid=\"true\""));
+    assert!(blank.control("consent").unwrap().contains("aria-invalid=\"true\""));
+    assert_eq!(blank.text_of("in-agreements-read-and-sign-full_name-error").unwrap(), "Error: Type your full name as you would sign it.");
+    assert_eq!(blank.text_of("notice-agreements-read-and-sign").unwrap(), "Type your full name and tick the box to sign.");
+    assert!(blank.body.contains("role=\"alert\" id=\"notice-agreements-read-and-sign\""), "announced");
     assert!(forged.text().contains("changed since you opened it"), "{}", forged.text());
+    assert!(!forged.body.contains("aria-invalid"), "a refusal of the text is about no input");
     assert_eq!(app.audit_count("agreement.signed").await, 0);
     assert!(dana.get(&page.url).await.text().contains("Required"), "still unsigned");
 }}

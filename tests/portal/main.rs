@@ -65,6 +65,7 @@ mod api;
 mod branding;
 mod compression;
 mod console_home;
+mod contract_versions;
 mod dead_ends;
 mod browser;
 mod expired_links;

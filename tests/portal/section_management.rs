@@ -211,7 +211,7 @@ story! { async fn every_way_an_upload_can_be_wrong_is_explained(app) {
         ("not WebAssembly", b"<html>not a plugin</html>".to_vec(), "This file is not WebAssembly".into()),
         ("a core module", wat::parse_str("(module)").unwrap(), "This is a WebAssembly core module, not a component.".into()),
         ("an old contract", component_importing("portico:plugin/log@0.2.0"),
-            "The plugin cannot be installed: it was built for contract version 0.2.0, but this host speaks portico:plugin@0.3.0.".into()),
+            "The plugin cannot be installed: it was built for contract version 0.2.0, but this host runs sections of portico:plugin 0.4.0 and 0.3.0.".into()),
         ("a foreign import", component_importing("evil:net/socket@1.0.0"),
             "The plugin cannot be installed: it imports `evil:net/socket@1.0.0`, which is not part of the Portico contract or of WASI.".into()),
         ("an undeclared import", hostile_plugin("portico-test-undeclared-import").to_vec(),

@@ -381,6 +381,29 @@ impl Page {
         Some(self.body[start..start + end].to_string())
     }
 
+    /// The whole tag of the first form control called `name` (`<input …>`,
+    /// `<textarea …>`, `<select …>`), to check its attributes.
+    pub fn control(&self, name: &str) -> Option<String> {
+        let at = self.body.find(&format!(" name=\"{name}\""))?;
+        let start = self.body[..at].rfind('<')?;
+        let end = at + self.body[at..].find('>')?;
+        Some(self.body[start..=end].to_string())
+    }
+
+    /// The text of the element with id `id` (one that holds no element of
+    /// its own kind), such as the message an `aria-describedby` points to.
+    pub fn text_of(&self, id: &str) -> Option<String> {
+        let at = self.body.find(&format!(" id=\"{id}\""))?;
+        let open = self.body[..at].rfind('<')?;
+        let tag: String = self.body[open + 1..].chars().take_while(char::is_ascii_alphanumeric).collect();
+        let start = at + self.body[at..].find('>')? + 1;
+        let end = start + self.body[start..].find(&format!("</{tag}>"))?;
+        let inner = &self.body[start..end];
+        // Drop tags inside (a visually hidden "Error:" prefix).
+        let page = Page { status: 200, url: String::new(), body: inner.to_string() };
+        Some(page.text())
+    }
+
     /// The first link whose address contains `fragment`.
     pub fn href_containing(&self, fragment: &str) -> Option<String> {
         self.body

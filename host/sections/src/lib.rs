@@ -11,12 +11,13 @@ pub mod permissions;
 pub mod runtime;
 pub mod sanitize;
 pub mod settings;
+mod since_v0_3;
 
 pub use bindings::cards::{Card, CardSpec, Placement, Tone};
 pub use host_api::{from_wit_role, to_wit_role as wit_role, MAIL_PER_BUSINESS_PER_DAY, MAIL_PER_JOB_PER_DAY};
-pub use bindings::section::{ActionError, Context, Descriptor, Event, EventKind};
+pub use bindings::section::{ActionError, Context, Descriptor, Event, EventKind, FieldProblem, InputProblems};
 pub use call::{CallKind, CallScope, HostServices, RenderMemo, ViewerIdentity};
-pub use permissions::Permission;
+pub use permissions::{ContractVersion, Permission};
 pub use runtime::{CallFailure, InstallError, Invocation, Limits, LoadedPlugin, PluginRuntime, Returned};
 
 use portico_core::ids::{JobId, TenantId};

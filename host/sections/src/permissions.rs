@@ -23,7 +23,44 @@ pub enum Permission {
 
 /// The contract's package, whose interfaces plugins import.
 pub const CONTRACT_PACKAGE: &str = "portico:plugin";
-pub const CONTRACT_VERSION: &str = "0.3.0";
+
+/// A version of the contract this host runs sections of. The current one is
+/// the host's own; each older one is adapted (`since_v0_3`), so a business's
+/// uploaded sections keep working through an upgrade of the host.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum ContractVersion {
+    #[default]
+    V0_4,
+    V0_3,
+}
+
+impl ContractVersion {
+    pub const CURRENT: ContractVersion = ContractVersion::V0_4;
+    /// Newest first.
+    pub const SUPPORTED: [ContractVersion; 2] = [ContractVersion::V0_4, ContractVersion::V0_3];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractVersion::V0_4 => "0.4.0",
+            ContractVersion::V0_3 => super::since_v0_3::VERSION,
+        }
+    }
+
+    fn parse(version: &str) -> Option<ContractVersion> {
+        Self::SUPPORTED.into_iter().find(|supported| supported.as_str() == version)
+    }
+}
+
+impl fmt::Display for ContractVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// "0.4.0 and 0.3.0", for messages.
+fn supported_versions() -> String {
+    ContractVersion::SUPPORTED.map(ContractVersion::as_str).join(" and ")
+}
 
 impl Permission {
     pub const ALL: [Permission; 9] = [
@@ -126,6 +163,8 @@ impl From<Permission> for WitPermission {
 pub struct ImportedCapabilities {
     /// Permissions whose interfaces are imported.
     pub permissions: BTreeSet<Permission>,
+    /// The contract version of its `portico:plugin` imports, if it has any.
+    pub contract: Option<ContractVersion>,
 }
 
 /// Why a component's imports are unacceptable.
@@ -133,8 +172,12 @@ pub struct ImportedCapabilities {
 pub enum ImportError {
     #[error("it imports `{0}`, which is not part of the Portico contract or of WASI")]
     Unknown(String),
-    #[error("it was built for contract version {found}, but this host speaks {CONTRACT_PACKAGE}@{CONTRACT_VERSION}")]
+    #[error("it was built for contract version {found}, but this host runs sections of {CONTRACT_PACKAGE} {}", supported_versions())]
     UnsupportedVersion { found: String },
+    #[error("it mixes contract versions {0} and {1}: build it against one version of the WIT files")]
+    MixedVersions(ContractVersion, ContractVersion),
+    #[error("it does not export `{CONTRACT_PACKAGE}/section`, so it is not a Portico section (build it for the `section-plugin` world)")]
+    NotASection,
     #[error("it imports `{0}`: sections get no network, sockets or outbound HTTP (build it without networking code, and ask the host for what you need through the contract)")]
     Network(String),
     #[error("it imports `{0}`, a WASI interface sections have no use for (they may use clocks, random numbers, I/O streams and the command-line basics only)")]
@@ -178,8 +221,10 @@ pub fn classify_imports<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<
             return Err(ImportError::Unknown(name.to_string()));
         };
         let (interface, version) = rest.split_once('@').unwrap_or((rest, ""));
-        if version != CONTRACT_VERSION {
-            return Err(ImportError::UnsupportedVersion { found: version.to_string() });
+        let version = ContractVersion::parse(version).ok_or_else(|| ImportError::UnsupportedVersion { found: version.to_string() })?;
+        match imported.contract {
+            Some(seen) if seen != version => return Err(ImportError::MixedVersions(seen, version)),
+            _ => imported.contract = Some(version),
         }
         match Permission::ALL.into_iter().find(|permission| permission.interface() == interface) {
             Some(permission) => {
@@ -192,6 +237,18 @@ pub fn classify_imports<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<
     Ok(imported)
 }
 
+/// The contract version a component was built for, read from the
+/// `section` interface it exports; its imports must be of the same version.
+pub fn contract_of<'a>(exports: impl IntoIterator<Item = &'a str>, imported: &ImportedCapabilities) -> Result<ContractVersion, ImportError> {
+    let section = format!("{CONTRACT_PACKAGE}/section@");
+    let found = exports.into_iter().find_map(|name| name.strip_prefix(section.as_str())).ok_or(ImportError::NotASection)?;
+    let version = ContractVersion::parse(found).ok_or_else(|| ImportError::UnsupportedVersion { found: found.to_string() })?;
+    match imported.contract {
+        Some(imports) if imports != version => Err(ImportError::MixedVersions(version, imports)),
+        _ => Ok(version),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,12 +257,32 @@ mod tests {
     fn contract_interfaces_map_to_permissions() {
         let imported = classify_imports([
             "wasi:cli/environment@0.2.6",
-            "portico:plugin/types@0.3.0",
-            "portico:plugin/storage@0.3.0",
-            "portico:plugin/log@0.3.0",
+            "portico:plugin/types@0.4.0",
+            "portico:plugin/storage@0.4.0",
+            "portico:plugin/log@0.4.0",
         ])
         .unwrap();
+        assert_eq!(imported.contract, Some(ContractVersion::V0_4));
         assert_eq!(imported.permissions.into_iter().collect::<Vec<_>>(), vec![Permission::Storage]);
+    }
+
+    #[test]
+    fn a_section_is_of_one_supported_version() {
+        let old = classify_imports(["portico:plugin/types@0.3.0", "portico:plugin/job-data@0.3.0"]).unwrap();
+        assert_eq!(contract_of(["portico:plugin/section@0.3.0"], &old), Ok(ContractVersion::V0_3));
+        assert_eq!(
+            contract_of(["portico:plugin/section@0.4.0"], &old),
+            Err(ImportError::MixedVersions(ContractVersion::V0_4, ContractVersion::V0_3))
+        );
+        assert_eq!(
+            classify_imports(["portico:plugin/types@0.3.0", "portico:plugin/log@0.4.0"]),
+            Err(ImportError::MixedVersions(ContractVersion::V0_3, ContractVersion::V0_4))
+        );
+        let none = ImportedCapabilities::default();
+        assert_eq!(contract_of(["portico:plugin/section@0.4.0"], &none), Ok(ContractVersion::V0_4));
+        assert_eq!(contract_of(["wasi:cli/run@0.2.6"], &none), Err(ImportError::NotASection));
+        let refused = contract_of(["portico:plugin/section@0.2.0"], &none).unwrap_err();
+        assert_eq!(refused.to_string(), "it was built for contract version 0.2.0, but this host runs sections of portico:plugin 0.4.0 and 0.3.0");
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! `InstancePre` per plugin package, and a fresh `Store` and instance for every
 //! call, with a deadline, a memory cap and an empty WASI.
 
-use super::bindings::{section, SectionPlugin, SectionPluginPre};
+use super::bindings::{self, section, SectionPlugin, SectionPluginPre};
 use super::call::{CallKind, CallScope, CallState, HostServices};
-use super::permissions::{classify_imports, ImportError, ImportedCapabilities, Permission};
+use super::permissions::{classify_imports, contract_of, ContractVersion, ImportError, ImportedCapabilities, Permission};
+use super::since_v0_3;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -79,7 +80,15 @@ pub struct LoadedPlugin {
     pub sha256: String,
     pub descriptor: section::Descriptor,
     pub imports: ImportedCapabilities,
-    pre: SectionPluginPre<CallState>,
+    /// The contract version it was built for.
+    pub contract: ContractVersion,
+    pre: Linked,
+}
+
+/// A component linked against the host interfaces of its contract version.
+enum Linked {
+    Current(SectionPluginPre<CallState>),
+    V0_3(bindings::v0_3::SectionPluginPre<CallState>),
 }
 
 impl LoadedPlugin {
@@ -181,7 +190,11 @@ impl PluginRuntime {
 
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(wasm_error)?;
+        // Every contract version side by side: their interface names differ
+        // by version, so a component links against the one it was built for.
         SectionPlugin::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |state| state).map_err(wasm_error)?;
+        bindings::v0_3::SectionPlugin::add_to_linker::<CallState, HasSelf<CallState>>(&mut linker, |state| state)
+            .map_err(wasm_error)?;
 
         let mut hasher = std::hash::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
@@ -267,8 +280,15 @@ impl PluginRuntime {
         let import_names: Vec<String> =
             component_type.imports(&self.engine).map(|(name, _)| name.to_string()).collect();
         let imports = classify_imports(import_names.iter().map(String::as_str))?;
-        let pre = self.linker.instantiate_pre(component).map_err(|e| InstallError::Link(format!("{e:#}")))?;
-        let pre = SectionPluginPre::new(pre).map_err(|e| InstallError::Link(format!("{e:#}")))?;
+        let export_names: Vec<String> =
+            component_type.exports(&self.engine).map(|(name, _)| name.to_string()).collect();
+        let contract = contract_of(export_names.iter().map(String::as_str), &imports)?;
+        let link_error = |e: wasmtime::Error| InstallError::Link(format!("{e:#}"));
+        let pre = self.linker.instantiate_pre(component).map_err(link_error)?;
+        let pre = match contract {
+            ContractVersion::V0_4 => Linked::Current(SectionPluginPre::new(pre).map_err(link_error)?),
+            ContractVersion::V0_3 => Linked::V0_3(bindings::v0_3::SectionPluginPre::new(pre).map_err(link_error)?),
+        };
 
         let descriptor = match self.invoke(&pre, CallScope::install("(installing)"), None, Invocation::Describe).await {
             Ok(Returned::Descriptor(descriptor)) => descriptor,
@@ -284,7 +304,7 @@ impl PluginRuntime {
             return Err(InstallError::UndeclaredImports(undeclared));
         }
 
-        let loaded = Arc::new(LoadedPlugin { sha256: sha256.clone(), descriptor, imports, pre });
+        let loaded = Arc::new(LoadedPlugin { sha256: sha256.clone(), descriptor, imports, contract, pre });
         self.loaded.write().expect("plugin table poisoned").insert(sha256, loaded.clone());
         Ok(loaded)
     }
@@ -334,7 +354,7 @@ impl PluginRuntime {
 
     async fn invoke(
         &self,
-        pre: &SectionPluginPre<CallState>,
+        pre: &Linked,
         scope: CallScope,
         host: Option<HostServices>,
         invocation: Invocation,
@@ -357,23 +377,10 @@ impl PluginRuntime {
         store.set_epoch_deadline(1);
 
         let run = async {
-            let plugin = pre.instantiate_async(&mut store).await?;
-            let section = plugin.portico_plugin_section();
-            let returned = match invocation {
-                Invocation::Describe => Returned::Descriptor(section.call_describe(&mut store).await?),
-                Invocation::Render(ctx) => match section.call_render(&mut store, &ctx).await? {
-                    Ok(cards) => Returned::Cards(cards),
-                    Err(message) => return Ok(Err(message)),
-                },
-                Invocation::Action { ctx, card, action, input } => {
-                    Returned::Action(section.call_handle_action(&mut store, &ctx, &card, &action, &input).await?)
-                }
-                Invocation::Event(ctx, event) => match section.call_on_event(&mut store, &ctx, &event).await? {
-                    Ok(()) => Returned::Event,
-                    Err(message) => return Ok(Err(message)),
-                },
-            };
-            wasmtime::Result::Ok(Ok(returned))
+            match pre {
+                Linked::Current(pre) => run_current(pre, &mut store, invocation).await,
+                Linked::V0_3(pre) => run_v0_3(pre, &mut store, invocation).await,
+            }
         };
         // Host calls (database queries) are outside the epoch's reach; the outer
         // timeout bounds them too.
@@ -383,6 +390,67 @@ impl PluginRuntime {
             Ok(Ok(Ok(returned))) => Ok(returned),
             Ok(Ok(Err(message))) => Err(CallFailure::Plugin(portico_core::text::one_line(&message, 500))),
             Ok(Err(error)) => Err(classify_trap(&error, store.data().memory_denied, timeout, self.limits.memory_bytes)),
+        }
+    }
+}
+
+/// What a call's export returned: a value, or the plugin's own error message
+/// (from `render` or `on-event`, or a 0.3.0 value the host could not bring up).
+type Ran = wasmtime::Result<Result<Returned, String>>;
+
+async fn run_current(pre: &SectionPluginPre<CallState>, store: &mut Store<CallState>, invocation: Invocation) -> Ran {
+    let plugin = pre.instantiate_async(&mut *store).await?;
+    let section = plugin.portico_plugin_section();
+    Ok(Ok(match invocation {
+        Invocation::Describe => Returned::Descriptor(section.call_describe(&mut *store).await?),
+        Invocation::Render(ctx) => match section.call_render(&mut *store, &ctx).await? {
+            Ok(cards) => Returned::Cards(cards),
+            Err(message) => return Ok(Err(message)),
+        },
+        Invocation::Action { ctx, card, action, input } => {
+            Returned::Action(section.call_handle_action(&mut *store, &ctx, &card, &action, &input).await?)
+        }
+        Invocation::Event(ctx, event) => match section.call_on_event(&mut *store, &ctx, &event).await? {
+            Ok(()) => Returned::Event,
+            Err(message) => return Ok(Err(message)),
+        },
+    }))
+}
+
+/// The same call to a 0.3.0 section: arguments go down, answers come up.
+async fn run_v0_3(pre: &bindings::v0_3::SectionPluginPre<CallState>, store: &mut Store<CallState>, invocation: Invocation) -> Ran {
+    let plugin = pre.instantiate_async(&mut *store).await?;
+    let section = plugin.portico_plugin_section();
+    let converted = |result: Result<Returned, String>| Ok(result.map_err(|why| format!("contract 0.3.0 adapter: {why}")));
+    match invocation {
+        Invocation::Describe => converted(since_v0_3::descriptor(section.call_describe(&mut *store).await?).map(Returned::Descriptor)),
+        Invocation::Render(ctx) => {
+            let ctx = match since_v0_3::context(&ctx) {
+                Ok(ctx) => ctx,
+                Err(why) => return converted(Err(why)),
+            };
+            match section.call_render(&mut *store, &ctx).await? {
+                Ok(cards) => converted(since_v0_3::cards(cards).map(Returned::Cards)),
+                Err(message) => Ok(Err(message)),
+            }
+        }
+        Invocation::Action { ctx, card, action, input } => {
+            let ctx = match since_v0_3::context(&ctx) {
+                Ok(ctx) => ctx,
+                Err(why) => return converted(Err(why)),
+            };
+            let answer = section.call_handle_action(&mut *store, &ctx, &card, &action, &input).await?;
+            converted(since_v0_3::action(answer).map(Returned::Action))
+        }
+        Invocation::Event(ctx, event) => {
+            let (ctx, event) = match (since_v0_3::context(&ctx), since_v0_3::event(&event)) {
+                (Ok(ctx), Ok(event)) => (ctx, event),
+                (Err(why), _) | (_, Err(why)) => return converted(Err(why)),
+            };
+            match section.call_on_event(&mut *store, &ctx, &event).await? {
+                Ok(()) => Ok(Ok(Returned::Event)),
+                Err(message) => Ok(Err(message)),
+            }
         }
     }
 }

@@ -62,6 +62,8 @@ pub struct ChoiceView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InputView {
+    /// Unique on the page: `in-{plugin}-{card}-{name}`.
+    pub id: String,
     pub name: String,
     pub label: String,
     pub kind: &'static str,
@@ -70,6 +72,10 @@ pub struct InputView {
     pub checked: bool,
     pub help: Option<String>,
     pub choices: Vec<ChoiceView>,
+    /// What the viewer must fix in this input, after a refused submission.
+    pub problem: Option<String>,
+    /// The ids of the problem and the help text, for `aria-describedby`.
+    pub describedby: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,11 +150,36 @@ fn percent(done: f64, total: f64) -> u32 {
     ((done / total) * 100.0).clamp(0.0, 100.0).round() as u32
 }
 
-/// Values a viewer typed before a refused submission, to show again.
-pub type KeptInput<'a> = Option<&'a [(String, String)]>;
+/// A card's refused submission, shown again: what the viewer typed, and
+/// what the section said to fix in which input (name, message).
+#[derive(Debug, Clone, Copy)]
+pub struct KeptForm<'a> {
+    pub typed: &'a [(String, String)],
+    pub problems: &'a [(String, String)],
+}
 
-fn input_view(field: cards::FormField, kept: KeptInput<'_>) -> Option<InputView> {
+/// Most per-input problems shown on one card, and the length of each.
+pub const MAX_PROBLEMS: usize = 20;
+pub const PROBLEM: usize = 200;
+
+/// A section's per-input problems as the host keeps them: only plain input
+/// names, each once, clamped.
+pub fn field_problems(problems: &[crate::FieldProblem]) -> Vec<(String, String)> {
+    let mut kept: Vec<(String, String)> = Vec::new();
+    for problem in problems {
+        let Some(name) = safe_id(&problem.field) else { continue };
+        if kept.len() == MAX_PROBLEMS || kept.iter().any(|(seen, _)| *seen == name) {
+            continue;
+        }
+        kept.push((name, clamp(&problem.message, PROBLEM)));
+    }
+    kept
+}
+
+fn input_view(field: cards::FormField, kept: Option<KeptForm<'_>>, id_prefix: &str) -> Option<InputView> {
     let name = safe_id(&field.name)?;
+    let problem = kept.and_then(|form| form.problems.iter().find(|(key, _)| *key == name).map(|(_, message)| message.clone()));
+    let kept = kept.map(|form| form.typed);
     // A hidden value always comes from the plugin: after a refusal it must be
     // what the card says now (a new version of a text), not what was sent.
     let hidden = matches!(field.kind, cards::InputKind::Hidden);
@@ -175,19 +206,30 @@ fn input_view(field: cards::FormField, kept: KeptInput<'_>) -> Option<InputView>
     };
     // A kept checkbox was ticked if it was submitted at all.
     let checked = kind == "checkbox" && (if kept.is_some() { typed.is_some() } else { !value.is_empty() && value != "off" });
+    let id = format!("{id_prefix}-{name}");
+    let problem = problem.filter(|_| !hidden);
+    let help = field.help.map(|help| clamp(&help, TEXT));
+    let describedby = [problem.as_ref().map(|_| format!("{id}-error")), help.as_ref().map(|_| format!("{id}-help"))]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
     Some(InputView {
+        describedby: (!describedby.is_empty()).then_some(describedby),
+        id,
+        problem,
         name,
         label: clamp(&field.label, TEXT),
         kind,
         required: field.required,
         value,
         checked,
-        help: field.help.map(|help| clamp(&help, TEXT)),
+        help,
         choices,
     })
 }
 
-fn block_view(block: cards::Block, formats: &dyn Formats, kept: KeptInput<'_>) -> Option<BlockView> {
+fn block_view(block: cards::Block, formats: &dyn Formats, kept: Option<KeptForm<'_>>, id_prefix: &str) -> Option<BlockView> {
     Some(match block {
         cards::Block::Heading(text) => BlockView::Heading { text: clamp(&text, TITLE) },
         cards::Block::Text(text) => BlockView::Text { text: clamp(&text, TEXT) },
@@ -228,7 +270,7 @@ fn block_view(block: cards::Block, formats: &dyn Formats, kept: KeptInput<'_>) -
         },
         cards::Block::Image(image) => BlockView::Image { url: safe_url(&image.url)?, alt: clamp(&image.alt, LABEL) },
         cards::Block::Link(link) => BlockView::Link { label: clamp(&link.label, LABEL), url: safe_url(&link.url) },
-        cards::Block::Input(field) => BlockView::Input { input: input_view(field, kept)? },
+        cards::Block::Input(field) => BlockView::Input { input: input_view(field, kept, id_prefix)? },
         cards::Block::Chart(chart) => {
             let points: Vec<_> = chart.points.into_iter().take(MAX_POINTS).filter(|p| p.value.is_finite()).collect();
             let max = points.iter().map(|p| p.value).fold(0.0_f64, f64::max);
@@ -265,7 +307,7 @@ pub fn accept_cards(
     declared: &[cards::CardSpec],
     role: Role,
     formats: &dyn Formats,
-    kept: Option<(&str, &[(String, String)])>,
+    kept: Option<(&str, KeptForm<'_>)>,
 ) -> Vec<CardView> {
     let wit_role = super::host_api::to_wit_role(role);
     let mut seen = Vec::new();
@@ -279,9 +321,15 @@ pub fn accept_cards(
             continue;
         }
         seen.push(card.id.clone());
-        let kept_here = kept.filter(|(card_id, _)| *card_id == card.id).map(|(_, pairs)| pairs);
-        let blocks: Vec<BlockView> =
-            card.blocks.into_iter().take(MAX_BLOCKS).filter_map(|b| block_view(b, formats, kept_here)).collect();
+        let kept_here = kept.filter(|(card_id, _)| *card_id == card.id).map(|(_, form)| form);
+        // Ids of inputs are unique on the page: two cards may both ask a `name`.
+        let id_prefix = format!("in-{plugin_id}-{}", card.id);
+        let blocks: Vec<BlockView> = card
+            .blocks
+            .into_iter()
+            .take(MAX_BLOCKS)
+            .filter_map(|b| block_view(b, formats, kept_here, &id_prefix))
+            .collect();
         let has_form = blocks.iter().any(|b| matches!(b, BlockView::Input { .. }));
         accepted.push(CardView {
             plugin_id: plugin_id.to_string(),

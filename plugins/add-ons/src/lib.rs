@@ -78,7 +78,7 @@ fn request(input: &Input) -> ActionResult {
     let add_ons = list_add_ons()?;
     let ticked: Vec<&AddOn> = add_ons.iter().filter(|a| input.checked(&format!("addon-{}", a.id))).collect();
     if ticked.is_empty() {
-        return Err(ActionError::InvalidInput("Tick the services you want to add.".into()));
+        return Err(ActionError::invalid("Tick the services you want to add."));
     }
     // The same form sent again (a second tab, a double click).
     if let Some(asked) = ticked.iter().find(|a| a.request.is_some()) {

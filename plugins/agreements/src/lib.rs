@@ -69,13 +69,23 @@ impl Section for Agreements {
         let agreement_id = input.text("agreement").unwrap_or_default();
         let version = input.text("version").unwrap_or_default();
         let signer_name = input.text("full_name").unwrap_or_default().trim().to_string();
-        if signer_name.chars().count() < 2 {
-            return Err(ActionError::InvalidInput("Type your full name to sign.".into()));
-        }
-        if !input.checked("consent") {
-            return Err(ActionError::InvalidInput(
-                "Tick the box to agree to the terms and to signing electronically.".into(),
-            ));
+        // Every problem at once, each beside its input: the signer fixes both in one go.
+        let named = signer_name.chars().count() >= 2;
+        let consented = input.checked("consent");
+        if !named || !consented {
+            let message = match (named, consented) {
+                (false, false) => "Type your full name and tick the box to sign.",
+                (false, true) => "Type your full name to sign.",
+                _ => "Tick the box to agree to the terms and to signing electronically.",
+            };
+            let mut problems = InputProblems::new(message);
+            if !named {
+                problems = problems.field("full_name", "Type your full name as you would sign it.");
+            }
+            if !consented {
+                problems = problems.field("consent", "Tick the box to agree to the terms and to signing electronically.");
+            }
+            return Err(problems.into());
         }
         match agreements::sign(agreement_id, version, &signer_name, true) {
             Ok(signature) => Ok(Outcome::success(format!("Thank you, {}. Your signature is recorded.", signature.signer_name))),

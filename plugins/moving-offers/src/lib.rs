@@ -128,10 +128,10 @@ fn quote(ctx: &Context, index: usize, input: &Input) -> ActionResult {
     let offers = parse(&settings.offers);
     let offer = offers.get(index).ok_or_else(|| ActionError::Refused("That offer is no longer available.".into()))?;
     if !input.checked(&format!("consent-{index}")) {
-        return Err(ActionError::InvalidInput(format!(
-            "Tick the box to let us share your details with {}. Nothing is shared until you do.",
-            offer.partner
-        )));
+        return Err(ActionError::invalid_field(
+            &format!("consent-{index}"),
+            format!("Tick the box to let us share your details with {}. Nothing is shared until you do.", offer.partner),
+        ));
     }
     let me = ctx.viewer.contact_id.as_deref().ok_or_else(|| ActionError::Refused("Only the clients ask for quotes.".into()))?;
     let contact = list_contacts()?.into_iter().find(|c| c.id == me).ok_or_else(|| ActionError::Refused("Only the clients ask for quotes.".into()))?;

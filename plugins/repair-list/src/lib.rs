@@ -222,12 +222,12 @@ fn submitted(input: &Input, items: &[ReportItem]) -> Result<Draft, ActionError> 
     let chosen: Vec<String> = items.iter().filter(|item| input.checked(&format!("item-{}", item.id))).map(|item| item.id.clone()).collect();
     let note = input.get("note").unwrap_or_default().trim().to_string();
     if note.chars().count() > 2000 {
-        return Err(ActionError::InvalidInput("Keep the note under 2,000 characters.".into()));
+        return Err(ActionError::invalid_field("note", "Keep the note under 2,000 characters."));
     }
     let credit_minor = match input.text("credit") {
         None => 0,
         Some(text) => money::parse_amount(text).ok_or_else(|| {
-            ActionError::InvalidInput("Enter the credit as an amount such as 1500 or 1500.00, or leave it empty.".into())
+            ActionError::invalid_field("credit", "Enter the credit as an amount such as 1500 or 1500.00, or leave it empty.")
         })?,
     };
     Ok(Draft { items: chosen, note, credit_minor })
@@ -235,7 +235,7 @@ fn submitted(input: &Input, items: &[ReportItem]) -> Result<Draft, ActionError> 
 
 fn share(ctx: &Context, draft: Draft, chosen: Vec<SharedItem>) -> ActionResult {
     if chosen.is_empty() {
-        return Err(ActionError::InvalidInput("Pick at least one finding to share.".into()));
+        return Err(ActionError::invalid("Pick at least one finding to share."));
     }
     storage::set_json(Scope::Job, DRAFT, &draft)?;
     let shared = Shared {

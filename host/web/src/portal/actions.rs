@@ -86,21 +86,27 @@ pub async fn submit(
             card,
             refill: false,
             input: Vec::new(),
+            problems: Vec::new(),
         },
         // Keep what the viewer typed so nothing is lost.
-        Ok(Returned::Action(Err(ActionError::InvalidInput(message)))) => {
-            Flash { tone: "danger".into(), message: portico_core::text::clamp(&message, 500), card, refill: true, input }
-        }
+        Ok(Returned::Action(Err(ActionError::InvalidInput(problems)))) => Flash {
+            tone: "danger".into(),
+            message: portico_core::text::clamp(&problems.message, 500),
+            card,
+            refill: true,
+            input,
+            problems: portico_sections::sanitize::field_problems(&problems.fields),
+        },
         Ok(Returned::Action(Err(ActionError::Refused(message)))) => {
-            Flash { tone: "warning".into(), message: portico_core::text::clamp(&message, 500), card, refill: false, input: Vec::new() }
+            Flash { tone: "warning".into(), message: portico_core::text::clamp(&message, 500), card, refill: false, input: Vec::new(), problems: Vec::new() }
         }
         Ok(Returned::Action(Err(ActionError::Failed(reason)))) => {
             let reason = portico_core::text::one_line(&reason, 500);
             tracing::warn!(plugin = plugin_id, %reason, "action failed inside the plugin");
-            Flash { tone: "danger".into(), message: "That did not work. Please try again in a moment.".into(), card, refill: true, input }
+            Flash { tone: "danger".into(), message: "That did not work. Please try again in a moment.".into(), card, refill: true, input, problems: Vec::new() }
         }
         Ok(_) | Err(_) => {
-            Flash { tone: "danger".into(), message: "That did not work. Please try again in a moment.".into(), card, refill: true, input }
+            Flash { tone: "danger".into(), message: "That did not work. Please try again in a moment.".into(), card, refill: true, input, problems: Vec::new() }
         }
     };
     crate::sessions::leave_flash(&state, &session.row, &flash).await?;

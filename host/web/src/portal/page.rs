@@ -31,6 +31,9 @@ pub struct Flash {
     pub refill: bool,
     #[serde(default)]
     pub input: Vec<(String, String)>,
+    /// After a refusal, what to fix in which input (name, message).
+    #[serde(default)]
+    pub problems: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -45,8 +48,8 @@ struct TabLink {
     current: bool,
 }
 
-/// A refused form to refill: (plugin, card) and what the viewer typed.
-type KeptForm<'a> = Option<(&'a (String, String), &'a [(String, String)])>;
+/// A refused form to refill: (plugin, card), what the viewer typed and what to fix.
+type KeptForm<'a> = Option<(&'a (String, String), portico_sections::sanitize::KeptForm<'a>)>;
 
 /// One card with where it goes.
 struct PlacedCard {
@@ -134,7 +137,10 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
     let formats = TenantFormats::new(tenant);
     // A refused form comes back as it was typed; a card acted on is not
     // refilled after it succeeded.
-    let kept = flash.as_ref().filter(|f| f.refill).and_then(|f| f.card.as_ref().map(|card| (card, f.input.as_slice())));
+    let kept = flash.as_ref().filter(|f| f.refill).and_then(|f| {
+        let form = portico_sections::sanitize::KeptForm { typed: &f.input, problems: &f.problems };
+        f.card.as_ref().map(|card| (card, form))
+    });
     // One memo for every section of this render, and for the page's headline.
     let audience = &portico_sections::Audience { memo: Some(Default::default()), ..audience.clone() };
     let placed = compose(state, tenant, audience, &formats, kept).await?;

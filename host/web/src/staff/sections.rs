@@ -209,6 +209,9 @@ async fn review(State(state): State<AppState>, jar: CookieJar, session: StaffSes
         "plugin": descriptor_view(&plugin),
         "origin": match &candidate { Installable::FirstParty(_) => "First-party section", Installable::Upload(..) => "Uploaded plugin" },
         "replaces": current.as_ref().map(|s| s.version()),
+        "contract": plugin.contract.as_str(),
+        // A section built for an older contract runs as it was written.
+        "older_contract": plugin.contract != portico_sections::ContractVersion::CURRENT,
         "permissions": permission_requests(&plugin, &granted, asked_before.as_ref()),
     });
     super::console_page(&state, jar, session, "staff_section_review", &format!("Review {}", plugin.descriptor.name), data).await
