@@ -177,6 +177,13 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
     }
     audit.pages("a visitor", &[portico_web::dev::outbox_path(&app.server.state, &tenant.slug)]).await;
 
+    // The page behind the "choose your e-mails" link of every notification,
+    // opened signed out, offering first to stop the e-mail's own kind.
+    let notifications = &app.server.state.notifications;
+    let dana = notifications.recipient(&tenant, "dana.whitfield@example.com").await.unwrap();
+    let choices = notifications.preferences_url(&tenant, &dana.id, Some(portico_core::notifications::NotificationKind::ReportPublished));
+    audit.pages("a visitor", &[choices.trim_start_matches(&audit.base).to_string()]).await;
+
     // A webhook endpoint, so that its page is among the staff's.
     let owner = app.owner().await;
     let webhooks = owner.get(&app.url("/staff/webhooks")).await;
@@ -250,7 +257,7 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
         }
         frontier = next;
     }
-    for expected in ["/staff/jobs/new", "/staff/settings/mail/", "/staff/sections/", "/staff/agreements/new", "/staff/api", "/staff/team"] {
+    for expected in ["/staff/jobs/new", "/staff/settings/mail/", "/staff/notifications", "/staff/sections/", "/staff/agreements/new", "/staff/api", "/staff/team"] {
         assert!(staff.iter().any(|page| page.starts_with(expected)), "the crawl reached {expected}: {staff:?}");
     }
     assert!(staff.iter().any(|page| page.starts_with("/staff/webhooks/")), "the endpoint's page: {staff:?}");

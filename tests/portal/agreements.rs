@@ -113,7 +113,10 @@ story! { async fn a_refused_signature_says_why_and_keeps_what_was_typed(app) {
     assert!(blank.control("consent").unwrap().contains("aria-invalid=\"true\""));
     assert_eq!(blank.text_of("in-agreements-read-and-sign-full_name-error").unwrap(), "Error: Type your full name as you would sign it.");
     assert_eq!(blank.text_of("notice-agreements-read-and-sign").unwrap(), "Type your full name and tick the box to sign.");
-    assert!(blank.body.contains("role=\"alert\" id=\"notice-agreements-read-and-sign\""), "announced");
+    assert!(blank.body.contains("<div class=\"notice tone-danger\" role=\"alert\"><p id=\"notice-agreements-read-and-sign\">"), "announced");
+    // The message links each input at fault: the form is below a long text.
+    assert!(blank.body.contains("<a href=\"#in-agreements-read-and-sign-full_name\">Type your full name as you would sign it.</a>"), "{}", blank.body);
+    assert!(blank.body.contains("<a href=\"#in-agreements-read-and-sign-consent\">"));
     assert!(forged.text().contains("changed since you opened it"), "{}", forged.text());
     assert!(!forged.body.contains("aria-invalid"), "a refusal of the text is about no input");
     assert_eq!(app.audit_count("agreement.signed").await, 0);

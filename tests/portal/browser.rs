@@ -108,7 +108,7 @@ async fn the_client_dismisses_add_ons_signs_pays_reads_the_report_and_shares_a_r
     // Sign: "Read and sign" opens the agreement's page; type the name, tick
     // the consent, click, and go back to the dashboard.
     browser.find(Locator::Css("#card-agreements-sign-agreement a.button.primary")).await.unwrap().click().await.unwrap();
-    browser.find(Locator::Css("#in-full_name")).await.unwrap().send_keys("Dana Whitfield").await.unwrap();
+    browser.find(Locator::Css("input[name=full_name]")).await.unwrap().send_keys("Dana Whitfield").await.unwrap();
     browser.find(Locator::Css("input[name=consent]")).await.unwrap().click().await.unwrap();
     browser.find(Locator::Css("button[value=sign]")).await.unwrap().click().await.unwrap();
     wait_for_text(&browser, "#card-agreements-read-and-sign .chip.tone-success", "Signed").await;

@@ -78,6 +78,7 @@ mod job_tabs;
 mod mail_delivery;
 mod migrations;
 mod moving_offers;
+mod notifications;
 mod object_storage;
 mod operations;
 mod payments;

@@ -178,6 +178,7 @@ impl TestApp {
             html: rendered.html,
             sender_name: rendered.sender_name,
             reply_to: rendered.reply_to,
+            unsubscribe: rendered.unsubscribe,
         })
     }
 
@@ -332,6 +333,8 @@ pub struct Mail {
     /// The sender's display name (the business).
     pub sender_name: Option<String>,
     pub reply_to: Option<String>,
+    /// A notification's page of choices (the List-Unsubscribe address).
+    pub unsubscribe: Option<String>,
 }
 
 impl Mail {

@@ -46,6 +46,15 @@ pub fn local_path(url: &str) -> Option<String> {
     on_this_host.then(|| url.to_string())
 }
 
+/// Phrases as one: "a", "a and b", "a, b and c".
+pub fn and_list(phrases: &[String]) -> String {
+    match phrases {
+        [] => String::new(),
+        [only] => only.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

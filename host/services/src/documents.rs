@@ -7,7 +7,9 @@ use portico_core::ids::{JobId, TenantId};
 use crate::events::{Events, SectionEvent};
 use portico_core::formats::{Formats, TenantFormats};
 use crate::agreements::JobAgreement;
-use portico_core::model::{Invoice, InvoiceLine, Release, RequestOrigin, Role, Tenant};
+use crate::notifications::{Notice, Notifications};
+use portico_core::model::{Document, Invoice, InvoiceLine, Release, RequestOrigin, Role, Tenant};
+use portico_core::notifications::NotificationKind;
 use portico_data::files::{FileError, FileStore};
 use portico_data::{Actor, AuditEntry, Db, DbError};
 use std::sync::Arc;
@@ -86,11 +88,12 @@ pub struct Documents {
     db: Db,
     files: Arc<FileStore>,
     events: Events,
+    notifications: Notifications,
 }
 
 impl Documents {
-    pub fn new(db: Db, files: Arc<FileStore>, events: Events) -> Documents {
-        Documents { db, files, events }
+    pub fn new(db: Db, files: Arc<FileStore>, events: Events, notifications: Notifications) -> Documents {
+        Documents { db, files, events, notifications }
     }
 
     /// Check and store a document, unpublished; returns its id.
@@ -122,12 +125,31 @@ impl Documents {
     }
 
     /// Publish a document (the sections that asked are told; the release
-    /// rule still holds reports back) and record who did.
+    /// rule still holds reports back) and record who did. A report published
+    /// for the first time is news for the people it is shared with.
     pub async fn publish(&self, tenant: &Tenant, job_id: &JobId, document_id: &str, title: &str, actor: &Actor<'_>) -> Result<(), DocumentError> {
+        let first_time = self.db.tenant(&tenant.id).document(job_id, document_id).await?.filter(|d| d.published_at.is_none());
         publish(&self.db, &self.events, &tenant.id, job_id, document_id).await?;
         let audit = AuditEntry::new(&tenant.id, "document.published", &format!("Published {title}")).by(*actor).on_job(job_id);
         self.db.record_audit(&audit).await?;
+        if let Some(report) = first_time.filter(|document| document.kind == "report") {
+            self.tell_report_published(tenant, job_id, &report).await?;
+        }
         Ok(())
+    }
+
+    /// E-mail the people a report is shared with that it is ready, and,
+    /// when the release rule still holds it, what it waits for.
+    async fn tell_report_published(&self, tenant: &Tenant, job_id: &JobId, report: &Document) -> Result<usize, DbError> {
+        let release = release(&self.db, tenant, job_id).await?;
+        let data = serde_json::json!({ "title": report.title, "held": portico_core::text::and_list(&release.holds) });
+        let notice = Notice {
+            kind: NotificationKind::ReportPublished,
+            roles: &report.visible_roles(),
+            link_suffix: "",
+            data: crate::notifications::object(data),
+        };
+        self.notifications.notify_job(tenant, job_id, notice).await
     }
 }
 

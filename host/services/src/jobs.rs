@@ -101,11 +101,12 @@ pub struct Jobs {
     db: Db,
     links: Links,
     events: Events,
+    notifications: crate::notifications::Notifications,
 }
 
 impl Jobs {
-    pub fn new(db: Db, links: Links, events: Events) -> Jobs {
-        Jobs { db, links, events }
+    pub fn new(db: Db, links: Links, events: Events, notifications: crate::notifications::Notifications) -> Jobs {
+        Jobs { db, links, events, notifications }
     }
 
     /// Store a checked new job (property, job, appointment, services, people)
@@ -225,6 +226,7 @@ impl Jobs {
         let audit = AuditEntry::new(&tenant.id, "invoice.created", &format!("Invoiced job {}", job.reference)).by(*actor).on_job(job_id);
         db.record_audit(&audit).await?;
         self.events.invoice_updated(tenant, job_id, &invoice_id, RequestOrigin::default()).await;
+        self.notifications.invoice_issued(tenant, job_id, &invoice_id).await?;
         Ok(invoice_id)
     }
 

@@ -12,6 +12,7 @@ pub mod documents;
 pub mod events;
 pub mod jobs;
 pub mod links;
+pub mod notifications;
 pub mod mail;
 pub mod payments;
 pub mod pdf;

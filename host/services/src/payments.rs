@@ -164,12 +164,13 @@ pub struct Payments {
     /// Also the database and Stripe client of the whole service.
     checkouts: Checkouts,
     events: Events,
+    notifications: crate::notifications::Notifications,
     public_url: Arc<str>,
 }
 
 impl Payments {
-    pub fn new(checkouts: Checkouts, events: Events, public_url: &str) -> Payments {
-        Payments { checkouts, events, public_url: public_url.into() }
+    pub fn new(checkouts: Checkouts, events: Events, notifications: crate::notifications::Notifications, public_url: &str) -> Payments {
+        Payments { checkouts, events, notifications, public_url: public_url.into() }
     }
 
     pub fn checkouts(&self) -> &Checkouts {
@@ -320,6 +321,12 @@ impl Payments {
             self.checkouts.db.record_audit(&entry).await?;
         }
         self.raise_webhooks(&tenant, payment, (before, after)).await?;
+        // News of a payment that went through is told once, when it does.
+        if moved && payment.status != PaymentStatus::Succeeded && news.status == Some(PaymentStatus::Succeeded)
+            && let Some(current) = self.checkouts.db.tenant(tenant_id).payment(&payment.id).await?
+        {
+            self.notifications.payment_recorded(&tenant, &current).await?;
+        }
         if before != after {
             self.events.invoice_updated(&tenant, &payment.job_id, &payment.invoice_id, RequestOrigin::default()).await;
         }

@@ -8,6 +8,7 @@ use portico_services::documents::Documents;
 use portico_services::events::Events;
 use portico_services::jobs::Jobs;
 use portico_services::links::Links;
+use portico_services::notifications::Notifications;
 use portico_services::payments::{Checkouts, Payments};
 use portico_sections::{HostServices, Limits, PluginRuntime, Sections};
 use crate::sessions::SessionKeys;
@@ -87,6 +88,8 @@ pub struct AppState {
     pub documents: Documents,
     /// Deciding add-on requests.
     pub add_ons: AddOns,
+    /// Telling people what happened, as they chose.
+    pub notifications: Notifications,
     /// Where domain events reach the sections (the runtime, behind its port).
     pub events: Events,
     /// Whether webhook endpoints may be on private networks (see `WebhookConfig`).
@@ -115,7 +118,9 @@ impl AppState {
         let checkouts = Checkouts::new(db.clone(), config.stripe.clone())?;
         let sections = Sections::new(runtime, HostServices { db: db.clone(), checkouts: checkouts.clone() });
         let events = Events::new(sections.clone());
-        let payments = Payments::new(checkouts, events.clone(), public_url);
+        let notification_key = db.server_secret(portico_services::notifications::LINK_KEY, portico_core::tokens::new_token).await?;
+        let notifications = Notifications::new(db.clone(), public_url, &notification_key);
+        let payments = Payments::new(checkouts, events.clone(), notifications.clone(), public_url);
         sections.register_builtins().await?;
         sections.upgrade_builtins().await?;
         let secret = db.server_secret("session-signing-key", portico_core::tokens::new_token).await?;
@@ -127,8 +132,8 @@ impl AppState {
             Some(location) => FileStore::open(location, &config.s3)?,
             None => FileStore::local(config.data_dir.join("files"))?,
         });
-        let jobs = Jobs::new(db.clone(), links.clone(), events.clone());
-        let documents = Documents::new(db.clone(), files.clone(), events.clone());
+        let jobs = Jobs::new(db.clone(), links.clone(), events.clone(), notifications.clone());
+        let documents = Documents::new(db.clone(), files.clone(), events.clone(), notifications.clone());
         let add_ons = AddOns::new(db.clone(), events.clone());
         Ok(AppState {
             db,
@@ -141,6 +146,7 @@ impl AppState {
             public_url: public_url.trim_end_matches('/').into(),
             dev_pages: config.dev_pages,
             payments,
+            notifications,
             events,
             links,
             webhooks_allow_private: config.webhooks.allow_private_targets,

@@ -46,6 +46,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff_api", include_str!("../templates/staff_api.hbs")),
     ("staff_webhooks", include_str!("../templates/staff_webhooks.hbs")),
     ("staff_payment_settings", include_str!("../templates/staff_payment_settings.hbs")),
+    ("staff_notifications", include_str!("../templates/staff_notifications.hbs")),
+    ("notifications", include_str!("../templates/notifications.hbs")),
     ("staff_webhook", include_str!("../templates/staff_webhook.hbs")),
     ("staff_section", include_str!("../templates/staff_section.hbs")),
     ("staff_section_review", include_str!("../templates/staff_section_review.hbs")),

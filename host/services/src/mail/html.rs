@@ -102,6 +102,9 @@ fn button_label(kind: &str) -> Option<&'static str> {
         "magic-link" => Some("Sign in"),
         "staff-reset" => Some("Choose a new password"),
         "staff-invite" => Some("Choose your password"),
+        "report-published" => Some("View your report"),
+        "invoice-issued" => Some("View and pay"),
+        "payment-recorded" => Some("See your receipt"),
         _ => None,
     }
 }

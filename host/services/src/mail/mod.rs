@@ -11,7 +11,9 @@ pub use outbox::OutboxWorker;
 pub use templates::render;
 
 use portico_core::ids::TenantId;
-use lettre::message::{header::ContentType, Mailbox, MultiPart};
+use portico_core::notifications::NotificationKind;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +67,12 @@ impl Mailer {
         if let Some(reply_to) = rendered.reply_to.as_ref().and_then(|address| address.parse::<Mailbox>().ok()) {
             builder = builder.reply_to(reply_to);
         }
-        let builder = builder.to(to).subject(rendered.subject.clone()).message_id(Some(format!("<{message_id}@{domain}>")));
+        let mut builder = builder.to(to).subject(rendered.subject.clone()).message_id(Some(format!("<{message_id}@{domain}>")));
+        if let Some(url) = &rendered.unsubscribe {
+            // RFC 2369 and RFC 8058: the mail client's own "Unsubscribe" button
+            // posts `List-Unsubscribe=One-Click` to this address.
+            builder = builder.header(ListUnsubscribe(url.clone())).header(ListUnsubscribePost);
+        }
         // Plain text first, then the HTML part: clients show the last part they can.
         let message = match &rendered.html {
             Some(html) => builder.multipart(MultiPart::alternative_plain_html(rendered.body.clone(), html.clone())),
@@ -74,6 +81,38 @@ impl Mailer {
         .map_err(|e| MailError::Permanent(format!("building the message: {e}")))?;
         self.transport.send(message).await.map_err(|e| MailError::Transient(e.to_string()))?;
         Ok(())
+    }
+}
+
+/// `List-Unsubscribe: <url>`.
+#[derive(Debug, Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+    fn parse(value: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(value.trim().trim_start_matches('<').trim_end_matches('>').to_string()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), format!("<{}>", self.0))
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+#[derive(Debug, Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".into())
     }
 }
 
@@ -88,7 +127,13 @@ pub struct Rendered {
     pub sender_name: Option<String>,
     /// Where replies go: the business's support address.
     pub reply_to: Option<String>,
+    /// A notification's page of choices, for the one-click unsubscribe headers.
+    pub unsubscribe: Option<String>,
 }
+
+/// The key of a notification's data that holds the link to the recipient's
+/// choices. The host puts it there; only notification kinds use it.
+pub const UNSUBSCRIBE: &str = "_unsubscribe";
 
 /// Render a queued message as it will be sent: in the tenant's wording when
 /// it has one, with the tenant's name as `business`, sent in the business's
@@ -110,6 +155,17 @@ pub async fn render_for_tenant(db: &portico_data::Db, tenant_id: &TenantId, temp
             let sent_by = format!("Sent by the “{section}” section of {}'s portal.", tenant.name);
             rendered.body = format!("{}\n\n{sent_by}\n", rendered.body.trim_end());
             footer.push(sent_by);
+        }
+        // A notification says why it came and how to stop it, whatever the
+        // business's wording of it says.
+        let unsubscribe = NotificationKind::of_template(template)
+            .zip(data.get(UNSUBSCRIBE).and_then(|url| url.as_str()).filter(|url| url.starts_with("http")));
+        if let Some((kind, url)) = unsubscribe {
+            let why = format!("You get this e-mail because {} tells you when {}.", tenant.name, kind.occasion());
+            let how = format!("Choose which e-mails you get, or stop them: {url}");
+            rendered.body = format!("{}\n\n{why} {how}\n", rendered.body.trim_end());
+            footer.push(format!("{why} {how}"));
+            rendered.unsubscribe = Some(url.to_string());
         }
         let support = tenant.support_line();
         if !support.is_empty() {

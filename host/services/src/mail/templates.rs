@@ -123,6 +123,55 @@ Choose your password to sign in:\n\n{{link}}\n\nThe link works once, for {{minut
         for_plugins: false,
     },
     TemplateKind {
+        name: "report-published",
+        label: "Notification: a report is published",
+        placeholders: &[
+            ("name", "Dana Whitfield"),
+            ("business", "Keystone Home Inspections"),
+            ("address", "1428 Elm Street, Springfield, IL 62704"),
+            ("title", "Inspection report"),
+            ("held", "the agreement is signed and invoice 1042 is paid ($610.00 due)"),
+            ("link", "https://portal.example/jobs/abc"),
+        ],
+        subject: "{{business}}: your report for {{address}} is ready",
+        body: "Hello {{name}},\n\n{{title}} for {{address}} is ready in your portal.\n\n\
+{{#if held}}It opens as soon as {{held}}.\n\n{{/if}}View it here:\n{{link}}\n\n{{business}}\n",
+        for_plugins: false,
+    },
+    TemplateKind {
+        name: "invoice-issued",
+        label: "Notification: an invoice is issued",
+        placeholders: &[
+            ("name", "Dana Whitfield"),
+            ("business", "Keystone Home Inspections"),
+            ("address", "1428 Elm Street, Springfield, IL 62704"),
+            ("number", "1042"),
+            ("amount", "$610.00"),
+            ("due", "Fri Dec 5, 2026"),
+            ("link", "https://portal.example/jobs/abc"),
+        ],
+        subject: "{{business}}: invoice {{number}} for {{address}}",
+        body: "Hello {{name}},\n\nInvoice {{number}} for {{address}} is ready: {{amount}}{{#if due}}, due {{due}}{{/if}}.\n\n\
+See it and pay online:\n{{link}}\n\n{{business}}\n",
+        for_plugins: false,
+    },
+    TemplateKind {
+        name: "payment-recorded",
+        label: "Notification: a payment is received",
+        placeholders: &[
+            ("name", "Dana Whitfield"),
+            ("business", "Keystone Home Inspections"),
+            ("address", "1428 Elm Street, Springfield, IL 62704"),
+            ("paid", "$610.00"),
+            ("number", "1042"),
+            ("link", "https://portal.example/jobs/abc"),
+        ],
+        subject: "{{business}}: payment received, thank you",
+        body: "Hello {{name}},\n\nWe received your payment of {{paid}} towards invoice {{number}} for {{address}}. Thank you.\n\n\
+Your receipt is in your portal:\n{{link}}\n\n{{business}}\n",
+        for_plugins: false,
+    },
+    TemplateKind {
         name: "message",
         label: "Notification from a section",
         placeholders: &[
@@ -206,7 +255,7 @@ fn render_text(subject: &str, body: &str, data: &Value) -> Result<Rendered, Stri
     };
     let subject = super::clamp_subject(&render("subject", subject)?);
     let body = render("body", body)?;
-    Ok(Rendered { subject, body, html: None, sender_name: None, reply_to: None })
+    Ok(Rendered { subject, body, html: None, sender_name: None, reply_to: None, unsubscribe: None })
 }
 
 #[cfg(test)]

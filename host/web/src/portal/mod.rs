@@ -7,6 +7,7 @@ mod present;
 mod downloads;
 mod guest;
 mod hub;
+pub(crate) mod notifications;
 pub(crate) mod page;
 mod renew;
 
@@ -39,6 +40,8 @@ pub fn router() -> Router<AppState> {
         .route("/account/switch/{slug}", post(hub::switch))
         .route("/account/password", get(hub::password_form).post(hub::set_password))
         .route("/account/sessions", get(account::sessions))
+        .route("/account/notifications", get(notifications::account).post(notifications::account_save))
+        .route("/t/{slug}/notifications/{recipient}/{signature}", get(notifications::by_link).post(notifications::by_link_save))
         .route("/account/sessions/{session_id}/revoke", post(account::revoke))
         .route("/account/links/{job_contact_id}/replace", post(account::replace_link))
         .route("/signout", post(account::sign_out))

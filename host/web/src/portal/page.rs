@@ -250,7 +250,20 @@ fn message_in_its_card(cards: Vec<CardView>, flash: Option<Flash>) -> (Vec<serde
             view["notice"] = serde_json::Value::Null;
             let about_this_card = flash.as_ref().and_then(|f| f.card.as_ref()).is_some_and(|(plugin, id)| *plugin == card.plugin_id && *id == card.id);
             if let Some(message) = flash.take_if(|_| about_this_card) {
-                view["notice"] = serde_json::json!({ "role": notice_role(&message.tone), "tone": message.tone, "message": message.message });
+                // Each input at fault, linked: on a long card (an agreement's
+                // text) the inputs may be a screen or two below the message.
+                let problems: Vec<serde_json::Value> = card
+                    .blocks
+                    .iter()
+                    .filter_map(|block| match block {
+                        portico_sections::sanitize::BlockView::Input { input } => input.problem.as_ref().map(|problem| (&input.id, problem)),
+                        _ => None,
+                    })
+                    .map(|(id, problem)| serde_json::json!({ "id": id, "message": problem }))
+                    .collect();
+                view["notice"] = serde_json::json!({
+                    "role": notice_role(&message.tone), "tone": message.tone, "message": message.message, "problems": problems,
+                });
             }
             view
         })

@@ -39,7 +39,7 @@ const MENU: &[Entry] = &[
         href: "/staff/settings",
         label: "Sign-in & mail",
         ability: Some(Ability::ManageSettings),
-        templates: &["staff_settings", "staff_mail_template"],
+        templates: &["staff_settings", "staff_mail_template", "staff_notifications"],
     },
 ];
 

@@ -12,6 +12,7 @@ mod home;
 pub(crate) mod job_setup;
 mod jobs;
 mod menu;
+mod notifications;
 mod payment_settings;
 mod payments;
 mod reset;
@@ -48,6 +49,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .merge(api_keys::router())
         .merge(webhooks::router())
         .merge(payment_settings::router())
+        .merge(notifications::router())
         .merge(settings::router())
         .merge(team::router())
         .merge(reset::router())
