@@ -73,6 +73,7 @@ mod guests;
 mod hardening;
 mod hostile_plugins;
 mod instances;
+mod job_day;
 mod job_portal;
 mod job_tabs;
 mod mail_delivery;

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod model;
 pub mod money;
 pub mod names;
+pub mod stages;
 pub mod notifications;
 pub mod passwords;
 pub mod text;

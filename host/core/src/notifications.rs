@@ -11,6 +11,10 @@ crate::named_enum! {
         InvoiceIssued => "invoice-issued",
         /// A payment towards the job's invoice went through.
         PaymentRecorded => "payment-recorded",
+        /// The crew is on the way to the job.
+        JobOnTheWay => "job-on-the-way",
+        /// The work of the job is finished.
+        JobFinished => "job-finished",
     }
 }
 
@@ -21,6 +25,8 @@ impl NotificationKind {
             NotificationKind::ReportPublished => "A report is published",
             NotificationKind::InvoiceIssued => "An invoice is issued",
             NotificationKind::PaymentRecorded => "A payment is received",
+            NotificationKind::JobOnTheWay => "The crew is on the way",
+            NotificationKind::JobFinished => "The work is finished",
         }
     }
 
@@ -30,6 +36,8 @@ impl NotificationKind {
             NotificationKind::ReportPublished => "a report is published",
             NotificationKind::InvoiceIssued => "an invoice is issued",
             NotificationKind::PaymentRecorded => "a payment is received",
+            NotificationKind::JobOnTheWay => "the crew is on the way",
+            NotificationKind::JobFinished => "the work is finished",
         }
     }
 

@@ -117,10 +117,12 @@ impl job_data::Host for CallState {
         let property = db.tenant(tenant).property(&job.property_id).await.map_err(unavailable)?;
         let appointments = db.tenant(tenant).appointments(job_id).await.map_err(unavailable)?;
         let services = db.tenant(tenant).services(job_id).await.map_err(unavailable)?;
+        let (stage, _) = db.tenant(tenant).job_stage(&job).await.map_err(unavailable)?;
         Ok(job_data::Job {
             id: job.id.into_string(),
             reference: job.reference,
             status: job.status,
+            stage: stage.as_str().to_string(),
             property: types::Address {
                 line1: property.line1,
                 line2: property.line2,

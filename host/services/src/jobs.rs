@@ -13,7 +13,9 @@ use crate::links::{LinkMail, Links, Refusal};
 use portico_core::formats::{rfc3339, Formats, TenantFormats};
 use portico_core::model::{RequestOrigin, Role, Tenant};
 use portico_core::tokens::{hash_token, new_token};
-use portico_data::{Actor, AuditEntry, Db, DbError, DbResult, JobDetails, NewInvoice, NewPerson, PersonChange};
+use portico_core::notifications::NotificationKind;
+use portico_core::stages::JobStage;
+use portico_data::{Actor, AuditEntry, Db, DbError, DbResult, JobDetails, JobStep, NewInvoice, NewPerson, PersonChange};
 use serde::Serialize;
 use utoipa::ToSchema;
 use std::fmt;
@@ -55,6 +57,10 @@ pub enum JobRefusal {
     AlreadyInvoiced,
     #[error("Add the job's services first: the invoice bills them.")]
     NoServices,
+    #[error("The job is {}; it cannot be marked {} from there.", .from.label().to_lowercase(), .to.label().to_lowercase())]
+    StageNotAllowed { from: JobStage, to: JobStage },
+    #[error("Someone moved the job meanwhile; look at where it stands now and try again.")]
+    MovedMeanwhile,
 }
 
 /// What can go wrong running a job.
@@ -243,6 +249,49 @@ impl Jobs {
         Ok(invitations)
     }
 
+    /// Where the job stands on its day, and the step that put it there
+    /// (`None`: nobody moved it yet).
+    pub async fn stage(&self, tenant: &Tenant, job_id: &JobId) -> JobResult<(JobStage, Option<JobStep>)> {
+        let db = self.db.tenant(&tenant.id);
+        let job = db.job(job_id).await?.ok_or(JobError::NotFound("job"))?;
+        Ok(db.job_stage(&job).await?)
+    }
+
+    /// Move the job to `to` when its day allows (on the way, started,
+    /// finished, cancelled, back to scheduled), from the console or the API:
+    /// kept with who and when, audited, told to the sections (`job-updated`),
+    /// to the webhooks (`job.stage-changed`) and, on the way and finished,
+    /// to the clients as they chose.
+    pub async fn move_to(&self, tenant: &Tenant, job_id: &JobId, to: JobStage, actor: &Actor<'_>) -> JobResult<JobStep> {
+        let (from, latest) = self.stage(tenant, job_id).await?;
+        if !from.may_move_to(to) {
+            return Err(JobRefusal::StageNotAllowed { from, to }.into());
+        }
+        let db = self.db.tenant(&tenant.id);
+        let after = latest.as_ref().map(|step| step.id.as_str());
+        if db.record_job_step(job_id, after, to, actor.name).await?.is_none() {
+            return Err(JobRefusal::MovedMeanwhile.into());
+        }
+        let step = db.job_steps(job_id).await?.pop().ok_or(JobError::NotFound("job"))?;
+        let job = db.job(job_id).await?.ok_or(JobError::NotFound("job"))?;
+        let audit = AuditEntry::new(&tenant.id, &format!("job.{}", to.as_str()), &format!("Job {}: {}", job.reference, to.label())).by(*actor).on_job(job_id);
+        self.db.record_audit(&audit).await?;
+        crate::webhooks::raise_job(&self.db, &tenant.id, "job.stage-changed", job_id).await?;
+        self.events.deliver(tenant, job_id, crate::events::SectionEvent::JobUpdated, job_id.as_str(), RequestOrigin::default()).await?;
+        match to {
+            JobStage::OnTheWay => {
+                // The crew as the client knows them: the visit's lead, else the business.
+                let crew = db.appointments(job_id).await?.into_iter().find(|a| a.status != "cancelled").map(|a| a.staff_name).unwrap_or_else(|| tenant.name.clone());
+                self.notifications.job_moved(tenant, job_id, NotificationKind::JobOnTheWay, serde_json::json!({ "crew": crew })).await?;
+            }
+            JobStage::Finished => {
+                self.notifications.job_moved(tenant, job_id, NotificationKind::JobFinished, serde_json::json!({})).await?;
+            }
+            _ => {}
+        }
+        Ok(step)
+    }
+
     /// Audit a change to a job and tell the webhook endpoints about it.
     async fn changed(&self, tenant: &Tenant, job_id: &JobId, action: &str, summary: &str, actor: &Actor<'_>) -> JobResult<()> {
         let audit = AuditEntry::new(&tenant.id, action, summary).by(*actor).on_job(job_id);
@@ -273,7 +322,11 @@ pub struct JobView {
     #[schema(value_type = String)]
     pub id: JobId,
     pub reference: String,
+    /// `scheduled`, `in-progress`, `completed` or `cancelled`.
     pub status: String,
+    /// Where the job stands on its day: `scheduled`, `on-the-way`, `started`,
+    /// `finished` or `cancelled`.
+    pub stage: String,
     pub property: PropertyView,
     pub appointments: Vec<AppointmentView>,
     pub services: Vec<ServiceView>,
@@ -341,10 +394,12 @@ pub async fn job_view(db: &Db, tenant_id: &TenantId, job_id: &JobId) -> DbResult
         .into_iter()
         .map(|c| PersonView { id: c.id, name: c.name, role: c.role.0.as_str().to_string(), email: c.email })
         .collect();
+    let (stage, _) = business.job_stage(&job).await?;
     Ok(Some(JobView {
         id: job.id,
         reference: job.reference,
         status: job.status,
+        stage: stage.as_str().to_string(),
         property: PropertyView { line1: property.line1, city: property.city, region: property.region, postal_code: property.postal_code },
         appointments,
         services,

@@ -186,8 +186,8 @@ impl Notifications {
     }
 }
 
-/// Who hears of money: the people who pay.
-const PAYERS: &[Role] = &[Role::Client, Role::CoClient];
+/// Who hears of money and of the job's day: the clients.
+const CLIENTS: &[Role] = &[Role::Client, Role::CoClient];
 
 impl Notifications {
     /// Tell the payers an invoice is due: its number, amount and due date.
@@ -202,7 +202,13 @@ impl Notifications {
             "amount": formats.money(amount),
             "due": invoice.due_at.map(|at| formats.day(at)).unwrap_or_default(),
         });
-        let notice = Notice { kind: NotificationKind::InvoiceIssued, roles: PAYERS, link_suffix: "", data: object(data) };
+        let notice = Notice { kind: NotificationKind::InvoiceIssued, roles: CLIENTS, link_suffix: "", data: object(data) };
+        self.notify_job(tenant, job_id, notice).await
+    }
+
+    /// Tell the clients the job moved on its day (`data`: the kind's own placeholders).
+    pub async fn job_moved(&self, tenant: &Tenant, job_id: &JobId, kind: NotificationKind, data: Value) -> Result<usize, DbError> {
+        let notice = Notice { kind, roles: CLIENTS, link_suffix: "", data: object(data) };
         self.notify_job(tenant, job_id, notice).await
     }
 
@@ -212,7 +218,7 @@ impl Notifications {
         let number = db.invoice_totals(&payment.invoice_id).await?.map(|invoice| invoice.number).unwrap_or_default();
         let formats = TenantFormats::new(tenant);
         let data = json!({ "paid": formats.money(payment.captured_minor.max(payment.amount_minor)), "number": number });
-        let notice = Notice { kind: NotificationKind::PaymentRecorded, roles: PAYERS, link_suffix: "", data: object(data) };
+        let notice = Notice { kind: NotificationKind::PaymentRecorded, roles: CLIENTS, link_suffix: "", data: object(data) };
         self.notify_job(tenant, &payment.job_id, notice).await
     }
 }

@@ -49,7 +49,15 @@ fn order_card(ctx: &Context, job: &portico_plugin_sdk::job_data::Job, contacts: 
         Some(line2) if !line2.trim().is_empty() => format!("{}, {line2}", address.line1),
         _ => address.line1.clone(),
     };
-    let card = Card::new(ORDER)
+    // Where the job stands today, once the office moved it.
+    let card = match job.stage.as_str() {
+        "on-the-way" => Card::new(ORDER).status("On the way", Tone::Info),
+        "started" => Card::new(ORDER).status("Started", Tone::Info),
+        "finished" => Card::new(ORDER).status("Finished", Tone::Success),
+        "cancelled" => Card::new(ORDER).status("Cancelled", Tone::Neutral),
+        _ => Card::new(ORDER),
+    };
+    let card = card
         .task(TaskState::Info)
         .fields([("Reference", job.reference.clone()), ("Property", format!("{street}, {}, {} {}", address.city, address.region, address.postal_code))]);
     let card = job.appointments.iter().filter(|a| a.status != "cancelled").fold(card, |card, appointment| {

@@ -105,6 +105,7 @@ fn button_label(kind: &str) -> Option<&'static str> {
         "report-published" => Some("View your report"),
         "invoice-issued" => Some("View and pay"),
         "payment-recorded" => Some("See your receipt"),
+        "job-on-the-way" | "job-finished" => Some("Open your portal"),
         _ => None,
     }
 }

@@ -172,6 +172,33 @@ Your receipt is in your portal:\n{{link}}\n\n{{business}}\n",
         for_plugins: false,
     },
     TemplateKind {
+        name: "job-on-the-way",
+        label: "Notification: on the way",
+        placeholders: &[
+            ("name", "Dana Whitfield"),
+            ("business", "Keystone Home Inspections"),
+            ("address", "1428 Elm Street, Springfield, IL 62704"),
+            ("crew", "Alex Chen"),
+            ("link", "https://portal.example/jobs/abc"),
+        ],
+        subject: "{{business}}: {{crew}} is on the way",
+        body: "Hello {{name}},\n\n{{crew}} is on the way to {{address}}.\n\nYour portal:\n{{link}}\n\n{{business}}\n",
+        for_plugins: false,
+    },
+    TemplateKind {
+        name: "job-finished",
+        label: "Notification: the work is finished",
+        placeholders: &[
+            ("name", "Dana Whitfield"),
+            ("business", "Keystone Home Inspections"),
+            ("address", "1428 Elm Street, Springfield, IL 62704"),
+            ("link", "https://portal.example/jobs/abc"),
+        ],
+        subject: "{{business}}: the work at {{address}} is finished",
+        body: "Hello {{name}},\n\nThe work at {{address}} is finished. What comes next (the report, the invoice) will be in your portal:\n{{link}}\n\n{{business}}\n",
+        for_plugins: false,
+    },
+    TemplateKind {
         name: "message",
         label: "Notification from a section",
         placeholders: &[

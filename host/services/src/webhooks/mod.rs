@@ -22,9 +22,10 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// The events an endpoint can receive, with what each means to a business.
-pub const EVENT_KINDS: [(&str, &str); 7] = [
+pub const EVENT_KINDS: [(&str, &str); 8] = [
     ("job.created", "A job is created, on the console or through the API"),
     ("job.updated", "A job's details, people or services change"),
+    ("job.stage-changed", "A job moves on its day: on the way, started, finished, cancelled or back to scheduled"),
     ("agreement.signed", "Someone signs an agreement"),
     ("invoice.paid", "An invoice is paid in full"),
     ("payment.succeeded", "A payment succeeds (a card payment, or a recorded payment approved)"),

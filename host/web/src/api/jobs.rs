@@ -15,7 +15,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
 use super::openapi::{ReadKey, Retried, WriteKey, Idempotency, JobPath};
-use super::views::{ErrorBody, JobPage, JobSummary, RoleName};
+use super::views::{ErrorBody, JobPage, JobStageName, JobSummary, RoleName};
+use portico_core::stages::JobStage;
 use portico_services::jobs::JobView;
 use utoipa::{IntoParams, ToSchema};
 
@@ -23,7 +24,10 @@ const DEFAULT_LIMIT: i64 = 20;
 const MAX_LIMIT: i64 = 100;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/jobs", get(list).post(create)).route("/api/v1/jobs/{job_id}", get(read).patch(update))
+    Router::new()
+        .route("/api/v1/jobs", get(list).post(create))
+        .route("/api/v1/jobs/{job_id}", get(read).patch(update))
+        .route("/api/v1/jobs/{job_id}/stage", axum::routing::post(move_stage))
 }
 
 use portico_core::formats::rfc3339;
@@ -401,6 +405,41 @@ pub(super) async fn update(State(state): State<AppState>, caller: ApiCaller, Pat
         return Err(ApiError::Invalid(problems));
     }
     state.jobs.update_details(&tenant, &job_id, &details, &caller.actor()).await?;
+    Ok(Json(job_view(&state, &tenant.id, &job_id).await?))
+}
+
+/// Where to move a job on its day.
+#[derive(Deserialize, ToSchema)]
+#[schema(as = JobStageChange)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StageBody {
+    #[schema(value_type = JobStageName)]
+    stage: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/jobs/{job_id}/stage",
+    tag = "Jobs",
+    operation_id = "moveJob",
+    summary = "Move a job on its day: on the way, started, finished, cancelled, or back to scheduled",
+    description = "A job goes scheduled → on-the-way → started → finished; it may be cancelled before it is finished, and a cancelled or on-the-way job may go back to scheduled. On the way and finished e-mail the clients, as they chose; the webhook `job.stage-changed` follows.",
+    params(JobPath),
+    request_body = StageBody,
+    responses(
+        (status = 200, description = "The job as it is now", body = JobView),
+        (status = 400, description = "The body is not what this operation takes (malformed JSON, unknown or mistyped fields)", body = ErrorBody),
+        WriteKey,
+        (status = 404, description = "No such job in this business", body = ErrorBody),
+        (status = 422, description = "The job cannot go there from where it stands, or an unknown stage", body = ErrorBody),
+    )
+)]
+pub(super) async fn move_stage(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<JobId>, body: Bytes) -> Result<Json<JobView>, ApiError> {
+    caller.require(Scope::JobsWrite)?;
+    let change: StageBody = super::parse_body(&body, "a stage to move the job to")?;
+    let tenant: Tenant = state.db.tenant(caller.tenant_id()).business().await?.ok_or(ApiError::Unauthorized)?;
+    let stage = change.stage.parse::<JobStage>().map_err(|_| ApiError::Invalid(vec![format!("“{}” is not a stage; use one of {}.", change.stage, JobStage::ALL.map(JobStage::as_str).join(", "))]))?;
+    state.jobs.move_to(&tenant, &job_id, stage, &caller.actor()).await?;
     Ok(Json(job_view(&state, &tenant.id, &job_id).await?))
 }
 

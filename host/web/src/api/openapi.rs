@@ -26,6 +26,7 @@ use views::ErrorBody;
         super::jobs::create,
         super::jobs::read,
         super::jobs::update,
+        super::jobs::move_stage,
         super::job_parts::add_person,
         super::job_parts::change_person,
         super::job_parts::remove_person,

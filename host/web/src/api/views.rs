@@ -47,6 +47,11 @@ names_type! {
 }
 
 names_type! {
+    /// Where a job stands on its day.
+    JobStageName as "JobStage" = portico_core::stages::JobStage::ALL.map(portico_core::stages::JobStage::as_str)
+}
+
+names_type! {
     /// What a document is.
     DocumentKind as "DocumentKind" = DOCUMENT_KINDS
 }

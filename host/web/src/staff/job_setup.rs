@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/jobs/{job_id}/services", post(add_service))
         .route("/staff/jobs/{job_id}/services/{service_id}/remove", post(remove_service))
         .route("/staff/jobs/{job_id}/invoice", post(invoice_services))
+        .route("/staff/jobs/{job_id}/stage", post(move_stage))
         .route("/staff/jobs/{job_id}/documents", post(upload_document).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + (1 << 20))))
         .route("/staff/jobs/{job_id}/documents/{document_id}/publish", post(publish_document))
 }
@@ -304,6 +305,24 @@ async fn outcome(state: &AppState, session: &StaffSession, job_id: &JobId, resul
         Err(JobError::Refused(refusal)) => back(state, session, job_id, "danger", &refusal.to_string()).await,
         Err(error) => Err(error.into()),
     }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StageForm {
+    csrf: String,
+    stage: String,
+}
+
+/// `POST /staff/jobs/{id}/stage`: on the way, started, finished, cancelled
+/// or back to scheduled.
+async fn move_stage(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<JobId>, Form(form): Form<StageForm>) -> Result<Response, WebError> {
+    let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    let Ok(stage) = form.stage.parse::<portico_core::stages::JobStage>() else {
+        return back(&state, &session, &job_id, "danger", "Choose where the job stands.").await;
+    };
+    let moved = state.jobs.move_to(&tenant, &job_id, stage, &super::actor(&session)).await;
+    outcome(&state, &session, &job_id, moved.map(|_| format!("The job is marked {}.", stage.label().to_lowercase()))).await
 }
 
 #[derive(Deserialize, Default)]

@@ -9,6 +9,7 @@ use crate::csrf::{check_session, CsrfForm};
 use crate::error::WebError;
 use portico_services::links::LinkMail;
 use portico_core::model::Tenant;
+use portico_core::stages::JobStage;
 use portico_core::formats::Formats as _;
 use crate::sessions::StaffSession;
 use axum::extract::{Path, State};
@@ -122,7 +123,21 @@ async fn render(
         "inspector": appointment.as_ref().map(|a| a.staff_name.clone()).unwrap_or_default(),
         "timezone": tenant.timezone,
     });
+    let (stage, step) = state.jobs.stage(&tenant, job_id).await?;
+    let stage_view = serde_json::json!({
+        "label": stage.label(),
+        "tone": match stage { JobStage::Finished => "success", JobStage::Cancelled => "neutral", JobStage::OnTheWay | JobStage::Started => "info", JobStage::Scheduled => "neutral" },
+        "since": step.map(|step| format!("since {} · {}", formats.moment(step.at), step.by_name)),
+        "next": stage.next().iter().map(|next| serde_json::json!({
+            "value": next.as_str(),
+            "label": next.action(),
+            // Cancelling tells nobody and stops the day: ask first.
+            "confirm": (*next == JobStage::Cancelled).then_some("The job is marked cancelled on the console and on the client's portal. Nobody is e-mailed; you can schedule it again later."),
+            "yes": "Yes, cancel the job",
+        })).collect::<Vec<_>>(),
+    });
     let data = serde_json::json!({
+        "stage": stage_view,
         "may_run": session.may(Ability::ManageJobs),
         "details": details,
         "documents": documents,
