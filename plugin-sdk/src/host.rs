@@ -10,7 +10,7 @@ pub use raw::storage::Scope;
 /// Read the job: needs [`Permission::JobRead`](crate::Permission::JobRead).
 pub mod job_data {
     pub use crate::bindings::portico::plugin::job_data::{
-        get_business, get_job, list_contacts, Appointment, Business, Contact, Job, Service,
+        get_business, get_job, list_contacts, list_notes, Appointment, Business, Contact, Job, Note, Service,
     };
 }
 

@@ -124,3 +124,32 @@ story! { async fn an_integration_moves_a_job_and_webhooks_hear_of_each_step(app,
     assert_eq!(received[0].kind(), "job.stage-changed");
     assert_eq!(received[0].json()["data"]["job"]["stage"], "started");
 }}
+
+story! { async fn notes_are_for_the_team_or_shown_to_the_clients(app) {
+    let owner = app.owner().await;
+    let (job, _) = app.demo_invoice().await;
+    let page = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    let csrf = page.hidden("csrf").unwrap();
+    let notes = app.url(&format!("/staff/jobs/{job}/notes"));
+
+    let internal = owner.post(&notes, &[("csrf", &csrf), ("body", "Gate code 4411; dog in the yard.")]).await;
+    let shown = owner.post(&notes, &[("csrf", &csrf), ("body", "Please leave the attic hatch clear.\nThank you!"), ("for_clients", "on")]).await;
+    let empty = owner.post(&notes, &[("csrf", &csrf), ("body", "   ")]).await;
+    let dana = Visitor::new();
+    let client_view = dana.get(&format!("{}?tab=order-details", dana.get(&app.links.client).await.url)).await;
+    let sam = Visitor::new();
+    let agent_view = sam.get(&format!("{}?tab=order-details", sam.get(&app.links.buyer_agent).await.url)).await;
+
+    assert!(internal.text().contains("The note is added, for your team only."), "{}", internal.text());
+    assert!(shown.text().contains("The note is added; the clients see it on their portal."), "{}", shown.text());
+    assert!(empty.text().contains("Write the note first."), "{}", empty.text());
+    let console = shown.text();
+    assert!(console.contains("Gate code 4411; dog in the yard.") && console.contains("Internal"), "{console}");
+    assert!(console.contains("Please leave the attic hatch clear.") && console.contains("Shown to the clients"), "{console}");
+    assert!(console.find("Please leave the attic hatch").unwrap() < console.find("Gate code").unwrap(), "newest first");
+    let text = client_view.text();
+    assert!(text.contains("Notes from the office Please leave the attic hatch clear. Thank you! By Morgan Reyes"), "{text}");
+    assert!(!text.contains("Gate code"), "internal notes never reach the client: {text}");
+    assert!(!agent_view.text().contains("attic hatch"), "nor agents: {}", agent_view.text());
+    assert_eq!(app.audit_count("job.note-added").await, 2);
+}}

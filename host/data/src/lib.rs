@@ -24,6 +24,7 @@ mod identity;
 mod job_setup;
 mod jobs;
 mod mail_templates;
+mod notes;
 mod notifications;
 mod outbox;
 mod payments;
@@ -46,6 +47,7 @@ pub use identity::{AccountJob, AnsweredChallenge, ChallengePurpose, NewChallenge
 pub use job_setup::{JobDetails, JobConflict, NewPerson, PersonChange};
 pub use jobs::{JobLink, NewInvoice};
 pub use mail_templates::StoredTemplate;
+pub use notes::JobNote;
 pub use notifications::Recipient;
 pub use outbox::{OutboxEntry, OutboxMessage};
 pub use payments::{InvoiceTotals, NewPayment, Payment, PaymentKey, PaymentNews};

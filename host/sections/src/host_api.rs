@@ -147,6 +147,16 @@ impl job_data::Host for CallState {
         })
     }
 
+    async fn list_notes(&mut self) -> Result<Vec<job_data::Note>, Error> {
+        let (db, job_id) = self.granted(Permission::JobRead)?;
+        // Notes are for the clients: an agent or a guest reads none.
+        if !matches!(self.viewer_role(), Role::Client | Role::CoClient | Role::Staff) {
+            return Ok(Vec::new());
+        }
+        let notes = db.tenant(self.tenant()).job_notes(job_id, false).await.map_err(unavailable)?;
+        Ok(notes.into_iter().map(|note| job_data::Note { text: note.body, author: note.by_name, written_at: note.created_at }).collect())
+    }
+
     async fn get_business(&mut self) -> Result<job_data::Business, Error> {
         let (db, _) = self.granted(Permission::JobRead)?;
         let tenant = db.tenant(self.tenant()).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;

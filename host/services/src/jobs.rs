@@ -61,7 +61,14 @@ pub enum JobRefusal {
     StageNotAllowed { from: JobStage, to: JobStage },
     #[error("Someone moved the job meanwhile; look at where it stands now and try again.")]
     MovedMeanwhile,
+    #[error("Write the note first.")]
+    EmptyNote,
+    #[error("A note is at most {MAX_NOTE_CHARS} characters; this one has {0}.")]
+    NoteTooLong(usize),
 }
+
+/// The longest note on a job.
+pub const MAX_NOTE_CHARS: usize = 4000;
 
 /// What can go wrong running a job.
 #[derive(Debug, thiserror::Error)]
@@ -290,6 +297,26 @@ impl Jobs {
             _ => {}
         }
         Ok(step)
+    }
+
+    /// Add a note to the job, for the business alone or shown to its clients
+    /// too; returns its id.
+    pub async fn add_note(&self, tenant: &Tenant, job_id: &JobId, body: &str, for_clients: bool, actor: &Actor<'_>) -> JobResult<String> {
+        let body = body.trim().replace("\r\n", "\n");
+        let length = body.chars().count();
+        if length == 0 {
+            return Err(JobRefusal::EmptyNote.into());
+        }
+        if length > MAX_NOTE_CHARS {
+            return Err(JobRefusal::NoteTooLong(length).into());
+        }
+        let db = self.db.tenant(&tenant.id);
+        let job = db.job(job_id).await?.ok_or(JobError::NotFound("job"))?;
+        let id = db.add_job_note(job_id, &body, for_clients, actor.name).await?;
+        let shown = if for_clients { "shown to the clients" } else { "internal" };
+        let audit = AuditEntry::new(&tenant.id, "job.note-added", &format!("Added a note ({shown}) to job {}", job.reference)).by(*actor).on_job(job_id);
+        self.db.record_audit(&audit).await?;
+        Ok(id)
     }
 
     /// Audit a change to a job and tell the webhook endpoints about it.

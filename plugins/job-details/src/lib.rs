@@ -9,7 +9,7 @@
 use portico_plugin_sdk::agreements::list_agreements;
 use portico_plugin_sdk::billing::list_invoices;
 use portico_plugin_sdk::documents::{list_documents, wording};
-use portico_plugin_sdk::job_data::{get_business, get_job, list_contacts, Contact};
+use portico_plugin_sdk::job_data::{get_business, get_job, list_contacts, list_notes, Contact};
 use portico_plugin_sdk::prelude::*;
 
 struct JobDetails;
@@ -63,6 +63,15 @@ fn order_card(ctx: &Context, job: &portico_plugin_sdk::job_data::Job, contacts: 
     let card = job.appointments.iter().filter(|a| a.status != "cancelled").fold(card, |card, appointment| {
         card.moment(format!("Appointment with {}", appointment.staff_name), appointment.starts_at)
     });
+    // What the office wrote for the clients (the host gives agents none).
+    let notes = list_notes().unwrap_or_default();
+    let card = if notes.is_empty() {
+        card
+    } else {
+        notes.iter().fold(card.heading("Notes from the office"), |card, note| {
+            card.text(note.text.clone()).moment(format!("By {}", note.author), note.written_at)
+        })
+    };
     let card = if job.services.is_empty() {
         card
     } else if sees_billing(ctx.viewer.role) {

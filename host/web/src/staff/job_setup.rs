@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/jobs/{job_id}/services/{service_id}/remove", post(remove_service))
         .route("/staff/jobs/{job_id}/invoice", post(invoice_services))
         .route("/staff/jobs/{job_id}/stage", post(move_stage))
+        .route("/staff/jobs/{job_id}/notes", post(add_note))
         .route("/staff/jobs/{job_id}/documents", post(upload_document).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + (1 << 20))))
         .route("/staff/jobs/{job_id}/documents/{document_id}/publish", post(publish_document))
 }
@@ -323,6 +324,23 @@ async fn move_stage(State(state): State<AppState>, session: StaffSession, Path(j
     };
     let moved = state.jobs.move_to(&tenant, &job_id, stage, &super::actor(&session)).await;
     outcome(&state, &session, &job_id, moved.map(|_| format!("The job is marked {}.", stage.label().to_lowercase()))).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoteForm {
+    csrf: String,
+    body: String,
+    for_clients: Option<String>,
+}
+
+/// `POST /staff/jobs/{id}/notes`: a note for the team, or shown to the clients.
+async fn add_note(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<JobId>, Form(form): Form<NoteForm>) -> Result<Response, WebError> {
+    let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    let for_clients = form.for_clients.is_some();
+    let added = state.jobs.add_note(&tenant, &job_id, &form.body, for_clients, &super::actor(&session)).await;
+    let done = if for_clients { "The note is added; the clients see it on their portal." } else { "The note is added, for your team only." };
+    outcome(&state, &session, &job_id, added.map(|_| done.to_string())).await
 }
 
 #[derive(Deserialize, Default)]

@@ -136,8 +136,17 @@ async fn render(
             "yes": "Yes, cancel the job",
         })).collect::<Vec<_>>(),
     });
+    let notes: Vec<serde_json::Value> = state
+        .db
+        .tenant(&tenant.id)
+        .job_notes(job_id, true)
+        .await?
+        .into_iter()
+        .map(|note| serde_json::json!({ "body": note.body, "by": note.by_name, "at": formats.moment(note.created_at), "for_clients": note.for_clients() }))
+        .collect();
     let data = serde_json::json!({
         "stage": stage_view,
+        "notes": notes,
         "may_run": session.may(Ability::ManageJobs),
         "details": details,
         "documents": documents,
