@@ -47,4 +47,9 @@ story! { async fn a_0_3_section_denied_a_permission_is_told_by_name(app) {
     let book = &text[text.find("Visitor book").expect("its card is shown")..];
     assert!(book.contains("This section is temporarily unavailable"), "{book}");
     assert!(text.contains("Pre-Inspection Agreement"), "the rest of the page is whole: {text}");
+    // What the section was told, through the adapter: the typed denial, by name.
+    let tenant = app.demo_tenant_id().await;
+    let installed = app.server.state.db.tenant(&tenant).installation("visitor-book").await.unwrap().unwrap();
+    let reason = installed.last_error.unwrap_or_default();
+    assert!(reason.contains("Error::Denied(Permission::JobRead)"), "{reason}");
 }}

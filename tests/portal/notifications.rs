@@ -40,23 +40,44 @@ story! { async fn a_published_report_is_e_mailed_to_the_people_it_is_shared_with
     assert_eq!(mail.subject, "Keystone Home Inspections: your report for 1428 Elm Street, Springfield, IL 62704 is ready");
     assert!(mail.body.contains("Sewer scope findings for 1428 Elm Street"), "{}", mail.body);
     // The demo holds reports until the agreement is signed and the invoice paid: the mail says so.
-    assert!(mail.body.contains("It opens as soon as the Pre-Inspection Agreement is signed by Dana Whitfield and invoice 1042 is paid ($610.00 due)."), "{}", mail.body);
+    assert!(mail.body.contains("It will be released as soon as the Pre-Inspection Agreement is signed by Dana Whitfield and invoice 1042 is paid ($610.00 due)."), "{}", mail.body);
+    // The agent learns what the report waits for, never the client's bill.
+    let to_sam = app.last_mail_to(&tenant, SAM).await.unwrap();
+    assert!(to_sam.body.contains("It will be released as soon as the Pre-Inspection Agreement is signed by Dana Whitfield and invoice 1042 is paid.\n"), "{}", to_sam.body);
+    assert!(!to_sam.body.contains('$'), "{}", to_sam.body);
     assert!(mail.link().contains("/jobs/"), "it links to the job: {}", mail.link());
     let unsubscribe = mail.unsubscribe.clone().expect("a notification carries its unsubscribe address");
     assert!(unsubscribe.contains("/t/keystone/notifications/") && unsubscribe.ends_with("?kind=report-published"), "{unsubscribe}");
     assert!(mail.body.contains(&format!("Choose which e-mails you get, or stop them: {unsubscribe}")), "{}", mail.body);
+    let html = mail.html.clone().unwrap();
+    let (signed_path, _) = unsubscribe.split_once('?').unwrap();
+    assert!(html.contains(&format!("<a href=\"{signed_path}")), "the link is a link in HTML: {html}");
     assert!(!unsubscribe.contains("dana"), "no address in the link");
-    let html = mail.html.unwrap();
     assert!(html.contains("View your report"), "one button");
 
-    // Publishing it again (a second click) tells nobody twice.
+    // Publishing it again (a retry racing the console) tells nobody twice.
     let (job, _) = app.demo_invoice().await;
     let report = app.server.state.db.tenant(&tenant).documents(&job, "report").await.unwrap().into_iter().find(|d| d.title == "Sewer scope findings").unwrap();
+    let business = app.server.state.db.tenant(&tenant).business().await.unwrap().unwrap();
+    let actor = portico_data::Actor::staff("retry", "Integration retry");
+    app.server.state.documents.publish(&business, &job, &report.id, &report.title, &actor).await.unwrap();
+    assert_eq!(app.mail_count(&tenant, DANA).await, before.0 + 1);
+    assert_eq!(app.audit_count("document.published").await, 1);
+}}
+
+story! { async fn a_person_whose_link_was_revoked_is_not_told(app) {
+    let tenant = app.demo_tenant_id().await;
+    let (job, _) = app.demo_invoice().await;
+    let dana_on_job = app.server.state.db.tenant(&tenant).job_contacts(&job).await.unwrap().into_iter().find(|p| p.email.as_deref() == Some(DANA)).unwrap();
     let owner = app.owner().await;
     let csrf = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await.hidden("csrf").unwrap();
-    let again = owner.post(&app.url(&format!("/staff/jobs/{job}/documents/{}/publish", report.id)), &[("csrf", &csrf)]).await;
-    assert!(again.text().contains("Sewer scope findings was already published."), "{}", again.text());
-    assert_eq!(app.mail_count(&tenant, DANA).await, before.0 + 1);
+    owner.post(&app.url(&format!("/staff/jobs/{job}/people/{}/revoke", dana_on_job.id)), &[("csrf", &csrf)]).await;
+    let before = app.mail_count(&tenant, DANA).await;
+
+    publish_report(&app, "Sewer scope findings", &["client", "buyer-agent"]).await;
+
+    assert_eq!(app.mail_count(&tenant, DANA).await, before, "cut off: told nothing of the job");
+    assert_eq!(app.last_mail_to(&tenant, SAM).await.unwrap().template, "report-published", "the others still are");
 }}
 
 story! { async fn the_unsubscribe_link_works_signed_out_and_stops_only_that_kind(app) {
@@ -86,11 +107,12 @@ story! { async fn a_mail_clients_one_click_unsubscribe_is_honoured(app) {
     publish_report(&app, "Sewer scope findings", &["client"]).await;
     let link = app.last_mail_to(&tenant, DANA).await.unwrap().unsubscribe.unwrap();
 
-    // What a mail client sends for RFC 8058: no cookies, no form token.
-    let clicked = Visitor::new().post(&link, &[("List-Unsubscribe", "One-Click")]).await;
+    // What a mail client sends for RFC 8058: multipart, no cookies, no form token.
+    let one_click = reqwest::multipart::Form::new().text("List-Unsubscribe", "One-Click");
+    let clicked = Visitor::new().upload_form(&link, one_click).await;
     publish_report(&app, "Radon results", &["client"]).await;
 
-    assert_eq!(clicked.status, 200);
+    assert_eq!(clicked.status, 200, "{}", clicked.text());
     let reports_mailed = app.server.state.db.tenant(&tenant).outbox_to(DANA).await.unwrap().iter().filter(|m| m.template == "report-published").count();
     assert_eq!(reports_mailed, 1);
 }}
@@ -100,16 +122,20 @@ story! { async fn a_forged_or_foreign_unsubscribe_link_changes_nothing(app) {
     publish_report(&app, "Sewer scope findings", &["client"]).await;
     let link = app.last_mail_to(&tenant, DANA).await.unwrap().unsubscribe.unwrap();
     let (path, _) = link.split_once('?').unwrap();
-    let forged = format!("{}{}", &path[..path.len() - 4], "0000");
+    // The signature with its last digit changed.
+    let last = if path.ends_with('0') { "1" } else { "0" };
+    let forged = format!("{}{last}", &path[..path.len() - 1]);
     app.other_tenant_client_link().await;
     let elsewhere = path.replace("/t/keystone/", "/t/brightside/");
 
     let tampered = Visitor::new().post(&forged, &[("stop", "report-published")]).await;
+    let nonsense = Visitor::new().post(path, &[("stop", "everything")]).await;
     let foreign = Visitor::new().get(&elsewhere).await;
 
     assert_eq!(tampered.status, 404);
     assert!(tampered.text().contains("This link does not work"), "{}", tampered.text());
     assert_eq!(foreign.status, 404, "signed for one business, it opens nothing at another");
+    assert_eq!(nonsense.status, 400, "an unknown kind stops nothing: {}", nonsense.text());
     let page = Visitor::new().get(&link).await;
     assert!(page.text().contains("Stop e-mails when a report is published"), "still on");
 }}
@@ -120,14 +146,14 @@ story! { async fn a_signed_in_client_chooses_on_their_account_and_the_business_s
     dana.get(&app.links.client).await;
     let owner = app.owner().await;
 
-    // The business stops payment e-mails for everyone who has not chosen...
+    // The business stops report e-mails for everyone who has not chosen...
     let defaults = owner.get(&app.url("/staff/notifications")).await;
     let csrf = defaults.hidden("csrf").unwrap();
-    let saved = owner.post(&app.url("/staff/notifications"), &[("csrf", &csrf), ("on", "report-published"), ("on", "invoice-issued")]).await;
-    // ...and Dana, on her account, stops report e-mails.
+    let saved = owner.post(&app.url("/staff/notifications"), &[("csrf", &csrf), ("on", "invoice-issued"), ("on", "payment-recorded")]).await;
+    // ...and Dana, on her account, wants reports but no payment e-mails.
     let account = dana.get(&app.url("/account/notifications")).await;
     let csrf = account.hidden("csrf").unwrap();
-    let chosen = dana.post(&app.url("/account/notifications"), &[("csrf", &csrf), ("on", "invoice-issued"), ("on", "payment-recorded")]).await;
+    let chosen = dana.post(&app.url("/account/notifications"), &[("csrf", &csrf), ("on", "report-published"), ("on", "invoice-issued")]).await;
     let forged = dana.post(&app.url("/account/notifications"), &[("csrf", "forged"), ("on", "report-published")]).await;
     publish_report(&app, "Sewer scope findings", &["client", "buyer-agent"]).await;
     let paid = app.pay_demo_invoice(&dana).await;
@@ -138,13 +164,10 @@ story! { async fn a_signed_in_client_chooses_on_their_account_and_the_business_s
     assert_eq!(forged.status, 403, "{}", forged.text());
     assert!(paid.status == 200);
     let to_dana: Vec<String> = app.server.state.db.tenant(&tenant).outbox_to(DANA).await.unwrap().into_iter().map(|m| m.template).collect();
-    assert!(!to_dana.contains(&"report-published".to_string()), "Dana stopped reports: {to_dana:?}");
-    assert!(to_dana.contains(&"payment-recorded".to_string()), "Dana's own choice beats the business's default: {to_dana:?}");
-    let receipt = app.last_mail_to(&tenant, DANA).await.unwrap();
-    assert_eq!(receipt.template, "payment-recorded");
-    assert!(receipt.body.contains("We received your payment of $610.00 towards invoice 1042"), "{}", receipt.body);
+    assert!(to_dana.contains(&"report-published".to_string()), "Dana's own choice beats the business's default: {to_dana:?}");
+    assert!(!to_dana.contains(&"payment-recorded".to_string()), "Dana stopped payment e-mails: {to_dana:?}");
     let to_sam: Vec<String> = app.server.state.db.tenant(&tenant).outbox_to(SAM).await.unwrap().into_iter().map(|m| m.template).collect();
-    assert!(to_sam.contains(&"report-published".to_string()), "Sam never chose: the business's default, on: {to_sam:?}");
+    assert!(!to_sam.contains(&"report-published".to_string()), "Sam never chose: the business's default, off: {to_sam:?}");
 }}
 
 story! { async fn an_invoice_issued_by_the_office_is_e_mailed_to_the_clients(app) {
@@ -166,5 +189,19 @@ story! { async fn an_invoice_issued_by_the_office_is_e_mailed_to_the_clients(app
     let mail = app.last_mail_to(&tenant, "pat@example.com").await.unwrap();
     assert_eq!(mail.template, "invoice-issued");
     assert!(mail.body.contains("Invoice INS-2001 for 9 Birch Road, Springfield, IL 62704 is ready: $425.00."), "{}", mail.body);
-    assert!(mail.html.unwrap().contains("View and pay"));
+    assert!(mail.html.unwrap().contains("View the invoice"));
+    assert!(mail.body.contains("See it and pay online:"), "the demo takes payments online: {}", mail.body);
+}}
+
+story! { async fn a_payment_is_acknowledged_with_what_was_paid(app) {
+    let tenant = app.demo_tenant_id().await;
+    let dana = Visitor::new();
+
+    let paid = app.pay_demo_invoice(&dana).await;
+
+    assert_eq!(paid.status, 200);
+    let receipt = app.last_mail_to(&tenant, DANA).await.unwrap();
+    assert_eq!(receipt.template, "payment-recorded");
+    assert!(receipt.body.contains("We received your payment of $610.00 towards invoice 1042"), "{}", receipt.body);
+    assert_eq!(app.server.state.db.tenant(&tenant).outbox_to(DANA).await.unwrap().iter().filter(|m| m.template == "payment-recorded").count(), 1);
 }}

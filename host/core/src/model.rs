@@ -277,10 +277,11 @@ impl Document {
     }
 
     /// What keeps this document from the people it is shared with: the job's
-    /// release holds, for reports, their summaries and photos only.
-    pub fn held_until<'a>(&self, release: &'a Release) -> &'a [String] {
+    /// release holds, for reports, their summaries and photos only, in the
+    /// words `role` may read.
+    pub fn held_until<'a>(&self, release: &'a Release, role: Role) -> &'a [String] {
         match self.kind.as_str() {
-            "report" | "summary" | "photo" => &release.holds,
+            "report" | "summary" | "photo" => release.holds_for(role),
             _ => &[],
         }
     }
@@ -295,7 +296,7 @@ impl Document {
         if self.published_at.is_none() || !self.visible_roles().contains(&role) {
             return false;
         }
-        self.held_until(release).is_empty() || (self.kind == "summary" && release.summary_while_held && role.is_agent())
+        self.held_until(release, role).is_empty() || (self.kind == "summary" && release.summary_while_held && role.is_agent())
     }
 }
 
@@ -303,8 +304,19 @@ impl Document {
 /// business's rule, one phrase each ("the Pre-Inspection Agreement is signed").
 #[derive(Debug, Clone, Default)]
 pub struct Release {
+    /// The holds as the people who pay read them (with what is due).
     pub holds: Vec<String>,
+    /// The same holds without amounts, for everyone else (agents never
+    /// learn the client's bill).
+    pub holds_without_amounts: Vec<String>,
     pub summary_while_held: bool,
+}
+
+impl Release {
+    /// The holds in the words `role` may read.
+    pub fn holds_for(&self, role: Role) -> &[String] {
+        if role.sees_billing() { &self.holds } else { &self.holds_without_amounts }
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

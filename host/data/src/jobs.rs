@@ -261,6 +261,20 @@ impl TenantDb<'_> {
             .context("loading services")
     }
 
+    /// The people on the job whose access stands (their link not revoked):
+    /// those the host may tell what happens on the job.
+    pub async fn live_job_contacts(&self, job_id: &JobId) -> DbResult<Vec<JobContact>> {
+        sqlx::query_as(&format!(
+            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND jc.revoked_at IS NULL ORDER BY jc.created_at"
+        ))
+        .bind(self.tenant)
+        .bind(job_id)
+        .fetch_all(&self.db.pool)
+        .await
+        .context("loading a job's people with access")
+    }
+
     pub async fn job_contacts(&self, job_id: &JobId) -> DbResult<Vec<JobContact>> {
         sqlx::query_as(&format!(
             "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
@@ -320,15 +334,17 @@ impl TenantDb<'_> {
         Ok(id)
     }
 
-    pub async fn publish_document(&self, document_id: &str, at: i64) -> DbResult<()> {
-        sqlx::query("UPDATE documents SET published_at = $1 WHERE tenant_id = $2 AND id = $3")
+    /// Publish a document; false when it was already published (a second
+    /// click, a retry): only the first publication is news.
+    pub async fn publish_document(&self, document_id: &str, at: i64) -> DbResult<bool> {
+        let published = sqlx::query("UPDATE documents SET published_at = $1 WHERE tenant_id = $2 AND id = $3 AND published_at IS NULL")
             .bind(at)
             .bind(self.tenant)
             .bind(document_id)
             .execute(&self.db.pool)
             .await
             .context("publishing a document")?;
-        Ok(())
+        Ok(published.rows_affected() == 1)
     }
 
     /// The job's documents of `kind` (every kind when empty).

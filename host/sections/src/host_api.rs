@@ -240,7 +240,7 @@ impl documents::Host for CallState {
             .map(|doc| {
                 let may_open = doc.may_open(role, &release);
                 documents::Document {
-                    held_until: if doc.published_at.is_some() { doc.held_until(&release).to_vec() } else { Vec::new() },
+                    held_until: if doc.published_at.is_some() { doc.held_until(&release, role).to_vec() } else { Vec::new() },
                     url: may_open.then(|| format!("/jobs/{}/documents/{}", doc.job_id, doc.id)),
                     visible_to: doc.visible_roles().into_iter().map(to_wit_role).collect(),
                     viewer_may_open: may_open,

@@ -32,11 +32,12 @@ pub enum AddOnError {
 pub struct AddOns {
     db: Db,
     events: Events,
+    notifications: crate::notifications::Notifications,
 }
 
 impl AddOns {
-    pub fn new(db: Db, events: Events) -> AddOns {
-        AddOns { db, events }
+    pub fn new(db: Db, events: Events, notifications: crate::notifications::Notifications) -> AddOns {
+        AddOns { db, events, notifications }
     }
 
     /// Approve a request: its line goes on the newest invoice still to pay,
@@ -49,6 +50,7 @@ impl AddOns {
         }
         let invoices = db.tenant(&tenant.id).invoices(job_id).await?;
         let open = invoices.iter().find(|(invoice, _)| matches!(invoice.status, portico_core::money::InvoiceStatus::Due | portico_core::money::InvoiceStatus::Failed)).map(|(invoice, _)| invoice.id.clone());
+        let new_invoice = open.is_none();
         let invoice_id = match open {
             Some(id) => id,
             None => {
@@ -65,6 +67,10 @@ impl AddOns {
         let audit = AuditEntry::new(&tenant.id, "add-on.approved", &format!("Approved {} for {}", request.name, request.requested_by)).by(*actor).on_job(job_id);
         db.record_audit(&audit).await?;
         self.events.invoice_updated(tenant, job_id, &invoice_id, RequestOrigin::default()).await;
+        // A line on an invoice already due is no new invoice; a new one is.
+        if new_invoice {
+            self.notifications.invoice_issued(tenant, job_id, &invoice_id).await;
+        }
         Ok(Decided::Done(request.name))
     }
 

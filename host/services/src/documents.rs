@@ -7,21 +7,24 @@ use portico_core::ids::{JobId, TenantId};
 use crate::events::{Events, SectionEvent};
 use portico_core::formats::{Formats, TenantFormats};
 use crate::agreements::JobAgreement;
-use crate::notifications::{Notice, Notifications};
-use portico_core::model::{Document, Invoice, InvoiceLine, Release, RequestOrigin, Role, Tenant};
-use portico_core::notifications::NotificationKind;
+use crate::notifications::Notifications;
+use portico_core::model::{Invoice, InvoiceLine, Release, RequestOrigin, Role, Tenant};
 use portico_data::files::{FileError, FileStore};
 use portico_data::{Actor, AuditEntry, Db, DbError};
 use std::sync::Arc;
 
 /// Publish a document now and deliver `document-published` to the sections
-/// that asked for it. Returns how many sections accepted the event.
-pub async fn publish(db: &Db, events: &Events, tenant_id: &TenantId, job_id: &JobId, document_id: &str) -> anyhow::Result<usize> {
+/// that asked for it. Returns how many sections accepted the event, or
+/// `None` when it was already published (a second click, a retry): only the
+/// first publication is news.
+pub async fn publish(db: &Db, events: &Events, tenant_id: &TenantId, job_id: &JobId, document_id: &str) -> anyhow::Result<Option<usize>> {
     let tenant = db.tenant(tenant_id).business().await?.ok_or_else(|| anyhow::anyhow!("no tenant {tenant_id}"))?;
     db.tenant(tenant_id).document(job_id, document_id).await?.ok_or_else(|| anyhow::anyhow!("no document {document_id} on job {job_id}"))?;
-    db.tenant(tenant_id).publish_document(document_id, portico_core::model::now()).await?;
+    if !db.tenant(tenant_id).publish_document(document_id, portico_core::model::now()).await? {
+        return Ok(None);
+    }
     let delivered = events.deliver(&tenant, job_id, SectionEvent::DocumentPublished, document_id, RequestOrigin::default()).await?;
-    Ok(delivered)
+    Ok(Some(delivered))
 }
 
 /// The largest document accepted.
@@ -128,28 +131,17 @@ impl Documents {
     /// rule still holds reports back) and record who did. A report published
     /// for the first time is news for the people it is shared with.
     pub async fn publish(&self, tenant: &Tenant, job_id: &JobId, document_id: &str, title: &str, actor: &Actor<'_>) -> Result<(), DocumentError> {
-        let first_time = self.db.tenant(&tenant.id).document(job_id, document_id).await?.filter(|d| d.published_at.is_none());
-        publish(&self.db, &self.events, &tenant.id, job_id, document_id).await?;
+        if publish(&self.db, &self.events, &tenant.id, job_id, document_id).await?.is_none() {
+            return Ok(());
+        }
         let audit = AuditEntry::new(&tenant.id, "document.published", &format!("Published {title}")).by(*actor).on_job(job_id);
         self.db.record_audit(&audit).await?;
-        if let Some(report) = first_time.filter(|document| document.kind == "report") {
-            self.tell_report_published(tenant, job_id, &report).await?;
+        let report = self.db.tenant(&tenant.id).document(job_id, document_id).await?.filter(|document| document.kind == "report");
+        if let Some(report) = report {
+            let release = release(&self.db, tenant, job_id).await?;
+            self.notifications.report_published(tenant, job_id, &report, &release).await;
         }
         Ok(())
-    }
-
-    /// E-mail the people a report is shared with that it is ready, and,
-    /// when the release rule still holds it, what it waits for.
-    async fn tell_report_published(&self, tenant: &Tenant, job_id: &JobId, report: &Document) -> Result<usize, DbError> {
-        let release = release(&self.db, tenant, job_id).await?;
-        let data = serde_json::json!({ "title": report.title, "held": portico_core::text::and_list(&release.holds) });
-        let notice = Notice {
-            kind: NotificationKind::ReportPublished,
-            roles: &report.visible_roles(),
-            link_suffix: "",
-            data: crate::notifications::object(data),
-        };
-        self.notifications.notify_job(tenant, job_id, notice).await
     }
 }
 
@@ -164,14 +156,16 @@ pub async fn release(db: &Db, tenant: &Tenant, job_id: &JobId) -> Result<Release
 /// [`release`] from the job's agreements and invoices, already read.
 pub fn release_from(tenant: &Tenant, agreements: &[JobAgreement], invoices: &[(Invoice, Vec<InvoiceLine>)]) -> Release {
     let rule = tenant.report_release;
-    let mut holds = Vec::new();
+    let (mut holds, mut holds_without_amounts) = (Vec::new(), Vec::new());
     if rule.after_signing() {
         for agreement in agreements.iter().filter(|agreement| agreement.outstanding()) {
             let names: Vec<&str> = agreement.awaiting.iter().map(|c| c.name.as_str()).collect();
-            holds.push(match names.as_slice() {
+            let hold = match names.as_slice() {
                 [] => format!("the {} is signed", agreement.title),
                 names => format!("the {} is signed by {}", agreement.title, names.join(" and ")),
-            });
+            };
+            holds.push(hold.clone());
+            holds_without_amounts.push(hold);
         }
     }
     if rule.after_payment() {
@@ -179,10 +173,11 @@ pub fn release_from(tenant: &Tenant, agreements: &[JobAgreement], invoices: &[(I
         for (invoice, lines) in invoices {
             if let Some(balance) = balance_due(invoice, lines) {
                 holds.push(format!("invoice {} is paid ({} due)", invoice.number, formats.money(balance)));
+                holds_without_amounts.push(format!("invoice {} is paid", invoice.number));
             }
         }
     }
-    Release { holds, summary_while_held: tenant.summary_while_held != 0 }
+    Release { holds, holds_without_amounts, summary_while_held: tenant.summary_while_held != 0 }
 }
 
 /// What is still owed on an invoice, if anything: a void invoice owes nothing.

@@ -239,7 +239,7 @@ impl Jobs {
         let audit = AuditEntry::new(&tenant.id, "invoice.created", &format!("Invoiced job {}", job.reference)).by(*actor).on_job(job_id);
         db.record_audit(&audit).await?;
         self.events.invoice_updated(tenant, job_id, &invoice_id, RequestOrigin::default()).await;
-        self.notifications.invoice_issued(tenant, job_id, &invoice_id).await?;
+        self.notifications.invoice_issued(tenant, job_id, &invoice_id).await;
         Ok(invoice_id)
     }
 
@@ -289,10 +289,10 @@ impl Jobs {
             JobStage::OnTheWay => {
                 // The crew as the client knows them: the visit's lead, else the business.
                 let crew = db.appointments(job_id).await?.into_iter().find(|a| a.status != "cancelled").map(|a| a.staff_name).unwrap_or_else(|| tenant.name.clone());
-                self.notifications.job_moved(tenant, job_id, NotificationKind::JobOnTheWay, serde_json::json!({ "crew": crew })).await?;
+                self.notifications.job_moved(tenant, job_id, NotificationKind::JobOnTheWay, serde_json::json!({ "crew": crew })).await;
             }
             JobStage::Finished => {
-                self.notifications.job_moved(tenant, job_id, NotificationKind::JobFinished, serde_json::json!({})).await?;
+                self.notifications.job_moved(tenant, job_id, NotificationKind::JobFinished, serde_json::json!({})).await;
             }
             _ => {}
         }

@@ -11,7 +11,8 @@
 use hmac::{Hmac, Mac};
 use portico_core::formats::{Formats as _, TenantFormats};
 use portico_core::ids::JobId;
-use portico_core::model::{JobContact, Role, Tenant};
+use portico_core::model::{Document, JobContact, Release, Role, Tenant};
+use portico_core::text::and_list;
 use portico_core::notifications::{wants_email, NotificationKind};
 use portico_data::{Db, DbError};
 use serde_json::{json, Map, Value};
@@ -30,14 +31,13 @@ pub struct Notifications {
 }
 
 /// One thing to tell the people on a job.
-pub struct Notice<'a> {
-    pub kind: NotificationKind,
+struct Notice<'a> {
+    kind: NotificationKind,
     /// Who hears of it, by their role on the job.
-    pub roles: &'a [Role],
-    /// Where on the job the link goes (`?card=…`), after `/jobs/{id}`.
-    pub link_suffix: &'a str,
-    /// The kind's own placeholders (`title`, `amount`…).
-    pub data: Map<String, Value>,
+    roles: &'a [Role],
+    /// The kind's own placeholders (`title`, `amount`…), in the words the
+    /// recipient's role may read (an agent never reads the client's bill).
+    data: &'a (dyn Fn(Role) -> Map<String, Value> + Sync),
 }
 
 impl Notifications {
@@ -69,37 +69,65 @@ impl Notifications {
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
 
-    /// E-mail `notice` to each person on the job with one of its roles and an
-    /// address, once per address, unless they (or, for those who never chose,
-    /// the business) turned the kind off. Returns how many were queued.
-    pub async fn notify_job(&self, tenant: &Tenant, job_id: &JobId, notice: Notice<'_>) -> Result<usize, DbError> {
-        let db = self.db.tenant(&tenant.id);
-        let people = db.job_contacts(job_id).await?;
-        let property = match db.job(job_id).await? {
-            Some(job) => db.property(&job.property_id).await?.one_line(),
-            None => return Ok(0),
-        };
-        let business_default = db.notification_defaults().await?.into_iter().find(|(kind, _)| *kind == notice.kind).map(|(_, email)| email);
-        let mut sent = 0;
-        for (person, address) in recipients(&people, notice.roles) {
-            let recipient = db.notification_recipient(&address).await?;
-            let chosen = db.notification_preferences(&recipient.id).await?.into_iter().find(|(kind, _)| *kind == notice.kind).map(|(_, email)| email);
-            if !wants_email(notice.kind, chosen, business_default) {
-                continue;
+    /// E-mail `notice` to each person on the job with one of its roles, an
+    /// address and access (a revoked link hears nothing), once per address,
+    /// unless they (or, for those who never chose, the business) turned the
+    /// kind off. Best effort: the change it tells of is already made, so a
+    /// failure is logged and the others are still told. Returns how many
+    /// were queued.
+    async fn tell(&self, tenant: &Tenant, job_id: &JobId, notice: Notice<'_>) -> usize {
+        let people = match self.people_to_tell(tenant, job_id, &notice).await {
+            Ok(people) => people,
+            Err(error) => {
+                tracing::error!(tenant = %tenant.id, job = %job_id, kind = notice.kind.as_str(), %error, "could not work out whom to notify");
+                return 0;
             }
-            let mut data = notice.data.clone();
-            data.insert("name".into(), json!(person.name));
-            data.insert("address".into(), json!(property));
-            data.insert("link".into(), json!(format!("{}/jobs/{job_id}{}", self.public_url, notice.link_suffix)));
-            data.insert(crate::mail::UNSUBSCRIBE.into(), json!(self.preferences_url(tenant, &recipient.id, Some(notice.kind))));
-            db.enqueue_mail(&address, notice.kind.template(), &Value::Object(data).to_string()).await?;
-            sent += 1;
+        };
+        let mut sent = 0;
+        for (person, address, property) in people {
+            match self.queue(tenant, job_id, &notice, &person, &address, &property).await {
+                Ok(true) => sent += 1,
+                Ok(false) => {}
+                Err(error) => tracing::error!(tenant = %tenant.id, job = %job_id, kind = notice.kind.as_str(), %error, "could not notify one person"),
+            }
         }
         if sent > 0 {
             tracing::info!(tenant = %tenant.id, job = %job_id, kind = notice.kind.as_str(), sent, "notified the people on a job");
         }
-        Ok(sent)
+        sent
     }
+
+    /// The people `notice` is for: (person, address, the job's property).
+    async fn people_to_tell(&self, tenant: &Tenant, job_id: &JobId, notice: &Notice<'_>) -> Result<Vec<(JobContact, String, String)>, DbError> {
+        let db = self.db.tenant(&tenant.id);
+        let Some(job) = db.job(job_id).await? else { return Ok(Vec::new()) };
+        let property = db.property(&job.property_id).await?.one_line();
+        let people = db.live_job_contacts(job_id).await?;
+        Ok(recipients(&people, notice.roles).into_iter().map(|(person, address)| (person.clone(), address, property.clone())).collect())
+    }
+
+    /// Queue the message for one person if they want it; true when queued.
+    async fn queue(&self, tenant: &Tenant, job_id: &JobId, notice: &Notice<'_>, person: &JobContact, address: &str, property: &str) -> Result<bool, DbError> {
+        let db = self.db.tenant(&tenant.id);
+        let recipient = db.notification_recipient(address).await?;
+        let chosen = find(&db.notification_preferences(&recipient.id).await?, notice.kind);
+        let business = find(&db.notification_defaults().await?, notice.kind);
+        if !wants_email(notice.kind, chosen, business) {
+            return Ok(false);
+        }
+        let mut data = (notice.data)(person.role.0);
+        data.insert("name".into(), json!(person.name));
+        data.insert("address".into(), json!(property));
+        data.insert("link".into(), json!(format!("{}/jobs/{job_id}", self.public_url)));
+        data.insert(crate::mail::UNSUBSCRIBE.into(), json!(self.preferences_url(tenant, &recipient.id, Some(notice.kind))));
+        db.enqueue_mail(address, notice.kind.template(), &Value::Object(data).to_string()).await?;
+        Ok(true)
+    }
+}
+
+/// A kind's setting in a list of (kind, e-mail) choices.
+fn find(set: &[(NotificationKind, bool)], kind: NotificationKind) -> Option<bool> {
+    set.iter().find(|(k, _)| *k == kind).map(|(_, email)| *email)
 }
 
 /// One kind of notification as a person's page of choices shows it.
@@ -118,7 +146,6 @@ impl Notifications {
         let db = self.db.tenant(&tenant.id);
         let chosen = db.notification_preferences(recipient_id).await?;
         let defaults = db.notification_defaults().await?;
-        let find = |set: &[(NotificationKind, bool)], kind| set.iter().find(|(k, _)| *k == kind).map(|(_, email)| *email);
         Ok(NotificationKind::ALL
             .into_iter()
             .map(|kind| Choice { kind, label: kind.label(), email: wants_email(kind, find(&chosen, kind), find(&defaults, kind)) })
@@ -149,10 +176,7 @@ impl Notifications {
         let set = self.db.tenant(&tenant.id).notification_defaults().await?;
         Ok(NotificationKind::ALL
             .into_iter()
-            .map(|kind| {
-                let business = set.iter().find(|(k, _)| *k == kind).map(|(_, email)| *email);
-                Choice { kind, label: kind.label(), email: wants_email(kind, None, business) }
-            })
+            .map(|kind| Choice { kind, label: kind.label(), email: wants_email(kind, None, find(&set, kind)) })
             .collect())
     }
 
@@ -186,40 +210,60 @@ impl Notifications {
     }
 }
 
-/// Who hears of money and of the job's day: the clients.
-const CLIENTS: &[Role] = &[Role::Client, Role::CoClient];
 
+/// What the host tells, each best effort (see `tell`): the change it reports
+/// is made whatever becomes of the e-mail.
 impl Notifications {
-    /// Tell the payers an invoice is due: its number, amount and due date.
-    pub async fn invoice_issued(&self, tenant: &Tenant, job_id: &JobId, invoice_id: &str) -> Result<usize, DbError> {
-        let db = self.db.tenant(&tenant.id);
-        let Some(invoice) = db.invoices(job_id).await?.into_iter().find(|(invoice, _)| invoice.id == invoice_id) else { return Ok(0) };
-        let (invoice, lines) = invoice;
+    /// Tell the people a report is shared with that it is ready and, while
+    /// the release rule holds it, what it waits for (amounts only to those
+    /// who pay).
+    pub async fn report_published(&self, tenant: &Tenant, job_id: &JobId, report: &Document, release: &Release) -> usize {
+        let data = |role: Role| object(json!({ "title": report.title, "held": and_list(release.holds_for(role)) }));
+        let roles = report.visible_roles();
+        self.tell(tenant, job_id, Notice { kind: NotificationKind::ReportPublished, roles: &roles, data: &data }).await
+    }
+
+    /// Tell the clients an invoice is due: its number, amount and due date,
+    /// and whether they can pay it online.
+    pub async fn invoice_issued(&self, tenant: &Tenant, job_id: &JobId, invoice_id: &str) -> usize {
+        let invoices = match self.db.tenant(&tenant.id).invoices(job_id).await {
+            Ok(invoices) => invoices,
+            Err(error) => {
+                tracing::error!(tenant = %tenant.id, job = %job_id, %error, "could not read an invoice to announce");
+                return 0;
+            }
+        };
+        let Some((invoice, lines)) = invoices.into_iter().find(|(invoice, _)| invoice.id == invoice_id) else { return 0 };
         let formats = TenantFormats::new(tenant);
         let amount = crate::documents::balance_due(&invoice, &lines).unwrap_or(0);
-        let data = json!({
+        let facts = json!({
             "number": invoice.number,
             "amount": formats.money(amount),
             "due": invoice.due_at.map(|at| formats.day(at)).unwrap_or_default(),
+            "pay_online": if tenant.payment_provider == portico_core::money::PaymentProvider::None { "" } else { "yes" },
         });
-        let notice = Notice { kind: NotificationKind::InvoiceIssued, roles: CLIENTS, link_suffix: "", data: object(data) };
-        self.notify_job(tenant, job_id, notice).await
+        let data = |_| object(facts.clone());
+        self.tell(tenant, job_id, Notice { kind: NotificationKind::InvoiceIssued, roles: CLIENTS, data: &data }).await
     }
 
-    /// Tell the clients the job moved on its day (`data`: the kind's own placeholders).
-    pub async fn job_moved(&self, tenant: &Tenant, job_id: &JobId, kind: NotificationKind, data: Value) -> Result<usize, DbError> {
-        let notice = Notice { kind, roles: CLIENTS, link_suffix: "", data: object(data) };
-        self.notify_job(tenant, job_id, notice).await
+    /// Tell the clients the job moved on its day (`facts`: the kind's own placeholders).
+    pub async fn job_moved(&self, tenant: &Tenant, job_id: &JobId, kind: NotificationKind, facts: Value) -> usize {
+        let data = |_| object(facts.clone());
+        self.tell(tenant, job_id, Notice { kind, roles: CLIENTS, data: &data }).await
     }
 
-    /// Tell the payers a payment went through: how much, towards which invoice.
-    pub async fn payment_recorded(&self, tenant: &Tenant, payment: &portico_data::Payment) -> Result<usize, DbError> {
-        let db = self.db.tenant(&tenant.id);
-        let number = db.invoice_totals(&payment.invoice_id).await?.map(|invoice| invoice.number).unwrap_or_default();
-        let formats = TenantFormats::new(tenant);
-        let data = json!({ "paid": formats.money(payment.captured_minor.max(payment.amount_minor)), "number": number });
-        let notice = Notice { kind: NotificationKind::PaymentRecorded, roles: CLIENTS, link_suffix: "", data: object(data) };
-        self.notify_job(tenant, &payment.job_id, notice).await
+    /// Tell the clients a payment went through: how much, towards which invoice.
+    pub async fn payment_recorded(&self, tenant: &Tenant, payment: &portico_data::Payment) -> usize {
+        let number = match self.db.tenant(&tenant.id).invoice_totals(&payment.invoice_id).await {
+            Ok(invoice) => invoice.map(|invoice| invoice.number).unwrap_or_default(),
+            Err(error) => {
+                tracing::error!(tenant = %tenant.id, payment = %payment.id, %error, "could not read a paid invoice to announce");
+                return 0;
+            }
+        };
+        let facts = json!({ "paid": TenantFormats::new(tenant).money(payment.shown_amount()), "number": number });
+        let data = |_| object(facts.clone());
+        self.tell(tenant, &payment.job_id, Notice { kind: NotificationKind::PaymentRecorded, roles: CLIENTS, data: &data }).await
     }
 }
 
@@ -231,13 +275,15 @@ pub fn object(value: Value) -> Map<String, Value> {
     }
 }
 
+/// Who hears of money and of the job's day: the clients.
+const CLIENTS: &[Role] = &[Role::Client, Role::CoClient];
+
 /// The people of `roles` with an address, each address once (the first
 /// person holding it, in the order they were added to the job).
 fn recipients<'a>(people: &'a [JobContact], roles: &[Role]) -> Vec<(&'a JobContact, String)> {
     let mut chosen: Vec<(&JobContact, String)> = Vec::new();
     for person in people.iter().filter(|person| roles.contains(&person.role.0)) {
-        let Some(address) = person.email.as_deref().map(str::trim).filter(|address| address.contains('@')) else { continue };
-        let address = address.to_lowercase();
+        let Some(address) = person.email.as_deref().and_then(portico_core::email::normalize_email) else { continue };
         if !chosen.iter().any(|(_, seen)| *seen == address) {
             chosen.push((person, address));
         }

@@ -321,14 +321,15 @@ impl Payments {
             self.checkouts.db.record_audit(&entry).await?;
         }
         self.raise_webhooks(&tenant, payment, (before, after)).await?;
-        // News of a payment that went through is told once, when it does.
+        if before != after {
+            self.events.invoice_updated(&tenant, &payment.job_id, &payment.invoice_id, RequestOrigin::default()).await;
+        }
+        // News of a payment that went through is told once, when it does
+        // (`moved` is the one update that changed it).
         if moved && payment.status != PaymentStatus::Succeeded && news.status == Some(PaymentStatus::Succeeded)
             && let Some(current) = self.checkouts.db.tenant(tenant_id).payment(&payment.id).await?
         {
-            self.notifications.payment_recorded(&tenant, &current).await?;
-        }
-        if before != after {
-            self.events.invoice_updated(&tenant, &payment.job_id, &payment.invoice_id, RequestOrigin::default()).await;
+            self.notifications.payment_recorded(&tenant, &current).await;
         }
         Ok(())
     }

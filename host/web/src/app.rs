@@ -134,7 +134,7 @@ impl AppState {
         });
         let jobs = Jobs::new(db.clone(), links.clone(), events.clone(), notifications.clone());
         let documents = Documents::new(db.clone(), files.clone(), events.clone(), notifications.clone());
-        let add_ons = AddOns::new(db.clone(), events.clone());
+        let add_ons = AddOns::new(db.clone(), events.clone(), notifications.clone());
         Ok(AppState {
             db,
             sections,

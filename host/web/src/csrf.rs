@@ -39,6 +39,11 @@ pub fn clear(jar: CookieJar, path: &str) -> CookieJar {
     jar.remove(Cookie::build(COOKIE).path(path.to_string()))
 }
 
+/// The `csrf` field of a form read as pairs (a form with repeated fields).
+pub fn in_pairs(form: &[(String, String)]) -> &str {
+    form.iter().find(|(name, _)| name == "csrf").map(|(_, value)| value.as_str()).unwrap_or_default()
+}
+
 /// A form whose only field is its CSRF token (sign-out, revoke, renew).
 #[derive(Deserialize)]
 pub struct CsrfForm {

@@ -34,6 +34,8 @@ pub struct Letter<'a> {
     pub logo_url: Option<&'a str>,
     /// Lines under the message (who sent it, how to reach the business).
     pub footer: Vec<String>,
+    /// A notification's page of choices, linked at the foot.
+    pub unsubscribe: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -90,6 +92,7 @@ pub fn render(letter: &Letter<'_>) -> Result<String, MailError> {
         "facts": facts,
         "blocks": blocks,
         "footer": letter.footer,
+        "unsubscribe": letter.unsubscribe.filter(|url| url.starts_with("https://") || url.starts_with("http://")),
     });
     registry().render("layout", &data).map_err(|e| MailError::Permanent(format!("laying out the HTML part: {e}")))
 }
@@ -103,7 +106,7 @@ fn button_label(kind: &str) -> Option<&'static str> {
         "staff-reset" => Some("Choose a new password"),
         "staff-invite" => Some("Choose your password"),
         "report-published" => Some("View your report"),
-        "invoice-issued" => Some("View and pay"),
+        "invoice-issued" => Some("View the invoice"),
         "payment-recorded" => Some("See your receipt"),
         "job-on-the-way" | "job-finished" => Some("Open your portal"),
         _ => None,
@@ -168,6 +171,7 @@ mod tests {
             brand_color: "#123abc",
             logo_url: None,
             footer: vec!["Questions? (555) 010-4477".into()],
+            unsubscribe: None,
         }
     }
 

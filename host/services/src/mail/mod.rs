@@ -164,7 +164,8 @@ pub async fn render_for_tenant(db: &portico_data::Db, tenant_id: &TenantId, temp
             let why = format!("You get this e-mail because {} tells you when {}.", tenant.name, kind.occasion());
             let how = format!("Choose which e-mails you get, or stop them: {url}");
             rendered.body = format!("{}\n\n{why} {how}\n", rendered.body.trim_end());
-            footer.push(format!("{why} {how}"));
+            // In HTML the reason is a line and the link a link.
+            footer.push(why);
             rendered.unsubscribe = Some(url.to_string());
         }
         let support = tenant.support_line();
@@ -182,6 +183,7 @@ pub async fn render_for_tenant(db: &portico_data::Db, tenant_id: &TenantId, temp
             brand_color: &tenant.brand_color,
             logo_url: tenant.logo_url.as_deref(),
             footer,
+            unsubscribe: rendered.unsubscribe.as_deref(),
         })
         .inspect_err(|error| tracing::warn!(%error, template, "sending the message as text only"))
         .ok();

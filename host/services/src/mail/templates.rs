@@ -135,7 +135,7 @@ Choose your password to sign in:\n\n{{link}}\n\nThe link works once, for {{minut
         ],
         subject: "{{business}}: your report for {{address}} is ready",
         body: "Hello {{name}},\n\n{{title}} for {{address}} is ready in your portal.\n\n\
-{{#if held}}It opens as soon as {{held}}.\n\n{{/if}}View it here:\n{{link}}\n\n{{business}}\n",
+{{#if held}}It will be released as soon as {{held}}.\n\n{{/if}}View it here:\n{{link}}\n\n{{business}}\n",
         for_plugins: false,
     },
     TemplateKind {
@@ -148,11 +148,12 @@ Choose your password to sign in:\n\n{{link}}\n\nThe link works once, for {{minut
             ("number", "1042"),
             ("amount", "$610.00"),
             ("due", "Fri Dec 5, 2026"),
+            ("pay_online", "yes"),
             ("link", "https://portal.example/jobs/abc"),
         ],
         subject: "{{business}}: invoice {{number}} for {{address}}",
         body: "Hello {{name}},\n\nInvoice {{number}} for {{address}} is ready: {{amount}}{{#if due}}, due {{due}}{{/if}}.\n\n\
-See it and pay online:\n{{link}}\n\n{{business}}\n",
+{{#if pay_online}}See it and pay online:{{else}}See it in your portal:{{/if}}\n{{link}}\n\n{{business}}\n",
         for_plugins: false,
     },
     TemplateKind {

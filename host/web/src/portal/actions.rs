@@ -91,7 +91,10 @@ pub async fn submit(
         // Keep what the viewer typed so nothing is lost.
         Ok(Returned::Action(Err(ActionError::InvalidInput(problems)))) => Flash {
             tone: "danger".into(),
-            message: portico_core::text::clamp(&problems.message, 500),
+            message: match problems.message.trim() {
+                "" => "Please check the answers marked below.".into(),
+                message => portico_core::text::clamp(message, 500),
+            },
             card,
             refill: true,
             input,

@@ -8,7 +8,8 @@ use crate::app::AppState;
 use crate::error::WebError;
 use crate::sessions::{keep_alive, leave_notice, take_flash, Notice, PortalSession};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use axum_extra::extract::cookie::CookieJar;
@@ -63,29 +64,45 @@ pub async fn by_link(
 
 /// `POST /t/{slug}/notifications/{recipient}/{signature}`: the form of the
 /// page, or a mail client's one-click unsubscribe (`List-Unsubscribe=One-Click`,
-/// for the kind in the address). No form token: the signed address is the
-/// proof, and a mail client posts without cookies.
+/// for the kind in the address; RFC 8058 posts it as `multipart/form-data`,
+/// some clients urlencoded). No form token: the signed address is the proof,
+/// and a mail client posts without cookies.
 pub async fn by_link_save(
     State(state): State<AppState>,
     Path((slug, recipient_id, signature)): Path<(String, String, String)>,
     Query(query): Query<LinkQuery>,
-    Form(form): Form<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Result<Response, WebError> {
     let (tenant, recipient) = match linked(&state, &slug, &recipient_id, &signature).await? {
         Ok(found) => found,
         Err(dead_end) => return Ok(dead_end),
     };
-    let field = |name: &str| form.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
-    if field("List-Unsubscribe") == Some("One-Click") {
+    if is_one_click(&headers, &body) {
         let kind = query.kind.as_deref().and_then(|kind| kind.parse().ok());
         state.notifications.stop(&tenant, &recipient.id, kind).await?;
         return Ok((StatusCode::OK, "Unsubscribed.").into_response());
     }
-    match field("stop") {
-        Some(kind) => state.notifications.stop(&tenant, &recipient.id, kind.parse().ok()).await?,
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    match form.iter().find(|(key, _)| key == "stop").map(|(_, value)| value.as_str()) {
+        Some(kind) => {
+            let kind = kind.parse().map_err(|_| WebError::BadRequest("That is not a kind of e-mail. Reload the page and try again.".into()))?;
+            state.notifications.stop(&tenant, &recipient.id, Some(kind)).await?
+        }
         None => state.notifications.choose(&tenant, &recipient.id, &ticked_kinds(&form)).await?,
     }
     Ok(Redirect::to(&format!("/t/{slug}/notifications/{recipient_id}/{signature}?saved=1")).into_response())
+}
+
+/// Whether a POST is a mail client's one-click unsubscribe, sent as a form
+/// (`List-Unsubscribe=One-Click`) or as multipart with that one field.
+fn is_one_click(headers: &HeaderMap, body: &[u8]) -> bool {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or_default();
+    if content_type.starts_with("multipart/form-data") {
+        let body = String::from_utf8_lossy(body);
+        return body.contains("name=\"List-Unsubscribe\"") && body.contains("One-Click");
+    }
+    url::form_urlencoded::parse(body).any(|(key, value)| key == "List-Unsubscribe" && value == "One-Click")
 }
 
 /// The business and person a link names, or the page for a link that does
@@ -111,7 +128,7 @@ async fn own_recipient(state: &AppState, tenant: &Tenant, session: &PortalSessio
         Some(address) => Some(address.clone()),
         None => state.db.tenant(&tenant.id).contact_email(&session.contact_id).await?,
     };
-    match address.filter(|address| address.contains('@')) {
+    match address.as_deref().and_then(portico_core::email::normalize_email) {
         Some(address) => Ok(Some(state.notifications.recipient(tenant, &address).await?)),
         None => Ok(None),
     }
@@ -138,8 +155,7 @@ pub async fn account(State(state): State<AppState>, jar: CookieJar, session: Por
 
 /// `POST /account/notifications`
 pub async fn account_save(State(state): State<AppState>, session: PortalSession, Form(form): Form<Vec<(String, String)>>) -> Result<Response, WebError> {
-    let csrf = form.iter().find(|(key, _)| key == "csrf").map(|(_, value)| value.as_str()).unwrap_or_default();
-    crate::csrf::check_session(csrf, &session.row.csrf_token)?;
+    crate::csrf::check_session(crate::csrf::in_pairs(&form), &session.row.csrf_token)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let recipient = own_recipient(&state, &tenant, &session).await?.ok_or(WebError::NotFound)?;
     state.notifications.choose(&tenant, &recipient.id, &ticked_kinds(&form)).await?;

@@ -252,17 +252,24 @@ fn message_in_its_card(cards: Vec<CardView>, flash: Option<Flash>) -> (Vec<serde
             if let Some(message) = flash.take_if(|_| about_this_card) {
                 // Each input at fault, linked: on a long card (an agreement's
                 // text) the inputs may be a screen or two below the message.
-                let problems: Vec<serde_json::Value> = card
+                // A problem worded as the message itself is not said twice:
+                // the message becomes its link.
+                let at_fault: Vec<(&String, &String)> = card
                     .blocks
                     .iter()
                     .filter_map(|block| match block {
                         portico_sections::sanitize::BlockView::Input { input } => input.problem.as_ref().map(|problem| (&input.id, problem)),
                         _ => None,
                     })
+                    .collect();
+                let href = at_fault.iter().find(|(_, problem)| **problem == message.message).map(|(id, _)| format!("#{id}"));
+                let problems: Vec<serde_json::Value> = at_fault
+                    .iter()
+                    .filter(|(_, problem)| **problem != message.message)
                     .map(|(id, problem)| serde_json::json!({ "id": id, "message": problem }))
                     .collect();
                 view["notice"] = serde_json::json!({
-                    "role": notice_role(&message.tone), "tone": message.tone, "message": message.message, "problems": problems,
+                    "role": notice_role(&message.tone), "tone": message.tone, "message": message.message, "href": href, "problems": problems,
                 });
             }
             view

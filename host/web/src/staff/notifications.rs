@@ -1,4 +1,4 @@
-//! What the business e-mails people who never chose (owners and office):
+//! What the business e-mails people who never chose (owners):
 //! each kind of notification on or off by default.
 
 use super::roles::Ability;
@@ -26,8 +26,7 @@ async fn page(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
 
 /// The form: `csrf`, and `on` once per kind ticked.
 async fn save(State(state): State<AppState>, session: StaffSession, Form(form): Form<Vec<(String, String)>>) -> Result<Response, WebError> {
-    let csrf = form.iter().find(|(key, _)| key == "csrf").map(|(_, value)| value.as_str()).unwrap_or_default();
-    crate::csrf::check_session(csrf, &session.row.csrf_token)?;
+    crate::csrf::check_session(crate::csrf::in_pairs(&form), &session.row.csrf_token)?;
     session.require(Ability::ManageSettings)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let on = ticked_kinds(&form);

@@ -258,10 +258,6 @@ fn ticked(form: &[(String, String)]) -> Result<Vec<Permission>, WebError> {
         .collect()
 }
 
-fn csrf_of(form: &[(String, String)]) -> &str {
-    form.iter().find(|(name, _)| name == "csrf").map(|(_, v)| v.as_str()).unwrap_or_default()
-}
-
 fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
     form.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).unwrap_or_default()
 }
@@ -301,7 +297,7 @@ async fn done(state: &AppState, session: &StaffSession, action: &str, summary: &
 
 /// A form posted by an owner: its CSRF token checked first.
 fn owner_form(session: &StaffSession, form: &[(String, String)]) -> Result<(), WebError> {
-    crate::csrf::check_session(csrf_of(form), &session.row.csrf_token)?;
+    crate::csrf::check_session(crate::csrf::in_pairs(form), &session.row.csrf_token)?;
     session.require(Ability::ManageSections)
 }
 
