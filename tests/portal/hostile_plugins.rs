@@ -138,7 +138,7 @@ story! { async fn publishing_a_document_reaches_the_sections_that_asked(app) {
     let shared = [portico_core::model::Role::Client];
     let draft = state.db.tenant(&tenant).add_document(job_id, "report", "Addendum", &key, "application/pdf", 17, &shared, None).await.unwrap();
 
-    let delivered = portico_services::documents::publish(&state.db, &state.events, &tenant, job_id, &draft).await.unwrap().expect("published for the first time");
+    let delivered = portico_services::documents::publish(&state.db, &state.events, &tenant, job_id, &draft).await.unwrap().expect("published for the first time").delivered;
 
     assert_eq!(delivered, 2, "reports and the test section asked for document-published");
     let text = dana.get(&app.url(&job)).await.text();
@@ -181,7 +181,7 @@ story! { async fn a_section_that_hangs_on_an_event_does_not_hang_publishing(app)
     let shared = [portico_core::model::Role::Client];
     let draft = state.db.tenant(&tenant).add_document(job_id, "report", "Late", "x/y", "application/pdf", 1, &shared, None).await.unwrap();
 
-    let delivered = portico_services::documents::publish(&state.db, &state.events, &tenant, job_id, &draft).await.unwrap().expect("published for the first time");
+    let delivered = portico_services::documents::publish(&state.db, &state.events, &tenant, job_id, &draft).await.unwrap().expect("published for the first time").delivered;
 
     assert_eq!(delivered, 1, "only the well-behaved section accepted it");
     let installation = state.db.tenant(&tenant).installation("hostile").await.unwrap().unwrap();

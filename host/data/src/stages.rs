@@ -1,7 +1,7 @@
 //! The steps of a job's day, and moving a job to its next stage.
 
 use super::{DbResult, QueryContext, TenantDb};
-use portico_core::ids::JobId;
+use portico_core::ids::{JobId, TenantId};
 use portico_core::model::{new_id, now, Job};
 use portico_core::stages::JobStage;
 
@@ -15,30 +15,31 @@ pub struct JobStep {
     pub at: i64,
 }
 
-impl TenantDb<'_> {
-    /// The job's steps, oldest first.
-    pub async fn job_steps(&self, job_id: &JobId) -> DbResult<Vec<JobStep>> {
-        sqlx::query_as("SELECT id, stage, by_name, at FROM job_steps WHERE tenant_id = $1 AND job_id = $2 ORDER BY at, id")
-            .bind(self.tenant)
-            .bind(job_id)
-            .fetch_all(&self.db.pool)
-            .await
-            .context("loading a job's steps")
-    }
+/// The job's latest step, on the pool or inside a transaction. Ids are
+/// time-ordered, so within one second the later step sorts last.
+async fn latest_step<'e>(executor: impl sqlx::Executor<'e, Database = sqlx::Any>, tenant_id: &TenantId, job_id: &JobId) -> DbResult<Option<JobStep>> {
+    sqlx::query_as("SELECT id, stage, by_name, at FROM job_steps WHERE tenant_id = $1 AND job_id = $2 ORDER BY at DESC, id DESC LIMIT 1")
+        .bind(tenant_id)
+        .bind(job_id)
+        .fetch_optional(executor)
+        .await
+        .context("reading a job's latest step")
+}
 
+impl TenantDb<'_> {
     /// Where `job` stands on its day: its latest step, else what its coarse
     /// status says (a job nobody moved yet); with that step.
     pub async fn job_stage(&self, job: &Job) -> DbResult<(JobStage, Option<JobStep>)> {
-        let latest = self.job_steps(&job.id).await?.pop();
+        let latest = latest_step(&self.db.pool, self.tenant, &job.id).await?;
         Ok((latest.as_ref().map(|step| step.stage).unwrap_or_else(|| JobStage::from_status(&job.status)), latest))
     }
 
     /// Record that the job moved to `stage`, and set its coarse status with
     /// it, only if its latest step is still `after` (the one the mover saw;
     /// `None`: no step yet). Two people moving the same job at once: the
-    /// second finds the job moved and changes nothing. Returns the step's id,
-    /// or `None` when the job moved meanwhile or is not this business's.
-    pub async fn record_job_step(&self, job_id: &JobId, after: Option<&str>, stage: JobStage, by_name: &str) -> DbResult<Option<String>> {
+    /// second finds the job moved and changes nothing. Returns the step, or
+    /// `None` when the job moved meanwhile or is not this business's.
+    pub async fn record_job_step(&self, job_id: &JobId, after: Option<&str>, stage: JobStage, by_name: &str) -> DbResult<Option<JobStep>> {
         let mut tx = self.db.pool.begin().await.context("starting to move a job")?;
         // Writing the job first takes its lock (a row lock on PostgreSQL,
         // the write lock on SQLite), so the check below cannot race.
@@ -52,29 +53,22 @@ impl TenantDb<'_> {
         if updated.rows_affected() != 1 {
             return Ok(None);
         }
-        let latest: Option<String> =
-            sqlx::query_scalar("SELECT id FROM job_steps WHERE tenant_id = $1 AND job_id = $2 ORDER BY at DESC, id DESC LIMIT 1")
-                .bind(self.tenant)
-                .bind(job_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .context("reading a job's latest step")?;
-        if latest.as_deref() != after {
+        let latest = latest_step(&mut *tx, self.tenant, job_id).await?;
+        if latest.as_ref().map(|step| step.id.as_str()) != after {
             return Ok(None);
         }
-        let id = new_id();
-        // Ids are time-ordered: within one second, the later step sorts last.
+        let step = JobStep { id: new_id(), stage, by_name: by_name.to_string(), at: now() };
         sqlx::query("INSERT INTO job_steps (id, tenant_id, job_id, stage, by_name, at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&id)
+            .bind(&step.id)
             .bind(self.tenant)
             .bind(job_id)
-            .bind(stage.as_str())
-            .bind(by_name)
-            .bind(now())
+            .bind(step.stage.as_str())
+            .bind(&step.by_name)
+            .bind(step.at)
             .execute(&mut *tx)
             .await
             .context("recording a job's step")?;
         tx.commit().await.context("moving a job")?;
-        Ok(Some(id))
+        Ok(Some(step))
     }
 }

@@ -8,23 +8,29 @@ use crate::events::{Events, SectionEvent};
 use portico_core::formats::{Formats, TenantFormats};
 use crate::agreements::JobAgreement;
 use crate::notifications::Notifications;
-use portico_core::model::{Invoice, InvoiceLine, Release, RequestOrigin, Role, Tenant};
+use portico_core::model::{Document, Invoice, InvoiceLine, Release, RequestOrigin, Role, Tenant};
 use portico_data::files::{FileError, FileStore};
 use portico_data::{Actor, AuditEntry, Db, DbError};
 use std::sync::Arc;
 
+/// A document published for the first time.
+pub struct Published {
+    pub document: Document,
+    /// How many sections accepted `document-published`.
+    pub delivered: usize,
+}
+
 /// Publish a document now and deliver `document-published` to the sections
-/// that asked for it. Returns how many sections accepted the event, or
-/// `None` when it was already published (a second click, a retry): only the
-/// first publication is news.
-pub async fn publish(db: &Db, events: &Events, tenant_id: &TenantId, job_id: &JobId, document_id: &str) -> anyhow::Result<Option<usize>> {
+/// that asked for it; `None` when it was already published (a second click,
+/// a retry): only the first publication is news.
+pub async fn publish(db: &Db, events: &Events, tenant_id: &TenantId, job_id: &JobId, document_id: &str) -> anyhow::Result<Option<Published>> {
     let tenant = db.tenant(tenant_id).business().await?.ok_or_else(|| anyhow::anyhow!("no tenant {tenant_id}"))?;
-    db.tenant(tenant_id).document(job_id, document_id).await?.ok_or_else(|| anyhow::anyhow!("no document {document_id} on job {job_id}"))?;
+    let document = db.tenant(tenant_id).document(job_id, document_id).await?.ok_or_else(|| anyhow::anyhow!("no document {document_id} on job {job_id}"))?;
     if !db.tenant(tenant_id).publish_document(document_id, portico_core::model::now()).await? {
         return Ok(None);
     }
     let delivered = events.deliver(&tenant, job_id, SectionEvent::DocumentPublished, document_id, RequestOrigin::default()).await?;
-    Ok(Some(delivered))
+    Ok(Some(Published { document, delivered }))
 }
 
 /// The largest document accepted.
@@ -131,15 +137,14 @@ impl Documents {
     /// rule still holds reports back) and record who did. A report published
     /// for the first time is news for the people it is shared with.
     pub async fn publish(&self, tenant: &Tenant, job_id: &JobId, document_id: &str, title: &str, actor: &Actor<'_>) -> Result<(), DocumentError> {
-        if publish(&self.db, &self.events, &tenant.id, job_id, document_id).await?.is_none() {
+        let Some(published) = publish(&self.db, &self.events, &tenant.id, job_id, document_id).await? else {
             return Ok(());
-        }
+        };
         let audit = AuditEntry::new(&tenant.id, "document.published", &format!("Published {title}")).by(*actor).on_job(job_id);
         self.db.record_audit(&audit).await?;
-        let report = self.db.tenant(&tenant.id).document(job_id, document_id).await?.filter(|document| document.kind == "report");
-        if let Some(report) = report {
+        if published.document.kind == "report" {
             let release = release(&self.db, tenant, job_id).await?;
-            self.notifications.report_published(tenant, job_id, &report, &release).await;
+            self.notifications.report_published(tenant, job_id, &published.document, &release).await;
         }
         Ok(())
     }

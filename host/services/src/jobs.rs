@@ -256,12 +256,13 @@ impl Jobs {
         Ok(invitations)
     }
 
-    /// Where the job stands on its day, and the step that put it there
+    /// The job, where it stands on its day, and the step that put it there
     /// (`None`: nobody moved it yet).
-    pub async fn stage(&self, tenant: &Tenant, job_id: &JobId) -> JobResult<(JobStage, Option<JobStep>)> {
+    async fn standing(&self, tenant: &Tenant, job_id: &JobId) -> JobResult<(portico_core::model::Job, JobStage, Option<JobStep>)> {
         let db = self.db.tenant(&tenant.id);
         let job = db.job(job_id).await?.ok_or(JobError::NotFound("job"))?;
-        Ok(db.job_stage(&job).await?)
+        let (stage, step) = db.job_stage(&job).await?;
+        Ok((job, stage, step))
     }
 
     /// Move the job to `to` when its day allows (on the way, started,
@@ -270,17 +271,15 @@ impl Jobs {
     /// to the webhooks (`job.stage-changed`) and, on the way and finished,
     /// to the clients as they chose.
     pub async fn move_to(&self, tenant: &Tenant, job_id: &JobId, to: JobStage, actor: &Actor<'_>) -> JobResult<JobStep> {
-        let (from, latest) = self.stage(tenant, job_id).await?;
+        let (job, from, latest) = self.standing(tenant, job_id).await?;
         if !from.may_move_to(to) {
             return Err(JobRefusal::StageNotAllowed { from, to }.into());
         }
         let db = self.db.tenant(&tenant.id);
         let after = latest.as_ref().map(|step| step.id.as_str());
-        if db.record_job_step(job_id, after, to, actor.name).await?.is_none() {
+        let Some(step) = db.record_job_step(job_id, after, to, actor.name).await? else {
             return Err(JobRefusal::MovedMeanwhile.into());
-        }
-        let step = db.job_steps(job_id).await?.pop().ok_or(JobError::NotFound("job"))?;
-        let job = db.job(job_id).await?.ok_or(JobError::NotFound("job"))?;
+        };
         let audit = AuditEntry::new(&tenant.id, &format!("job.{}", to.as_str()), &format!("Job {}: {}", job.reference, to.label())).by(*actor).on_job(job_id);
         self.db.record_audit(&audit).await?;
         crate::webhooks::raise_job(&self.db, &tenant.id, "job.stage-changed", job_id).await?;

@@ -76,16 +76,17 @@ impl Notifications {
     /// failure is logged and the others are still told. Returns how many
     /// were queued.
     async fn tell(&self, tenant: &Tenant, job_id: &JobId, notice: Notice<'_>) -> usize {
-        let people = match self.people_to_tell(tenant, job_id, &notice).await {
-            Ok(people) => people,
+        let audience = match self.audience(tenant, job_id, &notice).await {
+            Ok(Some(audience)) => audience,
+            Ok(None) => return 0,
             Err(error) => {
                 tracing::error!(tenant = %tenant.id, job = %job_id, kind = notice.kind.as_str(), %error, "could not work out whom to notify");
                 return 0;
             }
         };
         let mut sent = 0;
-        for (person, address, property) in people {
-            match self.queue(tenant, job_id, &notice, &person, &address, &property).await {
+        for (person, address) in recipients(&audience.people, notice.roles) {
+            match self.queue(tenant, job_id, &notice, &audience, person, &address).await {
                 Ok(true) => sent += 1,
                 Ok(false) => {}
                 Err(error) => tracing::error!(tenant = %tenant.id, job = %job_id, kind = notice.kind.as_str(), %error, "could not notify one person"),
@@ -97,32 +98,42 @@ impl Notifications {
         sent
     }
 
-    /// The people `notice` is for: (person, address, the job's property).
-    async fn people_to_tell(&self, tenant: &Tenant, job_id: &JobId, notice: &Notice<'_>) -> Result<Vec<(JobContact, String, String)>, DbError> {
+    /// What every message of `notice` shares, read once: the job's
+    /// property, its people with access, and the business's default for the
+    /// kind. `None` when the job is gone.
+    async fn audience(&self, tenant: &Tenant, job_id: &JobId, notice: &Notice<'_>) -> Result<Option<Audience>, DbError> {
         let db = self.db.tenant(&tenant.id);
-        let Some(job) = db.job(job_id).await? else { return Ok(Vec::new()) };
-        let property = db.property(&job.property_id).await?.one_line();
-        let people = db.live_job_contacts(job_id).await?;
-        Ok(recipients(&people, notice.roles).into_iter().map(|(person, address)| (person.clone(), address, property.clone())).collect())
+        let Some(job) = db.job(job_id).await? else { return Ok(None) };
+        Ok(Some(Audience {
+            property: db.property(&job.property_id).await?.one_line(),
+            people: db.live_job_contacts(job_id).await?,
+            business_default: find(&db.notification_defaults().await?, notice.kind),
+        }))
     }
 
     /// Queue the message for one person if they want it; true when queued.
-    async fn queue(&self, tenant: &Tenant, job_id: &JobId, notice: &Notice<'_>, person: &JobContact, address: &str, property: &str) -> Result<bool, DbError> {
+    async fn queue(&self, tenant: &Tenant, job_id: &JobId, notice: &Notice<'_>, audience: &Audience, person: &JobContact, address: &str) -> Result<bool, DbError> {
         let db = self.db.tenant(&tenant.id);
         let recipient = db.notification_recipient(address).await?;
         let chosen = find(&db.notification_preferences(&recipient.id).await?, notice.kind);
-        let business = find(&db.notification_defaults().await?, notice.kind);
-        if !wants_email(notice.kind, chosen, business) {
+        if !wants_email(notice.kind, chosen, audience.business_default) {
             return Ok(false);
         }
         let mut data = (notice.data)(person.role.0);
         data.insert("name".into(), json!(person.name));
-        data.insert("address".into(), json!(property));
+        data.insert("address".into(), json!(audience.property));
         data.insert("link".into(), json!(format!("{}/jobs/{job_id}", self.public_url)));
         data.insert(crate::mail::UNSUBSCRIBE.into(), json!(self.preferences_url(tenant, &recipient.id, Some(notice.kind))));
         db.enqueue_mail(address, notice.kind.template(), &Value::Object(data).to_string()).await?;
         Ok(true)
     }
+}
+
+/// What the messages of one notice share.
+struct Audience {
+    property: String,
+    people: Vec<JobContact>,
+    business_default: Option<bool>,
 }
 
 /// A kind's setting in a list of (kind, e-mail) choices.

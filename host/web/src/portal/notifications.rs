@@ -18,6 +18,9 @@ use portico_core::notifications::NotificationKind;
 use portico_data::Recipient;
 use serde::Deserialize;
 
+/// What a person reads after saving their choices, either way.
+const SAVED: &str = "Saved. You get only the e-mails ticked below.";
+
 #[derive(Deserialize, Default)]
 pub struct LinkQuery {
     /// The kind the e-mail was about: offered first, as one button.
@@ -57,7 +60,7 @@ pub async fn by_link(
         data["offer"] = serde_json::json!({ "kind": kind, "occasion": kind.occasion() });
     }
     if query.saved.is_some() {
-        data["flash"] = serde_json::json!({ "tone": "success", "message": "Saved. You get only the e-mails ticked below." });
+        data["flash"] = serde_json::json!({ "tone": "success", "message": SAVED });
     }
     Ok(Html(crate::view::render("notifications", &data)?).into_response())
 }
@@ -159,7 +162,7 @@ pub async fn account_save(State(state): State<AppState>, session: PortalSession,
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let recipient = own_recipient(&state, &tenant, &session).await?.ok_or(WebError::NotFound)?;
     state.notifications.choose(&tenant, &recipient.id, &ticked_kinds(&form)).await?;
-    leave_notice(&state, &session.row, "success", "Saved. You get only the e-mails ticked below.").await?;
+    leave_notice(&state, &session.row, "success", SAVED).await?;
     Ok(Redirect::to("/account/notifications").into_response())
 }
 

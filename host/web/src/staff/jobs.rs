@@ -123,7 +123,7 @@ async fn render(
         "inspector": appointment.as_ref().map(|a| a.staff_name.clone()).unwrap_or_default(),
         "timezone": tenant.timezone,
     });
-    let (stage, step) = state.jobs.stage(&tenant, job_id).await?;
+    let (stage, step) = state.db.tenant(&tenant.id).job_stage(&job).await?;
     let stage_view = serde_json::json!({
         "label": stage.label(),
         "tone": match stage { JobStage::Finished => "success", JobStage::Cancelled => "neutral", JobStage::OnTheWay | JobStage::Started => "info", JobStage::Scheduled => "neutral" },
