@@ -15,6 +15,7 @@ const HOSTILE: &[&str] = &[
     "portico-test-failing-describe",
     "portico-test-sockets",
     "portico-test-contract-0-3",
+    "portico-test-help-desk",
 ];
 
 fn main() {

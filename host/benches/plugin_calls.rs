@@ -48,8 +48,17 @@ async fn main() -> anyhow::Result<()> {
     let job_id = holder.job_contact.job_id;
     let audience = Audience {
         tenant_id: tenant.id.clone(),
-        job_id: job_id.clone(),
-        viewer: ViewerIdentity { role: portico_core::model::Role::Client, contact_id: None, job_contact_id: None, display_name: "Bench".into(), verified: true },
+        surface: portico_sections::Surface::JobPage,
+        job_id: Some(job_id.clone()),
+        viewer: ViewerIdentity {
+            role: portico_core::model::Role::Client,
+            contact_id: None,
+            job_contact_id: None,
+            display_name: "Bench".into(),
+            verified: true,
+            proven_email: None,
+            staff: None,
+        },
         origin: RequestOrigin::default(),
         preview: false,
         memo: None,

@@ -3,7 +3,7 @@
 use crate::{
     Action, ActionError, ActionStyle, FieldProblem, InputProblems, Block, Card, CardSpec, Descriptor, Download, DownloadFormat, EventKind, Field, FormField, Image,
     InputKind, Link, Notice, Outcome, Permission, PermissionRequest, Placement, Role, SettingKind,
-    SettingSpec, StatusChip, TaskState, Tone,
+    SettingSpec, StaffRole, StatusChip, TaskState, Tone,
 };
 
 impl Descriptor {
@@ -75,6 +75,29 @@ impl CardSpec {
     /// A card on the tab titled `tab`.
     pub fn tab(id: &str, title: &str, tab: &str) -> Self {
         CardSpec { id: id.into(), title: title.into(), placement: Placement::Tab(tab.into()), roles: Vec::new() }
+    }
+
+    /// A card on the client's account hub (their home with the business,
+    /// across all their jobs), visible to nobody until [`roles`](Self::roles).
+    /// Read across jobs with [`account`](crate::account).
+    pub fn hub(id: &str, title: &str) -> Self {
+        CardSpec { id: id.into(), title: title.into(), placement: Placement::Hub, roles: Vec::new() }
+    }
+
+    /// A card on the account hub's tab titled `tab`.
+    pub fn hub_tab(id: &str, title: &str, tab: &str) -> Self {
+        CardSpec { id: id.into(), title: title.into(), placement: Placement::HubTab(tab.into()), roles: Vec::new() }
+    }
+
+    /// A panel on the console's page of a job, for the staff in `staff`.
+    pub fn staff_panel(id: &str, title: &str, staff: &[StaffRole]) -> Self {
+        CardSpec { id: id.into(), title: title.into(), placement: Placement::StaffPanel(staff.to_vec()), roles: vec![Role::Staff] }
+    }
+
+    /// A card on the section's own console page (named after the section,
+    /// listed in the console's menu), for the staff in `staff`.
+    pub fn staff_page(id: &str, title: &str, staff: &[StaffRole]) -> Self {
+        CardSpec { id: id.into(), title: title.into(), placement: Placement::StaffPage(staff.to_vec()), roles: vec![Role::Staff] }
     }
 
     /// The roles that may see the card.

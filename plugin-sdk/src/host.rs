@@ -14,6 +14,15 @@ pub mod job_data {
     };
 }
 
+/// The viewer's own jobs, properties and invoices across the business, on
+/// the account hub: needs [`Permission::AccountRead`](crate::Permission::AccountRead).
+/// Anywhere but the account hub every call is `invalid`.
+pub mod account {
+    pub use crate::bindings::portico::plugin::account::{
+        list_invoices, list_jobs, list_properties, AccountInvoice, AccountJob, AccountProperty,
+    };
+}
+
 /// The job's documents: needs [`Permission::DocumentsRead`](crate::Permission::DocumentsRead).
 pub mod documents {
     pub use crate::bindings::portico::plugin::documents::{

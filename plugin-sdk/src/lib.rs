@@ -92,9 +92,9 @@ pub use bindings::portico::plugin::cards::{
     Table, TaskState, Tone,
 };
 pub use bindings::portico::plugin::types::{
-    Address, Context, Error as HostError, Permission, Role, Viewer,
+    Address, Context, Error as HostError, Permission, Role, StaffRole, Surface, Viewer,
 };
-pub use host::{add_ons, agreements, audit, billing, checkout, documents, job_data, log, notify, storage, Scope};
+pub use host::{account, add_ons, agreements, audit, billing, checkout, documents, job_data, log, notify, storage, Scope};
 pub use input::Input;
 /// JSON, for settings defaults and stored values.
 pub use serde_json::{self, json};
@@ -127,6 +127,28 @@ pub trait Section {
 }
 
 impl Context {
+    /// The job of the call, on the surfaces that have one (a job's page,
+    /// the console's job page, an event).
+    pub fn job(&self) -> Option<&str> {
+        self.job_id.as_deref()
+    }
+
+    /// The address of this job's portal page with `rest` appended (`""`,
+    /// `"?tab=documents"`, `"?card=sign"`); the account hub's when the call
+    /// has no job. The host turns a link to a card into its tab and anchor.
+    pub fn job_page(&self, rest: &str) -> String {
+        match &self.job_id {
+            Some(job_id) => format!("/jobs/{job_id}{rest}"),
+            None => "/account".to_string(),
+        }
+    }
+
+    /// Whether the viewer is a member of the business's staff, on one of
+    /// the console's surfaces.
+    pub fn on_staff_surface(&self) -> bool {
+        matches!(self.surface, Surface::StaffJobPage | Surface::StaffPage)
+    }
+
     /// The tenant's settings for this section, deserialized. Keys missing from
     /// the stored settings take their `#[serde(default)]`.
     pub fn settings<T: serde::de::DeserializeOwned>(&self) -> Result<T, String> {
@@ -147,6 +169,7 @@ impl Permission {
             Permission::Audit => "audit",
             Permission::Agreements => "agreements",
             Permission::AddOns => "add-ons",
+            Permission::AccountRead => "account-read",
         }
     }
 }
@@ -175,10 +198,10 @@ impl From<HostError> for ActionError {
 /// Everything a section usually needs, in one `use`.
 pub mod prelude {
     pub use crate::{
-        add_ons, agreements, audit, billing, checkout, documents, export_section, job_data, log, notify, storage, Action,
+        account, add_ons, agreements, audit, billing, checkout, documents, export_section, job_data, log, notify, storage, Action,
         ActionError, ActionResult, Block, Card, CardSpec, Choice, Context, Descriptor, Download, DownloadFormat, Event,
         EventKind, FormField, HostError, Input, InputKind, InputProblems, Outcome, Permission, Placement, Role, Scope,
-        Section, SettingKind, SettingSpec, StatusChip, TaskState, Tone, json,
+        Section, SettingKind, SettingSpec, StaffRole, StatusChip, Surface, TaskState, Tone, json,
     };
 }
 

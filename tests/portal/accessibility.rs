@@ -157,6 +157,10 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
     // As `portico demo` runs: with the readable outbox.
     let app = TestApp::spawn_configured(|config| config.dev_pages = true).await;
     let tenant = app.server.state.db.tenant(&app.demo_tenant_id().await).business().await.unwrap().expect("the demo business");
+    // A section on every surface, so the account hub's cards and tab, the
+    // console's job panel and a section's console page are audited too.
+    let help_desk = portico_tests::hostile_plugin("portico-test-help-desk");
+    app.server.state.sections.install_upload(&tenant.id, help_desk, portico_sections::Grants::AllRequested, "{}").await.unwrap();
     let (_driver, browser, _profile) = open_browser().await;
     let mut audit = Audit { browser, base: app.url(""), axe, failures: Vec::new(), audited: 0 };
 
@@ -200,6 +204,9 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
         assert!(pages[0].starts_with("/jobs/"), "{who}'s link opens their job, not {}", pages[0]);
         assert!(pages.iter().filter(|page| page.contains("?tab=")).count() >= 3, "{who} has tabs: {pages:?}");
         pages.extend(audit.pages_from("/account", "/account", &[]).await);
+        if who == "the client" {
+            assert!(pages.iter().any(|page| page == "/account?tab=invoices"), "the hub's section tab: {pages:?}");
+        }
         audit.pages(who, &pages).await;
     }
 
@@ -257,7 +264,7 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
         }
         frontier = next;
     }
-    for expected in ["/staff/jobs/new", "/staff/settings/mail/", "/staff/notifications", "/staff/sections/", "/staff/agreements/new", "/staff/api", "/staff/team"] {
+    for expected in ["/staff/jobs/new", "/staff/settings/mail/", "/staff/notifications", "/staff/sections/", "/staff/agreements/new", "/staff/api", "/staff/team", "/staff/pages/help-desk"] {
         assert!(staff.iter().any(|page| page.starts_with(expected)), "the crawl reached {expected}: {staff:?}");
     }
     assert!(staff.iter().any(|page| page.starts_with("/staff/webhooks/")), "the endpoint's page: {staff:?}");

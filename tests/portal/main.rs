@@ -92,4 +92,5 @@ mod section_management;
 mod sign_in;
 mod staff_console;
 mod staff_links;
+mod surfaces;
 mod webhooks;

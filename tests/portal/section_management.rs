@@ -256,7 +256,7 @@ story! { async fn an_upload_is_reviewed_installed_and_seen_only_by_its_business(
 
     let text = review.text();
     assert!(text.contains("Greeter 0.1.0") && text.contains("Uploaded plugin"), "{text}");
-    assert!(text.contains("Hello — Dashboard, to Client, Co-client, Buyer's agent, Listing agent, Guest, Staff"), "{text}");
+    assert!(text.contains("Hello — Job page, dashboard, to Client, Co-client, Buyer's agent, Listing agent, Guest, Staff"), "{text}");
     assert!(text.contains("Keep its own data") && text.contains("To remember how often it greeted someone."), "{text}");
     assert!(!Visitor::new().get(&app.links.client).await.text().contains("greeter"), "not installed before review");
 

@@ -521,6 +521,13 @@ impl Visitor {
 
     /// Choose `action` on a card of `page`, submitting the page's CSRF token and `fields`.
     pub async fn act(&self, page: &Page, plugin: &str, card: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let base = page.url.split("/jobs/").next().unwrap().to_string();
+        self.act_at(page, &format!("{base}{}/actions", page.job_path()), plugin, card, action, fields).await
+    }
+
+    /// Choose `action` on a card of `page` posting to `url` (the account
+    /// hub's or the console's actions), with the page's CSRF token and `fields`.
+    pub async fn act_at(&self, page: &Page, url: &str, plugin: &str, card: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let csrf = page.hidden("_portico_csrf").expect("the page has a form with a CSRF token");
         let mut form = vec![
             ("_portico_csrf", csrf.as_str()),
@@ -529,8 +536,7 @@ impl Visitor {
             ("_portico_action", action),
         ];
         form.extend_from_slice(fields);
-        let base = page.url.split("/jobs/").next().unwrap().to_string();
-        self.post(&format!("{base}{}/actions", page.job_path()), &form).await
+        self.post(url, &form).await
     }
 
     /// The job's Agreements page (`?tab=agreements`) of the job `page` is

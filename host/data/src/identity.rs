@@ -112,12 +112,12 @@ const ON_A_LIVE_JOB: &str =
     "EXISTS (SELECT 1 FROM job_contacts jc WHERE jc.tenant_id = c.tenant_id AND jc.contact_id = c.id AND jc.revoked_at IS NULL)";
 
 /// An address of the business's own staff never gets a client's access.
-const NOT_STAFF: &str = "NOT EXISTS (SELECT 1 FROM staff_users s WHERE s.tenant_id = c.tenant_id AND s.email = c.email)";
+pub(crate) const NOT_STAFF: &str = "NOT EXISTS (SELECT 1 FROM staff_users s WHERE s.tenant_id = c.tenant_id AND s.email = c.email)";
 
 /// The live links (`jc`) a signed-in contact reaches, with their contact `c`,
 /// job `j` and property `p`: the contact's own ($2), or every one of a proven
 /// address ($3), in tenant $1.
-const REACHABLE_LINKS: &str = "FROM job_contacts jc \
+pub(crate) const REACHABLE_LINKS: &str = "FROM job_contacts jc \
      JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
      JOIN jobs j ON j.id = jc.job_id AND j.tenant_id = jc.tenant_id \
      JOIN properties p ON p.id = j.property_id AND p.tenant_id = j.tenant_id \

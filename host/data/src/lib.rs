@@ -14,6 +14,7 @@
 //! one folder per backend, kept in step by a test.
 
 mod access_log;
+mod account;
 pub mod files;
 mod add_ons;
 mod api;
@@ -38,6 +39,7 @@ mod tenants;
 mod webhooks;
 
 pub use access_log::{AccessEntry, NewAccess};
+pub use account::AccountJobDetail;
 pub use add_ons::{AddOnRequest, AddOnService, Approved};
 pub use api::{ApiKey, IdempotentAnswer};
 pub use agreements::{AgreementSettings, AgreementTemplate, LockedAgreement, NewSignature, Signed, StoredSignature, TemplateFields};

@@ -5,7 +5,8 @@ use portico_core::ids::{JobId, TenantId};
 use super::permissions::Permission;
 use portico_data::Db;
 use portico_services::payments::Checkouts;
-use portico_core::model::{RequestOrigin, Role};
+use portico_core::model::{RequestOrigin, Role, StaffRole};
+use super::bindings::types::Surface;
 use std::collections::BTreeSet;
 use wasmtime::component::ResourceTable;
 use wasmtime::{StoreLimits, StoreLimitsBuilder};
@@ -27,6 +28,18 @@ pub struct ViewerIdentity {
     pub job_contact_id: Option<String>,
     pub display_name: String,
     pub verified: bool,
+    /// The address the viewer proved this session, which also reaches the
+    /// jobs of their other contact records (the account hub's scope).
+    pub proven_email: Option<String>,
+    /// On the staff surfaces, the staff member acting.
+    pub staff: Option<StaffMember>,
+}
+
+/// A member of the business's staff, on a staff surface.
+#[derive(Debug, Clone)]
+pub struct StaffMember {
+    pub user_id: String,
+    pub role: StaffRole,
 }
 
 /// What a call is scoped to. The host fills every id from here; a plugin can
@@ -38,6 +51,8 @@ pub struct CallScope {
     /// The section's name as the business sees it ("Repair list").
     pub plugin_name: String,
     pub plugin_version: String,
+    /// Where the call's cards are shown; decides what its host functions reach.
+    pub surface: Surface,
     pub job_id: Option<JobId>,
     pub viewer: Option<ViewerIdentity>,
     pub grants: BTreeSet<Permission>,
@@ -89,6 +104,7 @@ impl CallScope {
             plugin_id: plugin_id.into(),
             plugin_name: plugin_id.into(),
             plugin_version: String::new(),
+            surface: Surface::JobPage,
             job_id: None,
             viewer: None,
             grants: BTreeSet::new(),

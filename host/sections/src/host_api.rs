@@ -36,16 +36,24 @@ enum Change {
 }
 
 impl CallState {
-    /// The database and job of the call, if `permission` is granted.
+    /// The database and job of the call, if `permission` is granted and the
+    /// call is about a job (the job page, the staff job page, an event).
     fn granted(&self, permission: Permission) -> Result<(&Db, &JobId), Error> {
+        let db = self.granted_anywhere(permission)?;
+        match &self.scope.job_id {
+            Some(job_id) => Ok((db, job_id)),
+            None => Err(Error::Invalid("this call is not about a job (it is on a surface that spans jobs)".into())),
+        }
+    }
+
+    /// The database, if `permission` is granted, on any surface: for what
+    /// belongs to the business or the section rather than to a job.
+    pub(super) fn granted_anywhere(&self, permission: Permission) -> Result<&Db, Error> {
         if !self.scope.grants.contains(&permission) {
             tracing::info!(plugin = %self.scope.plugin_id, %permission, "host call denied: permission not granted");
             return Err(Error::Denied(permission.into()));
         }
-        match (&self.host, &self.scope.job_id) {
-            (Some(host), Some(job_id)) => Ok((&host.db, job_id)),
-            _ => Err(Error::Invalid("this call is not about a job".into())),
-        }
+        self.host.as_ref().map(|host| &host.db).ok_or_else(|| Error::Invalid("no business is served by this call".into()))
     }
 
     /// Go on only if this call may make `change`; otherwise the typed
@@ -81,6 +89,18 @@ impl CallState {
 fn unavailable(error: DbError) -> Error {
     tracing::error!(%error, "host call failed");
     Error::Unavailable("the host could not complete the call; try again later".into())
+}
+
+/// A property's address as sections read it.
+pub(super) fn wit_address(property: &portico_core::model::Property) -> types::Address {
+    types::Address {
+        line1: property.line1.clone(),
+        line2: property.line2.clone(),
+        city: property.city.clone(),
+        region: property.region.clone(),
+        postal_code: property.postal_code.clone(),
+        country: property.country.clone(),
+    }
 }
 
 pub fn from_wit_role(role: types::Role) -> Role {
@@ -123,14 +143,7 @@ impl job_data::Host for CallState {
             reference: job.reference,
             status: job.status,
             stage: stage.as_str().to_string(),
-            property: types::Address {
-                line1: property.line1,
-                line2: property.line2,
-                city: property.city,
-                region: property.region,
-                postal_code: property.postal_code,
-                country: property.country,
-            },
+            property: wit_address(&property),
             appointments: appointments
                 .into_iter()
                 .map(|a| job_data::Appointment {
@@ -375,66 +388,77 @@ impl billing::Host for CallState {
             return Ok(Vec::new());
         }
         let tenant = db.tenant(self.tenant()).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
-        let invoices = db.tenant(self.tenant()).invoices(job_id).await.map_err(unavailable)?;
-        let payments = db.tenant(self.tenant()).job_payments(job_id).await.map_err(unavailable)?;
         let checkouts = self.host.as_ref().map(|host| &host.checkouts);
-        Ok(invoices
-            .into_iter()
-            .map(|(invoice, lines)| {
-                let lines: Vec<billing::InvoiceLine> = lines
-                    .into_iter()
-                    .map(|line| billing::InvoiceLine {
-                        amount: line.amount(),
-                        kind: match line.kind.as_str() {
-                            "add-on" => billing::LineKind::AddOn,
-                            "fee" => billing::LineKind::Fee,
-                            "discount" => billing::LineKind::Discount,
-                            _ => billing::LineKind::Service,
-                        },
-                        description: line.description,
-                        quantity: line.quantity.clamp(0, u32::MAX as i64) as u32,
-                        unit_price: line.unit_price_minor,
-                    })
-                    .collect();
-                let fees: i64 = lines.iter().filter(|l| l.kind == billing::LineKind::Fee).map(|l| l.amount).sum();
-                let subtotal: i64 = lines.iter().map(|line| line.amount).sum::<i64>() - fees;
-                let total = subtotal + fees + invoice.tax_minor;
-                let balance = total - invoice.paid_minor;
-                let pay_blocked = match checkouts {
-                    Some(checkouts) => checkouts.blocked(&tenant, invoice.status, balance),
-                    None => Some("Online payment is not available here.".into()),
-                };
-                let payments = payments
-                    .iter()
-                    .filter(|p| p.invoice_id == invoice.id && p.status.listed())
-                    .map(|p| billing::Payment {
-                        id: p.id.clone(),
-                        method: p.method.clone(),
-                        status: p.status.as_str().to_string(),
-                        amount: p.shown_amount(),
-                        refunded: p.refunded_minor,
-                        at: p.updated_at,
-                        receipt_url: p.status.received().then(|| format!("/jobs/{job_id}/payments/{}/receipt", p.id)),
-                    })
-                    .collect();
-                billing::Invoice {
-                    pdf_url: format!("/jobs/{job_id}/invoices/{}/pdf", invoice.id),
-                    id: invoice.id,
-                    number: invoice.number,
-                    status: invoice.status.to_string(),
-                    lines,
-                    subtotal,
-                    fees,
-                    tax: invoice.tax_minor,
-                    total,
-                    balance,
-                    due_at: invoice.due_at,
-                    payments,
-                    pay_blocked,
-                }
-            })
-            .collect())
+        job_invoices(db, &tenant, job_id, checkouts).await
     }
+}
+
+/// A job's invoices with their payments as sections read them: on the job's
+/// page (`billing`) and across jobs on the account hub (`account`).
+pub(super) async fn job_invoices(
+    db: &Db,
+    tenant: &portico_core::model::Tenant,
+    job_id: &JobId,
+    checkouts: Option<&portico_services::payments::Checkouts>,
+) -> Result<Vec<billing::Invoice>, Error> {
+    let invoices = db.tenant(&tenant.id).invoices(job_id).await.map_err(unavailable)?;
+    let payments = db.tenant(&tenant.id).job_payments(job_id).await.map_err(unavailable)?;
+    Ok(invoices
+        .into_iter()
+        .map(|(invoice, lines)| {
+            let lines: Vec<billing::InvoiceLine> = lines
+                .into_iter()
+                .map(|line| billing::InvoiceLine {
+                    amount: line.amount(),
+                    kind: match line.kind.as_str() {
+                        "add-on" => billing::LineKind::AddOn,
+                        "fee" => billing::LineKind::Fee,
+                        "discount" => billing::LineKind::Discount,
+                        _ => billing::LineKind::Service,
+                    },
+                    description: line.description,
+                    quantity: line.quantity.clamp(0, u32::MAX as i64) as u32,
+                    unit_price: line.unit_price_minor,
+                })
+                .collect();
+            let fees: i64 = lines.iter().filter(|l| l.kind == billing::LineKind::Fee).map(|l| l.amount).sum();
+            let subtotal: i64 = lines.iter().map(|line| line.amount).sum::<i64>() - fees;
+            let total = subtotal + fees + invoice.tax_minor;
+            let balance = total - invoice.paid_minor;
+            let pay_blocked = match checkouts {
+                Some(checkouts) => checkouts.blocked(tenant, invoice.status, balance),
+                None => Some("Online payment is not available here.".into()),
+            };
+            let payments = payments
+                .iter()
+                .filter(|p| p.invoice_id == invoice.id && p.status.listed())
+                .map(|p| billing::Payment {
+                    id: p.id.clone(),
+                    method: p.method.clone(),
+                    status: p.status.as_str().to_string(),
+                    amount: p.shown_amount(),
+                    refunded: p.refunded_minor,
+                    at: p.updated_at,
+                    receipt_url: p.status.received().then(|| format!("/jobs/{job_id}/payments/{}/receipt", p.id)),
+                })
+                .collect();
+            billing::Invoice {
+                pdf_url: format!("/jobs/{job_id}/invoices/{}/pdf", invoice.id),
+                id: invoice.id,
+                number: invoice.number,
+                status: invoice.status.to_string(),
+                lines,
+                subtotal,
+                fees,
+                tax: invoice.tax_minor,
+                total,
+                balance,
+                due_at: invoice.due_at,
+                payments,
+                pay_blocked,
+            }
+        })
+        .collect())
 }
 
 impl checkout::Host for CallState {
@@ -493,7 +517,7 @@ impl CallState {
     }
 
     async fn put(&mut self, scope: storage::Scope, key: String, value: String, only_if_absent: bool) -> Result<bool, Error> {
-        let (db, _) = self.granted(Permission::Storage)?;
+        let db = self.granted_anywhere(Permission::Storage)?;
         self.may_change(Permission::Storage, Change::OwnRecords)?;
         Self::check_key(&key)?;
         if value.len() > MAX_VALUE_BYTES {
@@ -514,7 +538,7 @@ impl CallState {
 
 impl storage::Host for CallState {
     async fn get(&mut self, scope: storage::Scope, key: String) -> Result<Option<String>, Error> {
-        let (db, _) = self.granted(Permission::Storage)?;
+        let db = self.granted_anywhere(Permission::Storage)?;
         Self::check_key(&key)?;
         let scope = self.storage_scope(scope)?;
         db.tenant(self.tenant()).storage_get(&self.scope.plugin_id, scope, &key).await.map_err(unavailable)
@@ -529,7 +553,7 @@ impl storage::Host for CallState {
     }
 
     async fn delete(&mut self, scope: storage::Scope, key: String) -> Result<(), Error> {
-        let (db, _) = self.granted(Permission::Storage)?;
+        let db = self.granted_anywhere(Permission::Storage)?;
         self.may_change(Permission::Storage, Change::OwnRecords)?;
         Self::check_key(&key)?;
         let scope = self.storage_scope(scope)?;
@@ -537,7 +561,7 @@ impl storage::Host for CallState {
     }
 
     async fn list_keys(&mut self, scope: storage::Scope, prefix: String) -> Result<Vec<String>, Error> {
-        let (db, _) = self.granted(Permission::Storage)?;
+        let db = self.granted_anywhere(Permission::Storage)?;
         let scope = self.storage_scope(scope)?;
         db.tenant(self.tenant()).storage_keys(&self.scope.plugin_id, scope, &prefix).await.map_err(unavailable)
     }
@@ -637,7 +661,7 @@ impl notify::Host for CallState {
 
 impl audit::Host for CallState {
     async fn record_event(&mut self, action: String, summary: String, details: String) -> Result<audit::Receipt, Error> {
-        let (db, job_id) = self.granted(Permission::Audit)?;
+        let db = self.granted_anywhere(Permission::Audit)?;
         self.may_change(Permission::Audit, Change::OwnRecords)?;
         if action.is_empty() || action.len() > 100 || summary.len() > 1000 || details.len() > 16 * 1024 {
             return Err(Error::Invalid("action is 1-100 bytes, summary at most 1000, details at most 16 KiB".into()));
@@ -648,7 +672,8 @@ impl audit::Host for CallState {
         if self.scope.preview {
             return Err(Error::Invalid("nothing is recorded in a preview".into()));
         }
-        let mut entry = AuditEntry::new(self.tenant(), &action, &summary).on_job(job_id);
+        let mut entry = AuditEntry::new(self.tenant(), &action, &summary);
+        entry.job_id = self.scope.job_id.clone();
         entry.plugin_id = Some(self.scope.plugin_id.clone());
         entry.details = details;
         entry.ip = self.scope.origin.ip.clone();
@@ -656,8 +681,9 @@ impl audit::Host for CallState {
         // The section's words, shown as the section's on the activity page.
         entry.written_by = "section".into();
         if let Some(viewer) = &self.scope.viewer {
+            // On a staff surface, the staff member who acted.
             entry.actor_kind = if viewer.role == Role::Staff { "staff" } else { "contact" }.into();
-            entry.actor_id = viewer.contact_id.clone();
+            entry.actor_id = viewer.staff.as_ref().map(|staff| staff.user_id.clone()).or_else(|| viewer.contact_id.clone());
             entry.actor_name = viewer.display_name.clone();
         }
         db.record_audit(&entry).await.map_err(unavailable)?;

@@ -12,11 +12,14 @@ pub mod runtime;
 pub mod sanitize;
 pub mod settings;
 mod since_v0_3;
+pub mod surfaces;
+mod account_api;
 
 pub use bindings::cards::{Card, CardSpec, Placement, Tone};
 pub use host_api::{from_wit_role, to_wit_role as wit_role, MAIL_PER_BUSINESS_PER_DAY, MAIL_PER_JOB_PER_DAY};
 pub use bindings::section::{ActionError, Context, Descriptor, Event, EventKind, FieldProblem, InputProblems};
-pub use call::{CallKind, CallScope, HostServices, RenderMemo, ViewerIdentity};
+pub use call::{CallKind, CallScope, HostServices, RenderMemo, StaffMember, ViewerIdentity};
+pub use bindings::types::Surface;
 pub use permissions::{ContractVersion, Permission};
 pub use runtime::{CallFailure, InstallError, Invocation, Limits, LoadedPlugin, PluginRuntime, Returned};
 
@@ -31,11 +34,15 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/first_party_plugins.rs"));
 }
 
-/// Who a call is for.
+/// Who a call is for, and where.
 #[derive(Debug, Clone)]
 pub struct Audience {
     pub tenant_id: TenantId,
-    pub job_id: JobId,
+    /// Where the cards are shown.
+    pub surface: Surface,
+    /// The job of the job page, the staff job page and events; `None` on the
+    /// surfaces that span jobs.
+    pub job_id: Option<JobId>,
     pub viewer: ViewerIdentity,
     pub origin: RequestOrigin,
     pub preview: bool,
@@ -62,19 +69,31 @@ impl ActiveSection {
         serde_json::Value::Object(settings).to_string()
     }
 
-    /// The tab a card goes on (`None`: the dashboard): where the tenant placed
-    /// it, else where the plugin declared it.
+    /// The tab a card goes on (`None`: the surface's home page): where the
+    /// tenant placed it, else where the plugin declared it. Staff surfaces
+    /// have no tabs.
     pub fn tab_for(&self, spec: &CardSpec) -> Option<String> {
+        if !surfaces::has_tabs(surfaces::surface_of(&spec.placement)) {
+            return None;
+        }
         let placements: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&self.installation.placements_json).unwrap_or_default();
         let tab = match placements.get(&spec.id).and_then(|placed| placed.as_str()) {
             Some(placed) => (!placed.trim().is_empty()).then(|| placed.trim().to_string()),
-            None => match &spec.placement {
-                Placement::Dashboard => None,
-                Placement::Tab(title) => Some(title.clone()),
-            },
+            None => surfaces::declared_tab(&spec.placement).map(str::to_string),
         };
         tab.map(|title| portico_core::text::clamp(&title, 40))
+    }
+
+    /// The declared cards the audience may see where it is looking.
+    pub fn cards_for<'a>(&'a self, audience: &Audience) -> Vec<&'a CardSpec> {
+        self.plugin.descriptor.cards.iter().filter(|spec| surfaces::may_see(spec, audience.surface, &audience.viewer)).collect()
+    }
+
+    /// Whether the section has anything to show on `surface` at all; others
+    /// are not called there.
+    pub fn shows_on(&self, surface: Surface) -> bool {
+        self.plugin.descriptor.cards.iter().any(|spec| surfaces::surface_of(&spec.placement) == surface)
     }
 }
 
@@ -254,7 +273,8 @@ impl Sections {
             plugin_id: section.plugin.id().to_string(),
             plugin_name: section.plugin.descriptor.name.clone(),
             plugin_version: section.plugin.version().to_string(),
-            job_id: Some(audience.job_id.clone()),
+            surface: audience.surface,
+            job_id: audience.job_id.clone(),
             viewer: Some(audience.viewer.clone()),
             grants: section.grants(),
             origin: audience.origin.clone(),
@@ -266,12 +286,14 @@ impl Sections {
     /// The render context a plugin sees: identity, never secrets.
     pub fn context(&self, section: &ActiveSection, audience: &Audience, tenant: &portico_core::model::Tenant) -> Context {
         Context {
-            job_id: audience.job_id.to_string(),
+            job_id: audience.job_id.as_ref().map(|job_id| job_id.to_string()),
+            surface: audience.surface,
             viewer: bindings::types::Viewer {
                 role: host_api::to_wit_role(audience.viewer.role),
                 contact_id: audience.viewer.contact_id.clone(),
                 display_name: audience.viewer.display_name.clone(),
                 verified: audience.viewer.verified,
+                staff_role: audience.viewer.staff.as_ref().map(|staff| surfaces::to_wit_staff_role(staff.role)),
             },
             settings: section.settings_json(),
             locale: tenant.locale.clone(),
@@ -296,13 +318,16 @@ impl Sections {
     ) -> Result<usize, DbError> {
         let audience = Audience {
             tenant_id: tenant.id.clone(),
-            job_id: job_id.clone(),
+            surface: Surface::JobPage,
+            job_id: Some(job_id.clone()),
             viewer: ViewerIdentity {
                 role: portico_core::model::Role::Staff,
                 contact_id: None,
                 job_contact_id: None,
                 display_name: "Portico".into(),
                 verified: true,
+                proven_email: None,
+                staff: None,
             },
             origin,
             preview: false,

@@ -19,6 +19,7 @@ pub enum Permission {
     Audit,
     Agreements,
     AddOns,
+    AccountRead,
 }
 
 /// The contract's package, whose interfaces plugins import.
@@ -63,7 +64,7 @@ fn supported_versions() -> String {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 10] = [
         Permission::JobRead,
         Permission::DocumentsRead,
         Permission::BillingRead,
@@ -73,6 +74,7 @@ impl Permission {
         Permission::Audit,
         Permission::Agreements,
         Permission::AddOns,
+        Permission::AccountRead,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +88,7 @@ impl Permission {
             Permission::Audit => "audit",
             Permission::Agreements => "agreements",
             Permission::AddOns => "add-ons",
+            Permission::AccountRead => "account-read",
         }
     }
 
@@ -101,6 +104,7 @@ impl Permission {
             Permission::Audit => "audit",
             Permission::Agreements => "agreements",
             Permission::AddOns => "add-ons",
+            Permission::AccountRead => "account",
         }
     }
 
@@ -116,6 +120,7 @@ impl Permission {
             Permission::Audit => "Write to your audit log",
             Permission::Agreements => "Show the job's agreements and let people on the job sign them",
             Permission::AddOns => "Show your add-on services and let clients request them",
+            Permission::AccountRead => "Show clients their own jobs, homes, invoices and payments with you on their account page",
         }
     }
 }
@@ -138,6 +143,7 @@ impl From<WitPermission> for Permission {
             WitPermission::Audit => Permission::Audit,
             WitPermission::Agreements => Permission::Agreements,
             WitPermission::AddOns => Permission::AddOns,
+            WitPermission::AccountRead => Permission::AccountRead,
         }
     }
 }
@@ -154,6 +160,7 @@ impl From<Permission> for WitPermission {
             Permission::Audit => WitPermission::Audit,
             Permission::Agreements => WitPermission::Agreements,
             Permission::AddOns => WitPermission::AddOns,
+            Permission::AccountRead => WitPermission::AccountRead,
         }
     }
 }

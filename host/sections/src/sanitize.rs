@@ -5,7 +5,6 @@
 
 use super::bindings::cards;
 use portico_core::formats::Formats;
-use portico_core::model::Role;
 use portico_core::text::{clamp, safe_url};
 use serde::Serialize;
 
@@ -22,6 +21,8 @@ const MAX_ITEMS: usize = 100;
 const MAX_POINTS: usize = 60;
 const MAX_CHOICES: usize = 50;
 const MAX_ID: usize = 64;
+/// Cards one render may return; the rest are not even looked at.
+const MAX_CARDS: usize = 100;
 
 /// Ids and input names: short, and made of characters that need no escaping.
 fn safe_id(id: &str) -> Option<String> {
@@ -299,25 +300,25 @@ fn action_view(action: cards::Action) -> Option<ActionView> {
     })
 }
 
-/// What the host accepts from a plugin's `render`: the declared cards the
-/// viewer's role may see, each once, clamped.
+/// What the host accepts from a plugin's `render`: the cards among `visible`
+/// (the declared cards this viewer may see on this surface, see
+/// [`ActiveSection::cards_for`](crate::ActiveSection::cards_for)), each once,
+/// clamped; anything else is dropped.
 pub fn accept_cards(
     plugin_id: &str,
     rendered: Vec<cards::Card>,
-    declared: &[cards::CardSpec],
-    role: Role,
+    visible: &[&cards::CardSpec],
     formats: &dyn Formats,
     kept: Option<(&str, KeptForm<'_>)>,
 ) -> Vec<CardView> {
-    let wit_role = super::host_api::to_wit_role(role);
     let mut seen = Vec::new();
     let mut accepted = Vec::new();
-    for card in rendered.into_iter().take(declared.len()) {
-        let Some(spec) = declared.iter().find(|spec| spec.id == card.id) else {
-            tracing::warn!(plugin = plugin_id, card = %clamp(&card.id, MAX_ID), "plugin rendered an undeclared card; dropped");
+    for card in rendered.into_iter().take(MAX_CARDS) {
+        let Some(spec) = visible.iter().find(|spec| spec.id == card.id) else {
+            tracing::debug!(plugin = plugin_id, card = %clamp(&card.id, MAX_ID), "plugin rendered a card this viewer may not see here (or never declared); dropped");
             continue;
         };
-        if seen.contains(&card.id) || !spec.roles.contains(&wit_role) {
+        if seen.contains(&card.id) {
             continue;
         }
         seen.push(card.id.clone());

@@ -72,7 +72,12 @@ pub fn action(old: Result<v0_3::cards::Outcome, v0_3::section::ActionError>) -> 
 
 // ---- What the host passes to a 0.3.0 section, brought down. ----
 
+/// 0.3.0 knew only the job page: its sections declare no card elsewhere
+/// (`Sections::shows_on`), so a context of another surface is a bug here.
 pub fn context(ctx: &section::Context) -> Result<v0_3::section::Context, String> {
+    if ctx.surface != types::Surface::JobPage || ctx.job_id.is_none() {
+        return Err("a contract 0.3.0 section is called only on a job's page".into());
+    }
     same_shape(ctx)
 }
 

@@ -17,6 +17,7 @@ pub mod error;
 pub mod ops;
 pub mod payments;
 pub mod portal;
+pub(crate) mod section_cards;
 pub mod serve;
 pub mod sessions;
 pub mod signin;

@@ -20,6 +20,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("error", include_str!("../templates/error.hbs")),
     ("staff_login", include_str!("../templates/staff_login.hbs")),
     ("staff_home", include_str!("../templates/staff_home.hbs")),
+    ("staff_section_page", include_str!("../templates/staff_section_page.hbs")),
     ("sessions", include_str!("../templates/sessions.hbs")),
     ("dead_end", include_str!("../templates/dead_end.hbs")),
     ("portal_header", include_str!("../templates/portal_header.hbs")),

@@ -112,7 +112,7 @@ fn prompt_card(ctx: &Context, agreements: &[&Agreement]) -> Card {
     let (label, tone) = standing(agreements);
     let card = Card::new(CARD).title(title(agreements)).task(task).status(&label, tone);
     // The host finds the card wherever the business placed it.
-    let page = format!("/jobs/{}?card={READ}", ctx.job_id);
+    let page = ctx.job_page(&format!("?card={READ}"));
     match owed {
         Some(agreement) => card.text(format!("Please read the {} and sign it online.", agreement.title)).link("Read and sign", page),
         // Who signed when, and the signed copies.
@@ -141,7 +141,7 @@ fn reading_card(ctx: &Context, agreements: &[&Agreement]) -> Card {
         Some(agreement) => card.notice(Tone::Info, format!("{} would sign the {} here.", ctx.viewer.display_name, agreement.title)),
         None => card,
     };
-    card.link("Back to the dashboard", format!("/jobs/{}", ctx.job_id))
+    card.link("Back to the dashboard", ctx.job_page(""))
 }
 
 /// The chip for where the agreements stand, for the viewer: "Required" while

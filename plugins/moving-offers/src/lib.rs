@@ -69,7 +69,7 @@ impl Section for MovingOffers {
                 Card::new(PLAN)
                     .task(TaskState::Info)
                     .text(format!("Moving soon? Offers from {} are waiting for you.", names.join(", ")))
-                    .link("See the special offers", format!("/jobs/{}?tab=special-offers", ctx.job_id))
+                    .link("See the special offers", ctx.job_page("?tab=special-offers"))
                     .action(Action::secondary("dismiss", "No thanks")),
             );
         }

@@ -31,8 +31,8 @@ fn can_act(card: &CardView) -> bool {
 
 /// The dashboard's cards in the order the viewer should meet them (a stable
 /// sort: equal ranks keep the sections' order).
-pub(crate) fn in_order(mut cards: Vec<CardView>) -> Vec<CardView> {
-    cards.sort_by_key(rank);
+pub(crate) fn in_order(mut cards: Vec<crate::section_cards::PlacedCard>) -> Vec<crate::section_cards::PlacedCard> {
+    cards.sort_by_key(|placed| rank(&placed.card));
     cards
 }
 
@@ -56,9 +56,9 @@ pub(crate) struct ChecklistItem {
 /// The viewer's own tasks on the dashboard, in the business's order (a task
 /// keeps its place in the list when it is done), or nothing when none is
 /// asked of them (an agent following the client's tasks sees no count of them).
-pub(crate) fn checklist(cards: &[CardView]) -> Option<Checklist> {
+pub(crate) fn checklist<'a>(cards: impl IntoIterator<Item = &'a CardView>) -> Option<Checklist> {
     let items: Vec<ChecklistItem> = cards
-        .iter()
+        .into_iter()
         .filter(|card| matches!(card.task, TaskState::ToDo | TaskState::Done))
         .map(|card| ChecklistItem {
             title: card.title.clone(),
@@ -151,7 +151,8 @@ mod tests {
             with_link("sign"),
             with_link("pay"),
         ];
-        let order: Vec<String> = in_order(cards).into_iter().map(|c| c.id).collect();
+        let placed = cards.into_iter().map(|card| crate::section_cards::PlacedCard { tab: None, card }).collect();
+        let order: Vec<String> = in_order(placed).into_iter().map(|p| p.card.id).collect();
         assert_eq!(order, ["sign", "pay", "held-report", "signed", "offer", "none"]);
     }
 

@@ -6,11 +6,13 @@ use crate::app::AppState;
 use crate::csrf::{check_session, CsrfForm};
 use portico_data::{Actor, AuditEntry, SessionSubject};
 use crate::error::WebError;
-use portico_core::model::{now, Tenant};
+use portico_core::model::{now, RequestOrigin, Role, Tenant};
+use crate::section_cards::{self, Flash, PostedAction};
+use portico_sections::{Audience, Surface, ViewerIdentity};
 use portico_core::formats::Formats as _;
-use crate::sessions::{keep_alive, leave_notice, start_session, take_flash, Notice, PortalSession};
+use crate::sessions::{keep_alive, leave_notice, start_session, take_flash, PortalSession};
 use portico_core::formats::TenantFormats;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
@@ -36,8 +38,50 @@ async fn tenant_of(state: &AppState, session: &PortalSession) -> Result<Tenant, 
     state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)
 }
 
-/// `GET /account`
-pub async fn hub(State(state): State<AppState>, jar: CookieJar, session: PortalSession) -> Result<Response, WebError> {
+/// The viewer's closest role across their jobs: how the account hub's
+/// sections see them (a client on one job and an agent on another is a client).
+fn closest_role(jobs: &[portico_data::AccountJob]) -> Role {
+    let rank = |role: Role| match role {
+        Role::Client => 0,
+        Role::CoClient => 1,
+        Role::BuyerAgent => 2,
+        Role::ListingAgent => 3,
+        Role::Other | Role::Staff => 4,
+    };
+    jobs.iter().map(|job| job.role.0).filter(|role| *role != Role::Staff).min_by_key(|role| rank(*role)).unwrap_or(Role::Other)
+}
+
+/// Who the account hub's sections serve: the signed-in contact, across
+/// every job their session reaches.
+fn hub_audience(session: &PortalSession, name: &str, jobs: &[portico_data::AccountJob], origin: RequestOrigin) -> Audience {
+    Audience {
+        tenant_id: session.row.tenant_id.clone(),
+        surface: Surface::AccountHub,
+        job_id: None,
+        viewer: ViewerIdentity {
+            role: closest_role(jobs),
+            contact_id: Some(session.contact_id.clone()),
+            job_contact_id: None,
+            display_name: name.to_string(),
+            verified: true,
+            proven_email: session.row.verified_email.clone(),
+            staff: None,
+        },
+        origin,
+        preview: false,
+        memo: None,
+    }
+}
+
+/// `GET /account`, and `?tab=` for a tab of the hub's sections.
+pub async fn hub(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    session: PortalSession,
+    Query(query): Query<super::page::PageQuery>,
+) -> Result<Response, WebError> {
     let tenant = tenant_of(&state, &session).await?;
     let formats = TenantFormats::new(&tenant);
     let jobs = state.db.tenant(&tenant.id).account_jobs(&session.contact_id, session.row.verified_email.as_deref()).await?;
@@ -62,16 +106,53 @@ pub async fn hub(State(state): State<AppState>, jar: CookieJar, session: PortalS
         Some(email) => state.db.tenant(&tenant.id).other_tenants_of(email).await?,
         None => Vec::new(),
     };
-    let flash: Option<Notice> = take_flash(&state, &session.row).await?;
-    let mut data = frame(&tenant, &session, &session.name(&state).await?, "Your jobs");
+    let flash: Option<Flash> = take_flash(&state, &session.row).await?;
+    let name = session.name(&state).await?;
+
+    // The business's sections on the hub, on its home page or their tabs.
+    let audience = hub_audience(&session, &name, &jobs, crate::client::origin(peer, &headers));
+    let placed = section_cards::compose(&state, &tenant, &audience, section_cards::Which::All, section_cards::kept_form(flash.as_ref())).await?;
+    let (tabs, current) = section_cards::tabs(&placed, "/account", "Your jobs", query.tab.as_deref());
+    let places: super::present::CardPlaces =
+        placed.iter().map(|p| ((p.card.plugin_id.clone(), p.card.id.clone()), p.tab.as_deref().map(section_cards::tab_slug))).collect();
+    let links = super::present::PageLinks { own_page: "/account", base_url: "/account", places: &places };
+    let (cards, flash) = section_cards::cards_on_page(placed, current.as_deref(), flash, &links);
+    let title = tabs.iter().find(|tab| tab.current && current.is_some()).map(|tab| tab.title.clone()).unwrap_or_else(|| "Your jobs".into());
+
+    let mut data = frame(&tenant, &session, &name, &title);
+    data["tabs"] = serde_json::to_value(&tabs).map_err(anyhow::Error::from)?;
+    data["on_tab"] = current.is_some().into();
+    data["current_tab"] = current.clone().unwrap_or_default().into();
+    data["tab_title"] = title.into();
+    data["cards"] = cards.into();
+    data["action_url"] = "/account/actions".into();
+    data["preview"] = false.into();
     data["jobs_count"] = jobs.len().into();
     data["upcoming"] = upcoming.into_iter().map(|(_, entry)| entry).collect();
     data["past"] = past.into_iter().map(|(_, entry)| entry).collect();
     data["other_tenants"] = other_tenants.iter().map(|t| serde_json::json!({ "slug": t.slug, "name": t.name })).collect();
     data["passwords"] = tenant.allows_client_passwords().into();
-    data["flash"] = serde_json::to_value(flash).map_err(anyhow::Error::from)?;
+    data["flash"] = section_cards::flash_view(flash.as_ref());
     let body = crate::view::render("hub", &data)?;
     Ok((keep_alive(jar, session.refreshed), Html(body)).into_response())
+}
+
+/// `POST /account/actions`: an action on a card of the account hub, for the
+/// signed-in contact across their jobs; back to the card after.
+pub async fn act(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    session: PortalSession,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, WebError> {
+    PostedAction::check_csrf(&form, &session.row.csrf_token)?;
+    let posted = PostedAction::read(&form)?;
+    let tenant = tenant_of(&state, &session).await?;
+    let jobs = state.db.tenant(&tenant.id).account_jobs(&session.contact_id, session.row.verified_email.as_deref()).await?;
+    let audience = hub_audience(&session, &session.name(&state).await?, &jobs, crate::client::origin(peer, &headers));
+    let back = posted.back_to("/account");
+    section_cards::answer(&state, &session.row, &tenant, &audience, &posted, &back).await
 }
 
 /// `POST /account/switch/{slug}`: open the portal of another business where

@@ -3,8 +3,8 @@
 mod account;
 mod actions;
 mod dashboard;
-mod present;
-mod downloads;
+pub(crate) mod present;
+pub(crate) mod downloads;
 mod guest;
 mod hub;
 pub(crate) mod notifications;
@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/jobs/{job_id}/documents/{document_id}", get(document))
         .route("/jobs/{job_id}/access", post(guest::request_access))
         .route("/account", get(hub::hub))
+        .route("/account/actions", post(hub::act))
         .route("/account/switch/{slug}", post(hub::switch))
         .route("/account/password", get(hub::password_form).post(hub::set_password))
         .route("/account/sessions", get(account::sessions))
@@ -94,6 +95,8 @@ pub(crate) fn viewer(on_job: &JobContact) -> portico_sections::ViewerIdentity {
         // Whoever holds a personal link, or proved their address, is who
         // the business invited; guests never reach a section.
         verified: true,
+        proven_email: None,
+        staff: None,
     }
 }
 
@@ -101,7 +104,8 @@ pub(crate) fn viewer(on_job: &JobContact) -> portico_sections::ViewerIdentity {
 pub(crate) fn audience(session: &PortalSession, on_job: &JobContact, peer: SocketAddr, headers: &HeaderMap) -> portico_sections::Audience {
     portico_sections::Audience {
         tenant_id: session.row.tenant_id.clone(),
-        job_id: on_job.job_id.clone(),
+        surface: portico_sections::Surface::JobPage,
+        job_id: Some(on_job.job_id.clone()),
         viewer: viewer(on_job),
         origin: origin(peer, headers),
         preview: false,

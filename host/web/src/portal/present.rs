@@ -3,7 +3,6 @@
 //! button), and an e-mail address or a phone number, shown as a field's
 //! value or a table's cell, as a `mailto:` or `tel:` link.
 
-use portico_core::ids::JobId;
 use portico_sections::sanitize::TaskState;
 use std::collections::HashMap;
 
@@ -14,7 +13,9 @@ pub(crate) type CardPlaces = HashMap<(String, String), Option<String>>;
 
 /// How one card's links are resolved on this page.
 pub(crate) struct PageLinks<'a> {
-    pub job_id: &'a JobId,
+    /// The address sections name this page by: `/jobs/{job}` for a job's
+    /// page, `/account` for the account hub.
+    pub own_page: &'a str,
     /// The page's own address: the portal's, or staff's preview of it.
     pub base_url: &'a str,
     pub places: &'a CardPlaces,
@@ -49,7 +50,7 @@ fn resolve(rest: &str, plugin_id: &str, page: &PageLinks<'_>) -> String {
 fn present_links(card: &mut serde_json::Value, links: &PageLinks<'_>) {
     let to_do = card["task"] == serde_json::json!(TaskState::ToDo);
     let plugin_id = card["plugin_id"].as_str().unwrap_or_default().to_string();
-    let page = format!("/jobs/{}", links.job_id);
+    let page = links.own_page;
     let Some(blocks) = card["blocks"].as_array_mut() else { return };
     for block in blocks.iter_mut().filter(|block| block["kind"] == "link") {
         let Some(url) = block["url"].as_str().map(str::to_string) else { continue };
@@ -113,7 +114,6 @@ mod tests {
 
     #[test]
     fn a_link_to_a_tab_of_the_page_is_the_cards_button_and_follows_the_preview() {
-        let job = JobId::new("j1".to_string());
         let mut view = serde_json::json!({
             "plugin_id": "agreements",
             "task": TaskState::ToDo,
@@ -126,7 +126,7 @@ mod tests {
             ]
         });
         let places = CardPlaces::new();
-        present_links(&mut view, &PageLinks { job_id: &job, base_url: "/staff/jobs/j1/preview/c1", places: &places });
+        present_links(&mut view, &PageLinks { own_page: "/jobs/j1", base_url: "/staff/jobs/j1/preview/c1", places: &places });
         let blocks = view["blocks"].as_array().unwrap();
         assert_eq!(blocks[0]["url"], "/staff/jobs/j1/preview/c1?tab=agreements");
         assert_eq!(blocks[0]["button"], "primary");
@@ -139,11 +139,10 @@ mod tests {
 
     #[test]
     fn a_link_to_a_card_finds_it_wherever_the_business_placed_it() {
-        let job = JobId::new("j1".to_string());
         let mut places = CardPlaces::new();
         places.insert(("agreements".into(), "read-and-sign".into()), Some("paperwork".into()));
         places.insert(("agreements".into(), "sign-agreement".into()), None);
-        let links = PageLinks { job_id: &job, base_url: "/jobs/j1", places: &places };
+        let links = PageLinks { own_page: "/jobs/j1", base_url: "/jobs/j1", places: &places };
         assert_eq!(resolve("?card=read-and-sign", "agreements", &links), "/jobs/j1?tab=paperwork#card-agreements-read-and-sign");
         assert_eq!(resolve("?card=sign-agreement", "agreements", &links), "/jobs/j1#card-agreements-sign-agreement");
         assert_eq!(resolve("?card=read-and-sign", "reports", &links), "/jobs/j1", "only the section's own cards");

@@ -144,7 +144,13 @@ async fn render(
         .into_iter()
         .map(|note| serde_json::json!({ "body": note.body, "by": note.by_name, "at": formats.moment(note.created_at), "for_clients": note.for_clients() }))
         .collect();
+    // The sections' panel; a message about one of its cards goes in that card.
+    let flash: Option<crate::section_cards::Flash> = crate::sessions::take_flash(state, &session.row).await?;
+    let (panel, flash) = super::section_surfaces::job_panel(state, &tenant, &session, job_id, flash).await?;
     let data = serde_json::json!({
+        "flash": flash.map(|f| serde_json::json!({ "tone": f.tone, "message": f.message })),
+        "panel": panel,
+        "panel_action_url": format!("/staff/jobs/{job_id}/actions"),
         "stage": stage_view,
         "notes": notes,
         "may_run": session.may(Ability::ManageJobs),
@@ -289,7 +295,8 @@ async fn preview(
     let on_job = state.db.tenant(&tenant.id).job_contact_any_state(&job_id, &person).await?.ok_or(WebError::NotFound)?;
     let audience = portico_sections::Audience {
         tenant_id: tenant.id.clone(),
-        job_id: job_id.clone(),
+        surface: portico_sections::Surface::JobPage,
+        job_id: Some(job_id.clone()),
         viewer: crate::portal::viewer(&on_job),
         origin: crate::client::origin(peer, &headers),
         preview: true,

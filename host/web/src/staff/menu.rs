@@ -45,22 +45,32 @@ const MENU: &[Entry] = &[
 
 #[derive(Serialize)]
 pub(super) struct MenuItem {
-    href: &'static str,
-    label: &'static str,
-    current: bool,
+    pub href: String,
+    pub label: String,
+    pub current: bool,
 }
 
-/// The entries `session` may use, the one `template` belongs to marked.
-pub(super) fn menu(session: &StaffSession, template: &str) -> Vec<MenuItem> {
-    MENU.iter()
+/// The entries `session` may use, the one `template` belongs to marked; the
+/// sections' own console pages (`section_pages`, already filtered for the
+/// member's role) come right after Jobs.
+pub(super) fn menu(session: &StaffSession, template: &str, section_pages: Vec<MenuItem>) -> Vec<MenuItem> {
+    let mut items: Vec<MenuItem> = MENU
+        .iter()
         .filter(|entry| entry.ability.is_none_or(|ability| session.may(ability)))
-        .map(|entry| MenuItem { href: entry.href, label: entry.label, current: entry.templates.contains(&template) })
-        .collect()
+        .map(|entry| MenuItem { href: entry.href.into(), label: entry.label.into(), current: entry.templates.contains(&template) })
+        .collect();
+    let after_jobs = items.iter().position(|item| item.href == "/staff").map_or(0, |at| at + 1);
+    items.splice(after_jobs..after_jobs, section_pages);
+    items
 }
+
+/// The console page of a section, shown by its own menu entry.
+pub(super) const SECTION_PAGE_TEMPLATE: &str = "staff_section_page";
 
 #[cfg(test)]
 mod tests {
     use super::MENU;
+
 
     #[test]
     fn every_console_page_belongs_to_one_entry() {
@@ -73,6 +83,10 @@ mod tests {
         for template in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")).unwrap() {
             let path = template.unwrap().path();
             let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+            // A section's page is on its own entry, made from the installed sections.
+            if name == super::SECTION_PAGE_TEMPLATE {
+                continue;
+            }
             if std::fs::read_to_string(&path).unwrap().contains("{{> staff_header}}") {
                 assert!(templates.contains(&name.as_str()), "{name} is on no menu entry");
             }

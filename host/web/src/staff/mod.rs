@@ -18,6 +18,7 @@ mod payments;
 mod reset;
 pub mod roles;
 mod sections;
+mod section_surfaces;
 mod settings;
 mod team;
 mod webhooks;
@@ -45,6 +46,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .merge(payments::router())
         .merge(access::router())
         .merge(sections::router(max_upload))
+        .merge(section_surfaces::router())
         .merge(branding::router())
         .merge(api_keys::router())
         .merge(webhooks::router())
@@ -77,7 +79,7 @@ pub(crate) async fn console_page(
         "role": session.user.role.label(),
         "csrf": crate::csrf::for_page(&session.row.csrf_token),
         "flash": flash,
-        "menu": menu::menu(&session, template),
+        "menu": menu::menu(&session, template, section_surfaces::menu_items(state, &tenant, &session, data.get("section_page").and_then(|p| p.as_str())).await?),
         // What the home page offers besides the menu.
         "nav": {
             "sections": session.may(Ability::ManageSections),

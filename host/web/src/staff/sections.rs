@@ -219,6 +219,8 @@ async fn review(State(state): State<AppState>, jar: CookieJar, session: StaffSes
 
 /// The parts of a descriptor a tenant reviews.
 fn descriptor_view(plugin: &portico_sections::LoadedPlugin) -> Value {
+    use portico_sections::surfaces::{describe_placement, surface_of};
+    use portico_sections::Surface;
     let cards: Vec<Value> = plugin
         .descriptor
         .cards
@@ -227,11 +229,11 @@ fn descriptor_view(plugin: &portico_sections::LoadedPlugin) -> Value {
             let roles: Vec<&str> = card.roles.iter().map(|r| portico_sections::from_wit_role(*r).label()).collect();
             json!({
                 "title": card.title,
-                "place": match &card.placement {
-                    portico_sections::Placement::Dashboard => "Dashboard".to_string(),
-                    portico_sections::Placement::Tab(tab) => format!("Tab “{tab}”"),
-                },
-                "roles": if roles.is_empty() { "nobody".to_string() } else { roles.join(", ") },
+                "place": describe_placement(&card.placement),
+                // A staff card's staff roles are in its place.
+                "roles": if matches!(surface_of(&card.placement), Surface::StaffJobPage | Surface::StaffPage) {
+                    None
+                } else if roles.is_empty() { Some("nobody".to_string()) } else { Some(roles.join(", ")) },
             })
         })
         .collect();
@@ -333,12 +335,18 @@ async fn render_detail(
             .descriptor
             .cards
             .iter()
+            .filter(|spec| portico_sections::surfaces::has_tabs(portico_sections::surfaces::surface_of(&spec.placement)))
             .map(|spec| {
-                let declared = match &spec.placement {
-                    portico_sections::Placement::Dashboard => String::new(),
-                    portico_sections::Placement::Tab(tab) => tab.clone(),
-                };
-                json!({ "id": spec.id, "title": spec.title, "tab": active.tab_for(spec).unwrap_or_default(), "declared": declared })
+                let surface = portico_sections::surfaces::surface_of(&spec.placement);
+                let declared = portico_sections::surfaces::declared_tab(&spec.placement).unwrap_or_default();
+                json!({
+                    "id": spec.id,
+                    "title": spec.title,
+                    "tab": active.tab_for(spec).unwrap_or_default(),
+                    "declared": declared,
+                    "home": portico_sections::surfaces::home_label(surface),
+                    "on_hub": surface == portico_sections::Surface::AccountHub,
+                })
             })
             .collect();
         data["plugin"] = descriptor_view(plugin);
@@ -393,8 +401,10 @@ async fn save_placements(
     let section = installed_section(&state, &session, &plugin_id).await?;
     let plugin = section.plugin.as_ref().map_err(|_| WebError::BadRequest("This section does not run on this host; upgrade it first.".into()))?;
     let mut placements = serde_json::Map::new();
-    for spec in &plugin.descriptor.cards {
-        // "dashboard" or "tab" with the tab's title beside it.
+    // Staff surfaces have no tabs: only the job page's and the hub's cards move.
+    let movable = plugin.descriptor.cards.iter().filter(|spec| portico_sections::surfaces::has_tabs(portico_sections::surfaces::surface_of(&spec.placement)));
+    for spec in movable {
+        // "dashboard" (the surface's home) or "tab" with the tab's title beside it.
         let place = field(&form, &format!("place.{}", spec.id));
         let title = field(&form, &format!("tab.{}", spec.id)).trim();
         let tab = match place {

@@ -28,6 +28,10 @@ impl Section for Hostile {
     fn describe() -> Descriptor {
         Descriptor::new("hostile", "Hostile", "0.1.0")
             .card(CardSpec::dashboard("trouble", "Trouble").everyone())
+            // The same trouble on the surfaces of contract 0.4.
+            .card(CardSpec::hub("hub-trouble", "Trouble at home").everyone())
+            .card(CardSpec::staff_panel("panel-trouble", "Trouble on the console", &[StaffRole::Owner, StaffRole::Office, StaffRole::Employee]))
+            .card(CardSpec::staff_page("page-trouble", "Trouble page", &[StaffRole::Owner, StaffRole::Office, StaffRole::Employee]))
             .permission(Permission::Storage, "To show what happens when a grant is missing.")
             .permission(Permission::JobRead, "To read what a role should not see.")
             .permission(Permission::BillingRead, "To read invoices a role should not see.")
@@ -36,6 +40,7 @@ impl Section for Hostile {
             .permission(Permission::Checkout, "To pay in render.")
             .permission(Permission::Notify, "To flood mail.")
             .permission(Permission::Audit, "To forge entries.")
+            .permission(Permission::AccountRead, "To read other people's accounts.")
             .setting("mode", "Mode", SettingKind::Text, json!("loop"))
             .event(EventKind::DocumentPublished)
             .event(EventKind::InvoiceUpdated)
@@ -43,6 +48,7 @@ impl Section for Hostile {
 
     fn render(ctx: &Context) -> Result<Vec<Card>, String> {
         let settings: Settings = ctx.settings()?;
+        let trouble = trouble_here(ctx);
         match settings.mode.as_str() {
             "loop" => {
                 let mut n: u64 = 0;
@@ -61,34 +67,42 @@ impl Section for Hostile {
             "error" => Err("hostile plugin returns an error".into()),
             "oversized" => {
                 let huge = "x".repeat(200_000);
-                let card = (0..100).fold(Card::new("trouble").title(huge.clone()), |card, _| card.text(huge.clone()));
+                let card = (0..100).fold(Card::new(trouble).title(huge.clone()), |card, _| card.text(huge.clone()));
                 let mut cards = vec![card];
                 cards.extend((0..100).map(|i| Card::new(&format!("undeclared-{i}")).text("sneaky")));
                 Ok(cards)
             }
             "ungranted" => match storage::get(Scope::Job, "anything") {
-                Ok(_) => Ok(vec![Card::new("trouble").text("storage answered without a grant")]),
+                Ok(_) => Ok(vec![Card::new(trouble).text("storage answered without a grant")]),
                 Err(HostError::Denied(permission)) => {
-                    Ok(vec![Card::new("trouble").text(format!("denied: {permission:?}"))])
+                    Ok(vec![Card::new(trouble).text(format!("denied: {permission:?}"))])
                 }
                 Err(other) => Err(format!("unexpected: {other}")),
             },
             "events" => {
                 let seen: Vec<String> = storage::get_json(Scope::Job, "events").map_err(|e| e.to_string())?.unwrap_or_default();
-                Ok(vec![Card::new("trouble").text(format!("saw: {}", seen.join(", ")))])
+                Ok(vec![Card::new(trouble).text(format!("saw: {}", seen.join(", ")))])
             }
-            "markup" => Ok(vec![Card::new("trouble")
+            "markup" => Ok(vec![Card::new(trouble)
                 .text("<script>alert('owned')</script>")
                 .link("click me", "javascript:alert(1)")
                 .link("<b>bold</b>", "/jobs/x\" onclick=\"alert(1)")]),
-            "act-in-render" => Ok(vec![Card::new("trouble").text(act_in_render(ctx))]),
+            "act-in-render" => Ok(vec![Card::new(trouble).text(act_in_render(ctx))]),
             "peek" => {
                 let contacts = job_data::list_contacts().map_err(|e| e.to_string())?;
                 let details: Vec<String> = contacts.iter().map(|c| format!("{}={}/{}", c.name, c.email.clone().unwrap_or_default(), c.phone.clone().unwrap_or_default())).collect();
                 let invoices = billing::list_invoices().map_err(|e| e.to_string())?;
-                Ok(vec![Card::new("trouble").text(format!("contacts: {}; invoices: {}", details.join(", "), invoices.len()))])
+                Ok(vec![Card::new(trouble).text(format!("contacts: {}; invoices: {}", details.join(", "), invoices.len()))])
             }
-            "flood" | "forge" | "hoard" | "partner" => Ok(vec![Card::new("trouble").text("ready").action(Action::primary(&settings.mode, "Go"))]),
+            // Every other surface's cards, and the account of whoever looks.
+            "cross" => Ok(["trouble", "hub-trouble", "panel-trouble", "page-trouble"].iter().map(|id| Card::new(id).text(format!("card {id} rendered on {:?}", ctx.surface))).collect()),
+            "account" => {
+                let jobs = account::list_jobs().map_err(|e| e.describe())?;
+                let invoices = account::list_invoices().map_err(|e| e.describe())?;
+                let references: Vec<String> = jobs.iter().map(|j| j.reference.clone()).collect();
+                Ok(vec![Card::new(trouble).text(format!("jobs: {}; invoices: {}", references.join(", "), invoices.len()))])
+            }
+            "flood" | "forge" | "hoard" | "partner" => Ok(vec![Card::new(trouble).text("ready").action(Action::primary(&settings.mode, "Go"))]),
             other => Err(format!("unknown mode {other:?}")),
         }
     }
@@ -143,6 +157,16 @@ impl Section for Hostile {
             }
             other => Err(ActionError::Refused(format!("no action {other}"))),
         }
+    }
+}
+
+/// The card this surface shows.
+fn trouble_here(ctx: &Context) -> &'static str {
+    match ctx.surface {
+        Surface::JobPage => "trouble",
+        Surface::AccountHub => "hub-trouble",
+        Surface::StaffJobPage => "panel-trouble",
+        Surface::StaffPage => "page-trouble",
     }
 }
 

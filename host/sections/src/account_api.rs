@@ -1,0 +1,103 @@
+//! The `account` interface: a signed-in contact's own jobs, properties and
+//! invoices across the business, for sections on the account hub. The
+//! scope is the one the hub's own page uses (the contact's live links, or
+//! every link of the address they proved), so a section can never read
+//! another contact's jobs, even on a property two clients share.
+
+use super::bindings::{account, types};
+use super::call::CallState;
+use super::host_api::{job_invoices, to_wit_role, wit_address};
+use super::permissions::Permission;
+use portico_core::stages::JobStage;
+use portico_core::ids::TenantId;
+use portico_data::{AccountJobDetail, Db, DbError};
+use types::{Error, Surface};
+
+/// What an account call reads with, taken from the call before any await
+/// (the call's state is not shared across threads).
+struct AccountScope {
+    db: Db,
+    tenant_id: TenantId,
+    contact_id: String,
+    proven_email: Option<String>,
+}
+
+impl AccountScope {
+    async fn jobs(&self) -> Result<Vec<AccountJobDetail>, Error> {
+        self.db.tenant(&self.tenant_id).account_job_details(&self.contact_id, self.proven_email.as_deref()).await.map_err(unavailable)
+    }
+}
+
+impl CallState {
+    /// The account's scope, if the call may read it: granted, on the
+    /// account hub, for a signed-in contact.
+    fn account_scope(&self) -> Result<AccountScope, Error> {
+        let db = self.granted_anywhere(Permission::AccountRead)?.clone();
+        if self.scope.surface != Surface::AccountHub {
+            return Err(Error::Invalid("the account interface answers only on the account hub".into()));
+        }
+        let viewer = self.scope.viewer.as_ref().filter(|viewer| viewer.staff.is_none());
+        let Some((viewer, contact_id)) = viewer.and_then(|viewer| viewer.contact_id.clone().map(|id| (viewer, id))) else {
+            return Err(Error::Invalid("the viewer is not a signed-in contact".into()));
+        };
+        Ok(AccountScope { db, tenant_id: self.scope.tenant_id.clone(), contact_id, proven_email: viewer.proven_email.clone() })
+    }
+}
+
+fn unavailable(error: DbError) -> Error {
+    tracing::error!(%error, "account host call failed");
+    Error::Unavailable("the host could not complete the call; try again later".into())
+}
+
+fn stage(job: &AccountJobDetail) -> JobStage {
+    job.latest_stage.as_deref().and_then(|stage| stage.parse().ok()).unwrap_or_else(|| JobStage::from_status(&job.status))
+}
+
+impl account::Host for CallState {
+    async fn list_jobs(&mut self) -> Result<Vec<account::AccountJob>, Error> {
+        let jobs = self.account_scope()?.jobs().await?;
+        Ok(jobs
+            .iter()
+            .map(|job| account::AccountJob {
+                id: job.job_id.to_string(),
+                reference: job.reference.clone(),
+                status: job.status.clone(),
+                stage: stage(job).as_str().to_string(),
+                role: to_wit_role(job.role.0),
+                property_id: job.property.id.clone(),
+                property: wit_address(&job.property),
+                first_visit: job.first_visit,
+            })
+            .collect())
+    }
+
+    async fn list_properties(&mut self) -> Result<Vec<account::AccountProperty>, Error> {
+        let jobs = self.account_scope()?.jobs().await?;
+        let mut properties: Vec<account::AccountProperty> = Vec::new();
+        // Jobs come newest first, so each property is placed by its newest job.
+        for job in &jobs {
+            match properties.iter_mut().find(|property| property.id == job.property.id) {
+                Some(property) => property.jobs += 1,
+                None => properties.push(account::AccountProperty { id: job.property.id.clone(), address: wit_address(&job.property), jobs: 1 }),
+            }
+        }
+        Ok(properties)
+    }
+
+    async fn list_invoices(&mut self) -> Result<Vec<account::AccountInvoice>, Error> {
+        let scope = self.account_scope()?;
+        let checkouts = self.host.as_ref().map(|host| host.checkouts.clone());
+        let jobs = scope.jobs().await?;
+        let db = &scope.db;
+        let tenant = db.tenant(&scope.tenant_id).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let checkouts = checkouts.as_ref();
+        let mut listed = Vec::new();
+        // Agents follow a job, not its bill: only the client's own jobs.
+        for job in jobs.iter().filter(|job| job.role.0.sees_billing()) {
+            for invoice in job_invoices(db, &tenant, &job.job_id, checkouts).await? {
+                listed.push(account::AccountInvoice { job_id: job.job_id.to_string(), job_reference: job.reference.clone(), invoice });
+            }
+        }
+        Ok(listed)
+    }
+}
