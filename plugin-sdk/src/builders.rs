@@ -1,7 +1,7 @@
 //! Builders for the contract's records, so sections read as what they show.
 
 use crate::{
-    Action, ActionError, ActionStyle, FieldProblem, InputProblems, Block, Card, CardSpec, Descriptor, Download, DownloadFormat, EventKind, Field, FormField, Image,
+    Action, ActionError, ActionStyle, FieldProblem, FileInput, FileType, InputProblems, Block, Card, CardSpec, Descriptor, Download, DownloadFormat, EventKind, Field, FormField, Image,
     InputKind, Link, Notice, Outcome, Permission, PermissionRequest, Placement, Role, SettingKind,
     SettingSpec, StaffRole, StatusChip, TaskState, Tone,
 };
@@ -217,6 +217,18 @@ impl FormField {
     /// viewer's browser sends it, so check it like any other input.
     pub fn hidden(name: &str, value: impl Into<String>) -> Self {
         FormField::new(name, name, InputKind::Hidden).value(value)
+    }
+
+    /// Photos from the viewer's phone or computer, each at most `max_bytes`
+    /// (the host takes no more than 25 MiB); `multiple` lets them choose
+    /// several. `handle_action` receives one id per file (`Input::all`).
+    pub fn photos(name: &str, label: &str, max_bytes: u32, multiple: bool) -> Self {
+        FormField::new(name, label, InputKind::File(FileInput { types: vec![FileType::Photo], max_bytes, multiple }))
+    }
+
+    /// Files of the given types from the viewer's device.
+    pub fn files(name: &str, label: &str, types: &[FileType], max_bytes: u32, multiple: bool) -> Self {
+        FormField::new(name, label, InputKind::File(FileInput { types: types.to_vec(), max_bytes, multiple }))
     }
 
     /// The viewer must fill it in.

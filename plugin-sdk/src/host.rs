@@ -23,6 +23,20 @@ pub mod account {
     };
 }
 
+/// Files people attached through the section's `file` inputs: needs
+/// [`Permission::Files`](crate::Permission::Files). Keep the ids
+/// `handle_action` received; read them back with `get_file`.
+pub mod files {
+    pub use crate::bindings::portico::plugin::files::{get_file, FileInfo};
+}
+
+/// Tell the business's office that something needs them: needs
+/// [`Permission::NotifyOffice`](crate::Permission::NotifyOffice). The host
+/// chooses who is told (owners and office staff); returns how many.
+pub mod office {
+    pub use crate::bindings::portico::plugin::office::notify;
+}
+
 /// The job's documents: needs [`Permission::DocumentsRead`](crate::Permission::DocumentsRead).
 pub mod documents {
     pub use crate::bindings::portico::plugin::documents::{

@@ -88,13 +88,13 @@ pub use bindings::exports::portico::plugin::section::{
 };
 pub use bindings::portico::plugin::cards::{
     Action, ActionStyle, Block, Card, CardSpec, Chart, ChartKind, ChartPoint, Choice, Download,
-    DownloadFormat, Field, FormField, Image, InputKind, Link, Moment, Money, Notice, Outcome, Placement, Progress, StatusChip,
+    DownloadFormat, Field, FileInput, FileType, FormField, Image, InputKind, Link, Moment, Money, Notice, Outcome, Placement, Progress, StatusChip,
     Table, TaskState, Tone,
 };
 pub use bindings::portico::plugin::types::{
     Address, Context, Error as HostError, Permission, Role, StaffRole, Surface, Viewer,
 };
-pub use host::{account, add_ons, agreements, audit, billing, checkout, documents, job_data, log, notify, storage, Scope};
+pub use host::{account, add_ons, files, office, agreements, audit, billing, checkout, documents, job_data, log, notify, storage, Scope};
 pub use input::Input;
 /// JSON, for settings defaults and stored values.
 pub use serde_json::{self, json};
@@ -133,13 +133,17 @@ impl Context {
         self.job_id.as_deref()
     }
 
-    /// The address of this job's portal page with `rest` appended (`""`,
-    /// `"?tab=documents"`, `"?card=sign"`); the account hub's when the call
-    /// has no job. The host turns a link to a card into its tab and anchor.
+    /// The address of the page the viewer is on, for links within it:
+    /// this job's portal page with `rest` appended (`""`, `"?tab=documents"`,
+    /// `"?card=sign"`; the host turns a link to a card into its tab and
+    /// anchor), the account hub's (`/account` with `rest`), or on the console
+    /// the job's console page, else the console's home.
     pub fn job_page(&self, rest: &str) -> String {
-        match &self.job_id {
-            Some(job_id) => format!("/jobs/{job_id}{rest}"),
-            None => "/account".to_string(),
+        match (&self.surface, &self.job_id) {
+            (Surface::JobPage, Some(job_id)) => format!("/jobs/{job_id}{rest}"),
+            (Surface::StaffJobPage, Some(job_id)) => format!("/staff/jobs/{job_id}"),
+            (Surface::AccountHub, _) => format!("/account{rest}"),
+            _ => "/staff".to_string(),
         }
     }
 
@@ -170,6 +174,8 @@ impl Permission {
             Permission::Agreements => "agreements",
             Permission::AddOns => "add-ons",
             Permission::AccountRead => "account-read",
+            Permission::Files => "files",
+            Permission::NotifyOffice => "notify-office",
         }
     }
 }
@@ -198,9 +204,9 @@ impl From<HostError> for ActionError {
 /// Everything a section usually needs, in one `use`.
 pub mod prelude {
     pub use crate::{
-        account, add_ons, agreements, audit, billing, checkout, documents, export_section, job_data, log, notify, storage, Action,
+        account, add_ons, agreements, files, office, audit, billing, checkout, documents, export_section, job_data, log, notify, storage, Action,
         ActionError, ActionResult, Block, Card, CardSpec, Choice, Context, Descriptor, Download, DownloadFormat, Event,
-        EventKind, FormField, HostError, Input, InputKind, InputProblems, Outcome, Permission, Placement, Role, Scope,
+        EventKind, FileType, FormField, HostError, Input, InputKind, InputProblems, Outcome, Permission, Placement, Role, Scope,
         Section, SettingKind, SettingSpec, StaffRole, StatusChip, Surface, TaskState, Tone, json,
     };
 }

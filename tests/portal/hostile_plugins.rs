@@ -228,7 +228,7 @@ story! { async fn rendering_a_page_acts_in_nobodys_name(app) {
 
     let text = page.text();
     let tried = text.split("tried: ").nth(1).expect("the hostile card reports what it tried").to_string();
-    for denied in ["Agreements", "AddOns", "Checkout", "Notify", "Audit", "Storage"].map(|p| format!("denied Permission::{p}")) {
+    for denied in ["Agreements", "AddOns", "Checkout", "Notify", "Audit", "Storage", "NotifyOffice"].map(|p| format!("denied Permission::{p}")) {
         assert!(tried.contains(&denied), "{denied}: {tried}");
     }
     assert!(!tried.contains("DONE"), "nothing went through: {tried}");
@@ -236,6 +236,7 @@ story! { async fn rendering_a_page_acts_in_nobodys_name(app) {
     assert!(text.contains("Required") && page.href_containing("?tab=agreements").is_some(), "the agreement still asks Dana to sign");
     assert_eq!(app.audit_count("agreement.signed").await + app.audit_count("add-on.requested").await + app.audit_count("render.wrote").await, 0);
     assert_eq!(app.mail_count(&tenant, "dana.whitfield@example.com").await, mail_before, "no mail was queued");
+    assert_eq!(app.mail_count(&tenant, &app.links.staff.email).await, 0, "nor to the office");
     let (job_id, invoice_id) = app.demo_invoice().await;
     assert!(app.server.state.db.tenant(&tenant).open_checkout(&invoice_id).await.unwrap().is_none(), "no checkout was started");
     let stored = app.server.state.db.tenant(&tenant).storage_get("hostile", portico_data::StorageScope::Job(&job_id), "render").await.unwrap();

@@ -153,3 +153,52 @@ story! { async fn notes_are_for_the_team_or_shown_to_the_clients(app) {
     assert!(!agent_view.text().contains("attic hatch"), "nor agents: {}", agent_view.text());
     assert_eq!(app.audit_count("job.note-added").await, 2);
 }}
+
+/// Put `member` on the demo job's crew (`add`) or take them off (`remove`) from its console page.
+async fn change_crew(app: &TestApp, staff: &Visitor, member: &str, change: &str) -> Page {
+    let (job, _) = app.demo_invoice().await;
+    let page = staff.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    let csrf = page.hidden("csrf").unwrap();
+    staff.post(&app.url(&format!("/staff/jobs/{job}/crew")), &[("csrf", &csrf), ("member", member), ("change", change)]).await
+}
+
+story! { async fn the_office_puts_several_people_on_the_visit_and_the_client_sees_who_comes(app) {
+    let owner = app.owner().await;
+    let pat = app.add_staff("pat@keystone.example", "Pat Lee", "employee", "correct horse battery").await;
+    let sam = app.add_staff("sam@keystone.example", "Sam Ortiz", "employee", "correct horse battery").await;
+    let dana = Visitor::new();
+    let order_details = format!("{}?tab=order-details", dana.get(&app.links.client).await.url);
+
+    let first = change_crew(&app, &owner, &pat, "add").await;
+    let twice = change_crew(&app, &owner, &pat, "add").await;
+    change_crew(&app, &owner, &sam, "add").await;
+    let both = dana.get(&order_details).await;
+    let off = change_crew(&app, &owner, &pat, "remove").await;
+    let one = dana.get(&order_details).await;
+
+    assert!(first.text().contains("Pat Lee is on the crew."), "{}", first.text());
+    assert!(twice.text().contains("Pat Lee was on the crew already."), "{}", twice.text());
+    assert!(both.text().contains("Your crew Pat Lee and Sam Ortiz"), "the client's order details name the crew: {}", both.text());
+    assert!(off.text().contains("Pat Lee is off the crew.") && !off.text().contains("Take Pat Lee off"), "{}", off.text());
+    assert!(one.text().contains("Your crew Sam Ortiz") && !one.text().contains("Pat Lee"), "{}", one.text());
+    assert_eq!((app.audit_count("job.crew-assigned").await, app.audit_count("job.crew-unassigned").await), (2, 1));
+
+    // Someone who leaves the team leaves the crews they were on.
+    let team = owner.get(&app.url("/staff/team")).await;
+    let removed = owner.post(&app.url(&format!("/staff/team/{sam}/remove")), &[("csrf", &team.hidden("csrf").unwrap())]).await;
+    assert_eq!(removed.status, 200, "{}", removed.text());
+    assert!(!dana.get(&order_details).await.text().contains("Your crew"), "nobody left on the crew");
+}}
+
+story! { async fn only_the_office_changes_a_crew_and_only_with_its_own_staff(app) {
+    let pat = app.add_staff("pat@keystone.example", "Pat Lee", "employee", "correct horse battery").await;
+    let employee = app.staff("pat@keystone.example", "correct horse battery").await;
+    let owner = app.owner().await;
+
+    let by_employee = change_crew(&app, &employee, &pat, "add").await;
+    let stranger = change_crew(&app, &owner, "not-a-member", "add").await;
+    let nonsense = change_crew(&app, &owner, &pat, "promote").await;
+
+    assert_eq!((by_employee.status, stranger.status, nonsense.status), (403, 404, 400));
+    assert_eq!(app.audit_count("job.crew-assigned").await, 0);
+}}

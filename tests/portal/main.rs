@@ -93,4 +93,5 @@ mod sign_in;
 mod staff_console;
 mod staff_links;
 mod surfaces;
+mod uploads;
 mod webhooks;

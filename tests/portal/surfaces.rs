@@ -66,6 +66,7 @@ story! { async fn a_section_serves_each_surface_in_its_place(app) {
     let staff_job = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await;
     let noted = owner.act_at(&staff_job, &app.url(&format!("/staff/jobs/{job}/actions")), "help-desk", "crew-note", "save-note", &[("note", "Bring the long ladder")]).await;
     let hub = dana.get(&app.url("/account")).await;
+    let asked = dana.act_at(&hub, &app.url("/account/actions"), "help-desk", "help", "ask", &[("question", "Do you clean gutters?")]).await;
     let invoices = dana.get(&app.url("/account?tab=invoices")).await;
     let job_page = dana.get(&app.url(&format!("/jobs/{job}"))).await;
 
@@ -90,10 +91,13 @@ story! { async fn a_section_serves_each_surface_in_its_place(app) {
 
     let home = hub.text();
     assert!(home.contains("Help and your homes") && home.contains("Gutters in winter") && home.contains("1428 Elm Street"), "{home}");
-    assert!(home.contains("Owed across your jobs"), "{home}");
+    assert!(home.contains("Home Jobs 1428 Elm Street 1") && home.contains("Owed across your jobs $610.00"), "the section read her home and bill: {home}");
+    assert!(asked.text().contains("Dana Whitfield, we got your question: Do you clean gutters? (1 of our team told)"), "an action on the hub reaches the section: {}", asked.text());
+    let told = app.last_mail_to(&tenant, &app.links.staff.email).await.expect("the owner is told of the question");
+    assert!(told.subject.contains("A question from Dana Whitfield") && told.body.contains("Do you clean gutters?"), "{} {}", told.subject, told.body);
     assert!(home.contains("Your jobs with"), "the hub's own list is still there: {home}");
     assert!(hub.href_containing("/account?tab=invoices").is_some(), "the section's tab: {}", hub.body);
-    assert!(invoices.text().contains("INS-1042") && invoices.text().contains("1042"), "{}", invoices.text());
+    assert!(invoices.text().contains("INS-1042 1042 610.00"), "the job, the invoice's number and its balance: {}", invoices.text());
     assert!(!invoices.text().contains("Gutters in winter"), "the tab shows only its cards");
 
     let client_view = job_page.text();
@@ -136,6 +140,30 @@ story! { async fn staff_pages_and_panels_follow_the_roles_a_section_names(app) {
     assert!(console.href_containing("/staff/pages/help-desk").is_none(), "the articles are for owners and the office");
     assert_eq!(desk.status, 404);
     assert!(staff_job.text().contains("Crew note"), "the crew note is for every member: {}", staff_job.text());
+    let posted = pat.act_at(&staff_job, &app.url("/staff/pages/help-desk/actions"), "help-desk", "articles", "publish", &[("title", "x"), ("body", "y")]).await;
+    assert_eq!(posted.status, 404, "nor can they post to the office's page");
+    let noted = pat.act_at(&staff_job, &app.url(&format!("/staff/jobs/{job}/actions")), "help-desk", "crew-note", "save-note", &[("note", "Gate code 1234")]).await;
+    assert!(noted.text().contains("Crew note saved."), "{}", noted.text());
+}}
+
+story! { async fn another_business_cannot_reach_a_job_through_its_panel(app) {
+    install_help_desk(&app).await;
+    let (_, page) = dana(&app).await;
+    let job = job_of(&page);
+    let db = &app.server.state.db;
+    let other = db.create_tenant(&portico_data::NewTenant { slug: "rival", name: "Rival Homes", timezone: "UTC", welcome_text: "", support_email: None, support_phone: None }).await.unwrap();
+    app.server.state.sections.install_upload(&other.id, hostile_plugin(HELP_DESK), Grants::AllRequested, "{}").await.unwrap();
+    let hash = portico_core::passwords::hash("correct horse battery").unwrap();
+    db.tenant(&other.id).create_staff_user("owner@rival.example", "Rival Owner", "owner".parse().unwrap(), &hash).await.unwrap();
+    let rival = app.staff("owner@rival.example", "correct horse battery").await;
+    let own_console = rival.get(&app.url("/staff/pages/help-desk")).await;
+
+    let seen = rival.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    let posted = rival.act_at(&own_console, &app.url(&format!("/staff/jobs/{job}/actions")), "help-desk", "crew-note", "save-note", &[("note", "ours now")]).await;
+
+    assert_eq!((seen.status, posted.status), (404, 404));
+    let tenant = app.demo_tenant_id().await;
+    assert_eq!(db.tenant(&tenant).storage_get("help-desk", portico_data::StorageScope::Job(&job), "crew-note").await.unwrap(), None);
 }}
 
 story! { async fn the_account_hub_never_shows_one_contacts_jobs_to_another(app) {
@@ -150,9 +178,10 @@ story! { async fn the_account_hub_never_shows_one_contacts_jobs_to_another(app) 
     let sam_home = sam.get(&app.url("/account")).await.text();
     let sam_invoices = sam.get(&app.url("/account?tab=invoices")).await.text();
 
-    // One house, two clients: each sees the house with their own job only.
-    assert!(dana_home.contains("1428 Elm Street"), "{dana_home}");
-    assert!(sam_home.contains("1428 Elm Street"), "{sam_home}");
+    // One house, two clients: through the section, each reads the house with
+    // their own job only, and their own bill.
+    assert!(dana_home.contains("Home Jobs 1428 Elm Street 1 Owed across your jobs $610.00"), "{dana_home}");
+    assert!(sam_home.contains("Home Jobs 1428 Elm Street 1 Owed across your jobs $189.00"), "{sam_home}");
     assert!(dana_invoices.contains("INS-1042") && !dana_invoices.contains("SVC-2077") && !dana_invoices.contains("2077"), "{dana_invoices}");
     assert!(sam_invoices.contains("SVC-2077") && !sam_invoices.contains("INS-1042"), "{sam_invoices}");
     assert!(sam_invoices.contains("189.00"), "{sam_invoices}");
@@ -212,7 +241,7 @@ story! { async fn a_hostile_section_on_the_new_surfaces_costs_only_its_card(app)
     let staff_job = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await;
     let page = owner.get(&app.url("/staff/pages/hostile")).await;
 
-    for (page, title, rest) in [(&hub, "Trouble at home", "Your jobs with"), (&staff_job, "Trouble on the console", "People and their links"), (&page, "Trouble page", "Trouble page")] {
+    for (page, title, rest) in [(&hub, "Trouble at home", "Your jobs with"), (&staff_job, "Trouble on the console", "People and their links"), (&page, "Trouble page", "Sign out")] {
         assert_eq!(page.status, 200);
         let text = page.text();
         let card = &text[text.find(title).unwrap_or_else(|| panic!("{title} is shown: {text}"))..];

@@ -513,6 +513,14 @@ impl Visitor {
         self.upload_form(url, form).await
     }
 
+    /// GET `url` for its bytes (a file, not a page): status, content type and body.
+    pub async fn get_raw(&self, url: &str) -> (u16, String, Vec<u8>) {
+        let response = self.http.get(url).send().await.expect("the server answered");
+        let status = response.status().as_u16();
+        let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        (status, content_type, response.bytes().await.expect("a body").to_vec())
+    }
+
     /// Post a multipart form.
     pub async fn upload_form(&self, url: &str, form: reqwest::multipart::Form) -> Page {
         let response = self.http.post(url).multipart(form).send().await.expect("upload answered");

@@ -3,7 +3,7 @@
 //! Ids that say what they name (`ids`), the domain model (`model`), how a business writes money and moments
 //! (`formats`), the rules of payments and invoices (`money`), amounts as people
 //! type them (`amounts`), text made safe to keep (`text`), e-mail addresses
-//! (`email`), API key scopes (`api_keys`), enums stored by name (`names`), and
+//! (`email`), what a file is by its bytes (`sniff`), API key scopes (`api_keys`), enums stored by name (`names`), and
 //! tokens and passwords (`tokens`, `passwords`). Every other crate of the host
 //! depends on this one; it depends on none of them.
 
@@ -16,6 +16,7 @@ pub mod formats;
 pub mod ids;
 pub mod model;
 pub mod money;
+pub mod sniff;
 pub mod names;
 pub mod stages;
 pub mod notifications;

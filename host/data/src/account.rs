@@ -1,7 +1,7 @@
 //! What the account hub's sections read across a contact's jobs: each job
 //! with its property and where it stands, in one query.
 
-use super::identity::{NOT_STAFF, REACHABLE_LINKS};
+use super::identity::{NOT_STAFF, REACHABLE_LINKS, ROLE_ON_JOB};
 use super::{DbResult, QueryContext, TenantDb};
 use portico_core::ids::JobId;
 use portico_core::model::{Property, RoleColumn};
@@ -27,7 +27,7 @@ impl TenantDb<'_> {
     /// as the account hub lists, never another contact's.
     pub async fn account_job_details(&self, contact_id: &str, verified_email: Option<&str>) -> DbResult<Vec<AccountJobDetail>> {
         sqlx::query_as(&format!(
-            "SELECT j.id AS job_id, j.reference, j.status, MIN(jc.role) AS role, \
+            "SELECT j.id AS job_id, j.reference, j.status, {ROLE_ON_JOB} AS role, \
                     p.id, p.line1, p.line2, p.city, p.region, p.postal_code, p.country, \
                     (SELECT MIN(a.starts_at) FROM appointments a WHERE a.tenant_id = j.tenant_id AND a.job_id = j.id AND a.status <> 'cancelled') AS first_visit, \
                     (SELECT s.stage FROM job_steps s WHERE s.tenant_id = j.tenant_id AND s.job_id = j.id ORDER BY s.at DESC, s.id DESC LIMIT 1) AS latest_stage \

@@ -123,6 +123,18 @@ pub(crate) const REACHABLE_LINKS: &str = "FROM job_contacts jc \
      JOIN properties p ON p.id = j.property_id AND p.tenant_id = j.tenant_id \
      WHERE jc.tenant_id = $1 AND jc.revoked_at IS NULL AND (jc.contact_id = $2 OR c.email = $3)";
 
+/// A contact's part on a job they reach through several links (their own, and
+/// others of the address they proved): their own link's first, then the
+/// closest part (client, co-client, an agent's, other). For `GROUP BY` queries
+/// over `REACHABLE_LINKS`.
+pub(crate) const ROLE_ON_JOB: &str = "CASE MIN((CASE WHEN jc.contact_id = $2 THEN 0 ELSE 10 END) + \
+     (CASE jc.role WHEN 'client' THEN 0 WHEN 'co-client' THEN 1 WHEN 'buyer-agent' THEN 2 WHEN 'listing-agent' THEN 3 ELSE 4 END)) % 10 \
+     WHEN 0 THEN 'client' WHEN 1 THEN 'co-client' WHEN 2 THEN 'buyer-agent' WHEN 3 THEN 'listing-agent' ELSE 'other' END";
+
+/// How close a link's part is, for ordering one person's links on a job the
+/// same way `ROLE_ON_JOB` picks among them: client first.
+const ROLE_RANK: &str = "CASE jc.role WHEN 'client' THEN 0 WHEN 'co-client' THEN 1 WHEN 'buyer-agent' THEN 2 WHEN 'listing-agent' THEN 3 ELSE 4 END";
+
 impl Db {
     /// Record one attempt in `bucket` and say whether more than `max` were
     /// made within the last `window` seconds (this one included). Buckets
@@ -329,7 +341,7 @@ impl TenantDb<'_> {
         sqlx::query_as(&format!(
             "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
              WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND jc.revoked_at IS NULL AND (jc.contact_id = $3 OR c.email = $4) AND {NOT_STAFF} \
-             ORDER BY CASE WHEN jc.contact_id = $3 THEN 0 ELSE 1 END, jc.created_at LIMIT 1"
+             ORDER BY CASE WHEN jc.contact_id = $3 THEN 0 ELSE 1 END, {ROLE_RANK}, jc.created_at LIMIT 1"
         ))
         .bind(self.tenant)
         .bind(job_id)
@@ -343,7 +355,7 @@ impl TenantDb<'_> {
     /// Every job a signed-in contact can open, soonest appointment first.
     pub async fn account_jobs(&self, contact_id: &str, verified_email: Option<&str>) -> DbResult<Vec<AccountJob>> {
         sqlx::query_as(&format!(
-            "SELECT j.id AS job_id, j.reference, j.status, MIN(jc.role) AS role, p.line1, p.city, p.region, \
+            "SELECT j.id AS job_id, j.reference, j.status, {ROLE_ON_JOB} AS role, p.line1, p.city, p.region, \
                     (SELECT MIN(a.starts_at) FROM appointments a WHERE a.tenant_id = j.tenant_id AND a.job_id = j.id AND a.status <> 'cancelled') AS starts_at \
              {REACHABLE_LINKS} AND {NOT_STAFF} \
              GROUP BY j.id, j.reference, j.status, p.line1, p.city, p.region, j.tenant_id, j.created_at \

@@ -211,12 +211,14 @@ impl TenantDb<'_> {
         Ok(())
     }
 
-    /// Remove a staff member: their sessions end and their pending resets die.
+    /// Remove a staff member: their sessions end, their pending resets die,
+    /// and they leave the crews of the jobs they were on.
     pub async fn remove_staff_user(&self, staff_user_id: &str) -> DbResult<()> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         for (sql, context) in [
             ("DELETE FROM sessions WHERE tenant_id = $1 AND staff_user_id = $2", "ending a staff member's sessions"),
             ("DELETE FROM sign_in_challenges WHERE tenant_id = $1 AND staff_user_id = $2", "dropping a staff member's resets"),
+            ("DELETE FROM job_crew WHERE tenant_id = $1 AND staff_user_id = $2", "taking a staff member off their crews"),
             ("DELETE FROM staff_users WHERE tenant_id = $1 AND id = $2", "removing a staff member"),
         ] {
             sqlx::query(sql).bind(self.tenant).bind(staff_user_id).execute(&mut *tx).await.context(context)?;

@@ -44,6 +44,9 @@ impl CallState {
     }
 }
 
+/// Why an invoice listed on the account hub is not paid from there.
+const PAY_ON_THE_JOB: &str = "Pay it from the job's page.";
+
 fn unavailable(error: DbError) -> Error {
     tracing::error!(%error, "account host call failed");
     Error::Unavailable("the host could not complete the call; try again later".into())
@@ -94,7 +97,12 @@ impl account::Host for CallState {
         let mut listed = Vec::new();
         // Agents follow a job, not its bill: only the client's own jobs.
         for job in jobs.iter().filter(|job| job.role.0.sees_billing()) {
-            for invoice in job_invoices(db, &tenant, &job.job_id, checkouts).await? {
+            for mut invoice in job_invoices(db, &tenant, &job.job_id, checkouts).await? {
+                // A checkout is started from the job's own page, where the
+                // payment belongs; the hub links there.
+                if invoice.pay_blocked.is_none() {
+                    invoice.pay_blocked = Some(PAY_ON_THE_JOB.into());
+                }
                 listed.push(account::AccountInvoice { job_id: job.job_id.to_string(), job_reference: job.reference.clone(), invoice });
             }
         }

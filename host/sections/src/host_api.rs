@@ -3,7 +3,7 @@
 //! tenant, job and viewer of the call.
 
 use portico_core::ids::{JobId, TenantId};
-use super::bindings::{add_ons, agreements, audit, billing, cards, checkout, documents, job_data, log, notify, storage, types};
+use super::bindings::{add_ons, agreements, audit, billing, cards, checkout, documents, job_data, log, notify, office, storage, types};
 use super::call::{CallKind, CallState};
 use super::permissions::Permission;
 use portico_services::agreements::{AgreementStatus, SignError, SignRequest, Signer};
@@ -138,11 +138,13 @@ impl job_data::Host for CallState {
         let appointments = db.tenant(tenant).appointments(job_id).await.map_err(unavailable)?;
         let services = db.tenant(tenant).services(job_id).await.map_err(unavailable)?;
         let (stage, _) = db.tenant(tenant).job_stage(&job).await.map_err(unavailable)?;
+        let crew = db.tenant(tenant).job_crew(job_id).await.map_err(unavailable)?;
         Ok(job_data::Job {
             id: job.id.into_string(),
             reference: job.reference,
             status: job.status,
             stage: stage.as_str().to_string(),
+            crew: crew.into_iter().map(|member| member.name).collect(),
             property: wit_address(&property),
             appointments: appointments
                 .into_iter()
@@ -614,6 +616,41 @@ pub fn settings_name_address(settings_json: &str, address: &str) -> bool {
         .flat_map(|text| text.split(|c: char| c.is_whitespace() || matches!(c, '|' | ',' | ';' | '<' | '>')))
         .filter_map(portico_core::email::normalize_email)
         .any(|named| named == address)
+}
+
+impl office::Host for CallState {
+    async fn notify(&mut self, subject: String, body: String) -> Result<u32, Error> {
+        let db = self.granted_anywhere(Permission::NotifyOffice)?;
+        self.may_change(Permission::NotifyOffice, Change::OwnRecords)?;
+        if self.scope.preview {
+            return Err(Error::Invalid("nothing is sent in a preview".into()));
+        }
+        if subject.trim().is_empty() || subject.len() > 300 || body.len() > 16 * 1024 {
+            return Err(Error::Invalid("the subject is 1-300 bytes and the body at most 16 KiB".into()));
+        }
+        let tenant = self.tenant();
+        // Who runs the business: the host's choice, never the section's.
+        let office: Vec<String> = db
+            .tenant(tenant)
+            .staff_users()
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .filter(|user| matches!(user.role, portico_core::model::StaffRole::Owner | portico_core::model::StaffRole::Office))
+            .map(|user| user.email)
+            .collect();
+        let about = match &self.scope.job_id {
+            Some(job_id) => db.tenant(tenant).job(job_id).await.map_err(unavailable)?.map(|job| format!("\n\nAbout job {}.", job.reference)),
+            None => None,
+        };
+        let data = serde_json::json!({ "subject": subject, "body": format!("{body}{}", about.unwrap_or_default()) }).to_string();
+        let mut told = 0;
+        for address in office {
+            send_section_mail(db, &self.scope, &address, &data).await?;
+            told += 1;
+        }
+        Ok(told)
+    }
 }
 
 impl notify::Host for CallState {

@@ -20,6 +20,8 @@ pub enum Permission {
     Agreements,
     AddOns,
     AccountRead,
+    Files,
+    NotifyOffice,
 }
 
 /// The contract's package, whose interfaces plugins import.
@@ -64,7 +66,7 @@ fn supported_versions() -> String {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 12] = [
         Permission::JobRead,
         Permission::DocumentsRead,
         Permission::BillingRead,
@@ -75,6 +77,8 @@ impl Permission {
         Permission::Agreements,
         Permission::AddOns,
         Permission::AccountRead,
+        Permission::Files,
+        Permission::NotifyOffice,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +93,8 @@ impl Permission {
             Permission::Agreements => "agreements",
             Permission::AddOns => "add-ons",
             Permission::AccountRead => "account-read",
+            Permission::Files => "files",
+            Permission::NotifyOffice => "notify-office",
         }
     }
 
@@ -105,6 +111,8 @@ impl Permission {
             Permission::Agreements => "agreements",
             Permission::AddOns => "add-ons",
             Permission::AccountRead => "account",
+            Permission::Files => "files",
+            Permission::NotifyOffice => "office",
         }
     }
 
@@ -121,6 +129,8 @@ impl Permission {
             Permission::Agreements => "Show the job's agreements and let people on the job sign them",
             Permission::AddOns => "Show your add-on services and let clients request them",
             Permission::AccountRead => "Show clients their own jobs, homes, invoices and payments with you on their account page",
+            Permission::Files => "Take photos and PDFs in its forms and show them to the people who may see them",
+            Permission::NotifyOffice => "E-mail your owners and office staff when something needs them (you choose nothing about who)",
         }
     }
 }
@@ -144,6 +154,8 @@ impl From<WitPermission> for Permission {
             WitPermission::Agreements => Permission::Agreements,
             WitPermission::AddOns => Permission::AddOns,
             WitPermission::AccountRead => Permission::AccountRead,
+            WitPermission::Files => Permission::Files,
+            WitPermission::NotifyOffice => Permission::NotifyOffice,
         }
     }
 }
@@ -161,6 +173,8 @@ impl From<Permission> for WitPermission {
             Permission::Agreements => WitPermission::Agreements,
             Permission::AddOns => WitPermission::AddOns,
             Permission::AccountRead => WitPermission::AccountRead,
+            Permission::Files => WitPermission::Files,
+            Permission::NotifyOffice => WitPermission::NotifyOffice,
         }
     }
 }

@@ -77,6 +77,18 @@ pub struct InputView {
     pub problem: Option<String>,
     /// The ids of the problem and the help text, for `aria-describedby`.
     pub describedby: Option<String>,
+    /// A file input: what the picker offers, whether it takes several, and
+    /// the rules the host applies to what is posted (`FileRules::token`).
+    pub file: Option<FileView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileView {
+    pub accept: String,
+    pub multiple: bool,
+    pub rules: String,
+    /// "Photos (JPEG or PNG), at most 10 MB each."
+    pub says: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,6 +138,8 @@ pub struct CardView {
     pub blocks: Vec<BlockView>,
     pub actions: Vec<ActionView>,
     pub has_form: bool,
+    /// Whether its form takes files (posted as multipart).
+    pub has_files: bool,
     pub unavailable: bool,
 }
 
@@ -184,10 +198,14 @@ fn input_view(field: cards::FormField, kept: Option<KeptForm<'_>>, id_prefix: &s
     // A hidden value always comes from the plugin: after a refusal it must be
     // what the card says now (a new version of a text), not what was sent.
     let hidden = matches!(field.kind, cards::InputKind::Hidden);
+    let file = match &field.kind {
+        cards::InputKind::File(input) => Some(file_view(input)),
+        _ => None,
+    };
     let typed = kept
         .filter(|_| !hidden)
         .and_then(|pairs| pairs.iter().find(|(key, _)| *key == name).map(|(_, v)| v.clone()));
-    let value = clamp(&typed.clone().or(field.value).unwrap_or_default(), TEXT);
+    let value = if file.is_some() { String::new() } else { clamp(&typed.clone().or(field.value).unwrap_or_default(), TEXT) };
     let (kind, choices) = match field.kind {
         cards::InputKind::Text => ("text", Vec::new()),
         cards::InputKind::LongText => ("long-text", Vec::new()),
@@ -196,6 +214,7 @@ fn input_view(field: cards::FormField, kept: Option<KeptForm<'_>>, id_prefix: &s
         cards::InputKind::Date => ("date", Vec::new()),
         cards::InputKind::Checkbox => ("checkbox", Vec::new()),
         cards::InputKind::Hidden => ("hidden", Vec::new()),
+        cards::InputKind::File(_) => ("file", Vec::new()),
         cards::InputKind::Select(choices) => (
             "select",
             choices
@@ -227,7 +246,37 @@ fn input_view(field: cards::FormField, kept: Option<KeptForm<'_>>, id_prefix: &s
         checked,
         help,
         choices,
+        file,
     })
+}
+
+/// A file input as the page shows it and the host checks what it posts.
+fn file_view(input: &cards::FileInput) -> FileView {
+    use portico_services::uploads::{size_words, FileRules, FileType};
+    let mut types: Vec<FileType> = input
+        .types
+        .iter()
+        .map(|t| match t {
+            cards::FileType::Photo => FileType::Photo,
+            cards::FileType::Pdf => FileType::Pdf,
+        })
+        .collect();
+    types.dedup();
+    if types.is_empty() {
+        types.push(FileType::Photo);
+    }
+    let rules = FileRules { types, max_bytes: input.max_bytes as usize, multiple: input.multiple };
+    let kinds: Vec<&str> = rules.types.iter().map(|t| if *t == FileType::Photo { "photos (JPEG or PNG)" } else { "PDFs" }).collect();
+    let mut says = format!("{}, at most {}", kinds.join(" or "), size_words(rules.cap()));
+    if let Some(first) = says.get(0..1) {
+        says = first.to_uppercase() + &says[1..];
+    }
+    FileView {
+        accept: rules.types.iter().map(|t| t.accept()).collect::<Vec<_>>().join(","),
+        multiple: input.multiple,
+        says: format!("{says}{}.", if input.multiple { " each" } else { "" }),
+        rules: rules.token(),
+    }
 }
 
 fn block_view(block: cards::Block, formats: &dyn Formats, kept: Option<KeptForm<'_>>, id_prefix: &str) -> Option<BlockView> {
@@ -332,6 +381,7 @@ pub fn accept_cards(
             .filter_map(|b| block_view(b, formats, kept_here, &id_prefix))
             .collect();
         let has_form = blocks.iter().any(|b| matches!(b, BlockView::Input { .. }));
+        let has_files = blocks.iter().any(|b| matches!(b, BlockView::Input { input } if input.file.is_some()));
         accepted.push(CardView {
             plugin_id: plugin_id.to_string(),
             id: card.id,
@@ -346,6 +396,7 @@ pub fn accept_cards(
             blocks,
             actions: card.actions.into_iter().take(MAX_ACTIONS).filter_map(action_view).collect(),
             has_form,
+            has_files,
             unavailable: false,
         });
     }

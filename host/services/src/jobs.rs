@@ -318,6 +318,26 @@ impl Jobs {
         Ok(id)
     }
 
+    /// Put a member of staff on the job's crew, or take them off: audited,
+    /// the webhooks told (`job.updated`) and the sections (`job-updated`).
+    /// Returns false when nothing changed (already on it, or not on it).
+    pub async fn set_crew(&self, tenant: &Tenant, job_id: &JobId, staff_user_id: &str, on_crew: bool, actor: &Actor<'_>) -> JobResult<bool> {
+        let db = self.db.tenant(&tenant.id);
+        let job = db.job(job_id).await?.ok_or(JobError::NotFound("job"))?;
+        let member = db.staff_user(staff_user_id).await?.ok_or(JobError::NotFound("member of staff"))?;
+        let changed = if on_crew { db.assign_crew(job_id, staff_user_id).await? } else { db.unassign_crew(job_id, staff_user_id).await? };
+        if changed {
+            let (action, summary) = if on_crew {
+                ("job.crew-assigned", format!("Put {} on the crew of job {}", member.display_name, job.reference))
+            } else {
+                ("job.crew-unassigned", format!("Took {} off the crew of job {}", member.display_name, job.reference))
+            };
+            self.changed(tenant, job_id, action, &summary, actor).await?;
+            self.events.deliver(tenant, job_id, crate::events::SectionEvent::JobUpdated, job_id.as_str(), RequestOrigin::default()).await?;
+        }
+        Ok(changed)
+    }
+
     /// Audit a change to a job and tell the webhook endpoints about it.
     async fn changed(&self, tenant: &Tenant, job_id: &JobId, action: &str, summary: &str, actor: &Actor<'_>) -> JobResult<()> {
         let audit = AuditEntry::new(&tenant.id, action, summary).by(*actor).on_job(job_id);

@@ -18,5 +18,6 @@ pub mod payments;
 pub mod pdf;
 pub mod rate_limit;
 pub mod standing;
+pub mod uploads;
 pub mod webhooks;
 pub mod worker;

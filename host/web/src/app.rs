@@ -103,6 +103,9 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The secret in the demo outbox page's address (`portico demo` only).
     pub outbox_secret: Arc<str>,
+    /// Signs the rules beside each file input of a card, so that what the
+    /// browser sends back is what the section asked for.
+    pub upload_key: Arc<str>,
 }
 
 impl AppState {
@@ -124,6 +127,7 @@ impl AppState {
         sections.register_builtins().await?;
         sections.upgrade_builtins().await?;
         let secret = db.server_secret("session-signing-key", portico_core::tokens::new_token).await?;
+        let upload_key = db.server_secret("upload-rules-key", portico_core::tokens::new_token).await?;
         let db_outbox_secret = if config.dev_pages { db.server_secret("dev-outbox-key", portico_core::tokens::new_token).await? } else { String::new() };
         // Cookies are Secure everywhere but on a plain-http localhost.
         let secure = !public_url.starts_with("http://127.") && !public_url.starts_with("http://localhost");
@@ -155,6 +159,7 @@ impl AppState {
             secure_cookies: secure,
             // Kept in the database, so the address printed stays good across restarts.
             outbox_secret: db_outbox_secret.into(),
+            upload_key: upload_key.into(),
         })
     }
 }
@@ -174,7 +179,7 @@ pub fn router(state: AppState) -> Router {
         (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ];
-    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router(state.sections.max_upload_bytes())).merge(crate::ops::router()).merge(crate::payments::router()).merge(crate::agreements::router()).merge(crate::api::router());
+    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router(state.sections.max_upload_bytes())).merge(crate::ops::router()).merge(crate::payments::router()).merge(crate::agreements::router()).merge(crate::api::router()).merge(crate::uploads::router());
     if state.dev_pages {
         routes = routes.merge(crate::dev::router());
     }

@@ -22,4 +22,5 @@ pub mod serve;
 pub mod sessions;
 pub mod signin;
 pub mod staff;
+pub mod uploads;
 pub mod view;

@@ -115,6 +115,7 @@ fn unavailable_card(section: &ActiveSection, visible: &[&portico_sections::CardS
         blocks: vec![BlockView::Text { text: "This section is temporarily unavailable. Please try again later.".into() }],
         actions: Vec::new(),
         has_form: false,
+        has_files: false,
         unavailable: true,
     })
 }
@@ -205,10 +206,80 @@ const PLUGIN: &str = "_portico_plugin";
 const CARD: &str = "_portico_card";
 const ACTION: &str = "_portico_action";
 const TAB: &str = "_portico_tab";
+/// Beside each file input, the rules its files are checked by.
+const FILE_RULES: &str = "_portico_file.";
 
 /// At most this many inputs are passed on, each clamped.
 const MAX_INPUTS: usize = 100;
 const MAX_INPUT_BYTES: usize = 16 * 1024;
+
+/// The largest body a card's form may post: several photos of a phone.
+/// Each file is checked against its own cap as it arrives
+/// (`uploads::MAX_FILE_BYTES` at most), and a file over it is read to its
+/// end and dropped, so what was typed beside it still arrives.
+pub(crate) const MAX_ACTION_BODY: usize = 64 * 1024 * 1024;
+
+/// A file as posted in a card's form.
+pub(crate) struct PostedFile {
+    /// The name of the card's input.
+    pub input: String,
+    /// The name the viewer's device gave it.
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    /// Its size as sent, even when it was too large to keep.
+    pub size: usize,
+}
+
+/// A card's form as the browser posted it: urlencoded, or multipart when
+/// the card takes files.
+pub(crate) struct ActionForm {
+    pub pairs: Vec<(String, String)>,
+    pub files: Vec<PostedFile>,
+}
+
+impl axum::extract::FromRequest<AppState> for ActionForm {
+    type Rejection = WebError;
+
+    async fn from_request(request: axum::extract::Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let multipart = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("multipart/form-data"));
+        if !multipart {
+            let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(request, state)
+                .await
+                .map_err(|e| WebError::BadRequest(format!("The form could not be read: {}", e.body_text())))?;
+            return Ok(ActionForm { pairs, files: Vec::new() });
+        }
+        let unreadable = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(format!("The upload could not be read: {}", e.body_text()));
+        let mut multipart = axum::extract::Multipart::from_request(request, state).await.map_err(|e| WebError::BadRequest(e.body_text()))?;
+        let (mut pairs, mut files) = (Vec::new(), Vec::new());
+        while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
+            let name = field.name().unwrap_or_default().to_string();
+            match field.file_name().map(str::to_string) {
+                Some(file_name) => {
+                    let (mut bytes, mut size) = (Vec::new(), 0);
+                    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                        size += chunk.len();
+                        // Past the most any form takes, keep reading but nothing more.
+                        if size <= portico_services::uploads::MAX_FILE_BYTES {
+                            bytes.extend_from_slice(&chunk);
+                        } else {
+                            bytes = Vec::new();
+                        }
+                    }
+                    // An input left empty posts a nameless, empty part.
+                    if !(file_name.is_empty() && size == 0) {
+                        files.push(PostedFile { input: name, file_name, bytes, size });
+                    }
+                }
+                None => pairs.push((name, field.text().await.map_err(unreadable)?)),
+            }
+        }
+        Ok(ActionForm { pairs, files })
+    }
+}
 
 /// A card's form as posted: the host's fields, then the card's own inputs.
 pub(crate) struct PostedAction {
@@ -218,6 +289,12 @@ pub(crate) struct PostedAction {
     /// The slug of the tab the card was on, if any.
     pub tab: String,
     pub input: Vec<(String, String)>,
+    /// The files of its file inputs, not yet checked.
+    pub files: Vec<PostedFile>,
+    /// The input of each posted file, in order (kept when the files are taken).
+    file_inputs: Vec<String>,
+    /// The rules the page gave each file input (`_portico_file.{name}`).
+    rules: Vec<(String, String)>,
 }
 
 impl PostedAction {
@@ -227,18 +304,30 @@ impl PostedAction {
         crate::csrf::check_session(posted, session_token)
     }
 
-    pub fn read(form: &[(String, String)]) -> Result<PostedAction, WebError> {
+    pub fn read(form: ActionForm) -> Result<PostedAction, WebError> {
+        let ActionForm { pairs: form, files } = form;
+        let form = form.as_slice();
+        let rules: Vec<(String, String)> =
+            form.iter().filter_map(|(key, value)| key.strip_prefix(FILE_RULES).map(|input| (input.to_string(), value.clone()))).collect();
         let field = |name: &str| form.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
         let (Some(plugin_id), Some(card_id), Some(action_id)) = (field(PLUGIN), field(CARD), field(ACTION)) else {
             return Err(WebError::BadRequest("The form is incomplete. Reload the page and try again.".into()));
         };
+        // A file input's value is the host's upload id: one typed in as text is not.
+        let is_file_input = |key: &str| rules.iter().any(|(file_input, _)| file_input == key);
         let input = form
             .iter()
-            .filter(|(key, _)| !key.starts_with("_portico_"))
+            .filter(|(key, _)| !key.starts_with("_portico_") && !is_file_input(key))
             .take(MAX_INPUTS)
             .map(|(key, value)| (portico_core::text::clamp(key, 64), portico_core::text::clamp(value, MAX_INPUT_BYTES)))
             .collect();
-        Ok(PostedAction { plugin_id, card_id, action_id, tab: field(TAB).map(|t| tab_slug(&t)).unwrap_or_default(), input })
+        let file_inputs = files.iter().map(|file| file.input.clone()).collect();
+        Ok(PostedAction { plugin_id, card_id, action_id, tab: field(TAB).map(|t| tab_slug(&t)).unwrap_or_default(), input, files, file_inputs, rules })
+    }
+
+    /// Whether a file for `input` was posted before the one at `index`.
+    fn files_before(&self, index: usize, input: &str) -> bool {
+        self.file_inputs[..index].iter().any(|earlier| earlier == input)
     }
 
     /// Where the viewer goes back to: the card, on its tab of `page`.
@@ -261,15 +350,28 @@ enum Acted {
 /// see on its own surface reaches the section (any other is a 404, the same
 /// as a card that does not exist), and whatever the section answers, the
 /// viewer gets a message and keeps what they typed when it was refused.
-async fn act(state: &AppState, tenant: &Tenant, audience: &Audience, posted: &PostedAction, back: &str) -> Result<Acted, WebError> {
+async fn act(state: &AppState, tenant: &Tenant, audience: &Audience, mut posted: PostedAction, back: &str) -> Result<Acted, WebError> {
     let sections = state.sections.active(&tenant.id).await?;
     let section = sections.iter().find(|s| s.plugin.id() == posted.plugin_id).ok_or(WebError::NotFound)?;
     if !section.cards_for(audience).iter().any(|spec| spec.id == posted.card_id) {
         return Err(WebError::NotFound);
     }
-    let ctx = state.sections.context(section, audience, tenant);
-    let invocation = Invocation::Action { ctx, card: posted.card_id.clone(), action: posted.action_id.clone(), input: posted.input.clone() };
     let card = Some((posted.plugin_id.clone(), posted.card_id.clone()));
+    // Files first: one the input does not take is refused beside it, with
+    // everything typed kept, and the section is not called.
+    let mut input = posted.input.clone();
+    match take_files(state, tenant, audience, section, &mut posted).await? {
+        Ok(uploaded) => input.extend(uploaded),
+        Err(problems) => {
+            let message = match problems.as_slice() {
+                [(_, only)] => only.clone(),
+                _ => "Please check the files marked below.".to_string(),
+            };
+            return Ok(Acted::Told(Flash { tone: "danger".into(), message, card, refill: true, input: posted.input.clone(), problems }));
+        }
+    }
+    let ctx = state.sections.context(section, audience, tenant);
+    let invocation = Invocation::Action { ctx, card: posted.card_id.clone(), action: posted.action_id.clone(), input };
     let told = |tone: &str, message: String, refill: bool, problems: Vec<(String, String)>| Flash {
         tone: tone.into(),
         message,
@@ -312,6 +414,75 @@ async fn act(state: &AppState, tenant: &Tenant, audience: &Audience, posted: &Po
     Ok(Acted::Told(flash))
 }
 
+/// Most files one form may send.
+const MAX_FILES_PER_ACTION: usize = 10;
+
+/// Check every posted file against the rules the host signed for its input
+/// and keep those taken: `(input, upload id)` pairs for the section, or what
+/// is wrong with which input. Nothing is stored unless every file is taken.
+async fn take_files(
+    state: &AppState,
+    tenant: &Tenant,
+    audience: &Audience,
+    section: &ActiveSection,
+    posted: &mut PostedAction,
+) -> Result<Result<Vec<(String, String)>, Vec<(String, String)>>, WebError> {
+    use portico_services::uploads::{prepare_off_thread, size_words, Refused, Uploader};
+    let files = std::mem::take(&mut posted.files);
+    if files.is_empty() {
+        return Ok(Ok(Vec::new()));
+    }
+    let mut problems = Vec::<(String, String)>::new();
+    let mut refuse = |input: &str, message: String| {
+        if !problems.iter().any(|(seen, _)| seen == input) {
+            problems.push((input.to_string(), message));
+        }
+    };
+    if files.len() > MAX_FILES_PER_ACTION {
+        refuse(&files[0].input, format!("Send at most {MAX_FILES_PER_ACTION} files at once."));
+    }
+    // A section that cannot read files back is given none.
+    let readable = section.grants().contains(&portico_sections::Permission::Files);
+    let mut prepared = Vec::new();
+    for (index, file) in files.into_iter().enumerate().take(MAX_FILES_PER_ACTION) {
+        let rules = signed_rules(&state.upload_key, posted, &file.input).filter(|_| readable);
+        let Some(rules) = rules else {
+            refuse(&file.input, "This form takes no file here.".into());
+            continue;
+        };
+        if !rules.multiple && posted.files_before(index, &file.input) {
+            refuse(&file.input, "Choose one file.".into());
+            continue;
+        }
+        let taken = if file.size > rules.cap() {
+            let name = portico_core::text::one_line(&file.file_name, 120);
+            Err(Refused::TooLarge { name, size: size_words(file.size), cap: size_words(rules.cap()) })
+        } else {
+            prepare_off_thread(file.file_name, file.bytes, rules).await
+        };
+        match taken {
+            Ok(ready) => prepared.push((file.input, ready)),
+            Err(refused) => refuse(&file.input, refused.to_string()),
+        }
+    }
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
+    let viewer = &audience.viewer;
+    let uploader = match &viewer.staff {
+        Some(staff) => Uploader { kind: portico_data::UploaderKind::Staff, id: &staff.user_id, name: &viewer.display_name },
+        None => Uploader { kind: portico_data::UploaderKind::Contact, id: viewer.contact_id.as_deref().unwrap_or_default(), name: &viewer.display_name },
+    };
+    let mut uploaded = Vec::new();
+    for (input, ready) in &prepared {
+        let upload = portico_services::uploads::store(&state.db, &state.files, &tenant.id, &posted.plugin_id, audience.job_id.as_ref(), &uploader, ready)
+            .await
+            .map_err(|e| WebError::Internal(anyhow::anyhow!(e)))?;
+        uploaded.push((input.clone(), upload.id));
+    }
+    Ok(Ok(uploaded))
+}
+
 /// Run `posted` for `audience` and answer the browser: the section's file or
 /// redirect at once, or back to the card at `back` with the message kept in
 /// the session `row` for the next page.
@@ -320,7 +491,7 @@ pub(crate) async fn answer(
     row: &portico_data::SessionRow,
     tenant: &Tenant,
     audience: &Audience,
-    posted: &PostedAction,
+    posted: PostedAction,
     back: &str,
 ) -> Result<Response, WebError> {
     match act(state, tenant, audience, posted, back).await? {
@@ -337,15 +508,49 @@ pub(crate) async fn answer(
 /// and with the message after an action in its card. Also returns the
 /// message left for the top of the page.
 pub(crate) fn cards_on_page(
+    state: &AppState,
     placed: Vec<PlacedCard>,
     current: Option<&str>,
     flash: Option<Flash>,
     links: &crate::portal::present::PageLinks<'_>,
 ) -> (Vec<serde_json::Value>, Option<Flash>) {
-    let cards: Vec<CardView> = placed.into_iter().filter(|p| p.tab.as_deref().map(tab_slug).as_deref() == current).map(|p| p.card).collect();
+    let mut cards: Vec<CardView> = placed.into_iter().filter(|p| p.tab.as_deref().map(tab_slug).as_deref() == current).map(|p| p.card).collect();
+    for card in &mut cards {
+        sign_file_rules(&state.upload_key, card);
+    }
     let (mut cards, flash) = message_in_its_card(cards, flash);
     for card in &mut cards {
         crate::portal::present::present_card(card, links);
     }
     (cards, flash)
+}
+
+/// The signature of a file input's rules for one card: the browser carries
+/// them back, and only rules the host wrote for that input of that card of
+/// that section are believed.
+fn rules_signature(key: &str, plugin_id: &str, card_id: &str, input: &str, rules: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).expect("HMAC accepts any key length");
+    mac.update(format!("{plugin_id}\n{card_id}\n{input}\n{rules}").as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+fn sign_file_rules(key: &str, card: &mut CardView) {
+    for block in &mut card.blocks {
+        if let BlockView::Input { input } = block {
+            if let Some(file) = input.file.as_mut() {
+                let signature = rules_signature(key, &card.plugin_id, &card.id, &input.name, &file.rules);
+                file.rules = format!("{}.{signature}", file.rules);
+            }
+        }
+    }
+}
+
+/// The rules of `input` as posted, if the host signed them for this card.
+fn signed_rules(key: &str, posted: &PostedAction, input: &str) -> Option<portico_services::uploads::FileRules> {
+    let (_, token) = posted.rules.iter().find(|(name, _)| name == input)?;
+    let (rules, signature) = token.rsplit_once('.')?;
+    let expected = rules_signature(key, &posted.plugin_id, &posted.card_id, input, rules);
+    let same: bool = subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), signature.as_bytes()).into();
+    same.then(|| portico_services::uploads::FileRules::from_token(rules)).flatten()
 }

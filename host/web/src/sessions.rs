@@ -109,11 +109,7 @@ impl PortalSession {
 
     /// The contact's session of the request, if there is a live one.
     pub async fn from_jar(state: &AppState, jar: &CookieJar) -> Result<Option<PortalSession>, WebError> {
-        let (row, refreshed) = match live_session(jar, state).await {
-            Ok(found) => found,
-            Err(WebError::SignedOut) => return Ok(None),
-            Err(other) => return Err(other),
-        };
+        let Some((row, refreshed)) = signed_in(jar, state).await? else { return Ok(None) };
         let Some(contact_id) = row.contact_id.clone() else { return Ok(None) };
         Ok(Some(PortalSession { row, contact_id, refreshed }))
     }
@@ -186,6 +182,15 @@ pub fn keep_alive(jar: CookieJar, refreshed: Option<Cookie<'static>>) -> CookieJ
 
 /// The live session named by the request's cookie, with a refreshed cookie
 /// when its expiry slid forward.
+/// The request's live session, if any (a signed-out visitor is `None`).
+async fn signed_in(jar: &CookieJar, state: &AppState) -> Result<Option<(SessionRow, Option<Cookie<'static>>)>, WebError> {
+    match live_session(jar, state).await {
+        Ok(found) => Ok(Some(found)),
+        Err(WebError::SignedOut) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 async fn live_session(jar: &CookieJar, state: &AppState) -> Result<(SessionRow, Option<Cookie<'static>>), WebError> {
     let claims = jar.get(COOKIE).and_then(|cookie| state.keys.read(cookie.value())).ok_or(WebError::SignedOut)?;
     let row = state.db.tenant(&claims.tid).live_session(&claims.sid).await?.ok_or(WebError::SignedOut)?;
@@ -242,6 +247,16 @@ pub struct StaffSession {
     pub row: SessionRow,
     pub user: StaffUser,
     pub refreshed: Option<Cookie<'static>>,
+}
+
+impl StaffSession {
+    /// The staff member's session of the request, if there is a live one.
+    pub async fn from_jar(state: &AppState, jar: &CookieJar) -> Result<Option<StaffSession>, WebError> {
+        let Some((row, refreshed)) = signed_in(jar, state).await? else { return Ok(None) };
+        let Some(staff_user_id) = row.staff_user_id.clone() else { return Ok(None) };
+        let Some(user) = state.db.tenant(&row.tenant_id).staff_user(&staff_user_id).await? else { return Ok(None) };
+        Ok(Some(StaffSession { row, user, refreshed }))
+    }
 }
 
 impl FromRequestParts<AppState> for StaffSession {

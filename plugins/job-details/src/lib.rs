@@ -63,6 +63,8 @@ fn order_card(ctx: &Context, job: &portico_plugin_sdk::job_data::Job, contacts: 
     let card = job.appointments.iter().filter(|a| a.status != "cancelled").fold(card, |card, appointment| {
         card.moment(format!("Appointment with {}", appointment.staff_name), appointment.starts_at)
     });
+    // Everyone the office put on the visit, when it named more than the lead.
+    let card = if job.crew.is_empty() { card } else { card.fields([("Your crew", portico_plugin_sdk::documents::wording::join(&job.crew))]) };
     // What the office wrote for the clients (the host gives agents none).
     let notes = list_notes().unwrap_or_default();
     let card = if notes.is_empty() {

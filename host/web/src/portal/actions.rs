@@ -11,7 +11,7 @@ use crate::sessions::PortalSession;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::Form;
+
 use portico_core::ids::JobId;
 use std::net::SocketAddr;
 
@@ -21,13 +21,13 @@ pub async fn submit(
     headers: HeaderMap,
     session: PortalSession,
     Path(job_id): Path<JobId>,
-    Form(form): Form<Vec<(String, String)>>,
+    form: crate::section_cards::ActionForm,
 ) -> Result<Response, WebError> {
-    PostedAction::check_csrf(&form, &session.row.csrf_token)?;
-    let posted = PostedAction::read(&form)?;
+    PostedAction::check_csrf(&form.pairs, &session.row.csrf_token)?;
+    let posted = PostedAction::read(form)?;
     let on_job = session.on_job(&state, &job_id).await?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let audience = super::audience(&session, &on_job, peer, &headers);
     let back = posted.back_to(&format!("/jobs/{job_id}"));
-    crate::section_cards::answer(&state, &session.row, &tenant, &audience, &posted, &back).await
+    crate::section_cards::answer(&state, &session.row, &tenant, &audience, posted, &back).await
 }

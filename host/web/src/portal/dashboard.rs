@@ -133,6 +133,7 @@ mod tests {
             blocks: Vec::new(),
             actions: Vec::new(),
             has_form: false,
+            has_files: false,
             unavailable: false,
         }
     }

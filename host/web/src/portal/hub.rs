@@ -39,8 +39,9 @@ async fn tenant_of(state: &AppState, session: &PortalSession) -> Result<Tenant, 
 }
 
 /// The viewer's closest role across their jobs: how the account hub's
-/// sections see them (a client on one job and an agent on another is a client).
-fn closest_role(jobs: &[portico_data::AccountJob]) -> Role {
+/// sections see them (a client on one job and an agent on another is a
+/// client); `None` without a job.
+fn closest_role(jobs: &[portico_data::AccountJob]) -> Option<Role> {
     let rank = |role: Role| match role {
         Role::Client => 0,
         Role::CoClient => 1,
@@ -48,18 +49,18 @@ fn closest_role(jobs: &[portico_data::AccountJob]) -> Role {
         Role::ListingAgent => 3,
         Role::Other | Role::Staff => 4,
     };
-    jobs.iter().map(|job| job.role.0).filter(|role| *role != Role::Staff).min_by_key(|role| rank(*role)).unwrap_or(Role::Other)
+    jobs.iter().map(|job| job.role.0).filter(|role| *role != Role::Staff).min_by_key(|role| rank(*role))
 }
 
 /// Who the account hub's sections serve: the signed-in contact, across
-/// every job their session reaches.
-fn hub_audience(session: &PortalSession, name: &str, jobs: &[portico_data::AccountJob], origin: RequestOrigin) -> Audience {
-    Audience {
+/// every job their session reaches; nobody when it reaches none.
+fn hub_audience(session: &PortalSession, name: &str, jobs: &[portico_data::AccountJob], origin: RequestOrigin) -> Option<Audience> {
+    Some(Audience {
         tenant_id: session.row.tenant_id.clone(),
         surface: Surface::AccountHub,
         job_id: None,
         viewer: ViewerIdentity {
-            role: closest_role(jobs),
+            role: closest_role(jobs)?,
             contact_id: Some(session.contact_id.clone()),
             job_contact_id: None,
             display_name: name.to_string(),
@@ -70,7 +71,7 @@ fn hub_audience(session: &PortalSession, name: &str, jobs: &[portico_data::Accou
         origin,
         preview: false,
         memo: None,
-    }
+    })
 }
 
 /// `GET /account`, and `?tab=` for a tab of the hub's sections.
@@ -110,13 +111,17 @@ pub async fn hub(
     let name = session.name(&state).await?;
 
     // The business's sections on the hub, on its home page or their tabs.
-    let audience = hub_audience(&session, &name, &jobs, crate::client::origin(peer, &headers));
-    let placed = section_cards::compose(&state, &tenant, &audience, section_cards::Which::All, section_cards::kept_form(flash.as_ref())).await?;
+    // Someone whose every link was revoked keeps the hub's own page (their
+    // other portals, their password) but no section speaks to them.
+    let placed = match hub_audience(&session, &name, &jobs, crate::client::origin(peer, &headers)) {
+        Some(audience) => section_cards::compose(&state, &tenant, &audience, section_cards::Which::All, section_cards::kept_form(flash.as_ref())).await?,
+        None => Vec::new(),
+    };
     let (tabs, current) = section_cards::tabs(&placed, "/account", "Your jobs", query.tab.as_deref());
     let places: super::present::CardPlaces =
         placed.iter().map(|p| ((p.card.plugin_id.clone(), p.card.id.clone()), p.tab.as_deref().map(section_cards::tab_slug))).collect();
     let links = super::present::PageLinks { own_page: "/account", base_url: "/account", places: &places };
-    let (cards, flash) = section_cards::cards_on_page(placed, current.as_deref(), flash, &links);
+    let (cards, flash) = section_cards::cards_on_page(&state, placed, current.as_deref(), flash, &links);
     let title = tabs.iter().find(|tab| tab.current && current.is_some()).map(|tab| tab.title.clone()).unwrap_or_else(|| "Your jobs".into());
 
     let mut data = frame(&tenant, &session, &name, &title);
@@ -144,15 +149,15 @@ pub async fn act(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     session: PortalSession,
-    Form(form): Form<Vec<(String, String)>>,
+    form: section_cards::ActionForm,
 ) -> Result<Response, WebError> {
-    PostedAction::check_csrf(&form, &session.row.csrf_token)?;
-    let posted = PostedAction::read(&form)?;
+    PostedAction::check_csrf(&form.pairs, &session.row.csrf_token)?;
+    let posted = PostedAction::read(form)?;
     let tenant = tenant_of(&state, &session).await?;
     let jobs = state.db.tenant(&tenant.id).account_jobs(&session.contact_id, session.row.verified_email.as_deref()).await?;
-    let audience = hub_audience(&session, &session.name(&state).await?, &jobs, crate::client::origin(peer, &headers));
+    let audience = hub_audience(&session, &session.name(&state).await?, &jobs, crate::client::origin(peer, &headers)).ok_or(WebError::NotFound)?;
     let back = posted.back_to("/account");
-    section_cards::answer(&state, &session.row, &tenant, &audience, &posted, &back).await
+    section_cards::answer(&state, &session.row, &tenant, &audience, posted, &back).await
 }
 
 /// `POST /account/switch/{slug}`: open the portal of another business where

@@ -20,7 +20,7 @@ use portico_core::model::JobContact;
 use crate::client::origin;
 use crate::sessions::{start_session, PortalSession};
 use portico_core::tokens::hash_token;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{DefaultBodyLimit, ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -33,11 +33,11 @@ pub fn router() -> Router<AppState> {
         .route("/p/{token}", get(open_link))
         .route("/p/{token}/renew", post(renew::renew))
         .route("/jobs/{job_id}", get(page::job_page))
-        .route("/jobs/{job_id}/actions", post(actions::submit))
+        .route("/jobs/{job_id}/actions", post(actions::submit).layer(DefaultBodyLimit::max(crate::section_cards::MAX_ACTION_BODY)))
         .route("/jobs/{job_id}/documents/{document_id}", get(document))
         .route("/jobs/{job_id}/access", post(guest::request_access))
         .route("/account", get(hub::hub))
-        .route("/account/actions", post(hub::act))
+        .route("/account/actions", post(hub::act).layer(DefaultBodyLimit::max(crate::section_cards::MAX_ACTION_BODY)))
         .route("/account/switch/{slug}", post(hub::switch))
         .route("/account/password", get(hub::password_form).post(hub::set_password))
         .route("/account/sessions", get(account::sessions))

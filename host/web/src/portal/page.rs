@@ -111,7 +111,7 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
     let placed = if on_dashboard { dashboard::in_order(placed) } else { placed };
     let own_page = format!("/jobs/{job_id}");
     let links = super::present::PageLinks { own_page: &own_page, base_url: &base_url, places: &places };
-    let (cards, flash) = crate::section_cards::cards_on_page(placed, current.as_deref(), flash, &links);
+    let (cards, flash) = crate::section_cards::cards_on_page(&state, placed, current.as_deref(), flash, &links);
 
     let body = crate::view::render(
         "portal",

@@ -180,16 +180,10 @@ async fn save(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
 
 /// What kind of image `bytes` is, by its first bytes: (extension, content type).
 /// SVG is refused: it may carry script.
+/// A logo's extension and type: PNG, JPEG or WebP by its bytes.
 fn image_kind(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("png", "image/png"))
-    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
-        Some(("jpg", "image/jpeg"))
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some(("webp", "image/webp"))
-    } else {
-        None
-    }
+    use portico_core::sniff::Sniffed;
+    Sniffed::of(bytes).filter(|kind| matches!(kind, Sniffed::Png | Sniffed::Jpeg | Sniffed::Webp)).map(|kind| (kind.extension(), kind.content_type()))
 }
 
 fn logo_key(tenant_id: &TenantId, name: &str) -> String {

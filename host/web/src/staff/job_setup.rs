@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff/jobs/{job_id}/invoice", post(invoice_services))
         .route("/staff/jobs/{job_id}/stage", post(move_stage))
         .route("/staff/jobs/{job_id}/notes", post(add_note))
+        .route("/staff/jobs/{job_id}/crew", post(change_crew))
         .route("/staff/jobs/{job_id}/documents", post(upload_document).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + (1 << 20))))
         .route("/staff/jobs/{job_id}/documents/{document_id}/publish", post(publish_document))
 }
@@ -341,6 +342,38 @@ async fn add_note(State(state): State<AppState>, session: StaffSession, Path(job
     let added = state.jobs.add_note(&tenant, &job_id, &form.body, for_clients, &super::actor(&session)).await;
     let done = if for_clients { "The note is added; the clients see it on their portal." } else { "The note is added, for your team only." };
     outcome(&state, &session, &job_id, added.map(|_| done.to_string())).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CrewForm {
+    csrf: String,
+    /// The member of staff.
+    member: String,
+    /// `add` or `remove`.
+    change: String,
+}
+
+/// `POST /staff/jobs/{job}/crew`: put a member of staff on the visit's crew, or take them off.
+async fn change_crew(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<JobId>, Form(form): Form<CrewForm>) -> Result<Response, WebError> {
+    let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    let on_crew = match form.change.as_str() {
+        "add" => true,
+        "remove" => false,
+        _ => return Err(WebError::BadRequest("The form is incomplete. Reload the page and try again.".into())),
+    };
+    if form.member.is_empty() {
+        return back(&state, &session, &job_id, "danger", "Choose who to put on the crew.").await;
+    }
+    let member = state.db.tenant(&tenant.id).staff_user(&form.member).await?.ok_or(WebError::NotFound)?;
+    let changed = state.jobs.set_crew(&tenant, &job_id, &member.id, on_crew, &super::actor(&session)).await?;
+    let message = match (on_crew, changed) {
+        (true, true) => format!("{} is on the crew.", member.display_name),
+        (true, false) => format!("{} was on the crew already.", member.display_name),
+        (false, true) => format!("{} is off the crew.", member.display_name),
+        (false, false) => format!("{} was not on the crew.", member.display_name),
+    };
+    back(&state, &session, &job_id, if changed { "success" } else { "info" }, &message).await
 }
 
 #[derive(Deserialize, Default)]

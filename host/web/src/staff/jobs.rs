@@ -147,7 +147,16 @@ async fn render(
     // The sections' panel; a message about one of its cards goes in that card.
     let flash: Option<crate::section_cards::Flash> = crate::sessions::take_flash(state, &session.row).await?;
     let (panel, flash) = super::section_surfaces::job_panel(state, &tenant, &session, job_id, flash).await?;
+    let crew = state.db.tenant(&tenant.id).job_crew(job_id).await?;
+    let crew_view = serde_json::json!({
+        "members": crew.iter().map(|m| serde_json::json!({ "id": m.staff_user_id, "name": m.name, "role": m.role.label() })).collect::<Vec<_>>(),
+        "choices": state.db.tenant(&tenant.id).staff_users().await?.into_iter()
+            .filter(|user| !crew.iter().any(|m| m.staff_user_id == user.id))
+            .map(|user| serde_json::json!({ "id": user.id, "name": user.display_name, "role": user.role.label() }))
+            .collect::<Vec<_>>(),
+    });
     let data = serde_json::json!({
+        "crew": crew_view,
         "flash": flash.map(|f| serde_json::json!({ "tone": f.tone, "message": f.message })),
         "panel": panel,
         "panel_action_url": format!("/staff/jobs/{job_id}/actions"),

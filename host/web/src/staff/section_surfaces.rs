@@ -9,11 +9,11 @@ use crate::app::AppState;
 use crate::error::WebError;
 use crate::section_cards::{self, Flash, PostedAction};
 use crate::sessions::StaffSession;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
 use portico_core::ids::JobId;
 use portico_core::model::{RequestOrigin, Role, Tenant};
@@ -22,9 +22,9 @@ use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/staff/jobs/{job_id}/actions", post(act_on_job))
+        .route("/staff/jobs/{job_id}/actions", post(act_on_job).layer(DefaultBodyLimit::max(section_cards::MAX_ACTION_BODY)))
         .route("/staff/pages/{plugin}", get(page))
-        .route("/staff/pages/{plugin}/actions", post(act_on_page))
+        .route("/staff/pages/{plugin}/actions", post(act_on_page).layer(DefaultBodyLimit::max(section_cards::MAX_ACTION_BODY)))
 }
 
 /// The staff member as the sections see them, on `surface`.
@@ -63,7 +63,7 @@ pub(super) async fn job_panel(
     let own_page = format!("/staff/jobs/{job_id}");
     let places = Default::default();
     let links = crate::portal::present::PageLinks { own_page: &own_page, base_url: &own_page, places: &places };
-    Ok(section_cards::cards_on_page(placed, None, flash, &links))
+    Ok(section_cards::cards_on_page(&state, placed, None, flash, &links))
 }
 
 /// `POST /staff/jobs/{job}/actions`: an action on a card of the job's panel.
@@ -73,17 +73,17 @@ async fn act_on_job(
     headers: HeaderMap,
     session: StaffSession,
     Path(job_id): Path<JobId>,
-    Form(form): Form<Vec<(String, String)>>,
+    form: crate::section_cards::ActionForm,
 ) -> Result<Response, WebError> {
-    PostedAction::check_csrf(&form, &session.row.csrf_token)?;
+    PostedAction::check_csrf(&form.pairs, &session.row.csrf_token)?;
     session.require(Ability::ViewJobs)?;
-    let posted = PostedAction::read(&form)?;
+    let posted = PostedAction::read(form)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     // Another business's job is one that does not exist.
     state.db.tenant(&tenant.id).job(&job_id).await?.ok_or(WebError::NotFound)?;
     let audience = audience(&session, Surface::StaffJobPage, Some(job_id.clone()), crate::client::origin(peer, &headers));
     let back = posted.back_to(&format!("/staff/jobs/{job_id}"));
-    section_cards::answer(&state, &session.row, &tenant, &audience, &posted, &back).await
+    section_cards::answer(&state, &session.row, &tenant, &audience, posted, &back).await
 }
 
 /// The section's page, if it has one this member may see.
@@ -109,7 +109,7 @@ async fn page(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
     let own_page = format!("/staff/pages/{plugin_id}");
     let places = Default::default();
     let links = crate::portal::present::PageLinks { own_page: &own_page, base_url: &own_page, places: &places };
-    let (cards, flash) = section_cards::cards_on_page(placed, None, flash, &links);
+    let (cards, flash) = section_cards::cards_on_page(&state, placed, None, flash, &links);
     let data = serde_json::json!({
         "name": name,
         "cards": cards,
@@ -127,18 +127,18 @@ async fn act_on_page(
     headers: HeaderMap,
     session: StaffSession,
     Path(plugin_id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    form: crate::section_cards::ActionForm,
 ) -> Result<Response, WebError> {
-    PostedAction::check_csrf(&form, &session.row.csrf_token)?;
+    PostedAction::check_csrf(&form.pairs, &session.row.csrf_token)?;
     session.require(Ability::ViewJobs)?;
-    let posted = PostedAction::read(&form)?;
+    let posted = PostedAction::read(form)?;
     if posted.plugin_id != plugin_id {
         return Err(WebError::NotFound);
     }
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let audience = audience(&session, Surface::StaffPage, None, crate::client::origin(peer, &headers));
     let back = posted.back_to(&format!("/staff/pages/{plugin_id}"));
-    section_cards::answer(&state, &session.row, &tenant, &audience, &posted, &back).await
+    section_cards::answer(&state, &session.row, &tenant, &audience, posted, &back).await
 }
 
 /// The menu entries of the sections' own pages this member may see, the

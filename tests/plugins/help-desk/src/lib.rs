@@ -7,7 +7,9 @@
 //!   owe across their jobs (`account`), and a tab listing every invoice;
 //! - **staff job page** (all staff): a crew note kept on the job, which
 //!   clients never see;
-//! - **job page** (clients): where to find help.
+//! - **job page** (clients): where to find help, and a problem to report
+//!   with photos and a receipt (`file` inputs), which the crew panel lists
+//!   with each photo's thumbnail.
 
 use portico_plugin_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -16,6 +18,22 @@ struct HelpDesk;
 
 const ARTICLES: &str = "articles";
 const CREW_NOTE: &str = "crew-note";
+const PROBLEM: &str = "problem";
+
+/// A problem the client reported, with the ids of the files attached.
+#[derive(Serialize, Deserialize)]
+struct Problem {
+    text: String,
+    files: Vec<String>,
+}
+
+/// The files of a problem the viewer may open, as image blocks and links.
+fn attachments(card: Card, problem: &Problem) -> Card {
+    problem.files.iter().filter_map(|id| files::get_file(id).ok()).fold(card, |card, file| match file.thumbnail_url {
+        Some(thumbnail) => card.image(thumbnail, format!("Photo: {}", file.name)).link(format!("Open {}", file.name), file.url),
+        None => card.link(format!("Open {}", file.name), file.url),
+    })
+}
 
 #[derive(Serialize, Deserialize)]
 struct Article {
@@ -37,10 +55,13 @@ impl Section for HelpDesk {
             .card(CardSpec::hub_tab("invoices", "Every invoice", "Invoices").roles(&[Role::Client, Role::CoClient]))
             .card(CardSpec::staff_panel("crew-note", "Crew note", &[StaffRole::Owner, StaffRole::Office, StaffRole::Employee]))
             .card(CardSpec::dashboard("where-help", "Need help?").roles(&[Role::Client, Role::CoClient]))
+            .card(CardSpec::tab("report", "Report a problem", "Problems").roles(&[Role::Client, Role::CoClient, Role::BuyerAgent]))
             .permission(Permission::Storage, "To keep the articles and the crew notes.")
             .permission(Permission::Audit, "To record who wrote an article.")
             .permission(Permission::JobRead, "To name the job on the crew note.")
             .permission(Permission::AccountRead, "To show clients their homes and invoices.")
+            .permission(Permission::Files, "To take photos of a problem and a receipt.")
+            .permission(Permission::NotifyOffice, "To tell the office a client asked a question.")
     }
 
     fn render(ctx: &Context) -> Result<Vec<Card>, String> {
@@ -62,7 +83,9 @@ impl Section for HelpDesk {
                 let owed: i64 = invoices.iter().map(|i| i.invoice.balance).filter(|b| *b > 0).sum();
                 let mut help = Card::new("help")
                     .table(["Home", "Jobs"], properties.iter().map(|p| vec![p.address.line1.clone(), p.jobs.to_string()]).collect())
-                    .money("Owed across your jobs", owed);
+                    .money("Owed across your jobs", owed)
+                    .input(FormField::new("question", "Ask us anything", InputKind::Text))
+                    .action(Action::secondary("ask", "Ask"));
                 for article in articles().map_err(described)? {
                     help = help.heading(article.title).text(article.body);
                 }
@@ -75,12 +98,29 @@ impl Section for HelpDesk {
             Surface::StaffJobPage => {
                 let job = job_data::get_job().map_err(described)?;
                 let note: Option<String> = storage::get_json(Scope::Job, CREW_NOTE).map_err(described)?;
-                Ok(vec![Card::new("crew-note")
-                    .text(format!("For {}: {}", job.reference, note.as_deref().unwrap_or("no crew note yet")))
+                let problem: Option<Problem> = storage::get_json(Scope::Job, PROBLEM).map_err(described)?;
+                let mut card = Card::new("crew-note").text(format!("For {}: {}", job.reference, note.as_deref().unwrap_or("no crew note yet")));
+                if let Some(problem) = &problem {
+                    card = attachments(card.heading("Reported by the client").text(problem.text.clone()), problem);
+                }
+                Ok(vec![card
                     .input(FormField::new("note", "Crew note", InputKind::LongText).required())
                     .action(Action::primary("save-note", "Save the crew note"))])
             }
-            Surface::JobPage => Ok(vec![Card::new("where-help").text("Our answers to common questions are on your account page.").link("Open your account", "/account")]),
+            Surface::JobPage => {
+                let problem: Option<Problem> = storage::get_json(Scope::Job, PROBLEM).map_err(described)?;
+                let mut report = Card::new("report");
+                if let Some(problem) = &problem {
+                    report = attachments(report.heading("You reported").text(problem.text.clone()).text(format!("{} files attached", problem.files.len())), problem);
+                }
+                let report = report
+                    .input(FormField::new("text", "What is wrong?", InputKind::LongText).required())
+                    .input(FormField::photos("photos", "Photos", 10 * 1024 * 1024, true))
+                    .input(FormField::files("receipt", "Receipt (PDF)", &[FileType::Pdf], 1024 * 1024, false))
+                    .action(Action::primary("report", "Send the report"));
+                let help = Card::new("where-help").text("Our answers to common questions are on your account page.").link("Open your account", "/account");
+                Ok(vec![help, report])
+            }
         }
     }
 
@@ -105,6 +145,13 @@ impl Section for HelpDesk {
                 audit::record("help.article-published", &format!("Published the help article “{title}”"), &json!({ "title": title }))?;
                 Ok(Outcome::success("The article is on your clients' account page."))
             }
+            (Surface::AccountHub, "help", "ask") => match input.text("question") {
+                Some(question) => {
+                    let told = office::notify(&format!("A question from {}", ctx.viewer.display_name), question)?;
+                    Ok(Outcome::success(format!("{}, we got your question: {question} ({told} of our team told)", ctx.viewer.display_name)))
+                }
+                None => Err(ActionError::invalid_field("question", "Type your question.")),
+            },
             (Surface::StaffJobPage, "crew-note", "save-note") => {
                 let note = input.get("note").unwrap_or_default().trim().to_string();
                 if note.is_empty() {
@@ -113,6 +160,19 @@ impl Section for HelpDesk {
                 storage::set_json(Scope::Job, CREW_NOTE, &note)?;
                 audit::record("help.crew-note", "Saved the crew note", &json!({}))?;
                 Ok(Outcome::success("Crew note saved."))
+            }
+            (Surface::JobPage, "report", "report") => {
+                let Some(text) = input.text("text") else {
+                    return Err(ActionError::invalid_field("text", "Say what is wrong."));
+                };
+                let files: Vec<String> = input.all("photos").chain(input.all("receipt")).map(str::to_string).collect();
+                // The ids come from the host, but check each is a file this viewer may open.
+                for id in &files {
+                    files::get_file(id).map_err(|_| ActionError::Refused("A file of this report is not yours.".into()))?;
+                }
+                let count = files.len();
+                storage::set_json(Scope::Job, PROBLEM, &Problem { text: text.to_string(), files })?;
+                Ok(Outcome::success(format!("Thank you: your report and {count} files are with the office.")))
             }
             _ => Err(ActionError::Refused(format!("No action {action} on {card} here."))),
         }

@@ -41,6 +41,7 @@ impl Section for Hostile {
             .permission(Permission::Notify, "To flood mail.")
             .permission(Permission::Audit, "To forge entries.")
             .permission(Permission::AccountRead, "To read other people's accounts.")
+            .permission(Permission::NotifyOffice, "To pester the office.")
             .setting("mode", "Mode", SettingKind::Text, json!("loop"))
             .event(EventKind::DocumentPublished)
             .event(EventKind::InvoiceUpdated)
@@ -197,6 +198,7 @@ fn act_in_render(ctx: &Context) -> String {
     let me = ctx.viewer.contact_id.clone().unwrap_or_default();
     tried.push(answer(notify::email_contact(&me, "message", &json!({ "subject": "hi", "body": "from render" }))));
     tried.push(answer(audit::record("render.wrote", "render wrote this", &json!({})).map(|r| r.id)));
+    tried.push(answer(office::notify("from render", "hello").map(|n| format!("told {n}"))));
     tried.push(answer(storage::set(Scope::Job, "render", "wrote").map(|()| "stored".to_string())));
     format!("tried: {}", tried.join(" | "))
 }

@@ -1,0 +1,98 @@
+//! Files attached to a section's form: who attached them, on which job, and
+//! where the file store keeps them and their thumbnails.
+
+use super::{DbResult, QueryContext, TenantDb};
+use portico_core::ids::JobId;
+use portico_core::model::{new_id, now};
+
+/// Who attached a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploaderKind {
+    Contact,
+    Staff,
+}
+
+impl UploaderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UploaderKind::Contact => "contact",
+            UploaderKind::Staff => "staff",
+        }
+    }
+}
+
+/// A stored upload.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Upload {
+    pub id: String,
+    pub plugin_id: String,
+    pub job_id: Option<JobId>,
+    /// `contact` or `staff`.
+    pub uploader_kind: String,
+    pub uploader_id: String,
+    pub uploader_name: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub file_key: String,
+    pub thumbnail_key: Option<String>,
+    pub created_at: i64,
+}
+
+/// An upload to record, once its bytes are in the file store.
+pub struct NewUpload<'a> {
+    pub id: &'a str,
+    pub plugin_id: &'a str,
+    pub job_id: Option<&'a JobId>,
+    pub uploader: (UploaderKind, &'a str, &'a str),
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub size_bytes: i64,
+    pub file_key: &'a str,
+    pub thumbnail_key: Option<&'a str>,
+}
+
+const COLUMNS: &str =
+    "id, plugin_id, job_id, uploader_kind, uploader_id, uploader_name, file_name, content_type, size_bytes, file_key, thumbnail_key, created_at";
+
+impl TenantDb<'_> {
+    /// A fresh id for an upload, to name its file before it is recorded.
+    pub fn new_upload_id(&self) -> String {
+        new_id()
+    }
+
+    pub async fn record_form_upload(&self, upload: &NewUpload<'_>) -> DbResult<()> {
+        let (kind, uploader_id, uploader_name) = upload.uploader;
+        sqlx::query(
+            "INSERT INTO uploads (id, tenant_id, plugin_id, job_id, uploader_kind, uploader_id, uploader_name, file_name, content_type, size_bytes, file_key, thumbnail_key, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(upload.id)
+        .bind(self.tenant)
+        .bind(upload.plugin_id)
+        .bind(upload.job_id)
+        .bind(kind.as_str())
+        .bind(uploader_id)
+        .bind(uploader_name)
+        .bind(upload.file_name)
+        .bind(upload.content_type)
+        .bind(upload.size_bytes)
+        .bind(upload.file_key)
+        .bind(upload.thumbnail_key)
+        .bind(now())
+        .execute(&self.db.pool)
+        .await
+        .context("recording an upload")?;
+        Ok(())
+    }
+
+    /// One of the business's uploads.
+    pub async fn upload(&self, id: &str) -> DbResult<Option<Upload>> {
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM uploads WHERE tenant_id = $1 AND id = $2"))
+            .bind(self.tenant)
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await
+            .context("reading an upload")
+    }
+}
