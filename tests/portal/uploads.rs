@@ -180,3 +180,14 @@ story! { async fn the_host_takes_only_the_files_the_section_asked_for(app) {
 async fn reqwest_bytes(visitor: &Visitor, url: &str) -> (u16, String, Vec<u8>) {
     visitor.get_raw(url).await
 }
+
+story! { async fn only_a_form_with_files_may_be_large(app) {
+    install_help_desk(&app).await;
+    let (dana, tab) = problems_tab(&app).await;
+    let essay = "a".repeat(2 * 1024 * 1024);
+
+    let posted = dana.act(&tab, "help-desk", "report", "report", &[("text", essay.as_str())]).await;
+
+    assert_eq!(posted.status, 400);
+    assert!(posted.text().contains("The form is larger than 1024 KiB"), "{}", posted.text());
+}}

@@ -218,6 +218,11 @@ const MAX_INPUT_BYTES: usize = 16 * 1024;
 /// (`uploads::MAX_FILE_BYTES` at most), and a file over it is read to its
 /// end and dropped, so what was typed beside it still arrives.
 pub(crate) const MAX_ACTION_BODY: usize = 64 * 1024 * 1024;
+/// The largest form without files, as every other form of the host.
+const MAX_FORM_BODY: usize = 1024 * 1024;
+/// Beside files: the most of one text field kept, and the most fields.
+const MAX_TEXT_FIELD: usize = 64 * 1024;
+const MAX_FIELDS: usize = 500;
 
 /// A file as posted in a card's form.
 pub(crate) struct PostedFile {
@@ -247,6 +252,12 @@ impl axum::extract::FromRequest<AppState> for ActionForm {
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.starts_with("multipart/form-data"));
         if !multipart {
+            // A form without files is small: only a multipart body may be large.
+            let (parts, body) = request.into_parts();
+            let bytes = axum::body::to_bytes(body, MAX_FORM_BODY)
+                .await
+                .map_err(|_| WebError::BadRequest(format!("The form is larger than {} KiB; shorten what you typed.", MAX_FORM_BODY / 1024)))?;
+            let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
             let axum::Form(pairs) = axum::Form::<Vec<(String, String)>>::from_request(request, state)
                 .await
                 .map_err(|e| WebError::BadRequest(format!("The form could not be read: {}", e.body_text())))?;
@@ -271,10 +282,22 @@ impl axum::extract::FromRequest<AppState> for ActionForm {
                     }
                     // An input left empty posts a nameless, empty part.
                     if !(file_name.is_empty() && size == 0) {
+                        // Past the most a form may send only the count matters (it is refused).
+                        let bytes = if files.len() < MAX_FILES_PER_ACTION { bytes } else { Vec::new() };
                         files.push(PostedFile { input: name, file_name, bytes, size });
                     }
                 }
-                None => pairs.push((name, field.text().await.map_err(unreadable)?)),
+                None => {
+                    // Text beside files is as small as in any form: the rest is read and dropped.
+                    let mut text = Vec::new();
+                    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                        let room = MAX_TEXT_FIELD.saturating_sub(text.len());
+                        text.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    }
+                    if pairs.len() < MAX_FIELDS {
+                        pairs.push((name, String::from_utf8_lossy(&text).into_owned()));
+                    }
+                }
             }
         }
         Ok(ActionForm { pairs, files })
