@@ -278,3 +278,24 @@ story! { async fn the_account_interface_answers_only_on_the_hub(app) {
     let refused = hostile_error(&app).await;
     assert!(refused.contains("only on the account hub"), "{refused}");
 }}
+
+story! { async fn a_client_with_several_jobs_reads_every_bill_on_the_hub(app) {
+    install_help_desk(&app).await;
+    let (dana, page) = dana(&app).await;
+    let db = &app.server.state.db;
+    let tenant = app.demo_tenant_id().await;
+    let on_job = db.tenant(&tenant).job_contacts(&job_of(&page)).await.unwrap().into_iter().find(|c| c.name == "Dana Whitfield").unwrap();
+    let property = db.tenant(&tenant).create_property("77 Oak Avenue", "Springfield", "IL", "62701").await.unwrap();
+    let job = db.tenant(&tenant).create_job(&property, "SVC-3001").await.unwrap();
+    db.tenant(&tenant).add_job_contact(&job, &on_job.contact_id, Role::Client, &portico_core::tokens::hash_token(&portico_core::tokens::new_token()), None).await.unwrap();
+    let lines = [("service", "Window cleaning", 1, 12_000)];
+    let invoice = portico_data::NewInvoice { number: "3001", status: portico_core::money::InvoiceStatus::Due, tax_minor: 0, due_at: None, lines: &lines };
+    db.tenant(&tenant).create_invoice(&job, &invoice).await.unwrap();
+
+    let home = dana.get(&app.url("/account")).await.text();
+    let invoices = dana.get(&app.url("/account?tab=invoices")).await.text();
+
+    assert!(home.contains("Home Jobs 77 Oak Avenue 1 1428 Elm Street 1"), "both homes, the newest job's first: {home}");
+    assert!(home.contains("Owed across your jobs $730.00"), "610.00 and 120.00: {home}");
+    assert!(invoices.contains("SVC-3001 3001 120.00") && invoices.contains("INS-1042 1042 610.00"), "{invoices}");
+}}

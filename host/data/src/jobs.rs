@@ -415,31 +415,54 @@ impl TenantDb<'_> {
 
     /// The job's invoices other than drafts, newest first, with their lines.
     pub async fn invoices(&self, job_id: &JobId) -> DbResult<Vec<(Invoice, Vec<InvoiceLine>)>> {
-        let invoices: Vec<Invoice> = sqlx::query_as(
-            "SELECT id, number, status, tax_minor, paid_minor, due_at FROM invoices \
-             WHERE tenant_id = $1 AND job_id = $2 AND status <> 'draft' ORDER BY created_at DESC",
-        )
-        .bind(self.tenant)
-        .bind(job_id)
-        .fetch_all(&self.db.pool)
-        .await
-        .context("listing invoices")?;
-        let lines: Vec<InvoiceLine> = sqlx::query_as(
+        let invoices = self.invoices_of_jobs(std::slice::from_ref(job_id)).await?;
+        Ok(invoices.into_iter().map(|(_, invoice, lines)| (invoice, lines)).collect())
+    }
+
+    /// The invoices other than drafts of several jobs (a contact's, across
+    /// the business), newest first, with their jobs and lines: two queries
+    /// whatever the number of jobs.
+    pub async fn invoices_of_jobs(&self, job_ids: &[JobId]) -> DbResult<Vec<(JobId, Invoice, Vec<InvoiceLine>)>> {
+        #[derive(sqlx::FromRow)]
+        struct JobInvoice {
+            job_id: JobId,
+            #[sqlx(flatten)]
+            invoice: Invoice,
+        }
+        if job_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let among = placeholders(2, job_ids.len());
+        let sql = format!(
+            "SELECT job_id, id, number, status, tax_minor, paid_minor, due_at FROM invoices \
+             WHERE tenant_id = $1 AND job_id IN ({among}) AND status <> 'draft' ORDER BY created_at DESC, id DESC"
+        );
+        let mut query = sqlx::query_as::<_, JobInvoice>(&sql).bind(self.tenant);
+        for job_id in job_ids {
+            query = query.bind(job_id);
+        }
+        let invoices = query.fetch_all(&self.db.pool).await.context("listing invoices")?;
+        let sql = format!(
             "SELECT l.invoice_id, l.kind, l.description, l.quantity, l.unit_price_minor FROM invoice_lines l \
              JOIN invoices i ON i.id = l.invoice_id AND i.tenant_id = l.tenant_id \
-             WHERE l.tenant_id = $1 AND i.job_id = $2 ORDER BY l.position",
-        )
-        .bind(self.tenant)
-        .bind(job_id)
-        .fetch_all(&self.db.pool)
-        .await
-        .context("listing invoice lines")?;
+             WHERE l.tenant_id = $1 AND i.job_id IN ({among}) ORDER BY l.position"
+        );
+        let mut query = sqlx::query_as::<_, InvoiceLine>(&sql).bind(self.tenant);
+        for job_id in job_ids {
+            query = query.bind(job_id);
+        }
+        let lines = query.fetch_all(&self.db.pool).await.context("listing invoice lines")?;
         Ok(invoices
             .into_iter()
-            .map(|invoice| {
+            .map(|JobInvoice { job_id, invoice }| {
                 let own = lines.iter().filter(|line| line.invoice_id == invoice.id).cloned().collect();
-                (invoice, own)
+                (job_id, invoice, own)
             })
             .collect())
     }
+}
+
+/// `$first, $first+1, …` for `count` values of an `IN (…)` list.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
 }

@@ -376,6 +376,20 @@ impl TenantDb<'_> {
     }
 
     /// Every payment of the job, newest first.
+    /// The payments of several jobs, newest first: one query.
+    pub async fn payments_of_jobs(&self, job_ids: &[JobId]) -> DbResult<Vec<Payment>> {
+        if job_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let among = super::jobs::placeholders(2, job_ids.len());
+        let sql = format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE tenant_id = $1 AND job_id IN ({among}) ORDER BY created_at DESC, id DESC");
+        let mut query = sqlx::query_as::<_, Payment>(&sql).bind(self.tenant);
+        for job_id in job_ids {
+            query = query.bind(job_id);
+        }
+        query.fetch_all(&self.db.pool).await.context("listing the payments of several jobs")
+    }
+
     pub async fn job_payments(&self, job_id: &JobId) -> DbResult<Vec<Payment>> {
         sqlx::query_as(&format!(
             "SELECT {PAYMENT_COLUMNS} FROM payments WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at DESC, id DESC"

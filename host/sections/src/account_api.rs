@@ -6,7 +6,7 @@
 
 use super::bindings::{account, types};
 use super::call::CallState;
-use super::host_api::{job_invoices, to_wit_role, wit_address};
+use super::host_api::{invoice_views, to_wit_role, wit_address};
 use super::permissions::Permission;
 use portico_core::stages::JobStage;
 use portico_core::ids::TenantId;
@@ -96,8 +96,16 @@ impl account::Host for CallState {
         let checkouts = checkouts.as_ref();
         let mut listed = Vec::new();
         // Agents follow a job, not its bill: only the client's own jobs.
-        for job in jobs.iter().filter(|job| job.role.0.sees_billing()) {
-            for mut invoice in job_invoices(db, &tenant, &job.job_id, checkouts).await? {
+        let billed: Vec<&AccountJobDetail> = jobs.iter().filter(|job| job.role.0.sees_billing()).collect();
+        let job_ids: Vec<portico_core::ids::JobId> = billed.iter().map(|job| job.job_id.clone()).collect();
+        // Three queries in all, however many jobs the account holds.
+        let mut invoices = db.tenant(&scope.tenant_id).invoices_of_jobs(&job_ids).await.map_err(unavailable)?;
+        let payments = db.tenant(&scope.tenant_id).payments_of_jobs(&job_ids).await.map_err(unavailable)?;
+        for job in billed {
+            let (own, rest): (Vec<_>, Vec<_>) = invoices.into_iter().partition(|(job_id, _, _)| *job_id == job.job_id);
+            invoices = rest;
+            let own = own.into_iter().map(|(_, invoice, lines)| (invoice, lines)).collect();
+            for mut invoice in invoice_views(&tenant, &job.job_id, own, &payments, checkouts) {
                 // A checkout is started from the job's own page, where the
                 // payment belongs; the hub links there.
                 if invoice.pay_blocked.is_none() {

@@ -405,7 +405,19 @@ pub(super) async fn job_invoices(
 ) -> Result<Vec<billing::Invoice>, Error> {
     let invoices = db.tenant(&tenant.id).invoices(job_id).await.map_err(unavailable)?;
     let payments = db.tenant(&tenant.id).job_payments(job_id).await.map_err(unavailable)?;
-    Ok(invoices
+    Ok(invoice_views(tenant, job_id, invoices, &payments, checkouts))
+}
+
+/// Invoices with their lines as sections read them, each with its payments
+/// (taken from `payments`, which may hold other invoices' too).
+pub(super) fn invoice_views(
+    tenant: &portico_core::model::Tenant,
+    job_id: &JobId,
+    invoices: Vec<(portico_core::model::Invoice, Vec<portico_core::model::InvoiceLine>)>,
+    payments: &[portico_data::Payment],
+    checkouts: Option<&portico_services::payments::Checkouts>,
+) -> Vec<billing::Invoice> {
+    invoices
         .into_iter()
         .map(|(invoice, lines)| {
             let lines: Vec<billing::InvoiceLine> = lines
@@ -460,7 +472,7 @@ pub(super) async fn job_invoices(
                 pay_blocked,
             }
         })
-        .collect())
+        .collect()
 }
 
 impl checkout::Host for CallState {
