@@ -6,11 +6,11 @@
 
 use super::bindings::{account, types};
 use super::call::CallState;
-use super::host_api::{invoice_views, to_wit_role, wit_address};
+use super::host_api::{invoice_views, to_wit_role, unavailable, wit_address};
 use super::permissions::Permission;
 use portico_core::stages::JobStage;
 use portico_core::ids::TenantId;
-use portico_data::{AccountJobDetail, Db, DbError};
+use portico_data::{AccountJobDetail, Db};
 use types::{Error, Surface};
 
 /// What an account call reads with, taken from the call before any await
@@ -46,11 +46,6 @@ impl CallState {
 
 /// Why an invoice listed on the account hub is not paid from there.
 const PAY_ON_THE_JOB: &str = "Pay it from the job's page.";
-
-fn unavailable(error: DbError) -> Error {
-    tracing::error!(%error, "account host call failed");
-    Error::Unavailable("the host could not complete the call; try again later".into())
-}
 
 fn stage(job: &AccountJobDetail) -> JobStage {
     job.latest_stage.as_deref().and_then(|stage| stage.parse().ok()).unwrap_or_else(|| JobStage::from_status(&job.status))

@@ -5,16 +5,12 @@
 
 use super::bindings::{files, types};
 use super::call::CallState;
+use super::host_api::unavailable;
 use super::permissions::Permission;
 use portico_core::ids::TenantId;
-use portico_data::{Db, DbError};
+use portico_data::Db;
 use portico_services::uploads::{may_open, Opener};
 use types::Error;
-
-fn unavailable(error: DbError) -> Error {
-    tracing::error!(%error, "files host call failed");
-    Error::Unavailable("the host could not complete the call; try again later".into())
-}
 
 impl files::Host for CallState {
     async fn get_file(&mut self, id: String) -> Result<files::FileInfo, Error> {

@@ -86,7 +86,7 @@ impl CallState {
 }
 
 /// Database failures are logged in full and reach the plugin only as "unavailable".
-fn unavailable(error: DbError) -> Error {
+pub(super) fn unavailable(error: DbError) -> Error {
     tracing::error!(%error, "host call failed");
     Error::Unavailable("the host could not complete the call; try again later".into())
 }

@@ -17,7 +17,7 @@ use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
 use portico_core::ids::JobId;
 use portico_core::model::{RequestOrigin, Role, Tenant};
-use portico_sections::{surfaces, Audience, StaffMember, Surface, ViewerIdentity};
+use portico_sections::{Audience, StaffMember, Surface, ViewerIdentity};
 use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
@@ -150,7 +150,7 @@ pub(super) async fn menu_items(state: &AppState, tenant: &Tenant, session: &Staf
         .active(&tenant.id)
         .await?
         .iter()
-        .filter(|section| section.plugin.descriptor.cards.iter().any(|spec| surfaces::may_see(spec, Surface::StaffPage, &audience.viewer)))
+        .filter(|section| !section.cards_for(&audience).is_empty())
         .map(|section| {
             let href = format!("/staff/pages/{}", section.plugin.id());
             MenuItem { current: current == Some(href.as_str()), label: portico_core::text::clamp(&section.plugin.descriptor.name, 40), href }
