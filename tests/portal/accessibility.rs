@@ -161,6 +161,11 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
     // console's job panel and a section's console page are audited too.
     let help_desk = portico_tests::hostile_plugin("portico-test-help-desk");
     app.server.state.sections.install_upload(&tenant.id, help_desk, portico_sections::Grants::AllRequested, "{}").await.unwrap();
+    // A conversation Dana started, so that a thread is among her pages and the office's.
+    let (dana_id, dana_name) = app.server.state.db.tenant(&tenant.id).contact_for_sign_in("dana.whitfield@example.com").await.unwrap().expect("Dana");
+    let viewer = portico_services::conversations::ContactViewer { contact_id: &dana_id, verified_email: None, name: &dana_name };
+    let draft = portico_services::conversations::Draft { body: "Is the attic hatch in the closet enough?".into(), files: Vec::new() };
+    app.server.state.conversations.start_by_contact(&tenant, &viewer, None, "Attic access", draft).await.unwrap();
     let (_driver, browser, _profile) = open_browser().await;
     let mut audit = Audit { browser, base: app.url(""), axe, failures: Vec::new(), audited: 0 };
 
@@ -204,7 +209,9 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
         assert!(pages[0].starts_with("/jobs/"), "{who}'s link opens their job, not {}", pages[0]);
         assert!(pages.iter().filter(|page| page.contains("?tab=")).count() >= 3, "{who} has tabs: {pages:?}");
         pages.extend(audit.pages_from("/account", "/account", &[]).await);
+        pages.extend(audit.pages_from("/messages", "/messages", &[]).await);
         if who == "the client" {
+            assert!(pages.iter().any(|page| page.starts_with("/messages/")), "Dana's thread: {pages:?}");
             assert!(pages.iter().any(|page| page == "/account?tab=invoices"), "the hub's section tab: {pages:?}");
         }
         audit.pages(who, &pages).await;
@@ -264,7 +271,7 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
         }
         frontier = next;
     }
-    for expected in ["/staff/jobs/new", "/staff/settings/mail/", "/staff/notifications", "/staff/sections/", "/staff/agreements/new", "/staff/api", "/staff/team", "/staff/pages/help-desk"] {
+    for expected in ["/staff/inbox", "/staff/conversations/", "/staff/jobs/new", "/staff/settings/mail/", "/staff/notifications", "/staff/sections/", "/staff/agreements/new", "/staff/api", "/staff/team", "/staff/pages/help-desk"] {
         assert!(staff.iter().any(|page| page.starts_with(expected)), "the crawl reached {expected}: {staff:?}");
     }
     assert!(staff.iter().any(|page| page.starts_with("/staff/webhooks/")), "the endpoint's page: {staff:?}");

@@ -66,6 +66,7 @@ mod branding;
 mod compression;
 mod console_home;
 mod contract_versions;
+mod conversations;
 mod dead_ends;
 mod browser;
 mod expired_links;

@@ -15,6 +15,8 @@ crate::named_enum! {
         JobOnTheWay => "job-on-the-way",
         /// The work of the job is finished.
         JobFinished => "job-finished",
+        /// The office wrote in one of the person's conversations.
+        NewMessage => "new-message",
     }
 }
 
@@ -27,6 +29,7 @@ impl NotificationKind {
             NotificationKind::PaymentRecorded => "A payment is received",
             NotificationKind::JobOnTheWay => "The crew is on the way",
             NotificationKind::JobFinished => "The work is finished",
+            NotificationKind::NewMessage => "A message from the office",
         }
     }
 
@@ -38,6 +41,7 @@ impl NotificationKind {
             NotificationKind::PaymentRecorded => "a payment is received",
             NotificationKind::JobOnTheWay => "the crew is on the way",
             NotificationKind::JobFinished => "the work is finished",
+            NotificationKind::NewMessage => "the office writes to you",
         }
     }
 

@@ -5,18 +5,20 @@ use super::{DbResult, QueryContext, TenantDb};
 use portico_core::ids::JobId;
 use portico_core::model::{new_id, now};
 
-/// Who attached a file.
+/// Which side of the business someone is on: one of its contacts (a
+/// client, an agent) or a member of its staff. Who attached a file, who
+/// wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UploaderKind {
+pub enum PersonKind {
     Contact,
     Staff,
 }
 
-impl UploaderKind {
+impl PersonKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            UploaderKind::Contact => "contact",
-            UploaderKind::Staff => "staff",
+            PersonKind::Contact => "contact",
+            PersonKind::Staff => "staff",
         }
     }
 }
@@ -44,7 +46,7 @@ pub struct NewUpload<'a> {
     pub id: &'a str,
     pub plugin_id: &'a str,
     pub job_id: Option<&'a JobId>,
-    pub uploader: (UploaderKind, &'a str, &'a str),
+    pub uploader: (PersonKind, &'a str, &'a str),
     pub file_name: &'a str,
     pub content_type: &'a str,
     pub size_bytes: i64,
@@ -52,7 +54,7 @@ pub struct NewUpload<'a> {
     pub thumbnail_key: Option<&'a str>,
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, plugin_id, job_id, uploader_kind, uploader_id, uploader_name, file_name, content_type, size_bytes, file_key, thumbnail_key, created_at";
 
 impl TenantDb<'_> {

@@ -45,7 +45,8 @@ impl files::Host for CallState {
                     .map(|on_job| on_job.role.0),
                 (None, _) => None,
             };
-            may_open(&upload, &Opener::Contact { contact_id, role_on_job })
+            // A section's own uploads are never a conversation's.
+            may_open(&upload, &Opener::Contact { contact_id, role_on_job, in_their_conversation: false })
         } else {
             false
         };

@@ -642,15 +642,8 @@ impl office::Host for CallState {
         }
         let tenant = self.tenant();
         // Who runs the business: the host's choice, never the section's.
-        let office: Vec<String> = db
-            .tenant(tenant)
-            .staff_users()
-            .await
-            .map_err(unavailable)?
-            .into_iter()
-            .filter(|user| matches!(user.role, portico_core::model::StaffRole::Owner | portico_core::model::StaffRole::Office))
-            .map(|user| user.email)
-            .collect();
+        let office: Vec<String> =
+            portico_services::office::members(db, tenant).await.map_err(unavailable)?.into_iter().map(|user| user.email).collect();
         let about = match &self.scope.job_id {
             Some(job_id) => db.tenant(tenant).job(job_id).await.map_err(unavailable)?.map(|job| format!("\n\nAbout job {}.", job.reference)),
             None => None,

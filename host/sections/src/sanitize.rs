@@ -272,7 +272,7 @@ fn file_view(input: &cards::FileInput) -> FileView {
         says = first.to_uppercase() + &says[1..];
     }
     FileView {
-        accept: rules.types.iter().map(|t| t.accept()).collect::<Vec<_>>().join(","),
+        accept: rules.accept(),
         multiple: input.multiple,
         says: format!("{says}{}.", if input.multiple { " each" } else { "" }),
         rules: rules.token(),

@@ -8,11 +8,13 @@
 
 pub mod add_ons;
 pub mod agreements;
+pub mod conversations;
 pub mod documents;
 pub mod events;
 pub mod jobs;
 pub mod links;
 pub mod notifications;
+pub mod office;
 pub mod mail;
 pub mod payments;
 pub mod pdf;

@@ -113,19 +113,48 @@ impl Notifications {
 
     /// Queue the message for one person if they want it; true when queued.
     async fn queue(&self, tenant: &Tenant, job_id: &JobId, notice: &Notice<'_>, audience: &Audience, person: &JobContact, address: &str) -> Result<bool, DbError> {
-        let db = self.db.tenant(&tenant.id);
-        let recipient = db.notification_recipient(address).await?;
-        let chosen = find(&db.notification_preferences(&recipient.id).await?, notice.kind);
-        if !wants_email(notice.kind, chosen, audience.business_default) {
-            return Ok(false);
-        }
         let mut data = (notice.data)(person.role.0);
         data.insert("name".into(), json!(person.name));
         data.insert("address".into(), json!(audience.property));
         data.insert("link".into(), json!(format!("{}/jobs/{job_id}", self.public_url)));
-        data.insert(crate::mail::UNSUBSCRIBE.into(), json!(self.preferences_url(tenant, &recipient.id, Some(notice.kind))));
-        db.enqueue_mail(address, notice.kind.template(), &Value::Object(data).to_string()).await?;
+        self.send_if_wanted(tenant, notice.kind, address, audience.business_default, data).await
+    }
+
+    /// Queue `kind` to `address` with `data` unless the person (or, if they
+    /// never chose, the business) turned it off; with the link to their
+    /// choices. True when queued.
+    async fn send_if_wanted(
+        &self,
+        tenant: &Tenant,
+        kind: NotificationKind,
+        address: &str,
+        business_default: Option<bool>,
+        mut data: Map<String, Value>,
+    ) -> Result<bool, DbError> {
+        let db = self.db.tenant(&tenant.id);
+        let recipient = db.notification_recipient(address).await?;
+        let chosen = find(&db.notification_preferences(&recipient.id).await?, kind);
+        if !wants_email(kind, chosen, business_default) {
+            return Ok(false);
+        }
+        data.insert(crate::mail::UNSUBSCRIBE.into(), json!(self.preferences_url(tenant, &recipient.id, Some(kind))));
+        db.enqueue_mail(address, kind.template(), &Value::Object(data).to_string()).await?;
         Ok(true)
+    }
+
+    /// Tell one person, by name and address, of `kind` (`facts`: the kind's
+    /// own placeholders, `link` among them), as they chose. True when queued.
+    pub async fn tell_person(&self, tenant: &Tenant, kind: NotificationKind, name: &str, address: &str, facts: Value) -> Result<bool, DbError> {
+        let Some(address) = portico_core::email::normalize_email(address) else { return Ok(false) };
+        let business_default = find(&self.db.tenant(&tenant.id).notification_defaults().await?, kind);
+        let mut data = object(facts);
+        data.insert("name".into(), json!(name));
+        self.send_if_wanted(tenant, kind, &address, business_default, data).await
+    }
+
+    /// The portal's address, for links in mail (no trailing slash).
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 }
 

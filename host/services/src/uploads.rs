@@ -11,7 +11,7 @@ use portico_core::ids::{JobId, TenantId};
 use portico_core::model::Role;
 use portico_core::sniff::Sniffed;
 use portico_data::files::FileStore;
-use portico_data::{Db, DbError, NewUpload, Upload, UploaderKind};
+use portico_data::{Db, DbError, NewUpload, Upload, PersonKind};
 use std::io::Cursor;
 
 /// The most any one file may be, whatever a form allows: a phone's photo is
@@ -88,6 +88,11 @@ impl FileRules {
 
     pub fn cap(&self) -> usize {
         self.max_bytes.min(MAX_FILE_BYTES)
+    }
+
+    /// The input's `accept` attribute: `image/jpeg,image/png,application/pdf`.
+    pub fn accept(&self) -> String {
+        self.types.iter().map(|t| t.accept()).collect::<Vec<_>>().join(",")
     }
 
     /// The rules as the page carries them beside the input
@@ -253,7 +258,7 @@ fn jpeg(photo: &DynamicImage, quality: u8) -> Result<Vec<u8>, image::ImageError>
 
 /// Who attached a file.
 pub struct Uploader<'a> {
-    pub kind: UploaderKind,
+    pub kind: PersonKind,
     pub id: &'a str,
     pub name: &'a str,
 }
@@ -306,18 +311,21 @@ pub async fn store(
 pub enum Opener<'a> {
     /// A member of the business's staff: every upload of the business.
     Staff,
-    /// A contact, with their role on the upload's job if they are on it.
-    Contact { contact_id: &'a str, role_on_job: Option<Role> },
+    /// A contact, with their role on the upload's job if they are on it,
+    /// and whether the upload was sent in one of their conversations.
+    Contact { contact_id: &'a str, role_on_job: Option<Role>, in_their_conversation: bool },
 }
 
 /// Who may open an upload: the business's staff; the person who attached
-/// it; and the clients of the job it was attached on (agents and other
-/// people on the job do not see what the clients sent the business).
+/// it; the clients of the job it was attached on (agents and other people
+/// on the job do not see what the clients sent the business); and the
+/// contact of the conversation it was sent in.
 pub fn may_open(upload: &Upload, opener: &Opener<'_>) -> bool {
     match opener {
         Opener::Staff => true,
-        Opener::Contact { contact_id, role_on_job } => {
-            (upload.uploader_kind == UploaderKind::Contact.as_str() && upload.uploader_id == *contact_id)
+        Opener::Contact { contact_id, role_on_job, in_their_conversation } => {
+            *in_their_conversation
+                || (upload.uploader_kind == PersonKind::Contact.as_str() && upload.uploader_id == *contact_id)
                 || (upload.job_id.is_some() && role_on_job.is_some_and(|role| matches!(role, Role::Client | Role::CoClient)))
         }
     }

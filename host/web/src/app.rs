@@ -90,6 +90,8 @@ pub struct AppState {
     pub add_ons: AddOns,
     /// Telling people what happened, as they chose.
     pub notifications: Notifications,
+    /// Threads between the office and each contact.
+    pub conversations: portico_services::conversations::Conversations,
     /// Where domain events reach the sections (the runtime, behind its port).
     pub events: Events,
     /// Whether webhook endpoints may be on private networks (see `WebhookConfig`).
@@ -139,7 +141,9 @@ impl AppState {
         let jobs = Jobs::new(db.clone(), links.clone(), events.clone(), notifications.clone());
         let documents = Documents::new(db.clone(), files.clone(), events.clone(), notifications.clone());
         let add_ons = AddOns::new(db.clone(), events.clone(), notifications.clone());
+        let conversations = portico_services::conversations::Conversations::new(db.clone(), files.clone(), notifications.clone());
         Ok(AppState {
+            conversations,
             db,
             sections,
             keys: Arc::new(SessionKeys::new(&secret, secure)),
@@ -179,7 +183,7 @@ pub fn router(state: AppState) -> Router {
         (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
     ];
-    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router(state.sections.max_upload_bytes())).merge(crate::ops::router()).merge(crate::payments::router()).merge(crate::agreements::router()).merge(crate::api::router()).merge(crate::uploads::router());
+    let mut routes = crate::portal::router().merge(crate::signin::router()).merge(crate::staff::router(state.sections.max_upload_bytes())).merge(crate::ops::router()).merge(crate::payments::router()).merge(crate::agreements::router()).merge(crate::api::router()).merge(crate::uploads::router()).merge(crate::messages::router());
     if state.dev_pages {
         routes = routes.merge(crate::dev::router());
     }

@@ -14,6 +14,7 @@ pub mod csrf;
 pub mod dev;
 pub mod download;
 pub mod error;
+pub mod messages;
 pub mod ops;
 pub mod payments;
 pub mod portal;

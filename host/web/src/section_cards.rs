@@ -235,6 +235,20 @@ pub(crate) struct PostedFile {
     pub size: usize,
 }
 
+/// Check a posted file against `rules` by its size, then by its bytes (off
+/// the async threads), and make it ready to store.
+pub(crate) async fn prepare_posted(
+    file: PostedFile,
+    rules: portico_services::uploads::FileRules,
+) -> Result<portico_services::uploads::Prepared, portico_services::uploads::Refused> {
+    use portico_services::uploads::{prepare_off_thread, size_words, Refused};
+    if file.size > rules.cap() {
+        let name = portico_core::text::one_line(&file.file_name, 120);
+        return Err(Refused::TooLarge { name, size: size_words(file.size), cap: size_words(rules.cap()) });
+    }
+    prepare_off_thread(file.file_name, file.bytes, rules).await
+}
+
 /// A card's form as the browser posted it: urlencoded, or multipart when
 /// the card takes files.
 pub(crate) struct ActionForm {
@@ -450,7 +464,7 @@ async fn take_files(
     section: &ActiveSection,
     posted: &mut PostedAction,
 ) -> Result<Result<Vec<(String, String)>, Vec<(String, String)>>, WebError> {
-    use portico_services::uploads::{prepare_off_thread, size_words, Refused, Uploader};
+    use portico_services::uploads::Uploader;
     let files = std::mem::take(&mut posted.files);
     if files.is_empty() {
         return Ok(Ok(Vec::new()));
@@ -477,15 +491,10 @@ async fn take_files(
             refuse(&file.input, "Choose one file.".into());
             continue;
         }
-        let taken = if file.size > rules.cap() {
-            let name = portico_core::text::one_line(&file.file_name, 120);
-            Err(Refused::TooLarge { name, size: size_words(file.size), cap: size_words(rules.cap()) })
-        } else {
-            prepare_off_thread(file.file_name, file.bytes, rules).await
-        };
-        match taken {
-            Ok(ready) => prepared.push((file.input, ready)),
-            Err(refused) => refuse(&file.input, refused.to_string()),
+        let input = file.input.clone();
+        match prepare_posted(file, rules).await {
+            Ok(ready) => prepared.push((input, ready)),
+            Err(refused) => refuse(&input, refused.to_string()),
         }
     }
     if !problems.is_empty() {
@@ -493,8 +502,8 @@ async fn take_files(
     }
     let viewer = &audience.viewer;
     let uploader = match &viewer.staff {
-        Some(staff) => Uploader { kind: portico_data::UploaderKind::Staff, id: &staff.user_id, name: &viewer.display_name },
-        None => Uploader { kind: portico_data::UploaderKind::Contact, id: viewer.contact_id.as_deref().unwrap_or_default(), name: &viewer.display_name },
+        Some(staff) => Uploader { kind: portico_data::PersonKind::Staff, id: &staff.user_id, name: &viewer.display_name },
+        None => Uploader { kind: portico_data::PersonKind::Contact, id: viewer.contact_id.as_deref().unwrap_or_default(), name: &viewer.display_name },
     };
     let mut uploaded = Vec::new();
     for (input, ready) in &prepared {

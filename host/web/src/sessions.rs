@@ -224,9 +224,10 @@ async fn signed_out(state: &AppState, jar: &CookieJar, path: &str) -> WebError {
     let ended = jar.get(COOKIE).and_then(|cookie| state.keys.read_ended(cookie.value())).map(|claims| claims.tid);
     let tenant_id = match ended.clone() {
         Some(tenant_id) => Some(tenant_id),
-        None => match job_in_path(path) {
-            Some(job_id) => state.db.job_tenant(&job_id).await.ok().flatten(),
-            None => None,
+        None => match (job_in_path(path), conversation_in_path(path)) {
+            (Some(job_id), _) => state.db.job_tenant(&job_id).await.ok().flatten(),
+            (None, Some(id)) => state.db.conversation_tenant(id).await.ok().flatten(),
+            (None, None) => None,
         },
     };
     let Some(tenant_id) = tenant_id else { return WebError::SignedOut };
@@ -234,6 +235,12 @@ async fn signed_out(state: &AppState, jar: &CookieJar, path: &str) -> WebError {
         Ok(Some(tenant)) => WebError::SignInTo { tenant: Box::new(tenant), ended: ended.is_some() },
         _ => WebError::SignedOut,
     }
+}
+
+/// The conversation a portal address is about (`/messages/{id}`).
+fn conversation_in_path(path: &str) -> Option<&str> {
+    let id = path.strip_prefix("/messages/")?.split('/').next()?;
+    (!id.is_empty() && id.len() <= 64).then_some(id)
 }
 
 /// The job a portal address is about (`/jobs/{job}/…`).

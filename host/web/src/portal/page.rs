@@ -132,6 +132,7 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
             "welcome": matches!(role, Role::Client | Role::CoClient).then_some(tenant.welcome_text.as_str()).filter(|text| !text.is_empty()),
             "account_url": if audience.preview { serde_json::Value::Null } else { "/account".into() },
             "job": {
+                "id": job.id,
                 "address": property.one_line(),
                 "reference": job.reference,
                 "appointment": appointments.iter().find(|a| a.status != "cancelled").map(|a| formats.moment(a.starts_at)),

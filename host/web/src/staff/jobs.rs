@@ -155,7 +155,16 @@ async fn render(
             .map(|user| serde_json::json!({ "id": user.id, "name": user.display_name, "role": user.role.label() }))
             .collect::<Vec<_>>(),
     });
+    let conversations = if session.may(Ability::Converse) {
+        let me = portico_data::Party { kind: portico_data::PersonKind::Staff, id: &session.user.id, name: &session.user.display_name };
+        let lines = state.db.tenant(&tenant.id).conversations(&portico_data::ConversationFilter::Job(job_id), me, None, 200).await?;
+        let unread = lines.iter().filter(|line| line.unread() > 0).count();
+        Some(serde_json::json!({ "count": lines.len(), "unread": unread, "href": format!("/staff/jobs/{job_id}/conversations") }))
+    } else {
+        None
+    };
     let data = serde_json::json!({
+        "conversations": conversations,
         "crew": crew_view,
         "flash": flash.map(|f| serde_json::json!({ "tone": f.tone, "message": f.message })),
         "panel": panel,

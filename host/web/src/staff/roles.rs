@@ -6,7 +6,7 @@
 //! - **office**: runs jobs: creating them, their people, services, invoice
 //!   and documents, people's links (send, renew, revoke), the access log,
 //!   recording manual payments (which the owner approves), and deciding the
-//!   add-ons clients request.
+//!   add-ons clients request, and the conversations with clients (the inbox).
 //! - **employee**: sees jobs and their activity; changes nothing about access.
 
 use crate::error::WebError;
@@ -26,6 +26,8 @@ pub enum Ability {
     ManageSections,
     ManageJobs,
     ManageIntegrations,
+    /// Read and answer the conversations with clients.
+    Converse,
 }
 
 pub fn allows(role: StaffRole, ability: Ability) -> bool {
@@ -39,6 +41,7 @@ pub fn allows(role: StaffRole, ability: Ability) -> bool {
                 | Ability::ReadAccessLog
                 | Ability::RecordPayments
                 | Ability::DecideAddOns
+                | Ability::Converse
         ),
         StaffRole::Employee => matches!(ability, Ability::ViewJobs),
     }
@@ -70,6 +73,7 @@ mod tests {
         assert!(!allows(StaffRole::Office, Ability::ManageSections) && !allows(StaffRole::Employee, Ability::ManageSections));
         assert!(!allows(StaffRole::Employee, Ability::ManageLinks) && !allows(StaffRole::Employee, Ability::ReadAccessLog));
         assert!(allows(StaffRole::Office, Ability::ManageJobs) && !allows(StaffRole::Employee, Ability::ManageJobs));
+        assert!(allows(StaffRole::Office, Ability::Converse) && !allows(StaffRole::Employee, Ability::Converse));
         assert!("intruder".parse::<StaffRole>().is_err(), "only the three roles exist");
     }
 }
