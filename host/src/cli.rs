@@ -39,6 +39,21 @@ struct ServeArgs {
     /// The sender of outgoing mail.
     #[arg(long, env = "PORTICO_MAIL_FROM", default_value = "Portico <portal@localhost>")]
     mail_from: String,
+    /// Who sends texts (SMS): `test` (the labelled test provider: reaches no
+    /// phone, shows texts in the demo's outbox) or `twilio` (with
+    /// PORTICO_TWILIO_ACCOUNT_SID, PORTICO_TWILIO_AUTH_TOKEN and
+    /// PORTICO_TWILIO_FROM). Without it no texts are offered. `portico demo`
+    /// uses `test` unless told otherwise.
+    #[arg(long, env = "PORTICO_SMS_PROVIDER", value_parser = ["test", "twilio"])]
+    sms_provider: Option<String>,
+    #[arg(long, env = "PORTICO_TWILIO_ACCOUNT_SID", hide = true)]
+    twilio_account_sid: Option<String>,
+    #[arg(long, env = "PORTICO_TWILIO_AUTH_TOKEN", hide_env_values = true, hide = true)]
+    twilio_auth_token: Option<String>,
+    #[arg(long, env = "PORTICO_TWILIO_FROM", hide = true)]
+    twilio_from: Option<String>,
+    #[arg(long, env = "PORTICO_TWILIO_API_BASE", default_value = "https://api.twilio.com", hide = true)]
+    twilio_api_base: String,
     /// Stripe secret key (sk_live_… or sk_test_…) for card payments. Set it
     /// through the environment, not the command line, so it stays out of `ps`.
     #[arg(long, env = "PORTICO_STRIPE_SECRET_KEY", hide_env_values = true, requires = "stripe_webhook_secret")]
@@ -109,8 +124,29 @@ enum Command {
 }
 
 impl ServeArgs {
-    fn config(&self) -> Config {
+    /// The SMS provider asked for; Twilio needs its three settings.
+    fn sms(&self) -> anyhow::Result<Option<portico_services::sms::SmsConfig>> {
+        use portico_services::sms::{SmsConfig, TwilioConfig};
+        Ok(match self.sms_provider.as_deref() {
+            None => None,
+            Some("test") => Some(SmsConfig::Test),
+            Some(_) => {
+                let (Some(account_sid), Some(auth_token), Some(from)) = (&self.twilio_account_sid, &self.twilio_auth_token, &self.twilio_from) else {
+                    anyhow::bail!("--sms-provider twilio needs PORTICO_TWILIO_ACCOUNT_SID, PORTICO_TWILIO_AUTH_TOKEN and PORTICO_TWILIO_FROM");
+                };
+                Some(SmsConfig::Twilio(TwilioConfig {
+                    account_sid: account_sid.clone(),
+                    auth_token: auth_token.clone(),
+                    from: from.clone(),
+                    api_base: self.twilio_api_base.clone(),
+                }))
+            }
+        })
+    }
+
+    fn config(&self) -> anyhow::Result<Config> {
         let mut config = Config::new(self.bind, self.data_dir.clone());
+        config.sms = self.sms()?;
         config.database_url = self.database_url.clone();
         config.public_url = self.public_url.clone();
         config.files = self.files.clone();
@@ -127,7 +163,7 @@ impl ServeArgs {
         }
         config.webhooks.allow_private_targets = self.webhooks_allow_private_targets;
         config.trusted_proxies = self.trusted_proxies.clone();
-        config
+        Ok(config)
     }
 }
 
@@ -151,13 +187,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plugins { action: PluginsAction::Publish { sha256, store } } => set_published(&sha256, &store, true).await,
         Command::Plugins { action: PluginsAction::Unpublish { sha256, store } } => set_published(&sha256, &store, false).await,
         Command::Serve(args) => {
-            let server = RunningServer::start(args.config()).await?;
+            let server = RunningServer::start(args.config()?).await?;
             tracing::info!(url = %server.base_url, "serving");
             server.wait_for_signal().await
         }
         Command::Demo { serve, links_json } => {
-            let mut config = serve.config();
+            let mut config = serve.config()?;
             config.dev_pages = true;
+            // Texts to the labelled test provider, readable in the outbox page.
+            config.sms.get_or_insert(portico_services::sms::SmsConfig::Test);
             // So a developer can point an endpoint at a receiver on this machine.
             config.webhooks.allow_private_targets = true;
             let server = RunningServer::start(config).await?;
@@ -173,7 +211,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  Staff sign-in:                    {}  ({} / {})", links.staff.url, links.staff.email, links.staff.password);
             println!("  Client sign-in without a link:    {}/t/{}/signin", server.base_url, crate::demo::SLUG);
             println!("  REST API ({}/api/openapi.json):  Authorization: Bearer {}", server.base_url, links.api_key);
-            println!("  Mail the demo sent (dev only):    {}{}", server.base_url, portico_web::dev::outbox_path(&server.state, crate::demo::SLUG));
+            println!("  Mail and texts (dev only):        {}{}", server.base_url, portico_web::dev::outbox_path(&server.state, crate::demo::SLUG));
             println!("\nPress Ctrl-C to stop.");
             server.wait_for_signal().await
         }

@@ -30,6 +30,30 @@ pub mod files {
     pub use crate::bindings::portico::plugin::files::{get_file, FileInfo};
 }
 
+/// Conversations between the office and a contact about the section's own
+/// subjects: needs [`Permission::Conversations`](crate::Permission::Conversations).
+/// The host keeps the messages, e-mails the other side and shows every
+/// thread on its own pages (`Thread::url`). On the job page and the account
+/// hub the viewer is the contact; on the staff surfaces an owner or office
+/// member. Writing is for `handle_action` only.
+pub mod conversations {
+    pub use crate::bindings::portico::plugin::conversations::{list_threads, messages, reply, write, Message, Thread};
+    use crate::HostError;
+
+    /// The viewer (a contact) writes to the office in their thread about
+    /// `subject`, opened with `title` the first time; `files` are ids the
+    /// section's `file` inputs received in this action.
+    pub fn write_to_office(subject: &str, title: &str, body: &str, files: &[String]) -> Result<Thread, HostError> {
+        write(subject, title, body, files, None)
+    }
+
+    /// The office (on the staff job page) writes to `person`, a job contact
+    /// id of the job, in their thread about `subject`.
+    pub fn write_to_person(person: &str, subject: &str, title: &str, body: &str, files: &[String]) -> Result<Thread, HostError> {
+        write(subject, title, body, files, Some(person))
+    }
+}
+
 /// Tell the business's office that something needs them: needs
 /// [`Permission::NotifyOffice`](crate::Permission::NotifyOffice). The host
 /// chooses who is told (owners and office staff); returns how many.

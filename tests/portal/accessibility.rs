@@ -164,7 +164,7 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
     // A conversation Dana started, so that a thread is among her pages and the office's.
     let (dana_id, dana_name) = app.server.state.db.tenant(&tenant.id).contact_for_sign_in("dana.whitfield@example.com").await.unwrap().expect("Dana");
     let viewer = portico_services::conversations::ContactViewer { contact_id: &dana_id, verified_email: None, name: &dana_name };
-    let draft = portico_services::conversations::Draft { body: "Is the attic hatch in the closet enough?".into(), files: Vec::new() };
+    let draft = portico_services::conversations::Draft { body: "Is the attic hatch in the closet enough?".into(), ..Default::default() };
     app.server.state.conversations.start_by_contact(&tenant, &viewer, None, "Attic access", draft).await.unwrap();
     let (_driver, browser, _profile) = open_browser().await;
     let mut audit = Audit { browser, base: app.url(""), axe, failures: Vec::new(), audited: 0 };

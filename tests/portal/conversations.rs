@@ -194,3 +194,66 @@ story! { async fn the_office_writes_first_and_the_client_is_told_as_she_chose(ap
     assert_eq!(stranger.status, 422);
     assert!(stranger.text().contains("Choose someone who is on this job.") && stranger.body.contains(">Kept words</textarea>"), "{}", stranger.text());
 }}
+
+story! { async fn a_section_talks_about_its_own_subject_and_the_office_answers_from_its_panel(app) {
+    use crate::uploads::{install_help_desk, photo_with_location, problems_tab, report};
+    let tenant = app.demo_tenant_id().await;
+    install_help_desk(&app).await;
+    let (dana, tab) = problems_tab(&app).await;
+    let job = tab.job_path();
+
+    let sent = report(&app, &dana, &tab, "Water under the kitchen sink", vec![("photos", "IMG_2041.JPG", photo_with_location(), "image/jpeg")]).await;
+
+    // The section opened the problem's thread with the photo; the office is told.
+    let link = sent.href_containing("/messages/").unwrap_or_else(|| panic!("the card links to the thread: {}", sent.body));
+    assert!(sent.text().contains("Conversation with Dana Whitfield: Problem: Water under the kitchen sink"), "{}", sent.text());
+    let thread = dana.get(&app.url(&link)).await;
+    assert!(thread.text().contains("Water under the kitchen sink") && file_links(&thread).len() == 1, "{}", thread.body);
+    assert_eq!(app.last_mail_to(&tenant, OWNER).await.map(|mail| mail.template).as_deref(), Some("office-new-message"));
+
+    // The office answers from the section's panel on the job's console page.
+    let owner = app.owner().await;
+    let staff_job = owner.get(&app.url(&format!("/staff{job}"))).await;
+    assert!(staff_job.text().contains("Conversation with Dana Whitfield: Problem: Water under the kitchen sink (1 new)"), "{}", staff_job.text());
+    let answered = owner.act_at(&staff_job, &app.url(&format!("/staff{job}/actions")), "help-desk", "crew-note", "answer", &[("answer", "A plumber comes tomorrow at 9.")]).await;
+    assert!(answered.text().contains("Your answer is with Dana Whitfield."), "{}", answered.text());
+    let mail = app.last_mail_to(&tenant, DANA).await.unwrap();
+    assert!(mail.template == "new-message" && mail.body.contains("A plumber comes tomorrow at 9."), "{}", mail.body);
+    assert_eq!(mail.link(), app.url(&link));
+
+    // A second report goes into the same thread; the card counts what is new.
+    let tab = dana.get(&app.url(&format!("{job}?tab=problems"))).await;
+    assert!(tab.text().contains("(1 new)"), "{}", tab.text());
+    let again = report(&app, &dana, &tab, "It leaks again", Vec::new()).await;
+    assert_eq!(again.href_containing("/messages/"), Some(link.clone()), "one thread per subject");
+    let thread = dana.get(&app.url(&link)).await;
+    assert!(thread.text().contains("A plumber comes tomorrow at 9.") && thread.text().contains("It leaks again"), "{}", thread.text());
+    // The host's own lists show it too: Dana's messages, the office's inbox.
+    assert!(dana.get(&app.url("/messages")).await.text().contains("Problem: Water under the kitchen sink"));
+    assert!(owner.get(&app.url("/staff/inbox")).await.text().contains("Problem: Water under the kitchen sink"));
+}}
+
+story! { async fn a_section_reads_only_its_own_threads_and_writes_only_when_asked(app) {
+    let tenant = app.demo_tenant_id().await;
+    let (dana, job) = dana(&app).await;
+    let private = dana_writes(&app, &dana, &job, "Private question", "About the sale price", Vec::new()).await;
+    let target = thread_path(&private).trim_start_matches("/messages/").to_string();
+    let settings = serde_json::json!({ "mode": "eavesdrop", "target": target }).to_string();
+    app.server
+        .state
+        .sections
+        .install_upload(&tenant, portico_tests::hostile_plugin("portico-test-hostile"), portico_sections::Grants::AllRequested, &settings)
+        .await
+        .unwrap();
+
+    let page = dana.get(&app.url(&format!("/jobs/{job}"))).await;
+
+    let said = page.text();
+    assert!(said.contains("threads: 0; target: not found; write: the business has not granted this section the conversations permission"), "{said}");
+    assert_eq!(app.server.state.db.tenant(&tenant).conversations(
+        &portico_data::ConversationFilter::All,
+        portico_data::Party { kind: portico_data::PersonKind::Staff, id: "nobody", name: "Nobody" },
+        None,
+        10,
+    ).await.unwrap().len(), 1, "nothing was written while rendering");
+}}

@@ -205,3 +205,65 @@ story! { async fn a_payment_is_acknowledged_with_what_was_paid(app) {
     assert!(receipt.body.contains("We received your payment of $610.00 towards invoice 1042"), "{}", receipt.body);
     assert_eq!(app.server.state.db.tenant(&tenant).outbox_to(DANA).await.unwrap().iter().filter(|m| m.template == "payment-recorded").count(), 1);
 }}
+
+story! { async fn a_person_who_opts_in_is_texted_through_the_labelled_test_provider(app, _unused: ()) setup async {}; configure |config: &mut portico_web::app::Config, _: &()| {
+    config.sms = Some(portico_services::sms::SmsConfig::Test);
+}; {
+    let tenant = app.demo_tenant_id().await;
+    let db = app.server.state.db.tenant(&tenant);
+    let dana = Visitor::new();
+    let job = dana.get(&app.links.client).await.job_path().trim_start_matches("/jobs/").to_string();
+    let job_id = portico_core::ids::JobId::new(job.clone());
+    let person = db.live_job_contacts(&job_id).await.unwrap().into_iter().find(|p| p.name == "Dana Whitfield").unwrap();
+    // The office has her mobile number.
+    let owner = app.owner().await;
+    let console = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    let edit = format!("/staff/jobs/{job}/people/{}/edit", person.id);
+    let edited = owner.post(&app.url(&edit), &[("csrf", &console.csrf_for(&edit).unwrap()), ("name", "Dana Whitfield"), ("email", DANA), ("phone", "(217) 555-0142"), ("role", "client")]).await;
+    assert_eq!(edited.status, 200, "{}", edited.text());
+    // Before she opts in, a message is e-mailed, not texted.
+    office_writes(&app, &owner, &job, &person.id, "Booking").await;
+    assert!(db.sms_to("+12175550142").await.unwrap().is_empty(), "nobody is texted without their own yes");
+
+    let choices = dana.get(&app.url("/account/notifications")).await;
+    assert!(choices.text().contains("Text me when") && choices.text().contains("Reply STOP"), "{}", choices.text());
+    let mut form: Vec<(&str, &str)> = vec![("csrf", "")];
+    let csrf = choices.csrf_for("/account/notifications").unwrap();
+    form[0].1 = &csrf;
+    for kind in portico_core::notifications::NotificationKind::ALL {
+        form.push(("on", kind.as_str()));
+    }
+    form.push(("text", "new-message"));
+    dana.post(&app.url("/account/notifications"), &form).await;
+    office_writes(&app, &owner, &job, &person.id, "Access").await;
+
+    let texts = db.sms_to("+12175550142").await.unwrap();
+    assert_eq!(texts.len(), 1, "one text, for the kind she ticked");
+    assert_eq!(texts[0].template, "new-message");
+    let body = portico_services::sms::text_of(&app.server.state.db, &tenant, &texts[0].template, &texts[0].data_json).await.unwrap();
+    assert!(body.starts_with("Keystone Home Inspections: Morgan Reyes wrote about Access\n") && body.contains("/messages/"), "{body}");
+    // The worker hands it to the test provider, which records itself.
+    let mut sent = texts[0].clone();
+    for _ in 0..100 {
+        sent = db.sms_to("+12175550142").await.unwrap().remove(0);
+        if sent.status == "sent" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!((sent.status.as_str(), sent.provider.as_deref()), ("sent", Some("test")));
+    let rechosen = dana.get(&app.url("/account/notifications")).await;
+    assert!(rechosen.control("text\" value=\"new-message").is_some_and(|tag| tag.contains("checked")), "{}", rechosen.body);
+}}
+
+/// The office writes to the person `person` of `job` in a new conversation.
+async fn office_writes(app: &TestApp, owner: &Visitor, job: &str, person: &str, title: &str) -> Page {
+    let action = format!("/staff/jobs/{job}/conversations");
+    let form = owner.get(&app.url(&action)).await;
+    let fields = reqwest::multipart::Form::new()
+        .text("csrf", form.csrf_for(&action).unwrap())
+        .text("person", person.to_string())
+        .text("title", title.to_string())
+        .text("body", "Your inspector is booked.");
+    owner.upload_form(&app.url(&action), fields).await
+}

@@ -11,13 +11,13 @@ use reqwest::multipart::{Form, Part};
 /// Where the photo was taken, as a phone writes it into the photo's EXIF.
 const LOCATION: &str = "GPS 41.878113 N 87.629799 W";
 
-async fn install_help_desk(app: &TestApp) {
+pub(crate) async fn install_help_desk(app: &TestApp) {
     let tenant = app.demo_tenant_id().await;
     app.server.state.sections.install_upload(&tenant, hostile_plugin("portico-test-help-desk"), Grants::AllRequested, "{}").await.unwrap();
 }
 
 /// A small JPEG photo carrying `LOCATION` in its EXIF metadata.
-fn photo_with_location() -> Vec<u8> {
+pub(crate) fn photo_with_location() -> Vec<u8> {
     use image::ImageEncoder;
     // A little-endian TIFF header and one IFD entry: ImageDescription (0x010e), ASCII.
     let text = format!("{LOCATION}\0");
@@ -35,7 +35,7 @@ fn photo_with_location() -> Vec<u8> {
 }
 
 /// Dana on her job's Problems tab.
-async fn problems_tab(app: &TestApp) -> (Visitor, Page) {
+pub(crate) async fn problems_tab(app: &TestApp) -> (Visitor, Page) {
     let dana = Visitor::new();
     let job = dana.get(&app.links.client).await.job_path();
     let tab = dana.get(&app.url(&format!("{job}?tab=problems"))).await;
@@ -43,7 +43,7 @@ async fn problems_tab(app: &TestApp) -> (Visitor, Page) {
 }
 
 /// Send the report form of `page` with `text` and the given files.
-async fn report(app: &TestApp, visitor: &Visitor, page: &Page, text: &str, files: Vec<(&str, &str, Vec<u8>, &str)>) -> Page {
+pub(crate) async fn report(app: &TestApp, visitor: &Visitor, page: &Page, text: &str, files: Vec<(&str, &str, Vec<u8>, &str)>) -> Page {
     let mut form = Form::new()
         .text("_portico_csrf", page.hidden("_portico_csrf").unwrap())
         .text("_portico_plugin", "help-desk")
@@ -60,7 +60,7 @@ async fn report(app: &TestApp, visitor: &Visitor, page: &Page, text: &str, files
 }
 
 /// The files the page links to (`/files/{id}`), in order.
-fn file_links(page: &Page) -> Vec<String> {
+pub(crate) fn file_links(page: &Page) -> Vec<String> {
     page.body.split("href=\"/files/").skip(1).filter_map(|rest| rest.split('"').next()).map(|id| format!("/files/{id}")).collect()
 }
 

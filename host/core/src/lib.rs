@@ -21,5 +21,6 @@ pub mod names;
 pub mod stages;
 pub mod notifications;
 pub mod passwords;
+pub mod phone;
 pub mod text;
 pub mod tokens;

@@ -100,6 +100,9 @@ pub enum ConversationFilter<'a> {
     /// The contact's own: by their id, or any contact row with the address
     /// their session proved.
     Contact { contact_id: &'a str, verified_email: Option<&'a str> },
+    /// A section's own threads: about one of its subjects if given, with one
+    /// contact (id, proven address) if given, about one job if given.
+    Section { plugin_id: &'a str, subject: Option<&'a str>, contact: Option<(&'a str, Option<&'a str>)>, job_id: Option<&'a JobId> },
 }
 
 /// A conversation with its contact, job and the reader's read state
@@ -111,19 +114,60 @@ const FROM_READER: &str = "FROM conversations c \
      LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.reader_kind = $2 \
      AND r.reader_id = CASE WHEN $2 = 'contact' THEN c.contact_id ELSE $3 END";
 
-impl ConversationFilter<'_> {
-    /// The filter's condition on `c` (conversations) and `p` (its contact),
-    /// with its values from `$4` on.
-    fn sql(&self) -> (&'static str, Vec<&str>) {
-        match self {
-            ConversationFilter::All => ("", Vec::new()),
-            ConversationFilter::AwaitingReply => (" AND c.last_author_kind = 'contact'", Vec::new()),
-            ConversationFilter::Job(job_id) => (" AND c.job_id = $4", vec![job_id.as_str()]),
-            ConversationFilter::Contact { contact_id, verified_email: None } => (" AND c.contact_id = $4", vec![*contact_id]),
-            ConversationFilter::Contact { contact_id, verified_email: Some(email) } => {
-                (" AND (c.contact_id = $4 OR p.email = $5)", vec![*contact_id, *email])
+/// Conditions of a list's query, with their values numbered from `$4`.
+#[derive(Default)]
+struct Conditions<'a> {
+    sql: String,
+    values: Vec<&'a str>,
+}
+
+impl<'a> Conditions<'a> {
+    fn value(&mut self, value: &'a str) -> String {
+        self.values.push(value);
+        format!("${}", 3 + self.values.len())
+    }
+
+    /// `column = value`.
+    fn equal(&mut self, column: &str, value: &'a str) {
+        let placeholder = self.value(value);
+        self.sql.push_str(&format!(" AND {column} = {placeholder}"));
+    }
+
+    /// The contact's threads: by their id, or their proven address.
+    fn contact(&mut self, contact_id: &'a str, verified_email: Option<&'a str>) {
+        match verified_email {
+            Some(email) => {
+                let (id, email) = (self.value(contact_id), self.value(email));
+                self.sql.push_str(&format!(" AND (c.contact_id = {id} OR p.email = {email})"));
+            }
+            None => self.equal("c.contact_id", contact_id),
+        }
+    }
+}
+
+impl<'a> ConversationFilter<'a> {
+    /// The filter's condition on `c` (conversations) and `p` (its contact).
+    fn conditions(&self) -> Conditions<'a> {
+        let mut conditions = Conditions::default();
+        match *self {
+            ConversationFilter::All => {}
+            ConversationFilter::AwaitingReply => conditions.sql.push_str(" AND c.last_author_kind = 'contact'"),
+            ConversationFilter::Job(job_id) => conditions.equal("c.job_id", job_id.as_str()),
+            ConversationFilter::Contact { contact_id, verified_email } => conditions.contact(contact_id, verified_email),
+            ConversationFilter::Section { plugin_id, subject, contact, job_id } => {
+                conditions.equal("c.subject_plugin", plugin_id);
+                if let Some(subject) = subject {
+                    conditions.equal("c.subject_key", subject);
+                }
+                if let Some((contact_id, verified_email)) = contact {
+                    conditions.contact(contact_id, verified_email);
+                }
+                if let Some(job_id) = job_id {
+                    conditions.equal("c.job_id", job_id.as_str());
+                }
             }
         }
+        conditions
     }
 }
 
@@ -164,6 +208,20 @@ impl TenantDb<'_> {
         Ok(added)
     }
 
+    /// The contact's thread about a section's subject, if it was opened.
+    pub async fn conversation_on_subject(&self, contact_id: &str, plugin_id: &str, subject: &str) -> DbResult<Option<Conversation>> {
+        sqlx::query_as(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.tenant_id = $1 AND c.contact_id = $2 AND c.subject_plugin = $3 AND c.subject_key = $4"
+        ))
+        .bind(self.tenant)
+        .bind(contact_id)
+        .bind(plugin_id)
+        .bind(subject)
+        .fetch_optional(&self.db.pool)
+        .await
+        .context("finding a subject's conversation")
+    }
+
     /// One of the business's conversations.
     pub async fn conversation(&self, id: &str) -> DbResult<Option<Conversation>> {
         sqlx::query_as(&format!("SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.tenant_id = $1 AND c.id = $2"))
@@ -200,7 +258,7 @@ impl TenantDb<'_> {
         before: Option<(i64, &str)>,
         limit: i64,
     ) -> DbResult<Vec<ConversationLine>> {
-        let (condition, bound) = filter.sql();
+        let Conditions { sql: condition, values: bound } = filter.conditions();
         let first_cursor = 4 + bound.len();
         let cursor = match before {
             Some(_) => format!(" AND (c.last_message_at < ${first_cursor} OR (c.last_message_at = ${first_cursor} AND c.id < ${}))", first_cursor + 1),
@@ -225,7 +283,7 @@ impl TenantDb<'_> {
     /// How many of the conversations `filter` lists have messages `reader`
     /// has not read.
     pub async fn unread_conversations(&self, filter: &ConversationFilter<'_>, reader: Party<'_>) -> DbResult<i64> {
-        let (condition, bound) = filter.sql();
+        let Conditions { sql: condition, values: bound } = filter.conditions();
         let sql = format!("SELECT COUNT(*) {FROM_READER} WHERE c.tenant_id = $1{condition} AND c.message_count > COALESCE(r.read_seq, 0)");
         let mut query = sqlx::query_scalar(&sql).bind(self.tenant).bind(reader.kind.as_str()).bind(reader.id);
         for value in bound {

@@ -317,6 +317,17 @@ impl TenantDb<'_> {
         Ok(email.flatten())
     }
 
+    /// The contact's phone number, if the business has one.
+    pub async fn contact_phone(&self, contact_id: &str) -> DbResult<Option<String>> {
+        let phone: Option<Option<String>> = sqlx::query_scalar("SELECT phone FROM contacts WHERE tenant_id = $1 AND id = $2")
+            .bind(self.tenant)
+            .bind(contact_id)
+            .fetch_optional(&self.db.pool)
+            .await
+            .context("loading a contact's phone")?;
+        Ok(phone.flatten())
+    }
+
     /// Whether the address belongs to one of the tenant's staff (such an
     /// address never gets a client's access).
     pub async fn is_staff_email(&self, email: &str) -> DbResult<bool> {

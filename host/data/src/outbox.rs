@@ -44,21 +44,7 @@ impl TenantDb<'_> {
 
     /// The attempt failed: try again at `retry_at`, or give up when `None`.
     pub async fn outbox_failed(&self, id: &str, worker: &str, error: &str, retry_at: Option<i64>) -> DbResult<()> {
-        let status = if retry_at.is_some() { "queued" } else { "failed" };
-        sqlx::query(
-            "UPDATE outbox SET status = $1, next_attempt_at = $2, lease_until = NULL, last_error = $3 \
-             WHERE tenant_id = $4 AND id = $5 AND leased_by = $6",
-        )
-        .bind(status)
-        .bind(retry_at.unwrap_or_else(now))
-        .bind(error)
-        .bind(self.tenant)
-        .bind(id)
-        .bind(worker)
-        .execute(&self.db.pool)
-        .await
-        .context("recording a failed delivery")?;
-        Ok(())
+        super::queue::failed(self, "outbox", (id, worker), error, retry_at, "recording a failed delivery").await
     }
 
     /// How many of the tenant's messages are in `status`.

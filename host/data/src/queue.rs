@@ -22,6 +22,33 @@ where
         .context(context)
 }
 
+/// A leased row of `table` (`id`, held by `worker`) failed: queue it again
+/// for `retry_at`, or mark it failed for good when `None`.
+pub(super) async fn failed(
+    db: &super::TenantDb<'_>,
+    table: &str,
+    (id, worker): (&str, &str),
+    error: &str,
+    retry_at: Option<i64>,
+    context: &'static str,
+) -> DbResult<()> {
+    let status = if retry_at.is_some() { "queued" } else { "failed" };
+    sqlx::query(&format!(
+        "UPDATE {table} SET status = $1, next_attempt_at = $2, lease_until = NULL, last_error = $3 \
+         WHERE tenant_id = $4 AND id = $5 AND leased_by = $6"
+    ))
+    .bind(status)
+    .bind(retry_at.unwrap_or_else(now))
+    .bind(error)
+    .bind(db.tenant)
+    .bind(id)
+    .bind(worker)
+    .execute(&db.db.pool)
+    .await
+    .context(context)?;
+    Ok(())
+}
+
 /// The statement that leases up to `$4` due rows of `table` to worker `$2`
 /// until `$1`, `$3` being now, and returns `returning` of each.
 ///

@@ -17,6 +17,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 pub struct HostServices {
     pub db: Db,
     pub checkouts: Checkouts,
+    pub conversations: portico_services::conversations::Conversations,
 }
 
 /// Who is looking, as the host knows them. Only the safe parts reach plugins.

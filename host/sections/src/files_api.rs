@@ -53,15 +53,20 @@ impl files::Host for CallState {
         if !allowed {
             return Err(Error::NotFound);
         }
-        Ok(files::FileInfo {
-            url: format!("/files/{}", upload.id),
-            thumbnail_url: upload.thumbnail_key.as_ref().map(|_| format!("/files/{}/thumbnail", upload.id)),
-            id: upload.id,
-            name: upload.file_name,
-            content_type: upload.content_type,
-            size: upload.size_bytes.max(0) as u64,
-            attached_by: upload.uploader_name,
-            attached_at: upload.created_at,
-        })
+        Ok(file_info(upload))
+    }
+}
+
+/// An upload as a section sees it, with the host's addresses for the viewer.
+pub(super) fn file_info(upload: portico_data::Upload) -> files::FileInfo {
+    files::FileInfo {
+        url: format!("/files/{}", upload.id),
+        thumbnail_url: upload.thumbnail_key.as_ref().map(|_| format!("/files/{}/thumbnail", upload.id)),
+        id: upload.id,
+        name: upload.file_name,
+        content_type: upload.content_type,
+        size: upload.size_bytes.max(0) as u64,
+        attached_by: upload.uploader_name,
+        attached_at: upload.created_at,
     }
 }

@@ -27,7 +27,7 @@ const DAY: i64 = 24 * 3600;
 
 /// What a host function would change, and so which exports may call it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Change {
+pub(super) enum Change {
     /// Acts in the viewer's name (signs, requests, starts a payment): only
     /// `handle-action`, the POST the viewer made.
     ForViewer,
@@ -59,7 +59,7 @@ impl CallState {
     /// Go on only if this call may make `change`; otherwise the typed
     /// `denied` of the interface's permission, never a trap. Rendering reads:
     /// opening a page must never sign, request, pay, mail or record anything.
-    fn may_change(&self, permission: Permission, change: Change) -> Result<(), Error> {
+    pub(super) fn may_change(&self, permission: Permission, change: Change) -> Result<(), Error> {
         let allowed = match change {
             Change::ForViewer => self.kind == CallKind::Action,
             Change::OwnRecords => matches!(self.kind, CallKind::Action | CallKind::Event),
@@ -85,8 +85,9 @@ impl CallState {
     }
 }
 
-/// Database failures are logged in full and reach the plugin only as "unavailable".
-pub(super) fn unavailable(error: DbError) -> Error {
+/// Failures of the database or the file store are logged in full and reach
+/// the plugin only as "unavailable".
+pub(super) fn unavailable(error: impl std::fmt::Display) -> Error {
     tracing::error!(%error, "host call failed");
     Error::Unavailable("the host could not complete the call; try again later".into())
 }

@@ -4,6 +4,7 @@
 
 pub mod bindings;
 mod call;
+mod conversations_api;
 pub mod health;
 mod host_api;
 pub mod manage;

@@ -22,6 +22,7 @@ pub enum Permission {
     AccountRead,
     Files,
     NotifyOffice,
+    Conversations,
 }
 
 /// The contract's package, whose interfaces plugins import.
@@ -66,7 +67,7 @@ fn supported_versions() -> String {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::JobRead,
         Permission::DocumentsRead,
         Permission::BillingRead,
@@ -79,6 +80,7 @@ impl Permission {
         Permission::AccountRead,
         Permission::Files,
         Permission::NotifyOffice,
+        Permission::Conversations,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +97,7 @@ impl Permission {
             Permission::AccountRead => "account-read",
             Permission::Files => "files",
             Permission::NotifyOffice => "notify-office",
+            Permission::Conversations => "conversations",
         }
     }
 
@@ -113,6 +116,7 @@ impl Permission {
             Permission::AccountRead => "account",
             Permission::Files => "files",
             Permission::NotifyOffice => "office",
+            Permission::Conversations => "conversations",
         }
     }
 
@@ -131,6 +135,7 @@ impl Permission {
             Permission::AccountRead => "Show clients their own jobs, homes, invoices and payments with you on their account page",
             Permission::Files => "Take photos and PDFs in its forms and show them to the people who may see them",
             Permission::NotifyOffice => "E-mail your owners and office staff when something needs them (you choose nothing about who)",
+            Permission::Conversations => "Hold conversations between your office and a client about what it keeps (the messages stay with you; the client is e-mailed as they chose)",
         }
     }
 }
@@ -156,6 +161,7 @@ impl From<WitPermission> for Permission {
             WitPermission::AccountRead => Permission::AccountRead,
             WitPermission::Files => Permission::Files,
             WitPermission::NotifyOffice => Permission::NotifyOffice,
+            WitPermission::Conversations => Permission::Conversations,
         }
     }
 }
@@ -175,6 +181,7 @@ impl From<Permission> for WitPermission {
             Permission::AccountRead => WitPermission::AccountRead,
             Permission::Files => WitPermission::Files,
             Permission::NotifyOffice => WitPermission::NotifyOffice,
+            Permission::Conversations => WitPermission::Conversations,
         }
     }
 }

@@ -19,7 +19,7 @@ use portico_core::model::Tenant;
 use portico_core::notifications::NotificationKind;
 use portico_core::text::one_line;
 use portico_data::files::FileStore;
-use portico_data::{Actor, AuditEntry, Conversation, Db, DbError, Message, NewConversation, NewMessage, Party, PersonKind};
+use portico_data::{Actor, AuditEntry, Conversation, ConversationFilter, ConversationLine, Db, DbError, Message, NewConversation, NewMessage, Party, PersonKind};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -34,6 +34,9 @@ pub const MAX_BODY: usize = 10_000;
 
 /// Most files one message carries.
 pub const MAX_FILES: usize = 10;
+
+/// Most threads one list holds (the latest).
+const LISTED: i64 = 100;
 
 /// What a message may carry: photos and PDFs, 20 MB each, several at once.
 pub fn file_rules() -> FileRules {
@@ -64,10 +67,13 @@ impl From<crate::uploads::StoreError> for ConversationError {
 }
 
 /// A message as written: its text and its files, already checked by their
-/// bytes (`uploads::prepare` with [`file_rules`]).
+/// bytes (`uploads::prepare` with [`file_rules`]), or already stored through
+/// a section's own `file` inputs (`attached`, upload ids).
+#[derive(Default)]
 pub struct Draft {
     pub body: String,
     pub files: Vec<Prepared>,
+    pub attached: Vec<String>,
 }
 
 /// The contact side of a request: who is signed in.
@@ -85,8 +91,22 @@ struct NewThread<'a> {
     contact_id: &'a str,
     contact_name: &'a str,
     job_id: Option<&'a JobId>,
+    /// The section and its key, for a thread about a section's subject.
+    subject: Option<(&'a str, &'a str)>,
     title: &'a str,
 }
+
+/// Who a section serves in a conversation call.
+#[derive(Debug, Clone, Copy)]
+pub enum Side<'a> {
+    /// A signed-in contact: only their own threads.
+    Contact(ContactViewer<'a>),
+    /// An owner or office member.
+    Office(Party<'a>),
+}
+
+/// Longest key of a section's subject, in bytes.
+pub const MAX_SUBJECT: usize = 200;
 
 /// Conversations; cheap to clone.
 #[derive(Clone)]
@@ -116,7 +136,7 @@ impl Conversations {
             db.job_access(job_id, viewer.contact_id, viewer.verified_email).await?.ok_or(ConversationError::NotFound)?;
         }
         let author = Party { kind: PersonKind::Contact, id: viewer.contact_id, name: viewer.name };
-        let thread = NewThread { contact_id: viewer.contact_id, contact_name: viewer.name, job_id, title };
+        let thread = NewThread { contact_id: viewer.contact_id, contact_name: viewer.name, job_id, subject: None, title };
         self.open(tenant, thread, author, draft).await
     }
 
@@ -135,7 +155,7 @@ impl Conversations {
             .iter()
             .find(|person| person.id == job_contact_id && person.role.0 != portico_core::model::Role::Staff)
             .ok_or_else(|| ConversationError::Invalid("Choose someone who is on this job.".into()))?;
-        let thread = NewThread { contact_id: &person.contact_id, contact_name: &person.name, job_id: Some(job_id), title };
+        let thread = NewThread { contact_id: &person.contact_id, contact_name: &person.name, job_id: Some(job_id), subject: None, title };
         self.open(tenant, thread, staff, draft).await
     }
 
@@ -144,8 +164,8 @@ impl Conversations {
     async fn open(&self, tenant: &Tenant, thread: NewThread<'_>, author: Party<'_>, draft: Draft) -> Result<Conversation, ConversationError> {
         let title = checked_title(thread.title)?;
         let body = checked_body(&draft)?;
-        let upload_ids = self.store_files(tenant, author, draft.files).await?;
-        let new = NewConversation { contact_id: thread.contact_id, job_id: thread.job_id, subject: None, title: &title };
+        let upload_ids = self.store_files(tenant, author, draft.files, draft.attached).await?;
+        let new = NewConversation { contact_id: thread.contact_id, job_id: thread.job_id, subject: thread.subject, title: &title };
         let first = NewMessage { author, body: &body, upload_ids: &upload_ids };
         let (conversation, message) = self.db.tenant(&tenant.id).start_conversation(&new, &first).await?;
         let (actor, summary) = match author.kind {
@@ -163,7 +183,7 @@ impl Conversations {
     /// caller with [`Conversations::of_contact`] or the staff role).
     pub async fn reply(&self, tenant: &Tenant, conversation: &Conversation, author: Party<'_>, draft: Draft) -> Result<Message, ConversationError> {
         let body = checked_body(&draft)?;
-        let upload_ids = self.store_files(tenant, author, draft.files).await?;
+        let upload_ids = self.store_files(tenant, author, draft.files, draft.attached).await?;
         let message = self.db.tenant(&tenant.id).add_message(&conversation.id, &NewMessage { author, body: &body, upload_ids: &upload_ids }).await?;
         self.tell_the_other_side(tenant, conversation, &message).await;
         Ok(message)
@@ -198,8 +218,140 @@ impl Conversations {
         Ok((messages, read_before))
     }
 
-    async fn store_files(&self, tenant: &Tenant, author: Party<'_>, files: Vec<Prepared>) -> Result<Vec<String>, ConversationError> {
-        if files.len() > MAX_FILES {
+    /// The threads of `viewer`, latest first: of one section (and one of
+    /// its subjects) when `section` says so, about one job when `job_id`
+    /// does. Those about a job they no longer reach are left out.
+    pub async fn of_viewer(
+        &self,
+        tenant_id: &TenantId,
+        viewer: &ContactViewer<'_>,
+        section: Option<(&str, Option<&str>)>,
+        job_id: Option<&JobId>,
+    ) -> Result<Vec<ConversationLine>, DbError> {
+        let db = self.db.tenant(tenant_id);
+        let contact = (viewer.contact_id, viewer.verified_email);
+        let filter = match section {
+            Some((plugin_id, subject)) => ConversationFilter::Section { plugin_id, subject, contact: Some(contact), job_id },
+            None => ConversationFilter::Contact { contact_id: viewer.contact_id, verified_email: viewer.verified_email },
+        };
+        let reader = Party { kind: PersonKind::Contact, id: viewer.contact_id, name: viewer.name };
+        let lines = db.conversations(&filter, reader, None, LISTED).await?;
+        let reached = db.account_jobs(viewer.contact_id, viewer.verified_email).await?;
+        let reachable = |job: &Option<JobId>| job.as_ref().is_none_or(|job| reached.iter().any(|reached| reached.job_id == *job));
+        Ok(lines.into_iter().filter(|line| reachable(&line.conversation.job_id) && job_id.is_none_or(|job| line.conversation.job_id.as_ref() == Some(job))).collect())
+    }
+
+    /// A section's threads `side` may read: about `subject` if given, about
+    /// the call's job if there is one.
+    pub async fn section_threads(
+        &self,
+        tenant_id: &TenantId,
+        plugin_id: &str,
+        subject: Option<&str>,
+        side: Side<'_>,
+        job_id: Option<&JobId>,
+    ) -> Result<Vec<ConversationLine>, DbError> {
+        match side {
+            Side::Contact(viewer) => self.of_viewer(tenant_id, &viewer, Some((plugin_id, subject)), job_id).await,
+            Side::Office(me) => {
+                let filter = ConversationFilter::Section { plugin_id, subject, contact: None, job_id };
+                self.db.tenant(tenant_id).conversations(&filter, me, None, LISTED).await
+            }
+        }
+    }
+
+    /// One of a section's threads, if `side` may read it (and, with
+    /// `job_id`, if it is about that job).
+    pub async fn section_thread(&self, tenant_id: &TenantId, plugin_id: &str, id: &str, side: Side<'_>, job_id: Option<&JobId>) -> Result<Option<Conversation>, DbError> {
+        let conversation = match side {
+            Side::Contact(viewer) => self.of_contact(tenant_id, id, &viewer).await?,
+            Side::Office(_) => self.db.tenant(tenant_id).conversation(id).await?,
+        };
+        Ok(conversation.filter(|c| c.subject_plugin == plugin_id && job_id.is_none_or(|job| c.job_id.as_ref() == Some(job))))
+    }
+
+    /// Write in the thread about a section's `subject` with a contact, and
+    /// open it with `title` if there is none: a contact writes in their own
+    /// (`to` none); the office writes to `to`, a person on `job_id`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn write_on_subject(
+        &self,
+        tenant: &Tenant,
+        plugin_id: &str,
+        subject: &str,
+        title: &str,
+        side: Side<'_>,
+        job_id: Option<&JobId>,
+        to: Option<&str>,
+        draft: Draft,
+    ) -> Result<Conversation, ConversationError> {
+        if subject.is_empty() || subject.len() > MAX_SUBJECT {
+            return Err(ConversationError::Invalid(format!("a subject is 1-{MAX_SUBJECT} bytes")));
+        }
+        let db = self.db.tenant(&tenant.id);
+        let people;
+        let (contact_id, contact_name, author) = match (side, to) {
+            (Side::Contact(viewer), None) => {
+                if let Some(job_id) = job_id {
+                    db.job_access(job_id, viewer.contact_id, viewer.verified_email).await?.ok_or(ConversationError::NotFound)?;
+                }
+                (viewer.contact_id, viewer.name, Party { kind: PersonKind::Contact, id: viewer.contact_id, name: viewer.name })
+            }
+            (Side::Contact(_), Some(_)) => return Err(ConversationError::Invalid("a contact writes only to the office".into())),
+            (Side::Office(me), Some(to)) => {
+                let job_id = job_id.ok_or_else(|| ConversationError::Invalid("the office writes to someone on a job, from the staff job page".into()))?;
+                people = db.live_job_contacts(job_id).await?;
+                let person = people
+                    .iter()
+                    .find(|person| person.id == to && person.role.0 != portico_core::model::Role::Staff)
+                    .ok_or_else(|| ConversationError::Invalid("`to` is not someone on this job".into()))?;
+                (person.contact_id.as_str(), person.name.as_str(), me)
+            }
+            (Side::Office(_), None) => return Err(ConversationError::Invalid("say whom the office writes to (`to`)".into())),
+        };
+        self.check_attached(&tenant.id, plugin_id, author, job_id, &draft.attached).await?;
+        if let Some(existing) = db.conversation_on_subject(contact_id, plugin_id, subject).await? {
+            self.reply(tenant, &existing, author, draft).await?;
+            return db.conversation(&existing.id).await?.ok_or(ConversationError::NotFound);
+        }
+        let thread = NewThread { contact_id, contact_name, job_id, subject: Some((plugin_id, subject)), title };
+        self.open(tenant, thread, author, draft).await
+    }
+
+    /// A section answers in one of its threads for `author`, with files its
+    /// own inputs received from them.
+    pub async fn reply_from_section(&self, tenant: &Tenant, plugin_id: &str, conversation: &Conversation, author: Party<'_>, draft: Draft) -> Result<Message, ConversationError> {
+        self.check_attached(&tenant.id, plugin_id, author, conversation.job_id.as_ref(), &draft.attached).await?;
+        let attached = draft.attached.clone();
+        let mut message = self.reply(tenant, conversation, author, draft).await?;
+        let db = self.db.tenant(&tenant.id);
+        for id in &attached {
+            message.attachments.extend(db.upload(id).await?);
+        }
+        Ok(message)
+    }
+
+    /// Files a section attaches must be its own uploads, sent by the author,
+    /// on the thread's job or on none.
+    async fn check_attached(&self, tenant_id: &TenantId, plugin_id: &str, author: Party<'_>, job_id: Option<&JobId>, ids: &[String]) -> Result<(), ConversationError> {
+        let db = self.db.tenant(tenant_id);
+        for id in ids {
+            let upload = db.upload(id).await?;
+            let fits = upload.is_some_and(|upload| {
+                upload.plugin_id == plugin_id
+                    && upload.uploader_kind == author.kind.as_str()
+                    && upload.uploader_id == author.id
+                    && upload.job_id.as_ref().is_none_or(|on| job_id == Some(on))
+            });
+            if !fits {
+                return Err(ConversationError::Invalid(format!("file {id:?} is not one this section received from the writer")));
+            }
+        }
+        Ok(())
+    }
+
+    async fn store_files(&self, tenant: &Tenant, author: Party<'_>, files: Vec<Prepared>, attached: Vec<String>) -> Result<Vec<String>, ConversationError> {
+        if files.len() + attached.len() > MAX_FILES {
             return Err(ConversationError::Invalid(format!("Send at most {MAX_FILES} files with one message.")));
         }
         let uploader = Uploader { kind: author.kind, id: author.id, name: author.name };
@@ -209,6 +361,7 @@ impl Conversations {
             let upload = crate::uploads::store(&self.db, &self.files, &tenant.id, MESSAGE_UPLOADS, None, &uploader, prepared).await?;
             ids.push(upload.id);
         }
+        ids.extend(attached);
         Ok(ids)
     }
 
@@ -257,6 +410,7 @@ impl Conversations {
         let (Some(name), Some(address)) = (db.contact_name(&conversation.contact_id).await?, db.contact_email(&conversation.contact_id).await?) else {
             return Ok(false);
         };
+        let phone = db.contact_phone(&conversation.contact_id).await?;
         let reader = Party { kind: PersonKind::Contact, id: &conversation.contact_id, name: &name };
         if self.already_told(tenant, conversation, message, reader).await? {
             return Ok(false);
@@ -267,7 +421,7 @@ impl Conversations {
             "excerpt": excerpt(message),
             "link": format!("{}/messages/{}", self.notifications.public_url(), conversation.id),
         }));
-        self.notifications.tell_person(tenant, NotificationKind::NewMessage, &name, &address, serde_json::Value::Object(facts)).await
+        self.notifications.tell_person(tenant, NotificationKind::NewMessage, &name, (&address, phone.as_deref()), serde_json::Value::Object(facts)).await
     }
 
     /// Whether `reader` was told of an earlier message from the same side
@@ -301,7 +455,7 @@ fn checked_title(title: &str) -> Result<String, ConversationError> {
 fn checked_body(draft: &Draft) -> Result<String, ConversationError> {
     let body = draft.body.trim().replace("\r\n", "\n");
     match body.chars().count() {
-        0 if draft.files.is_empty() => Err(ConversationError::Invalid("Write a message or attach a file.".into())),
+        0 if draft.files.is_empty() && draft.attached.is_empty() => Err(ConversationError::Invalid("Write a message or attach a file.".into())),
         n if n > MAX_BODY => Err(ConversationError::Invalid(format!("Keep a message to {MAX_BODY} characters (it has {n})."))),
         _ => Ok(body),
     }
@@ -330,11 +484,11 @@ mod tests {
 
     #[test]
     fn a_message_needs_words_or_files() {
-        let empty = Draft { body: "  \r\n ".into(), files: Vec::new() };
+        let empty = Draft { body: "  \r\n ".into(), ..Draft::default() };
         assert!(matches!(checked_body(&empty), Err(ConversationError::Invalid(_))));
-        let long = Draft { body: "é".repeat(MAX_BODY + 1), files: Vec::new() };
+        let long = Draft { body: "é".repeat(MAX_BODY + 1), ..Draft::default() };
         assert!(matches!(checked_body(&long), Err(ConversationError::Invalid(_))));
-        let kept = Draft { body: " Line one\r\nLine two ".into(), files: Vec::new() };
+        let kept = Draft { body: " Line one\r\nLine two ".into(), ..Draft::default() };
         assert_eq!(checked_body(&kept).unwrap(), "Line one\nLine two");
     }
 }

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod payments;
 pub mod pdf;
 pub mod rate_limit;
+pub mod sms;
 pub mod standing;
 pub mod uploads;
 pub mod webhooks;

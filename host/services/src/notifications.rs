@@ -28,6 +28,8 @@ pub struct Notifications {
     db: Db,
     public_url: Arc<str>,
     key: Arc<str>,
+    /// Whether an SMS provider is configured, so people may opt in to texts.
+    texts: bool,
 }
 
 /// One thing to tell the people on a job.
@@ -42,7 +44,18 @@ struct Notice<'a> {
 
 impl Notifications {
     pub fn new(db: Db, public_url: &str, key: &str) -> Notifications {
-        Notifications { db, public_url: public_url.trim_end_matches('/').into(), key: key.into() }
+        Notifications { db, public_url: public_url.trim_end_matches('/').into(), key: key.into(), texts: false }
+    }
+
+    /// Offer texts too (an SMS provider is configured).
+    pub fn with_texts(mut self, texts: bool) -> Notifications {
+        self.texts = texts;
+        self
+    }
+
+    /// Whether people may choose to be texted.
+    pub fn texts(&self) -> bool {
+        self.texts
     }
 
     /// The page where the person `recipient_id` chooses what `tenant` e-mails
@@ -117,39 +130,49 @@ impl Notifications {
         data.insert("name".into(), json!(person.name));
         data.insert("address".into(), json!(audience.property));
         data.insert("link".into(), json!(format!("{}/jobs/{job_id}", self.public_url)));
-        self.send_if_wanted(tenant, notice.kind, address, audience.business_default, data).await
+        self.send_if_wanted(tenant, notice.kind, (address, person.phone.as_deref()), audience.business_default, data).await
     }
 
-    /// Queue `kind` to `address` with `data` unless the person (or, if they
-    /// never chose, the business) turned it off; with the link to their
-    /// choices. True when queued.
+    /// Queue `kind` to the person at `address` with `data` unless they (or,
+    /// if they never chose, the business) turned it off, with the link to
+    /// their choices; and text it to `phone` if they opted in to texts of
+    /// the kind. True when anything was queued.
     async fn send_if_wanted(
         &self,
         tenant: &Tenant,
         kind: NotificationKind,
-        address: &str,
+        (address, phone): (&str, Option<&str>),
         business_default: Option<bool>,
         mut data: Map<String, Value>,
     ) -> Result<bool, DbError> {
         let db = self.db.tenant(&tenant.id);
         let recipient = db.notification_recipient(address).await?;
         let chosen = find(&db.notification_preferences(&recipient.id).await?, kind);
-        if !wants_email(kind, chosen, business_default) {
-            return Ok(false);
-        }
+        let email = wants_email(kind, chosen, business_default);
+        let text = match phone.and_then(portico_core::phone::normalize_phone).filter(|_| self.texts) {
+            Some(number) if find(&db.sms_choices(&recipient.id).await?, kind) == Some(true) => Some(number),
+            _ => None,
+        };
         data.insert(crate::mail::UNSUBSCRIBE.into(), json!(self.preferences_url(tenant, &recipient.id, Some(kind))));
-        db.enqueue_mail(address, kind.template(), &Value::Object(data).to_string()).await?;
-        Ok(true)
+        let data = Value::Object(data).to_string();
+        if email {
+            db.enqueue_mail(address, kind.template(), &data).await?;
+        }
+        if let Some(number) = &text {
+            db.enqueue_sms(number, kind.template(), &data).await?;
+        }
+        Ok(email || text.is_some())
     }
 
-    /// Tell one person, by name and address, of `kind` (`facts`: the kind's
-    /// own placeholders, `link` among them), as they chose. True when queued.
-    pub async fn tell_person(&self, tenant: &Tenant, kind: NotificationKind, name: &str, address: &str, facts: Value) -> Result<bool, DbError> {
+    /// Tell one person, by name, address and phone, of `kind` (`facts`: the
+    /// kind's own placeholders, `link` among them), as they chose. True when
+    /// anything was queued.
+    pub async fn tell_person(&self, tenant: &Tenant, kind: NotificationKind, name: &str, (address, phone): (&str, Option<&str>), facts: Value) -> Result<bool, DbError> {
         let Some(address) = portico_core::email::normalize_email(address) else { return Ok(false) };
         let business_default = find(&self.db.tenant(&tenant.id).notification_defaults().await?, kind);
         let mut data = object(facts);
         data.insert("name".into(), json!(name));
-        self.send_if_wanted(tenant, kind, &address, business_default, data).await
+        self.send_if_wanted(tenant, kind, (&address, phone), business_default, data).await
     }
 
     /// The portal's address, for links in mail (no trailing slash).
@@ -177,6 +200,8 @@ pub struct Choice {
     pub label: &'static str,
     /// Whether it is e-mailed to them now.
     pub email: bool,
+    /// Whether it is texted to them now (only ever by their own choice).
+    pub sms: bool,
 }
 
 impl Notifications {
@@ -186,17 +211,27 @@ impl Notifications {
         let db = self.db.tenant(&tenant.id);
         let chosen = db.notification_preferences(recipient_id).await?;
         let defaults = db.notification_defaults().await?;
+        let texted = if self.texts { db.sms_choices(recipient_id).await? } else { Vec::new() };
         Ok(NotificationKind::ALL
             .into_iter()
-            .map(|kind| Choice { kind, label: kind.label(), email: wants_email(kind, find(&chosen, kind), find(&defaults, kind)) })
+            .map(|kind| Choice {
+                kind,
+                label: kind.label(),
+                email: wants_email(kind, find(&chosen, kind), find(&defaults, kind)),
+                sms: find(&texted, kind) == Some(true),
+            })
             .collect())
     }
 
-    /// The person chose: e-mail them the kinds in `on` and no other.
-    pub async fn choose(&self, tenant: &Tenant, recipient_id: &str, on: &[NotificationKind]) -> Result<(), DbError> {
+    /// The person chose: e-mail them the kinds in `on` and no other, and,
+    /// where texts are offered, text them the kinds in `texted` and no other.
+    pub async fn choose(&self, tenant: &Tenant, recipient_id: &str, on: &[NotificationKind], texted: &[NotificationKind]) -> Result<(), DbError> {
         let db = self.db.tenant(&tenant.id);
         for kind in NotificationKind::ALL {
             db.set_notification_preference(recipient_id, kind, on.contains(&kind)).await?;
+            if self.texts {
+                db.set_sms_choice(recipient_id, kind, texted.contains(&kind)).await?;
+            }
         }
         Ok(())
     }
@@ -216,7 +251,7 @@ impl Notifications {
         let set = self.db.tenant(&tenant.id).notification_defaults().await?;
         Ok(NotificationKind::ALL
             .into_iter()
-            .map(|kind| Choice { kind, label: kind.label(), email: wants_email(kind, None, find(&set, kind)) })
+            .map(|kind| Choice { kind, label: kind.label(), email: wants_email(kind, None, find(&set, kind)), sms: false })
             .collect())
     }
 

@@ -38,6 +38,8 @@ pub struct Config {
     pub limits: Limits,
     /// Where queued mail is delivered; without it mail stays in the outbox.
     pub mail: Option<portico_services::mail::MailConfig>,
+    /// Who sends texts; without it the host offers no texts.
+    pub sms: Option<portico_services::sms::SmsConfig>,
     pub mail_retry: portico_services::mail::RetryPolicy,
     /// Serve the developer pages (the readable outbox). Only `portico demo`
     /// turns this on.
@@ -60,7 +62,7 @@ pub struct Config {
 
 impl Config {
     pub fn new(bind: SocketAddr, data_dir: PathBuf) -> Config {
-        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, mail_retry: Default::default(), dev_pages: false, stripe: None, webhooks: Default::default(), http: Default::default(), trusted_proxies: Vec::new(), strict_templates: false }
+        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, sms: None, mail_retry: Default::default(), dev_pages: false, stripe: None, webhooks: Default::default(), http: Default::default(), trusted_proxies: Vec::new(), strict_templates: false }
     }
 
     pub fn database_url(&self) -> String {
@@ -121,10 +123,16 @@ impl AppState {
         let db = Db::connect(&config.database_url()).await.context("opening the database")?;
         let runtime = PluginRuntime::new(config.limits.clone(), Some(config.data_dir.join("compiled-plugins")))?;
         let checkouts = Checkouts::new(db.clone(), config.stripe.clone())?;
-        let sections = Sections::new(runtime, HostServices { db: db.clone(), checkouts: checkouts.clone() });
-        let events = Events::new(sections.clone());
+        let files = Arc::new(match &config.files {
+            Some(location) => FileStore::open(location, &config.s3)?,
+            None => FileStore::local(config.data_dir.join("files"))?,
+        });
         let notification_key = db.server_secret(portico_services::notifications::LINK_KEY, portico_core::tokens::new_token).await?;
-        let notifications = Notifications::new(db.clone(), public_url, &notification_key);
+        let notifications = Notifications::new(db.clone(), public_url, &notification_key).with_texts(config.sms.is_some());
+        let conversations = portico_services::conversations::Conversations::new(db.clone(), files.clone(), notifications.clone());
+        let host_services = HostServices { db: db.clone(), checkouts: checkouts.clone(), conversations: conversations.clone() };
+        let sections = Sections::new(runtime, host_services);
+        let events = Events::new(sections.clone());
         let payments = Payments::new(checkouts, events.clone(), notifications.clone(), public_url);
         sections.register_builtins().await?;
         sections.upgrade_builtins().await?;
@@ -134,14 +142,9 @@ impl AppState {
         // Cookies are Secure everywhere but on a plain-http localhost.
         let secure = !public_url.starts_with("http://127.") && !public_url.starts_with("http://localhost");
         let links = Links::new(db.clone(), public_url);
-        let files = Arc::new(match &config.files {
-            Some(location) => FileStore::open(location, &config.s3)?,
-            None => FileStore::local(config.data_dir.join("files"))?,
-        });
         let jobs = Jobs::new(db.clone(), links.clone(), events.clone(), notifications.clone());
         let documents = Documents::new(db.clone(), files.clone(), events.clone(), notifications.clone());
         let add_ons = AddOns::new(db.clone(), events.clone(), notifications.clone());
-        let conversations = portico_services::conversations::Conversations::new(db.clone(), files.clone(), notifications.clone());
         Ok(AppState {
             conversations,
             db,
@@ -288,6 +291,7 @@ pub struct RunningServer {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     mail_worker: Option<portico_services::worker::Worker>,
+    sms_worker: Option<portico_services::worker::Worker>,
     reconciler: Option<portico_services::worker::Worker>,
     webhook_worker: Option<portico_services::worker::Worker>,
     plugin_sweeper: Option<portico_services::worker::Worker>,
@@ -314,6 +318,11 @@ impl RunningServer {
                 None
             }
         };
+        let sms_worker = config.sms.clone().map(|sms| {
+            tracing::info!(provider = sms.name(), "texts go through the SMS provider");
+            let worker_id = format!("{}-{}", addr, portico_core::model::new_id());
+            portico_services::sms::SmsWorker::spawn(state.db.clone(), portico_services::sms::SmsSender::new(sms), config.mail_retry.clone(), worker_id)
+        });
         let reconciler = state.payments.stripe_configured().then(|| state.payments.clone().spawn_reconciler());
         let webhook_worker = portico_services::webhooks::WebhookWorker::spawn(state.db.clone(), config.webhooks.clone(), format!("{}-{}", addr, portico_core::model::new_id()));
         let plugin_sweeper = state.sections.spawn_sweeper();
@@ -323,7 +332,7 @@ impl RunningServer {
         let task = tokio::spawn(crate::serve::serve(listener, app, limits, async move {
             let _ = signal.await;
         }));
-        Ok(RunningServer { addr, state, base_url, shutdown: Some(shutdown), task, mail_worker, reconciler, webhook_worker: Some(webhook_worker), plugin_sweeper: Some(plugin_sweeper) })
+        Ok(RunningServer { addr, state, base_url, shutdown: Some(shutdown), task, mail_worker, sms_worker, reconciler, webhook_worker: Some(webhook_worker), plugin_sweeper: Some(plugin_sweeper) })
     }
 
     /// Stop accepting connections, finish in-flight requests, and return.
@@ -335,7 +344,7 @@ impl RunningServer {
         if let Some(worker) = self.mail_worker.take() {
             worker.stop().await;
         }
-        for worker in [self.reconciler.take(), self.webhook_worker.take(), self.plugin_sweeper.take()].into_iter().flatten() {
+        for worker in [self.sms_worker.take(), self.reconciler.take(), self.webhook_worker.take(), self.plugin_sweeper.take()].into_iter().flatten() {
             worker.stop().await;
         }
         Ok(())

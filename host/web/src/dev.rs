@@ -58,11 +58,27 @@ async fn outbox(
             "html_url": format!("/dev/t/{}/outbox/{}/html?key={}", tenant.slug, entry.id, key.key),
         }));
     }
+    let mut texts = Vec::new();
+    for entry in state.db.tenant(&tenant.id).recent_sms(50).await? {
+        let body = portico_services::sms::text_of(&state.db, &tenant.id, &entry.template, &entry.data_json)
+            .await
+            .unwrap_or_else(|error| format!("(cannot be rendered: {error})"));
+        texts.push(serde_json::json!({
+            "at": formats.moment(entry.created_at),
+            "to": entry.to_number,
+            "template": entry.template,
+            "status": entry.status,
+            "provider": entry.provider.as_deref().map(|provider| if provider == "test" { "the test provider (no phone reached)" } else { provider }),
+            "links": links_in(&body),
+            "body": body,
+        }));
+    }
     let body = crate::view::render(
         "dev_outbox",
         &serde_json::json!({
             "title": format!("Outbox · {}", tenant.name),
             "messages": messages,
+            "texts": texts,
             "signin_url": crate::view::signin_path(&tenant),
         }),
     )?;

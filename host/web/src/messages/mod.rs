@@ -63,7 +63,7 @@ impl Written {
     /// The draft to send, or what to tell the writer (their words kept by the caller).
     fn draft(self) -> Result<Draft, String> {
         let body = self.field("body").to_string();
-        self.files.map(|files| Draft { body, files })
+        self.files.map(|files| Draft { body, files, attached: Vec::new() })
     }
 }
 

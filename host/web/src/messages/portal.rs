@@ -13,12 +13,9 @@ use axum_extra::extract::cookie::CookieJar;
 use portico_core::formats::TenantFormats;
 use portico_core::ids::JobId;
 use portico_core::model::Tenant;
-use portico_data::{ConversationFilter, Party, PersonKind};
+use portico_data::{Party, PersonKind};
 use portico_services::conversations::ContactViewer;
 use serde::Deserialize;
-
-/// Most threads the list shows (the latest).
-const LISTED: i64 = 100;
 
 async fn tenant_of(state: &AppState, session: &PortalSession) -> Result<Tenant, WebError> {
     state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)
@@ -28,31 +25,15 @@ fn viewer<'a>(session: &'a PortalSession, name: &'a str) -> ContactViewer<'a> {
     ContactViewer { contact_id: &session.contact_id, verified_email: session.row.verified_email.as_deref(), name }
 }
 
-/// The signed-in contact's latest threads; those about a job they no longer
-/// reach (`jobs`: the jobs they do) are not theirs to open.
-async fn own_threads(
-    state: &AppState,
-    tenant: &Tenant,
-    session: &PortalSession,
-    name: &str,
-    jobs: &[portico_data::AccountJob],
-) -> Result<Vec<portico_data::ConversationLine>, WebError> {
-    let filter = ConversationFilter::Contact { contact_id: &session.contact_id, verified_email: session.row.verified_email.as_deref() };
-    let reader = Party { kind: PersonKind::Contact, id: &session.contact_id, name };
-    let lines = state.db.tenant(&tenant.id).conversations(&filter, reader, None, LISTED).await?;
-    let reachable = |job: &Option<JobId>| job.as_ref().is_none_or(|job| jobs.iter().any(|reached| reached.job_id == *job));
-    Ok(lines.into_iter().filter(|line| reachable(&line.conversation.job_id)).collect())
+/// The signed-in contact's latest threads (those about a job they no
+/// longer reach left out).
+async fn own_threads(state: &AppState, tenant: &Tenant, session: &PortalSession, name: &str) -> Result<Vec<portico_data::ConversationLine>, WebError> {
+    Ok(state.conversations.of_viewer(&tenant.id, &viewer(session, name), None, None).await?)
 }
 
 /// How many of the contact's threads have messages they have not read.
-pub(crate) async fn unread_threads(
-    state: &AppState,
-    tenant: &Tenant,
-    session: &PortalSession,
-    name: &str,
-    jobs: &[portico_data::AccountJob],
-) -> Result<usize, WebError> {
-    Ok(own_threads(state, tenant, session, name, jobs).await?.iter().filter(|line| line.unread() > 0).count())
+pub(crate) async fn unread_threads(state: &AppState, tenant: &Tenant, session: &PortalSession, name: &str) -> Result<usize, WebError> {
+    Ok(own_threads(state, tenant, session, name).await?.iter().filter(|line| line.unread() > 0).count())
 }
 
 #[derive(Deserialize)]
@@ -82,7 +63,7 @@ async fn list_page(state: &AppState, jar: CookieJar, session: &PortalSession, ty
     let formats = TenantFormats::new(&tenant);
     let name = session.name(state).await?;
     let jobs = state.db.tenant(&tenant.id).account_jobs(&session.contact_id, session.row.verified_email.as_deref()).await?;
-    let threads: Vec<serde_json::Value> = own_threads(state, &tenant, session, &name, &jobs)
+    let threads: Vec<serde_json::Value> = own_threads(state, &tenant, session, &name)
         .await?
         .iter()
         .map(|line| line_view(line, format!("/messages/{}", line.conversation.id), &formats))

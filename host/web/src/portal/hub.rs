@@ -137,7 +137,7 @@ pub async fn hub(
     data["past"] = past.into_iter().map(|(_, entry)| entry).collect();
     data["other_tenants"] = other_tenants.iter().map(|t| serde_json::json!({ "slug": t.slug, "name": t.name })).collect();
     data["passwords"] = tenant.allows_client_passwords().into();
-    data["unread_messages"] = crate::messages::unread_threads(&state, &tenant, &session, &name, &jobs).await?.into();
+    data["unread_messages"] = crate::messages::unread_threads(&state, &tenant, &session, &name).await?.into();
     data["flash"] = section_cards::flash_view(flash.as_ref());
     let body = crate::view::render("hub", &data)?;
     Ok((keep_alive(jar, session.refreshed), Html(body)).into_response())

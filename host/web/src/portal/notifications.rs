@@ -38,6 +38,7 @@ fn page_data(tenant: &Tenant, recipient: &Recipient, choices: &[portico_services
         "address": portico_core::email::mask(&recipient.address),
         "choices": choices,
         "action": action,
+        "texts": false,
     })
 }
 
@@ -54,6 +55,7 @@ pub async fn by_link(
     let choices = state.notifications.choices(&tenant, &recipient.id).await?;
     let action = format!("/t/{slug}/notifications/{recipient_id}/{signature}");
     let mut data = page_data(&tenant, &recipient, &choices, &action);
+    data["texts"] = state.notifications.texts().into();
     // The e-mail's own kind, while it is still on: one button stops it.
     let offered = query.kind.as_deref().and_then(|kind| kind.parse::<NotificationKind>().ok());
     if let Some(kind) = offered.filter(|kind| choices.iter().any(|c| c.kind == *kind && c.email)) {
@@ -92,7 +94,7 @@ pub async fn by_link_save(
             let kind = kind.parse().map_err(|_| WebError::BadRequest("That is not a kind of e-mail. Reload the page and try again.".into()))?;
             state.notifications.stop(&tenant, &recipient.id, Some(kind)).await?
         }
-        None => state.notifications.choose(&tenant, &recipient.id, &ticked_kinds(&form)).await?,
+        None => state.notifications.choose(&tenant, &recipient.id, &ticked_kinds(&form, "on"), &ticked_kinds(&form, "text")).await?,
     }
     Ok(Redirect::to(&format!("/t/{slug}/notifications/{recipient_id}/{signature}?saved=1")).into_response())
 }
@@ -145,6 +147,7 @@ pub async fn account(State(state): State<AppState>, jar: CookieJar, session: Por
     data["flash"] = serde_json::to_value(flash).map_err(anyhow::Error::from)?;
     data["back"] = "/account".into();
     data["action"] = "/account/notifications".into();
+    data["texts"] = state.notifications.texts().into();
     match own_recipient(&state, &tenant, &session).await? {
         Some(recipient) => {
             data["address"] = portico_core::email::mask(&recipient.address).into();
@@ -161,13 +164,13 @@ pub async fn account_save(State(state): State<AppState>, session: PortalSession,
     crate::csrf::check_session(crate::csrf::in_pairs(&form), &session.row.csrf_token)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let recipient = own_recipient(&state, &tenant, &session).await?.ok_or(WebError::NotFound)?;
-    state.notifications.choose(&tenant, &recipient.id, &ticked_kinds(&form)).await?;
+    state.notifications.choose(&tenant, &recipient.id, &ticked_kinds(&form, "on"), &ticked_kinds(&form, "text")).await?;
     leave_notice(&state, &session.row, "success", SAVED).await?;
     Ok(Redirect::to("/account/notifications").into_response())
 }
 
-/// The kinds ticked on a notifications form (`on=kind`, repeated); names
-/// this host does not send are ignored.
-pub(crate) fn ticked_kinds(form: &[(String, String)]) -> Vec<NotificationKind> {
-    form.iter().filter(|(key, _)| key == "on").filter_map(|(_, value)| value.parse().ok()).collect()
+/// The kinds ticked on a notifications form (`on=kind`, repeated, for
+/// e-mails; `text=kind` for texts); names this host does not send are ignored.
+pub(crate) fn ticked_kinds(form: &[(String, String)], field: &str) -> Vec<NotificationKind> {
+    form.iter().filter(|(key, _)| key == field).filter_map(|(_, value)| value.parse().ok()).collect()
 }

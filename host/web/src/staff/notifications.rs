@@ -29,7 +29,7 @@ async fn save(State(state): State<AppState>, session: StaffSession, Form(form): 
     crate::csrf::check_session(crate::csrf::in_pairs(&form), &session.row.csrf_token)?;
     session.require(Ability::ManageSettings)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
-    let on = ticked_kinds(&form);
+    let on = ticked_kinds(&form, "on");
     state.notifications.set_defaults(&tenant, &on, &super::actor(&session)).await?;
     super::notice(&state, &session, "success", "Saved. People who have not chosen for themselves get these e-mails from now on.").await?;
     Ok(Redirect::to("/staff/notifications").into_response())

@@ -9,7 +9,8 @@
 //!   clients never see;
 //! - **job page** (clients): where to find help, and a problem to report
 //!   with photos and a receipt (`file` inputs), which the crew panel lists
-//!   with each photo's thumbnail.
+//!   with each photo's thumbnail; the report opens a conversation with the
+//!   office (`conversations`), which the office answers from the panel.
 
 use portico_plugin_sdk::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,12 @@ struct HelpDesk;
 const ARTICLES: &str = "articles";
 const CREW_NOTE: &str = "crew-note";
 const PROBLEM: &str = "problem";
+
+/// The thread about a problem, as a line of a card.
+fn thread_line(card: Card, thread: &conversations::Thread) -> Card {
+    let new = if thread.unread > 0 { format!(" ({} new)", thread.unread) } else { String::new() };
+    card.link(format!("Conversation with {}: {}{new}", thread.contact_name, thread.title), thread.url.clone())
+}
 
 /// A problem the client reported, with the ids of the files attached.
 #[derive(Serialize, Deserialize)]
@@ -62,6 +69,7 @@ impl Section for HelpDesk {
             .permission(Permission::AccountRead, "To show clients their homes and invoices.")
             .permission(Permission::Files, "To take photos of a problem and a receipt.")
             .permission(Permission::NotifyOffice, "To tell the office a client asked a question.")
+            .permission(Permission::Conversations, "To talk about a reported problem with the office.")
     }
 
     fn render(ctx: &Context) -> Result<Vec<Card>, String> {
@@ -103,8 +111,14 @@ impl Section for HelpDesk {
                 if let Some(problem) = &problem {
                     card = attachments(card.heading("Reported by the client").text(problem.text.clone()), problem);
                 }
+                // The office reads and answers the problem's conversation here; employees may not.
+                let threads = conversations::list_threads(Some(PROBLEM)).unwrap_or_default();
+                card = threads.iter().fold(card, thread_line);
+                if !threads.is_empty() {
+                    card = card.input(FormField::new("answer", "Answer the client", InputKind::LongText)).action(Action::secondary("answer", "Send the answer"));
+                }
                 Ok(vec![card
-                    .input(FormField::new("note", "Crew note", InputKind::LongText).required())
+                    .input(FormField::new("note", "Crew note", InputKind::LongText))
                     .action(Action::primary("save-note", "Save the crew note"))])
             }
             Surface::JobPage => {
@@ -112,6 +126,9 @@ impl Section for HelpDesk {
                 let mut report = Card::new("report");
                 if let Some(problem) = &problem {
                     report = attachments(report.heading("You reported").text(problem.text.clone()).text(format!("{} files attached", problem.files.len())), problem);
+                }
+                for thread in conversations::list_threads(Some(PROBLEM)).unwrap_or_default() {
+                    report = thread_line(report, &thread);
                 }
                 let report = report
                     .input(FormField::new("text", "What is wrong?", InputKind::LongText).required())
@@ -152,6 +169,15 @@ impl Section for HelpDesk {
                 }
                 None => Err(ActionError::invalid_field("question", "Type your question.")),
             },
+            (Surface::StaffJobPage, "crew-note", "answer") => {
+                let Some(answer) = input.text("answer") else {
+                    return Err(ActionError::invalid_field("answer", "Write the answer."));
+                };
+                let threads = conversations::list_threads(Some(PROBLEM))?;
+                let thread = threads.first().ok_or_else(|| ActionError::Refused("Nobody reported a problem on this job.".into()))?;
+                conversations::reply(&thread.id, answer, &[])?;
+                Ok(Outcome::success(format!("Your answer is with {}.", thread.contact_name)))
+            }
             (Surface::StaffJobPage, "crew-note", "save-note") => {
                 let note = input.get("note").unwrap_or_default().trim().to_string();
                 if note.is_empty() {
@@ -171,6 +197,8 @@ impl Section for HelpDesk {
                     files::get_file(id).map_err(|_| ActionError::Refused("A file of this report is not yours.".into()))?;
                 }
                 let count = files.len();
+                let title: String = text.chars().take(60).collect();
+                conversations::write_to_office(PROBLEM, &format!("Problem: {title}"), text, &files)?;
                 storage::set_json(Scope::Job, PROBLEM, &Problem { text: text.to_string(), files })?;
                 Ok(Outcome::success(format!("Thank you: your report and {count} files are with the office.")))
             }

@@ -9,6 +9,8 @@ struct Hostile;
 #[serde(default)]
 struct Settings {
     mode: String,
+    /// Someone else's thread, for `eavesdrop`.
+    target: String,
 }
 
 impl Section for Hostile {
@@ -42,7 +44,9 @@ impl Section for Hostile {
             .permission(Permission::Audit, "To forge entries.")
             .permission(Permission::AccountRead, "To read other people's accounts.")
             .permission(Permission::NotifyOffice, "To pester the office.")
+            .permission(Permission::Conversations, "To read other people's conversations.")
             .setting("mode", "Mode", SettingKind::Text, json!("loop"))
+            .setting("target", "Target", SettingKind::Text, json!(""))
             .event(EventKind::DocumentPublished)
             .event(EventKind::InvoiceUpdated)
     }
@@ -102,6 +106,19 @@ impl Section for Hostile {
                 let invoices = account::list_invoices().map_err(|e| e.describe())?;
                 let references: Vec<String> = jobs.iter().map(|j| j.reference.clone()).collect();
                 Ok(vec![Card::new(trouble).text(format!("jobs: {}; invoices: {}", references.join(", "), invoices.len()))])
+            }
+            // Read a thread that is not this section's, and write while rendering.
+            "eavesdrop" => {
+                let threads = conversations::list_threads(None).map_err(|e| e.describe())?;
+                let read = match conversations::messages(&settings.target) {
+                    Ok(messages) => format!("read {} messages", messages.len()),
+                    Err(error) => error.describe(),
+                };
+                let written = match conversations::write_to_office("spam", "Spam", "Buy now", &[]) {
+                    Ok(thread) => format!("wrote {}", thread.id),
+                    Err(error) => error.describe(),
+                };
+                Ok(vec![Card::new(trouble).text(format!("threads: {}; target: {read}; write: {written}", threads.len()))])
             }
             "flood" | "forge" | "hoard" | "partner" => Ok(vec![Card::new(trouble).text("ready").action(Action::primary(&settings.mode, "Go"))]),
             other => Err(format!("unknown mode {other:?}")),
