@@ -257,3 +257,33 @@ story! { async fn a_section_reads_only_its_own_threads_and_writes_only_when_aske
         10,
     ).await.unwrap().len(), 1, "nothing was written while rendering");
 }}
+
+story! { async fn a_business_out_of_room_for_files_refuses_new_ones_and_keeps_the_words(app) {
+    let tenant = app.demo_tenant_id().await;
+    let db = app.server.state.db.tenant(&tenant);
+    // The business's files already take all its room.
+    let id = db.new_upload_id();
+    db.record_form_upload(&portico_data::NewUpload {
+        id: &id,
+        plugin_id: "portico:messages",
+        job_id: None,
+        uploader: (portico_data::PersonKind::Staff, "someone", "Someone"),
+        file_name: "archive.pdf",
+        content_type: "application/pdf",
+        size_bytes: portico_services::uploads::UPLOAD_QUOTA_BYTES,
+        file_key: "uploads/none",
+        thumbnail_key: None,
+    })
+    .await
+    .unwrap();
+    let (dana, job) = dana(&app).await;
+
+    let refused = dana_writes(&app, &dana, &job, "Leak", "Water under the sink", vec![("leak.png", photo(), "image/png")]).await;
+    let sent = dana_writes(&app, &dana, &job, "Leak", "Water under the sink", Vec::new()).await;
+
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text_of("message-error").is_some_and(|said| said.contains("no room left for files")), "{}", refused.text());
+    assert!(refused.body.contains(">Water under the sink</textarea>"), "the words are kept");
+    assert_eq!(sent.status, 200, "without files it goes: {}", sent.text());
+    assert_eq!(db.upload_bytes().await.unwrap(), portico_services::uploads::UPLOAD_QUOTA_BYTES, "no file was stored");
+}}

@@ -88,6 +88,16 @@ impl TenantDb<'_> {
         Ok(())
     }
 
+    /// The bytes the business's uploads take (files, not thumbnails).
+    pub async fn upload_bytes(&self) -> DbResult<i64> {
+        // PostgreSQL sums BIGINTs as NUMERIC, which the Any driver cannot read.
+        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size_bytes), 0) AS BIGINT) FROM uploads WHERE tenant_id = $1")
+            .bind(self.tenant)
+            .fetch_one(&self.db.pool)
+            .await
+            .context("adding up a business's uploads")
+    }
+
     /// One of the business's uploads.
     pub async fn upload(&self, id: &str) -> DbResult<Option<Upload>> {
         sqlx::query_as(&format!("SELECT {COLUMNS} FROM uploads WHERE tenant_id = $1 AND id = $2"))

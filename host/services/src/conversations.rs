@@ -60,6 +60,7 @@ pub enum ConversationError {
 impl From<crate::uploads::StoreError> for ConversationError {
     fn from(error: crate::uploads::StoreError) -> Self {
         match error {
+            crate::uploads::StoreError::OverQuota(words) => ConversationError::Invalid(words),
             crate::uploads::StoreError::Files(message) => ConversationError::Files(message),
             crate::uploads::StoreError::Db(error) => ConversationError::Db(error),
         }
@@ -354,6 +355,8 @@ impl Conversations {
         if files.len() + attached.len() > MAX_FILES {
             return Err(ConversationError::Invalid(format!("Send at most {MAX_FILES} files with one message.")));
         }
+        // Room for all of them, or none is stored.
+        crate::uploads::check_room(&self.db, &tenant.id, files.iter().map(|file| file.bytes.len()).sum()).await?;
         let uploader = Uploader { kind: author.kind, id: author.id, name: author.name };
         let mut ids = Vec::new();
         for prepared in &files {

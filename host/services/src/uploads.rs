@@ -263,15 +263,37 @@ pub struct Uploader<'a> {
     pub name: &'a str,
 }
 
+/// The most the files people attach may take for one business (photos are
+/// re-encoded, so this is thousands of them); past it, new files are refused
+/// with a message and nothing else changes.
+pub const UPLOAD_QUOTA_BYTES: i64 = 5 * 1024 * 1024 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The business has no room left for files; the words are for people.
+    #[error("{0}")]
+    OverQuota(String),
     #[error("storing an upload: {0}")]
     Files(String),
     #[error(transparent)]
     Db(#[from] DbError),
 }
 
-/// Keep a prepared file (and its thumbnail) in the file store and record it.
+/// Whether the business has room for `bytes` more of files.
+pub async fn check_room(db: &Db, tenant_id: &TenantId, bytes: usize) -> Result<(), StoreError> {
+    let used = db.tenant(tenant_id).upload_bytes().await?;
+    if used.saturating_add(bytes as i64) > UPLOAD_QUOTA_BYTES {
+        return Err(StoreError::OverQuota(format!(
+            "This business has no room left for files ({} of {} used). Send it without files, or ask the business to make room.",
+            size_words(used.max(0) as usize),
+            size_words(UPLOAD_QUOTA_BYTES as usize)
+        )));
+    }
+    Ok(())
+}
+
+/// Keep a prepared file (and its thumbnail) in the file store and record it,
+/// if the business has room for it.
 pub async fn store(
     db: &Db,
     files: &FileStore,
@@ -281,6 +303,7 @@ pub async fn store(
     uploader: &Uploader<'_>,
     prepared: &Prepared,
 ) -> Result<Upload, StoreError> {
+    check_room(db, tenant_id, prepared.bytes.len()).await?;
     let id = db.tenant(tenant_id).new_upload_id();
     let file_key = format!("uploads/{tenant_id}/{id}");
     files.put(&file_key, &prepared.bytes).await.map_err(|e| StoreError::Files(e.to_string()))?;

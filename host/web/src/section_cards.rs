@@ -505,6 +505,13 @@ async fn take_files(
         Some(staff) => Uploader { kind: portico_data::PersonKind::Staff, id: &staff.user_id, name: &viewer.display_name },
         None => Uploader { kind: portico_data::PersonKind::Contact, id: viewer.contact_id.as_deref().unwrap_or_default(), name: &viewer.display_name },
     };
+    // Room for all of them, or none is stored.
+    let bytes = prepared.iter().map(|(_, ready)| ready.bytes.len()).sum();
+    match portico_services::uploads::check_room(&state.db, &tenant.id, bytes).await {
+        Ok(()) => {}
+        Err(portico_services::uploads::StoreError::OverQuota(words)) => return Ok(Err(vec![(prepared[0].0.clone(), words)])),
+        Err(other) => return Err(WebError::Internal(anyhow::anyhow!(other))),
+    }
     let mut uploaded = Vec::new();
     for (input, ready) in &prepared {
         let upload = portico_services::uploads::store(&state.db, &state.files, &tenant.id, &posted.plugin_id, audience.job_id.as_ref(), &uploader, ready)
