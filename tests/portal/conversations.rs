@@ -164,6 +164,10 @@ story! { async fn a_message_that_cannot_be_sent_keeps_what_was_typed(app) {
     }
     assert!(refused_file.body.contains(">Water under the sink</textarea>") && refused_file.body.contains("value=\"Leak\""), "kept: {}", refused_file.body);
     assert!(refused_file.body.contains(&format!("value=\"{job}\" selected")), "the job stays chosen: {}", refused_file.body);
+    // A form without the session's token is refused before its files are read.
+    let forged = Form::new().text("csrf", "forged").text("job", job.clone()).text("title", "Leak").text("body", "Water under the sink");
+    let forged = dana.upload_form(&app.url("/messages"), forged.part("files", Part::bytes(photo()).file_name("leak.png").mime_str("image/png").unwrap())).await;
+    assert_eq!(forged.status, 403, "{}", forged.text());
     assert!(!dana.get(&app.url("/messages")).await.text().contains("Leak"), "nothing was sent");
     assert_eq!(app.mail_count(&tenant, OWNER).await, 0);
 }}

@@ -104,8 +104,7 @@ async fn thread_page(state: &AppState, jar: CookieJar, session: StaffSession, id
 /// `POST /staff/conversations/{id}`: answer in a thread.
 pub async fn reply(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Path(id): Path<String>, form: ActionForm) -> Result<Response, WebError> {
     session.require(Ability::Converse)?;
-    let written = Written::read(form).await;
-    written.check_csrf(&session.row.csrf_token)?;
+    let written = Written::read(form, &session.row.csrf_token).await?;
     let tenant = tenant_of(&state, &session).await?;
     let conversation = state.db.tenant(&tenant.id).conversation(&id).await?.ok_or(WebError::NotFound)?;
     let typed = written.field("body").to_string();
@@ -183,8 +182,7 @@ async fn job_threads_page(state: &AppState, jar: CookieJar, session: StaffSessio
 /// `POST /staff/jobs/{job_id}/conversations`: write to one of the job's people.
 pub async fn start(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Path(job_id): Path<JobId>, form: ActionForm) -> Result<Response, WebError> {
     session.require(Ability::Converse)?;
-    let written = Written::read(form).await;
-    written.check_csrf(&session.row.csrf_token)?;
+    let written = Written::read(form, &session.row.csrf_token).await?;
     let tenant = tenant_of(&state, &session).await?;
     state.db.tenant(&tenant.id).job(&job_id).await?.ok_or(WebError::NotFound)?;
     let mut typed = Typed {

@@ -36,7 +36,15 @@ struct Written {
 }
 
 impl Written {
-    async fn read(form: ActionForm) -> Written {
+    /// The form of a session whose token it carries; its files are checked
+    /// (decoded) only after the token is.
+    async fn read(form: ActionForm, session_token: &str) -> Result<Written, WebError> {
+        let token = form.pairs.iter().find(|(key, _)| key == "csrf").map(|(_, value)| value.as_str()).unwrap_or_default();
+        crate::csrf::check_session(token, session_token)?;
+        Ok(Self::prepare(form).await)
+    }
+
+    async fn prepare(form: ActionForm) -> Written {
         let ActionForm { pairs, files } = form;
         if files.len() > MAX_FILES {
             return Written { pairs, files: Err(format!("Send at most {MAX_FILES} files with one message.")) };
@@ -54,10 +62,6 @@ impl Written {
     /// A text field, empty when absent.
     fn field(&self, name: &str) -> &str {
         self.pairs.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str()).unwrap_or_default()
-    }
-
-    fn check_csrf(&self, session_token: &str) -> Result<(), WebError> {
-        crate::csrf::check_session(self.field("csrf"), session_token)
     }
 
     /// The draft to send, or what to tell the writer (their words kept by the caller).

@@ -89,8 +89,7 @@ async fn list_page(state: &AppState, jar: CookieJar, session: &PortalSession, ty
 
 /// `POST /messages`: write to the office, about a job or the account.
 pub async fn start(State(state): State<AppState>, jar: CookieJar, session: PortalSession, form: ActionForm) -> Result<Response, WebError> {
-    let written = Written::read(form).await;
-    written.check_csrf(&session.row.csrf_token)?;
+    let written = Written::read(form, &session.row.csrf_token).await?;
     let tenant = tenant_of(&state, &session).await?;
     let name = session.name(&state).await?;
     let mut typed = Typed {
@@ -149,8 +148,7 @@ async fn thread_page(
 
 /// `POST /messages/{id}`: answer in one of the viewer's threads.
 pub async fn reply(State(state): State<AppState>, jar: CookieJar, session: PortalSession, Path(id): Path<String>, form: ActionForm) -> Result<Response, WebError> {
-    let written = Written::read(form).await;
-    written.check_csrf(&session.row.csrf_token)?;
+    let written = Written::read(form, &session.row.csrf_token).await?;
     let tenant = tenant_of(&state, &session).await?;
     let name = session.name(&state).await?;
     let conversation = state.conversations.of_contact(&tenant.id, &id, &viewer(&session, &name)).await?.ok_or(WebError::NotFound)?;
