@@ -21,8 +21,8 @@ CREATE TABLE conversations (
 CREATE INDEX conversations_latest ON conversations (tenant_id, last_message_at, id);
 CREATE INDEX conversations_contact ON conversations (tenant_id, contact_id, last_message_at);
 CREATE INDEX conversations_job ON conversations (tenant_id, job_id);
--- A section's subject has one thread per contact.
-CREATE UNIQUE INDEX conversations_subject ON conversations (tenant_id, contact_id, subject_plugin, subject_key) WHERE subject_plugin <> '';
+-- A section's subject has one thread per contact and job (or none).
+CREATE UNIQUE INDEX conversations_subject ON conversations (tenant_id, contact_id, subject_plugin, subject_key, COALESCE(job_id, '')) WHERE subject_plugin <> '';
 
 CREATE TABLE messages (
     id               TEXT PRIMARY KEY,

@@ -141,6 +141,7 @@ story! { async fn nobody_else_reads_a_clients_thread_or_its_files(app) {
     app.add_staff("tech@keystone-inspections.example", "Riley Tech", "employee", "correct horse battery").await;
     let tech = app.staff("tech@keystone-inspections.example", "correct horse battery").await;
     assert_eq!(tech.get(&app.url("/staff/inbox")).await.status, 403);
+    assert_eq!(tech.get_raw(&app.url(&file)).await.0, 404, "nor the files sent in them");
     assert!(!tech.get(&app.url("/staff")).await.body.contains("href=\"/staff/inbox\""), "nor is the inbox in their menu");
 }}
 

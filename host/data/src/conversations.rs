@@ -208,18 +208,18 @@ impl TenantDb<'_> {
         Ok(added)
     }
 
-    /// The contact's thread about a section's subject, if it was opened.
-    pub async fn conversation_on_subject(&self, contact_id: &str, plugin_id: &str, subject: &str) -> DbResult<Option<Conversation>> {
-        sqlx::query_as(&format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.tenant_id = $1 AND c.contact_id = $2 AND c.subject_plugin = $3 AND c.subject_key = $4"
-        ))
-        .bind(self.tenant)
-        .bind(contact_id)
-        .bind(plugin_id)
-        .bind(subject)
-        .fetch_optional(&self.db.pool)
-        .await
-        .context("finding a subject's conversation")
+    /// The contact's thread about a section's subject on `job_id` (or on no
+    /// job), if it was opened.
+    pub async fn conversation_on_subject(&self, contact_id: &str, plugin_id: &str, subject: &str, job_id: Option<&JobId>) -> DbResult<Option<Conversation>> {
+        let on_job = if job_id.is_some() { "c.job_id = $5" } else { "c.job_id IS NULL" };
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.tenant_id = $1 AND c.contact_id = $2 AND c.subject_plugin = $3 AND c.subject_key = $4 AND {on_job}"
+        );
+        let mut query = sqlx::query_as(&sql).bind(self.tenant).bind(contact_id).bind(plugin_id).bind(subject);
+        if let Some(job_id) = job_id {
+            query = query.bind(job_id);
+        }
+        query.fetch_optional(&self.db.pool).await.context("finding a subject's conversation")
     }
 
     /// One of the business's conversations.
@@ -397,9 +397,9 @@ struct AttachedUpload {
 async fn insert_message(conn: Executor<'_>, tenant: &portico_core::ids::TenantId, conversation_id: &str, message: &NewMessage<'_>) -> DbResult<Message> {
     let at = now();
     // The counter's row is locked by the update, so two writers take seq n and n+1.
-    let seq: i64 = sqlx::query_scalar(
+    let (seq, contact_id): (i64, String) = sqlx::query_as(
         "UPDATE conversations SET message_count = message_count + 1, last_author_kind = $1, last_message_at = $2 \
-         WHERE tenant_id = $3 AND id = $4 RETURNING message_count",
+         WHERE tenant_id = $3 AND id = $4 RETURNING message_count, contact_id",
     )
     .bind(message.author.kind.as_str())
     .bind(at)
@@ -435,7 +435,13 @@ async fn insert_message(conn: Executor<'_>, tenant: &portico_core::ids::TenantId
             .await
             .context("attaching a file to a message")?;
     }
-    mark_read(conn, tenant, conversation_id, message.author, seq).await?;
+    // On the contact's side read state is the thread's contact's, whichever
+    // of their rows (same proven address) wrote.
+    let reader = match message.author.kind {
+        PersonKind::Contact => Party { id: &contact_id, ..message.author },
+        PersonKind::Staff => message.author,
+    };
+    mark_read(conn, tenant, conversation_id, reader, seq).await?;
     Ok(Message {
         id,
         conversation_id: conversation_id.to_string(),

@@ -105,6 +105,11 @@ impl CallState {
     /// surfaces).
     fn conversation_scope(&self, change: Option<Change>) -> Result<ConversationScope, Error> {
         let db = self.granted_anywhere(Permission::Conversations)?.clone();
+        // A staff preview shows the client's page to any member of staff,
+        // employees included, who may not read the client's conversations.
+        if self.scope.preview {
+            return Err(Error::Invalid("conversations are not shown in a preview".into()));
+        }
         if let Some(change) = change {
             self.may_change(Permission::Conversations, change)?;
         }
@@ -204,7 +209,7 @@ impl conversations::Host for CallState {
             author_name: message.author_name,
             from_office: message.author_kind == PersonKind::Staff.as_str(),
             body: message.body,
-            files: Vec::new(),
+            files: message.attachments.into_iter().map(file_info).collect(),
             sent_at: message.created_at,
         })
     }

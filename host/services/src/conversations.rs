@@ -170,8 +170,9 @@ impl Conversations {
         let first = NewMessage { author, body: &body, upload_ids: &upload_ids };
         let (conversation, message) = self.db.tenant(&tenant.id).start_conversation(&new, &first).await?;
         let (actor, summary) = match author.kind {
-            PersonKind::Contact => (Actor::contact(author.id, author.name), format!("{} wrote to the office: {title}", author.name)),
-            PersonKind::Staff => (Actor::staff(author.id, author.name), format!("{} wrote to {}: {title}", author.name, thread.contact_name)),
+            // Not the title: the activity feed is read by employees too.
+            PersonKind::Contact => (Actor::contact(author.id, author.name), format!("{} wrote to the office", author.name)),
+            PersonKind::Staff => (Actor::staff(author.id, author.name), format!("{} wrote to {}", author.name, thread.contact_name)),
         };
         let mut entry = AuditEntry::new(&tenant.id, "conversation.started", &one_line(&summary, 300)).by(actor);
         entry.job_id = conversation.job_id.clone();
@@ -311,7 +312,7 @@ impl Conversations {
             (Side::Office(_), None) => return Err(ConversationError::Invalid("say whom the office writes to (`to`)".into())),
         };
         self.check_attached(&tenant.id, plugin_id, author, job_id, &draft.attached).await?;
-        if let Some(existing) = db.conversation_on_subject(contact_id, plugin_id, subject).await? {
+        if let Some(existing) = db.conversation_on_subject(contact_id, plugin_id, subject, job_id).await? {
             self.reply(tenant, &existing, author, draft).await?;
             return db.conversation(&existing.id).await?.ok_or(ConversationError::NotFound);
         }

@@ -38,7 +38,12 @@ async fn openable(state: &AppState, jar: &CookieJar, id: &str) -> Result<Upload,
         return Err(WebError::NotFound);
     }
     if let Some(staff) = StaffSession::from_jar(state, jar).await? {
-        let upload = state.db.tenant(&staff.row.tenant_id).upload(id).await?.ok_or(WebError::NotFound)?;
+        let tenant = state.db.tenant(&staff.row.tenant_id);
+        let upload = tenant.upload(id).await?.ok_or(WebError::NotFound)?;
+        // A file sent in a conversation is for those who may read it.
+        if !staff.may(crate::staff::roles::Ability::Converse) && tenant.conversation_of_upload(id).await?.is_some() {
+            return Err(WebError::NotFound);
+        }
         return may_open(&upload, &Opener::Staff).then_some(upload).ok_or(WebError::NotFound);
     }
     let session = PortalSession::from_jar(state, jar).await?.ok_or(WebError::NotFound)?;
