@@ -30,9 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/webhooks/stripe", post(stripe_webhook))
 }
 
-async fn tenant_of(state: &AppState, session: &PortalSession) -> Result<Tenant, WebError> {
-    state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)
-}
 
 /// The viewer on the job, if their role sees its bill (the clients); the
 /// same 404 as a stranger otherwise. Every checkout, invoice and receipt
@@ -91,7 +88,7 @@ async fn continue_checkout(
     Path((job_id, payment_id)): Path<(JobId, String)>,
 ) -> Result<Response, WebError> {
     let on_job = bill_viewer(&state, &session, &job_id).await?;
-    let tenant = tenant_of(&state, &session).await?;
+    let tenant = session.business(&state).await?;
     let email = state.db.tenant(&tenant.id).contact_email(&on_job.contact_id).await?;
     match state.payments.destination(&tenant, &job_id, &payment_id, email.as_deref()).await {
         // 303: the browser follows with a GET, whatever the method before.
@@ -111,7 +108,7 @@ struct TestCheckout {
 /// (a notice on the job page when it was finished, 404 when it never was).
 async fn open_test_checkout(state: &AppState, session: &PortalSession, job_id: &JobId, payment_id: &str) -> Result<Result<TestCheckout, Response>, WebError> {
     let on_job = bill_viewer(state, session, job_id).await?;
-    let tenant = tenant_of(state, session).await?;
+    let tenant = session.business(state).await?;
     match state.payments.open_payment(&tenant, job_id, payment_id).await {
         Ok(payment) if payment.provider == "test" => Ok(Ok(TestCheckout { on_job, tenant, payment })),
         Ok(_) => Err(WebError::NotFound),
@@ -184,7 +181,7 @@ async fn returned(
     Path((job_id, payment_id)): Path<(JobId, String)>,
 ) -> Result<Response, WebError> {
     bill_viewer(&state, &session, &job_id).await?;
-    let tenant = tenant_of(&state, &session).await?;
+    let tenant = session.business(&state).await?;
     let payment = match state.payments.payment_of_job(&tenant, &job_id, &payment_id).await {
         Ok(payment) => payment,
         Err(error) => return checkout_failure(&state, &session, &job_id, error).await,
@@ -261,7 +258,7 @@ async fn billing_pdf(
     which: BillingPdf,
 ) -> Result<Response, WebError> {
     bill_viewer(&state, &session, &job_id).await?;
-    let tenant = tenant_of(&state, &session).await?;
+    let tenant = session.business(&state).await?;
     let pdf = match which {
         BillingPdf::Invoice => portico_services::payments::receipts::invoice(&state.db, &tenant, &job_id, &id).await?,
         BillingPdf::Receipt => portico_services::payments::receipts::receipt(&state.db, &tenant, &job_id, &id).await?,

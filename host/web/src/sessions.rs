@@ -101,6 +101,11 @@ impl PortalSession {
             .ok_or(WebError::NotFound)
     }
 
+    /// The business this session is with.
+    pub async fn business(&self, state: &AppState) -> Result<portico_core::model::Tenant, WebError> {
+        state.db.tenant(&self.row.tenant_id).business().await?.ok_or(WebError::NotFound)
+    }
+
     /// The contact's name, as the business has it (read when a page needs
     /// it; the job page takes it from the viewer's part on the job).
     pub async fn name(&self, state: &AppState) -> Result<String, WebError> {

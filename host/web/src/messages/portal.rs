@@ -17,9 +17,6 @@ use portico_data::{Party, PersonKind};
 use portico_services::conversations::ContactViewer;
 use serde::Deserialize;
 
-async fn tenant_of(state: &AppState, session: &PortalSession) -> Result<Tenant, WebError> {
-    state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)
-}
 
 fn viewer<'a>(session: &'a PortalSession, name: &'a str) -> ContactViewer<'a> {
     ContactViewer { contact_id: &session.contact_id, verified_email: session.row.verified_email.as_deref(), name }
@@ -59,7 +56,7 @@ pub async fn list(State(state): State<AppState>, jar: CookieJar, session: Portal
 }
 
 async fn list_page(state: &AppState, jar: CookieJar, session: &PortalSession, typed: Typed, status: StatusCode) -> Result<Response, WebError> {
-    let tenant = tenant_of(state, session).await?;
+    let tenant = session.business(state).await?;
     let formats = TenantFormats::new(&tenant);
     let name = session.name(state).await?;
     let jobs = state.db.tenant(&tenant.id).account_jobs(&session.contact_id, session.row.verified_email.as_deref()).await?;
@@ -90,7 +87,7 @@ async fn list_page(state: &AppState, jar: CookieJar, session: &PortalSession, ty
 /// `POST /messages`: write to the office, about a job or the account.
 pub async fn start(State(state): State<AppState>, jar: CookieJar, session: PortalSession, form: ActionForm) -> Result<Response, WebError> {
     let written = Written::read(form, &session.row.csrf_token).await?;
-    let tenant = tenant_of(&state, &session).await?;
+    let tenant = session.business(&state).await?;
     let name = session.name(&state).await?;
     let mut typed = Typed {
         job: written.field("job").to_string(),
@@ -127,7 +124,7 @@ async fn thread_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let tenant = tenant_of(state, session).await?;
+    let tenant = session.business(state).await?;
     let name = session.name(state).await?;
     let conversation = state.conversations.of_contact(&tenant.id, id, &viewer(session, &name)).await?.ok_or(WebError::NotFound)?;
     let reader = Party { kind: PersonKind::Contact, id: &session.contact_id, name: &name };
@@ -149,7 +146,7 @@ async fn thread_page(
 /// `POST /messages/{id}`: answer in one of the viewer's threads.
 pub async fn reply(State(state): State<AppState>, jar: CookieJar, session: PortalSession, Path(id): Path<String>, form: ActionForm) -> Result<Response, WebError> {
     let written = Written::read(form, &session.row.csrf_token).await?;
-    let tenant = tenant_of(&state, &session).await?;
+    let tenant = session.business(&state).await?;
     let name = session.name(&state).await?;
     let conversation = state.conversations.of_contact(&tenant.id, &id, &viewer(&session, &name)).await?.ok_or(WebError::NotFound)?;
     let typed = written.field("body").to_string();

@@ -34,9 +34,6 @@ pub(crate) fn frame(tenant: &Tenant, session: &PortalSession, name: &str, title:
     })
 }
 
-async fn tenant_of(state: &AppState, session: &PortalSession) -> Result<Tenant, WebError> {
-    state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)
-}
 
 /// The viewer's closest role across their jobs: how the account hub's
 /// sections see them (a client on one job and an agent on another is a
@@ -83,7 +80,7 @@ pub async fn hub(
     session: PortalSession,
     Query(query): Query<super::page::PageQuery>,
 ) -> Result<Response, WebError> {
-    let tenant = tenant_of(&state, &session).await?;
+    let tenant = session.business(&state).await?;
     let formats = TenantFormats::new(&tenant);
     let jobs = state.db.tenant(&tenant.id).account_jobs(&session.contact_id, session.row.verified_email.as_deref()).await?;
     let today = now() - 12 * 3600;
@@ -154,7 +151,7 @@ pub async fn act(
 ) -> Result<Response, WebError> {
     PostedAction::check_csrf(&form.pairs, &session.row.csrf_token)?;
     let posted = PostedAction::read(form)?;
-    let tenant = tenant_of(&state, &session).await?;
+    let tenant = session.business(&state).await?;
     let jobs = state.db.tenant(&tenant.id).account_jobs(&session.contact_id, session.row.verified_email.as_deref()).await?;
     let audience = hub_audience(&session, &session.name(&state).await?, &jobs, crate::client::origin(peer, &headers)).ok_or(WebError::NotFound)?;
     let back = posted.back_to("/account");
@@ -193,7 +190,7 @@ fn may_set_password(tenant: &Tenant, session: &PortalSession) -> bool {
 
 /// `GET /account/password`
 pub async fn password_form(State(state): State<AppState>, session: PortalSession) -> Result<Response, WebError> {
-    let tenant = tenant_of(&state, &session).await?;
+    let tenant = session.business(&state).await?;
     if !tenant.allows_client_passwords() {
         return Err(WebError::NotFound);
     }
@@ -220,7 +217,7 @@ pub struct PasswordForm {
 /// `POST /account/password`
 pub async fn set_password(State(state): State<AppState>, session: PortalSession, Form(form): Form<PasswordForm>) -> Result<Response, WebError> {
     check_session(&form.csrf, &session.row.csrf_token)?;
-    let tenant = tenant_of(&state, &session).await?;
+    let tenant = session.business(&state).await?;
     let Some(email) = session.row.verified_email.clone().filter(|_| may_set_password(&tenant, &session)) else {
         return Err(WebError::NotFound);
     };
