@@ -14,12 +14,12 @@ pub mod job_data {
     };
 }
 
-/// The viewer's own jobs, properties and invoices across the business, on
-/// the account hub: needs [`Permission::AccountRead`](crate::Permission::AccountRead).
+/// The viewer's own jobs, properties, invoices and payments across the
+/// business, on the account hub: needs [`Permission::AccountRead`](crate::Permission::AccountRead).
 /// Anywhere but the account hub every call is `invalid`.
 pub mod account {
     pub use crate::bindings::portico::plugin::account::{
-        list_invoices, list_jobs, list_properties, AccountInvoice, AccountJob, AccountProperty,
+        list_invoices, list_jobs, list_payments, list_properties, AccountInvoice, AccountJob, AccountPayment, AccountProperty, PaidInvoice,
     };
 }
 
@@ -145,7 +145,12 @@ pub mod billing {
 /// # }
 /// ```
 pub mod checkout {
-    pub use crate::bindings::portico::plugin::checkout::start;
+    pub use crate::bindings::portico::plugin::checkout::{quote, report_paid, start, start_many, CardQuote};
+
+    /// The ways `report_paid` takes, as `(method, label)`: everything but a
+    /// card, which goes through the checkout.
+    pub const OTHER_WAYS: [(&str, &str); 5] =
+        [("ach", "ACH bank transfer"), ("bank-transfer", "Bank transfer"), ("check", "Check"), ("cash", "Cash"), ("zelle", "Zelle")];
 }
 
 /// The section's own data: needs [`Permission::Storage`](crate::Permission::Storage).

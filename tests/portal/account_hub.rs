@@ -32,7 +32,7 @@ async fn dana_at_brightside(app: &TestApp) {
     db.tenant(&brightside.id).add_job_contact(&job, &contact, Role::Client, &portico_core::tokens::hash_token(&portico_core::tokens::new_token()), None).await.unwrap();
 }
 
-async fn signed_in_by_email(app: &TestApp) -> (Visitor, Page) {
+pub(crate) async fn signed_in_by_email(app: &TestApp) -> (Visitor, Page) {
     let tenant = app.demo_tenant_id().await;
     let dana = Visitor::new();
     let form = dana.get(&app.url("/t/keystone/signin")).await;

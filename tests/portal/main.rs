@@ -58,6 +58,7 @@ macro_rules! story {
 
 mod accessibility;
 mod account;
+mod account_billing;
 mod account_hub;
 mod add_ons;
 mod agreements;

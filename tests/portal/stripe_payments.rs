@@ -100,8 +100,8 @@ story! { async fn a_replayed_event_is_processed_once(app, stripe: FakeStripe)
     let tenant = app.demo_tenant_id().await;
     let (_, invoice_id) = app.demo_invoice().await;
     let payments = app.server.state.db.tenant(&tenant).invoice_payments(&invoice_id).await.unwrap();
-    assert_eq!(payments.iter().filter(|p| p.status == "succeeded").count(), 1);
-    assert_eq!(payments[0].captured_minor, 61000);
+    assert_eq!(payments.iter().filter(|p| p.payment.status == "succeeded").count(), 1);
+    assert_eq!(payments[0].payment.captured_minor, 61000);
 }}
 
 story! { async fn late_and_out_of_order_events_cannot_undo_newer_news(app, stripe: FakeStripe)
@@ -200,7 +200,7 @@ story! { async fn a_changed_balance_replaces_the_open_checkout(app, stripe: Fake
     let recorded = [("csrf", csrf.as_str()), ("invoice_id", invoice_id.as_str()), ("method", "cash"), ("amount", "100")];
     owner.post(&app.url(&format!("/staff/jobs/{job_id}/payments")), &recorded).await;
     let tenant = app.demo_tenant_id().await;
-    let cash = app.server.state.db.tenant(&tenant).invoice_payments(&invoice_id).await.unwrap().into_iter().find(|p| p.method == "cash").unwrap();
+    let cash = app.server.state.db.tenant(&tenant).invoice_payments(&invoice_id).await.unwrap().into_iter().find(|p| p.payment.method == "cash").unwrap().payment;
     owner.post(&app.url(&format!("/staff/jobs/{job_id}/payments/{}/approve", cash.id)), &[("csrf", &csrf)]).await;
 
     dana_at_checkout(&app, &dana).await;

@@ -160,12 +160,21 @@ pub struct Tenant {
     pub report_release: ReleaseRule,
     /// Whether agents may read a report's summary while the report is held (0/1).
     pub summary_while_held: i64,
+    /// The card fee added to online card payments: basis points and a fixed
+    /// amount (see `card_fee`).
+    pub card_fee_basis_points: i64,
+    pub card_fee_fixed_minor: i64,
 }
 
 impl Tenant {
     /// When a link issued now stops working.
     pub fn link_expiry(&self) -> Option<i64> {
         self.link_lifetime_days.map(|days| now() + days * 24 * 3600)
+    }
+
+    /// What paying by card online adds (nothing unless the business set it).
+    pub fn card_fee(&self) -> crate::money::CardFee {
+        crate::money::CardFee { basis_points: self.card_fee_basis_points, fixed_minor: self.card_fee_fixed_minor }
     }
 
     pub fn sign_in_by_code(&self) -> bool {

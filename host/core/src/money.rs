@@ -96,6 +96,75 @@ impl PaymentStatus {
     }
 }
 
+crate::named_enum! {
+    /// How money reached the business.
+    pub enum PaymentMethod("payment method") {
+        Card => "card",
+        Ach => "ach",
+        Cash => "cash",
+        Check => "check",
+        BankTransfer => "bank-transfer",
+        Zelle => "zelle",
+    }
+}
+
+impl PaymentMethod {
+    /// As people read it ("Bank transfer").
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentMethod::Card => "Card",
+            PaymentMethod::Ach => "ACH bank transfer",
+            PaymentMethod::Cash => "Cash",
+            PaymentMethod::Check => "Check",
+            PaymentMethod::BankTransfer => "Bank transfer",
+            PaymentMethod::Zelle => "Zelle",
+        }
+    }
+
+    /// The ways a client may say they paid outside the portal (and staff
+    /// may record): everything but a card, which goes through checkout.
+    pub const OUTSIDE: [PaymentMethod; 5] =
+        [PaymentMethod::Ach, PaymentMethod::Cash, PaymentMethod::Check, PaymentMethod::BankTransfer, PaymentMethod::Zelle];
+}
+
+/// A business's card fee: basis points of the amount (290 is 2.9 %) plus a
+/// fixed amount, both in the business's currency.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CardFee {
+    pub basis_points: i64,
+    pub fixed_minor: i64,
+}
+
+impl CardFee {
+    /// At most 10 % and 100.00 fixed: a fee beyond is a typo, not a policy.
+    pub const MAX_BASIS_POINTS: i64 = 1_000;
+    pub const MAX_FIXED_MINOR: i64 = 10_000;
+
+    /// Whether the business charges one at all.
+    pub fn charged(self) -> bool {
+        self.basis_points > 0 || self.fixed_minor > 0
+    }
+
+    /// The fee on paying `amount` by card, rounded half up to the minor
+    /// unit; nothing on nothing.
+    pub fn on(self, amount: i64) -> i64 {
+        if amount <= 0 || !self.charged() {
+            return 0;
+        }
+        let percent = (i128::from(amount) * i128::from(self.basis_points) + 5_000) / 10_000;
+        i64::try_from(percent).unwrap_or(i64::MAX).saturating_add(self.fixed_minor)
+    }
+}
+
+/// The part of a payment's `total` (what it captured, or what was refunded)
+/// that falls to one invoice it pays: money fills the invoices in their
+/// order, `before` being what the earlier ones take, up to the invoice's
+/// own `part`. The card fee comes after every invoice, so a refund gives
+/// the invoices' money back first and the fee last.
+pub fn share_of(total: i64, before: i64, part: i64) -> i64 {
+    total.saturating_sub(before).clamp(0, part.max(0))
+}
+
 /// What an invoice's status and paid amount are worked out from.
 #[derive(Debug, Clone, Copy)]
 pub struct PaymentFacts {
@@ -198,6 +267,30 @@ mod tests {
         assert_eq!(invoice_state(500, &[fact(Failed, 0, 0, 1), fact(Open, 0, 0, 2)]).status, InvoiceStatus::Failed);
         assert_eq!(invoice_state(500, &[fact(Failed, 0, 0, 1), fact(Succeeded, 500, 0, 2)]).status, InvoiceStatus::Paid);
         assert_eq!(invoice_state(500, &[fact(Rejected, 0, 0, 1)]).status, InvoiceStatus::Due);
+    }
+
+    #[test]
+    fn card_fee_is_a_rate_and_a_fixed_amount_rounded_half_up() {
+        let fee = CardFee { basis_points: 290, fixed_minor: 30 };
+        assert_eq!(fee.on(10_000), 320, "2.9 % of 100.00 and 0.30");
+        assert_eq!(fee.on(1_750), 81, "50.75 rounds to 51, plus 30");
+        assert_eq!(fee.on(0), 0, "nothing on nothing");
+        assert_eq!(CardFee::default().on(10_000), 0);
+        assert_eq!(CardFee { basis_points: 0, fixed_minor: 99 }.on(1), 99);
+        assert_eq!(CardFee { basis_points: 1_000, fixed_minor: 0 }.on(i64::MAX), 922_337_203_685_477_581, "worked out wide: no overflow");
+    }
+
+    #[test]
+    fn a_payment_fills_its_invoices_in_order_and_refunds_the_fee_last() {
+        // 100 + 50 + 25 and a fee of 10: 185 captured.
+        let parts = [(0, 100), (100, 50), (150, 25)];
+        let captured: Vec<i64> = parts.iter().map(|&(before, part)| share_of(185, before, part)).collect();
+        assert_eq!(captured, [100, 50, 25]);
+        let refunded: Vec<i64> = parts.iter().map(|&(before, part)| share_of(120, before, part)).collect();
+        assert_eq!(refunded, [100, 20, 0], "a partial refund gives back in order");
+        let all: Vec<i64> = parts.iter().map(|&(before, part)| share_of(185, before, part)).collect();
+        assert_eq!(all.iter().sum::<i64>(), 175, "the fee is nobody's invoice");
+        assert_eq!(share_of(0, 0, 100), 0);
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub use mail_templates::StoredTemplate;
 pub use notes::JobNote;
 pub use notifications::Recipient;
 pub use outbox::{OutboxEntry, OutboxMessage};
-pub use payments::{InvoiceTotals, NewPayment, Payment, PaymentKey, PaymentNews};
+pub use payments::{Allocation, InvoiceTotals, NewPayment, Payment, PaymentKey, PaymentNews, PaymentShare};
 pub use plugins::{Installation, PackageRow};
 pub use report_items::{NewReportItem, ReportItem};
 pub use sms::{SmsEntry, SmsMessage};

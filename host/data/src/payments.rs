@@ -1,21 +1,40 @@
 //! Payments and the invoices they pay: checkouts, manual payments, merging
 //! provider news (only ever upwards, see `portico_core::money`), recomputing an
 //! invoice, and the provider events already processed.
+//!
+//! A payment pays one invoice or several (a client paying three at once, or
+//! a batch): `payment_allocations` says how much goes to each, in order. A
+//! card checkout holds its invoices while it is open, so no invoice is ever
+//! in two open checkouts.
 
 use portico_core::ids::{JobId, TenantId};
 use super::{Db, TenantDb, DbError, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
-use portico_core::money::{invoice_state, InvoiceStatus, PaymentFacts, PaymentProvider, PaymentStatus};
+use portico_core::money::{invoice_state, share_of, InvoiceStatus, PaymentFacts, PaymentProvider, PaymentStatus};
 
-const PAYMENT_COLUMNS: &str = "id, tenant_id, job_id, invoice_id, provider, method, status, amount_minor, \
+const PAYMENT_COLUMNS: &str = "id, tenant_id, job_id, invoice_id, provider, method, status, amount_minor, fee_minor, \
     captured_minor, refunded_minor, currency, checkout_ref, checkout_url, payment_ref, reference, note, \
     started_by, decided_by, created_at, updated_at, expires_at";
+
+/// The payment columns of `payments p`, for queries that join.
+fn payment_columns_of_p() -> String {
+    PAYMENT_COLUMNS.split(", ").map(|column| format!("p.{}", column.trim())).collect::<Vec<_>>().join(", ")
+}
+
+/// One payment as one invoice sees it: the payment, and its allocation to
+/// that invoice (`share_before_minor` is what the invoices before it in the
+/// payment take).
+const SHARE_COLUMNS: &str = "a.invoice_id AS share_invoice_id, i.number AS share_invoice_number, a.job_id AS share_job_id, a.amount_minor AS share_minor, \
+    CAST(COALESCE((SELECT SUM(b.amount_minor) FROM payment_allocations b \
+                   WHERE b.tenant_id = a.tenant_id AND b.payment_id = a.payment_id AND b.position < a.position), 0) AS BIGINT) AS share_before_minor";
 
 /// One payment, as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Payment {
     pub id: String,
     pub tenant_id: TenantId,
+    /// The job and invoice of the first invoice it pays (its checkout pages
+    /// and receipt hang off that job); `PaymentShare` has every invoice.
     pub job_id: JobId,
     pub invoice_id: String,
     /// `test`, `stripe` or `manual`.
@@ -24,7 +43,10 @@ pub struct Payment {
     pub method: String,
     #[sqlx(try_from = "String")]
     pub status: PaymentStatus,
+    /// What is asked or offered: the invoices' parts and the card fee.
     pub amount_minor: i64,
+    /// The card fee in `amount_minor`, if the business charges one.
+    pub fee_minor: i64,
     pub captured_minor: i64,
     pub refunded_minor: i64,
     pub currency: String,
@@ -46,25 +68,64 @@ impl Payment {
     pub fn shown_amount(&self) -> i64 {
         if self.captured_minor > 0 { self.captured_minor } else { self.amount_minor }
     }
+}
+
+/// A payment as one of the invoices it pays sees it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PaymentShare {
+    #[sqlx(flatten)]
+    pub payment: Payment,
+    pub share_invoice_id: String,
+    pub share_invoice_number: String,
+    pub share_job_id: JobId,
+    /// What of the payment goes to this invoice.
+    pub share_minor: i64,
+    /// What the invoices before this one in the payment take.
+    pub share_before_minor: i64,
+}
+
+impl PaymentShare {
+    /// What reached this invoice: its part of what was captured (offered,
+    /// until something was), less its part of any refund.
+    pub fn shown_amount(&self) -> i64 {
+        if self.payment.captured_minor > 0 { self.captured() } else { self.share_minor }
+    }
+
+    pub fn captured(&self) -> i64 {
+        share_of(self.payment.captured_minor, self.share_before_minor, self.share_minor)
+    }
+
+    pub fn refunded(&self) -> i64 {
+        share_of(self.payment.refunded_minor, self.share_before_minor, self.share_minor)
+    }
 
     fn facts(&self) -> PaymentFacts {
         PaymentFacts {
-            status: self.status,
-            captured: self.captured_minor,
-            refunded: self.refunded_minor,
-            updated_at: self.updated_at,
+            status: self.payment.status,
+            captured: self.captured(),
+            refunded: self.refunded(),
+            updated_at: self.payment.updated_at,
         }
     }
 }
 
+/// What a payment pays on one invoice, as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Allocation {
+    pub invoice_id: String,
+    pub job_id: JobId,
+    pub amount_minor: i64,
+}
+
 /// A payment to record.
 pub struct NewPayment<'a> {
-    pub job_id: &'a JobId,
-    pub invoice_id: &'a str,
+    /// What it pays, in order: at least one invoice, none twice.
+    pub parts: &'a [Allocation],
+    /// Added on top of the parts (the card fee).
+    pub fee_minor: i64,
     pub provider: &'a str,
     pub method: &'a str,
     pub status: PaymentStatus,
-    pub amount_minor: i64,
     pub currency: &'a str,
     pub reference: Option<&'a str>,
     pub note: Option<&'a str>,
@@ -244,49 +305,117 @@ impl TenantDb<'_> {
         }))
     }
 
-    /// Record a payment and return its id. For a checkout (`open`), answers
-    /// `None` when the invoice already has an open checkout: the caller uses
-    /// that one, so two clicks never open two.
+    /// Record a payment with what it pays and return its id. An open card
+    /// checkout holds each of its invoices: answers `None` when one of them
+    /// is already held by another open checkout, and records nothing, so two
+    /// clicks never open two.
     pub async fn insert_payment(&self, new: &NewPayment<'_>) -> DbResult<Option<String>> {
+        let Some(lead) = new.parts.first() else {
+            return Err(DbError::Invalid("a payment pays at least one invoice".into()));
+        };
         let id = new_id();
         let at = now();
-        let inserted = sqlx::query(
+        let amount: i64 = new.parts.iter().map(|part| part.amount_minor).sum::<i64>() + new.fee_minor;
+        let mut tx = self.db.pool.begin().await.context("starting to record a payment")?;
+        sqlx::query(
             "INSERT INTO payments (id, tenant_id, job_id, invoice_id, provider, method, status, status_rank, \
-                                   amount_minor, currency, reference, note, started_by, created_at, updated_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) \
-             ON CONFLICT DO NOTHING",
+                                   amount_minor, fee_minor, currency, reference, note, started_by, created_at, updated_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)",
         )
         .bind(&id)
         .bind(self.tenant)
-        .bind(new.job_id)
-        .bind(new.invoice_id)
+        .bind(&lead.job_id)
+        .bind(&lead.invoice_id)
         .bind(new.provider)
         .bind(new.method)
         .bind(new.status.as_str())
         .bind(new.status.rank())
-        .bind(new.amount_minor)
+        .bind(amount)
+        .bind(new.fee_minor)
         .bind(new.currency)
         .bind(new.reference)
         .bind(new.note)
         .bind(new.started_by)
         .bind(at)
         .bind(new.expires_at)
-        .execute(&self.db.pool)
+        .execute(&mut *tx)
         .await
         .context("recording a payment")?;
-        Ok((inserted.rows_affected() == 1).then_some(id))
+        let holds = new.status == PaymentStatus::Open;
+        for (position, part) in new.parts.iter().enumerate() {
+            let placed = sqlx::query(
+                "INSERT INTO payment_allocations (tenant_id, payment_id, invoice_id, job_id, amount_minor, position, holds) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            )
+            .bind(self.tenant)
+            .bind(&id)
+            .bind(&part.invoice_id)
+            .bind(&part.job_id)
+            .bind(part.amount_minor)
+            .bind(position as i64)
+            .bind(holds.then_some(part.invoice_id.as_str()))
+            .execute(&mut *tx)
+            .await
+            .context("recording what a payment pays")?;
+            if placed.rows_affected() != 1 {
+                // Held by another open checkout (or named twice): nothing is kept.
+                tx.rollback().await.context("giving up a payment")?;
+                return Ok(None);
+            }
+        }
+        tx.commit().await.context("committing a payment")?;
+        Ok(Some(id))
+    }
+
+    /// The open checkouts holding any of these invoices.
+    pub async fn checkouts_holding(&self, invoice_ids: &[&str]) -> DbResult<Vec<Payment>> {
+        if invoice_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let among = super::jobs::placeholders(2, invoice_ids.len());
+        let sql = format!(
+            "SELECT {} FROM payments p WHERE p.tenant_id = $1 AND p.id IN \
+               (SELECT a.payment_id FROM payment_allocations a WHERE a.tenant_id = $1 AND a.holds IN ({among})) \
+             ORDER BY p.created_at, p.id",
+            payment_columns_of_p()
+        );
+        let mut query = sqlx::query_as::<_, Payment>(&sql).bind(self.tenant);
+        for invoice_id in invoice_ids {
+            query = query.bind(*invoice_id);
+        }
+        query.fetch_all(&self.db.pool).await.context("finding the checkouts holding invoices")
     }
 
     /// The invoice's open checkout, if it has one.
     pub async fn open_checkout(&self, invoice_id: &str) -> DbResult<Option<Payment>> {
+        Ok(self.checkouts_holding(&[invoice_id]).await?.into_iter().next())
+    }
+
+    /// What a payment pays, in order.
+    pub async fn payment_parts(&self, payment_id: &str) -> DbResult<Vec<Allocation>> {
+        sqlx::query_as(
+            "SELECT invoice_id, job_id, amount_minor FROM payment_allocations \
+             WHERE tenant_id = $1 AND payment_id = $2 ORDER BY position",
+        )
+        .bind(self.tenant)
+        .bind(payment_id)
+        .fetch_all(&self.db.pool)
+        .await
+        .context("listing what a payment pays")
+    }
+
+    /// A payment that pays something on the job.
+    pub async fn payment_on_job(&self, payment_id: &str, job_id: &JobId) -> DbResult<Option<Payment>> {
         sqlx::query_as(&format!(
-            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE tenant_id = $1 AND invoice_id = $2 AND status = 'open'"
+            "SELECT {PAYMENT_COLUMNS} FROM payments p WHERE tenant_id = $1 AND id = $2 AND EXISTS \
+               (SELECT 1 FROM payment_allocations a WHERE a.tenant_id = p.tenant_id AND a.payment_id = p.id AND a.job_id = $3)"
         ))
         .bind(self.tenant)
-        .bind(invoice_id)
+        .bind(payment_id)
+        .bind(job_id)
         .fetch_optional(&self.db.pool)
         .await
-        .context("finding an open checkout")
+        .context("loading a payment of a job")
     }
 
     pub async fn payment(&self, payment_id: &str) -> DbResult<Option<Payment>> {
@@ -348,6 +477,7 @@ impl TenantDb<'_> {
         .await
         .context("merging payment amounts")?;
         let Some(status) = news.status else { return Ok(false) };
+        let mut tx = self.db.pool.begin().await.context("starting a payment's move")?;
         let moved = sqlx::query(
             "UPDATE payments SET status = $1, status_rank = $2, updated_at = $3 \
              WHERE tenant_id = $4 AND id = $5 AND status_rank < $2",
@@ -357,16 +487,28 @@ impl TenantDb<'_> {
         .bind(at)
         .bind(self.tenant)
         .bind(payment_id)
-        .execute(&self.db.pool)
+        .execute(&mut *tx)
         .await
         .context("moving a payment's status")?;
+        // Only an open checkout holds its invoices, and every move leaves open.
+        sqlx::query("UPDATE payment_allocations SET holds = NULL WHERE tenant_id = $1 AND payment_id = $2 AND holds IS NOT NULL")
+            .bind(self.tenant)
+            .bind(payment_id)
+            .execute(&mut *tx)
+            .await
+            .context("releasing a checkout's invoices")?;
+        tx.commit().await.context("committing a payment's move")?;
         Ok(moved.rows_affected() == 1)
     }
 
-    /// The invoice's payments, newest first.
-    pub async fn invoice_payments(&self, invoice_id: &str) -> DbResult<Vec<Payment>> {
+    /// The invoice's payments, newest first, each as this invoice sees it.
+    pub async fn invoice_payments(&self, invoice_id: &str) -> DbResult<Vec<PaymentShare>> {
         sqlx::query_as(&format!(
-            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE tenant_id = $1 AND invoice_id = $2 ORDER BY created_at DESC, id DESC"
+            "SELECT {}, {SHARE_COLUMNS} FROM payment_allocations a \
+             JOIN payments p ON p.tenant_id = a.tenant_id AND p.id = a.payment_id \
+             JOIN invoices i ON i.tenant_id = a.tenant_id AND i.id = a.invoice_id \
+             WHERE a.tenant_id = $1 AND a.invoice_id = $2 ORDER BY p.created_at DESC, p.id DESC",
+            payment_columns_of_p()
         ))
         .bind(self.tenant)
         .bind(invoice_id)
@@ -375,30 +517,30 @@ impl TenantDb<'_> {
         .context("listing an invoice's payments")
     }
 
-    /// Every payment of the job, newest first.
-    /// The payments of several jobs, newest first: one query.
-    pub async fn payments_of_jobs(&self, job_ids: &[JobId]) -> DbResult<Vec<Payment>> {
+    /// What was paid on several jobs, newest first, one row per invoice a
+    /// payment pays there: one query.
+    pub async fn payments_of_jobs(&self, job_ids: &[JobId]) -> DbResult<Vec<PaymentShare>> {
         if job_ids.is_empty() {
             return Ok(Vec::new());
         }
         let among = super::jobs::placeholders(2, job_ids.len());
-        let sql = format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE tenant_id = $1 AND job_id IN ({among}) ORDER BY created_at DESC, id DESC");
-        let mut query = sqlx::query_as::<_, Payment>(&sql).bind(self.tenant);
+        let sql = format!(
+            "SELECT {}, {SHARE_COLUMNS} FROM payment_allocations a \
+             JOIN payments p ON p.tenant_id = a.tenant_id AND p.id = a.payment_id \
+             JOIN invoices i ON i.tenant_id = a.tenant_id AND i.id = a.invoice_id \
+             WHERE a.tenant_id = $1 AND a.job_id IN ({among}) ORDER BY p.created_at DESC, p.id DESC, a.position",
+            payment_columns_of_p()
+        );
+        let mut query = sqlx::query_as::<_, PaymentShare>(&sql).bind(self.tenant);
         for job_id in job_ids {
             query = query.bind(job_id);
         }
         query.fetch_all(&self.db.pool).await.context("listing the payments of several jobs")
     }
 
-    pub async fn job_payments(&self, job_id: &JobId) -> DbResult<Vec<Payment>> {
-        sqlx::query_as(&format!(
-            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE tenant_id = $1 AND job_id = $2 ORDER BY created_at DESC, id DESC"
-        ))
-        .bind(self.tenant)
-        .bind(job_id)
-        .fetch_all(&self.db.pool)
-        .await
-        .context("listing a job's payments")
+    /// What was paid on the job, newest first, one row per invoice.
+    pub async fn job_payments(&self, job_id: &JobId) -> DbResult<Vec<PaymentShare>> {
+        self.payments_of_jobs(std::slice::from_ref(job_id)).await
     }
 
     /// Work out the invoice's status and paid amount again from its payments.
@@ -415,7 +557,7 @@ impl TenantDb<'_> {
                 return Ok((invoice.status, invoice.status));
             }
             let facts: Vec<PaymentFacts> =
-                self.invoice_payments(invoice_id).await?.iter().map(Payment::facts).collect();
+                self.invoice_payments(invoice_id).await?.iter().map(PaymentShare::facts).collect();
             let state = invoice_state(invoice.total, &facts);
             let written = sqlx::query(
                 "UPDATE invoices SET status = $1, paid_minor = $2, revision = revision + 1 \
@@ -442,9 +584,6 @@ impl TenantDb<'_> {
         self.merge_payment_news(payment_id, &news).await
     }
 
-    /// How the tenant takes card payments: (provider, connected account).
-    /// Add a line to an invoice still to pay (amounts in minor units; a
-    /// discount's is negative). False when the invoice is no longer open.
     /// Add a line to an invoice still to pay, only if it is still at
     /// `revision` (the one its checks were made on): two changes racing
     /// cannot both pass checks that hold for each alone. False when it
@@ -497,7 +636,6 @@ impl TenantDb<'_> {
         Ok(voided.rows_affected() == 1)
     }
 
-    /// How many of the tenant's checkouts with `provider` are still open or processing.
     /// The business's checkouts still open, with any provider.
     pub async fn open_checkouts(&self) -> DbResult<Vec<Payment>> {
         sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE tenant_id = $1 AND status = 'open'"))
@@ -507,6 +645,7 @@ impl TenantDb<'_> {
             .context("listing open checkouts")
     }
 
+    /// How many of the tenant's checkouts with `provider` are still open or processing.
     pub async fn open_checkout_count(&self, provider: &str) -> DbResult<i64> {
         sqlx::query_scalar("SELECT COUNT(*) FROM payments WHERE tenant_id = $1 AND provider = $2 AND status IN ('open', 'processing')")
             .bind(self.tenant)
@@ -514,6 +653,18 @@ impl TenantDb<'_> {
             .fetch_one(&self.db.pool)
             .await
             .context("counting open checkouts")
+    }
+
+    /// The card fee added to online card payments from now on.
+    pub async fn set_card_fee(&self, fee: portico_core::money::CardFee) -> DbResult<()> {
+        sqlx::query("UPDATE tenants SET card_fee_basis_points = $1, card_fee_fixed_minor = $2 WHERE id = $3")
+            .bind(fee.basis_points)
+            .bind(fee.fixed_minor)
+            .bind(self.tenant)
+            .execute(&self.db.pool)
+            .await
+            .context("setting the card fee")?;
+        Ok(())
     }
 
     pub async fn set_payment_provider(&self, provider: PaymentProvider, stripe_account: Option<&str>) -> DbResult<()> {

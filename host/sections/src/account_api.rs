@@ -44,9 +44,6 @@ impl CallState {
     }
 }
 
-/// Why an invoice listed on the account hub is not paid from there.
-const PAY_ON_THE_JOB: &str = "Pay it from the job's page.";
-
 fn stage(job: &AccountJobDetail) -> JobStage {
     job.latest_stage.as_deref().and_then(|stage| stage.parse().ok()).unwrap_or_else(|| JobStage::from_status(&job.status))
 }
@@ -100,15 +97,54 @@ impl account::Host for CallState {
             let (own, rest): (Vec<_>, Vec<_>) = invoices.into_iter().partition(|(job_id, _, _)| *job_id == job.job_id);
             invoices = rest;
             let own = own.into_iter().map(|(_, invoice, lines)| (invoice, lines)).collect();
-            for mut invoice in invoice_views(&tenant, &job.job_id, own, &payments, checkouts) {
-                // A checkout is started from the job's own page, where the
-                // payment belongs; the hub links there.
-                if invoice.pay_blocked.is_none() {
-                    invoice.pay_blocked = Some(PAY_ON_THE_JOB.into());
-                }
+            for invoice in invoice_views(&tenant, &job.job_id, own, &payments, checkouts) {
                 listed.push(account::AccountInvoice { job_id: job.job_id.to_string(), job_reference: job.reference.clone(), invoice });
             }
         }
         Ok(listed)
     }
+
+    async fn list_payments(&mut self) -> Result<Vec<account::AccountPayment>, Error> {
+        let scope = self.account_scope()?;
+        let jobs = scope.jobs().await?;
+        let job_ids: Vec<portico_core::ids::JobId> = jobs.iter().filter(|job| job.role.0.sees_billing()).map(|job| job.job_id.clone()).collect();
+        let business = scope.db.tenant(&scope.tenant_id);
+        let shares = business.payments_of_jobs(&job_ids).await.map_err(unavailable)?;
+        // One row per invoice a payment pays, newest payment first: fold
+        // them into one transaction each, in that order.
+        let mut listed: Vec<account::AccountPayment> = Vec::new();
+        for share in shares.iter().filter(|share| share.payment.status.listed()) {
+            let paid = account::PaidInvoice {
+                invoice_id: share.share_invoice_id.clone(),
+                number: share.share_invoice_number.clone(),
+                job_id: share.share_job_id.to_string(),
+                amount: share.share_minor,
+            };
+            if let Some(known) = listed.iter_mut().find(|known| known.id == share.payment.id) {
+                known.invoices.push(paid);
+                continue;
+            }
+            if listed.len() == MAX_PAYMENTS_LISTED {
+                break;
+            }
+            let payment = &share.payment;
+            listed.push(account::AccountPayment {
+                id: payment.id.clone(),
+                method: payment.method.clone(),
+                status: payment.status.as_str().to_string(),
+                amount: payment.shown_amount(),
+                card_fee: payment.fee_minor,
+                refunded: payment.refunded_minor,
+                at: payment.updated_at,
+                reference: payment.reference.clone(),
+                invoices: vec![paid],
+                // The receipt hangs off a job the payment pays, and the viewer's.
+                receipt_url: payment.status.received().then(|| format!("/jobs/{}/payments/{}/receipt", share.share_job_id, payment.id)),
+            });
+        }
+        Ok(listed)
+    }
 }
+
+/// The most payments `list-payments` answers.
+const MAX_PAYMENTS_LISTED: usize = 500;

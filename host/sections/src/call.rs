@@ -17,6 +17,8 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 pub struct HostServices {
     pub db: Db,
     pub checkouts: Checkouts,
+    /// The money service: payments the viewer reports.
+    pub payments: portico_services::payments::Payments,
     pub conversations: portico_services::conversations::Conversations,
 }
 

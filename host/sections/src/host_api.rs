@@ -3,13 +3,12 @@
 //! tenant, job and viewer of the call.
 
 use portico_core::ids::{JobId, TenantId};
-use super::bindings::{add_ons, agreements, audit, billing, cards, checkout, documents, job_data, log, notify, office, storage, types};
+use super::bindings::{add_ons, agreements, audit, billing, cards, documents, job_data, log, notify, office, storage, types};
 use super::call::{CallKind, CallState};
 use super::permissions::Permission;
 use portico_services::agreements::{AgreementStatus, SignError, SignRequest, Signer};
 use portico_data::{AuditEntry, Db, DbError, MailQuota, SectionSender, StorageScope};
 use portico_core::model::{AddOnStatus, Role};
-use portico_services::payments::CheckoutError;
 use types::Error;
 
 /// Longest key and value plugin storage accepts (the WIT contract's numbers).
@@ -415,7 +414,7 @@ pub(super) fn invoice_views(
     tenant: &portico_core::model::Tenant,
     job_id: &JobId,
     invoices: Vec<(portico_core::model::Invoice, Vec<portico_core::model::InvoiceLine>)>,
-    payments: &[portico_data::Payment],
+    payments: &[portico_data::PaymentShare],
     checkouts: Option<&portico_services::payments::Checkouts>,
 ) -> Vec<billing::Invoice> {
     invoices
@@ -446,15 +445,15 @@ pub(super) fn invoice_views(
             };
             let payments = payments
                 .iter()
-                .filter(|p| p.invoice_id == invoice.id && p.status.listed())
-                .map(|p| billing::Payment {
-                    id: p.id.clone(),
-                    method: p.method.clone(),
-                    status: p.status.as_str().to_string(),
-                    amount: p.shown_amount(),
-                    refunded: p.refunded_minor,
-                    at: p.updated_at,
-                    receipt_url: p.status.received().then(|| format!("/jobs/{job_id}/payments/{}/receipt", p.id)),
+                .filter(|share| share.share_invoice_id == invoice.id && share.payment.status.listed())
+                .map(|share| billing::Payment {
+                    id: share.payment.id.clone(),
+                    method: share.payment.method.clone(),
+                    status: share.payment.status.as_str().to_string(),
+                    amount: share.shown_amount(),
+                    refunded: share.refunded(),
+                    at: share.payment.updated_at,
+                    receipt_url: share.payment.status.received().then(|| format!("/jobs/{job_id}/payments/{}/receipt", share.payment.id)),
                 })
                 .collect();
             billing::Invoice {
@@ -476,32 +475,6 @@ pub(super) fn invoice_views(
         .collect()
 }
 
-impl checkout::Host for CallState {
-    async fn start(&mut self, invoice_id: String) -> Result<String, Error> {
-        let (db, job_id) = self.granted(Permission::Checkout)?;
-        self.may_change(Permission::Checkout, Change::ForViewer)?;
-        if self.scope.preview {
-            return Err(Error::Invalid("nothing is paid in a preview".into()));
-        }
-        let Some(viewer) = self.scope.viewer.as_ref().filter(|viewer| viewer.contact_id.is_some() && viewer.role.sees_billing()) else {
-            return Err(Error::Invalid("only the clients on the job pay its invoices".into()));
-        };
-        let started_by = format!("{} ({})", viewer.display_name, viewer.role.label());
-        let tenant = db.tenant(self.tenant()).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
-        let checkouts = &self.host.as_ref().ok_or(Error::NotFound)?.checkouts;
-        match checkouts.start(&tenant, job_id, &invoice_id, &started_by).await {
-            Ok(path) => Ok(path),
-            Err(CheckoutError::NotFound) => Err(Error::NotFound),
-            Err(CheckoutError::Blocked(reason)) => Err(Error::Invalid(reason)),
-            Err(CheckoutError::Finished(status)) => Err(Error::Invalid(format!("that checkout is {status}"))),
-            Err(CheckoutError::Provider(error)) => {
-                tracing::error!(%error, "the payment provider failed");
-                Err(Error::Unavailable("the payment service is not reachable; try again later".into()))
-            }
-            Err(CheckoutError::Db(error)) => Err(unavailable(error)),
-        }
-    }
-}
 
 impl CallState {
     /// Resolve a WIT storage scope to the ids of this call.

@@ -16,6 +16,7 @@ mod since_v0_3;
 pub mod surfaces;
 mod account_api;
 mod files_api;
+mod payments_api;
 
 pub use bindings::cards::{Card, CardSpec, Placement, Tone};
 pub use host_api::{from_wit_role, to_wit_role as wit_role, MAIL_PER_BUSINESS_PER_DAY, MAIL_PER_JOB_PER_DAY};

@@ -327,16 +327,15 @@ impl Notifications {
         self.tell(tenant, job_id, Notice { kind, roles: CLIENTS, data: &data }).await
     }
 
-    /// Tell the clients a payment went through: how much, towards which invoice.
-    pub async fn payment_recorded(&self, tenant: &Tenant, payment: &portico_data::Payment) -> usize {
-        let number = match self.db.tenant(&tenant.id).invoice_totals(&payment.invoice_id).await {
-            Ok(invoice) => invoice.map(|invoice| invoice.number).unwrap_or_default(),
-            Err(error) => {
-                tracing::error!(tenant = %tenant.id, payment = %payment.id, %error, "could not read a paid invoice to announce");
-                return 0;
-            }
-        };
-        let facts = json!({ "paid": TenantFormats::new(tenant).money(payment.shown_amount()), "number": number });
+    /// Tell the clients a payment went through: how much, towards which
+    /// invoices (`invoices`: "invoice 1042", "invoices 1042 and 1043"). A
+    /// payment of several jobs' invoices is told on the first one's.
+    pub async fn payment_recorded(&self, tenant: &Tenant, payment: &portico_data::Payment, invoices: &crate::payments::InvoiceNumbers) -> usize {
+        let facts = json!({
+            "paid": TenantFormats::new(tenant).money(payment.shown_amount()),
+            "number": invoices.0.join(", "),
+            "invoices": invoices.describe(),
+        });
         let data = |_| object(facts.clone());
         self.tell(tenant, &payment.job_id, Notice { kind: NotificationKind::PaymentRecorded, roles: CLIENTS, data: &data }).await
     }

@@ -11,12 +11,12 @@ pub mod stripe;
 
 
 use portico_core::ids::JobId;
-use portico_data::{Actor, AuditEntry, Db, DbError, NewPayment, Payment, PaymentKey, PaymentNews};
+use portico_data::{Actor, Allocation, AuditEntry, Db, DbError, InvoiceTotals, NewPayment, Payment, PaymentKey, PaymentNews};
 use portico_core::model::{now, Tenant};
 use crate::events::Events;
 use portico_core::model::RequestOrigin;
 use portico_core::formats::Formats;
-use portico_core::money::{self as status, InvoiceStatus, PaymentProvider, PaymentStatus};
+use portico_core::money::{self as status, InvoiceStatus, PaymentMethod, PaymentProvider, PaymentStatus};
 use std::sync::Arc;
 use stripe::{CheckoutRequest, Stripe, StripeConfig, StripeError, Subject};
 
@@ -80,6 +80,33 @@ pub struct Checkouts {
     stripe: Option<Arc<Stripe>>,
 }
 
+/// The most invoices one checkout (or one "I paid another way") pays.
+pub const MAX_INVOICES_AT_ONCE: usize = 50;
+
+/// What paying some invoices comes to, shown before paying: their balances
+/// and, by card, the business's card fee.
+#[derive(Debug, Clone)]
+pub struct Quote {
+    /// The invoices, in the order asked, each with its balance to pay.
+    pub invoices: Vec<InvoiceTotals>,
+    pub balance: i64,
+    pub card_fee: i64,
+}
+
+impl Quote {
+    /// What a card checkout charges.
+    pub fn card_total(&self) -> i64 {
+        self.balance + self.card_fee
+    }
+
+    fn parts(&self) -> Vec<Allocation> {
+        self.invoices
+            .iter()
+            .map(|invoice| Allocation { invoice_id: invoice.id.clone(), job_id: invoice.job_id.clone(), amount_minor: invoice.balance() })
+            .collect()
+    }
+}
+
 impl Checkouts {
     pub fn new(db: Db, stripe: Option<StripeConfig>) -> anyhow::Result<Checkouts> {
         let stripe = match stripe {
@@ -103,32 +130,77 @@ impl Checkouts {
         status::checkout_blocked(status, balance, self.provider_ready(tenant))
     }
 
-    /// Prepare a checkout of an invoice's balance and return the portal path
-    /// that continues to the provider. An open checkout for the same amount is
-    /// reused, so a double click never opens a second one.
-    pub async fn start(&self, tenant: &Tenant, job_id: &JobId, invoice_id: &str, started_by: &str) -> Result<String, CheckoutError> {
-        for _ in 0..3 {
-            let invoice = self.db.tenant(&tenant.id).invoice_totals(invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
+    /// The invoices a payer asks to pay, checked: each is one of the
+    /// business's, on a job in `payable` (where the payer sees the bill),
+    /// named once, and could be paid by card now. A reason for the payer
+    /// when one cannot ("Invoice 1042: This invoice is paid.").
+    pub async fn quote(&self, tenant: &Tenant, payable: &[JobId], invoice_ids: &[String]) -> Result<Quote, CheckoutError> {
+        let invoices = self.payable_invoices(tenant, payable, invoice_ids).await?;
+        let several = invoices.len() > 1;
+        for invoice in &invoices {
             if let Some(reason) = self.blocked(tenant, invoice.status, invoice.balance()) {
-                return Err(CheckoutError::Blocked(reason));
+                return Err(CheckoutError::Blocked(if several { format!("Invoice {}: {reason}", invoice.number) } else { reason }));
             }
-            if let Some(open) = self.db.tenant(&tenant.id).open_checkout(invoice_id).await? {
-                let fresh = open.expires_at.is_none_or(|at| at > now() + CHECKOUT_REUSE_MARGIN_SECONDS);
-                if open.amount_minor == invoice.balance() && fresh && open.provider == tenant.payment_provider.as_str() {
-                    return Ok(checkout_path(&open));
+        }
+        let balance = invoices.iter().map(InvoiceTotals::balance).sum();
+        Ok(Quote { invoices, balance, card_fee: tenant.card_fee().on(balance) })
+    }
+
+    /// The invoices asked for, each on one of the `payable` jobs; not found
+    /// otherwise (another job's, another business's, or no invoice at all).
+    async fn payable_invoices(&self, tenant: &Tenant, payable: &[JobId], invoice_ids: &[String]) -> Result<Vec<InvoiceTotals>, CheckoutError> {
+        let mut unique: Vec<&str> = Vec::new();
+        for id in invoice_ids.iter().map(|id| id.trim()) {
+            if !unique.contains(&id) {
+                unique.push(id);
+            }
+        }
+        if unique.is_empty() {
+            return Err(CheckoutError::Blocked("Choose at least one invoice to pay.".into()));
+        }
+        if unique.len() > MAX_INVOICES_AT_ONCE {
+            return Err(CheckoutError::Blocked(format!("Pay at most {MAX_INVOICES_AT_ONCE} invoices at once.")));
+        }
+        let mut invoices = Vec::with_capacity(unique.len());
+        for id in unique {
+            let invoice = self.db.tenant(&tenant.id).invoice_totals(id).await?.filter(|i| payable.contains(&i.job_id)).ok_or(CheckoutError::NotFound)?;
+            invoices.push(invoice);
+        }
+        Ok(invoices)
+    }
+
+    /// Prepare one card checkout of the balances of these invoices (and the
+    /// card fee) and return the portal path that continues to the provider.
+    /// An open checkout of exactly these, for the same amounts, is reused;
+    /// any other open checkout holding one of them is given up first, so an
+    /// invoice is never in two open checkouts and a double click never
+    /// charges twice.
+    pub async fn start(&self, tenant: &Tenant, payable: &[JobId], invoice_ids: &[String], started_by: &str) -> Result<String, CheckoutError> {
+        for _ in 0..3 {
+            let quote = self.quote(tenant, payable, invoice_ids).await?;
+            let parts = quote.parts();
+            let held: Vec<&str> = parts.iter().map(|part| part.invoice_id.as_str()).collect();
+            let holding = self.db.tenant(&tenant.id).checkouts_holding(&held).await?;
+            if let [open] = holding.as_slice()
+                && self.still_serves(tenant, open, &parts, quote.card_fee).await?
+            {
+                return Ok(checkout_path(open));
+            }
+            if !holding.is_empty() {
+                // The balance changed (an add-on was approved), the choice of
+                // invoices did, it is about to lapse, or it was made with
+                // another provider.
+                for open in &holding {
+                    self.give_up(tenant, open).await?;
                 }
-                // The balance changed (an add-on was approved), it is about to
-                // lapse, or it was made with another provider.
-                self.give_up(tenant, &open).await?;
                 continue;
             }
             let new = NewPayment {
-                job_id,
-                invoice_id,
+                parts: &parts,
+                fee_minor: quote.card_fee,
                 provider: tenant.payment_provider.as_str(),
-                method: "card",
+                method: PaymentMethod::Card.as_str(),
                 status: PaymentStatus::Open,
-                amount_minor: invoice.balance(),
                 currency: &tenant.currency,
                 reference: None,
                 note: None,
@@ -136,12 +208,24 @@ impl Checkouts {
                 expires_at: Some(now() + CHECKOUT_LIFETIME_SECONDS),
             };
             if let Some(id) = self.db.tenant(&tenant.id).insert_payment(&new).await? {
-                tracing::info!(tenant = %tenant.id, invoice = invoice_id, payment = %id, "checkout prepared");
-                return Ok(format!("/jobs/{job_id}/checkout/{id}"));
+                tracing::info!(tenant = %tenant.id, invoices = parts.len(), payment = %id, "checkout prepared");
+                return Ok(format!("/jobs/{}/checkout/{id}", parts[0].job_id));
             }
             // Another click won the race; take its checkout on the next turn.
         }
         Err(CheckoutError::Blocked("The invoice is changing right now. Please try again.".into()))
+    }
+
+    /// Whether an open checkout still pays exactly `parts` and `fee`, with
+    /// the business's provider, long enough before it lapses to be used.
+    async fn still_serves(&self, tenant: &Tenant, open: &Payment, parts: &[Allocation], fee: i64) -> Result<bool, DbError> {
+        let fresh = open.expires_at.is_none_or(|at| at > now() + CHECKOUT_REUSE_MARGIN_SECONDS);
+        if !fresh || open.fee_minor != fee || open.provider != tenant.payment_provider.as_str() {
+            return Ok(false);
+        }
+        let paying = self.db.tenant(&tenant.id).payment_parts(&open.id).await?;
+        Ok(paying.len() == parts.len()
+            && paying.iter().zip(parts).all(|(was, is)| was.invoice_id == is.invoice_id && was.amount_minor == is.amount_minor))
     }
 
     /// Expire a checkout locally and, best effort, at the provider, so it can
@@ -193,13 +277,18 @@ impl Payments {
                     return Ok(url);
                 }
                 let stripe = self.checkouts.stripe.as_ref().ok_or_else(|| CheckoutError::Blocked(unavailable_reason()))?;
-                let invoice = self.checkouts.db.tenant(&tenant.id).invoice_totals(&payment.invoice_id).await?.ok_or(CheckoutError::NotFound)?;
+                let numbers = self.invoice_numbers(tenant, &payment.id).await?;
                 let back = format!("{}/jobs/{job_id}/checkout/{payment_id}", self.public_url);
+                let formats = portico_core::formats::TenantFormats::new(tenant);
+                let mut description = format!("{} — {}", tenant.name, numbers.describe());
+                if payment.fee_minor > 0 {
+                    description.push_str(&format!(" (includes a card fee of {})", formats.money(payment.fee_minor)));
+                }
                 let session = stripe
                     .create_checkout(&CheckoutRequest {
                         payment_id,
                         tenant_id: tenant.id.as_str(),
-                        description: &format!("{} — invoice {}", tenant.name, invoice.number),
+                        description: &description,
                         amount_minor: payment.amount_minor,
                         currency: &payment.currency,
                         customer_email: email,
@@ -255,8 +344,21 @@ impl Payments {
         Ok(ended)
     }
 
+    /// A payment that pays something on the job.
     pub async fn payment_of_job(&self, tenant: &Tenant, job_id: &JobId, payment_id: &str) -> Result<Payment, CheckoutError> {
-        self.checkouts.db.tenant(&tenant.id).payment(payment_id).await?.filter(|p| p.job_id == job_id).ok_or(CheckoutError::NotFound)
+        self.checkouts.db.tenant(&tenant.id).payment_on_job(payment_id, job_id).await?.ok_or(CheckoutError::NotFound)
+    }
+
+    /// The numbers of the invoices a payment pays, in order.
+    pub async fn invoice_numbers(&self, tenant: &Tenant, payment_id: &str) -> Result<InvoiceNumbers, DbError> {
+        let business = self.checkouts.db.tenant(&tenant.id);
+        let mut numbers = Vec::new();
+        for part in business.payment_parts(payment_id).await? {
+            if let Some(invoice) = business.invoice_totals(&part.invoice_id).await? {
+                numbers.push(invoice.number);
+            }
+        }
+        Ok(InvoiceNumbers(numbers))
     }
 
     /// Ask the provider how a checkout stands and apply what it says: the
@@ -301,42 +403,53 @@ impl Payments {
         })
     }
 
-    /// Merge news into a payment, recompute its invoice, record what changed in
-    /// the audit log, and tell the sections when the invoice's status moved.
+    /// Merge news into a payment, recompute every invoice it pays, record
+    /// what changed in the audit log, and tell the sections when an
+    /// invoice's status moved.
     pub async fn apply(&self, payment: &Payment, news: PaymentNews, actor: Actor<'_>) -> Result<(), DbError> {
         let tenant_id = &payment.tenant_id;
-        let moved = self.checkouts.db.tenant(tenant_id).merge_payment_news(&payment.id, &news).await?;
-        let (before, after) = self.checkouts.db.tenant(tenant_id).recompute_invoice(&payment.invoice_id).await?;
-        let Some(tenant) = self.checkouts.db.tenant(tenant_id).business().await? else { return Ok(()) };
+        let business = self.checkouts.db.tenant(tenant_id);
+        let moved = business.merge_payment_news(&payment.id, &news).await?;
+        let parts = business.payment_parts(&payment.id).await?;
+        let mut changes = Vec::with_capacity(parts.len());
+        for part in &parts {
+            changes.push((part, business.recompute_invoice(&part.invoice_id).await?));
+        }
+        let Some(tenant) = business.business().await? else { return Ok(()) };
         if moved {
             let status = news.status.map(PaymentStatus::as_str).unwrap_or_default();
             let formats = portico_core::formats::TenantFormats::new(&tenant);
             let summary = format!("{} {} payment {}", formats.money(payment.amount_minor), payment.method, status);
             let mut entry = AuditEntry::new(tenant_id, &format!("payment.{status}"), &summary).by(actor).on_job(&payment.job_id);
+            let invoices: Vec<&str> = parts.iter().map(|part| part.invoice_id.as_str()).collect();
             entry.details = serde_json::json!({
-                "payment": payment.id, "invoice": payment.invoice_id, "provider": payment.provider,
-                "refunded_minor": news.refunded_minor,
+                "payment": payment.id, "invoice": payment.invoice_id, "invoices": invoices, "provider": payment.provider,
+                "fee_minor": payment.fee_minor, "refunded_minor": news.refunded_minor,
             })
             .to_string();
             self.checkouts.db.record_audit(&entry).await?;
         }
-        self.raise_webhooks(&tenant, payment, (before, after)).await?;
-        if before != after {
-            self.events.invoice_updated(&tenant, &payment.job_id, &payment.invoice_id, RequestOrigin::default()).await;
+        self.raise_webhooks(&tenant, payment, &changes).await?;
+        for (part, (before, after)) in &changes {
+            if before != after {
+                self.events.invoice_updated(&tenant, &part.job_id, &part.invoice_id, RequestOrigin::default()).await;
+            }
         }
         // News of a payment that went through is told once, when it does
         // (`moved` is the one update that changed it).
         if moved && payment.status != PaymentStatus::Succeeded && news.status == Some(PaymentStatus::Succeeded)
-            && let Some(current) = self.checkouts.db.tenant(tenant_id).payment(&payment.id).await?
+            && let Some(current) = business.payment(&payment.id).await?
         {
-            self.notifications.payment_recorded(&tenant, &current).await;
+            let numbers = self.invoice_numbers(&tenant, &payment.id).await?;
+            self.notifications.payment_recorded(&tenant, &current, &numbers).await;
         }
         Ok(())
     }
 
     /// Tell the business's webhook endpoints what changed: the payment
-    /// (`earlier` is how it was before the news) and its invoice's status.
-    async fn raise_webhooks(&self, tenant: &Tenant, earlier: &Payment, invoice_status: (InvoiceStatus, InvoiceStatus)) -> Result<(), DbError> {
+    /// (`earlier` is how it was before the news) and the status of each
+    /// invoice it pays (before and after).
+    async fn raise_webhooks(&self, tenant: &Tenant, earlier: &Payment, invoices: &[(&Allocation, (InvoiceStatus, InvoiceStatus))]) -> Result<(), DbError> {
         let db = &self.checkouts.db;
         let Some(current) = db.tenant(&tenant.id).payment(&earlier.id).await? else { return Ok(()) };
         let (was, is) = (earlier.status, current.status);
@@ -350,22 +463,28 @@ impl Payments {
         if current.refunded_minor > earlier.refunded_minor {
             kinds.push("payment.refunded");
         }
+        let parts: Vec<serde_json::Value> = invoices
+            .iter()
+            .map(|(part, _)| serde_json::json!({ "invoice_id": part.invoice_id, "job_id": part.job_id, "amount_minor": part.amount_minor }))
+            .collect();
         let payment = serde_json::json!({
             "id": current.id, "job_id": current.job_id, "invoice_id": current.invoice_id, "provider": current.provider, "method": current.method,
-            "status": current.status, "amount_minor": current.amount_minor, "captured_minor": current.captured_minor,
-            "refunded_minor": current.refunded_minor, "currency": current.currency, "reference": current.reference,
+            "status": current.status, "amount_minor": current.amount_minor, "fee_minor": current.fee_minor, "captured_minor": current.captured_minor,
+            "refunded_minor": current.refunded_minor, "currency": current.currency, "reference": current.reference, "invoices": parts,
         });
         for kind in kinds {
             crate::webhooks::raise(db, &tenant.id, kind, serde_json::json!({ "payment": payment }), None).await?;
         }
-        if invoice_status.0 != InvoiceStatus::Paid && invoice_status.1 == InvoiceStatus::Paid
-            && let Some(invoice) = db.tenant(&tenant.id).invoice_totals(&current.invoice_id).await?
-        {
-            let data = serde_json::json!({ "invoice": {
-                "id": invoice.id, "job_id": invoice.job_id, "number": invoice.number, "status": invoice.status,
-                "total_minor": invoice.total, "paid_minor": invoice.paid, "currency": tenant.currency,
-            }});
-            crate::webhooks::raise(db, &tenant.id, "invoice.paid", data, None).await?;
+        for (part, (before, after)) in invoices {
+            if *before != InvoiceStatus::Paid && *after == InvoiceStatus::Paid
+                && let Some(invoice) = db.tenant(&tenant.id).invoice_totals(&part.invoice_id).await?
+            {
+                let data = serde_json::json!({ "invoice": {
+                    "id": invoice.id, "job_id": invoice.job_id, "number": invoice.number, "status": invoice.status,
+                    "total_minor": invoice.total, "paid_minor": invoice.paid, "currency": tenant.currency,
+                }});
+                crate::webhooks::raise(db, &tenant.id, "invoice.paid", data, None).await?;
+            }
         }
         Ok(())
     }
@@ -418,25 +537,98 @@ impl Payments {
         if matches!(invoice.status, InvoiceStatus::Draft | InvoiceStatus::Void) {
             return Err(CheckoutError::Blocked("Payments can only be recorded on an issued invoice.".into()));
         }
+        let parts = [Allocation { invoice_id: invoice.id.clone(), job_id: job_id.clone(), amount_minor: manual.amount_minor }];
         let new = NewPayment {
-            job_id,
-            invoice_id: manual.invoice_id,
+            parts: &parts,
+            fee_minor: 0,
             provider: "manual",
-            method: manual.method,
+            method: manual.method.as_str(),
             status: PaymentStatus::Pending,
-            amount_minor: manual.amount_minor,
             currency: &tenant.currency,
             reference: manual.reference,
             note: manual.note,
             started_by: actor.name,
             expires_at: None,
         };
-        let id = self.checkouts.db.tenant(&tenant.id).insert_payment(&new).await?.ok_or_else(|| DbError::Invalid("the payment was not recorded".into()))?;
-        let payment = self.checkouts.db.tenant(&tenant.id).payment(&id).await?.ok_or(CheckoutError::NotFound)?;
-        self.apply(&payment, PaymentNews { status: Some(PaymentStatus::Pending), ..Default::default() }, actor).await?;
         let formats = portico_core::formats::TenantFormats::new(tenant);
         let summary = format!("{} {} recorded on invoice {}, awaiting approval", formats.money(manual.amount_minor), manual.method, invoice.number);
-        let entry = AuditEntry::new(&tenant.id, "payment.recorded", &summary).by(actor).on_job(job_id);
+        self.record_pending(tenant, &new, &summary, actor).await
+    }
+
+    /// A client says they paid these invoices outside the portal (a check
+    /// in the post, a Zelle transfer): one payment of their balances,
+    /// awaiting the office's approval, which only then counts. The office is
+    /// told. Each invoice must be one the client could pay: nothing is
+    /// recorded on a paid or cancelled one, or one already being processed.
+    pub async fn report_paid_elsewhere(
+        &self,
+        tenant: &Tenant,
+        payable: &[JobId],
+        report: &PaidElsewhere<'_>,
+        actor: Actor<'_>,
+    ) -> Result<String, CheckoutError> {
+        let reference = report.reference.trim();
+        if reference.chars().count() > 120 || reference.chars().any(char::is_control) {
+            return Err(CheckoutError::Blocked("Keep the reference to one line of at most 120 characters.".into()));
+        }
+        if report.method == PaymentMethod::Card {
+            return Err(CheckoutError::Blocked("A card payment goes through Pay online.".into()));
+        }
+        let invoices = self.checkouts.payable_invoices(tenant, payable, report.invoice_ids).await?;
+        let several = invoices.len() > 1;
+        for invoice in &invoices {
+            let reason = match invoice.status {
+                status if !status.to_pay() || status == InvoiceStatus::Draft => Some(status::checkout_blocked(status, invoice.balance(), true).unwrap_or_default()),
+                _ if invoice.balance() <= 0 => Some("Nothing is due on this invoice.".to_string()),
+                _ => None,
+            };
+            if let Some(reason) = reason {
+                return Err(CheckoutError::Blocked(if several { format!("Invoice {}: {reason}", invoice.number) } else { reason }));
+            }
+        }
+        let parts: Vec<Allocation> = invoices
+            .iter()
+            .map(|invoice| Allocation { invoice_id: invoice.id.clone(), job_id: invoice.job_id.clone(), amount_minor: invoice.balance() })
+            .collect();
+        let started_by = format!("{} (client)", actor.name);
+        let new = NewPayment {
+            parts: &parts,
+            fee_minor: 0,
+            provider: "manual",
+            method: report.method.as_str(),
+            status: PaymentStatus::Pending,
+            currency: &tenant.currency,
+            reference: Some(reference).filter(|r| !r.is_empty()),
+            note: Some("Reported by the client"),
+            started_by: &started_by,
+            expires_at: None,
+        };
+        let formats = portico_core::formats::TenantFormats::new(tenant);
+        let numbers = InvoiceNumbers(invoices.iter().map(|invoice| invoice.number.clone()).collect());
+        let total = parts.iter().map(|part| part.amount_minor).sum();
+        let summary = format!("{} paid by {} for {}, reported by the client, awaiting approval", formats.money(total), report.method.label(), numbers.describe());
+        let id = self.record_pending(tenant, &new, &summary, actor).await?;
+        let facts = serde_json::json!({
+            "client": actor.name,
+            "invoices": numbers.describe(),
+            "amount": formats.money(total),
+            "method": report.method.label(),
+            "reference": reference,
+            "link": format!("{}/staff/jobs/{}", self.public_url, parts[0].job_id),
+        });
+        if let Err(error) = crate::office::mail(&self.checkouts.db, &tenant.id, "office-payment-reported", &facts).await {
+            tracing::error!(tenant = %tenant.id, %error, "could not tell the office of a reported payment");
+        }
+        Ok(id)
+    }
+
+    /// Record a payment awaiting approval and audit it.
+    async fn record_pending(&self, tenant: &Tenant, new: &NewPayment<'_>, summary: &str, actor: Actor<'_>) -> Result<String, CheckoutError> {
+        let business = self.checkouts.db.tenant(&tenant.id);
+        let id = business.insert_payment(new).await?.ok_or_else(|| DbError::Invalid("the payment was not recorded".into()))?;
+        let payment = business.payment(&id).await?.ok_or(CheckoutError::NotFound)?;
+        self.apply(&payment, PaymentNews { status: Some(PaymentStatus::Pending), ..Default::default() }, actor).await?;
+        let entry = AuditEntry::new(&tenant.id, "payment.recorded", summary).by(actor).on_job(&payment.job_id);
         self.checkouts.db.record_audit(&entry).await?;
         Ok(id)
     }
@@ -461,11 +653,33 @@ impl Payments {
 /// A payment made outside the portal, as staff enter it.
 pub struct ManualPayment<'a> {
     pub invoice_id: &'a str,
-    /// `cash`, `check` or `bank-transfer`.
-    pub method: &'a str,
+    pub method: PaymentMethod,
     pub amount_minor: i64,
     pub reference: Option<&'a str>,
     pub note: Option<&'a str>,
+}
+
+/// A client's word that they paid some invoices another way.
+pub struct PaidElsewhere<'a> {
+    pub invoice_ids: &'a [String],
+    pub method: PaymentMethod,
+    /// A check number or transfer reference; may be empty.
+    pub reference: &'a str,
+}
+
+/// The numbers of the invoices a payment pays.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceNumbers(pub Vec<String>);
+
+impl InvoiceNumbers {
+    /// "invoice 1042", "invoices 1042 and 1043", "invoices 1042, 1043 and 1044".
+    pub fn describe(&self) -> String {
+        match self.0.as_slice() {
+            [] => "an invoice".into(),
+            [one] => format!("invoice {one}"),
+            [rest @ .., last] => format!("invoices {} and {last}", rest.join(", ")),
+        }
+    }
 }
 
 fn checkout_path(payment: &Payment) -> String {

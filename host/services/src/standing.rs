@@ -81,7 +81,11 @@ pub async fn standing(db: &Db, tenant: &Tenant, job_id: &JobId) -> Result<Standi
         ReportStep::Held
     };
     let requests_waiting = requests.iter().filter(|r| r.status == AddOnStatus::Requested).count();
-    let payments_to_approve = payments.iter().filter(|p| p.status == PaymentStatus::Pending).count();
+    let mut payments_to_approve: Vec<&str> =
+        payments.iter().filter(|p| p.payment.status == PaymentStatus::Pending).map(|p| p.payment.id.as_str()).collect();
+    // One row per invoice a payment pays: count the payments.
+    payments_to_approve.dedup();
+    let payments_to_approve = payments_to_approve.len();
     Ok(Standing { people, signed, payment, payments_to_approve, report, requests_waiting })
 }
 

@@ -96,6 +96,8 @@ pub struct AppState {
     pub conversations: portico_services::conversations::Conversations,
     /// Where domain events reach the sections (the runtime, behind its port).
     pub events: Events,
+    /// The port `events` holds weakly (see `Events`): alive as long as the app.
+    _event_port: Arc<dyn portico_services::events::EventPort>,
     /// Whether webhook endpoints may be on private networks (see `WebhookConfig`).
     pub webhooks_allow_private: bool,
     /// See `Config::trusted_proxies`.
@@ -130,10 +132,12 @@ impl AppState {
         let notification_key = db.server_secret(portico_services::notifications::LINK_KEY, portico_core::tokens::new_token).await?;
         let notifications = Notifications::new(db.clone(), public_url, &notification_key).with_texts(config.sms.is_some());
         let conversations = portico_services::conversations::Conversations::new(db.clone(), files.clone(), notifications.clone());
-        let host_services = HostServices { db: db.clone(), checkouts: checkouts.clone(), conversations: conversations.clone() };
+        let (events, event_binding) = Events::deferred();
+        let payments = Payments::new(checkouts.clone(), events.clone(), notifications.clone(), public_url);
+        let host_services = HostServices { db: db.clone(), checkouts, payments: payments.clone(), conversations: conversations.clone() };
         let sections = Sections::new(runtime, host_services);
-        let events = Events::new(sections.clone());
-        let payments = Payments::new(checkouts, events.clone(), notifications.clone(), public_url);
+        let event_port: Arc<dyn portico_services::events::EventPort> = Arc::new(sections.clone());
+        event_binding.bind(&event_port);
         sections.register_builtins().await?;
         sections.upgrade_builtins().await?;
         let secret = db.server_secret("session-signing-key", portico_core::tokens::new_token).await?;
@@ -159,6 +163,7 @@ impl AppState {
             payments,
             notifications,
             events,
+            _event_port: event_port,
             links,
             webhooks_allow_private: config.webhooks.allow_private_targets,
             trusted_proxies: config.trusted_proxies.clone().into(),

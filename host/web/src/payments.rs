@@ -42,10 +42,14 @@ async fn bill_viewer(state: &AppState, session: &PortalSession, job_id: &JobId) 
     Ok(on_job)
 }
 
-/// Back to the job with a one-time notice.
-async fn back_to_job(state: &AppState, session: &PortalSession, job_id: &JobId, tone: &str, message: &str) -> Result<Response, WebError> {
+/// Back from a checkout with a one-time notice: to the job's page, or for
+/// a payment of several invoices (started on the account hub) to the hub's
+/// transactions.
+async fn back_to_job(state: &AppState, session: &PortalSession, (job_id, payment_id): (&JobId, &str), tone: &str, message: &str) -> Result<Response, WebError> {
     leave_notice(state, &session.row, tone, message).await?;
-    Ok(Redirect::to(&format!("/jobs/{job_id}")).into_response())
+    let several = state.db.tenant(&session.row.tenant_id).payment_parts(payment_id).await?.len() > 1;
+    let home = if several { "/account?tab=transactions".to_string() } else { format!("/jobs/{job_id}") };
+    Ok(Redirect::to(&home).into_response())
 }
 
 /// What to tell a client about a payment that is no longer open.
@@ -65,7 +69,7 @@ fn finished_notice(status: PaymentStatus) -> (&'static str, &'static str) {
 
 /// Turn a checkout failure into a response: a notice on the job page where the
 /// client can do something about it, a 404 where there is nothing to see.
-async fn checkout_failure(state: &AppState, session: &PortalSession, job_id: &JobId, error: CheckoutError) -> Result<Response, WebError> {
+async fn checkout_failure(state: &AppState, session: &PortalSession, job_id: (&JobId, &str), error: CheckoutError) -> Result<Response, WebError> {
     match error {
         CheckoutError::NotFound => Err(WebError::NotFound),
         CheckoutError::Blocked(reason) => back_to_job(state, session, job_id, "warning", &reason).await,
@@ -93,7 +97,7 @@ async fn continue_checkout(
     match state.payments.destination(&tenant, &job_id, &payment_id, email.as_deref()).await {
         // 303: the browser follows with a GET, whatever the method before.
         Ok(url) => Ok(Redirect::to(&url).into_response()),
-        Err(error) => checkout_failure(&state, &session, &job_id, error).await,
+        Err(error) => checkout_failure(&state, &session, (&job_id, &payment_id), error).await,
     }
 }
 
@@ -112,7 +116,7 @@ async fn open_test_checkout(state: &AppState, session: &PortalSession, job_id: &
     match state.payments.open_payment(&tenant, job_id, payment_id).await {
         Ok(payment) if payment.provider == "test" => Ok(Ok(TestCheckout { on_job, tenant, payment })),
         Ok(_) => Err(WebError::NotFound),
-        Err(error) => checkout_failure(state, session, job_id, error).await.map(Err),
+        Err(error) => checkout_failure(state, session, (job_id, payment_id), error).await.map(Err),
     }
 }
 
@@ -127,10 +131,15 @@ async fn test_checkout(
         Ok(checkout) => checkout,
         Err(response) => return Ok(response),
     };
-    let invoice = state.db.tenant(&tenant.id).invoice_totals(&payment.invoice_id).await?.ok_or(WebError::NotFound)?;
+    let invoices = state.payments.invoice_numbers(&tenant, &payment.id).await?;
+    let formats = portico_core::formats::TenantFormats::new(&tenant);
     let mut data = crate::portal::frame(&tenant, &session, &on_job.name, "Test checkout");
-    data["invoice_number"] = invoice.number.into();
-    data["amount"] = portico_core::formats::TenantFormats::new(&tenant).money(payment.amount_minor).into();
+    data["invoices"] = invoices.describe().into();
+    data["amount"] = formats.money(payment.amount_minor).into();
+    if payment.fee_minor > 0 {
+        data["card_fee"] = formats.money(payment.fee_minor).into();
+        data["balance"] = formats.money(payment.amount_minor - payment.fee_minor).into();
+    }
     data["action"] = format!("/jobs/{job_id}/checkout/{payment_id}/test").into();
     data["cancel_url"] = format!("/jobs/{job_id}/checkout/{payment_id}/cancelled").into();
     Ok(Html(crate::view::render("pay_test", &data)?).into_response())
@@ -170,7 +179,7 @@ async fn finish_test_checkout(
     let status = news.status.unwrap_or(PaymentStatus::Failed);
     state.payments.apply(&payment, news, Actor::contact(&on_job.contact_id, &on_job.name)).await?;
     let (tone, message) = finished_notice(status);
-    back_to_job(&state, &session, &job_id, tone, message).await
+    back_to_job(&state, &session, (&job_id, &payment_id), tone, message).await
 }
 
 /// `GET /jobs/{job}/checkout/{payment}/done`: Stripe sends the client back
@@ -184,7 +193,7 @@ async fn returned(
     let tenant = session.business(&state).await?;
     let payment = match state.payments.payment_of_job(&tenant, &job_id, &payment_id).await {
         Ok(payment) => payment,
-        Err(error) => return checkout_failure(&state, &session, &job_id, error).await,
+        Err(error) => return checkout_failure(&state, &session, (&job_id, &payment_id), error).await,
     };
     if let Err(error) = state.payments.reconcile(&tenant, &payment).await {
         tracing::warn!(payment = %payment.id, %error, "could not confirm a returning checkout; the webhook will");
@@ -194,17 +203,17 @@ async fn returned(
         PaymentStatus::Open => ("info", "Thank you. We are confirming your payment; this page will show Paid in a moment."),
         other => finished_notice(other),
     };
-    back_to_job(&state, &session, &job_id, tone, message).await
+    back_to_job(&state, &session, (&job_id, &payment_id), tone, message).await
 }
 
 /// `GET /jobs/{job}/checkout/{payment}/cancelled`: the client left the checkout.
 async fn cancelled(
     State(state): State<AppState>,
     session: PortalSession,
-    Path((job_id, _payment_id)): Path<(JobId, String)>,
+    Path((job_id, payment_id)): Path<(JobId, String)>,
 ) -> Result<Response, WebError> {
     bill_viewer(&state, &session, &job_id).await?;
-    back_to_job(&state, &session, &job_id, "info", "Payment cancelled. Nothing was charged.").await
+    back_to_job(&state, &session, (&job_id, &payment_id), "info", "Payment cancelled. Nothing was charged.").await
 }
 
 /// `POST /webhooks/stripe`: Stripe's events, verified before anything is read.

@@ -2,6 +2,12 @@
 //! balance; Pay Now through the business's checkout (the host owns the payment
 //! provider; this section only asks for a checkout and sends the client on);
 //! the invoice PDF, receipts and the payment history.
+//!
+//! On the client's account hub: every invoice of their jobs, ticked and paid
+//! in one checkout, or reported as paid another way; a correction asked for
+//! in a conversation with the office; and their transactions with receipts.
+
+mod hub;
 
 use portico_plugin_sdk::billing::{Invoice, LineKind, Payment};
 use portico_plugin_sdk::prelude::*;
@@ -15,7 +21,7 @@ const PAY_PREFIX: &str = "pay-";
 
 #[derive(Deserialize)]
 #[serde(default)]
-struct Settings {
+pub(crate) struct Settings {
     payer_roles: Vec<String>,
     other_ways: String,
 }
@@ -27,12 +33,12 @@ impl Default for Settings {
 }
 
 impl Settings {
-    fn may_pay(&self, role: Role) -> bool {
+    pub(crate) fn may_pay(&self, role: Role) -> bool {
         self.payer_roles.iter().any(|r| r == role.key())
     }
 }
 
-fn status_chip(status: &str) -> (&'static str, Tone) {
+pub(crate) fn status_chip(status: &str) -> (&'static str, Tone) {
     match status {
         "paid" => ("Paid", Tone::Success),
         "processing" => ("Processing", Tone::Info),
@@ -44,14 +50,16 @@ fn status_chip(status: &str) -> (&'static str, Tone) {
     }
 }
 
-fn payment_label(payment: &Payment) -> String {
-    let method = match payment.method.as_str() {
+/// A payment method as people read it.
+fn method_label(method: &str) -> &str {
+    match method {
         "card" => "Card",
-        "cash" => "Cash",
-        "check" => "Check",
-        "bank-transfer" => "Bank transfer",
-        other => other,
-    };
+        other => checkout::OTHER_WAYS.iter().find(|(key, _)| *key == other).map(|(_, label)| *label).unwrap_or(other),
+    }
+}
+
+fn payment_label(payment: &Payment) -> String {
+    let method = method_label(&payment.method);
     let status = match payment.status.as_str() {
         "succeeded" if payment.refunded > 0 => "received, partly refunded",
         "succeeded" => "received",
@@ -105,13 +113,26 @@ fn invoice_blocks(mut card: Card, invoice: &Invoice) -> Card {
     card.link(format!("Download invoice {} (PDF)", invoice.number), invoice.pdf_url.clone())
 }
 
+/// The card fee on paying these invoices, shown before the viewer pays
+/// (nothing when the business charges none, or the host cannot say).
+fn card_fee_note(card: Card, invoice_ids: &[String]) -> Card {
+    match checkout::quote(invoice_ids) {
+        Ok(quote) if quote.card_fee > 0 => card.money("Card fee, if you pay by card", quote.card_fee).money("Paying by card charges", quote.total),
+        _ => card,
+    }
+}
+
 impl Section for Payments {
     fn describe() -> Descriptor {
         Descriptor::new("payments", "Payments", env!("CARGO_PKG_VERSION"))
             .description("Shows the client their invoice and lets them pay it online, with receipts and a payment history.")
             .card(CardSpec::dashboard(CARD, "Pay for your service").roles(&[Role::Client, Role::CoClient, Role::Staff]))
+            .card(CardSpec::hub_tab(hub::INVOICES, "Your invoices", "Invoices").roles(&[Role::Client, Role::CoClient]))
+            .card(CardSpec::hub_tab(hub::TRANSACTIONS, "Payments and receipts", "Transactions").roles(&[Role::Client, Role::CoClient]))
             .permission(Permission::BillingRead, "Shows the invoice, what was paid and what is due.")
-            .permission(Permission::Checkout, "Sends the client to your checkout when they choose Pay Now.")
+            .permission(Permission::Checkout, "Sends the client to your checkout when they choose Pay Now, and tells you when they paid another way.")
+            .permission(Permission::AccountRead, "Shows the client every invoice and payment of their jobs on their account page.")
+            .permission(Permission::Conversations, "Opens a conversation with your office when a client asks for a correction to an invoice.")
             .setting("payer_roles", "Who can pay online", SettingKind::Roles, json!(["client", "co-client"]))
             .setting("other_ways", "Other ways to pay", SettingKind::LongText, json!(""))
             .setting_help("Shown under the invoice, such as \"Checks payable to Keystone Home Inspections\".")
@@ -119,6 +140,9 @@ impl Section for Payments {
 
     fn render(ctx: &Context) -> Result<Vec<Card>, String> {
         let settings: Settings = ctx.settings()?;
+        if ctx.surface == Surface::AccountHub {
+            return hub::render(ctx, &settings);
+        }
         let invoices = match billing::list_invoices() {
             Ok(invoices) => invoices,
             Err(HostError::Denied(_)) => {
@@ -156,6 +180,9 @@ impl Section for Payments {
             if invoice.status == "failed" {
                 card = card.notice(Tone::Danger, "The last payment did not go through. Nothing was charged; you can try again.");
             }
+            if invoice.pay_blocked.is_none() && may_pay {
+                card = card_fee_note(card, &[invoice.id.clone()]);
+            }
         }
         if !settings.other_ways.trim().is_empty() {
             card = card.text(settings.other_ways.clone());
@@ -175,7 +202,11 @@ impl Section for Payments {
         Ok(vec![card])
     }
 
-    fn handle_action(ctx: &Context, _card: &str, action: &str, _input: &Input) -> ActionResult {
+    fn handle_action(ctx: &Context, _card: &str, action: &str, input: &Input) -> ActionResult {
+        if ctx.surface == Surface::AccountHub {
+            let settings: Settings = ctx.settings().map_err(ActionError::Failed)?;
+            return hub::act(ctx, &settings, action, input);
+        }
         let Some(invoice_id) = action.strip_prefix(PAY_PREFIX) else {
             return Err(ActionError::Refused(format!("Unknown action \"{action}\".")));
         };

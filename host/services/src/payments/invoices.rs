@@ -97,7 +97,7 @@ impl Payments {
         }
         let payments = db.tenant(&tenant.id).invoice_payments(invoice_id).await?;
         let counted = [PaymentStatus::Pending, PaymentStatus::Processing, PaymentStatus::Succeeded, PaymentStatus::Refunded];
-        if invoice.paid > 0 || payments.iter().any(|p| counted.contains(&p.status)) {
+        if invoice.paid > 0 || payments.iter().any(|p| counted.contains(&p.payment.status)) {
             return Err(CheckoutError::Blocked(format!(
                 "Invoice {} has payments recorded; refund or reject them before voiding it.",
                 invoice.number

@@ -77,12 +77,13 @@ pub async fn invoice(db: &Db, tenant: &Tenant, job_id: &JobId, invoice_id: &str)
     text.push(format!("Paid: {}", formats.money(invoice.paid_minor)));
     text.push(format!("Balance due: {}", formats.money(total - invoice.paid_minor)));
     let payments = db.tenant(&tenant.id).invoice_payments(invoice_id).await?;
-    let listed: Vec<_> = payments.iter().filter(|p| p.status.listed()).collect();
+    let listed: Vec<_> = payments.iter().filter(|p| p.payment.status.listed()).collect();
     if !listed.is_empty() {
         text.push(String::new());
         text.push("# Payments".into());
-        for payment in listed {
-            text.push(format!("{}  {}  {}  {}", formats.moment(payment.updated_at), payment.method, formats.money(payment.amount_minor), payment.status));
+        for share in listed {
+            let payment = &share.payment;
+            text.push(format!("{}  {}  {}  {}", formats.moment(payment.updated_at), payment.method, formats.money(share.shown_amount()), payment.status));
         }
     }
     let title = format!("Invoice {} - {}", invoice.number, tenant.name);
@@ -90,27 +91,43 @@ pub async fn invoice(db: &Db, tenant: &Tenant, job_id: &JobId, invoice_id: &str)
     Ok(Some(Pdf { bytes: crate::pdf::simple_pdf(&title, &refs), title }))
 }
 
-/// A receipt for one payment that went through.
+/// A receipt for one payment that went through, on one of the jobs it
+/// pays: every invoice it paid, the card fee, the method.
 pub async fn receipt(db: &Db, tenant: &Tenant, job_id: &JobId, payment_id: &str) -> DbResult<Option<Pdf>> {
-    let Some(payment) = db.tenant(&tenant.id).payment(payment_id).await?.filter(|p| p.job_id == job_id) else { return Ok(None) };
+    let business = db.tenant(&tenant.id);
+    let Some(payment) = business.payment_on_job(payment_id, job_id).await? else { return Ok(None) };
     if !payment.status.received() {
         return Ok(None);
     }
-    let Some((invoice, _)) = find_invoice(db, tenant, job_id, &payment.invoice_id).await? else { return Ok(None) };
     let Some(mut text) = letterhead(db, tenant, job_id).await? else { return Ok(None) };
     let formats = TenantFormats::new(tenant);
-    text.push(format!("Receipt for invoice {}", invoice.number));
+    let mut numbers = Vec::new();
+    let mut paid = Vec::new();
+    for part in business.payment_parts(&payment.id).await? {
+        let Some(invoice) = business.invoice_totals(&part.invoice_id).await? else { continue };
+        paid.push(format!("Invoice {}: {}", invoice.number, formats.money(part.amount_minor)));
+        numbers.push(invoice.number);
+    }
+    let numbers = crate::payments::InvoiceNumbers(numbers);
+    text.push(format!("Receipt for {}", numbers.describe()));
+    if paid.len() > 1 {
+        text.extend(paid);
+    }
+    if payment.fee_minor > 0 {
+        text.push(format!("Card fee: {}", formats.money(payment.fee_minor)));
+    }
     text.push(format!("Amount received: {}", formats.money(payment.shown_amount())));
     if payment.refunded_minor > 0 {
         text.push(format!("Refunded: {}", formats.money(payment.refunded_minor)));
     }
-    text.push(format!("Method: {}", payment.method));
+    let method = payment.method.parse::<portico_core::money::PaymentMethod>().map(|method| method.label()).unwrap_or("Other");
+    text.push(format!("Method: {method}"));
     if let Some(reference) = &payment.reference {
         text.push(format!("Reference: {reference}"));
     }
     text.push(format!("Date: {}", formats.moment(payment.updated_at)));
     text.push(format!("Receipt number: {}", payment.id));
-    let title = format!("Receipt - invoice {} - {}", invoice.number, tenant.name);
+    let title = format!("Receipt - {} - {}", numbers.describe(), tenant.name);
     let refs: Vec<&str> = text.iter().map(String::as_str).collect();
     Ok(Some(Pdf { bytes: crate::pdf::simple_pdf(&title, &refs), title }))
 }

@@ -3,7 +3,7 @@
 //! connected account).
 
 use super::roles::Ability;
-use portico_core::money::PaymentProvider;
+use portico_core::money::{CardFee, PaymentProvider};
 use crate::app::AppState;
 use crate::error::WebError;
 use crate::sessions::StaffSession;
@@ -34,6 +34,39 @@ struct PaymentForm {
     csrf: String,
     provider: String,
     stripe_account: String,
+    /// The card fee's rate in percent ("2.9") and fixed amount ("0.30");
+    /// empty is none.
+    card_fee_percent: String,
+    card_fee_fixed: String,
+}
+
+/// The card fee the form sets, or why it cannot: a percent with at most two
+/// decimals up to 10 %, a fixed amount up to 100.00.
+fn card_fee_of(form: &PaymentForm) -> Result<CardFee, String> {
+    let read = |text: &str, what: &str| -> Result<i64, String> {
+        let text = text.trim().trim_end_matches('%').trim();
+        if text.is_empty() {
+            return Ok(0);
+        }
+        portico_core::amounts::parse_amount(text).ok_or_else(|| format!("The card fee's {what} \"{text}\" is not a number; write it like 2.9 or 0.30."))
+    };
+    let fee = CardFee { basis_points: read(&form.card_fee_percent, "rate")?, fixed_minor: read(&form.card_fee_fixed, "fixed amount")? };
+    if fee.basis_points > CardFee::MAX_BASIS_POINTS {
+        return Err("A card fee is at most 10 % of the payment.".into());
+    }
+    if fee.fixed_minor > CardFee::MAX_FIXED_MINOR {
+        return Err("A card fee's fixed amount is at most 100.00.".into());
+    }
+    Ok(fee)
+}
+
+/// A percent as the form shows it: 290 basis points → "2.9"; none → "".
+fn percent_text(basis_points: i64) -> String {
+    if basis_points == 0 {
+        return String::new();
+    }
+    let text = format!("{}.{:02}", basis_points / 100, basis_points % 100);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// A Stripe connected account id: `acct_` and letters and digits.
@@ -71,6 +104,8 @@ async fn render(state: &AppState, jar: CookieJar, session: StaffSession, form: O
         csrf: String::new(),
         provider: tenant.payment_provider.as_str().to_string(),
         stripe_account: tenant.stripe_account.clone().unwrap_or_default(),
+        card_fee_percent: percent_text(tenant.card_fee_basis_points),
+        card_fee_fixed: if tenant.card_fee_fixed_minor == 0 { String::new() } else { portico_core::amounts::amount(tenant.card_fee_fixed_minor) },
     });
     let stripe_configured = state.payments.stripe_configured();
     let providers: Vec<serde_json::Value> = PROVIDERS
@@ -94,15 +129,21 @@ async fn save(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
     session.require(Ability::ManageSettings)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let open = state.db.tenant(&tenant.id).open_checkout_count("stripe").await?;
-    let (provider, account) = match check(&form, state.payments.stripe_configured(), tenant.stripe_account.as_deref(), open) {
+    let checked = check(&form, state.payments.stripe_configured(), tenant.stripe_account.as_deref(), open).and_then(|choice| Ok((choice, card_fee_of(&form)?)));
+    let ((provider, account), card_fee) = match checked {
         Ok(choice) => choice,
         Err(error) => return render(&state, jar, session, Some(form), Some(error)).await,
     };
     state.payments.switch_provider(&tenant, provider, account).await?;
-    let summary = match account {
+    state.db.tenant(&tenant.id).set_card_fee(card_fee).await?;
+    let mut summary = match account {
         Some(account) => format!("Clients pay through {provider} (account {account})"),
         None => format!("Clients pay through {provider}"),
     };
+    if card_fee.charged() {
+        let formats = portico_core::formats::TenantFormats::new(&tenant);
+        summary.push_str(&format!("; card fee {} % + {}", percent_text(card_fee.basis_points), portico_core::formats::Formats::money(&formats, card_fee.fixed_minor)));
+    }
     let audit = portico_data::AuditEntry::new(&tenant.id, "settings.payments", &summary).by(super::actor(&session));
     state.db.record_audit(&audit).await?;
     super::notice(&state, &session, "success", "Saved. Invoices on the portal use it from now on.").await?;
@@ -114,7 +155,25 @@ mod tests {
     use super::*;
 
     fn form(provider: &str, account: &str) -> PaymentForm {
-        PaymentForm { csrf: String::new(), provider: provider.into(), stripe_account: account.into() }
+        PaymentForm { provider: provider.into(), stripe_account: account.into(), ..Default::default() }
+    }
+
+    fn fee(percent: &str, fixed: &str) -> Result<CardFee, String> {
+        card_fee_of(&PaymentForm { card_fee_percent: percent.into(), card_fee_fixed: fixed.into(), ..Default::default() })
+    }
+
+    #[test]
+    fn a_card_fee_is_read_as_people_write_it() {
+        assert_eq!(fee("2.9", "0.30"), Ok(CardFee { basis_points: 290, fixed_minor: 30 }));
+        assert_eq!(fee("3 %", ""), Ok(CardFee { basis_points: 300, fixed_minor: 0 }));
+        assert_eq!(fee("", ""), Ok(CardFee::default()), "none");
+        assert!(fee("ten", "").unwrap_err().contains("not a number"));
+        assert!(fee("12", "").unwrap_err().contains("at most 10 %"));
+        assert!(fee("1", "150").unwrap_err().contains("at most 100.00"));
+        assert!(fee("-1", "").is_err(), "no negative fee");
+        assert_eq!(percent_text(290), "2.9");
+        assert_eq!(percent_text(300), "3");
+        assert_eq!(percent_text(25), "0.25");
     }
 
     #[test]

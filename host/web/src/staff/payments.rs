@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::csrf::{check_session, CsrfForm};
 use crate::error::WebError;
 use portico_core::model::Tenant;
-use portico_core::money::{PaymentProvider, PaymentStatus};
+use portico_core::money::{PaymentMethod, PaymentProvider, PaymentStatus};
 use portico_services::payments::invoices::{InvoiceAuthority, NewLine};
 use portico_services::payments::{CheckoutError, ManualPayment};
 use portico_core::formats::Formats as _;
@@ -44,13 +44,17 @@ pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &JobId, se
             let total = invoice.total(&lines);
             let own: Vec<serde_json::Value> = payments
                 .iter()
-                .filter(|p| p.invoice_id == invoice.id && p.status != PaymentStatus::Open)
-                .map(|p| {
+                .filter(|share| share.share_invoice_id == invoice.id && share.payment.status != PaymentStatus::Open)
+                .map(|share| {
+                    let p = &share.payment;
+                    let method = p.method.parse::<PaymentMethod>().map(PaymentMethod::label).unwrap_or("Other");
                     serde_json::json!({
                         "id": p.id,
-                        "method": p.method,
-                        "amount": formats.money(p.shown_amount()),
-                        "refunded": (p.refunded_minor > 0).then(|| formats.money(p.refunded_minor)),
+                        "method": method,
+                        "amount": formats.money(share.shown_amount()),
+                        // A payment of several invoices: what it came to in all.
+                        "of_total": (p.amount_minor != share.share_minor).then(|| formats.money(p.shown_amount())),
+                        "refunded": (share.refunded() > 0).then(|| formats.money(share.refunded())),
                         "status": p.status,
                         "reference": p.reference,
                         "by": p.started_by,
@@ -82,6 +86,7 @@ pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &JobId, se
         "may_record": session.may(Ability::RecordPayments),
         "may_edit": session.may(Ability::ManageJobs),
         "may_void": session.may(Ability::ApprovePayments),
+        "methods": PaymentMethod::OUTSIDE.iter().map(|m| serde_json::json!({ "value": m.as_str(), "label": m.label() })).collect::<Vec<_>>(),
         "provider": match tenant.payment_provider {
             PaymentProvider::Stripe if state.payments.checkouts().provider_ready(tenant) => "Card payments through Stripe",
             PaymentProvider::Stripe => "Stripe is chosen but not configured on this server: clients cannot pay online",
@@ -143,9 +148,9 @@ async fn record(
     check_session(&form.csrf, &session.row.csrf_token)?;
     session.require(Ability::RecordPayments)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
-    if !matches!(form.method.as_str(), "cash" | "check" | "bank-transfer") {
-        return report(&state, &session, &job_id, Err(CheckoutError::Blocked("Choose cash, check or bank transfer.".into()))).await;
-    }
+    let Some(method) = PaymentMethod::OUTSIDE.into_iter().find(|m| m.as_str() == form.method) else {
+        return report(&state, &session, &job_id, Err(CheckoutError::Blocked("Choose how the client paid: ACH, cash, check, bank transfer or Zelle.".into()))).await;
+    };
     let amount_minor = match parse_amount(&form.amount) {
         Ok(amount) => amount,
         Err(reason) => return report(&state, &session, &job_id, Err(CheckoutError::Blocked(reason))).await,
@@ -154,7 +159,7 @@ async fn record(
     let (reference, note) = (clamp(&form.reference, 100), clamp(&form.note, 500));
     let manual = ManualPayment {
         invoice_id: &form.invoice_id,
-        method: &form.method,
+        method,
         amount_minor,
         reference: reference.as_deref(),
         note: note.as_deref(),
