@@ -83,8 +83,8 @@ story! { async fn three_invoices_of_three_jobs_are_paid_in_one_checkout_and_each
     let again = on_the_hub(&app, &dana, &invoices, "pay-selected", &[]).await;
 
     // 610.00 + 130.00 + 80.00 = 820.00; 2.9 % of it is 23.78, and 0.30.
-    assert!(hub.contains("Due across your jobs $820.00") && hub.contains("Card fee, if you pay by card $24.08"), "shown before paying: {hub}");
-    assert!(hub.contains("Paying by card charges $844.08"), "{hub}");
+    assert!(hub.contains("Due across your jobs $820.00") && hub.contains("Card fee on everything due, if you pay by card $24.08"), "shown before paying: {hub}");
+    assert!(hub.contains("Paying everything due by card charges $844.08"), "{hub}");
     assert!(at_stripe.body.starts_with("Stripe Checkout stand-in"), "{}", at_stripe.body);
     assert_eq!(again.url, at_stripe.url, "a second click continues the same checkout");
     let sessions = stripe.sessions();
@@ -124,12 +124,13 @@ story! { async fn paying_from_the_hub_replaces_a_checkout_left_open_on_a_job_pag
     let (demo_job, _) = app.demo_invoice().await;
     let job_page = dana.get(&app.url(&format!("/jobs/{demo_job}"))).await;
     let single = dana.act(&job_page, "payments", "pay", &format!("pay-{}", invoices[0]), &[]).await;
+    assert!(single.text().contains("Pay invoice 1042"), "the job page's checkout: {} {}", single.url, single.text());
 
     let several = on_the_hub(&app, &dana, &invoices[..2], "pay-selected", &[]).await;
     let stale = dana.post(&single.url, &[("csrf", &single.hidden("csrf").unwrap()), ("outcome", "pay")]).await;
 
     assert!(several.text().contains("Pay invoices 1042 and 2031"), "{}", several.text());
-    assert!(stale.text().contains("no longer open"), "the job page's checkout was given up: {}", stale.text());
+    assert!(stale.text().contains("no longer open"), "the job page's checkout was given up: {} {} {}", stale.status, stale.url, stale.text());
     assert_eq!(status_of(&app, &invoices[0]).await.0, InvoiceStatus::Due, "nothing was paid twice");
     let paid = dana.post(&several.url, &[("csrf", &several.hidden("csrf").unwrap()), ("outcome", "pay")]).await;
     assert!(paid.url.ends_with("/account?tab=transactions") && paid.text().contains("Payment received"), "{} {}", paid.url, paid.text());
@@ -186,7 +187,7 @@ story! { async fn the_card_fee_is_set_by_the_owner_shown_before_paying_and_on_th
     let dana = Visitor::new();
     let job = dana.get(&app.links.client).await.text();
     // 2.9 % of 610.00 is 17.69, and 0.30.
-    assert!(job.contains("Card fee, if you pay by card $17.99") && job.contains("Paying by card charges $627.99"), "{job}");
+    assert!(job.contains("Card fee on this invoice, if you pay by card $17.99") && job.contains("Paying this invoice by card charges $627.99"), "{job}");
     let paid = app.pay_demo_invoice(&dana).await;
     assert!(paid.text().contains("Payment received"), "{}", paid.text());
     let (_, invoice) = app.demo_invoice().await;
@@ -235,4 +236,46 @@ story! { async fn the_hub_lists_only_the_viewers_own_invoices_and_pays_only_thos
     assert!(only_sams.text().contains("Tick at least one invoice"), "another client's invoice is no tick of Dana's: {}", only_sams.text());
     assert_eq!(status_of(&app, &sams).await, (InvoiceStatus::Due, 0));
     assert_eq!(invoices.len(), 3);
+}}
+
+story! { async fn a_reported_payment_ends_an_open_checkout_and_is_not_reported_twice(app) {
+    let invoices = three_invoices(&app).await;
+    let (dana, _) = signed_in_by_email(&app).await;
+    let (demo_job, _) = app.demo_invoice().await;
+    let job_page = dana.get(&app.url(&format!("/jobs/{demo_job}"))).await;
+    let card = dana.act(&job_page, "payments", "pay", &format!("pay-{}", invoices[0]), &[]).await;
+
+    let forgot = on_the_hub(&app, &dana, &invoices[..1], "paid-elsewhere", &[("method", ""), ("reference", "Check 881")]).await;
+    let reported = on_the_hub(&app, &dana, &invoices[..1], "paid-elsewhere", &[("method", "check"), ("reference", "Check 881")]).await;
+    let twice = on_the_hub(&app, &dana, &invoices[..1], "paid-elsewhere", &[("method", "check"), ("reference", "Check 881")]).await;
+    let by_card = on_the_hub(&app, &dana, &invoices[..1], "pay-selected", &[]).await;
+    let stale = dana.post(&card.url, &[("csrf", &card.hidden("csrf").unwrap()), ("outcome", "pay")]).await;
+
+    assert!(forgot.text().contains("Error: Choose how you paid") && forgot.body.contains("Check 881"), "{}", forgot.text());
+    assert!(reported.text().contains("The office confirms your payment"), "{}", reported.text());
+    assert!(twice.text().contains("A payment is being processed") && twice.body.contains("Check 881"), "refused, with the form kept: {}", twice.text());
+    assert!(by_card.text().contains("A payment is being processed"), "{}", by_card.text());
+    assert!(stale.text().contains("no longer open"), "the card checkout was given up: {}", stale.text());
+    let tenant = app.demo_tenant_id().await;
+    let shares = app.server.state.db.tenant(&tenant).invoice_payments(&invoices[0]).await.unwrap();
+    assert_eq!(shares.iter().filter(|share| share.payment.status == "pending").count(), 1, "one report");
+}}
+
+story! { async fn money_that_arrived_twice_is_not_approved_onto_a_paid_invoice(app) {
+    let owner = app.owner().await;
+    let (job, invoice) = app.demo_invoice().await;
+    let staff_job = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    let csrf = staff_job.hidden("csrf").unwrap();
+    let record = app.url(&format!("/staff/jobs/{job}/payments"));
+    for reference in ["Check 2231", "Check 2232"] {
+        owner.post(&record, &[("csrf", &csrf), ("invoice_id", &invoice), ("method", "check"), ("amount", "610.00"), ("reference", reference)]).await;
+    }
+    let tenant = app.demo_tenant_id().await;
+    let checks: Vec<String> = app.server.state.db.tenant(&tenant).invoice_payments(&invoice).await.unwrap().into_iter().map(|share| share.payment.id).collect();
+
+    owner.post(&app.url(&format!("/staff/jobs/{job}/payments/{}/approve", checks[0])), &[("csrf", &csrf)]).await;
+    let second = owner.post(&app.url(&format!("/staff/jobs/{job}/payments/{}/approve", checks[1])), &[("csrf", &csrf)]).await;
+
+    assert!(second.text().contains("has $0.00 left to pay"), "{}", second.text());
+    assert_eq!(status_of(&app, &invoice).await, (InvoiceStatus::Paid, 61_000), "counted once");
 }}

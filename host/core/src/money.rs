@@ -159,10 +159,18 @@ impl CardFee {
 /// The part of a payment's `total` (what it captured, or what was refunded)
 /// that falls to one invoice it pays: money fills the invoices in their
 /// order, `before` being what the earlier ones take, up to the invoice's
-/// own `part`. The card fee comes after every invoice, so a refund gives
-/// the invoices' money back first and the fee last.
+/// own `part`. Captured money pays the invoices first and the card fee
+/// last; a refund gives the fee back first (see `refund_share`).
 pub fn share_of(total: i64, before: i64, part: i64) -> i64 {
     total.saturating_sub(before).clamp(0, part.max(0))
+}
+
+/// The part of a payment's refund that falls to one invoice it pays: the
+/// card fee is given back first, so refunding only the fee never reopens
+/// an invoice (and never asks for it, and a new fee, again); then the
+/// invoices in their order.
+pub fn refund_share(refunded: i64, fee: i64, before: i64, part: i64) -> i64 {
+    share_of(refunded.saturating_sub(fee.max(0)), before, part)
 }
 
 /// What an invoice's status and paid amount are worked out from.
@@ -286,8 +294,10 @@ mod tests {
         let parts = [(0, 100), (100, 50), (150, 25)];
         let captured: Vec<i64> = parts.iter().map(|&(before, part)| share_of(185, before, part)).collect();
         assert_eq!(captured, [100, 50, 25]);
-        let refunded: Vec<i64> = parts.iter().map(|&(before, part)| share_of(120, before, part)).collect();
-        assert_eq!(refunded, [100, 20, 0], "a partial refund gives back in order");
+        let refunded: Vec<i64> = parts.iter().map(|&(before, part)| refund_share(130, 10, before, part)).collect();
+        assert_eq!(refunded, [100, 20, 0], "a partial refund gives the fee back, then the invoices in order");
+        let fee_only: Vec<i64> = parts.iter().map(|&(before, part)| refund_share(10, 10, before, part)).collect();
+        assert_eq!(fee_only, [0, 0, 0], "refunding the card fee reopens no invoice");
         let all: Vec<i64> = parts.iter().map(|&(before, part)| share_of(185, before, part)).collect();
         assert_eq!(all.iter().sum::<i64>(), 175, "the fee is nobody's invoice");
         assert_eq!(share_of(0, 0, 100), 0);

@@ -59,7 +59,8 @@ impl BoardFilter {
             BoardFilter::NeedsAction => {
                 "j.status <> 'cancelled' AND ( \
                    EXISTS (SELECT 1 FROM add_on_requests r WHERE r.tenant_id = j.tenant_id AND r.job_id = j.id AND r.status = 'requested') \
-                   OR EXISTS (SELECT 1 FROM payments pay WHERE pay.tenant_id = j.tenant_id AND pay.job_id = j.id AND pay.status = 'pending') \
+                   OR EXISTS (SELECT 1 FROM payment_allocations pa JOIN payments pay ON pay.tenant_id = pa.tenant_id AND pay.id = pa.payment_id \
+                              WHERE pa.tenant_id = j.tenant_id AND pa.job_id = j.id AND pay.status = 'pending') \
                    OR (j.status <> 'completed' AND EXISTS (SELECT 1 FROM appointments a WHERE a.tenant_id = j.tenant_id AND a.job_id = j.id \
                                AND a.status <> 'cancelled' AND a.starts_at < $3) \
                        AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.tenant_id = j.tenant_id AND d.job_id = j.id \

@@ -10,7 +10,7 @@
 use portico_core::ids::{JobId, TenantId};
 use super::{Db, TenantDb, DbError, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
-use portico_core::money::{invoice_state, share_of, InvoiceStatus, PaymentFacts, PaymentProvider, PaymentStatus};
+use portico_core::money::{invoice_state, refund_share, share_of, InvoiceStatus, PaymentFacts, PaymentProvider, PaymentStatus};
 
 const PAYMENT_COLUMNS: &str = "id, tenant_id, job_id, invoice_id, provider, method, status, amount_minor, fee_minor, \
     captured_minor, refunded_minor, currency, checkout_ref, checkout_url, payment_ref, reference, note, \
@@ -96,7 +96,7 @@ impl PaymentShare {
     }
 
     pub fn refunded(&self) -> i64 {
-        share_of(self.payment.refunded_minor, self.share_before_minor, self.share_minor)
+        refund_share(self.payment.refunded_minor, self.payment.fee_minor, self.share_before_minor, self.share_minor)
     }
 
     fn facts(&self) -> PaymentFacts {
@@ -123,6 +123,10 @@ pub struct NewPayment<'a> {
     pub parts: &'a [Allocation],
     /// Added on top of the parts (the card fee).
     pub fee_minor: i64,
+    /// Whether it holds its invoices until its status moves, so that no
+    /// other holding payment can cover them meanwhile: card checkouts, and
+    /// a client's word that they paid another way.
+    pub holds: bool,
     pub provider: &'a str,
     pub method: &'a str,
     pub status: PaymentStatus,
@@ -305,10 +309,9 @@ impl TenantDb<'_> {
         }))
     }
 
-    /// Record a payment with what it pays and return its id. An open card
-    /// checkout holds each of its invoices: answers `None` when one of them
-    /// is already held by another open checkout, and records nothing, so two
-    /// clicks never open two.
+    /// Record a payment with what it pays and return its id. A holding one
+    /// (see `NewPayment::holds`) answers `None` when one of its invoices is
+    /// already held, and records nothing, so two clicks never open two.
     pub async fn insert_payment(&self, new: &NewPayment<'_>) -> DbResult<Option<String>> {
         let Some(lead) = new.parts.first() else {
             return Err(DbError::Invalid("a payment pays at least one invoice".into()));
@@ -341,7 +344,7 @@ impl TenantDb<'_> {
         .execute(&mut *tx)
         .await
         .context("recording a payment")?;
-        let holds = new.status == PaymentStatus::Open;
+        let holds = new.holds;
         for (position, part) in new.parts.iter().enumerate() {
             let placed = sqlx::query(
                 "INSERT INTO payment_allocations (tenant_id, payment_id, invoice_id, job_id, amount_minor, position, holds) \
@@ -367,7 +370,8 @@ impl TenantDb<'_> {
         Ok(Some(id))
     }
 
-    /// The open checkouts holding any of these invoices.
+    /// The payments holding any of these invoices: open checkouts, and
+    /// payments a client reported, awaiting approval.
     pub async fn checkouts_holding(&self, invoice_ids: &[&str]) -> DbResult<Vec<Payment>> {
         if invoice_ids.is_empty() {
             return Ok(Vec::new());
@@ -388,7 +392,7 @@ impl TenantDb<'_> {
 
     /// The invoice's open checkout, if it has one.
     pub async fn open_checkout(&self, invoice_id: &str) -> DbResult<Option<Payment>> {
-        Ok(self.checkouts_holding(&[invoice_id]).await?.into_iter().next())
+        Ok(self.checkouts_holding(&[invoice_id]).await?.into_iter().find(|payment| payment.status == PaymentStatus::Open))
     }
 
     /// What a payment pays, in order.
@@ -490,7 +494,8 @@ impl TenantDb<'_> {
         .execute(&mut *tx)
         .await
         .context("moving a payment's status")?;
-        // Only an open checkout holds its invoices, and every move leaves open.
+        // A payment holds its invoices while open (a checkout) or pending (a
+        // client's report); every move leaves both.
         sqlx::query("UPDATE payment_allocations SET holds = NULL WHERE tenant_id = $1 AND payment_id = $2 AND holds IS NOT NULL")
             .bind(self.tenant)
             .bind(payment_id)

@@ -181,6 +181,9 @@ impl Checkouts {
             let parts = quote.parts();
             let held: Vec<&str> = parts.iter().map(|part| part.invoice_id.as_str()).collect();
             let holding = self.db.tenant(&tenant.id).checkouts_holding(&held).await?;
+            if let Some(reported) = holding.iter().find(|payment| payment.status != PaymentStatus::Open) {
+                return Err(CheckoutError::Blocked(awaiting_approval(&self.db, tenant, reported).await?));
+            }
             if let [open] = holding.as_slice()
                 && self.still_serves(tenant, open, &parts, quote.card_fee).await?
             {
@@ -198,6 +201,7 @@ impl Checkouts {
             let new = NewPayment {
                 parts: &parts,
                 fee_minor: quote.card_fee,
+                holds: true,
                 provider: tenant.payment_provider.as_str(),
                 method: PaymentMethod::Card.as_str(),
                 status: PaymentStatus::Open,
@@ -541,6 +545,8 @@ impl Payments {
         let new = NewPayment {
             parts: &parts,
             fee_minor: 0,
+            // The office may record several checks towards one invoice.
+            holds: false,
             provider: "manual",
             method: manual.method.as_str(),
             status: PaymentStatus::Pending,
@@ -590,10 +596,21 @@ impl Payments {
             .iter()
             .map(|invoice| Allocation { invoice_id: invoice.id.clone(), job_id: invoice.job_id.clone(), amount_minor: invoice.balance() })
             .collect();
+        // A card checkout still open on these invoices could be paid too:
+        // give it up. A report already awaiting approval stands.
+        let held: Vec<&str> = parts.iter().map(|part| part.invoice_id.as_str()).collect();
+        for holding in self.checkouts.db.tenant(&tenant.id).checkouts_holding(&held).await? {
+            if holding.status != PaymentStatus::Open {
+                return Err(CheckoutError::Blocked(awaiting_approval(&self.checkouts.db, tenant, &holding).await?));
+            }
+            self.checkouts.give_up(tenant, &holding).await?;
+        }
         let started_by = format!("{} (client)", actor.name);
         let new = NewPayment {
             parts: &parts,
             fee_minor: 0,
+            // Two reports of the same invoices (a double click) cannot both stand.
+            holds: true,
             provider: "manual",
             method: report.method.as_str(),
             status: PaymentStatus::Pending,
@@ -625,7 +642,10 @@ impl Payments {
     /// Record a payment awaiting approval and audit it.
     async fn record_pending(&self, tenant: &Tenant, new: &NewPayment<'_>, summary: &str, actor: Actor<'_>) -> Result<String, CheckoutError> {
         let business = self.checkouts.db.tenant(&tenant.id);
-        let id = business.insert_payment(new).await?.ok_or_else(|| DbError::Invalid("the payment was not recorded".into()))?;
+        let Some(id) = business.insert_payment(new).await? else {
+            // Another holding payment took one of the invoices meanwhile.
+            return Err(CheckoutError::Blocked("The invoice is changing right now. Please look at it again.".into()));
+        };
         let payment = business.payment(&id).await?.ok_or(CheckoutError::NotFound)?;
         self.apply(&payment, PaymentNews { status: Some(PaymentStatus::Pending), ..Default::default() }, actor).await?;
         let entry = AuditEntry::new(&tenant.id, "payment.recorded", summary).by(actor).on_job(&payment.job_id);
@@ -638,6 +658,23 @@ impl Payments {
         let payment = self.payment_of_job(tenant, job_id, payment_id).await?;
         if payment.status != PaymentStatus::Pending {
             return Err(CheckoutError::Finished(payment.status));
+        }
+        if approve {
+            // Money that arrived twice (a card payment and a reported check)
+            // is not approved onto an invoice that no longer owes it.
+            let business = self.checkouts.db.tenant(&tenant.id);
+            for part in business.payment_parts(&payment.id).await? {
+                let Some(invoice) = business.invoice_totals(&part.invoice_id).await? else { continue };
+                if invoice.balance() < part.amount_minor {
+                    let formats = portico_core::formats::TenantFormats::new(tenant);
+                    return Err(CheckoutError::Blocked(format!(
+                        "Invoice {} has {} left to pay, less than the {} this payment puts on it; reject it, or refund what was paid twice.",
+                        invoice.number,
+                        formats.money(invoice.balance().max(0)),
+                        formats.money(part.amount_minor),
+                    )));
+                }
+            }
         }
         let news = PaymentNews {
             status: Some(if approve { PaymentStatus::Succeeded } else { PaymentStatus::Rejected }),
@@ -680,6 +717,12 @@ impl InvoiceNumbers {
             [rest @ .., last] => format!("invoices {} and {last}", rest.join(", ")),
         }
     }
+}
+
+/// Why an invoice cannot be paid while a payment the client reported waits.
+async fn awaiting_approval(db: &Db, tenant: &Tenant, reported: &Payment) -> Result<String, DbError> {
+    let number = db.tenant(&tenant.id).invoice_totals(&reported.invoice_id).await?.map(|invoice| invoice.number).unwrap_or_default();
+    Ok(format!("A payment of invoice {number} was reported and awaits the office's approval."))
 }
 
 fn checkout_path(payment: &Payment) -> String {

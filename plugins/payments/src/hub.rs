@@ -92,12 +92,16 @@ fn invoices_card(invoices: &[AccountInvoice], settings: &Settings) -> Card {
         let reason = still_owed.iter().find_map(|i| i.invoice.pay_blocked.clone()).unwrap_or_else(|| "Nothing here can be paid online now.".into());
         pay = pay.disabled(reason);
     } else {
-        card = card_fee_note(card.text("Tick the invoices to pay; they are paid together, in one payment."), &payable_ids);
+        card = card.text("Tick the invoices to pay; they are paid together, in one payment.");
+        card = card_fee_note(card, &payable_ids, "everything due");
     }
     if !settings.other_ways.trim().is_empty() {
         card = card.text(settings.other_ways.clone());
     }
-    let ways = checkout::OTHER_WAYS.iter().map(|(value, label)| Choice { value: value.to_string(), label: label.to_string() }).collect();
+    // No way is chosen for the client: a forgotten choice is asked again.
+    let ways = std::iter::once(Choice { value: String::new(), label: "Choose…".into() })
+        .chain(checkout::OTHER_WAYS.iter().map(|(value, label)| Choice { value: value.to_string(), label: label.to_string() }))
+        .collect();
     card = card
         .action(pay)
         .heading("Paid another way?")
@@ -199,7 +203,10 @@ pub fn act(_ctx: &Context, _settings: &Settings, action: &str, input: &Input) ->
                 return Err(ActionError::invalid_field("correction", "Say what needs correcting."));
             };
             let title = format!("Correction to invoice {}", invoice.invoice.number);
-            let thread = conversations::write(&correction_subject(&invoice.invoice.id), &title, what, &[], None).map_err(refused)?;
+            let thread = conversations::write(&correction_subject(&invoice.invoice.id), &title, what, &[], None).map_err(|error| match error {
+                HostError::Invalid(reason) => ActionError::invalid_field("correction", reason),
+                other => refused(other),
+            })?;
             Ok(Outcome::redirect(thread.url))
         }
         other => Err(ActionError::Refused(format!("Unknown action \"{other}\"."))),
@@ -218,10 +225,11 @@ fn ticked(invoices: &[AccountInvoice], input: &Input) -> Result<Vec<String>, Act
     Ok(ticked)
 }
 
-/// The host's refusal, in the client's words.
+/// The host's refusal, in the client's words. Shown as a problem with the
+/// form, so the ticks and what was typed stay.
 fn refused(error: HostError) -> ActionError {
     match error {
-        HostError::Invalid(reason) => ActionError::Refused(reason),
+        HostError::Invalid(reason) => ActionError::invalid(reason),
         HostError::NotFound => ActionError::Refused("That invoice is no longer yours to pay here.".into()),
         HostError::Denied(_) => ActionError::Refused("This is not switched on for your portal.".into()),
         other => ActionError::Failed(other.to_string()),

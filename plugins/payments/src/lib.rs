@@ -113,11 +113,15 @@ fn invoice_blocks(mut card: Card, invoice: &Invoice) -> Card {
     card.link(format!("Download invoice {} (PDF)", invoice.number), invoice.pdf_url.clone())
 }
 
-/// The card fee on paying these invoices, shown before the viewer pays
-/// (nothing when the business charges none, or the host cannot say).
-fn card_fee_note(card: Card, invoice_ids: &[String]) -> Card {
+/// The card fee on paying these invoices (`what`: "this invoice",
+/// "everything due"), shown before the viewer pays; the checkout shows it
+/// again for what they chose. Nothing when the business charges none, or
+/// the host cannot say.
+fn card_fee_note(card: Card, invoice_ids: &[String], what: &str) -> Card {
     match checkout::quote(invoice_ids) {
-        Ok(quote) if quote.card_fee > 0 => card.money("Card fee, if you pay by card", quote.card_fee).money("Paying by card charges", quote.total),
+        Ok(quote) if quote.card_fee > 0 => card
+            .money(format!("Card fee on {what}, if you pay by card"), quote.card_fee)
+            .money(format!("Paying {what} by card charges"), quote.total),
         _ => card,
     }
 }
@@ -181,7 +185,7 @@ impl Section for Payments {
                 card = card.notice(Tone::Danger, "The last payment did not go through. Nothing was charged; you can try again.");
             }
             if invoice.pay_blocked.is_none() && may_pay {
-                card = card_fee_note(card, &[invoice.id.clone()]);
+                card = card_fee_note(card, &[invoice.id.clone()], "this invoice");
             }
         }
         if !settings.other_ways.trim().is_empty() {

@@ -53,7 +53,7 @@ pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &JobId, se
                         "method": method,
                         "amount": formats.money(share.shown_amount()),
                         // A payment of several invoices: what it came to in all.
-                        "of_total": (p.amount_minor != share.share_minor).then(|| formats.money(p.shown_amount())),
+                        "of_total": (p.amount_minor - p.fee_minor != share.share_minor).then(|| formats.money(p.shown_amount())),
                         "refunded": (share.refunded() > 0).then(|| formats.money(share.refunded())),
                         "status": p.status,
                         "reference": p.reference,
