@@ -136,10 +136,9 @@ impl Checkouts {
     /// when one cannot ("Invoice 1042: This invoice is paid.").
     pub async fn quote(&self, tenant: &Tenant, payable: &[JobId], invoice_ids: &[String]) -> Result<Quote, CheckoutError> {
         let invoices = self.payable_invoices(tenant, payable, invoice_ids).await?;
-        let several = invoices.len() > 1;
         for invoice in &invoices {
             if let Some(reason) = self.blocked(tenant, invoice.status, invoice.balance()) {
-                return Err(CheckoutError::Blocked(if several { format!("Invoice {}: {reason}", invoice.number) } else { reason }));
+                return Err(refusal_of(&invoices, invoice, reason));
             }
         }
         let balance = invoices.iter().map(InvoiceTotals::balance).sum();
@@ -581,7 +580,6 @@ impl Payments {
             return Err(CheckoutError::Blocked("A card payment goes through Pay online.".into()));
         }
         let invoices = self.checkouts.payable_invoices(tenant, payable, report.invoice_ids).await?;
-        let several = invoices.len() > 1;
         for invoice in &invoices {
             let reason = match invoice.status {
                 status if !status.to_pay() || status == InvoiceStatus::Draft => Some(status::checkout_blocked(status, invoice.balance(), true).unwrap_or_default()),
@@ -589,7 +587,7 @@ impl Payments {
                 _ => None,
             };
             if let Some(reason) = reason {
-                return Err(CheckoutError::Blocked(if several { format!("Invoice {}: {reason}", invoice.number) } else { reason }));
+                return Err(refusal_of(&invoices, invoice, reason));
             }
         }
         let parts: Vec<Allocation> = invoices
@@ -717,6 +715,12 @@ impl InvoiceNumbers {
             [rest @ .., last] => format!("invoices {} and {last}", rest.join(", ")),
         }
     }
+}
+
+/// Why one of `invoices` cannot be paid, naming it when there are several
+/// ("Invoice 2031: This invoice is paid.").
+fn refusal_of(invoices: &[InvoiceTotals], invoice: &InvoiceTotals, reason: String) -> CheckoutError {
+    CheckoutError::Blocked(if invoices.len() > 1 { format!("Invoice {}: {reason}", invoice.number) } else { reason })
 }
 
 /// Why an invoice cannot be paid while a payment the client reported waits.
