@@ -8,6 +8,8 @@ use std::path::Path;
 
 /// The first-party plugins, in the order new tenants get them.
 const FIRST_PARTY: &[&str] = &[
+    // The account dashboard heads the client's account page.
+    "portico-section-dashboard",
     // Add-ons head the dashboard, above the steps, as clients expect them.
     "portico-section-add-ons",
     "portico-section-reports",

@@ -185,6 +185,13 @@ impl Card {
         self.block(Block::Table(crate::Table { columns: columns.into_iter().map(Into::into).collect(), rows }))
     }
 
+    /// Append a bar chart of labelled values, drawn by the host as an
+    /// accessible SVG with the numbers also as a table.
+    pub fn bar_chart<L: Into<String>>(self, title: impl Into<String>, points: impl IntoIterator<Item = (L, f64)>) -> Self {
+        let points = points.into_iter().map(|(label, value)| crate::ChartPoint { label: label.into(), value }).collect();
+        self.block(Block::Chart(crate::Chart { title: title.into(), kind: crate::ChartKind::Bar, points }))
+    }
+
     /// Append a link.
     pub fn link(self, label: impl Into<String>, url: impl Into<String>) -> Self {
         self.block(Block::Link(Link { label: label.into(), url: url.into() }))

@@ -19,7 +19,8 @@ pub mod job_data {
 /// Anywhere but the account hub every call is `invalid`.
 pub mod account {
     pub use crate::bindings::portico::plugin::account::{
-        list_invoices, list_jobs, list_payments, list_properties, AccountInvoice, AccountJob, AccountPayment, AccountProperty, PaidInvoice,
+        list_batches, list_invoices, list_jobs, list_payments, list_properties, summary, AccountBatch, AccountInvoice, AccountJob,
+        AccountPayment, AccountProperty, AccountSummary, MonthTotal, PaidInvoice,
     };
 }
 

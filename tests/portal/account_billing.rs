@@ -17,7 +17,7 @@ const DANA: &str = "dana.whitfield@example.com";
 /// Dana's two other jobs with the demo business, each with an invoice due:
 /// 2031 (120.00 and 10.00 tax) and 2032 (80.00). Returns every invoice of
 /// Dana's, the demo's 1042 (610.00) first.
-async fn three_invoices(app: &TestApp) -> Vec<String> {
+pub(crate) async fn three_invoices(app: &TestApp) -> Vec<String> {
     let db = &app.server.state.db;
     let tenant = app.demo_tenant_id().await;
     let (_, demo_invoice) = app.demo_invoice().await;
@@ -32,7 +32,7 @@ async fn three_invoices(app: &TestApp) -> Vec<String> {
 }
 
 /// A job of Dana's at `street` (a contact record of its own, same address).
-async fn dana_job(app: &TestApp, tenant: &TenantId, street: &str, reference: &str) -> JobId {
+pub(crate) async fn dana_job(app: &TestApp, tenant: &TenantId, street: &str, reference: &str) -> JobId {
     let db = &app.server.state.db;
     let property = db.tenant(tenant).create_property(street, "Springfield", "IL", "62701").await.unwrap();
     let job = db.tenant(tenant).create_job(&property, reference).await.unwrap();
@@ -57,7 +57,7 @@ async fn on_the_hub(app: &TestApp, dana: &Visitor, invoices: &[String], action: 
     dana.act_at(&page, &app.url("/account/actions"), "payments", "invoices", action, &form).await
 }
 
-async fn status_of(app: &TestApp, invoice_id: &str) -> (InvoiceStatus, i64) {
+pub(crate) async fn status_of(app: &TestApp, invoice_id: &str) -> (InvoiceStatus, i64) {
     let tenant = app.demo_tenant_id().await;
     let invoice = app.server.state.db.tenant(&tenant).invoice_totals(invoice_id).await.unwrap().unwrap();
     (invoice.status, invoice.paid)

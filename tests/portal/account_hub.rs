@@ -33,16 +33,22 @@ async fn dana_at_brightside(app: &TestApp) {
 }
 
 pub(crate) async fn signed_in_by_email(app: &TestApp) -> (Visitor, Page) {
+    signed_in_with(app, DANA).await
+}
+
+/// Someone with jobs at the demo business, signed in by the link e-mailed
+/// to `email`; with their account hub.
+pub(crate) async fn signed_in_with(app: &TestApp, email: &str) -> (Visitor, Page) {
     let tenant = app.demo_tenant_id().await;
-    let dana = Visitor::new();
-    let form = dana.get(&app.url("/t/keystone/signin")).await;
+    let visitor = Visitor::new();
+    let form = visitor.get(&app.url("/t/keystone/signin")).await;
     let csrf = form.hidden("csrf").unwrap();
-    dana.post(&app.url("/t/keystone/signin"), &[("csrf", &csrf), ("email", DANA)]).await;
-    let link = app.last_mail_to(&tenant, DANA).await.unwrap().link();
-    let confirm = dana.get(&link).await;
+    visitor.post(&app.url("/t/keystone/signin"), &[("csrf", &csrf), ("email", email)]).await;
+    let link = app.last_mail_to(&tenant, email).await.unwrap().link();
+    let confirm = visitor.get(&link).await;
     let csrf = confirm.hidden("csrf").unwrap();
-    let hub = dana.post(&link, &[("csrf", &csrf)]).await;
-    (dana, hub)
+    let hub = visitor.post(&link, &[("csrf", &csrf)]).await;
+    (visitor, hub)
 }
 
 story! { async fn the_hub_lists_upcoming_and_past_jobs_of_a_proven_address(app) {

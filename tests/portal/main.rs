@@ -60,6 +60,7 @@ mod accessibility;
 mod account;
 mod account_billing;
 mod account_hub;
+mod batches;
 mod add_ons;
 mod agreements;
 mod api;

@@ -50,18 +50,24 @@ impl TenantFormats {
     }
 }
 
+/// A whole number with its thousands grouped: 1234567 → "1,234,567".
+pub fn grouped_thousands(number: impl std::fmt::Display) -> String {
+    let digits = number.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 impl Formats for TenantFormats {
     fn money(&self, minor: i64) -> String {
         let sign = if minor < 0 { "-" } else { "" };
         let (units, cents) = (minor.unsigned_abs() / 100, minor.unsigned_abs() % 100);
-        let digits = units.to_string();
-        let mut grouped = String::new();
-        for (i, digit) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(digit);
-        }
+        let grouped = grouped_thousands(units);
         match CURRENCIES.iter().find(|(code, _)| *code == self.currency) {
             Some((_, symbol)) => format!("{sign}{symbol}{grouped}.{cents:02}"),
             None => format!("{sign}{grouped}.{cents:02} {}", self.currency),

@@ -337,6 +337,10 @@ pub struct Invoice {
     pub tax_minor: i64,
     pub paid_minor: i64,
     pub due_at: Option<i64>,
+    /// When it was issued, Unix seconds.
+    pub created_at: i64,
+    /// When the business wrote it off as bad debt, if it did.
+    pub written_off_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -11,6 +11,8 @@ crate::named_enum! {
         InvoiceIssued => "invoice-issued",
         /// A payment towards the job's invoice went through.
         PaymentRecorded => "payment-recorded",
+        /// The office grouped the person's invoices into a batch to pay at once.
+        BatchReady => "batch-invoice-ready",
         /// The crew is on the way to the job.
         JobOnTheWay => "job-on-the-way",
         /// The work of the job is finished.
@@ -27,6 +29,7 @@ impl NotificationKind {
             NotificationKind::ReportPublished => "A report is published",
             NotificationKind::InvoiceIssued => "An invoice is issued",
             NotificationKind::PaymentRecorded => "A payment is received",
+            NotificationKind::BatchReady => "A batch invoice is ready",
             NotificationKind::JobOnTheWay => "The crew is on the way",
             NotificationKind::JobFinished => "The work is finished",
             NotificationKind::NewMessage => "A message from the office",
@@ -39,6 +42,7 @@ impl NotificationKind {
             NotificationKind::ReportPublished => "a report is published",
             NotificationKind::InvoiceIssued => "an invoice is issued",
             NotificationKind::PaymentRecorded => "a payment is received",
+            NotificationKind::BatchReady => "a batch invoice is ready",
             NotificationKind::JobOnTheWay => "the crew is on the way",
             NotificationKind::JobFinished => "the work is finished",
             NotificationKind::NewMessage => "the office writes to you",

@@ -423,33 +423,45 @@ impl TenantDb<'_> {
     /// the business), newest first, with their jobs and lines: two queries
     /// whatever the number of jobs.
     pub async fn invoices_of_jobs(&self, job_ids: &[JobId]) -> DbResult<Vec<(JobId, Invoice, Vec<InvoiceLine>)>> {
+        let ids: Vec<&str> = job_ids.iter().map(JobId::as_str).collect();
+        self.invoices_where("i.job_id", &ids).await
+    }
+
+    /// These invoices (a batch's), other than drafts, newest first, with
+    /// their jobs and lines: two queries whatever their number.
+    pub async fn invoices_by_ids(&self, invoice_ids: &[&str]) -> DbResult<Vec<(JobId, Invoice, Vec<InvoiceLine>)>> {
+        self.invoices_where("i.id", invoice_ids).await
+    }
+
+    /// The invoices whose `column` (a job's or their own id) is one of `values`.
+    async fn invoices_where(&self, column: &'static str, values: &[&str]) -> DbResult<Vec<(JobId, Invoice, Vec<InvoiceLine>)>> {
         #[derive(sqlx::FromRow)]
         struct JobInvoice {
             job_id: JobId,
             #[sqlx(flatten)]
             invoice: Invoice,
         }
-        if job_ids.is_empty() {
+        if values.is_empty() {
             return Ok(Vec::new());
         }
-        let among = placeholders(2, job_ids.len());
+        let among = placeholders(2, values.len());
         let sql = format!(
-            "SELECT job_id, id, number, status, tax_minor, paid_minor, due_at FROM invoices \
-             WHERE tenant_id = $1 AND job_id IN ({among}) AND status <> 'draft' ORDER BY created_at DESC, id DESC"
+            "SELECT i.job_id, i.id, i.number, i.status, i.tax_minor, i.paid_minor, i.due_at, i.created_at, i.written_off_at FROM invoices i \
+             WHERE i.tenant_id = $1 AND {column} IN ({among}) AND i.status <> 'draft' ORDER BY i.created_at DESC, i.id DESC"
         );
         let mut query = sqlx::query_as::<_, JobInvoice>(&sql).bind(self.tenant);
-        for job_id in job_ids {
-            query = query.bind(job_id);
+        for value in values {
+            query = query.bind(*value);
         }
         let invoices = query.fetch_all(&self.db.pool).await.context("listing invoices")?;
         let sql = format!(
             "SELECT l.invoice_id, l.kind, l.description, l.quantity, l.unit_price_minor FROM invoice_lines l \
              JOIN invoices i ON i.id = l.invoice_id AND i.tenant_id = l.tenant_id \
-             WHERE l.tenant_id = $1 AND i.job_id IN ({among}) ORDER BY l.position"
+             WHERE l.tenant_id = $1 AND {column} IN ({among}) ORDER BY l.position"
         );
         let mut query = sqlx::query_as::<_, InvoiceLine>(&sql).bind(self.tenant);
-        for job_id in job_ids {
-            query = query.bind(job_id);
+        for value in values {
+            query = query.bind(*value);
         }
         let lines = query.fetch_all(&self.db.pool).await.context("listing invoice lines")?;
         Ok(invoices

@@ -174,6 +174,8 @@ pub struct InvoiceTotals {
     pub total: i64,
     pub paid: i64,
     pub revision: i64,
+    /// When the business wrote it off as bad debt, if it did.
+    pub written_off_at: Option<i64>,
 }
 
 impl InvoiceTotals {
@@ -285,10 +287,11 @@ impl TenantDb<'_> {
             tax_minor: i64,
             paid_minor: i64,
             revision: i64,
+            written_off_at: Option<i64>,
             lines_minor: i64,
         }
         let row: Option<Row> = sqlx::query_as(
-            "SELECT i.id, i.job_id, i.number, i.status, i.tax_minor, i.paid_minor, i.revision, \
+            "SELECT i.id, i.job_id, i.number, i.status, i.tax_minor, i.paid_minor, i.revision, i.written_off_at, \
                     CAST(COALESCE((SELECT SUM(l.quantity * l.unit_price_minor) FROM invoice_lines l \
                                    WHERE l.tenant_id = i.tenant_id AND l.invoice_id = i.id), 0) AS BIGINT) AS lines_minor \
              FROM invoices i WHERE i.tenant_id = $1 AND i.id = $2",
@@ -306,6 +309,7 @@ impl TenantDb<'_> {
             total: row.lines_minor + row.tax_minor,
             paid: row.paid_minor,
             revision: row.revision,
+            written_off_at: row.written_off_at,
         }))
     }
 
@@ -639,6 +643,32 @@ impl TenantDb<'_> {
         .await
         .context("voiding an invoice")?;
         Ok(voided.rows_affected() == 1)
+    }
+
+    /// Write an invoice off as bad debt, or (`reason` none) take the
+    /// write-off back. False when it was already so.
+    pub async fn set_written_off(&self, invoice_id: &str, write_off: Option<(&str, &str)>) -> DbResult<bool> {
+        let changed = match write_off {
+            Some((by, reason)) => sqlx::query(
+                "UPDATE invoices SET written_off_at = $3, written_off_by = $4, written_off_reason = $5 \
+                 WHERE tenant_id = $1 AND id = $2 AND written_off_at IS NULL",
+            )
+            .bind(self.tenant)
+            .bind(invoice_id)
+            .bind(portico_core::model::now())
+            .bind(by)
+            .bind(reason),
+            None => sqlx::query(
+                "UPDATE invoices SET written_off_at = NULL, written_off_by = NULL, written_off_reason = NULL \
+                 WHERE tenant_id = $1 AND id = $2 AND written_off_at IS NOT NULL",
+            )
+            .bind(self.tenant)
+            .bind(invoice_id),
+        }
+        .execute(&self.db.pool)
+        .await
+        .context("writing an invoice off")?;
+        Ok(changed.rows_affected() == 1)
     }
 
     /// The business's checkouts still open, with any provider.

@@ -8,8 +8,10 @@ use super::bindings::{account, types};
 use super::call::CallState;
 use super::host_api::{invoice_views, to_wit_role, unavailable, wit_address};
 use super::permissions::Permission;
-use portico_core::stages::JobStage;
-use portico_core::ids::TenantId;
+use portico_services::account::{stage_of, summary_for};
+use portico_services::payments::batches::customer_batches;
+use portico_core::ids::{JobId, TenantId};
+use portico_core::model::{Invoice, InvoiceLine};
 use portico_data::{AccountJobDetail, Db};
 use types::{Error, Surface};
 
@@ -25,6 +27,13 @@ struct AccountScope {
 impl AccountScope {
     async fn jobs(&self) -> Result<Vec<AccountJobDetail>, Error> {
         self.db.tenant(&self.tenant_id).account_job_details(&self.contact_id, self.proven_email.as_deref()).await.map_err(unavailable)
+    }
+
+    /// The invoices of the jobs where the viewer sees the bill (agents
+    /// follow a job, not its bill).
+    async fn billed_invoices(&self, jobs: &[AccountJobDetail]) -> Result<Vec<(JobId, Invoice, Vec<InvoiceLine>)>, Error> {
+        let job_ids: Vec<JobId> = jobs.iter().filter(|job| job.role.0.sees_billing()).map(|job| job.job_id.clone()).collect();
+        self.db.tenant(&self.tenant_id).invoices_of_jobs(&job_ids).await.map_err(unavailable)
     }
 }
 
@@ -44,10 +53,6 @@ impl CallState {
     }
 }
 
-fn stage(job: &AccountJobDetail) -> JobStage {
-    job.latest_stage.as_deref().and_then(|stage| stage.parse().ok()).unwrap_or_else(|| JobStage::from_status(&job.status))
-}
-
 impl account::Host for CallState {
     async fn list_jobs(&mut self) -> Result<Vec<account::AccountJob>, Error> {
         let jobs = self.account_scope()?.jobs().await?;
@@ -57,7 +62,7 @@ impl account::Host for CallState {
                 id: job.job_id.to_string(),
                 reference: job.reference.clone(),
                 status: job.status.clone(),
-                stage: stage(job).as_str().to_string(),
+                stage: stage_of(job).as_str().to_string(),
                 role: to_wit_role(job.role.0),
                 property_id: job.property.id.clone(),
                 property: wit_address(&job.property),
@@ -143,6 +148,50 @@ impl account::Host for CallState {
             });
         }
         Ok(listed)
+    }
+
+    async fn summary(&mut self) -> Result<account::AccountSummary, Error> {
+        let scope = self.account_scope()?;
+        let jobs = scope.jobs().await?;
+        let invoices = scope.billed_invoices(&jobs).await?;
+        let tenant = scope.db.tenant(&scope.tenant_id).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let summary = summary_for(&tenant, &jobs, &invoices, portico_core::model::now());
+        Ok(account::AccountSummary {
+            completed_jobs: summary.completed_jobs,
+            pending_jobs: summary.pending_jobs,
+            invoiced: summary.invoiced,
+            receivable: summary.receivable,
+            receivable_jobs: summary.receivable_jobs,
+            bad_debt: summary.bad_debt,
+            bad_debt_jobs: summary.bad_debt_jobs,
+            bad_debt_invoices: summary.bad_debt_invoices,
+            months: summary
+                .months
+                .into_iter()
+                .map(|month| account::MonthTotal { month: month.month, label: month.label, invoiced: month.invoiced })
+                .collect(),
+        })
+    }
+
+    async fn list_batches(&mut self) -> Result<Vec<account::AccountBatch>, Error> {
+        let scope = self.account_scope()?;
+        let tenant = scope.db.tenant(&scope.tenant_id).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let statements = customer_batches(&scope.db, &tenant, &scope.contact_id, scope.proven_email.as_deref()).await.map_err(unavailable)?;
+        Ok(statements
+            .into_iter()
+            .map(|statement| account::AccountBatch {
+                to_pay: statement.to_pay(),
+                pdf_url: format!("/account/batches/{}/pdf", statement.batch.id),
+                invoice_ids: statement.members.iter().map(|member| member.invoice.id.clone()).collect(),
+                total: statement.total,
+                paid: statement.paid,
+                balance: statement.balance,
+                id: statement.batch.id,
+                number: statement.batch.number,
+                title: statement.batch.title,
+                created_at: statement.batch.created_at,
+            })
+            .collect())
     }
 }
 

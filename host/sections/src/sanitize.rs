@@ -96,6 +96,42 @@ pub struct BarView {
     pub label: String,
     pub value: String,
     pub percent: u32,
+    /// The bar's place in the chart's SVG (see `ChartGeometry`).
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    /// Where its label is written under it.
+    pub label_x: f64,
+    /// What is written under it: the label, or its first word when the
+    /// label is too long for the bar's width, or nothing (the table under
+    /// the chart always has the whole label).
+    pub tick: String,
+}
+
+/// The chart's drawing area, in SVG user units.
+pub struct ChartGeometry;
+
+impl ChartGeometry {
+    pub const WIDTH: f64 = 600.0;
+    /// The height of the tallest bar.
+    pub const PLOT: f64 = 160.0;
+    /// The space under the bars for their labels.
+    pub const LABELS: f64 = 24.0;
+    /// How wide one character of a label is, at its font size (16 units).
+    pub const CHARACTER: f64 = 9.5;
+}
+
+/// What fits under a bar `slot` units wide: the label, its first word, or nothing.
+fn tick(label: &str, slot: f64) -> String {
+    let fits = |text: &str| text.chars().count() as f64 * ChartGeometry::CHARACTER <= slot;
+    if fits(label) {
+        return label.to_string();
+    }
+    match label.split_whitespace().next() {
+        Some(word) if fits(word) => word.to_string(),
+        _ => String::new(),
+    }
 }
 
 /// One block, ready for the template (`kind` picks the partial).
@@ -115,7 +151,20 @@ pub enum BlockView {
     Image { url: String, alt: String },
     Link { label: String, url: Option<String> },
     Input { input: InputView },
-    Chart { title: String, bars: Vec<BarView> },
+    Chart {
+        title: String,
+        /// `bar` or `line`.
+        shape: &'static str,
+        bars: Vec<BarView>,
+        /// For a line chart, the SVG `points` through the tops of the bars.
+        line: String,
+        /// The SVG's `viewBox`.
+        view_box: String,
+        /// The plot's base line, in SVG units.
+        base: f64,
+        /// What the chart says to someone who cannot see it.
+        summary: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -321,18 +370,62 @@ fn block_view(block: cards::Block, formats: &dyn Formats, kept: Option<KeptForm<
         cards::Block::Image(image) => BlockView::Image { url: safe_url(&image.url)?, alt: clamp(&image.alt, LABEL) },
         cards::Block::Link(link) => BlockView::Link { label: clamp(&link.label, LABEL), url: safe_url(&link.url) },
         cards::Block::Input(field) => BlockView::Input { input: input_view(field, kept, id_prefix)? },
-        cards::Block::Chart(chart) => {
-            let points: Vec<_> = chart.points.into_iter().take(MAX_POINTS).filter(|p| p.value.is_finite()).collect();
-            let max = points.iter().map(|p| p.value).fold(0.0_f64, f64::max);
-            BlockView::Chart {
-                title: clamp(&chart.title, TITLE),
-                bars: points
-                    .into_iter()
-                    .map(|p| BarView { label: clamp(&p.label, LABEL), value: format!("{}", p.value), percent: percent(p.value, max) })
-                    .collect(),
-            }
-        }
+        cards::Block::Chart(chart) => chart_view(chart),
     })
+}
+
+/// A chart as the template draws it: one bar (or line point) per value,
+/// scaled to the largest, with each value also written out for the table.
+fn chart_view(chart: cards::Chart) -> BlockView {
+    let points: Vec<_> = chart.points.into_iter().filter(|p| p.value.is_finite()).take(MAX_POINTS).collect();
+    let max = points.iter().map(|p| p.value).fold(0.0_f64, f64::max);
+    let slot = ChartGeometry::WIDTH / points.len().max(1) as f64;
+    let bars: Vec<BarView> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let height = if max > 0.0 { (p.value.max(0.0) / max * ChartGeometry::PLOT).round() } else { 0.0 };
+            BarView {
+                label: clamp(&p.label, LABEL),
+                value: number_text(p.value),
+                percent: percent(p.value, max),
+                x: (i as f64 * slot + slot * 0.15).round(),
+                y: ChartGeometry::PLOT - height,
+                width: (slot * 0.7).round().max(1.0),
+                height,
+                label_x: (i as f64 * slot + slot / 2.0).round(),
+                tick: tick(&clamp(&p.label, LABEL), slot),
+            }
+        })
+        .collect();
+    let line = bars.iter().map(|bar| format!("{},{}", bar.label_x, bar.y)).collect::<Vec<_>>().join(" ");
+    let title = clamp(&chart.title, TITLE);
+    let summary = match bars.iter().max_by(|a, b| a.percent.cmp(&b.percent)) {
+        Some(top) if max > 0.0 => format!("{title}: {} values, the highest {} ({}). The table below gives each.", bars.len(), top.value, top.label),
+        _ => format!("{title}: nothing to show yet."),
+    };
+    BlockView::Chart {
+        shape: match chart.kind {
+            cards::ChartKind::Bar => "bar",
+            cards::ChartKind::Line => "line",
+        },
+        line,
+        view_box: format!("0 0 {} {}", ChartGeometry::WIDTH, ChartGeometry::PLOT + ChartGeometry::LABELS),
+        base: ChartGeometry::PLOT,
+        summary,
+        title,
+        bars,
+    }
+}
+
+/// A chart value as people read it: "1,234" or "1,234.50".
+fn number_text(value: f64) -> String {
+    let negative = value < 0.0;
+    let cents = (value.abs() * 100.0).round() as u128;
+    let (whole, fraction) = (cents / 100, cents % 100);
+    let grouped = portico_core::formats::grouped_thousands(whole);
+    let sign = if negative && cents > 0 { "-" } else { "" };
+    if fraction == 0 { format!("{sign}{grouped}") } else { format!("{sign}{grouped}.{fraction:02}") }
 }
 
 fn action_view(action: cards::Action) -> Option<ActionView> {
@@ -412,5 +505,29 @@ mod tests {
         assert!(safe_id("full_name").is_some());
         assert!(safe_id("x\" onmouseover=\"y").is_none());
         assert!(safe_id("_portico_csrf").is_none());
+    }
+
+    #[test]
+    fn a_chart_is_scaled_to_its_largest_value_and_written_out() {
+        let point = |label: &str, value: f64| cards::ChartPoint { label: label.into(), value };
+        let chart = cards::Chart {
+            title: "Invoiced".into(),
+            kind: cards::ChartKind::Bar,
+            points: vec![point("Jan", 1234.5), point("Feb", 0.0), point("Mar", f64::NAN), point("Apr", 2469.0)],
+        };
+        let BlockView::Chart { bars, summary, .. } = chart_view(chart) else { panic!("a chart") };
+        assert_eq!(bars.len(), 3, "a value that is not a number is dropped");
+        assert_eq!(bars.iter().map(|b| b.value.as_str()).collect::<Vec<_>>(), ["1,234.50", "0", "2,469"]);
+        assert_eq!((bars[2].height, bars[2].y), (ChartGeometry::PLOT, 0.0), "the largest fills the plot");
+        assert_eq!(bars[0].height, ChartGeometry::PLOT / 2.0);
+        assert_eq!(bars[1].height, 0.0);
+        assert!(bars.windows(2).all(|pair| pair[0].x + pair[0].width < pair[1].x), "bars do not overlap");
+        assert!(summary.contains("the highest 2,469 (Apr)"), "{summary}");
+        assert_eq!(bars.iter().map(|b| b.tick.as_str()).collect::<Vec<_>>(), ["Jan", "Feb", "Apr"]);
+        assert_eq!(tick("Nov 2026", 50.0), "Nov", "twelve months: the month's name");
+        assert_eq!(tick("Nov 2026", 200.0), "Nov 2026");
+        assert_eq!(tick("September", 50.0), "", "nothing rather than overlapping");
+        assert_eq!(number_text(-0.001), "0");
+        assert_eq!(number_text(1_000_000.0), "1,000,000");
     }
 }

@@ -6,6 +6,7 @@
 //! which the binary wires in, so the dependency runs one way: sections call
 //! services, services never name sections.
 
+pub mod account;
 pub mod add_ons;
 pub mod agreements;
 pub mod conversations;

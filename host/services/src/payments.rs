@@ -5,6 +5,7 @@
 //! and recomputes the invoice. Staff record manual payments, which wait for
 //! approval.
 
+pub mod batches;
 pub mod receipts;
 pub mod invoices;
 pub mod stripe;

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/jobs/{job_id}/checkout/{payment_id}/cancelled", get(cancelled))
         .route("/jobs/{job_id}/invoices/{invoice_id}/pdf", get(invoice_pdf))
         .route("/jobs/{job_id}/payments/{payment_id}/receipt", get(receipt_pdf))
+        .route("/account/batches/{batch_id}/pdf", get(batch_pdf))
         .route("/webhooks/stripe", post(stripe_webhook))
 }
 
@@ -252,6 +253,16 @@ async fn invoice_pdf(state: State<AppState>, session: PortalSession, Path(ids): 
 /// `GET /jobs/{job}/payments/{payment}/receipt`
 async fn receipt_pdf(state: State<AppState>, session: PortalSession, Path(ids): Path<(JobId, String)>) -> Result<Response, WebError> {
     billing_pdf(state, session, ids, BillingPdf::Receipt).await
+}
+
+/// `GET /account/batches/{batch}/pdf`: a batch invoice addressed to the
+/// viewer, with the invoices they are billed for.
+async fn batch_pdf(State(state): State<AppState>, session: PortalSession, Path(batch_id): Path<String>) -> Result<Response, WebError> {
+    let tenant = session.business(&state).await?;
+    let batches = portico_services::payments::batches::customer_batches(&state.db, &tenant, &session.contact_id, session.row.verified_email.as_deref()).await?;
+    let statement = batches.into_iter().find(|statement| statement.batch.id == batch_id).ok_or(WebError::NotFound)?;
+    let pdf = portico_services::payments::receipts::batch(&state.db, &tenant, &statement).await?;
+    Ok(crate::download::pdf(&pdf.title, pdf.bytes))
 }
 
 enum BillingPdf {

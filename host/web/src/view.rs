@@ -54,6 +54,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff_api", include_str!("../templates/staff_api.hbs")),
     ("staff_webhooks", include_str!("../templates/staff_webhooks.hbs")),
     ("staff_payment_settings", include_str!("../templates/staff_payment_settings.hbs")),
+    ("staff_batches", include_str!("../templates/staff_batches.hbs")),
     ("staff_notifications", include_str!("../templates/staff_notifications.hbs")),
     ("notifications", include_str!("../templates/notifications.hbs")),
     ("staff_webhook", include_str!("../templates/staff_webhook.hbs")),

@@ -3,16 +3,19 @@
 //! conversation with the office; and the client's transactions.
 
 use super::{card_fee_note, method_label, status_chip, Settings};
-use portico_plugin_sdk::account::{AccountInvoice, AccountPayment};
+use portico_plugin_sdk::account::{AccountBatch, AccountInvoice, AccountPayment};
 use portico_plugin_sdk::money::amount;
 use portico_plugin_sdk::prelude::*;
 
+pub const BATCHES: &str = "batches";
 pub const INVOICES: &str = "invoices";
 pub const TRANSACTIONS: &str = "transactions";
 
 const PAY_SELECTED: &str = "pay-selected";
 const PAID_ELSEWHERE: &str = "paid-elsewhere";
 const CORRECTION: &str = "ask-correction";
+/// Action ids are `pay-batch-{batch id}`.
+const PAY_BATCH: &str = "pay-batch-";
 
 /// The tick box of one invoice.
 fn tick(invoice_id: &str) -> String {
@@ -46,7 +49,54 @@ pub fn render(_ctx: &Context, settings: &Settings) -> Result<Vec<Card>, String> 
         Err(error) => return Err(format!("listing invoices failed: {error}")),
     };
     let payments = account::list_payments().map_err(|error| format!("listing payments failed: {error}"))?;
-    Ok(vec![invoices_card(&invoices, settings), transactions_card(&payments)])
+    let batches = account::list_batches().map_err(|error| format!("listing batches failed: {error}"))?;
+    let mut cards = Vec::new();
+    if !batches.is_empty() {
+        cards.push(batches_card(&batches, &invoices));
+    }
+    cards.push(invoices_card(&invoices, settings));
+    cards.push(transactions_card(&payments));
+    Ok(cards)
+}
+
+/// The batch invoices the office made for the client: each with its
+/// invoices, what it comes to, its PDF, and one Pay button for all of it.
+fn batches_card(batches: &[AccountBatch], invoices: &[AccountInvoice]) -> Card {
+    let owing = batches.iter().any(|b| !b.to_pay.is_empty());
+    let mut card = Card::new(BATCHES).task(if owing { TaskState::ToDo } else { TaskState::Done });
+    card = if owing { card.status("Due", Tone::Warning) } else { card.status("All paid", Tone::Success) };
+    for batch in batches {
+        let numbers: Vec<String> = batch
+            .invoice_ids
+            .iter()
+            .filter_map(|id| invoices.iter().find(|i| &i.invoice.id == id))
+            .map(|i| format!("{} (job {})", i.invoice.number, i.job_reference))
+            .collect();
+        card = card
+            .heading(format!("Batch {}: {}", batch.number, batch.title))
+            .fields([("Invoices", numbers.join(", "))])
+            .moment("Issued", batch.created_at)
+            .money("Total", batch.total)
+            .money("Payments applied", batch.paid)
+            .money("Balance due", batch.balance)
+            .link(format!("Batch {} (PDF)", batch.number), batch.pdf_url.clone());
+        if batch.to_pay.is_empty() {
+            continue;
+        }
+        // The host says why a member cannot be paid now (a payment in flight).
+        let blocked = batch
+            .to_pay
+            .iter()
+            .filter_map(|id| invoices.iter().find(|i| &i.invoice.id == id))
+            .find_map(|i| i.invoice.pay_blocked.clone().map(|reason| format!("Invoice {}: {reason}", i.invoice.number)));
+        let mut pay = Action::primary(&format!("{PAY_BATCH}{}", batch.id), &format!("Pay batch {} by card", batch.number));
+        match blocked {
+            Some(reason) => pay = pay.disabled(reason),
+            None => card = card_fee_note(card, &batch.to_pay, &format!("batch {}", batch.number)),
+        }
+        card = card.action(pay);
+    }
+    card
 }
 
 fn invoices_card(invoices: &[AccountInvoice], settings: &Settings) -> Card {
@@ -175,6 +225,16 @@ fn transactions_card(payments: &[AccountPayment]) -> Card {
 }
 
 pub fn act(_ctx: &Context, _settings: &Settings, action: &str, input: &Input) -> ActionResult {
+    if let Some(batch_id) = action.strip_prefix(PAY_BATCH) {
+        let batches = account::list_batches().map_err(|error| ActionError::Failed(error.to_string()))?;
+        let Some(batch) = batches.iter().find(|b| b.id == batch_id) else {
+            return Err(ActionError::Refused("That batch is no longer yours to pay here.".into()));
+        };
+        if batch.to_pay.is_empty() {
+            return Err(ActionError::Refused(format!("Batch {} is paid.", batch.number)));
+        }
+        return checkout::start_many(&batch.to_pay).map(Outcome::redirect).map_err(refused);
+    }
     let invoices = account::list_invoices().map_err(|error| ActionError::Failed(error.to_string()))?;
     match action {
         PAY_SELECTED => {

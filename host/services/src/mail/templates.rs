@@ -174,6 +174,23 @@ Your receipt is in your portal:\n{{link}}\n\n{{business}}\n",
         for_plugins: false,
     },
     TemplateKind {
+        name: "batch-invoice-ready",
+        label: "Notification: a batch invoice is ready",
+        placeholders: &[
+            ("name", "Priya Raman"),
+            ("business", "Sparkle Cleaning Co."),
+            ("number", "B-0007"),
+            ("title", "Cleanings in October"),
+            ("count", "4"),
+            ("amount", "$640.00"),
+            ("link", "https://portal.example/account?tab=invoices"),
+        ],
+        subject: "{{business}}: batch invoice {{number}} is ready",
+        body: "Hello {{name}},\n\nBatch invoice {{number}} ({{title}}) groups {{count}} invoices: {{amount}} to pay.\n\n\
+See it, download it and pay it in one payment:\n{{link}}\n\n{{business}}\n",
+        for_plugins: false,
+    },
+    TemplateKind {
         name: "job-on-the-way",
         label: "Notification: on the way",
         placeholders: &[

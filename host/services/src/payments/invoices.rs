@@ -113,6 +113,45 @@ impl Payments {
         Ok(())
     }
 
+    /// Write an invoice off as bad debt: the business gives up collecting
+    /// what is left on it. It stays as it is (a client may still pay it),
+    /// but no longer counts as receivable, and the client's dashboard counts
+    /// it among bad debts. A payment awaiting approval is decided first.
+    pub async fn write_off(&self, tenant: &Tenant, job_id: &JobId, invoice_id: &str, reason: &str, actor: Actor<'_>) -> Result<(), CheckoutError> {
+        let db = &self.checkouts.db;
+        let invoice = db.tenant(&tenant.id).invoice_totals(invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 200 || reason.chars().any(char::is_control) {
+            return Err(CheckoutError::Blocked("Say in at most 200 characters why the invoice is written off.".into()));
+        }
+        let refusal = match invoice.status {
+            _ if invoice.written_off_at.is_some() => Some("is already written off"),
+            InvoiceStatus::Processing => Some("has a payment being processed or awaiting approval; decide it first"),
+            InvoiceStatus::Due | InvoiceStatus::Failed if invoice.balance() > 0 => None,
+            _ => Some("has nothing left to collect"),
+        };
+        if let Some(refusal) = refusal {
+            return Err(CheckoutError::Blocked(format!("Invoice {} {refusal}.", invoice.number)));
+        }
+        if !db.tenant(&tenant.id).set_written_off(invoice_id, Some((actor.name, reason))).await? {
+            return Err(CheckoutError::Blocked(format!("Invoice {} changed meanwhile; look at it again.", invoice.number)));
+        }
+        let formats = portico_core::formats::TenantFormats::new(tenant);
+        let summary = format!("Wrote off invoice {} ({} unpaid) as bad debt: {reason}", invoice.number, formats.money(invoice.balance()));
+        self.invoice_changed(tenant, job_id, invoice_id, "invoice.written-off", &summary, actor).await
+    }
+
+    /// Take a write-off back: the invoice is receivable again.
+    pub async fn undo_write_off(&self, tenant: &Tenant, job_id: &JobId, invoice_id: &str, actor: Actor<'_>) -> Result<(), CheckoutError> {
+        let db = &self.checkouts.db;
+        let invoice = db.tenant(&tenant.id).invoice_totals(invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
+        if !db.tenant(&tenant.id).set_written_off(invoice_id, None).await? {
+            return Err(CheckoutError::Blocked(format!("Invoice {} is not written off.", invoice.number)));
+        }
+        let summary = format!("Took back the write-off of invoice {}", invoice.number);
+        self.invoice_changed(tenant, job_id, invoice_id, "invoice.write-off-undone", &summary, actor).await
+    }
+
     /// Audit a change to an invoice and tell the sections.
     async fn invoice_changed(&self, tenant: &Tenant, job_id: &JobId, invoice_id: &str, action: &str, summary: &str, actor: Actor<'_>) -> Result<(), CheckoutError> {
         let entry = AuditEntry::new(&tenant.id, action, summary).by(actor).on_job(job_id);

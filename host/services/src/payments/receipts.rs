@@ -131,3 +131,60 @@ pub async fn receipt(db: &Db, tenant: &Tenant, job_id: &JobId, payment_id: &str)
     let refs: Vec<&str> = text.iter().map(String::as_str).collect();
     Ok(Some(Pdf { bytes: crate::pdf::simple_pdf(&title, &refs), title }))
 }
+
+/// A batch invoice as a PDF: each invoice with its date, job, property,
+/// services, fees, tax, what was paid on it and what is left; then the
+/// batch's totals.
+pub async fn batch(db: &Db, tenant: &Tenant, statement: &super::batches::BatchStatement) -> DbResult<Pdf> {
+    let business = db.tenant(&tenant.id);
+    let formats = TenantFormats::new(tenant);
+    let batch = &statement.batch;
+    let mut text = vec![tenant.name.clone()];
+    let support = tenant.support_line();
+    if !support.is_empty() {
+        text.push(support);
+    }
+    text.push(String::new());
+    text.push(format!("Batch: {} ({})", batch.number, batch.title));
+    let name = business.contact_name(&batch.contact_id).await?.unwrap_or_default();
+    let email = business.contact_email(&batch.contact_id).await?;
+    text.push(match email {
+        Some(email) => format!("Billed to: {name} <{email}>"),
+        None => format!("Billed to: {name}"),
+    });
+    text.push(format!("Issued: {}", formats.day(batch.created_at)));
+    let mut jobs: Vec<(JobId, String, String)> = Vec::new();
+    for member in &statement.members {
+        if jobs.iter().any(|(id, _, _)| *id == member.job_id) {
+            continue;
+        }
+        if let Some(job) = business.job(&member.job_id).await? {
+            let property = business.property(&job.property_id).await?.one_line();
+            jobs.push((member.job_id.clone(), job.reference, property));
+        }
+    }
+    for member in &statement.members {
+        let invoice = &member.invoice;
+        text.push(String::new());
+        text.push(format!("# Invoice {} of {}", invoice.number, formats.day(invoice.created_at)));
+        if let Some((_, reference, property)) = jobs.iter().find(|(id, _, _)| *id == member.job_id) {
+            text.push(format!("Job {reference} at {property}"));
+        }
+        for line in &member.lines {
+            text.push(format!("{}  {}", line.description, formats.money(line.amount())));
+        }
+        text.push(format!("Subtotal {}   Fees {}   Tax {}   Total {}", formats.money(member.subtotal), formats.money(member.fees), formats.money(invoice.tax_minor), formats.money(member.total)));
+        text.push(format!("Paid {}   Balance {}   Status: {}", formats.money(invoice.paid_minor), formats.money(member.balance), invoice.status));
+    }
+    text.push(String::new());
+    text.push("# Batch total".into());
+    text.push(format!("Subtotal: {}", formats.money(statement.subtotal)));
+    text.push(format!("Fees: {}", formats.money(statement.fees)));
+    text.push(format!("Tax: {}", formats.money(statement.tax)));
+    text.push(format!("Total: {}", formats.money(statement.total)));
+    text.push(format!("Payments applied: {}", formats.money(statement.paid)));
+    text.push(format!("Balance due: {}", formats.money(statement.balance)));
+    let title = format!("Batch invoice {} - {}", batch.number, tenant.name);
+    let refs: Vec<&str> = text.iter().map(String::as_str).collect();
+    Ok(Pdf { bytes: crate::pdf::simple_pdf(&title, &refs), title })
+}

@@ -6,6 +6,7 @@
 mod access;
 mod add_ons;
 mod api_keys;
+mod batches;
 mod agreements;
 mod branding;
 mod home;
@@ -44,6 +45,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .merge(agreements::router())
         .merge(add_ons::router())
         .merge(payments::router())
+        .merge(batches::router())
         .merge(access::router())
         .merge(sections::router(max_upload))
         .merge(section_surfaces::router())

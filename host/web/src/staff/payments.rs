@@ -27,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/staff/jobs/{job_id}/payments/{payment_id}/reject", post(reject))
         .route("/staff/jobs/{job_id}/invoices/{invoice_id}/lines", post(add_line))
         .route("/staff/jobs/{job_id}/invoices/{invoice_id}/void", post(void))
+        .route("/staff/jobs/{job_id}/invoices/{invoice_id}/write-off", post(write_off))
+        .route("/staff/jobs/{job_id}/invoices/{invoice_id}/write-off/undo", post(undo_write_off))
 }
 
 /// The job's invoices and their payments, for the staff job page.
@@ -78,6 +80,11 @@ pub async fn invoices_view(state: &AppState, tenant: &Tenant, job_id: &JobId, se
                     "amount": formats.money(l.quantity * l.unit_price_minor),
                 })).collect::<Vec<_>>(),
                 "open": invoice.status.to_pay(),
+                "written_off": invoice.written_off_at.map(|at| formats.day(at)),
+                // What is left on an invoice still to pay may be given up as bad debt.
+                "collectible": invoice.written_off_at.is_none()
+                    && matches!(invoice.status, portico_core::money::InvoiceStatus::Due | portico_core::money::InvoiceStatus::Failed)
+                    && total > invoice.paid_minor,
             })
         })
         .collect();
@@ -237,6 +244,32 @@ async fn void(State(state): State<AppState>, session: StaffSession, Path((job_id
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let result = state.payments.void_invoice(&tenant, &job_id, &invoice_id, super::actor(&session)).await;
     report(&state, &session, &job_id, result.map(|()| "The invoice is void: clients no longer see it as due.")).await
+}
+
+#[derive(Deserialize)]
+struct WriteOffForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Owners write off what is left on an invoice as bad debt.
+async fn write_off(State(state): State<AppState>, session: StaffSession, Path((job_id, invoice_id)): Path<(JobId, String)>, Form(form): Form<WriteOffForm>) -> Result<Response, WebError> {
+    check_session(&form.csrf, &session.row.csrf_token)?;
+    session.require(Ability::ApprovePayments)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    let result = state.payments.write_off(&tenant, &job_id, &invoice_id, &form.reason, super::actor(&session)).await;
+    report(&state, &session, &job_id, result.map(|()| "The invoice is written off as bad debt. The client can still pay it.")).await
+}
+
+/// Owners take a write-off back.
+async fn undo_write_off(State(state): State<AppState>, session: StaffSession, Path((job_id, invoice_id)): Path<(JobId, String)>, Form(form): Form<CsrfForm>) -> Result<Response, WebError> {
+    check_session(&form.csrf, &session.row.csrf_token)?;
+    session.require(Ability::ApprovePayments)?;
+    let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    let result = state.payments.undo_write_off(&tenant, &job_id, &invoice_id, super::actor(&session)).await;
+    report(&state, &session, &job_id, result.map(|()| "The write-off is taken back: the invoice is receivable again.")).await
 }
 
 #[cfg(test)]
