@@ -54,7 +54,9 @@ pub fn render(_ctx: &Context, settings: &Settings) -> Result<Vec<Card>, String> 
     if !batches.is_empty() {
         cards.push(batches_card(&batches, &invoices));
     }
-    cards.push(invoices_card(&invoices, settings));
+    // Which invoices the business wrote off, to say so beside them.
+    let written_off = account::summary().map(|summary| summary.bad_debt_invoices).unwrap_or_default();
+    cards.push(invoices_card(&invoices, &written_off, settings));
     cards.push(transactions_card(&payments));
     Ok(cards)
 }
@@ -99,7 +101,7 @@ fn batches_card(batches: &[AccountBatch], invoices: &[AccountInvoice]) -> Card {
     card
 }
 
-fn invoices_card(invoices: &[AccountInvoice], settings: &Settings) -> Card {
+fn invoices_card(invoices: &[AccountInvoice], written_off: &[String], settings: &Settings) -> Card {
     let card = Card::new(INVOICES);
     if invoices.is_empty() {
         return card.task(TaskState::NotNeeded).status("Nothing due", Tone::Neutral).text("You have no invoices with us yet.");
@@ -117,7 +119,7 @@ fn invoices_card(invoices: &[AccountInvoice], settings: &Settings) -> Card {
                 amount(i.invoice.tax),
                 amount(i.invoice.total),
                 amount(i.invoice.balance.max(0)),
-                status_chip(&i.invoice.status).0.to_string(),
+                if written_off.contains(&i.invoice.id) { "Written off".to_string() } else { status_chip(&i.invoice.status).0.to_string() },
             ]
         })
         .collect();
