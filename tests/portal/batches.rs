@@ -109,6 +109,14 @@ story! { async fn a_batch_takes_only_the_customers_own_invoices_still_to_pay(app
     assert!(again.text().contains("is already in a batch"), "{}", again.text());
     assert_eq!(app.audit_count("batch.created").await, 1);
 
+    // An invoice in a batch stays as the customer was told until the batch goes.
+    let job = job_of(&app, &invoices[1]).await;
+    let staff_page = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    let written = owner
+        .post(&app.url(&format!("/staff/jobs/{job}/invoices/{}/write-off", invoices[1])), &[("csrf", &staff_page.hidden("csrf").unwrap()), ("reason", "Gone")])
+        .await;
+    assert!(written.text().contains("Invoice 2031 is in batch B-0001; withdraw the batch before writing it off."), "{}", written.text());
+
     // Lee sees no batch, and cannot open Dana's.
     let batch = db.tenant(&tenant).batches().await.unwrap().remove(0);
     let (lee_visitor, _) = crate::account_hub::signed_in_with(&app, "lee.park@example.com").await;
@@ -130,7 +138,6 @@ story! { async fn a_batch_takes_only_the_customers_own_invoices_still_to_pay(app
 
 story! { async fn bad_debt_and_the_revenue_chart_add_up_from_the_invoices(app) {
     let invoices = three_invoices(&app).await;
-    let tenant = app.demo_tenant_id().await;
     let demo_job = job_of(&app, &invoices[0]).await;
     let owner = app.owner().await;
     let job_of_2032 = job_of(&app, &invoices[2]).await;

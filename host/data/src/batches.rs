@@ -60,6 +60,8 @@ pub struct NewBatch<'a> {
 pub enum BatchConflict {
     /// The invoice is already in another batch.
     AlreadyBatched(String),
+    /// No free number was found (many batches made at the same moment).
+    NoNumber,
 }
 
 /// The jobs' clients and co-clients on live links: who is billed.
@@ -91,18 +93,35 @@ impl TenantDb<'_> {
     }
 
     /// The jobs where the contact, or another contact of their e-mail
-    /// address, is billed (a client or co-client with a live link).
-    pub async fn billed_jobs(&self, contact_id: &str) -> DbResult<Vec<JobId>> {
+    /// address (or of `proven_email`, the address a signed-in contact
+    /// proved), is billed: a client or co-client with a live link. All of
+    /// them, however many.
+    pub async fn billed_jobs(&self, contact_id: &str, proven_email: Option<&str>) -> DbResult<Vec<JobId>> {
         let rows: Vec<(JobId,)> = sqlx::query_as(&format!(
             "SELECT DISTINCT jc.job_id FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
-             WHERE jc.tenant_id = $1 AND {BILLED} AND (c.id = $2 OR c.email = (SELECT o.email FROM contacts o WHERE o.tenant_id = $1 AND o.id = $2))"
+             WHERE jc.tenant_id = $1 AND {BILLED} \
+             AND (c.id = $2 OR c.email = (SELECT o.email FROM contacts o WHERE o.tenant_id = $1 AND o.id = $2) OR c.email = $3)"
         ))
         .bind(self.tenant)
         .bind(contact_id)
+        .bind(proven_email)
         .fetch_all(&self.db.pool)
         .await
         .context("listing the jobs a contact is billed on")?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// The number of the batch holding the invoice, if one does.
+    pub async fn batch_of_invoice(&self, invoice_id: &str) -> DbResult<Option<String>> {
+        sqlx::query_scalar(
+            "SELECT b.number FROM invoice_batch_members m JOIN invoice_batches b ON b.id = m.batch_id AND b.tenant_id = m.tenant_id \
+             WHERE m.tenant_id = $1 AND m.invoice_id = $2",
+        )
+        .bind(self.tenant)
+        .bind(invoice_id)
+        .fetch_optional(&self.db.pool)
+        .await
+        .context("finding an invoice's batch")
     }
 
     /// Of these invoices, those in a batch.
@@ -126,6 +145,14 @@ impl TenantDb<'_> {
     /// invoice already in a batch makes nothing.
     pub async fn create_batch(&self, new: &NewBatch<'_>) -> DbResult<Result<Batch, BatchConflict>> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
+        // Write first: it takes SQLite's write lock (a transaction that read
+        // first could not write once another had), and on PostgreSQL the
+        // tenant's row lock, so the business's batches are made one at a time.
+        sqlx::query("UPDATE tenants SET name = name WHERE id = $1")
+            .bind(self.tenant)
+            .execute(&mut *tx)
+            .await
+            .context("taking the batch lock")?;
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM invoice_batches WHERE tenant_id = $1")
             .bind(self.tenant)
             .fetch_one(&mut *tx)
@@ -136,16 +163,16 @@ impl TenantDb<'_> {
         // Withdrawn batches are counted (their numbers are never given
         // again); two batches made at once may count the same, and the
         // later takes the next free number.
-        let mut number = String::new();
+        let mut number = None;
         for next in count + 1..count + 20 {
-            number = format!("B-{next:04}");
+            let candidate = format!("B-{next:04}");
             let inserted = sqlx::query(
                 "INSERT INTO invoice_batches (id, tenant_id, number, contact_id, title, created_by, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, number) DO NOTHING",
             )
             .bind(&id)
             .bind(self.tenant)
-            .bind(&number)
+            .bind(&candidate)
             .bind(new.contact_id)
             .bind(new.title)
             .bind(new.created_by)
@@ -154,9 +181,14 @@ impl TenantDb<'_> {
             .await
             .context("adding a batch")?;
             if inserted.rows_affected() == 1 {
+                number = Some(candidate);
                 break;
             }
         }
+        let Some(number) = number else {
+            tx.rollback().await.context("rolling back a batch")?;
+            return Ok(Err(BatchConflict::NoNumber));
+        };
         for (position, invoice_id) in new.invoice_ids.iter().enumerate() {
             let added = sqlx::query(
                 "INSERT INTO invoice_batch_members (tenant_id, batch_id, invoice_id, position) VALUES ($1, $2, $3, $4) \

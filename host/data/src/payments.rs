@@ -645,29 +645,37 @@ impl TenantDb<'_> {
         Ok(voided.rows_affected() == 1)
     }
 
-    /// Write an invoice off as bad debt, or (`reason` none) take the
-    /// write-off back. False when it was already so.
-    pub async fn set_written_off(&self, invoice_id: &str, write_off: Option<(&str, &str)>) -> DbResult<bool> {
-        let changed = match write_off {
-            Some((by, reason)) => sqlx::query(
-                "UPDATE invoices SET written_off_at = $3, written_off_by = $4, written_off_reason = $5 \
-                 WHERE tenant_id = $1 AND id = $2 AND written_off_at IS NULL",
-            )
-            .bind(self.tenant)
-            .bind(invoice_id)
-            .bind(portico_core::model::now())
-            .bind(by)
-            .bind(reason),
-            None => sqlx::query(
-                "UPDATE invoices SET written_off_at = NULL, written_off_by = NULL, written_off_reason = NULL \
-                 WHERE tenant_id = $1 AND id = $2 AND written_off_at IS NOT NULL",
-            )
-            .bind(self.tenant)
-            .bind(invoice_id),
-        }
+    /// Write an invoice off as bad debt (`by`, `reason`) if it is still as
+    /// it was read (`revision`) and still to pay; false when it changed
+    /// meanwhile or was already written off.
+    pub async fn write_off_invoice(&self, invoice_id: &str, revision: i64, by: &str, reason: &str) -> DbResult<bool> {
+        let changed = sqlx::query(
+            "UPDATE invoices SET written_off_at = $3, written_off_by = $4, written_off_reason = $5, revision = revision + 1 \
+             WHERE tenant_id = $1 AND id = $2 AND revision = $6 AND written_off_at IS NULL AND status IN ('due', 'failed')",
+        )
+        .bind(self.tenant)
+        .bind(invoice_id)
+        .bind(portico_core::model::now())
+        .bind(by)
+        .bind(reason)
+        .bind(revision)
         .execute(&self.db.pool)
         .await
         .context("writing an invoice off")?;
+        Ok(changed.rows_affected() == 1)
+    }
+
+    /// Take a write-off back; false when the invoice was not written off.
+    pub async fn undo_write_off(&self, invoice_id: &str) -> DbResult<bool> {
+        let changed = sqlx::query(
+            "UPDATE invoices SET written_off_at = NULL, written_off_by = NULL, written_off_reason = NULL, revision = revision + 1 \
+             WHERE tenant_id = $1 AND id = $2 AND written_off_at IS NOT NULL",
+        )
+        .bind(self.tenant)
+        .bind(invoice_id)
+        .execute(&self.db.pool)
+        .await
+        .context("taking a write-off back")?;
         Ok(changed.rows_affected() == 1)
     }
 

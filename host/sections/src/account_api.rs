@@ -10,8 +10,7 @@ use super::host_api::{invoice_views, to_wit_role, unavailable, wit_address};
 use super::permissions::Permission;
 use portico_services::account::{stage_of, summary_for};
 use portico_services::payments::batches::customer_batches;
-use portico_core::ids::{JobId, TenantId};
-use portico_core::model::{Invoice, InvoiceLine};
+use portico_core::ids::TenantId;
 use portico_data::{AccountJobDetail, Db};
 use types::{Error, Surface};
 
@@ -27,13 +26,6 @@ struct AccountScope {
 impl AccountScope {
     async fn jobs(&self) -> Result<Vec<AccountJobDetail>, Error> {
         self.db.tenant(&self.tenant_id).account_job_details(&self.contact_id, self.proven_email.as_deref()).await.map_err(unavailable)
-    }
-
-    /// The invoices of the jobs where the viewer sees the bill (agents
-    /// follow a job, not its bill).
-    async fn billed_invoices(&self, jobs: &[AccountJobDetail]) -> Result<Vec<(JobId, Invoice, Vec<InvoiceLine>)>, Error> {
-        let job_ids: Vec<JobId> = jobs.iter().filter(|job| job.role.0.sees_billing()).map(|job| job.job_id.clone()).collect();
-        self.db.tenant(&self.tenant_id).invoices_of_jobs(&job_ids).await.map_err(unavailable)
     }
 }
 
@@ -153,8 +145,11 @@ impl account::Host for CallState {
     async fn summary(&mut self) -> Result<account::AccountSummary, Error> {
         let scope = self.account_scope()?;
         let jobs = scope.jobs().await?;
-        let invoices = scope.billed_invoices(&jobs).await?;
-        let tenant = scope.db.tenant(&scope.tenant_id).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        // Every job they are billed for, not only the 200 newest the hub lists.
+        let business = scope.db.tenant(&scope.tenant_id);
+        let billed = business.billed_jobs(&scope.contact_id, scope.proven_email.as_deref()).await.map_err(unavailable)?;
+        let invoices = business.invoices_of_jobs(&billed).await.map_err(unavailable)?;
+        let tenant = business.business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
         let summary = summary_for(&tenant, &jobs, &invoices, portico_core::model::now());
         Ok(account::AccountSummary {
             completed_jobs: summary.completed_jobs,

@@ -400,7 +400,8 @@ fn chart_view(chart: cards::Chart) -> BlockView {
         .collect();
     let line = bars.iter().map(|bar| format!("{},{}", bar.label_x, bar.y)).collect::<Vec<_>>().join(" ");
     let title = clamp(&chart.title, TITLE);
-    let summary = match bars.iter().max_by(|a, b| a.percent.cmp(&b.percent)) {
+    let highest = points.iter().zip(&bars).max_by(|(a, _), (b, _)| a.value.total_cmp(&b.value)).map(|(_, bar)| bar);
+    let summary = match highest {
         Some(top) if max > 0.0 => format!("{title}: {} values, the highest {} ({}). The table below gives each.", bars.len(), top.value, top.label),
         _ => format!("{title}: nothing to show yet."),
     };

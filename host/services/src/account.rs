@@ -35,7 +35,7 @@ pub struct AccountSummary {
     pub completed_jobs: u32,
     /// Jobs booked and not yet finished (nor cancelled).
     pub pending_jobs: u32,
-    /// Everything invoiced (not void), written-off invoices included.
+    /// Everything invoiced (not void nor refunded), written-off invoices included.
     pub invoiced: i64,
     /// Still to be paid on invoices not written off.
     pub receivable: i64,
@@ -72,10 +72,11 @@ pub fn summarize(jobs: &[AccountJobDetail], invoices: &[(JobId, Invoice, Vec<Inv
     let mut receivable_jobs: Vec<&JobId> = Vec::new();
     let mut bad_debt_jobs: Vec<&JobId> = Vec::new();
     for (job_id, invoice, lines) in invoices {
-        if matches!(invoice.status, InvoiceStatus::Void | InvoiceStatus::Draft) {
+        // Cancelled and refunded invoices were not revenue in the end.
+        if matches!(invoice.status, InvoiceStatus::Void | InvoiceStatus::Draft | InvoiceStatus::Refunded) {
             continue;
         }
-        let total = invoice.total(lines);
+        let total = invoice.total(lines).max(0);
         summary.invoiced += total;
         let key = month_key(zone, invoice.created_at);
         if let Some(month) = summary.months.iter_mut().find(|month| Some(&month.month) == key.as_ref()) {
@@ -166,12 +167,13 @@ mod tests {
             (a.clone(), invoice("1", InvoiceStatus::Paid, 10_000, 10_000, NOW - 40 * DAY, false), vec![]),
             (a, invoice("2", InvoiceStatus::Due, 5_000, 1_000, NOW, false), vec![]),
             (b.clone(), invoice("3", InvoiceStatus::Void, 7_000, 0, NOW, false), vec![]),
+            (b.clone(), invoice("6", InvoiceStatus::Refunded, 4_000, 0, NOW, false), vec![]),
             (b, invoice("4", InvoiceStatus::Failed, 3_000, 0, NOW - 400 * DAY, true), vec![]),
             (d, invoice("5", InvoiceStatus::Paid, 2_000, 2_000, NOW - 2 * DAY, true), vec![]),
         ];
         let summary = summarize(&jobs, &invoices, &utc, NOW);
         assert_eq!((summary.completed_jobs, summary.pending_jobs), (2, 1));
-        assert_eq!(summary.invoiced, 20_000, "void invoices are not invoiced");
+        assert_eq!(summary.invoiced, 20_000, "void and refunded invoices are not invoiced");
         assert_eq!((summary.receivable, summary.receivable_jobs), (4_000, 1));
         assert_eq!((summary.bad_debt, summary.bad_debt_jobs), (3_000, 1), "a written-off invoice paid since is no bad debt");
         assert_eq!(summary.bad_debt_invoices, ["4"]);

@@ -59,7 +59,8 @@ impl BatchStatement {
             .map(|(job_id, invoice, lines)| {
                 let fees: i64 = lines.iter().filter(|line| line.kind == "fee").map(InvoiceLine::amount).sum();
                 let total = invoice.total(lines);
-                let counted = invoice.status != InvoiceStatus::Void;
+                // Only what is still asked for is due: not a void or refunded invoice.
+                let owed = matches!(invoice.status, InvoiceStatus::Due | InvoiceStatus::Failed | InvoiceStatus::Processing);
                 BatchMember {
                     job_id: job_id.clone(),
                     invoice: invoice.clone(),
@@ -67,7 +68,7 @@ impl BatchStatement {
                     subtotal: total - fees - invoice.tax_minor,
                     fees,
                     total,
-                    balance: if counted { (total - invoice.paid_minor).max(0) } else { 0 },
+                    balance: if owed { (total - invoice.paid_minor).max(0) } else { 0 },
                 }
             })
             .collect();
@@ -114,7 +115,7 @@ impl Payments {
             return Err(CheckoutError::Blocked(format!("A batch holds at most {MAX_INVOICES_AT_ONCE} invoices.")));
         }
         let Some(name) = business.contact_name(request.contact_id).await? else { return Err(CheckoutError::NotFound) };
-        let billed = business.billed_jobs(request.contact_id).await?;
+        let billed = business.billed_jobs(request.contact_id, None).await?;
         let mut invoices = Vec::new();
         for id in &ids {
             let invoice = business.invoice_totals(id).await?.filter(|i| billed.contains(&i.job_id));
@@ -141,6 +142,7 @@ impl Payments {
         let batch = match business.create_batch(&new).await? {
             Ok(batch) => batch,
             Err(BatchConflict::AlreadyBatched(taken)) => return Err(already_batched(&invoices, &taken)),
+            Err(BatchConflict::NoNumber) => return Err(CheckoutError::Blocked("Another batch was being made at the same moment; make this one again.".into())),
         };
         let formats = TenantFormats::new(tenant);
         let balance: i64 = invoices.iter().map(|i| i.balance()).sum();
@@ -172,7 +174,7 @@ impl Payments {
     /// written off, in no batch), newest first.
     pub async fn batchable_invoices(&self, tenant: &Tenant, contact_id: &str) -> Result<Vec<(JobId, Invoice, Vec<InvoiceLine>)>, DbError> {
         let business = self.checkouts.db.tenant(&tenant.id);
-        let billed = business.billed_jobs(contact_id).await?;
+        let billed = business.billed_jobs(contact_id, None).await?;
         let invoices = business.invoices_of_jobs(&billed).await?;
         let ids: Vec<&str> = invoices.iter().map(|(_, invoice, _)| invoice.id.as_str()).collect();
         let batched = business.batched_invoices(&ids).await?;
@@ -240,13 +242,49 @@ pub async fn customer_batches(db: &Db, tenant: &Tenant, contact_id: &str, proven
     if batches.is_empty() {
         return Ok(Vec::new());
     }
-    let jobs = business.account_job_details(contact_id, proven_email).await?;
-    let billed: Vec<JobId> = jobs.into_iter().filter(|job| job.role.0.sees_billing()).map(|job| job.job_id).collect();
-    let invoices = business.invoices_of_jobs(&billed).await?;
+    let billed = business.billed_jobs(contact_id, proven_email).await?;
+    let ids: Vec<&str> = batches.iter().flat_map(|batch| batch.invoice_ids.iter().map(String::as_str)).collect();
+    let invoices: Vec<_> = business.invoices_by_ids(&ids).await?.into_iter().filter(|(job_id, _, _)| billed.contains(job_id)).collect();
     Ok(batches.into_iter().map(|batch| BatchStatement::of(batch, &invoices)).filter(|statement| !statement.members.is_empty()).collect())
 }
 
 fn already_batched(invoices: &[portico_data::InvoiceTotals], taken: &str) -> CheckoutError {
     let number = invoices.iter().find(|i| i.id == taken).map(|i| i.number.as_str()).unwrap_or("one");
     CheckoutError::Blocked(format!("Invoice {number} is already in a batch; withdraw that batch first or leave the invoice out."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invoice(id: &str, status: InvoiceStatus, tax: i64, paid: i64) -> (JobId, Invoice, Vec<InvoiceLine>) {
+        let invoice = Invoice { id: id.into(), number: id.into(), status, tax_minor: tax, paid_minor: paid, due_at: None, created_at: 0, written_off_at: None };
+        (JobId::new("j"), invoice, Vec::new())
+    }
+
+    #[test]
+    fn a_batch_asks_only_for_what_its_invoices_still_ask_for() {
+        let batch = Batch {
+            id: "b".into(),
+            number: "B-0001".into(),
+            contact_id: "c".into(),
+            contact_name: "Dana".into(),
+            title: "October".into(),
+            created_by: "Morgan".into(),
+            created_at: 0,
+            invoice_ids: ["due", "part", "refunded", "void", "paid", "gone"].map(String::from).to_vec(),
+        };
+        let invoices = [
+            invoice("paid", InvoiceStatus::Paid, 1_000, 1_000),
+            invoice("due", InvoiceStatus::Due, 5_000, 0),
+            invoice("part", InvoiceStatus::Failed, 3_000, 1_000),
+            invoice("refunded", InvoiceStatus::Refunded, 4_000, 0),
+            invoice("void", InvoiceStatus::Void, 7_000, 0),
+        ];
+        let statement = BatchStatement::of(batch, &invoices);
+        assert_eq!(statement.members.iter().map(|m| m.invoice.id.as_str()).collect::<Vec<_>>(), ["due", "part", "refunded", "void", "paid"], "in the batch's order");
+        assert_eq!(statement.balance, 7_000, "a refunded or void invoice asks for nothing");
+        assert_eq!(statement.to_pay(), ["due", "part"]);
+        assert_eq!((statement.total, statement.paid), (13_000, 2_000), "void invoices are left out of the sums");
+    }
 }

@@ -103,6 +103,7 @@ impl Payments {
                 invoice.number
             )));
         }
+        refuse_if_batched(db, tenant, &invoice.number, invoice_id, "voiding it").await?;
         if let Some(open) = db.tenant(&tenant.id).open_checkout(invoice_id).await? {
             self.checkouts.give_up(tenant, &open).await?;
         }
@@ -133,7 +134,8 @@ impl Payments {
         if let Some(refusal) = refusal {
             return Err(CheckoutError::Blocked(format!("Invoice {} {refusal}.", invoice.number)));
         }
-        if !db.tenant(&tenant.id).set_written_off(invoice_id, Some((actor.name, reason))).await? {
+        refuse_if_batched(db, tenant, &invoice.number, invoice_id, "writing it off").await?;
+        if !db.tenant(&tenant.id).write_off_invoice(invoice_id, invoice.revision, actor.name, reason).await? {
             return Err(CheckoutError::Blocked(format!("Invoice {} changed meanwhile; look at it again.", invoice.number)));
         }
         let formats = portico_core::formats::TenantFormats::new(tenant);
@@ -145,7 +147,7 @@ impl Payments {
     pub async fn undo_write_off(&self, tenant: &Tenant, job_id: &JobId, invoice_id: &str, actor: Actor<'_>) -> Result<(), CheckoutError> {
         let db = &self.checkouts.db;
         let invoice = db.tenant(&tenant.id).invoice_totals(invoice_id).await?.filter(|i| i.job_id == job_id).ok_or(CheckoutError::NotFound)?;
-        if !db.tenant(&tenant.id).set_written_off(invoice_id, None).await? {
+        if !db.tenant(&tenant.id).undo_write_off(invoice_id).await? {
             return Err(CheckoutError::Blocked(format!("Invoice {} is not written off.", invoice.number)));
         }
         let summary = format!("Took back the write-off of invoice {}", invoice.number);
@@ -158,6 +160,15 @@ impl Payments {
         self.checkouts.db.record_audit(&entry).await?;
         self.events.invoice_updated(tenant, job_id, invoice_id, RequestOrigin::default()).await;
         Ok(())
+    }
+}
+
+/// An invoice in a batch stays as the customer was told until the batch is
+/// withdrawn: its balance is part of the batch's, which they may be paying.
+async fn refuse_if_batched(db: &portico_data::Db, tenant: &Tenant, number: &str, invoice_id: &str, doing: &str) -> Result<(), CheckoutError> {
+    match db.tenant(&tenant.id).batch_of_invoice(invoice_id).await? {
+        Some(batch) => Err(CheckoutError::Blocked(format!("Invoice {number} is in batch {batch}; withdraw the batch before {doing}."))),
+        None => Ok(()),
     }
 }
 

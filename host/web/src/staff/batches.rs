@@ -50,9 +50,15 @@ async fn render(state: &AppState, jar: CookieJar, session: StaffSession, custome
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let formats = TenantFormats::new(&tenant);
     let customers = state.db.tenant(&tenant.id).batch_customers().await?;
-    let chosen = customers.iter().find(|c| c.contact_id == customer);
-    let invoices = match chosen {
-        Some(chosen) => candidates(state, &tenant, &chosen.contact_id, &kept.ticked).await?,
+    // The customer asked for, even if no longer listed (their last invoices
+    // were just paid, or another contact of theirs now names the group).
+    let chosen = match customers.iter().find(|c| c.contact_id == customer) {
+        Some(listed) => Some((listed.contact_id.clone(), listed.name.clone())),
+        None if !customer.is_empty() => state.db.tenant(&tenant.id).contact_name(customer).await?.map(|name| (customer.to_string(), name)),
+        None => None,
+    };
+    let invoices = match &chosen {
+        Some((contact_id, _)) => candidates(state, &tenant, contact_id, &kept.ticked).await?,
         None => Vec::new(),
     };
     let statements = state.payments.batch_statements(&tenant).await?;
@@ -81,7 +87,7 @@ async fn render(state: &AppState, jar: CookieJar, session: StaffSession, custome
             "label": match &c.email { Some(email) => format!("{} <{email}> ({} to batch)", c.name, c.invoices), None => format!("{} ({} to batch)", c.name, c.invoices) },
             "selected": c.contact_id == customer,
         })).collect::<Vec<_>>(),
-        "chosen": chosen.map(|c| json!({ "id": c.contact_id, "name": c.name })),
+        "chosen": chosen.map(|(id, name)| json!({ "id": id, "name": name })),
         "invoices": invoices,
         "title": if kept.title.is_empty() { default_title } else { kept.title },
         "error": kept.error,
