@@ -20,16 +20,9 @@ pub(crate) async fn letterhead(db: &Db, tenant: &Tenant, job_id: &JobId) -> DbRe
     let billed_to: Vec<String> = contacts
         .iter()
         .filter(|c| matches!(c.role.0, Role::Client | Role::CoClient))
-        .map(|c| match &c.email {
-            Some(email) => format!("{} <{email}>", c.name),
-            None => c.name.clone(),
-        })
+        .map(|c| addressee(&c.name, c.email.as_deref()))
         .collect();
-    let mut lines = vec![tenant.name.clone()];
-    let support = tenant.support_line();
-    if !support.is_empty() {
-        lines.push(support);
-    }
+    let mut lines = business_lines(tenant);
     lines.push(String::new());
     lines.push(format!("Job: {}", job.reference));
     lines.push(format!("Property: {}, {}, {} {}", property.line1, property.city, property.region, property.postal_code));
@@ -38,6 +31,24 @@ pub(crate) async fn letterhead(db: &Db, tenant: &Tenant, job_id: &JobId) -> DbRe
     }
     lines.push(String::new());
     Ok(Some(lines))
+}
+
+/// The business's name and how to reach it, heading every document.
+fn business_lines(tenant: &Tenant) -> Vec<String> {
+    let mut lines = vec![tenant.name.clone()];
+    let support = tenant.support_line();
+    if !support.is_empty() {
+        lines.push(support);
+    }
+    lines
+}
+
+/// Who a document is addressed to: "Dana Whitfield <dana@example.com>".
+fn addressee(name: &str, email: Option<&str>) -> String {
+    match email {
+        Some(email) => format!("{name} <{email}>"),
+        None => name.to_string(),
+    }
 }
 
 async fn find_invoice(db: &Db, tenant: &Tenant, job_id: &JobId, invoice_id: &str) -> DbResult<Option<(Invoice, Vec<InvoiceLine>)>> {
@@ -139,19 +150,12 @@ pub async fn batch(db: &Db, tenant: &Tenant, statement: &super::batches::BatchSt
     let business = db.tenant(&tenant.id);
     let formats = TenantFormats::new(tenant);
     let batch = &statement.batch;
-    let mut text = vec![tenant.name.clone()];
-    let support = tenant.support_line();
-    if !support.is_empty() {
-        text.push(support);
-    }
+    let mut text = business_lines(tenant);
     text.push(String::new());
     text.push(format!("Batch: {} ({})", batch.number, batch.title));
     let name = business.contact_name(&batch.contact_id).await?.unwrap_or_default();
     let email = business.contact_email(&batch.contact_id).await?;
-    text.push(match email {
-        Some(email) => format!("Billed to: {name} <{email}>"),
-        None => format!("Billed to: {name}"),
-    });
+    text.push(format!("Billed to: {}", addressee(&name, email.as_deref())));
     text.push(format!("Issued: {}", formats.day(batch.created_at)));
     let mut jobs: Vec<(JobId, String, String)> = Vec::new();
     for member in &statement.members {
