@@ -10,6 +10,9 @@ use std::path::Path;
 const FIRST_PARTY: &[&str] = &[
     // The account dashboard heads the client's account page.
     "portico-section-dashboard",
+    // The hub's Jobs and Properties tabs come first among its tabs.
+    "portico-section-jobs",
+    "portico-section-properties",
     // Add-ons head the dashboard, above the steps, as clients expect them.
     "portico-section-add-ons",
     "portico-section-reports",

@@ -1,7 +1,7 @@
 //! Builders for the contract's records, so sections read as what they show.
 
 use crate::{
-    Action, ActionError, ActionStyle, FieldProblem, FileInput, FileType, InputProblems, Block, Card, CardSpec, Descriptor, Download, DownloadFormat, EventKind, Field, FormField, Image,
+    Action, ActionError, ActionStyle, Address, FieldProblem, FileInput, FileType, InputProblems, Block, Card, CardSpec, Descriptor, Download, DownloadFormat, EventKind, Field, FormField, Image,
     InputKind, Link, Notice, Outcome, Permission, PermissionRequest, Placement, Role, SettingKind,
     SettingSpec, StaffRole, StatusChip, TaskState, Tone,
 };
@@ -190,6 +190,14 @@ impl Card {
     pub fn bar_chart<L: Into<String>>(self, title: impl Into<String>, points: impl IntoIterator<Item = (L, f64)>) -> Self {
         let points = points.into_iter().map(|(label, value)| crate::ChartPoint { label: label.into(), value }).collect();
         self.block(Block::Chart(crate::Chart { title: title.into(), kind: crate::ChartKind::Bar, points }))
+    }
+
+    /// A property's notes for its clients: descriptions as text, access
+    /// notes as "Access" fields after them.
+    pub fn property_notes(self, notes: &[crate::job_data::PropertyNote]) -> Self {
+        let (access, general): (Vec<_>, Vec<_>) = notes.iter().partition(|note| note.topic == "access");
+        let card = general.iter().fold(self, |card, note| card.text(note.body.clone()));
+        access.iter().fold(card, |card, note| card.fields([("Access", note.body.clone())]))
     }
 
     /// Append a link.
@@ -402,5 +410,16 @@ impl Role {
             Role::Other => "other",
             Role::Staff => "staff",
         }
+    }
+}
+
+impl Address {
+    /// "12 Elm Street, Unit 4, Springfield, IL 62704", as the host writes it.
+    pub fn one_line(&self) -> String {
+        let mut parts = vec![self.line1.clone()];
+        parts.extend(self.line2.clone().filter(|line| !line.trim().is_empty()));
+        parts.push(self.city.clone());
+        parts.push(format!("{} {}", self.region, self.postal_code).trim().to_string());
+        parts.join(", ")
     }
 }

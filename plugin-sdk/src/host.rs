@@ -10,8 +10,35 @@ pub use raw::storage::Scope;
 /// Read the job: needs [`Permission::JobRead`](crate::Permission::JobRead).
 pub mod job_data {
     pub use crate::bindings::portico::plugin::job_data::{
-        get_business, get_job, list_contacts, list_notes, Appointment, Business, Contact, Job, Note, Service,
+        get_business, get_job, get_property, list_contacts, list_notes, Appointment, Business, Contact, Job, JobProperty, Note, Service,
     };
+    pub use crate::bindings::portico::plugin::types::PropertyNote;
+    use crate::Tone;
+
+    /// A property's kind (`JobProperty::kind`, `PropertyProfile::kind`) as
+    /// the host's pages name it.
+    pub fn property_kind_label(kind: &str) -> &str {
+        match kind {
+            "residential" => "Residential",
+            "rental" => "Rental",
+            "business" => "Business",
+            "pool" => "Pool",
+            "other" => "Other",
+            other => other,
+        }
+    }
+
+    /// Where a job stands on its day (`Job::stage`, `AccountJob::stage`) as
+    /// the host's pages say it: its words and tone.
+    pub fn stage_chip(stage: &str) -> (&'static str, Tone) {
+        match stage {
+            "on-the-way" => ("On the way", Tone::Info),
+            "started" => ("Started", Tone::Info),
+            "finished" => ("Finished", Tone::Success),
+            "cancelled" => ("Cancelled", Tone::Neutral),
+            _ => ("Scheduled", Tone::Neutral),
+        }
+    }
 }
 
 /// The viewer's own jobs, properties, invoices and payments across the
@@ -19,8 +46,9 @@ pub mod job_data {
 /// Anywhere but the account hub every call is `invalid`.
 pub mod account {
     pub use crate::bindings::portico::plugin::account::{
-        list_batches, list_invoices, list_jobs, list_payments, list_properties, summary, AccountBatch, AccountInvoice, AccountJob,
-        AccountPayment, AccountProperty, AccountSummary, MonthTotal, PaidInvoice,
+        list_batches, list_invoices, list_job_summaries, list_jobs, list_payments, list_properties, list_property_profiles, summary,
+        AccountBatch, AccountInvoice, AccountJob, AccountPayment, AccountProperty, AccountSummary, JobSummary, MonthTotal, PaidInvoice,
+        PropertyNote, PropertyProfile,
     };
 }
 
@@ -134,6 +162,20 @@ pub mod add_ons {
 /// The job's invoices and payments: needs [`Permission::BillingRead`](crate::Permission::BillingRead).
 pub mod billing {
     pub use crate::bindings::portico::plugin::billing::{list_invoices, Invoice, InvoiceLine, LineKind, Payment};
+    use crate::Tone;
+
+    /// An invoice's status as the host's pages show it: its words and tone.
+    pub fn status_chip(status: &str) -> (&'static str, Tone) {
+        match status {
+            "paid" => ("Paid", Tone::Success),
+            "processing" => ("Processing", Tone::Info),
+            "failed" => ("Payment failed", Tone::Danger),
+            "refunded" => ("Refunded", Tone::Neutral),
+            "void" => ("Cancelled", Tone::Neutral),
+            "waived" => ("Waived", Tone::Neutral),
+            _ => ("Due", Tone::Warning),
+        }
+    }
 }
 
 /// Paying an invoice: needs [`Permission::Checkout`](crate::Permission::Checkout).

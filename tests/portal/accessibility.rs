@@ -213,6 +213,7 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
         if who == "the client" {
             assert!(pages.iter().any(|page| page.starts_with("/messages/")), "Dana's thread: {pages:?}");
             assert!(pages.iter().any(|page| page == "/account?tab=invoices"), "the hub's section tab: {pages:?}");
+            assert!(pages.iter().any(|page| page == "/account?tab=properties"), "the Properties tab: {pages:?}");
         }
         audit.pages(who, &pages).await;
     }
@@ -271,7 +272,7 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
         }
         frontier = next;
     }
-    for expected in ["/staff/inbox", "/staff/conversations/", "/staff/jobs/new", "/staff/settings/mail/", "/staff/notifications", "/staff/sections/", "/staff/agreements/new", "/staff/api", "/staff/team", "/staff/pages/help-desk"] {
+    for expected in ["/staff/inbox", "/staff/conversations/", "/staff/jobs/new", "/staff/settings/mail/", "/staff/notifications", "/staff/sections/", "/staff/agreements/new", "/staff/api", "/staff/team", "/staff/pages/help-desk", "/staff/properties/"] {
         assert!(staff.iter().any(|page| page.starts_with(expected)), "the crawl reached {expected}: {staff:?}");
     }
     assert!(staff.iter().any(|page| page.starts_with("/staff/webhooks/")), "the endpoint's page: {staff:?}");

@@ -87,6 +87,7 @@ mod object_storage;
 mod operations;
 mod payments;
 mod preview;
+mod properties;
 mod repair_list;
 mod running_jobs;
 mod report_release;

@@ -205,9 +205,69 @@ pub struct Property {
     pub region: String,
     pub postal_code: String,
     pub country: String,
+    /// What the client calls it ("Beach house"), if the office named it.
+    pub name: Option<String>,
+    /// A [`PropertyKind`], as stored.
+    pub kind: String,
+}
+
+/// What kind of place a property is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyKind {
+    Residential,
+    Rental,
+    Business,
+    Pool,
+    Other,
+}
+
+impl PropertyKind {
+    pub const ALL: [PropertyKind; 5] = [Self::Residential, Self::Rental, Self::Business, Self::Pool, Self::Other];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Residential => "residential",
+            Self::Rental => "rental",
+            Self::Business => "business",
+            Self::Pool => "pool",
+            Self::Other => "other",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Residential => "Residential",
+            Self::Rental => "Rental",
+            Self::Business => "Business",
+            Self::Pool => "Pool",
+            Self::Other => "Other",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == value)
+    }
+}
+
+/// How jobs at the same address find their shared property: the street line
+/// and postal code, trimmed, spaces collapsed and ASCII lower-cased (as the
+/// migration that introduced it computed it for the rows it found).
+pub fn address_key(line1: &str, postal_code: &str) -> String {
+    let squeeze = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase();
+    format!("{}|{}", squeeze(line1), squeeze(postal_code))
 }
 
 impl Property {
+    /// The kind's label ("Rental"); a kind this build does not know shows as stored.
+    pub fn kind_label(&self) -> String {
+        PropertyKind::parse(&self.kind).map(|kind| kind.label().to_string()).unwrap_or_else(|| self.kind.clone())
+    }
+
+    /// Its name if it has one, else its first address line.
+    pub fn title(&self) -> String {
+        self.name.clone().filter(|name| !name.trim().is_empty()).unwrap_or_else(|| self.line1.clone())
+    }
+
     /// "12 Elm Street, Springfield, IL 62704"
     pub fn one_line(&self) -> String {
         let mut parts = vec![self.line1.clone()];

@@ -57,6 +57,11 @@ impl JobStage {
         }
     }
 
+    /// Where a job stands: its latest recorded step, else its coarse status.
+    pub fn current(latest_step: Option<&str>, status: &str) -> JobStage {
+        latest_step.and_then(|stage| stage.parse().ok()).unwrap_or_else(|| JobStage::from_status(status))
+    }
+
     /// Where a job at this stage may go next, in the order offered. A
     /// finished job is done; a cancelled one may be scheduled again; a slip
     /// (on the way too early) goes back.

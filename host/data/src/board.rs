@@ -109,7 +109,7 @@ pub struct BoardPage {
 /// `%words%` for LIKE, with LIKE's own wildcards in the words taken literally.
 /// The database lower-cases both sides (SQLite folds ASCII only, PostgreSQL
 /// every letter), so a search matches the same way the data is compared.
-fn like_pattern(search: &str) -> String {
+pub(crate) fn like_pattern(search: &str) -> String {
     let escaped: String = search
         .trim()
         .chars()
@@ -129,7 +129,7 @@ impl TenantDb<'_> {
         // $1 tenant, $2 pattern ('' for any), $3 now.
         let matching = format!(
             "FROM jobs j JOIN properties p ON p.tenant_id = j.tenant_id AND p.id = j.property_id \
-             WHERE j.tenant_id = $1 AND {} AND ($2 = '' \
+             WHERE j.tenant_id = $1 AND {} AND ($2 = '' OR LOWER(COALESCE(p.name, '')) LIKE LOWER($2) ESCAPE '\\' \
                OR LOWER(j.reference) LIKE LOWER($2) ESCAPE '\\' OR LOWER(p.line1) LIKE LOWER($2) ESCAPE '\\' OR LOWER(p.city) LIKE LOWER($2) ESCAPE '\\' \
                OR EXISTS (SELECT 1 FROM job_contacts jc JOIN contacts c ON c.tenant_id = jc.tenant_id AND c.id = jc.contact_id \
                           WHERE jc.tenant_id = j.tenant_id AND jc.job_id = j.id \

@@ -4,7 +4,7 @@
 
 use portico_core::ids::{JobId, TenantId};
 use super::{TenantDb, DbResult, QueryContext};
-use portico_core::model::{new_id, now, Role};
+use portico_core::model::{address_key, new_id, now, Role};
 
 type Executor<'e> = &'e mut sqlx::AnyConnection;
 
@@ -68,7 +68,7 @@ impl TenantDb<'_> {
         people: &[NewPerson],
     ) -> DbResult<Result<(JobId, Vec<String>), JobConflict>> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
-        let property_id = insert_property(&mut tx, self.tenant, &details.line1, &details.city, &details.region, &details.postal_code).await?;
+        let property_id = super::properties::property_at(&mut tx, self.tenant, &details.line1, &details.city, &details.region, &details.postal_code).await?;
         let job_id = match insert_job(&mut tx, self.tenant, &property_id, &details.reference).await {
             Err(error) if error.is_unique_violation() => return Ok(Err(JobConflict::ReferenceTaken)),
             other => other?,
@@ -106,16 +106,7 @@ impl TenantDb<'_> {
             Err(error) if error.is_unique_violation() => return Ok(Err(JobConflict::ReferenceTaken)),
             other => other?,
         };
-        sqlx::query("UPDATE properties SET line1 = $1, city = $2, region = $3, postal_code = $4 WHERE tenant_id = $5 AND id = $6")
-            .bind(&details.line1)
-            .bind(&details.city)
-            .bind(&details.region)
-            .bind(&details.postal_code)
-            .bind(self.tenant)
-            .bind(&property_id)
-            .execute(&mut *tx)
-            .await
-            .context("changing a job's address")?;
+        move_to_address(&mut tx, self.tenant, job_id, &property_id, details).await?;
         sqlx::query("DELETE FROM appointments WHERE tenant_id = $1 AND job_id = $2")
             .bind(self.tenant)
             .bind(job_id)
@@ -262,23 +253,64 @@ async fn set_appointment(executor: Executor<'_>, tenant_id: &TenantId, job_id: &
     }
 }
 
+/// Put the job at the address of `details`. The same address (another
+/// spelling of it) corrects the property in place, for every job there. A
+/// new address moves the job to the business's property there, if it has
+/// one; else its property moves with it when it is the only job there, and a
+/// new property is made when other jobs stay behind (their address, name and
+/// notes are theirs).
+async fn move_to_address(tx: Executor<'_>, tenant_id: &TenantId, job_id: &JobId, property_id: &str, details: &JobDetails) -> DbResult<()> {
+    let key = address_key(&details.line1, &details.postal_code);
+    let current: String = sqlx::query_scalar("SELECT address_key FROM properties WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant_id)
+        .bind(property_id)
+        .fetch_one(&mut *tx)
+        .await
+        .context("reading a property's address")?;
+    let elsewhere: Option<String> = sqlx::query_scalar("SELECT MIN(id) FROM properties WHERE tenant_id = $1 AND address_key = $2 AND id <> $3")
+        .bind(tenant_id)
+        .bind(&key)
+        .bind(property_id)
+        .fetch_one(&mut *tx)
+        .await
+        .context("finding the property at an address")?;
+    let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND property_id = $2 AND id <> $3")
+        .bind(tenant_id)
+        .bind(property_id)
+        .bind(job_id)
+        .fetch_one(&mut *tx)
+        .await
+        .context("counting the jobs at a property")?;
+    let target = match elsewhere {
+        Some(found) if current != key => found,
+        _ if current == key || others == 0 => {
+            sqlx::query("UPDATE properties SET line1 = $1, city = $2, region = $3, postal_code = $4, address_key = $5 WHERE tenant_id = $6 AND id = $7")
+                .bind(&details.line1)
+                .bind(&details.city)
+                .bind(&details.region)
+                .bind(&details.postal_code)
+                .bind(&key)
+                .bind(tenant_id)
+                .bind(property_id)
+                .execute(&mut *tx)
+                .await
+                .context("changing a property's address")?;
+            return Ok(());
+        }
+        _ => super::properties::insert_property(&mut *tx, tenant_id, &details.line1, &details.city, &details.region, &details.postal_code).await?,
+    };
+    sqlx::query("UPDATE jobs SET property_id = $1 WHERE tenant_id = $2 AND id = $3")
+        .bind(&target)
+        .bind(tenant_id)
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await
+        .context("moving a job to another property")?;
+    Ok(())
+}
+
 // The single inserts below serve both the transactions of this module and
 // the one-row `Db` methods of `jobs` (the demo and the stories use those).
-
-pub(super) async fn insert_property(executor: Executor<'_>, tenant_id: &TenantId, line1: &str, city: &str, region: &str, postal_code: &str) -> DbResult<String> {
-    let id = new_id();
-    sqlx::query("INSERT INTO properties (id, tenant_id, line1, city, region, postal_code) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&id)
-        .bind(tenant_id)
-        .bind(line1)
-        .bind(city)
-        .bind(region)
-        .bind(postal_code)
-        .execute(executor)
-        .await
-        .context("creating a property")?;
-    Ok(id)
-}
 
 pub(super) async fn insert_job(executor: Executor<'_>, tenant_id: &TenantId, property_id: &str, reference: &str) -> DbResult<JobId> {
     let id = JobId::new(new_id());

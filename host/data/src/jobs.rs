@@ -87,11 +87,6 @@ impl Db {
 }
 
 impl TenantDb<'_> {
-    pub async fn create_property(&self, line1: &str, city: &str, region: &str, postal_code: &str) -> DbResult<String> {
-        let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
-        super::job_setup::insert_property(&mut connection, self.tenant, line1, city, region, postal_code).await
-    }
-
     /// Whether the business already has a job with this reference (references are unique).
     pub async fn job_reference_taken(&self, reference: &str) -> DbResult<bool> {
         let found: Option<String> = sqlx::query_scalar("SELECT id FROM jobs WHERE tenant_id = $1 AND reference = $2")
@@ -231,7 +226,7 @@ impl TenantDb<'_> {
 
     pub async fn property(&self, property_id: &str) -> DbResult<Property> {
         sqlx::query_as(
-            "SELECT id, line1, line2, city, region, postal_code, country FROM properties WHERE tenant_id = $1 AND id = $2",
+            "SELECT id, line1, line2, city, region, postal_code, country, name, kind FROM properties WHERE tenant_id = $1 AND id = $2",
         )
         .bind(self.tenant)
         .bind(property_id)

@@ -10,7 +10,10 @@ use super::host_api::{invoice_views, to_wit_role, unavailable, wit_address};
 use super::permissions::Permission;
 use portico_services::account::{stage_of, summary_for};
 use portico_services::payments::batches::customer_batches;
-use portico_core::ids::TenantId;
+use portico_core::formats::{Formats as _, TenantFormats};
+use portico_core::ids::{JobId, TenantId};
+use portico_core::model::Role;
+use portico_core::money::InvoiceStatus;
 use portico_data::{AccountJobDetail, Db};
 use types::{Error, Surface};
 
@@ -63,17 +66,81 @@ impl account::Host for CallState {
             .collect())
     }
 
+    async fn list_job_summaries(&mut self) -> Result<Vec<account::JobSummary>, Error> {
+        let scope = self.account_scope()?;
+        let jobs = scope.jobs().await?;
+        let business = scope.db.tenant(&scope.tenant_id);
+        let tenant = business.business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let formats = TenantFormats::new(&tenant);
+        let job_ids: Vec<JobId> = jobs.iter().map(|job| job.job_id.clone()).collect();
+        let parts = business.job_parts(&job_ids).await.map_err(unavailable)?;
+        // Totals only for the jobs whose bill the viewer sees.
+        let billed: Vec<JobId> = jobs.iter().filter(|job| job.role.0.sees_billing()).map(|job| job.job_id.clone()).collect();
+        let invoices = business.invoices_of_jobs(&billed).await.map_err(unavailable)?;
+        Ok(jobs
+            .iter()
+            .map(|job| {
+                let of = |part: &'static str| parts.iter().filter(move |p| p.job_id == job.job_id && p.part == part).map(|p| p.label.clone());
+                let mut team: Vec<String> = Vec::new();
+                for name in of("lead").chain(of("crew")) {
+                    if !team.contains(&name) {
+                        team.push(name);
+                    }
+                }
+                let is_client = matches!(job.role.0, Role::Client | Role::CoClient);
+                let invoiced: Vec<i64> = invoices
+                    .iter()
+                    .filter(|(job_id, invoice, _)| *job_id == job.job_id && invoice.status != InvoiceStatus::Void)
+                    .map(|(_, invoice, lines)| invoice.total(lines))
+                    .collect();
+                account::JobSummary {
+                    id: job.job_id.to_string(),
+                    reference: job.reference.clone(),
+                    stage: stage_of(job).as_str().to_string(),
+                    role: to_wit_role(job.role.0),
+                    property_id: job.property.id.clone(),
+                    property_title: job.property.title(),
+                    first_visit: job.first_visit,
+                    first_visit_text: job.first_visit.map(|at| formats.moment(at)),
+                    services: of("service").collect(),
+                    team,
+                    notes: if is_client { of("note").collect() } else { Vec::new() },
+                    total: (is_client && !invoiced.is_empty()).then(|| invoiced.iter().sum()),
+                }
+            })
+            .collect())
+    }
+
     async fn list_properties(&mut self) -> Result<Vec<account::AccountProperty>, Error> {
         let jobs = self.account_scope()?.jobs().await?;
-        let mut properties: Vec<account::AccountProperty> = Vec::new();
-        // Jobs come newest first, so each property is placed by its newest job.
-        for job in &jobs {
-            match properties.iter_mut().find(|property| property.id == job.property.id) {
-                Some(property) => property.jobs += 1,
-                None => properties.push(account::AccountProperty { id: job.property.id.clone(), address: wit_address(&job.property), jobs: 1 }),
+        Ok(properties_of(&jobs)
+            .into_iter()
+            .map(|(property, jobs)| account::AccountProperty { id: property.id.clone(), address: wit_address(property), jobs })
+            .collect())
+    }
+
+    async fn list_property_profiles(&mut self) -> Result<Vec<account::PropertyProfile>, Error> {
+        let scope = self.account_scope()?;
+        let jobs = scope.jobs().await?;
+        let mut profiles: Vec<account::PropertyProfile> = properties_of(&jobs)
+            .into_iter()
+            .map(|(property, jobs)| account::PropertyProfile {
+                id: property.id.clone(),
+                name: property.name.clone(),
+                kind: property.kind.clone(),
+                address: wit_address(property),
+                notes: Vec::new(),
+                jobs,
+            })
+            .collect();
+        let ids: Vec<&str> = profiles.iter().map(|profile| profile.id.as_str()).collect();
+        let notes = portico_services::properties::for_clients(&scope.db, &scope.tenant_id, &ids).await.map_err(unavailable)?;
+        for note in notes {
+            if let Some(profile) = profiles.iter_mut().find(|profile| profile.id == note.property_id) {
+                profile.notes.push(account::PropertyNote { topic: note.topic, body: note.body, at: note.created_at });
             }
         }
-        Ok(properties)
+        Ok(profiles)
     }
 
     async fn list_invoices(&mut self) -> Result<Vec<account::AccountInvoice>, Error> {
@@ -188,6 +255,19 @@ impl account::Host for CallState {
             })
             .collect())
     }
+}
+
+/// The properties of these jobs with how many of them are at each, placed
+/// by their first job (jobs come newest first).
+fn properties_of(jobs: &[AccountJobDetail]) -> Vec<(&portico_core::model::Property, u32)> {
+    let mut properties: Vec<(&portico_core::model::Property, u32)> = Vec::new();
+    for job in jobs {
+        match properties.iter_mut().find(|(property, _)| property.id == job.property.id) {
+            Some((_, count)) => *count += 1,
+            None => properties.push((&job.property, 1)),
+        }
+    }
+    properties
 }
 
 /// The most payments `list-payments` answers.

@@ -172,6 +172,21 @@ impl job_data::Host for CallState {
         Ok(notes.into_iter().map(|note| job_data::Note { text: note.body, author: note.by_name, written_at: note.created_at }).collect())
     }
 
+    async fn get_property(&mut self) -> Result<job_data::JobProperty, Error> {
+        let (db, job_id) = self.granted(Permission::JobRead)?;
+        let business = db.tenant(self.tenant());
+        let job = business.job(job_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let property = business.find_property(&job.property_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        // As the job's notes: for the clients (and staff), never an agent or a guest.
+        let notes = if matches!(self.viewer_role(), Role::Client | Role::CoClient | Role::Staff) {
+            let notes = portico_services::properties::for_clients(db, self.tenant(), &[property.id.as_str()]).await.map_err(unavailable)?;
+            notes.into_iter().map(|note| types::PropertyNote { topic: note.topic, body: note.body, at: note.created_at }).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(job_data::JobProperty { id: property.id, name: property.name, kind: property.kind, notes })
+    }
+
     async fn get_business(&mut self) -> Result<job_data::Business, Error> {
         let (db, _) = self.granted(Permission::JobRead)?;
         let tenant = db.tenant(self.tenant()).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;

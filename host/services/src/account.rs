@@ -15,7 +15,7 @@ pub const MONTHS: usize = 12;
 /// Where a job of the account stands: its latest step if the office moved
 /// it, else what its status says.
 pub fn stage_of(job: &AccountJobDetail) -> JobStage {
-    job.latest_stage.as_deref().and_then(|stage| stage.parse().ok()).unwrap_or_else(|| JobStage::from_status(&job.status))
+    JobStage::current(job.latest_stage.as_deref(), &job.status)
 }
 
 /// What was invoiced in one calendar month (in the business's time zone).
@@ -136,7 +136,7 @@ mod tests {
             status: status.into(),
             latest_stage: stage.map(str::to_string),
             role: RoleColumn(portico_core::model::Role::Client),
-            property: Property { id: "p".into(), line1: "1 Elm St".into(), line2: None, city: "Springfield".into(), region: "IL".into(), postal_code: "62704".into(), country: "US".into() },
+            property: Property { id: "p".into(), line1: "1 Elm St".into(), line2: None, city: "Springfield".into(), region: "IL".into(), postal_code: "62704".into(), country: "US".into(), name: None, kind: "residential".into() },
             first_visit: None,
         }
     }

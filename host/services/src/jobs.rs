@@ -65,10 +65,27 @@ pub enum JobRefusal {
     EmptyNote,
     #[error("A note is at most {MAX_NOTE_CHARS} characters; this one has {0}.")]
     NoteTooLong(usize),
+    #[error("A property's name is at most {MAX_PROPERTY_NAME_CHARS} characters; this one has {0}.")]
+    PropertyNameTooLong(usize),
+    #[error("Choose the kind of property from the list.")]
+    UnknownPropertyKind,
 }
 
-/// The longest note on a job.
+/// The longest name of a property.
+pub const MAX_PROPERTY_NAME_CHARS: usize = 80;
+
+/// The longest note on a job or a property.
 pub const MAX_NOTE_CHARS: usize = 4000;
+
+/// A note as kept: trimmed, with one kind of line end, neither empty nor too long.
+pub(crate) fn note_text(body: &str) -> Result<String, JobRefusal> {
+    let body = body.trim().replace("\r\n", "\n");
+    match body.chars().count() {
+        0 => Err(JobRefusal::EmptyNote),
+        length if length > MAX_NOTE_CHARS => Err(JobRefusal::NoteTooLong(length)),
+        _ => Ok(body),
+    }
+}
 
 /// What can go wrong running a job.
 #[derive(Debug, thiserror::Error)]
@@ -111,7 +128,7 @@ pub struct CreatedJob {
 /// Runs jobs for the console and the API; cheap to clone.
 #[derive(Clone)]
 pub struct Jobs {
-    db: Db,
+    pub(crate) db: Db,
     links: Links,
     events: Events,
     notifications: crate::notifications::Notifications,
@@ -301,14 +318,7 @@ impl Jobs {
     /// Add a note to the job, for the business alone or shown to its clients
     /// too; returns its id.
     pub async fn add_note(&self, tenant: &Tenant, job_id: &JobId, body: &str, for_clients: bool, actor: &Actor<'_>) -> JobResult<String> {
-        let body = body.trim().replace("\r\n", "\n");
-        let length = body.chars().count();
-        if length == 0 {
-            return Err(JobRefusal::EmptyNote.into());
-        }
-        if length > MAX_NOTE_CHARS {
-            return Err(JobRefusal::NoteTooLong(length).into());
-        }
+        let body = note_text(body)?;
         let db = self.db.tenant(&tenant.id);
         let job = db.job(job_id).await?.ok_or(JobError::NotFound("job"))?;
         let id = db.add_job_note(job_id, &body, for_clients, actor.name).await?;

@@ -19,6 +19,7 @@ pub mod office;
 pub mod mail;
 pub mod payments;
 pub mod pdf;
+pub mod properties;
 pub mod rate_limit;
 pub mod sms;
 pub mod standing;

@@ -55,6 +55,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("staff_webhooks", include_str!("../templates/staff_webhooks.hbs")),
     ("staff_payment_settings", include_str!("../templates/staff_payment_settings.hbs")),
     ("staff_batches", include_str!("../templates/staff_batches.hbs")),
+    ("staff_properties", include_str!("../templates/staff_properties.hbs")),
+    ("staff_property", include_str!("../templates/staff_property.hbs")),
     ("staff_notifications", include_str!("../templates/staff_notifications.hbs")),
     ("notifications", include_str!("../templates/notifications.hbs")),
     ("staff_webhook", include_str!("../templates/staff_webhook.hbs")),

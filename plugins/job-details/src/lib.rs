@@ -9,7 +9,7 @@
 use portico_plugin_sdk::agreements::list_agreements;
 use portico_plugin_sdk::billing::list_invoices;
 use portico_plugin_sdk::documents::{list_documents, wording};
-use portico_plugin_sdk::job_data::{get_business, get_job, list_contacts, list_notes, Contact};
+use portico_plugin_sdk::job_data::{get_business, get_job, get_property, list_contacts, list_notes, property_kind_label, Contact};
 use portico_plugin_sdk::prelude::*;
 
 struct JobDetails;
@@ -44,22 +44,16 @@ fn sees_billing(role: Role) -> bool {
 }
 
 fn order_card(ctx: &Context, job: &portico_plugin_sdk::job_data::Job, contacts: &[Contact]) -> Card {
-    let address = &job.property;
-    let street = match &address.line2 {
-        Some(line2) if !line2.trim().is_empty() => format!("{}, {line2}", address.line1),
-        _ => address.line1.clone(),
-    };
     // Where the job stands today, once the office moved it.
     let card = match job.stage.as_str() {
-        "on-the-way" => Card::new(ORDER).status("On the way", Tone::Info),
-        "started" => Card::new(ORDER).status("Started", Tone::Info),
-        "finished" => Card::new(ORDER).status("Finished", Tone::Success),
-        "cancelled" => Card::new(ORDER).status("Cancelled", Tone::Neutral),
-        _ => Card::new(ORDER),
+        "scheduled" => Card::new(ORDER),
+        stage => {
+            let (label, tone) = portico_plugin_sdk::job_data::stage_chip(stage);
+            Card::new(ORDER).status(label, tone)
+        }
     };
-    let card = card
-        .task(TaskState::Info)
-        .fields([("Reference", job.reference.clone()), ("Property", format!("{street}, {}, {} {}", address.city, address.region, address.postal_code))]);
+    let card = card.task(TaskState::Info).fields([("Reference", job.reference.clone())]);
+    let card = property_blocks(card, job);
     let card = job.appointments.iter().filter(|a| a.status != "cancelled").fold(card, |card, appointment| {
         card.moment(format!("Appointment with {}", appointment.staff_name), appointment.starts_at)
     });
@@ -95,6 +89,24 @@ fn order_card(ctx: &Context, job: &portico_plugin_sdk::job_data::Job, contacts: 
         })
         .collect();
     card.heading("People on this job").table(["Name", "Role", "E-mail", "Phone"], rows)
+}
+
+/// The job's address, and the property's name, kind and notes for clients
+/// when the business described it (a home inspection's house is simply its
+/// address).
+fn property_blocks(card: Card, job: &portico_plugin_sdk::job_data::Job) -> Card {
+    let Ok(property) = get_property() else {
+        return card.fields([("Property", job.property.one_line())]);
+    };
+    let card = match &property.name {
+        Some(name) => card.fields([
+            ("Property", name.clone()),
+            ("Address", job.property.one_line()),
+            ("Type", property_kind_label(&property.kind).to_string()),
+        ]),
+        None => card.fields([("Property", job.property.one_line())]),
+    };
+    card.property_notes(&property.notes)
 }
 
 fn documents_card(ctx: &Context) -> Card {

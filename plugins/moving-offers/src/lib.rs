@@ -136,7 +136,7 @@ fn quote(ctx: &Context, index: usize, input: &Input) -> ActionResult {
     let me = ctx.viewer.contact_id.as_deref().ok_or_else(|| ActionError::Refused("Only the clients ask for quotes.".into()))?;
     let contact = list_contacts()?.into_iter().find(|c| c.id == me).ok_or_else(|| ActionError::Refused("Only the clients ask for quotes.".into()))?;
     let job = get_job()?;
-    let address = format!("{}, {}, {} {}", job.property.line1, job.property.city, job.property.region, job.property.postal_code);
+    let address = job.property.one_line();
     let email = contact.email.clone().unwrap_or_default();
     let phone = contact.phone.clone().unwrap_or_default();
     // The consent is evidence: recorded before anything leaves.

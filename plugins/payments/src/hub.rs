@@ -2,7 +2,8 @@
 //! checkout or reported as paid another way, a correction asked for in a
 //! conversation with the office; and the client's transactions.
 
-use super::{card_fee_note, method_label, status_chip, Settings};
+use super::{card_fee_note, method_label, Settings};
+use portico_plugin_sdk::billing::status_chip;
 use portico_plugin_sdk::account::{AccountBatch, AccountInvoice, AccountPayment};
 use portico_plugin_sdk::money::amount;
 use portico_plugin_sdk::prelude::*;

@@ -9,7 +9,7 @@
 
 mod hub;
 
-use portico_plugin_sdk::billing::{Invoice, LineKind, Payment};
+use portico_plugin_sdk::billing::{status_chip, Invoice, LineKind, Payment};
 use portico_plugin_sdk::prelude::*;
 use serde::Deserialize;
 
@@ -35,18 +35,6 @@ impl Default for Settings {
 impl Settings {
     pub(crate) fn may_pay(&self, role: Role) -> bool {
         self.payer_roles.iter().any(|r| r == role.key())
-    }
-}
-
-pub(crate) fn status_chip(status: &str) -> (&'static str, Tone) {
-    match status {
-        "paid" => ("Paid", Tone::Success),
-        "processing" => ("Processing", Tone::Info),
-        "failed" => ("Payment failed", Tone::Danger),
-        "refunded" => ("Refunded", Tone::Neutral),
-        "void" => ("Cancelled", Tone::Neutral),
-        "waived" => ("Waived", Tone::Neutral),
-        _ => ("Due", Tone::Warning),
     }
 }
 

@@ -114,12 +114,12 @@ pub async fn hub(
         Some(audience) => section_cards::compose(&state, &tenant, &audience, section_cards::Which::All, section_cards::kept_form(flash.as_ref())).await?,
         None => Vec::new(),
     };
-    let (tabs, current) = section_cards::tabs(&placed, "/account", "Your jobs", query.tab.as_deref());
+    let (tabs, current) = section_cards::tabs(&placed, "/account", "Overview", query.tab.as_deref());
     let places: super::present::CardPlaces =
         placed.iter().map(|p| ((p.card.plugin_id.clone(), p.card.id.clone()), p.tab.as_deref().map(section_cards::tab_slug))).collect();
     let links = super::present::PageLinks { own_page: "/account", base_url: "/account", places: &places };
     let (cards, flash) = section_cards::cards_on_page(&state, placed, current.as_deref(), flash, &links);
-    let title = tabs.iter().find(|tab| tab.current && current.is_some()).map(|tab| tab.title.clone()).unwrap_or_else(|| "Your jobs".into());
+    let title = tabs.iter().find(|tab| tab.current && current.is_some()).map(|tab| tab.title.clone()).unwrap_or_else(|| "Overview".into());
 
     let mut data = frame(&tenant, &session, &name, &title);
     data["tabs"] = serde_json::to_value(&tabs).map_err(anyhow::Error::from)?;

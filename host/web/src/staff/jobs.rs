@@ -181,6 +181,7 @@ async fn render(
             "reference": job.reference,
             "status": job.status,
             "address": property.one_line(),
+            "property": { "id": property.id, "title": property.title(), "kind": property.kind_label() },
             "public_url": format!("{}/jobs/{}", state.public_url, job.id),
         },
         "link_lifetime": match tenant.link_lifetime_days {

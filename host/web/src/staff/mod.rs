@@ -16,6 +16,7 @@ mod menu;
 mod notifications;
 mod payment_settings;
 mod payments;
+mod properties;
 mod reset;
 pub mod roles;
 mod sections;
@@ -46,6 +47,7 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .merge(add_ons::router())
         .merge(payments::router())
         .merge(batches::router())
+        .merge(properties::router())
         .merge(access::router())
         .merge(sections::router(max_upload))
         .merge(section_surfaces::router())

@@ -1,0 +1,92 @@
+//! The account hub's Properties tab: every place the client has jobs at, as
+//! the business describes it (name, kind, address, its notes and access
+//! notes for clients), with the jobs there and their invoices. A property
+//! manager or a holiday-rental host sees each of their places in one list.
+//!
+//! The host decides which properties, jobs and invoices the viewer reaches
+//! and never gives a section the business's internal notes.
+
+use portico_plugin_sdk::account::{self, AccountInvoice, AccountJob, PropertyProfile};
+use portico_plugin_sdk::billing::status_chip;
+use portico_plugin_sdk::job_data::{property_kind_label, stage_chip};
+use portico_plugin_sdk::money::amount;
+use portico_plugin_sdk::prelude::*;
+
+struct Properties;
+
+const CARD: &str = "properties";
+
+/// The newest jobs listed under a property; the Jobs tab has them all.
+const JOBS_SHOWN: usize = 10;
+
+impl Section for Properties {
+    fn describe() -> Descriptor {
+        Descriptor::new("properties", "Properties", env!("CARGO_PKG_VERSION"))
+            .description("Lists every property the client has jobs at, with its name, kind, address and the notes you show clients, its jobs and its invoices.")
+            .card(CardSpec::hub_tab(CARD, "Your properties", "Properties").everyone())
+            .permission(Permission::AccountRead, "Lists the client's properties with their jobs and invoices on their account page.")
+    }
+
+    fn render(_ctx: &Context) -> Result<Vec<Card>, String> {
+        let profiles = match account::list_property_profiles() {
+            Ok(profiles) => profiles,
+            Err(HostError::Denied(_)) => {
+                return Ok(vec![Card::new(CARD).task(TaskState::Info).notice(Tone::Warning, "Your properties cannot be shown here yet.")]);
+            }
+            Err(error) => return Err(format!("listing properties failed: {error}")),
+        };
+        let jobs = account::list_jobs().map_err(|error| format!("listing jobs failed: {error}"))?;
+        // Agents see the places of the jobs they follow, not their bills:
+        // the host lists no invoices for them.
+        let invoices = account::list_invoices().map_err(|error| format!("listing invoices failed: {error}"))?;
+        Ok(vec![properties_card(&profiles, &jobs, &invoices)])
+    }
+}
+
+fn properties_card(profiles: &[PropertyProfile], jobs: &[AccountJob], invoices: &[AccountInvoice]) -> Card {
+    let card = Card::new(CARD).task(TaskState::Info);
+    if profiles.is_empty() {
+        return card.text("You have no jobs with us yet, so no properties either.");
+    }
+    let mut card = if profiles.len() == 1 { card } else { card.text(format!("You have jobs at {} properties.", profiles.len())) };
+    for profile in profiles {
+        let here: Vec<&AccountJob> = jobs.iter().filter(|job| job.property_id == profile.id).collect();
+        let billed: Vec<&AccountInvoice> = invoices.iter().filter(|invoice| here.iter().any(|job| job.id == invoice.job_id)).collect();
+        card = property_blocks(card, profile, &here, &billed);
+    }
+    card
+}
+
+/// One property: what it is, its notes, its jobs and its invoices.
+fn property_blocks(card: Card, profile: &PropertyProfile, jobs: &[&AccountJob], invoices: &[&AccountInvoice]) -> Card {
+    let address = profile.address.one_line();
+    let title = profile.name.clone().unwrap_or_else(|| profile.address.line1.clone());
+    let mut card = card.heading(title).fields([("Type", property_kind_label(&profile.kind).to_string()), ("Address", address)]);
+    card = card.property_notes(&profile.notes);
+    let due: i64 = invoices.iter().filter(|invoice| matches!(invoice.invoice.status.as_str(), "due" | "failed")).map(|invoice| invoice.invoice.balance.max(0)).sum();
+    card = card.fields([("Jobs here", jobs.len().to_string())]);
+    if due > 0 {
+        card = card.money("Still to pay for this property", due);
+    }
+    if let Some(latest) = jobs.iter().filter_map(|job| job.first_visit).max() {
+        card = card.moment("Latest visit booked", latest);
+    }
+    let rows = jobs.iter().take(JOBS_SHOWN).map(|job| vec![job.reference.clone(), stage_chip(&job.stage).0.to_string(), job.role.label().to_string()]).collect();
+    card = card.table(["Job", "Where it stands", "You are"], rows);
+    for job in jobs.iter().take(JOBS_SHOWN) {
+        card = card.link(format!("Open job {}", job.reference), format!("/jobs/{}", job.id));
+    }
+    if jobs.len() > JOBS_SHOWN {
+        card = card.text(format!("And {} earlier jobs, on the Jobs tab.", jobs.len() - JOBS_SHOWN));
+    }
+    if !invoices.is_empty() {
+        let rows = invoices
+            .iter()
+            .map(|invoice| vec![invoice.invoice.number.clone(), invoice.job_reference.clone(), amount(invoice.invoice.total), amount(invoice.invoice.balance.max(0)), status_chip(&invoice.invoice.status).0.to_string()])
+            .collect();
+        card = card.table(["Invoice", "Job", "Total", "Balance", "Status"], rows);
+    }
+    card
+}
+
+export_section!(Properties);
