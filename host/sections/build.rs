@@ -21,6 +21,7 @@ const FIRST_PARTY: &[&str] = &[
     "portico-section-repair-list",
     "portico-section-moving-offers",
     "portico-section-job-details",
+    "portico-section-checklists",
     "portico-section-contractors",
 ];
 

@@ -175,6 +175,11 @@ impl Card {
         self.block(Block::Moment(crate::Moment { label: label.into(), at }))
     }
 
+    /// Progress through steps: "Kitchen: 3 of 5", drawn as a bar.
+    pub fn progress(self, label: impl Into<String>, done: u32, total: u32) -> Self {
+        self.block(Block::Progress(crate::Progress { label: label.into(), done, total }))
+    }
+
     /// Append an amount, formatted by the host in the tenant's currency.
     pub fn money(self, label: impl Into<String>, amount: i64) -> Self {
         self.block(Block::Money(crate::Money { label: label.into(), amount }))

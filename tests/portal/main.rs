@@ -65,6 +65,7 @@ mod add_ons;
 mod agreements;
 mod api;
 mod branding;
+mod checklists;
 mod compression;
 mod console_home;
 mod contract_versions;
