@@ -6,11 +6,10 @@ ALTER TABLE properties ADD COLUMN name TEXT;
 ALTER TABLE properties ADD COLUMN kind TEXT NOT NULL DEFAULT 'residential';
 
 -- Jobs at the same address share their property. The key is the street
--- line and postal code, trimmed and lower-cased (ASCII, as both databases
--- and the host agree on it).
+-- line and postal code, with the spaces around them trimmed and ASCII
+-- lower-cased (TRANSLATE lower-cases ASCII alone, as SQLite's LOWER and the host do).
 ALTER TABLE properties ADD COLUMN address_key TEXT NOT NULL DEFAULT '';
-UPDATE properties SET address_key = LOWER(TRIM(line1)) || '|' || LOWER(TRIM(postal_code));
-CREATE INDEX properties_address ON properties (tenant_id, address_key);
+UPDATE properties SET address_key = TRANSLATE(TRIM(line1), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') || '|' || TRANSLATE(TRIM(postal_code), 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz');
 
 -- Until now each job had a property of its own: jobs at one address move to
 -- the first of its properties, and the others, left without jobs, go.
@@ -19,6 +18,9 @@ UPDATE jobs SET property_id = (
     WHERE own.id = jobs.property_id AND same.tenant_id = own.tenant_id AND same.address_key = own.address_key
 );
 DELETE FROM properties WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.property_id = properties.id);
+-- One property per address: two offices typing the same new address at once
+-- make one.
+CREATE UNIQUE INDEX properties_address ON properties (tenant_id, address_key);
 
 CREATE TABLE property_notes (
     id          TEXT PRIMARY KEY,

@@ -51,7 +51,7 @@ async fn note(app: &TestApp, owner: &Visitor, property: &str, body: &str, topic:
 story! { async fn a_property_manager_sees_each_of_their_places_as_the_office_describes_them(app) {
     let tenant = app.demo_tenant_id().await;
     let harbor = job_at(&app, &tenant, MORGAN, "14 Harbor Way", "CLN-101", -30).await;
-    let harbor_again = job_at(&app, &tenant, MORGAN, "14  harbor way ", "CLN-102", 7).await;
+    let harbor_again = job_at(&app, &tenant, MORGAN, " 14 HARBOR WAY ", "CLN-102", 7).await;
     let lake = job_at(&app, &tenant, MORGAN, "200 Lake Shore Drive", "CLN-103", 3).await;
     let mill = job_at(&app, &tenant, MORGAN, "3 Mill Road", "CLN-104", 10).await;
     let lees = job_at(&app, &tenant, LEE, "8 Quarry Street", "CLN-105", 2).await;
@@ -64,9 +64,17 @@ story! { async fn a_property_manager_sees_each_of_their_places_as_the_office_des
     describe(&app, &owner, &property_of(&app, &tenant, &lake).await, "Lakeside office", "business").await;
     describe(&app, &owner, &property_of(&app, &tenant, &lees).await, "Quarry house", "residential").await;
 
+    // Lee, a client elsewhere, follows one of Morgan's cleanings as an agent.
+    let lee_contact = app.server.state.db.tenant(&tenant).create_contact("Lee Park", Some(LEE), None).await.unwrap();
+    let token = portico_core::tokens::hash_token(&portico_core::tokens::new_token());
+    app.server.state.db.tenant(&tenant).add_job_contact(&harbor_again, &lee_contact, Role::BuyerAgent, &token, None).await.unwrap();
+
     let (morgan, _) = signed_in_with(&app, MORGAN).await;
     let tab = morgan.get(&app.url("/account?tab=properties")).await;
     let job_page = morgan.get(&app.url(&format!("/jobs/{harbor_again}?tab=order-details"))).await;
+    let (lee, _) = signed_in_with(&app, LEE).await;
+    let lees_tab = lee.get(&app.url("/account?tab=properties")).await.text();
+    let lees_job_page = lee.get(&app.url(&format!("/jobs/{harbor_again}?tab=order-details"))).await.text();
 
     assert_eq!(property_of(&app, &tenant, &harbor_again).await, harbor_property, "one address, one property");
     let text = tab.text();
@@ -83,6 +91,9 @@ story! { async fn a_property_manager_sees_each_of_their_places_as_the_office_des
     assert!(job_text.contains("Property Harbor cottage Address 14 Harbor Way, Springfield, IL 62701 Type Rental"), "{job_text}");
     assert!(job_text.contains("Access Lockbox by the back door, code 4471."), "{job_text}");
     assert!(!job_text.contains("slow to pay"), "{job_text}");
+    assert!(lees_tab.contains("Harbor cottage") && lees_tab.contains("Quarry house"), "{lees_tab}");
+    assert!(!lees_tab.contains("Lockbox") && !lees_tab.contains("hot tub"), "an agent gets no notes for clients: {lees_tab}");
+    assert!(!lees_job_page.contains("Lockbox"), "{lees_job_page}");
 }}
 
 story! { async fn the_office_describes_a_property_and_a_refusal_keeps_what_was_typed(app) {
@@ -141,13 +152,15 @@ story! { async fn the_office_describes_a_property_and_a_refusal_keeps_what_was_t
     assert_eq!(app.audit_count("property.note-removed").await, 1);
 }}
 
-story! { async fn a_job_moved_to_another_address_leaves_the_others_at_the_property(app) {
+story! { async fn a_job_moved_to_another_address_leaves_the_place_and_its_notes_behind(app) {
     let tenant = app.demo_tenant_id().await;
     let first = job_at(&app, &tenant, MORGAN, "14 Harbor Way", "CLN-101", 5).await;
     let second = job_at(&app, &tenant, MORGAN, "14 Harbor Way", "CLN-102", 12).await;
-    let alone = job_at(&app, &tenant, MORGAN, "3 Mill Road", "CLN-103", 8).await;
+    let named = job_at(&app, &tenant, MORGAN, "3 Mill Road", "CLN-103", 8).await;
+    let bare = job_at(&app, &tenant, MORGAN, "5 Elm Court", "CLN-104", 9).await;
     let harbor = property_of(&app, &tenant, &first).await;
-    let mill = property_of(&app, &tenant, &alone).await;
+    let mill = property_of(&app, &tenant, &named).await;
+    let elm = property_of(&app, &tenant, &bare).await;
     let owner = app.owner().await;
     describe(&app, &owner, &harbor, "Harbor cottage", "rental").await;
     describe(&app, &owner, &mill, "Mill house", "residential").await;
@@ -166,27 +179,38 @@ story! { async fn a_job_moved_to_another_address_leaves_the_others_at_the_proper
                 .await
         }
     };
+    // A new reference, the same house: nothing moves.
+    let renamed = edit(second.clone(), "14 Harbor Way", "CLN-102B").await;
+    let kept_place = property_of(&app, &tenant, &second).await;
     // The second job was booked at the wrong house: it moves, the first stays.
-    let moved = edit(second.clone(), "16 Harbor Way", "CLN-102").await;
-    // The only job at Mill Road had a typo: its property is corrected in place.
-    let corrected = edit(alone.clone(), "3 Mill Rd.", "CLN-103").await;
-    // And the second job goes back to number 14: it finds the cottage again.
-    let back = edit(second.clone(), "14 HARBOR WAY", "CLN-102").await;
+    let moved = edit(second.clone(), "16 Harbor Way", "CLN-102B").await;
+    let sixteen = property_of(&app, &tenant, &second).await;
+    // And back to number 14 (spelt another way): it finds the cottage again.
+    let back = edit(second.clone(), "14 HARBOR WAY", "CLN-102B").await;
+    // The only job at the named Mill house moves: the name stays with the house.
+    let mill_moved = edit(named.clone(), "30 Mill Road", "CLN-103").await;
+    // The only job at a bare property had a typo: the property is corrected in place.
+    let corrected = edit(bare.clone(), "7 Elm Court", "CLN-104").await;
 
-    assert!(moved.text().contains("The job's details are saved."), "{}", moved.text());
-    assert!(corrected.text().contains("The job's details are saved."), "{}", corrected.text());
-    assert!(back.text().contains("The job's details are saved."), "{}", back.text());
+    for page in [&renamed, &moved, &back, &mill_moved, &corrected] {
+        assert!(page.text().contains("The job's details are saved."), "{}", page.text());
+    }
+    assert_eq!(kept_place, harbor, "a reference changed, not the place");
+    assert_ne!(sixteen, harbor, "number 16 is a property of its own");
     assert_eq!(property_of(&app, &tenant, &first).await, harbor, "the first job stays");
     assert_eq!(property_of(&app, &tenant, &second).await, harbor, "back at the cottage");
-    assert_eq!(property_of(&app, &tenant, &alone).await, mill, "corrected in place");
+    assert_eq!(property_of(&app, &tenant, &bare).await, elm, "corrected in place");
+    assert_ne!(property_of(&app, &tenant, &named).await, mill, "the job left the Mill house");
     let db = &app.server.state.db;
     let cottage = db.tenant(&tenant).find_property(&harbor).await.unwrap().unwrap();
     assert_eq!((cottage.line1.as_str(), cottage.name.as_deref()), ("14 Harbor Way", Some("Harbor cottage")), "its address and name unchanged");
     let mill_house = db.tenant(&tenant).find_property(&mill).await.unwrap().unwrap();
-    assert_eq!((mill_house.line1.as_str(), mill_house.name.as_deref()), ("3 Mill Rd.", Some("Mill house")));
-    let sixteen = db.tenant(&tenant).property_list("16 Harbor", 10).await.unwrap();
-    assert_eq!(sixteen.len(), 1, "number 16 became a property of its own");
-    assert_eq!(sixteen[0].jobs, 0, "and has no job left once the job went back");
+    assert_eq!((mill_house.line1.as_str(), mill_house.name.as_deref()), ("3 Mill Road", Some("Mill house")), "the name stays with its house");
+    let thirty = db.tenant(&tenant).find_property(&property_of(&app, &tenant, &named).await).await.unwrap().unwrap();
+    assert_eq!((thirty.line1.as_str(), thirty.name), ("30 Mill Road", None));
+    assert_eq!(db.tenant(&tenant).find_property(&elm).await.unwrap().unwrap().line1, "7 Elm Court");
+    let left = db.tenant(&tenant).property_list("16 Harbor", 10).await.unwrap();
+    assert_eq!((left.len(), left[0].jobs), (1, 0), "number 16 has no job left once the job went back");
     assert_eq!(db.tenant(&tenant).property_jobs(&harbor).await.unwrap().len(), 2);
 }}
 
@@ -228,8 +252,8 @@ story! { async fn the_jobs_tab_lists_each_job_with_its_services_team_notes_and_t
     let lees_tab = lee.get(&app.url("/account?tab=jobs")).await;
 
     let text = tab.text();
-    let upcoming = text.find("Upcoming").expect("an Upcoming part");
-    let past = text.find("Past").expect("a Past part");
+    let upcoming = text.find("Upcoming When Job").expect("an Upcoming part");
+    let past = text.find("Past When Job").expect("a Past part");
     assert!(upcoming < past, "{text}");
     assert!(text[upcoming..past].contains("CLN-102 200 Lake Shore Drive Scheduled Deep clean and Oven clean Sam Rivera and Morgan Reyes 243.00"), "{text}");
     assert!(text[upcoming..past].contains("Note on CLN-102 Please leave the side gate unlocked."), "{text}");

@@ -250,11 +250,12 @@ impl PropertyKind {
 }
 
 /// How jobs at the same address find their shared property: the street line
-/// and postal code, trimmed, spaces collapsed and ASCII lower-cased (as the
-/// migration that introduced it computed it for the rows it found).
+/// and postal code with the spaces around them trimmed and ASCII lower-cased,
+/// exactly as the migration that introduced it computed it in SQL (both
+/// databases can, so the keys it stored and the host's always agree).
 pub fn address_key(line1: &str, postal_code: &str) -> String {
-    let squeeze = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase();
-    format!("{}|{}", squeeze(line1), squeeze(postal_code))
+    let fold = |text: &str| text.trim_matches(' ').to_ascii_lowercase();
+    format!("{}|{}", fold(line1), fold(postal_code))
 }
 
 impl Property {

@@ -255,49 +255,48 @@ async fn set_appointment(executor: Executor<'_>, tenant_id: &TenantId, job_id: &
 
 /// Put the job at the address of `details`. The same address (another
 /// spelling of it) corrects the property in place, for every job there. A
-/// new address moves the job to the business's property there, if it has
-/// one; else its property moves with it when it is the only job there, and a
-/// new property is made when other jobs stay behind (their address, name and
-/// notes are theirs).
+/// new address moves the job to the business's property there, made if need
+/// be; only a bare property (no name, no notes) that no other job shares
+/// moves with its job instead, since a name or a gate code belongs to the
+/// place the job left.
 async fn move_to_address(tx: Executor<'_>, tenant_id: &TenantId, job_id: &JobId, property_id: &str, details: &JobDetails) -> DbResult<()> {
     let key = address_key(&details.line1, &details.postal_code);
-    let current: String = sqlx::query_scalar("SELECT address_key FROM properties WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant_id)
-        .bind(property_id)
-        .fetch_one(&mut *tx)
-        .await
-        .context("reading a property's address")?;
-    let elsewhere: Option<String> = sqlx::query_scalar("SELECT MIN(id) FROM properties WHERE tenant_id = $1 AND address_key = $2 AND id <> $3")
-        .bind(tenant_id)
-        .bind(&key)
-        .bind(property_id)
-        .fetch_one(&mut *tx)
-        .await
-        .context("finding the property at an address")?;
-    let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND property_id = $2 AND id <> $3")
-        .bind(tenant_id)
-        .bind(property_id)
-        .bind(job_id)
-        .fetch_one(&mut *tx)
-        .await
-        .context("counting the jobs at a property")?;
+    let (line1, postal_code, named, notes, others): (String, String, i64, i64, i64) = sqlx::query_as(
+        "SELECT p.line1, p.postal_code, CASE WHEN p.name IS NULL THEN 0 ELSE 1 END, \
+                (SELECT COUNT(*) FROM property_notes n WHERE n.tenant_id = p.tenant_id AND n.property_id = p.id), \
+                (SELECT COUNT(*) FROM jobs j WHERE j.tenant_id = p.tenant_id AND j.property_id = p.id AND j.id <> $3) \
+         FROM properties p WHERE p.tenant_id = $1 AND p.id = $2",
+    )
+    .bind(tenant_id)
+    .bind(property_id)
+    .bind(job_id)
+    .fetch_one(&mut *tx)
+    .await
+    .context("reading a job's property")?;
+    let same_place = address_key(&line1, &postal_code) == key;
+    let elsewhere: Option<String> = if same_place {
+        None
+    } else {
+        super::properties::property_id_at(&mut *tx, tenant_id, &key).await?
+    };
+    let bare_and_alone = named == 0 && notes == 0 && others == 0;
+    if same_place || (elsewhere.is_none() && bare_and_alone) {
+        sqlx::query("UPDATE properties SET line1 = $1, city = $2, region = $3, postal_code = $4, address_key = $5 WHERE tenant_id = $6 AND id = $7")
+            .bind(&details.line1)
+            .bind(&details.city)
+            .bind(&details.region)
+            .bind(&details.postal_code)
+            .bind(&key)
+            .bind(tenant_id)
+            .bind(property_id)
+            .execute(&mut *tx)
+            .await
+            .context("changing a property's address")?;
+        return Ok(());
+    }
     let target = match elsewhere {
-        Some(found) if current != key => found,
-        _ if current == key || others == 0 => {
-            sqlx::query("UPDATE properties SET line1 = $1, city = $2, region = $3, postal_code = $4, address_key = $5 WHERE tenant_id = $6 AND id = $7")
-                .bind(&details.line1)
-                .bind(&details.city)
-                .bind(&details.region)
-                .bind(&details.postal_code)
-                .bind(&key)
-                .bind(tenant_id)
-                .bind(property_id)
-                .execute(&mut *tx)
-                .await
-                .context("changing a property's address")?;
-            return Ok(());
-        }
-        _ => super::properties::insert_property(&mut *tx, tenant_id, &details.line1, &details.city, &details.region, &details.postal_code).await?,
+        Some(found) => found,
+        None => super::properties::property_at(&mut *tx, tenant_id, &details.line1, &details.city, &details.region, &details.postal_code).await?,
     };
     sqlx::query("UPDATE jobs SET property_id = $1 WHERE tenant_id = $2 AND id = $3")
         .bind(&target)

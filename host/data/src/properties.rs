@@ -192,35 +192,37 @@ impl TenantDb<'_> {
     }
 }
 
-/// The id of the business's property at this address (the first, should it
-/// have several), or of a new one there.
+/// The id of the business's property at this address, made if it has none.
+/// Two offices typing the same new address at once get the same property
+/// (the address is unique to a business).
 pub(super) async fn property_at(executor: Executor<'_>, tenant_id: &TenantId, line1: &str, city: &str, region: &str, postal_code: &str) -> DbResult<String> {
     let key = address_key(line1, postal_code);
-    let found: Option<String> = sqlx::query_scalar("SELECT MIN(id) FROM properties WHERE tenant_id = $1 AND address_key = $2")
-        .bind(tenant_id)
-        .bind(&key)
-        .fetch_one(&mut *executor)
-        .await
-        .context("finding the property at an address")?;
-    if let Some(id) = found {
+    if let Some(id) = property_id_at(&mut *executor, tenant_id, &key).await? {
         return Ok(id);
     }
-    insert_property(executor, tenant_id, line1, city, region, postal_code).await
+    sqlx::query(
+        "INSERT INTO properties (id, tenant_id, line1, city, region, postal_code, address_key) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (tenant_id, address_key) DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(tenant_id)
+    .bind(line1)
+    .bind(city)
+    .bind(region)
+    .bind(postal_code)
+    .bind(&key)
+    .execute(&mut *executor)
+    .await
+    .context("creating a property")?;
+    property_id_at(executor, tenant_id, &key).await?.ok_or_else(|| super::DbError::Invalid("a property vanished as it was made".into()))
 }
 
-/// A new property at this address, even if the business has one there.
-pub(super) async fn insert_property(executor: Executor<'_>, tenant_id: &TenantId, line1: &str, city: &str, region: &str, postal_code: &str) -> DbResult<String> {
-    let id = new_id();
-    sqlx::query("INSERT INTO properties (id, tenant_id, line1, city, region, postal_code, address_key) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(&id)
+/// The id of the business's property whose address key is `key`.
+pub(super) async fn property_id_at(executor: Executor<'_>, tenant_id: &TenantId, key: &str) -> DbResult<Option<String>> {
+    sqlx::query_scalar("SELECT id FROM properties WHERE tenant_id = $1 AND address_key = $2")
         .bind(tenant_id)
-        .bind(line1)
-        .bind(city)
-        .bind(region)
-        .bind(postal_code)
-        .bind(address_key(line1, postal_code))
-        .execute(executor)
+        .bind(key)
+        .fetch_optional(executor)
         .await
-        .context("creating a property")?;
-    Ok(id)
+        .context("finding the property at an address")
 }

@@ -133,7 +133,13 @@ impl account::Host for CallState {
                 jobs,
             })
             .collect();
-        let ids: Vec<&str> = profiles.iter().map(|profile| profile.id.as_str()).collect();
+        // Notes are for the clients, as on a job's page: only the places
+        // where the viewer is a client or co-client on a job get them.
+        let ids: Vec<&str> = profiles
+            .iter()
+            .map(|profile| profile.id.as_str())
+            .filter(|id| jobs.iter().any(|job| job.property.id == *id && matches!(job.role.0, Role::Client | Role::CoClient)))
+            .collect();
         let notes = portico_services::properties::for_clients(&scope.db, &scope.tenant_id, &ids).await.map_err(unavailable)?;
         for note in notes {
             if let Some(profile) = profiles.iter_mut().find(|profile| profile.id == note.property_id) {

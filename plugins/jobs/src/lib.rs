@@ -21,7 +21,7 @@ impl Section for Jobs {
     fn describe() -> Descriptor {
         Descriptor::new("jobs", "Jobs", env!("CARGO_PKG_VERSION"))
             .description("Lists the client's upcoming and past jobs with their dates, properties, where each stands, services, team, notes and totals.")
-            .card(CardSpec::hub_tab(CARD, "Your jobs", "Jobs").everyone())
+            .card(CardSpec::hub_tab(CARD, "Upcoming and past jobs", "Jobs").everyone())
             .permission(Permission::AccountRead, "Lists the client's jobs with their services, team, notes and totals on their account page.")
     }
 

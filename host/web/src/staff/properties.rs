@@ -17,7 +17,7 @@ use axum_extra::extract::cookie::CookieJar;
 use portico_core::formats::{Formats as _, TenantFormats};
 use portico_core::model::{Property, PropertyKind, Tenant};
 use portico_core::stages::JobStage;
-use portico_services::jobs::{JobError, MAX_NOTE_CHARS, MAX_PROPERTY_NAME_CHARS};
+use portico_services::jobs::{JobError, JobRefusal, MAX_NOTE_CHARS, MAX_PROPERTY_NAME_CHARS};
 use portico_services::properties::{PropertyNoteRequest, PropertyProfile};
 use serde::Deserialize;
 use serde_json::json;
@@ -64,12 +64,29 @@ async fn list(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
     super::console_page(&state, jar, session, "staff_properties", "Properties", data).await
 }
 
-/// What a refused form brings back.
+/// What a refused form brings back, and the refusal, beside the field it is about.
 #[derive(Default)]
 struct Kept {
     profile: Option<(String, String)>,
     note: Option<NoteForm>,
-    error: Option<String>,
+    error: Option<Refused>,
+}
+
+struct Refused {
+    /// `name`, `kind` or `body` (the note).
+    field: &'static str,
+    message: String,
+}
+
+impl Refused {
+    fn of(refusal: JobRefusal) -> Refused {
+        let field = match refusal {
+            JobRefusal::PropertyNameTooLong(_) => "name",
+            JobRefusal::UnknownPropertyKind => "kind",
+            _ => "body",
+        };
+        Refused { field, message: refusal.to_string() }
+    }
 }
 
 /// `GET /staff/properties/{id}`
@@ -122,7 +139,7 @@ async fn render(state: &AppState, jar: CookieJar, session: StaffSession, propert
         "notes": notes,
         "note": { "body": note.body, "access": note.topic == "access", "for_clients": note.for_clients.is_some() },
         "jobs": jobs,
-        "error": kept.error,
+        "error": kept.error.as_ref().map(|error| json!({ "message": error.message, error.field: true })),
         "may_edit": session.may(Ability::ManageJobs),
         "max_name": MAX_PROPERTY_NAME_CHARS,
         "max_note": MAX_NOTE_CHARS,
@@ -154,7 +171,7 @@ async fn update(State(state): State<AppState>, jar: CookieJar, session: StaffSes
             Ok(Redirect::to(&format!("/staff/properties/{property_id}")).into_response())
         }
         Err(JobError::Refused(refusal)) => {
-            let kept = Kept { profile: Some((form.name, form.kind)), error: Some(refusal.to_string()), ..Kept::default() };
+            let kept = Kept { profile: Some((form.name, form.kind)), error: Some(Refused::of(refusal)), ..Kept::default() };
             render(&state, jar, session, &property_id, kept).await
         }
         Err(error) => Err(error.into()),
@@ -187,7 +204,7 @@ async fn add_note(State(state): State<AppState>, jar: CookieJar, session: StaffS
             Ok(Redirect::to(&format!("/staff/properties/{property_id}#notes")).into_response())
         }
         Err(JobError::Refused(refusal)) => {
-            let kept = Kept { error: Some(refusal.to_string()), note: Some(form), ..Kept::default() };
+            let kept = Kept { error: Some(Refused::of(refusal)), note: Some(form), ..Kept::default() };
             render(&state, jar, session, &property_id, kept).await
         }
         Err(error) => Err(error.into()),
