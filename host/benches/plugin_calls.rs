@@ -36,7 +36,7 @@ fn summarize(name: &str, unit: &str, scale: f64, mut samples: Vec<Duration>) {
 async fn main() -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
     let server = RunningServer::start(Config::new("127.0.0.1:0".parse()?, data.path().to_path_buf())).await?;
-    let links = portico::demo::ensure_demo(&server.state, data.path()).await?;
+    let links = portico::demo::ensure_inspection_demo(&server.state, data.path()).await?;
     let state = server.state.clone();
     let tenant = state.db.tenant_by_slug("keystone").await?.expect("demo tenant");
 

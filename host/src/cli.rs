@@ -212,6 +212,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  Client sign-in without a link:    {}/t/{}/signin", server.base_url, crate::demo::SLUG);
             println!("  REST API ({}/api/openapi.json):  Authorization: Bearer {}", server.base_url, links.api_key);
             println!("  Mail and texts (dev only):        {}{}", server.base_url, portico_web::dev::outbox_path(&server.state, crate::demo::SLUG));
+            if let Some(cleaning) = &links.cleaning {
+                println!("\nSparkle & Shine Cleaning (customers sign in with a code sent by e-mail):");
+                println!("  Customer sign-in:                 {}  (as {}; the code is in the outbox below)", cleaning.signin, cleaning.customer_email);
+                println!("  Staff sign-in:                    {}  ({} / {})", cleaning.staff.url, cleaning.staff.email, cleaning.staff.password);
+                println!("  Mail and texts (dev only):        {}{}", server.base_url, portico_web::dev::outbox_path(&server.state, crate::demo::CLEANING_SLUG));
+            }
             println!("\nPress Ctrl-C to stop.");
             server.wait_for_signal().await
         }

@@ -279,6 +279,18 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
     assert!(staff.iter().any(|page| page.starts_with("/staff/jobs/") && page.contains("/preview/")), "a preview: {staff:?}");
     audit.pages("staff", &staff).await;
 
+    // The cleaning company's property manager, signed in with an e-mailed
+    // code: her account's tabs, and a cleaning's tabs with the crew's photos.
+    let cleaning = portico::demo::ensure_demo(&app.server.state, app.data_dir()).await.unwrap().cleaning.unwrap();
+    audit.browser.delete_all_cookies().await.unwrap();
+    crate::cleaning_demo::code_sign_in(&app, &audit.browser, &cleaning).await;
+    let mut riley = audit.pages_from("/account", "/account", &[]).await;
+    let jobs = audit.pages_from("/account?tab=jobs", "/jobs/", &[]).await;
+    let cleaning_job = jobs.last().expect("a cleaning to open").clone();
+    riley.extend(audit.pages_from(&cleaning_job, "/jobs/", &["/documents/", "/pdf", "/receipt", "/checkout/", "/files/"]).await);
+    assert!(riley.iter().any(|page| page.ends_with("?tab=photos")), "a cleaning's Photos tab: {riley:?}");
+    audit.pages("the cleaning company's property manager", &riley).await;
+
     let Audit { browser, failures, audited, .. } = audit;
     browser.close().await.unwrap();
     eprintln!("accessibility audit: {audited} page views, {} failures", failures.len());

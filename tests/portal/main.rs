@@ -66,6 +66,7 @@ mod agreements;
 mod api;
 mod branding;
 mod checklists;
+mod cleaning_demo;
 mod compression;
 mod console_home;
 mod contract_versions;

@@ -136,7 +136,7 @@ impl TestApp {
         config.strict_templates = true;
         let data_dir = config.data_dir.clone();
         let server = RunningServer::start(config.clone()).await.expect("server starts");
-        let links = portico::demo::ensure_demo(&server.state, &data_dir).await.expect("demo data");
+        let links = portico::demo::ensure_inspection_demo(&server.state, &data_dir).await.expect("demo data");
         TestApp { server, links, data_dir, config, _temp: temp, postgres }
     }
 
@@ -310,7 +310,7 @@ impl TestCluster {
         };
         let first = RunningServer::start(config(temps[0].path())).await.expect("first instance starts");
         let second = RunningServer::start(config(temps[1].path())).await.expect("second instance starts");
-        let links = portico::demo::ensure_demo(&first.state, temps[0].path()).await.expect("demo data");
+        let links = portico::demo::ensure_inspection_demo(&first.state, temps[0].path()).await.expect("demo data");
         let data_dirs = [temps[0].path().to_path_buf(), temps[1].path().to_path_buf()];
         Some(TestCluster { first, second, links, data_dirs, _temps: temps, _postgres: postgres })
     }

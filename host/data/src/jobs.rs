@@ -368,6 +368,20 @@ impl TenantDb<'_> {
         .context("loading a document")
     }
 
+    /// Date an invoice: one brought over from the business's earlier books
+    /// (or issued on paper) keeps the day it was issued, which its month on
+    /// the client's dashboard follows.
+    pub async fn set_invoice_issued_at(&self, invoice_id: &str, issued_at: i64) -> DbResult<bool> {
+        let updated = sqlx::query("UPDATE invoices SET created_at = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(issued_at)
+            .bind(self.tenant)
+            .bind(invoice_id)
+            .execute(&self.db.pool)
+            .await
+            .context("dating an invoice")?;
+        Ok(updated.rows_affected() == 1)
+    }
+
     pub async fn create_invoice(&self, job_id: &JobId, invoice: &NewInvoice<'_>) -> DbResult<String> {
         let NewInvoice { number, status, tax_minor, due_at, lines } = *invoice;
         let id = new_id();

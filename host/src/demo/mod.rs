@@ -1,7 +1,13 @@
 //! `portico demo`: a ready-made home-inspection business with one job, so a
-//! newcomer can open each role's portal at once. Created on first run, reused
-//! afterwards (the links and staff password are kept in `demo.json`, since the
-//! database only holds hashes).
+//! newcomer can open each role's portal at once, and a cleaning company
+//! (`cleaning`) with a year of a property manager's cleanings. Created on
+//! first run, reused afterwards (the links and staff passwords are kept in
+//! `demo.json`, since the database only holds hashes); a business added to
+//! the demo later is made on the next start of an older data directory.
+
+mod cleaning;
+
+pub use cleaning::{CleaningLinks, SLUG as CLEANING_SLUG};
 
 use portico_core::ids::{JobId, TenantId};
 use portico_web::app::AppState;
@@ -31,6 +37,10 @@ pub struct DemoLinks {
     pub staff: StaffLogin,
     /// A key for the REST API (jobs:read, jobs:write).
     pub api_key: String,
+    /// The cleaning company: sign-in by e-mailed code. (Absent only where
+    /// the stories made the inspection business alone.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cleaning: Option<CleaningLinks>,
 }
 
 /// What is remembered between runs (tokens, not URLs: the address may change).
@@ -44,6 +54,8 @@ struct DemoSecrets {
     /// Added after the first demos: made on the next start when missing.
     #[serde(default)]
     api_key: Option<String>,
+    #[serde(default)]
+    cleaning: Option<cleaning::CleaningSecrets>,
 }
 
 const AGREEMENT: &str = "This agreement is between {{company}} (\"the Inspector\") and {{client}} (\"the Client\") \
@@ -55,7 +67,18 @@ The written report is for the sole use of the Client. The fee of {{fee}} is due 
 report is released once this agreement is signed and the fee is paid. Any claim must be made in writing within \
 one year of the inspection date.";
 
+/// Every business of the demo, made if absent.
 pub async fn ensure_demo(state: &AppState, data_dir: &Path) -> anyhow::Result<DemoLinks> {
+    ensure(state, data_dir, true).await
+}
+
+/// The home-inspection business alone, made if absent: the stories' common
+/// ground (a story that needs another business makes it with [`ensure_demo`]).
+pub async fn ensure_inspection_demo(state: &AppState, data_dir: &Path) -> anyhow::Result<DemoLinks> {
+    ensure(state, data_dir, false).await
+}
+
+async fn ensure(state: &AppState, data_dir: &Path, every_business: bool) -> anyhow::Result<DemoLinks> {
     let secrets_path = data_dir.join("demo.json");
     let mut secrets: DemoSecrets = match std::fs::read_to_string(&secrets_path) {
         Ok(text) => serde_json::from_str(&text).context("demo.json does not parse; remove the data directory to start over")?,
@@ -69,6 +92,10 @@ pub async fn ensure_demo(state: &AppState, data_dir: &Path) -> anyhow::Result<De
         secrets.api_key = Some(demo_api_key(state).await?);
         write_private(&secrets_path, &serde_json::to_string_pretty(&secrets)?)?;
     }
+    if every_business && secrets.cleaning.is_none() {
+        secrets.cleaning = Some(cleaning::seed(state).await.context("making the demo's cleaning company")?);
+        write_private(&secrets_path, &serde_json::to_string_pretty(&secrets)?)?;
+    }
     let base = &state.public_url;
     Ok(DemoLinks {
         client: format!("{base}/p/{}", secrets.client_token),
@@ -76,6 +103,7 @@ pub async fn ensure_demo(state: &AppState, data_dir: &Path) -> anyhow::Result<De
         listing_agent: format!("{base}/p/{}", secrets.listing_agent_token),
         staff: StaffLogin { url: format!("{base}/staff/login"), email: secrets.staff_email, password: secrets.staff_password },
         api_key: secrets.api_key.unwrap_or_default(),
+        cleaning: secrets.cleaning.as_ref().map(|cleaning| cleaning::links(base, cleaning)),
     })
 }
 
@@ -192,6 +220,7 @@ ClearFlow Plumbing | Plumber | (555) 010-3300",
         staff_email,
         staff_password,
         api_key: None,
+        cleaning: None,
     })
 }
 
@@ -217,7 +246,7 @@ async fn publish_file(
 
 /// The report's findings as the inspector structured them, one with a photo.
 async fn add_findings(state: &AppState, tenant_id: &TenantId, job_id: &JobId, report_id: &str, shared: &[Role]) -> anyhow::Result<()> {
-    let panel = include_bytes!("../assets/demo-panel.png").to_vec();
+    let panel = include_bytes!("../../assets/demo-panel.png").to_vec();
     let photo = publish_file(state, tenant_id, job_id, ("photo", "Main panel"), ("image/png", panel), shared).await?;
     let findings = [
         ("Electrical", "Double-tapped breaker", "safety", "Main panel, garage", "Two conductors share one breaker terminal. Have a licensed electrician correct it.", Some(photo.as_str())),
