@@ -192,13 +192,20 @@ story! { async fn on_the_hub_an_agent_reads_their_jobs_but_not_the_bill(app) {
     install_hostile(&app, "account", vec![Permission::AccountRead]).await;
     let agent = Visitor::new();
     agent.get(&app.links.buyer_agent).await;
-    let (dana, _) = dana(&app).await;
+    let (dana, job_page) = dana(&app).await;
+    // A note for the clients on the job, and one on its property (the gate code).
+    let tenant = app.demo_tenant_id().await;
+    let business = app.server.state.db.tenant(&tenant);
+    let job = business.job(&job_of(&job_page)).await.unwrap().unwrap();
+    business.add_job_note(&job.id, "The inspector parks in the drive.", true, "Morgan Reyes").await.unwrap();
+    let gate = portico_data::NewPropertyNote { property_id: &job.property_id, access: true, body: "Gate code 4471", for_clients: true, by_name: "Morgan Reyes" };
+    business.add_property_note(&gate).await.unwrap();
 
     let agent_hub = agent.get(&app.url("/account")).await.text();
     let client_hub = dana.get(&app.url("/account")).await.text();
 
-    assert!(agent_hub.contains("jobs: INS-1042; invoices: 0"), "the agent's own job, without its invoice: {agent_hub}");
-    assert!(client_hub.contains("jobs: INS-1042; invoices: 1"), "the client's job and its invoice: {client_hub}");
+    assert!(agent_hub.contains("jobs: INS-1042; invoices: 0; totals: none; job notes: 0; property notes: 0"), "the agent's own job, without its bill or the clients' notes: {agent_hub}");
+    assert!(client_hub.contains("jobs: INS-1042; invoices: 1; totals: 61000; job notes: 1; property notes: 1"), "the client's job, its bill and notes: {client_hub}");
 }}
 
 story! { async fn staff_cards_never_reach_clients_and_client_actions_never_reach_staff_cards(app) {

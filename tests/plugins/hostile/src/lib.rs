@@ -105,7 +105,18 @@ impl Section for Hostile {
                 let jobs = account::list_jobs().map_err(|e| e.describe())?;
                 let invoices = account::list_invoices().map_err(|e| e.describe())?;
                 let references: Vec<String> = jobs.iter().map(|j| j.reference.clone()).collect();
-                Ok(vec![Card::new(trouble).text(format!("jobs: {}; invoices: {}", references.join(", "), invoices.len()))])
+                // What the newer functions give the same viewer: the bill and the notes for clients only.
+                let summaries = account::list_job_summaries().map_err(|e| e.describe())?;
+                let totals: Vec<String> = summaries.iter().map(|s| s.total.map_or("none".to_string(), |total| total.to_string())).collect();
+                let notes: Vec<String> = summaries.iter().flat_map(|s| s.notes.clone()).collect();
+                let property_notes: usize = account::list_property_profiles().map_err(|e| e.describe())?.iter().map(|p| p.notes.len()).sum();
+                Ok(vec![Card::new(trouble).text(format!(
+                    "jobs: {}; invoices: {}; totals: {}; job notes: {}; property notes: {property_notes}",
+                    references.join(", "),
+                    invoices.len(),
+                    totals.join(", "),
+                    notes.len()
+                ))])
             }
             // Read a thread that is not this section's, and write while rendering.
             "eavesdrop" => {
