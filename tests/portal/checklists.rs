@@ -24,13 +24,14 @@ fn tick_boxes(page: &Page) -> Vec<String> {
     page.body.split(" name=\"tick-").skip(1).map(|rest| format!("tick-{}", rest.split('"').next().unwrap())).collect()
 }
 
-/// Save checklist `index` with `ticked` boxes on, as the form `page` showed it.
-async fn save(app: &TestApp, member: &Visitor, page: &Page, job: &str, index: usize, ticked: &[&str]) -> Page {
-    let boxes = tick_boxes(page);
-    let was: Vec<(String, String)> = boxes.iter().map(|name| (format!("was-{name}"), page.hidden(&format!("was-{name}")).unwrap_or_default())).collect();
-    let mut fields: Vec<(&str, &str)> = was.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
+/// Save the checklists with `ticked` boxes on, as the form `page` showed them
+/// (each list's hidden record of what it showed ticked goes back with it).
+async fn save(app: &TestApp, member: &Visitor, page: &Page, job: &str, ticked: &[&str]) -> Page {
+    let lists: Vec<String> = page.body.split(" name=\"was-").skip(1).map(|rest| format!("was-{}", rest.split('"').next().unwrap())).collect();
+    let seen: Vec<(String, String)> = lists.iter().map(|name| (name.clone(), page.hidden(name).unwrap_or_default())).collect();
+    let mut fields: Vec<(&str, &str)> = seen.iter().map(|(name, value)| (name.as_str(), value.as_str())).collect();
     fields.extend(ticked.iter().map(|name| (*name, "on")));
-    member.act_at(page, &app.url(&format!("/staff/jobs/{job}/actions")), "checklists", "crew-checklists", &format!("save-{index}"), &fields).await
+    member.act_at(page, &app.url(&format!("/staff/jobs/{job}/actions")), "checklists", "crew-checklists", "save", &fields).await
 }
 
 /// Add `photo` as a photo of `moment` with `caption`, from the console's job page.
@@ -39,7 +40,7 @@ async fn add_photo(app: &TestApp, member: &Visitor, job: &str, (name, bytes, cla
     let form = Form::new()
         .text("_portico_csrf", page.hidden("_portico_csrf").unwrap())
         .text("_portico_plugin", "checklists")
-        .text("_portico_card", "crew-checklists")
+        .text("_portico_card", "crew-photos")
         .text("_portico_action", "add-photos")
         .text("_portico_file.photos", page.hidden("_portico_file.photos").expect("the rules of the photos input"))
         .text("moment", moment.to_string())
@@ -61,17 +62,17 @@ story! { async fn the_crew_ticks_checklists_and_adds_photos_and_the_client_sees_
     let owners_page = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await;
     let boxes = tick_boxes(&caseys_page);
     assert_eq!(boxes.len(), 5, "a box per item: {boxes:?}");
-    let casey_saved = save(&app, &casey, &caseys_page, &job, 0, &[&boxes[0], &boxes[1]]).await;
-    let owner_saved = save(&app, &owner, &owners_page, &job, 0, &[&boxes[2]]).await;
+    let casey_saved = save(&app, &casey, &caseys_page, &job, &[&boxes[0], &boxes[1]]).await;
+    let owner_saved = save(&app, &owner, &owners_page, &job, &[&boxes[2]]).await;
     let before = add_photo(&app, &casey, &job, ("IMG_0001.JPG", photo_with_location(), "image/jpeg"), "before", "Kitchen before").await;
     let after = add_photo(&app, &casey, &job, ("IMG_0002.JPG", photo_with_location(), "image/jpeg"), "after", "Kitchen after").await;
     let lying = add_photo(&app, &casey, &job, ("oven.jpg", b"<html><script>alert(1)</script></html>".to_vec(), "image/jpeg"), "after", "Oven after").await;
     let no_photo = casey
-        .act_at(&caseys_page, &app.url(&format!("/staff/jobs/{job}/actions")), "checklists", "crew-checklists", "add-photos", &[("moment", "after"), ("caption", "Nothing")])
+        .act_at(&caseys_page, &app.url(&format!("/staff/jobs/{job}/actions")), "checklists", "crew-photos", "add-photos", &[("moment", "after"), ("caption", "Nothing")])
         .await;
 
-    assert!(casey_saved.text().contains("Kitchen: 2 ticked."), "{}", casey_saved.text());
-    assert!(owner_saved.text().contains("Kitchen: 1 ticked."), "{}", owner_saved.text());
+    assert!(casey_saved.text().contains("Saved: 2 ticked."), "{}", casey_saved.text());
+    assert!(owner_saved.text().contains("Saved: 1 ticked."), "{}", owner_saved.text());
     assert!(owner_saved.text().contains("Counters wiped (ticked by Casey Crew)"), "the owner's stale form undid nothing: {}", owner_saved.text());
     assert!(owner_saved.text().contains("Floor mopped (ticked by Morgan Reyes)"), "{}", owner_saved.text());
     assert!(before.text().contains("The photo is added; the job's clients see it."), "{}", before.text());
@@ -85,7 +86,7 @@ story! { async fn the_crew_ticks_checklists_and_adds_photos_and_the_client_sees_
     let link = dana.get(&app.links.client).await;
     let tab = dana.get(&app.url(&format!("{}?tab=photos", link.job_path()))).await;
     let text = tab.text();
-    assert!(text.contains("Kitchen Kitchen: 3 of 3") && text.contains("Done: Counters wiped Done: Sink scrubbed Done: Floor mopped"), "{text}");
+    assert!(text.contains("Kitchen Items done: 3 of 3") && text.contains("Done: Counters wiped Done: Sink scrubbed Done: Floor mopped"), "{text}");
     assert!(!text.contains("Tub scrubbed"), "a checklist nobody started is not shown: {text}");
     assert!(text.contains("In progress"), "{text}");
     assert!(tab.body.contains("alt=\"Kitchen before (photo by Casey Crew)\"") && tab.body.contains("alt=\"Kitchen after (photo by Casey Crew)\""), "{}", tab.body);
@@ -117,20 +118,37 @@ story! { async fn a_checklist_is_unticked_only_by_who_sees_it_ticked_and_clients
     let casey = crew(&app).await;
     let page = casey.get(&app.url(&format!("/staff/jobs/{job}"))).await;
     let boxes = tick_boxes(&page);
-    save(&app, &casey, &page, &job, 1, &[&boxes[3], &boxes[4]]).await;
+    save(&app, &casey, &page, &job, &[&boxes[3], &boxes[4]]).await;
 
     let reloaded = casey.get(&app.url(&format!("/staff/jobs/{job}"))).await;
-    let unticked = save(&app, &casey, &reloaded, &job, 1, &[&boxes[3]]).await;
-    let gone = save(&app, &casey, &reloaded, &job, 7, &[]).await;
+    let unticked = save(&app, &casey, &reloaded, &job, &[&boxes[3]]).await;
+    let unknown = casey.act_at(&reloaded, &app.url(&format!("/staff/jobs/{job}/actions")), "checklists", "crew-checklists", "save-7", &[]).await;
     let dana = Visitor::new();
     let link = dana.get(&app.links.client).await;
     let tab = dana.get(&app.url(&format!("{}?tab=photos", link.job_path()))).await;
-    let forged = dana.act(&tab, "checklists", "photos-and-checklists", "save-0", &[(&boxes[0], "on")]).await;
+    let forged = dana.act(&tab, "checklists", "photos-and-checklists", "save", &[(&boxes[0], "on")]).await;
 
-    assert!(unticked.text().contains("Bathroom: 1 unticked."), "{}", unticked.text());
-    assert!(gone.text().contains("That checklist is no longer in the business's settings"), "{}", gone.text());
+    assert!(unticked.text().contains("Saved: 1 unticked."), "{}", unticked.text());
+    assert!(unknown.text().contains("No such action here; reload the page."), "{}", unknown.text());
     assert!(forged.text().contains("Only the crew ticks checklists and adds photos."), "{}", forged.text());
     let text = dana.get(&app.url(&format!("{}?tab=photos", link.job_path()))).await.text();
-    assert!(text.contains("Bathroom: 1 of 2") && text.contains("Done: Tub scrubbed Not done: Mirror polished"), "{text}");
+    assert!(text.contains("Bathroom Items done: 1 of 2") && text.contains("Done: Tub scrubbed Not done: Mirror polished"), "{text}");
     assert!(!text.contains("Counters wiped"), "{text}");
+}}
+
+story! { async fn a_business_with_too_many_checklists_sees_the_first_and_keeps_its_photo_form(app) {
+    let tenant = app.demo_tenant_id().await;
+    let lines: Vec<String> = (1..=10).map(|n| format!("Room {n}: Dusted; Vacuumed; Windows; Bins; Skirting")).collect();
+    let settings = serde_json::json!({ "checklists": lines.join("\n") }).to_string();
+    app.server.state.db.tenant(&tenant).set_plugin_settings("checklists", &settings).await.unwrap();
+    let job = demo_job(&app).await;
+    let casey = crew(&app).await;
+
+    let page = casey.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+
+    let text = page.text();
+    assert!(text.contains("Only the first checklists are shown: a job holds at most 6 lists and 34 items in all."), "{text}");
+    assert!(text.contains("Room 6") && !text.contains("Room 7"), "{text}");
+    assert_eq!(tick_boxes(&page).len(), 30, "six lists of five");
+    assert!(text.contains("Save the checklists") && text.contains("Add the photos") && page.body.contains("name=\"moment\""), "both forms whole: {text}");
 }}

@@ -60,7 +60,7 @@ story! { async fn the_property_manager_signs_in_with_a_code_and_finds_her_year_o
     let latest_done = jobs.body[past..].split("href=\"/jobs/").nth(1).and_then(|rest| rest.split('"').next()).expect("a past cleaning").to_string();
     let photos = riley.get(&app.url(&format!("/jobs/{latest_done}?tab=photos"))).await;
     let text = photos.text();
-    assert!(text.contains("Checklists complete") && text.contains("Kitchen: 4 of 4") && text.contains("Living areas: 3 of 3"), "{text}");
+    assert!(text.contains("Checklists complete") && text.contains("Kitchen Items done: 4 of 4") && text.contains("Living areas Items done: 3 of 3"), "{text}");
     assert!(photos.body.contains("alt=\"Kitchen before the clean (photo by Ana Souza)\"") && photos.body.contains("alt=\"Kitchen after the clean (photo by Ana Souza)\""), "{text}");
     let photo = photos.href_containing("/files/").expect("the full-size photo");
     let (status, content_type, _) = riley.get_raw(&app.url(&photo)).await;
@@ -72,6 +72,17 @@ story! { async fn the_property_manager_signs_in_with_a_code_and_finds_her_year_o
     assert!(batches.contains("B-0001") && batches.contains("Riley Chen") && batches.contains("$540.00"), "{batches}");
     let properties = owner.get(&app.url("/staff/properties")).await.text();
     assert!(properties.contains("Lakeside Cottage") && properties.contains("Rental 12"), "{properties}");
+
+    // A first start stopped before demo.json recorded the company: the next
+    // start keeps it and gives the owner a new password.
+    let path = app.data_dir().join("demo.json");
+    let mut secrets: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    secrets.as_object_mut().unwrap().remove("cleaning");
+    std::fs::write(&path, secrets.to_string()).unwrap();
+    let recovered = portico::demo::ensure_demo(&app.server.state, app.data_dir()).await.expect("the demo starts again").cleaning.unwrap();
+    assert_ne!(recovered.staff.password, cleaning.staff.password);
+    let owner = app.staff(&recovered.staff.email, &recovered.staff.password).await;
+    assert!(owner.get(&app.url("/staff/batches")).await.text().contains("B-0001"), "the same company, one batch");
 }}
 
 #[tokio::test]

@@ -15,12 +15,13 @@ use serde::{Deserialize, Serialize};
 
 struct Checklists;
 
-/// The crew's card on the console's job page.
+/// The crew's cards on the console's job page: the checklists, and the photos.
 const CREW: &str = "crew-checklists";
+const CREW_PHOTOS: &str = "crew-photos";
 /// The clients' card on the job's portal page.
 const CLIENTS: &str = "photos-and-checklists";
 
-const SAVE_PREFIX: &str = "save-";
+const SAVE: &str = "save";
 const ADD_PHOTOS: &str = "add-photos";
 const COMMENT: &str = "comment";
 
@@ -30,6 +31,13 @@ const MAX_PHOTO_BYTES: u32 = 15 * 1024 * 1024;
 const MAX_CAPTION: usize = 200;
 /// The conversation subject of comments on a job's photos.
 const SUBJECT: &str = "photos";
+/// A card shows at most 50 blocks: the checklists a card can hold (items,
+/// and a heading and a progress bar a list, with room for the card's words).
+const MAX_LISTS: usize = 6;
+const MAX_ITEMS: usize = 34;
+/// The newest photos a card shows (each is an image and a link).
+const PHOTOS_SHOWN_TO_CREW: usize = 20;
+const PHOTOS_SHOWN_TO_CLIENTS: usize = 12;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -43,23 +51,34 @@ struct Checklist {
     items: Vec<String>,
 }
 
-/// The checklists as the business wrote them, one per line: `Name: item; item`.
-fn checklists(settings: &Settings) -> Vec<Checklist> {
-    settings
-        .checklists
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(|line| {
-            let (name, items) = match line.split_once(':') {
-                Some((name, items)) => (name.trim().to_string(), items),
-                None => ("Checklist".to_string(), line),
-            };
-            let items = items.split(';').map(str::trim).filter(|item| !item.is_empty()).map(str::to_string).collect();
-            Checklist { name, items }
-        })
-        .filter(|checklist: &Checklist| !checklist.items.is_empty())
-        .collect()
+/// The checklists as the business wrote them, one per line: `Name: item; item`,
+/// as many as a card holds (a list named twice counts once), and whether
+/// some were left out.
+fn checklists(settings: &Settings) -> (Vec<Checklist>, bool) {
+    let mut lists: Vec<Checklist> = Vec::new();
+    let (mut items_kept, mut cut) = (0, false);
+    for line in settings.checklists.lines().map(str::trim).filter(|line| !line.is_empty()) {
+        let (name, written) = match line.split_once(':') {
+            Some((name, written)) if !name.trim().is_empty() => (name.trim().to_string(), written),
+            _ => ("Checklist".to_string(), line),
+        };
+        let mut items: Vec<String> = Vec::new();
+        for item in written.split(';').map(str::trim).filter(|item| !item.is_empty()) {
+            if !items.iter().any(|kept| kept == item) {
+                items.push(item.to_string());
+            }
+        }
+        if items.is_empty() || lists.iter().any(|list| list.name == name) {
+            continue;
+        }
+        if lists.len() == MAX_LISTS || items_kept + items.len() > MAX_ITEMS {
+            cut = true;
+            break;
+        }
+        items_kept += items.len();
+        lists.push(Checklist { name, items });
+    }
+    (lists, cut)
 }
 
 /// Who ticked an item, and when.
@@ -106,7 +125,8 @@ impl Section for Checklists {
     fn describe() -> Descriptor {
         Descriptor::new("checklists", "Photos and checklists", env!("CARGO_PKG_VERSION"))
             .description("Your crew ticks your checklists and adds before and after photos from a phone on the console's job page; the job's clients see what was done and can comment.")
-            .card(CardSpec::staff_panel(CREW, "Checklists and photos", &[StaffRole::Owner, StaffRole::Office, StaffRole::Employee]))
+            .card(CardSpec::staff_panel(CREW, "Checklists", &[StaffRole::Owner, StaffRole::Office, StaffRole::Employee]))
+            .card(CardSpec::staff_panel(CREW_PHOTOS, "Before and after photos", &[StaffRole::Owner, StaffRole::Office, StaffRole::Employee]))
             .card(CardSpec::tab(CLIENTS, "Photos and checklists", "Photos").roles(&[Role::Client, Role::CoClient]))
             .setting("checklists", "Checklists, one per line: Name: item; item; item", SettingKind::LongText, json!(""))
             .setting_help("For example: Kitchen: Counters wiped; Sink scrubbed; Floor mopped")
@@ -118,10 +138,14 @@ impl Section for Checklists {
 
     fn render(ctx: &Context) -> Result<Vec<Card>, String> {
         let settings: Settings = ctx.settings()?;
-        let lists = checklists(&settings);
+        let (lists, cut) = checklists(&settings);
         let photos = photos().map_err(|error| format!("reading the photos failed: {error}"))?;
-        let card = if ctx.on_staff_surface() { crew_card(&lists, &photos) } else { clients_card(&lists, &photos) };
-        card.map(|card| vec![card]).map_err(|error| format!("reading the checklists failed: {error}"))
+        let read = |error: HostError| format!("reading the checklists failed: {error}");
+        if ctx.on_staff_surface() {
+            Ok(vec![crew_card(&lists, cut).map_err(read)?, crew_photos_card(&photos)])
+        } else {
+            Ok(clients_card(&lists, &photos).map_err(read)?.into_iter().collect())
+        }
     }
 
     fn handle_action(ctx: &Context, _card: &str, action: &str, input: &Input) -> ActionResult {
@@ -132,97 +156,117 @@ impl Section for Checklists {
         if !ctx.on_staff_surface() {
             return Err(ActionError::Refused("Only the crew ticks checklists and adds photos.".into()));
         }
-        if action == ADD_PHOTOS {
-            return add_photos(ctx, input);
+        match action {
+            ADD_PHOTOS => add_photos(ctx, input),
+            SAVE => save(ctx, &checklists(&settings).0, input),
+            _ => Err(ActionError::Refused("No such action here; reload the page.".into())),
         }
-        let lists = checklists(&settings);
-        let Some(checklist) = action.strip_prefix(SAVE_PREFIX).and_then(|index| index.parse::<usize>().ok()).and_then(|index| lists.get(index)) else {
-            return Err(ActionError::Refused("That checklist is no longer in the business's settings; reload the page.".into()));
-        };
-        save(ctx, checklist, input)
     }
 }
 
-/// The crew's card: each checklist to tick, the photos so far, and a form to add some.
-fn crew_card(lists: &[Checklist], photos: &[Photo]) -> Result<Card, HostError> {
+/// The crew's checklists card: each checklist to tick, saved at once.
+fn crew_card(lists: &[Checklist], cut: bool) -> Result<Card, HostError> {
     let mut card = Card::new(CREW).task(TaskState::Info);
     if lists.is_empty() {
-        card = card.text("No checklists yet: an owner writes them in this section's settings. Photos can be added all the same.");
+        return Ok(card.text("No checklists yet: an owner writes them in this section's settings."));
     }
-    for (index, checklist) in lists.iter().enumerate() {
+    if cut {
+        card = card.notice(Tone::Warning, format!("Only the first checklists are shown: a job holds at most {MAX_LISTS} lists and {MAX_ITEMS} items in all."));
+    }
+    for checklist in lists {
         let ticks = ticks_of(checklist)?;
         let done = ticks.iter().filter(|tick| tick.is_some()).count();
-        card = card.heading(checklist.name.clone()).progress(checklist.name.clone(), done as u32, checklist.items.len() as u32);
+        card = card.heading(checklist.name.clone()).progress("Items done", done as u32, checklist.items.len() as u32);
+        let mut seen_ticked = Vec::new();
         for (item, tick) in checklist.items.iter().zip(&ticks) {
             let key = tick_key(&checklist.name, item);
             let label = match tick {
                 Some(tick) => format!("{item} (ticked by {})", tick.by),
                 None => item.clone(),
             };
-            card = card
-                .input(FormField::new(&key, &label, InputKind::Checkbox).value(if tick.is_some() { "on" } else { "" }))
-                // What the crew member saw, so that only what they changed is saved.
-                .input(FormField::hidden(&format!("was-{key}"), if tick.is_some() { "on" } else { "" }));
+            card = card.input(FormField::new(&key, &label, InputKind::Checkbox).value(if tick.is_some() { "on" } else { "" }));
+            if tick.is_some() {
+                seen_ticked.push(key);
+            }
         }
-        card = card.action(Action::primary(&format!("{SAVE_PREFIX}{index}"), &format!("Save {}", checklist.name)));
+        // What the crew member saw ticked, so that only what they changed is saved.
+        card = card.input(FormField::hidden(&list_key(&checklist.name), seen_ticked.join(" ")));
     }
-    card = photo_blocks(card.heading("Photos"), photos);
-    let moments = vec![Choice { value: "before".into(), label: "Before the work".into() }, Choice { value: "after".into(), label: "After the work".into() }];
-    Ok(card
-        .input(FormField::photos("photos", "Take or choose photos", MAX_PHOTO_BYTES, true))
-        .input(FormField::new("moment", "They show the place", InputKind::Select(moments)))
-        .input(FormField::new("caption", "Caption (optional)", InputKind::Text).help("Which room, what was found: \u{201c}Master bath, mould behind the tub\u{201d}."))
-        .action(Action::secondary(ADD_PHOTOS, "Add the photos")))
+    Ok(card.action(Action::primary(SAVE, "Save the checklists")))
 }
 
-/// The clients' card: what was done, and the photos, with a way to comment.
-fn clients_card(lists: &[Checklist], photos: &[Photo]) -> Result<Card, HostError> {
+/// The hidden input of a checklist: the items the form showed ticked.
+fn list_key(checklist: &str) -> String {
+    format!("was-{}", tick_key(checklist, ""))
+}
+
+/// The crew's photos card: the newest photos, and a form to add some.
+fn crew_photos_card(photos: &[Photo]) -> Card {
+    let card = photo_blocks(Card::new(CREW_PHOTOS).task(TaskState::Info), photos, PHOTOS_SHOWN_TO_CREW);
+    let moments = vec![Choice { value: "before".into(), label: "Before the work".into() }, Choice { value: "after".into(), label: "After the work".into() }];
+    card.input(FormField::photos("photos", "Take or choose photos", MAX_PHOTO_BYTES, true))
+        .input(FormField::new("moment", "They show the place", InputKind::Select(moments)))
+        .input(FormField::new("caption", "Caption (optional)", InputKind::Text).help("Which room, what was found: \u{201c}Master bath, mould behind the tub\u{201d}."))
+        .action(Action::primary(ADD_PHOTOS, "Add the photos"))
+}
+
+/// The clients' card: what was done, and the photos, with a way to
+/// comment; none until the crew has started.
+fn clients_card(lists: &[Checklist], photos: &[Photo]) -> Result<Option<Card>, HostError> {
     let mut card = Card::new(CLIENTS);
     let mut all_done = !lists.is_empty();
     let mut anything = !photos.is_empty();
     for checklist in lists {
         let ticks = ticks_of(checklist)?;
         let done = ticks.iter().filter(|tick| tick.is_some()).count();
+        all_done &= done == checklist.items.len();
         if done == 0 {
-            all_done = false;
             continue;
         }
         anything = true;
-        all_done &= done == checklist.items.len();
         let lines = checklist
             .items
             .iter()
             .zip(&ticks)
             .map(|(item, tick)| if tick.is_some() { format!("Done: {item}") } else { format!("Not done: {item}") })
             .collect();
-        card = card.heading(checklist.name.clone()).progress(checklist.name.clone(), done as u32, checklist.items.len() as u32).block(Block::Bullets(lines));
+        card = card.heading(checklist.name.clone()).progress("Items done", done as u32, checklist.items.len() as u32).block(Block::Bullets(lines));
     }
     if !anything {
-        return Ok(card.task(TaskState::NotNeeded).text("The crew's checklists and photos will be here once the work starts."));
+        return Ok(None);
     }
-    card = if all_done { card.status("Checklists complete", Tone::Success) } else { card.status("In progress", Tone::Info) };
-    card = photo_blocks(card.task(TaskState::Info), photos);
-    Ok(card
-        .heading("Something to say about the work?")
-        .input(FormField::new("comment", "Your comment", InputKind::LongText))
-        .action(Action::secondary(COMMENT, "Send to the office")))
+    if !lists.is_empty() {
+        card = if all_done { card.status("Checklists complete", Tone::Success) } else { card.status("In progress", Tone::Info) };
+    }
+    card = photo_blocks(card.task(TaskState::Info), photos, PHOTOS_SHOWN_TO_CLIENTS);
+    Ok(Some(
+        card.heading("Something to say about the work?")
+            .input(FormField::new("comment", "Your comment", InputKind::LongText))
+            .action(Action::secondary(COMMENT, "Send to the office")),
+    ))
 }
 
-/// The photos, before then after, each as its thumbnail with a link to the full size.
-fn photo_blocks(mut card: Card, photos: &[Photo]) -> Card {
+/// The newest `shown` photos, before then after, each as its thumbnail with
+/// a link to the full size.
+fn photo_blocks(mut card: Card, photos: &[Photo], shown: usize) -> Card {
     if photos.is_empty() {
         return card.text("No photos yet.");
     }
+    // Stored oldest first: keep the newest, in the order they were taken.
+    let newest = &photos[photos.len().saturating_sub(shown)..];
+    if newest.len() < photos.len() {
+        card = card.text(format!("The newest {} of {} photos.", newest.len(), photos.len()));
+    }
     for (moment, heading) in [("before", "Before"), ("after", "After")] {
-        let shown: Vec<&Photo> = photos.iter().filter(|photo| photo.moment == moment).collect();
-        if shown.is_empty() {
+        let of_moment: Vec<&Photo> = newest.iter().filter(|photo| photo.moment == moment).collect();
+        if of_moment.is_empty() {
             continue;
         }
         card = card.heading(heading);
-        for photo in shown {
+        for (number, photo) in of_moment.iter().enumerate() {
             // A file the viewer may not open (or that is gone) is left out.
             let Ok(file) = files::get_file(&photo.file) else { continue };
-            let about = if photo.caption.is_empty() { format!("{heading} the work") } else { photo.caption.clone() };
+            let about = if photo.caption.is_empty() { format!("{heading} the work, photo {}", number + 1) } else { photo.caption.clone() };
             if let Some(thumbnail) = file.thumbnail_url {
                 card = card.image(thumbnail, format!("{about} (photo by {})", photo.by));
             }
@@ -232,29 +276,37 @@ fn photo_blocks(mut card: Card, photos: &[Photo]) -> Card {
     card
 }
 
-/// Record the items the crew member ticked or unticked; what they did not
-/// change is left as it is (a colleague may have ticked it meanwhile).
-fn save(ctx: &Context, checklist: &Checklist, input: &Input) -> ActionResult {
+/// Record the items the crew member ticked or unticked, in every list; what
+/// they did not change is left as it is (a colleague may have ticked it
+/// meanwhile).
+fn save(ctx: &Context, lists: &[Checklist], input: &Input) -> ActionResult {
     let (mut ticked, mut unticked) = (0, 0);
-    for item in &checklist.items {
-        let key = tick_key(&checklist.name, item);
-        let now = input.checked(&key);
-        let was = input.checked(&format!("was-{key}"));
-        if now && !was {
-            let tick = Tick { by: ctx.viewer.display_name.clone(), at: ctx.now };
-            if storage::insert_json(Scope::Job, &key, &tick)? {
-                ticked += 1;
+    for checklist in lists {
+        let Some(seen) = input.get(&list_key(&checklist.name)) else {
+            // Not on the form the crew member saw (added to the settings since).
+            continue;
+        };
+        let seen: Vec<&str> = seen.split_whitespace().collect();
+        for item in &checklist.items {
+            let key = tick_key(&checklist.name, item);
+            let now = input.checked(&key);
+            let was = seen.contains(&key.as_str());
+            if now && !was {
+                let tick = Tick { by: ctx.viewer.display_name.clone(), at: ctx.now };
+                if storage::insert_json(Scope::Job, &key, &tick)? {
+                    ticked += 1;
+                }
+            } else if !now && was {
+                storage::delete(Scope::Job, &key)?;
+                unticked += 1;
             }
-        } else if !now && was {
-            storage::delete(Scope::Job, &key)?;
-            unticked += 1;
         }
     }
     let message = match (ticked, unticked) {
-        (0, 0) => format!("{}: nothing changed.", checklist.name),
-        (ticked, 0) => format!("{}: {ticked} ticked.", checklist.name),
-        (0, unticked) => format!("{}: {unticked} unticked.", checklist.name),
-        (ticked, unticked) => format!("{}: {ticked} ticked, {unticked} unticked.", checklist.name),
+        (0, 0) => "Nothing changed on the checklists.".to_string(),
+        (ticked, 0) => format!("Saved: {ticked} ticked."),
+        (0, unticked) => format!("Saved: {unticked} unticked."),
+        (ticked, unticked) => format!("Saved: {ticked} ticked, {unticked} unticked."),
     };
     Ok(Outcome::success(message))
 }
@@ -268,16 +320,15 @@ fn add_photos(ctx: &Context, input: &Input) -> ActionResult {
         Some(moment @ ("before" | "after")) => moment.to_string(),
         _ => return Err(ActionError::invalid_field("moment", "Say whether the photos show the place before or after the work.")),
     };
-    let caption = input.text("caption").unwrap_or_default();
-    if caption.chars().count() > MAX_CAPTION {
-        return Err(ActionError::invalid_field("caption", format!("A caption is at most {MAX_CAPTION} characters.")));
-    }
+    // The photos are already kept when the section hears of them: a long
+    // caption is shortened rather than refused, which would lose them.
+    let caption: String = input.text("caption").unwrap_or_default().chars().take(MAX_CAPTION).collect();
     for id in &files {
         // The ids come from the host, but each must be an upload of this job.
         files::get_file(id).map_err(|_| ActionError::invalid_field("photos", "One of the photos is not this job's; take it again."))?;
     }
     for id in &files {
-        let photo = Photo { file: id.to_string(), moment: moment.clone(), caption: caption.to_string(), by: ctx.viewer.display_name.clone(), at: ctx.now };
+        let photo = Photo { file: id.to_string(), moment: moment.clone(), caption: caption.clone(), by: ctx.viewer.display_name.clone(), at: ctx.now };
         // One value per photo: two phones adding photos at once keep both.
         storage::insert_json(Scope::Job, &format!("photo/{:012}-{id}", ctx.now), &photo)?;
     }
