@@ -22,6 +22,12 @@ impl Role {
         matches!(self, Role::Client | Role::CoClient | Role::Staff)
     }
 
+    /// Who reads the notes the office shows a job's clients (on the job, on
+    /// its property): the clients (and staff), never an agent or a guest.
+    pub fn reads_client_notes(self) -> bool {
+        matches!(self, Role::Client | Role::CoClient | Role::Staff)
+    }
+
     /// Whether this viewer sees the e-mail and phone of a person in role
     /// `of`: clients and staff see everyone's, agents see the other agents'
     /// (not the clients'), a guest on a public link sees nobody's.

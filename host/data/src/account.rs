@@ -22,6 +22,12 @@ pub struct AccountJobDetail {
     pub first_visit: Option<i64>,
 }
 
+/// The first visit not cancelled of job `j`, Unix seconds (NULL when none is booked).
+pub(crate) const FIRST_VISIT: &str = "(SELECT MIN(a.starts_at) FROM appointments a WHERE a.tenant_id = j.tenant_id AND a.job_id = j.id AND a.status <> 'cancelled')";
+
+/// The latest step of job `j` (NULL when the office never moved it: its status says).
+pub(crate) const LATEST_STAGE: &str = "(SELECT s.stage FROM job_steps s WHERE s.tenant_id = j.tenant_id AND s.job_id = j.id ORDER BY s.at DESC, s.id DESC LIMIT 1)";
+
 /// Something a jobs list shows beside a job: a service booked, the
 /// visit's lead, a member of its crew, or a note for its clients.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -67,8 +73,7 @@ impl TenantDb<'_> {
         sqlx::query_as(&format!(
             "SELECT j.id AS job_id, j.reference, j.status, {ROLE_ON_JOB} AS role, \
                     p.id, p.line1, p.line2, p.city, p.region, p.postal_code, p.country, p.name, p.kind, \
-                    (SELECT MIN(a.starts_at) FROM appointments a WHERE a.tenant_id = j.tenant_id AND a.job_id = j.id AND a.status <> 'cancelled') AS first_visit, \
-                    (SELECT s.stage FROM job_steps s WHERE s.tenant_id = j.tenant_id AND s.job_id = j.id ORDER BY s.at DESC, s.id DESC LIMIT 1) AS latest_stage \
+                    {FIRST_VISIT} AS first_visit, {LATEST_STAGE} AS latest_stage \
              {REACHABLE_LINKS} AND {NOT_STAFF} \
              GROUP BY j.id, j.reference, j.status, p.id, p.line1, p.line2, p.city, p.region, p.postal_code, p.country, p.name, p.kind, j.tenant_id, j.created_at \
              ORDER BY j.created_at DESC, j.id DESC LIMIT 200"

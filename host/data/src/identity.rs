@@ -6,6 +6,7 @@ use portico_core::ids::{JobId, TenantId};
 use super::{Db, TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now, JobContact, RoleColumn};
 
+use super::account::FIRST_VISIT;
 use super::jobs::JOB_CONTACT_COLUMNS;
 
 /// What a challenge proves once answered.
@@ -367,7 +368,7 @@ impl TenantDb<'_> {
     pub async fn account_jobs(&self, contact_id: &str, verified_email: Option<&str>) -> DbResult<Vec<AccountJob>> {
         sqlx::query_as(&format!(
             "SELECT j.id AS job_id, j.reference, j.status, {ROLE_ON_JOB} AS role, p.line1, p.city, p.region, \
-                    (SELECT MIN(a.starts_at) FROM appointments a WHERE a.tenant_id = j.tenant_id AND a.job_id = j.id AND a.status <> 'cancelled') AS starts_at \
+                    {FIRST_VISIT} AS starts_at \
              {REACHABLE_LINKS} AND {NOT_STAFF} \
              GROUP BY j.id, j.reference, j.status, p.line1, p.city, p.region, j.tenant_id, j.created_at \
              ORDER BY j.created_at DESC LIMIT 200"

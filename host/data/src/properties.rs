@@ -3,6 +3,7 @@
 //! access, internal or for the clients), the jobs there, and the office's
 //! list of properties.
 
+use super::account::{FIRST_VISIT, LATEST_STAGE};
 use super::board::like_pattern;
 use super::jobs::placeholders;
 use super::{DbResult, QueryContext, TenantDb};
@@ -151,12 +152,10 @@ impl TenantDb<'_> {
 
     /// The jobs at a property, newest first; at most 200.
     pub async fn property_jobs(&self, property_id: &str) -> DbResult<Vec<PropertyJob>> {
-        sqlx::query_as(
-            "SELECT j.id, j.reference, j.status, j.created_at, \
-                    (SELECT MIN(a.starts_at) FROM appointments a WHERE a.tenant_id = j.tenant_id AND a.job_id = j.id AND a.status <> 'cancelled') AS first_visit, \
-                    (SELECT s.stage FROM job_steps s WHERE s.tenant_id = j.tenant_id AND s.job_id = j.id ORDER BY s.at DESC, s.id DESC LIMIT 1) AS latest_stage \
-             FROM jobs j WHERE j.tenant_id = $1 AND j.property_id = $2 ORDER BY j.created_at DESC, j.id DESC LIMIT 200",
-        )
+        sqlx::query_as(&format!(
+            "SELECT j.id, j.reference, j.status, j.created_at, {FIRST_VISIT} AS first_visit, {LATEST_STAGE} AS latest_stage \
+             FROM jobs j WHERE j.tenant_id = $1 AND j.property_id = $2 ORDER BY j.created_at DESC, j.id DESC LIMIT 200"
+        ))
         .bind(self.tenant)
         .bind(property_id)
         .fetch_all(&self.db.pool)

@@ -12,7 +12,6 @@ use portico_services::account::{stage_of, summary_for};
 use portico_services::payments::batches::customer_batches;
 use portico_core::formats::{Formats as _, TenantFormats};
 use portico_core::ids::{JobId, TenantId};
-use portico_core::model::Role;
 use portico_core::money::InvoiceStatus;
 use portico_data::{AccountJobDetail, Db};
 use types::{Error, Surface};
@@ -75,8 +74,7 @@ impl account::Host for CallState {
         let job_ids: Vec<JobId> = jobs.iter().map(|job| job.job_id.clone()).collect();
         let parts = business.job_parts(&job_ids).await.map_err(unavailable)?;
         // Totals only for the jobs whose bill the viewer sees.
-        let billed: Vec<JobId> = jobs.iter().filter(|job| job.role.0.sees_billing()).map(|job| job.job_id.clone()).collect();
-        let invoices = business.invoices_of_jobs(&billed).await.map_err(unavailable)?;
+        let invoices = business.invoices_of_jobs(&billed_job_ids(&jobs)).await.map_err(unavailable)?;
         Ok(jobs
             .iter()
             .map(|job| {
@@ -87,7 +85,7 @@ impl account::Host for CallState {
                         team.push(name);
                     }
                 }
-                let is_client = matches!(job.role.0, Role::Client | Role::CoClient);
+                let is_client = job.role.0.reads_client_notes();
                 let invoiced: Vec<i64> = invoices
                     .iter()
                     .filter(|(job_id, invoice, _)| *job_id == job.job_id && invoice.status != InvoiceStatus::Void)
@@ -138,7 +136,7 @@ impl account::Host for CallState {
         let ids: Vec<&str> = profiles
             .iter()
             .map(|profile| profile.id.as_str())
-            .filter(|id| jobs.iter().any(|job| job.property.id == *id && matches!(job.role.0, Role::Client | Role::CoClient)))
+            .filter(|id| jobs.iter().any(|job| job.property.id == *id && job.role.0.reads_client_notes()))
             .collect();
         let notes = portico_services::properties::for_clients(&scope.db, &scope.tenant_id, &ids).await.map_err(unavailable)?;
         for note in notes {
@@ -159,7 +157,7 @@ impl account::Host for CallState {
         let mut listed = Vec::new();
         // Agents follow a job, not its bill: only the client's own jobs.
         let billed: Vec<&AccountJobDetail> = jobs.iter().filter(|job| job.role.0.sees_billing()).collect();
-        let job_ids: Vec<portico_core::ids::JobId> = billed.iter().map(|job| job.job_id.clone()).collect();
+        let job_ids = billed_job_ids(&jobs);
         // Three queries in all, however many jobs the account holds.
         let mut invoices = db.tenant(&scope.tenant_id).invoices_of_jobs(&job_ids).await.map_err(unavailable)?;
         let payments = db.tenant(&scope.tenant_id).payments_of_jobs(&job_ids).await.map_err(unavailable)?;
@@ -177,7 +175,7 @@ impl account::Host for CallState {
     async fn list_payments(&mut self) -> Result<Vec<account::AccountPayment>, Error> {
         let scope = self.account_scope()?;
         let jobs = scope.jobs().await?;
-        let job_ids: Vec<portico_core::ids::JobId> = jobs.iter().filter(|job| job.role.0.sees_billing()).map(|job| job.job_id.clone()).collect();
+        let job_ids = billed_job_ids(&jobs);
         let business = scope.db.tenant(&scope.tenant_id);
         let shares = business.payments_of_jobs(&job_ids).await.map_err(unavailable)?;
         // One row per invoice a payment pays, newest payment first: fold
@@ -261,6 +259,11 @@ impl account::Host for CallState {
             })
             .collect())
     }
+}
+
+/// The jobs whose bill the viewer sees (agents follow a job, not its bill).
+fn billed_job_ids(jobs: &[AccountJobDetail]) -> Vec<JobId> {
+    jobs.iter().filter(|job| job.role.0.sees_billing()).map(|job| job.job_id.clone()).collect()
 }
 
 /// The properties of these jobs with how many of them are at each, placed

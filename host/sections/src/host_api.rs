@@ -165,7 +165,7 @@ impl job_data::Host for CallState {
     async fn list_notes(&mut self) -> Result<Vec<job_data::Note>, Error> {
         let (db, job_id) = self.granted(Permission::JobRead)?;
         // Notes are for the clients: an agent or a guest reads none.
-        if !matches!(self.viewer_role(), Role::Client | Role::CoClient | Role::Staff) {
+        if !self.viewer_role().reads_client_notes() {
             return Ok(Vec::new());
         }
         let notes = db.tenant(self.tenant()).job_notes(job_id, false).await.map_err(unavailable)?;
@@ -177,8 +177,7 @@ impl job_data::Host for CallState {
         let business = db.tenant(self.tenant());
         let job = business.job(job_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
         let property = business.find_property(&job.property_id).await.map_err(unavailable)?.ok_or(Error::NotFound)?;
-        // As the job's notes: for the clients (and staff), never an agent or a guest.
-        let notes = if matches!(self.viewer_role(), Role::Client | Role::CoClient | Role::Staff) {
+        let notes = if self.viewer_role().reads_client_notes() {
             let notes = portico_services::properties::for_clients(db, self.tenant(), &[property.id.as_str()]).await.map_err(unavailable)?;
             notes.into_iter().map(|note| types::PropertyNote { topic: note.topic, body: note.body, at: note.created_at }).collect()
         } else {

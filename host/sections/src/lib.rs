@@ -53,6 +53,30 @@ pub struct Audience {
     pub memo: Option<Arc<RenderMemo>>,
 }
 
+impl Audience {
+    /// A member of staff acting on a staff surface (the console's job page
+    /// with `job_id`, or a section's console page), as themselves.
+    pub fn staff(tenant_id: TenantId, surface: Surface, job_id: Option<JobId>, member: StaffMember, display_name: &str, origin: RequestOrigin) -> Audience {
+        Audience {
+            tenant_id,
+            surface,
+            job_id,
+            viewer: ViewerIdentity {
+                role: portico_core::model::Role::Staff,
+                contact_id: None,
+                job_contact_id: None,
+                display_name: display_name.to_string(),
+                verified: true,
+                proven_email: None,
+                staff: Some(member),
+            },
+            origin,
+            preview: false,
+            memo: None,
+        }
+    }
+}
+
 /// A tenant's enabled section, ready to call.
 #[derive(Clone)]
 pub struct ActiveSection {

@@ -17,7 +17,7 @@ use portico_core::stages::JobStage;
 use portico_core::tokens::{hash_token, new_token};
 use portico_data::{AccessSettings, Actor, NewInvoice, NewPropertyNote, NewTenant, PersonKind, StaffUser};
 use portico_sections::bindings::cards::Block;
-use portico_sections::{Audience, Invocation, Returned, StaffMember, Surface, ViewerIdentity};
+use portico_sections::{Audience, Invocation, Returned, StaffMember, Surface};
 use portico_services::payments::batches::BatchRequest;
 use portico_services::payments::{ManualPayment, PaidElsewhere};
 use portico_web::app::AppState;
@@ -241,23 +241,8 @@ async fn job(state: &AppState, tenant: &Tenant, property: &str, reference: &str,
 async fn crew_works(state: &AppState, tenant: &Tenant, job: &JobId, crew: &StaffUser) -> anyhow::Result<()> {
     let sections = &state.sections;
     let section = sections.active(&tenant.id).await?.into_iter().find(|s| s.plugin.id() == "checklists").context("the checklists section")?;
-    let audience = Audience {
-        tenant_id: tenant.id.clone(),
-        surface: Surface::StaffJobPage,
-        job_id: Some(job.clone()),
-        viewer: ViewerIdentity {
-            role: Role::Staff,
-            contact_id: None,
-            job_contact_id: None,
-            display_name: crew.display_name.clone(),
-            verified: true,
-            proven_email: None,
-            staff: Some(StaffMember { user_id: crew.id.clone(), role: crew.role }),
-        },
-        origin: Default::default(),
-        preview: false,
-        memo: None,
-    };
+    let member = StaffMember { user_id: crew.id.clone(), role: crew.role };
+    let audience = Audience::staff(tenant.id.clone(), Surface::StaffJobPage, Some(job.clone()), member, &crew.display_name, Default::default());
     let act = |card: &str, action: &str, input: Vec<(String, String)>| {
         let ctx = sections.context(&section, &audience, tenant);
         sections.call(&section, &audience, Invocation::Action { ctx, card: card.into(), action: action.into(), input })

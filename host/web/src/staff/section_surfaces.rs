@@ -16,8 +16,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
 use portico_core::ids::JobId;
-use portico_core::model::{RequestOrigin, Role, Tenant};
-use portico_sections::{Audience, StaffMember, Surface, ViewerIdentity};
+use portico_core::model::{RequestOrigin, Tenant};
+use portico_sections::{Audience, StaffMember, Surface};
 use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
@@ -29,23 +29,8 @@ pub fn router() -> Router<AppState> {
 
 /// The staff member as the sections see them, on `surface`.
 fn audience(session: &StaffSession, surface: Surface, job_id: Option<JobId>, origin: RequestOrigin) -> Audience {
-    Audience {
-        tenant_id: session.row.tenant_id.clone(),
-        surface,
-        job_id,
-        viewer: ViewerIdentity {
-            role: Role::Staff,
-            contact_id: None,
-            job_contact_id: None,
-            display_name: session.user.display_name.clone(),
-            verified: true,
-            proven_email: None,
-            staff: Some(StaffMember { user_id: session.user.id.clone(), role: session.user.role }),
-        },
-        origin,
-        preview: false,
-        memo: None,
-    }
+    let member = StaffMember { user_id: session.user.id.clone(), role: session.user.role };
+    Audience::staff(session.row.tenant_id.clone(), surface, job_id, member, &session.user.display_name, origin)
 }
 
 /// The console's job page's panel: the sections' cards for this member on
