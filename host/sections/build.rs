@@ -17,11 +17,13 @@ const FIRST_PARTY: &[&str] = &[
     "portico-section-add-ons",
     "portico-section-reports",
     "portico-section-agreements",
+    "portico-section-estimates",
     "portico-section-payments",
     "portico-section-repair-list",
     "portico-section-moving-offers",
     "portico-section-job-details",
     "portico-section-checklists",
+    "portico-section-requests",
     "portico-section-contractors",
 ];
 

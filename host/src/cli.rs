@@ -212,6 +212,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("  Client sign-in without a link:    {}/t/{}/signin", server.base_url, crate::demo::SLUG);
             println!("  REST API ({}/api/openapi.json):  Authorization: Bearer {}", server.base_url, links.api_key);
             println!("  Mail and texts (dev only):        {}{}", server.base_url, portico_web::dev::outbox_path(&server.state, crate::demo::SLUG));
+            if let Some(service) = &links.service {
+                println!("\nNorthwind Home Services (invited customers sign in with their password):");
+                println!("  Customer sign-in:                 {}  ({} / {})", service.signin, service.customer_email, service.customer_password);
+                println!("  Staff sign-in:                    {}  ({} / {})", service.staff.url, service.staff.email, service.staff.password);
+                println!("  Mail and texts (dev only):        {}{}", server.base_url, portico_web::dev::outbox_path(&server.state, crate::demo::SERVICE_SLUG));
+            }
             if let Some(cleaning) = &links.cleaning {
                 println!("\nSparkle & Shine Cleaning (customers sign in with a code sent by e-mail):");
                 println!("  Customer sign-in:                 {}  (as {}; the code is in the outbox below)", cleaning.signin, cleaning.customer_email);

@@ -153,6 +153,24 @@ pub mod agreements {
     pub use crate::bindings::portico::plugin::agreements::{list_agreements, sign, Agreement, AgreementStatus, Signature};
 }
 
+/// The job's estimates, and the client's answer: needs
+/// [`Permission::Agreements`](crate::Permission::Agreements) (new in 0.4.0;
+/// accepting an estimate is signing it). The host checks every rule again:
+/// who may answer, the version read, the expiry, and that an answer is
+/// given once.
+pub mod estimates {
+    pub use crate::bindings::portico::plugin::estimates::{accept, decline, list_estimates, Estimate, EstimateLine, EstimateStatus};
+}
+
+/// The client's service requests on the account hub: needs
+/// [`Permission::Conversations`](crate::Permission::Conversations) (new in
+/// 0.4.0; a request is a conversation with the office). The host checks the
+/// description, the place (one of the client's properties, or an address),
+/// the days offered and the photos again.
+pub mod requests {
+    pub use crate::bindings::portico::plugin::requests::{list_requests, submit, DayPart, NewRequest, PreferredVisit, RequestStatus, ServiceRequest};
+}
+
 /// The business's add-on services: needs [`Permission::AddOns`](crate::Permission::AddOns).
 /// A request waits for the business's approval, which puts it on the invoice.
 pub mod add_ons {

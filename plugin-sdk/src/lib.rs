@@ -94,7 +94,7 @@ pub use bindings::portico::plugin::cards::{
 pub use bindings::portico::plugin::types::{
     Address, Context, Error as HostError, Permission, Role, StaffRole, Surface, Viewer,
 };
-pub use host::{account, add_ons, conversations, files, office, agreements, audit, billing, checkout, documents, job_data, log, notify, storage, Scope};
+pub use host::{account, add_ons, conversations, estimates, files, office, requests, agreements, audit, billing, checkout, documents, job_data, log, notify, storage, Scope};
 pub use input::Input;
 /// JSON, for settings defaults and stored values.
 pub use serde_json::{self, json};
@@ -205,7 +205,7 @@ impl From<HostError> for ActionError {
 /// Everything a section usually needs, in one `use`.
 pub mod prelude {
     pub use crate::{
-        account, add_ons, agreements, conversations, files, office, audit, billing, checkout, documents, export_section, job_data, log, notify, storage, Action,
+        account, add_ons, agreements, conversations, estimates, files, office, requests, audit, billing, checkout, documents, export_section, job_data, log, notify, storage, Action,
         ActionError, ActionResult, Block, Card, CardSpec, Choice, Context, Descriptor, Download, DownloadFormat, Event,
         EventKind, FileType, FormField, HostError, Input, InputKind, InputProblems, Outcome, Permission, Placement, Role, Scope,
         Section, SettingKind, SettingSpec, StaffRole, StatusChip, Surface, TaskState, Tone, json,

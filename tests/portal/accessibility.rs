@@ -166,6 +166,39 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
     let viewer = portico_services::conversations::ContactViewer { contact_id: &dana_id, verified_email: None, name: &dana_name };
     let draft = portico_services::conversations::Draft { body: "Is the attic hatch in the closet enough?".into(), ..Default::default() };
     app.server.state.conversations.start_by_contact(&tenant, &viewer, None, "Attic access", draft).await.unwrap();
+    // An estimate sent to Dana, with an option to tick, so her Estimate tab,
+    // the hub's Estimates tab and the console's estimate pages are audited.
+    let (job_id, _) = app.demo_invoice().await;
+    let owner_user = app.server.state.db.tenant(&tenant.id).staff_users().await.unwrap().remove(0);
+    let office = portico_data::Actor::staff(&owner_user.id, &owner_user.display_name);
+    let line = |description: &str, price: &str, optional: bool| portico_services::estimates::DraftLine {
+        description: description.into(),
+        quantity: "1".into(),
+        unit_price: price.into(),
+        tax_rate: "8.25".into(),
+        optional,
+    };
+    let expires_on = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 14)).to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
+    let draft = portico_services::estimates::EstimateDraft {
+        title: "Sewer scope".into(),
+        message: "We can scope the main line on the day of the inspection.".into(),
+        expires_on,
+        deposit_percent: "20".into(),
+        lines: vec![line("Sewer camera inspection", "275.00", false), line("Written video report", "45.00", true)],
+    };
+    let estimates = &app.server.state.estimates;
+    let (estimate_id, _) = estimates.write(&tenant, &job_id, &draft, &office).await.unwrap();
+    estimates.send(&tenant, &job_id, &estimate_id, &office).await.unwrap();
+    // A service request from Dana, for the office's request pages.
+    let visits = [portico_core::requests::PreferredVisit { day: draft.expires_on.clone(), part: "afternoon".into() }];
+    let form = portico_services::requests::RequestForm {
+        description: "The sump pump runs all the time.",
+        property_id: None,
+        address: ["1428 Elm Street", "Springfield", "IL", "62704"],
+        preferred: &visits,
+        attached: Vec::new(),
+    };
+    app.server.state.requests.submit(&tenant, &viewer, "requests", form).await.unwrap();
     let (_driver, browser, _profile) = open_browser().await;
     let mut audit = Audit { browser, base: app.url(""), axe, failures: Vec::new(), audited: 0 };
 
@@ -214,6 +247,8 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
             assert!(pages.iter().any(|page| page.starts_with("/messages/")), "Dana's thread: {pages:?}");
             assert!(pages.iter().any(|page| page == "/account?tab=invoices"), "the hub's section tab: {pages:?}");
             assert!(pages.iter().any(|page| page == "/account?tab=properties"), "the Properties tab: {pages:?}");
+            assert!(pages.iter().any(|page| page == "/account?tab=estimates"), "the Estimates tab: {pages:?}");
+            assert!(pages.iter().any(|page| page.ends_with("?tab=estimate")), "the job's Estimate tab: {pages:?}");
         }
         audit.pages(who, &pages).await;
     }
@@ -276,6 +311,8 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
         assert!(staff.iter().any(|page| page.starts_with(expected)), "the crawl reached {expected}: {staff:?}");
     }
     assert!(staff.iter().any(|page| page.starts_with("/staff/webhooks/")), "the endpoint's page: {staff:?}");
+    assert!(staff.iter().any(|page| page.ends_with("/estimates")), "the estimate form: {staff:?}");
+    assert!(staff.iter().any(|page| page.starts_with("/staff/requests/")), "a request's page: {staff:?}");
     assert!(staff.iter().any(|page| page.starts_with("/staff/jobs/") && page.contains("/preview/")), "a preview: {staff:?}");
     audit.pages("staff", &staff).await;
 
@@ -290,6 +327,22 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
     riley.extend(audit.pages_from(&cleaning_job, "/jobs/", &["/documents/", "/pdf", "/receipt", "/checkout/", "/files/"]).await);
     assert!(riley.iter().any(|page| page.ends_with("?tab=photos")), "a cleaning's Photos tab: {riley:?}");
     audit.pages("the cleaning company's property manager", &riley).await;
+
+    // The home-service company's homeowner, signed in with his password:
+    // his account's tabs (his estimate, his request) and his upcoming job.
+    let service = portico::demo::ensure_demo(&app.server.state, app.data_dir()).await.unwrap().service.unwrap();
+    audit.browser.delete_all_cookies().await.unwrap();
+    audit.resize(WIDTHS[0]).await;
+    audit.browser.goto(&service.signin).await.unwrap();
+    audit.browser.find(Locator::Css("input[name=email]")).await.unwrap().send_keys(&service.customer_email).await.unwrap();
+    audit.browser.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(&service.customer_password).await.unwrap();
+    audit.browser.find(Locator::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
+    crate::browser::wait_for_text(&audit.browser, "main", "Your account at a glance").await;
+    let mut jordan = audit.pages_from("/account", "/account", &[]).await;
+    let estimate = audit.pages_from("/account?tab=estimates", "/jobs/", &[]).await;
+    jordan.extend(estimate.into_iter().skip(1));
+    assert!(jordan.iter().any(|page| page.ends_with("?tab=estimate")), "his estimate to answer: {jordan:?}");
+    audit.pages("the home-service company's homeowner", &jordan).await;
 
     let Audit { browser, failures, audited, .. } = audit;
     browser.close().await.unwrap();

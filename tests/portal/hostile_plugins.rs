@@ -222,22 +222,33 @@ story! { async fn a_section_that_opens_sockets_is_refused_at_install(app) {
 
 story! { async fn rendering_a_page_acts_in_nobodys_name(app) {
     let tenant = hostile_with_every_grant(&app, "act-in-render", serde_json::json!({})).await;
+    // An estimate sent to Dana, for the section to try to answer.
+    let (job_id, _) = app.demo_invoice().await;
+    let business = app.server.state.db.tenant(&tenant).business().await.unwrap().unwrap();
+    let office = portico_data::Actor::staff("office", "Morgan Reyes");
+    let expires_on = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 7)).to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
+    let line = portico_services::estimates::DraftLine { description: "Sewer scope".into(), quantity: "1".into(), unit_price: "275".into(), ..Default::default() };
+    let draft = portico_services::estimates::EstimateDraft { title: "Sewer scope".into(), expires_on, lines: vec![line], ..Default::default() };
+    let (estimate, _) = app.server.state.estimates.write(&business, &job_id, &draft, &office).await.unwrap();
+    app.server.state.estimates.send(&business, &job_id, &estimate, &office).await.unwrap();
     let mail_before = app.mail_count(&tenant, "dana.whitfield@example.com").await;
 
     let page = Visitor::new().get(&app.links.client).await;
 
     let text = page.text();
     let tried = text.split("tried: ").nth(1).expect("the hostile card reports what it tried").to_string();
-    for denied in ["Agreements", "AddOns", "Checkout", "Notify", "Audit", "Storage", "NotifyOffice"].map(|p| format!("denied Permission::{p}")) {
+    for denied in ["Agreements", "AddOns", "Checkout", "Notify", "Audit", "Storage", "NotifyOffice", "Conversations"].map(|p| format!("denied Permission::{p}")) {
         assert!(tried.contains(&denied), "{denied}: {tried}");
     }
     assert!(!tried.contains("DONE"), "nothing went through: {tried}");
     assert!(text.contains("Pre-Inspection Agreement"), "{text}");
     assert!(text.contains("Required") && page.href_containing("?tab=agreements").is_some(), "the agreement still asks Dana to sign");
+    assert_eq!(tried.matches("denied Permission::Agreements").count(), 3, "signing, accepting and declining: {tried}");
     assert_eq!(app.audit_count("agreement.signed").await + app.audit_count("add-on.requested").await + app.audit_count("render.wrote").await, 0);
+    assert_eq!(app.audit_count("estimate.accepted").await + app.audit_count("estimate.declined").await + app.audit_count("request.submitted").await, 0);
     assert_eq!(app.mail_count(&tenant, "dana.whitfield@example.com").await, mail_before, "no mail was queued");
     assert_eq!(app.mail_count(&tenant, &app.links.staff.email).await, 0, "nor to the office");
-    let (job_id, invoice_id) = app.demo_invoice().await;
+    let (_, invoice_id) = app.demo_invoice().await;
     assert!(app.server.state.db.tenant(&tenant).open_checkout(&invoice_id).await.unwrap().is_none(), "no checkout was started");
     let stored = app.server.state.db.tenant(&tenant).storage_get("hostile", portico_data::StorageScope::Job(&job_id), "render").await.unwrap();
     assert_eq!(stored, None, "nothing was stored");

@@ -271,3 +271,36 @@ story! { async fn a_persons_details_and_role_are_corrected_on_the_console(app) {
     assert_eq!(person("Alexis Agent").await.email.as_deref(), Some("alexis@realty.example"), "the refused changes changed nothing");
     assert_eq!(app.audit_count("job.person-changed").await, 1);
 }}
+
+story! { async fn the_business_tax_rate_and_a_service_s_own_rate_are_on_the_invoice_and_start_an_estimate(app) {
+    let owner = app.owner().await;
+    let settings = owner.get(&app.url("/staff/payments")).await;
+    let csrf = settings.hidden("csrf").unwrap();
+    let fields = [("csrf", csrf.as_str()), ("provider", "test"), ("stripe_account", ""), ("card_fee_percent", ""), ("card_fee_fixed", ""), ("tax_rate", "8.25")];
+    let saved = owner.post(&app.url("/staff/payments"), &fields).await;
+    let mut wrong = fields;
+    wrong[5].1 = "8.255";
+    let refused = owner.post(&app.url("/staff/payments"), &wrong).await;
+    create(&app, &owner, &new_job(&[])).await;
+    let job = job_id(&app, "INS-2001").await;
+    let page = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    let csrf = page.hidden("csrf").unwrap();
+    let untaxed = owner.post(&app.url(&format!("/staff/jobs/{job}/services")), &[("csrf", &csrf), ("name", "Deck sealing"), ("price", "200"), ("tax", "0")]).await;
+    let bad_rate = owner.post(&app.url(&format!("/staff/jobs/{job}/services")), &[("csrf", &csrf), ("name", "Pool check"), ("price", "90"), ("tax", "lots")]).await;
+    let estimate_form = owner.get(&app.url(&format!("/staff/jobs/{job}/estimates"))).await;
+    let invoiced = owner.post(&app.url(&format!("/staff/jobs/{job}/invoice")), &[("csrf", &csrf)]).await;
+
+    assert!(saved.text().contains("Saved.") && saved.body.contains("value=\"8.25\""), "{}", saved.text());
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("The sales tax “8.255” is not a rate"), "{}", refused.text());
+    let text = untaxed.text();
+    assert!(text.contains("Full home inspection — $450.00 (8.25% tax, your usual rate)") && text.contains("Deck sealing — $200.00 (no tax)"), "{text}");
+    assert!(bad_rate.text().contains("“lots” is not a tax rate") && !bad_rate.text().contains("Pool check —"), "{}", bad_rate.text());
+    let taxes: Vec<&str> = estimate_form.body.split("name=\"tax-").skip(1).map(|rest| rest.split("value=\"").nth(1).unwrap().split('"').next().unwrap()).collect();
+    assert_eq!(&taxes[..4], &["8.25", "8.25", "", "8.25"], "the services' rates, then the usual one on a blank row");
+    assert!(invoiced.text().contains("Invoice INS-2001"), "{}", invoiced.text());
+    let tenant = app.demo_tenant_id().await;
+    let (invoice, lines) = app.server.state.db.tenant(&tenant).invoices(&job).await.unwrap().remove(0);
+    // 450.00 × 8.25 % = 37.125 → 37.13; 150.00 × 8.25 % = 12.375 → 12.38; the deck is not taxed.
+    assert_eq!((invoice.tax_minor, invoice.total(&lines)), (4_951, 80_000 + 4_951));
+}}

@@ -55,10 +55,12 @@ story! { async fn the_owner_sees_each_section_with_its_version_state_and_health(
     }
     assert!(text.contains("Reports reports 0.2.0 On"), "name, id, version and state: {text}");
     assert!(text.contains("2 calls, 0 failed since this server started · p95"), "two pages rendered: {text}");
-    // The dashboard, Jobs and Properties show on the account hub only, which nobody opened.
+    // The dashboard, Jobs, Properties and Service requests show on the
+    // account hub only, which nobody opened.
     assert!(text.contains("Account dashboard dashboard 0.1.0 On 0 calls"), "{text}");
     assert!(text.contains("Jobs jobs 0.1.0 On 0 calls") && text.contains("Properties properties 0.1.0 On 0 calls"), "{text}");
-    assert_eq!(text.matches("p95 —").count(), 3, "every section of the job page has been timed: {text}");
+    assert!(text.contains("Service requests requests 0.1.0 On 0 calls"), "{text}");
+    assert_eq!(text.matches("p95 —").count(), 4, "every section of the job page has been timed: {text}");
 }}
 
 story! { async fn only_owners_manage_sections(app) {

@@ -182,6 +182,15 @@ impl TestApp {
         })
     }
 
+    /// Run one SQL statement on the app's database by hand, as time passing
+    /// would (an estimate's last day gone by while a page is open).
+    pub async fn run_sql(&self, sql: &str) {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.config.database_url()).await.expect("the app's database");
+        sqlx::query(sql).execute(&pool).await.expect("the statement runs");
+        pool.close().await;
+    }
+
     /// How many messages were queued to `to` by `tenant_id`.
     pub async fn mail_count(&self, tenant_id: &TenantId, to: &str) -> usize {
         self.server.state.db.tenant(tenant_id).outbox_to(to).await.unwrap().len()

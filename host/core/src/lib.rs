@@ -3,7 +3,7 @@
 //! Ids that say what they name (`ids`), the domain model (`model`), how a business writes money and moments
 //! (`formats`), the rules of payments and invoices (`money`), amounts as people
 //! type them (`amounts`), text made safe to keep (`text`), e-mail addresses
-//! (`email`), what a file is by its bytes (`sniff`), API key scopes (`api_keys`), enums stored by name (`names`), and
+//! (`email`), estimates' totals and the text a client accepts (`estimates`), service requests (`requests`), what a file is by its bytes (`sniff`), API key scopes (`api_keys`), enums stored by name (`names`), and
 //! tokens and passwords (`tokens`, `passwords`). Every other crate of the host
 //! depends on this one; it depends on none of them.
 
@@ -12,6 +12,7 @@
 pub mod amounts;
 pub mod api_keys;
 pub mod email;
+pub mod estimates;
 pub mod formats;
 pub mod ids;
 pub mod model;
@@ -21,6 +22,7 @@ pub mod names;
 pub mod stages;
 pub mod notifications;
 pub mod passwords;
+pub mod requests;
 pub mod phone;
 pub mod text;
 pub mod tokens;

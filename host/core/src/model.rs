@@ -170,6 +170,9 @@ pub struct Tenant {
     /// amount (see `card_fee`).
     pub card_fee_basis_points: i64,
     pub card_fee_fixed_minor: i64,
+    /// The business's sales tax, in basis points (825 = 8.25 %): the rate of
+    /// every service that has none of its own, and of new estimate lines.
+    pub tax_rate_bp: i64,
 }
 
 impl Tenant {
@@ -308,6 +311,20 @@ pub struct JobService {
     pub id: String,
     pub name: String,
     pub price_minor: i64,
+    /// Its own tax rate in basis points; `None`: the business's.
+    pub tax_rate_bp: Option<i64>,
+}
+
+impl JobService {
+    /// Its tax rate, the business's (`business_bp`) unless it has its own.
+    pub fn tax_rate(&self, business_bp: i64) -> i64 {
+        self.tax_rate_bp.unwrap_or(business_bp)
+    }
+
+    /// Its tax at that rate, to the nearest cent.
+    pub fn tax(&self, business_bp: i64) -> i64 {
+        crate::estimates::PricedLine { quantity: 1, unit_price_minor: self.price_minor, tax_rate_bp: self.tax_rate(business_bp), optional: false }.tax()
+    }
 }
 
 /// A contact as they appear on one job.

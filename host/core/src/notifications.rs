@@ -19,6 +19,8 @@ crate::named_enum! {
         JobFinished => "job-finished",
         /// The office wrote in one of the person's conversations.
         NewMessage => "new-message",
+        /// The office sent an estimate to answer.
+        EstimateSent => "estimate-sent",
     }
 }
 
@@ -33,6 +35,7 @@ impl NotificationKind {
             NotificationKind::JobOnTheWay => "The crew is on the way",
             NotificationKind::JobFinished => "The work is finished",
             NotificationKind::NewMessage => "A message from the office",
+            NotificationKind::EstimateSent => "An estimate is ready",
         }
     }
 
@@ -46,6 +49,7 @@ impl NotificationKind {
             NotificationKind::JobOnTheWay => "the crew is on the way",
             NotificationKind::JobFinished => "the work is finished",
             NotificationKind::NewMessage => "the office writes to you",
+            NotificationKind::EstimateSent => "an estimate is ready for you",
         }
     }
 

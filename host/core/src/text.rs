@@ -24,6 +24,18 @@ pub fn clamp(text: &str, max: usize) -> String {
     format!("{}…", &text[..end])
 }
 
+/// What a person typed on one line: the spaces around it trimmed, a pasted
+/// tab or line break (any control character) made a space.
+pub fn typed_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_string()
+}
+
+/// What a person typed in a text box: the spaces around it trimmed, line
+/// breaks kept as `\n`, other control characters dropped.
+pub fn typed_paragraphs(text: &str) -> String {
+    text.replace("\r\n", "\n").chars().filter(|c| *c == '\n' || !c.is_control()).collect::<String>().trim().to_string()
+}
+
 /// Links may point at the portal itself or at an https site, nowhere else.
 pub fn safe_url(url: &str) -> Option<String> {
     let url = url.trim();

@@ -75,7 +75,7 @@ impl TenantDb<'_> {
         };
         set_appointment(&mut tx, self.tenant, &job_id, details).await?;
         for (name, price) in services {
-            insert_service(&mut tx, self.tenant, &job_id, name, *price).await?;
+            insert_service(&mut tx, self.tenant, &job_id, (name, *price, None)).await?;
         }
         let mut added = Vec::new();
         for person in people {
@@ -133,8 +133,13 @@ impl TenantDb<'_> {
 
     /// Add one service to a job; returns its id.
     pub async fn add_service(&self, job_id: &JobId, name: &str, price_minor: i64) -> DbResult<String> {
+        self.add_taxed_service(job_id, name, price_minor, None).await
+    }
+
+    /// Add a service with a tax rate of its own (basis points; `None`: the business's).
+    pub async fn add_taxed_service(&self, job_id: &JobId, name: &str, price_minor: i64, tax_rate_bp: Option<i64>) -> DbResult<String> {
         let mut connection = self.db.pool.acquire().await.context("connecting to the database")?;
-        insert_service(&mut connection, self.tenant, job_id, name, price_minor).await
+        insert_service(&mut connection, self.tenant, job_id, (name, price_minor, tax_rate_bp)).await
     }
 
     /// Take a person off a job: their link stops working and their sessions
@@ -384,18 +389,20 @@ pub(super) async fn insert_job_contact(
     Ok(id)
 }
 
-async fn insert_service(executor: Executor<'_>, tenant_id: &TenantId, job_id: &JobId, name: &str, price_minor: i64) -> DbResult<String> {
+/// Add (name, price, own tax rate) to the job's services.
+async fn insert_service(executor: Executor<'_>, tenant_id: &TenantId, job_id: &JobId, (name, price_minor, tax_rate_bp): (&str, i64, Option<i64>)) -> DbResult<String> {
     let id = new_id();
     // After the last one; positions may have gaps once services are removed.
     sqlx::query(
-        "INSERT INTO job_services (id, tenant_id, job_id, name, price_minor, position) \
-         VALUES ($1, $2, $3, $4, $5, (SELECT COALESCE(MAX(position) + 1, 0) FROM job_services WHERE tenant_id = $2 AND job_id = $3))",
+        "INSERT INTO job_services (id, tenant_id, job_id, name, price_minor, tax_rate_bp, position) \
+         VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(position) + 1, 0) FROM job_services WHERE tenant_id = $2 AND job_id = $3))",
     )
     .bind(&id)
     .bind(tenant_id)
     .bind(job_id)
     .bind(name)
     .bind(price_minor)
+    .bind(tax_rate_bp)
     .execute(executor)
     .await
     .context("adding a service")?;

@@ -248,7 +248,7 @@ impl TenantDb<'_> {
     }
 
     pub async fn services(&self, job_id: &JobId) -> DbResult<Vec<JobService>> {
-        sqlx::query_as("SELECT id, name, price_minor FROM job_services WHERE tenant_id = $1 AND job_id = $2 ORDER BY position, id")
+        sqlx::query_as("SELECT id, name, price_minor, tax_rate_bp FROM job_services WHERE tenant_id = $1 AND job_id = $2 ORDER BY position, id")
             .bind(self.tenant)
             .bind(job_id)
             .fetch_all(&self.db.pool)
@@ -383,9 +383,17 @@ impl TenantDb<'_> {
     }
 
     pub async fn create_invoice(&self, job_id: &JobId, invoice: &NewInvoice<'_>) -> DbResult<String> {
+        let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
+        let id = self.insert_invoice(&mut tx, job_id, invoice).await?;
+        tx.commit().await.context("committing an invoice")?;
+        Ok(id)
+    }
+
+    /// Add an invoice with its lines inside `tx` (a larger change that makes
+    /// invoices, as accepting an estimate does). Returns its id.
+    pub(crate) async fn insert_invoice(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, job_id: &JobId, invoice: &NewInvoice<'_>) -> DbResult<String> {
         let NewInvoice { number, status, tax_minor, due_at, lines } = *invoice;
         let id = new_id();
-        let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         sqlx::query(
             "INSERT INTO invoices (id, tenant_id, job_id, number, status, tax_minor, due_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -398,7 +406,7 @@ impl TenantDb<'_> {
         .bind(tax_minor)
         .bind(due_at)
         .bind(now())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await
         .context("creating an invoice")?;
         for (position, (kind, description, quantity, unit_price)) in lines.iter().enumerate() {
@@ -414,11 +422,10 @@ impl TenantDb<'_> {
             .bind(quantity)
             .bind(unit_price)
             .bind(position as i64)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .context("adding an invoice line")?;
         }
-        tx.commit().await.context("committing an invoice")?;
         Ok(id)
     }
 

@@ -710,6 +710,17 @@ impl TenantDb<'_> {
         Ok(())
     }
 
+    /// The business's sales tax rate, in basis points.
+    pub async fn set_tax_rate(&self, basis_points: i64) -> DbResult<()> {
+        sqlx::query("UPDATE tenants SET tax_rate_bp = $1 WHERE id = $2")
+            .bind(basis_points)
+            .bind(self.tenant)
+            .execute(&self.db.pool)
+            .await
+            .context("setting the tax rate")?;
+        Ok(())
+    }
+
     pub async fn set_payment_provider(&self, provider: PaymentProvider, stripe_account: Option<&str>) -> DbResult<()> {
         sqlx::query("UPDATE tenants SET payment_provider = $1, stripe_account = $2 WHERE id = $3")
             .bind(provider.as_str())

@@ -28,7 +28,7 @@ const STAFF_COLUMNS: &str = "id, tenant_id, email, display_name, role, password_
 
 const TENANT_COLUMNS: &str = "id, slug, name, brand_color, accent_color, logo_url, welcome_text, \
     support_email, support_phone, locale, timezone, currency, link_lifetime_days, signin_method, client_passwords, \
-    payment_provider, stripe_account, esign_consent, report_release, summary_while_held, card_fee_basis_points, card_fee_fixed_minor";
+    payment_provider, stripe_account, esign_consent, report_release, summary_while_held, card_fee_basis_points, card_fee_fixed_minor, tax_rate_bp";
 
 impl Db {
     pub async fn create_tenant(&self, new: &NewTenant<'_>) -> DbResult<Tenant> {

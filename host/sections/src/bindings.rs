@@ -11,7 +11,7 @@ wasmtime::component::bindgen!({
 });
 
 pub use self::exports::portico::plugin::section;
-pub use self::portico::plugin::{account, add_ons, agreements, audit, billing, cards, checkout, conversations, documents, files, job_data, log, notify, office, storage, types};
+pub use self::portico::plugin::{account, add_ons, agreements, audit, billing, cards, checkout, conversations, documents, estimates, files, job_data, log, notify, office, requests, storage, types};
 
 /// Contract 0.3.0, frozen in `wit/v0.3.0/`, for sections built before 0.4.0.
 pub mod v0_3 {

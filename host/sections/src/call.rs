@@ -20,6 +20,10 @@ pub struct HostServices {
     /// The money service: payments the viewer reports.
     pub payments: portico_services::payments::Payments,
     pub conversations: portico_services::conversations::Conversations,
+    /// Estimates and the clients' answers.
+    pub estimates: portico_services::estimates::Estimates,
+    /// Clients' service requests.
+    pub requests: portico_services::requests::ServiceRequests,
 }
 
 /// Who is looking, as the host knows them. Only the safe parts reach plugins.

@@ -26,7 +26,7 @@ const DAY: i64 = 24 * 3600;
 
 /// What a host function would change, and so which exports may call it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Change {
+pub(crate) enum Change {
     /// Acts in the viewer's name (signs, requests, starts a payment): only
     /// `handle-action`, the POST the viewer made.
     ForViewer,

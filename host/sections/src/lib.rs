@@ -5,6 +5,8 @@
 pub mod bindings;
 mod call;
 mod conversations_api;
+mod estimates_api;
+mod requests_api;
 pub mod health;
 mod host_api;
 pub mod manage;

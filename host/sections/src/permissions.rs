@@ -101,22 +101,27 @@ impl Permission {
         }
     }
 
-    /// The contract interface this permission guards.
-    pub fn interface(self) -> &'static str {
+    /// The contract interfaces this permission guards: one each, but
+    /// `agreements` also guards `estimates` (new in 0.4.0), since accepting an
+    /// estimate is signing it, and `conversations` guards `requests`, since a
+    /// service request is a conversation with the office: a new permission
+    /// would have changed the `permission` enum that sections built for 0.4.0
+    /// already return.
+    pub fn interfaces(self) -> &'static [&'static str] {
         match self {
-            Permission::JobRead => "job-data",
-            Permission::DocumentsRead => "documents",
-            Permission::BillingRead => "billing",
-            Permission::Checkout => "checkout",
-            Permission::Storage => "storage",
-            Permission::Notify => "notify",
-            Permission::Audit => "audit",
-            Permission::Agreements => "agreements",
-            Permission::AddOns => "add-ons",
-            Permission::AccountRead => "account",
-            Permission::Files => "files",
-            Permission::NotifyOffice => "office",
-            Permission::Conversations => "conversations",
+            Permission::JobRead => &["job-data"],
+            Permission::DocumentsRead => &["documents"],
+            Permission::BillingRead => &["billing"],
+            Permission::Checkout => &["checkout"],
+            Permission::Storage => &["storage"],
+            Permission::Notify => &["notify"],
+            Permission::Audit => &["audit"],
+            Permission::Agreements => &["agreements", "estimates"],
+            Permission::AddOns => &["add-ons"],
+            Permission::AccountRead => &["account"],
+            Permission::Files => &["files"],
+            Permission::NotifyOffice => &["office"],
+            Permission::Conversations => &["conversations", "requests"],
         }
     }
 
@@ -130,12 +135,12 @@ impl Permission {
             Permission::Storage => "Keep its own data",
             Permission::Notify => "E-mail the people on the job",
             Permission::Audit => "Write to your audit log",
-            Permission::Agreements => "Show the job's agreements and let people on the job sign them",
+            Permission::Agreements => "Show the job's agreements and estimates, and let people on the job sign them and clients accept or decline estimates",
             Permission::AddOns => "Show your add-on services and let clients request them",
             Permission::AccountRead => "Show clients their own jobs, homes, invoices and payments with you on their account page",
             Permission::Files => "Take photos and PDFs in its forms and show them to the people who may see them",
             Permission::NotifyOffice => "E-mail your owners and office staff when something needs them (you choose nothing about who)",
-            Permission::Conversations => "Hold conversations between your office and a client about what it keeps (the messages stay with you; the client is e-mailed as they chose)",
+            Permission::Conversations => "Hold conversations between your office and a client about what it keeps, and take clients' service requests (the messages stay with you; the client is e-mailed as they chose)",
         }
     }
 }
@@ -254,7 +259,7 @@ pub fn classify_imports<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<
             Some(seen) if seen != version => return Err(ImportError::MixedVersions(seen, version)),
             _ => imported.contract = Some(version),
         }
-        match Permission::ALL.into_iter().find(|permission| permission.interface() == interface) {
+        match Permission::ALL.into_iter().find(|permission| permission.interfaces().contains(&interface)) {
             Some(permission) => {
                 imported.permissions.insert(permission);
             }

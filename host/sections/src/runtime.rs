@@ -72,7 +72,7 @@ pub enum InstallError {
 }
 
 fn list(permissions: &[Permission]) -> String {
-    permissions.iter().map(|p| format!("{p} (imports `{}`)", p.interface())).collect::<Vec<_>>().join(", ")
+    permissions.iter().map(|p| format!("{p} (imports `{}`)", p.interfaces().join("` or `"))).collect::<Vec<_>>().join(", ")
 }
 
 /// A validated, pre-linked plugin package.

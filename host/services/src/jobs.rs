@@ -216,9 +216,12 @@ impl Jobs {
     }
 
     /// Add a checked service to a job; returns its id.
-    pub async fn add_service(&self, tenant: &Tenant, job_id: &JobId, name: &str, price_minor: i64, actor: &Actor<'_>) -> JobResult<String> {
-        let id = self.db.tenant(&tenant.id).add_service(job_id, name, price_minor).await?;
-        let summary = format!("Added the service {name} ({})", TenantFormats::new(tenant).money(price_minor));
+    /// Add a service to the job, with a tax rate of its own (basis points;
+    /// `None`: the business's).
+    pub async fn add_service(&self, tenant: &Tenant, job_id: &JobId, name: &str, price_minor: i64, tax_rate_bp: Option<i64>, actor: &Actor<'_>) -> JobResult<String> {
+        let id = self.db.tenant(&tenant.id).add_taxed_service(job_id, name, price_minor, tax_rate_bp).await?;
+        let tax = tax_rate_bp.map(|bp| format!(", {} tax", portico_core::estimates::tax_rate_label(bp))).unwrap_or_default();
+        let summary = format!("Added the service {name} ({}{tax})", TenantFormats::new(tenant).money(price_minor));
         self.changed(tenant, job_id, "job.service-added", &summary, actor).await?;
         Ok(id)
     }
@@ -237,7 +240,8 @@ impl Jobs {
     }
 
     /// Bill the job's services: one invoice numbered after the job, due at
-    /// its first appointment. Only while the job has no invoice. The sections
+    /// its first appointment, with each service's tax (its own rate, else the
+    /// business's). Only while the job has no invoice. The sections
     /// hear of it as of any invoice that became due. Returns the invoice's id.
     pub async fn invoice_services(&self, tenant: &Tenant, job_id: &JobId, actor: &Actor<'_>) -> JobResult<String> {
         let db = &self.db;
@@ -251,7 +255,8 @@ impl Jobs {
         }
         let due_at = db.tenant(&tenant.id).appointments(job_id).await?.first().map(|a| a.starts_at);
         let lines: Vec<(&str, &str, i64, i64)> = services.iter().map(|s| ("service", s.name.as_str(), 1, s.price_minor)).collect();
-        let invoice = NewInvoice { number: &job.reference, status: portico_core::money::InvoiceStatus::Due, tax_minor: 0, due_at, lines: &lines };
+        let tax_minor = services.iter().map(|s| s.tax(tenant.tax_rate_bp)).sum();
+        let invoice = NewInvoice { number: &job.reference, status: portico_core::money::InvoiceStatus::Due, tax_minor, due_at, lines: &lines };
         let invoice_id = db.tenant(&tenant.id).create_invoice(job_id, &invoice).await?;
         let audit = AuditEntry::new(&tenant.id, "invoice.created", &format!("Invoiced job {}", job.reference)).by(*actor).on_job(job_id);
         db.record_audit(&audit).await?;

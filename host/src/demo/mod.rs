@@ -1,13 +1,17 @@
 //! `portico demo`: a ready-made home-inspection business with one job, so a
-//! newcomer can open each role's portal at once, and a cleaning company
-//! (`cleaning`) with a year of a property manager's cleanings. Created on
+//! newcomer can open each role's portal at once, a home-service company
+//! (`service`) with a homeowner's two properties, an estimate to answer and
+//! a request, and a cleaning company (`cleaning`) with a year of a property
+//! manager's cleanings. Created on
 //! first run, reused afterwards (the links and staff passwords are kept in
 //! `demo.json`, since the database only holds hashes); a business added to
 //! the demo later is made on the next start of an older data directory.
 
 mod cleaning;
+mod service;
 
 pub use cleaning::{CleaningLinks, SLUG as CLEANING_SLUG};
+pub use service::{ServiceLinks, SLUG as SERVICE_SLUG};
 
 use portico_core::ids::{JobId, TenantId};
 use portico_web::app::AppState;
@@ -37,6 +41,10 @@ pub struct DemoLinks {
     pub staff: StaffLogin,
     /// A key for the REST API (jobs:read, jobs:write).
     pub api_key: String,
+    /// The home-service company: a customer's password (or a link by
+    /// e-mail). (Absent only where the stories made the inspection business alone.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceLinks>,
     /// The cleaning company: sign-in by e-mailed code. (Absent only where
     /// the stories made the inspection business alone.)
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -56,6 +64,8 @@ struct DemoSecrets {
     api_key: Option<String>,
     #[serde(default)]
     cleaning: Option<cleaning::CleaningSecrets>,
+    #[serde(default)]
+    service: Option<service::ServiceSecrets>,
 }
 
 const AGREEMENT: &str = "This agreement is between {{company}} (\"the Inspector\") and {{client}} (\"the Client\") \
@@ -92,6 +102,10 @@ async fn ensure(state: &AppState, data_dir: &Path, every_business: bool) -> anyh
         secrets.api_key = Some(demo_api_key(state).await?);
         write_private(&secrets_path, &serde_json::to_string_pretty(&secrets)?)?;
     }
+    if every_business && secrets.service.is_none() {
+        secrets.service = Some(service::seed(state).await.context("making the demo's home-service company")?);
+        write_private(&secrets_path, &serde_json::to_string_pretty(&secrets)?)?;
+    }
     if every_business && secrets.cleaning.is_none() {
         secrets.cleaning = Some(cleaning::seed(state).await.context("making the demo's cleaning company")?);
         write_private(&secrets_path, &serde_json::to_string_pretty(&secrets)?)?;
@@ -103,6 +117,7 @@ async fn ensure(state: &AppState, data_dir: &Path, every_business: bool) -> anyh
         listing_agent: format!("{base}/p/{}", secrets.listing_agent_token),
         staff: StaffLogin { url: format!("{base}/staff/login"), email: secrets.staff_email, password: secrets.staff_password },
         api_key: secrets.api_key.unwrap_or_default(),
+        service: secrets.service.as_ref().map(|service| service::links(base, service)),
         cleaning: secrets.cleaning.as_ref().map(|cleaning| cleaning::links(base, cleaning)),
     })
 }
@@ -221,6 +236,7 @@ ClearFlow Plumbing | Plumber | (555) 010-3300",
         staff_password,
         api_key: None,
         cleaning: None,
+        service: None,
     })
 }
 

@@ -90,6 +90,10 @@ pub struct AppState {
     pub documents: Documents,
     /// Deciding add-on requests.
     pub add_ons: AddOns,
+    /// Estimates: writing, sending, withdrawing (the clients answer through a section).
+    pub estimates: portico_services::estimates::Estimates,
+    /// Clients' service requests: booking and closing them from the console.
+    pub requests: portico_services::requests::ServiceRequests,
     /// Telling people what happened, as they chose.
     pub notifications: Notifications,
     /// Threads between the office and each contact.
@@ -134,7 +138,18 @@ impl AppState {
         let conversations = portico_services::conversations::Conversations::new(db.clone(), files.clone(), notifications.clone());
         let (events, event_binding) = Events::deferred();
         let payments = Payments::new(checkouts.clone(), events.clone(), notifications.clone(), public_url);
-        let host_services = HostServices { db: db.clone(), checkouts, payments: payments.clone(), conversations: conversations.clone() };
+        let estimates = portico_services::estimates::Estimates::new(db.clone(), events.clone(), notifications.clone());
+        let links = Links::new(db.clone(), public_url);
+        let jobs = Jobs::new(db.clone(), links.clone(), events.clone(), notifications.clone());
+        let requests = portico_services::requests::ServiceRequests::new(db.clone(), conversations.clone(), jobs.clone());
+        let host_services = HostServices {
+            db: db.clone(),
+            checkouts,
+            payments: payments.clone(),
+            conversations: conversations.clone(),
+            estimates: estimates.clone(),
+            requests: requests.clone(),
+        };
         let sections = Sections::new(runtime, host_services);
         let event_port: Arc<dyn portico_services::events::EventPort> = Arc::new(sections.clone());
         event_binding.bind(&event_port);
@@ -145,8 +160,6 @@ impl AppState {
         let db_outbox_secret = if config.dev_pages { db.server_secret("dev-outbox-key", portico_core::tokens::new_token).await? } else { String::new() };
         // Cookies are Secure everywhere but on a plain-http localhost.
         let secure = !public_url.starts_with("http://127.") && !public_url.starts_with("http://localhost");
-        let links = Links::new(db.clone(), public_url);
-        let jobs = Jobs::new(db.clone(), links.clone(), events.clone(), notifications.clone());
         let documents = Documents::new(db.clone(), files.clone(), events.clone(), notifications.clone());
         let add_ons = AddOns::new(db.clone(), events.clone(), notifications.clone());
         Ok(AppState {
@@ -157,6 +170,8 @@ impl AppState {
             jobs,
             documents,
             add_ons,
+            estimates,
+            requests,
             files,
             public_url: public_url.trim_end_matches('/').into(),
             dev_pages: config.dev_pages,

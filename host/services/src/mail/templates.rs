@@ -157,6 +157,24 @@ Choose your password to sign in:\n\n{{link}}\n\nThe link works once, for {{minut
         for_plugins: false,
     },
     TemplateKind {
+        name: "estimate-sent",
+        label: "Notification: an estimate is ready",
+        placeholders: &[
+            ("name", "Dana Whitfield"),
+            ("business", "Brightside Home Services"),
+            ("address", "1428 Elm Street, Springfield, IL 62704"),
+            ("number", "E-0007"),
+            ("title", "Replace the water heater"),
+            ("amount", "$1,840.00"),
+            ("expires", "Thu Dec 31, 2026"),
+            ("link", "https://portal.example/jobs/abc"),
+        ],
+        subject: "{{business}}: estimate {{number}} for {{address}}",
+        body: "Hello {{name}},\n\nEstimate {{number}}, {{title}}, is ready for {{address}}: {{amount}}. It holds until {{expires}}.\n\n\
+Read it, choose any options, and accept or decline it in your portal:\n{{link}}\n\n{{business}}\n",
+        for_plugins: false,
+    },
+    TemplateKind {
         name: "payment-recorded",
         label: "Notification: a payment is received",
         placeholders: &[
@@ -263,6 +281,22 @@ See it, download it and pay it in one payment:\n{{link}}\n\n{{business}}\n",
         ],
         subject: "{{client}} says they paid {{invoices}} by {{method}}",
         body: "Hello {{name}},\n\n{{client}} says they paid {{amount}} for {{invoices}} by {{method}}{{#if reference}} (reference {{reference}}){{/if}}.\n\nIt counts once you approve it, when the money has arrived:\n{{link}}\n\n{{business}}\n",
+        for_plugins: false,
+    },
+    TemplateKind {
+        name: "office-estimate-answered",
+        label: "To the office: a client answered an estimate",
+        placeholders: &[
+            ("name", "Alex Chen"),
+            ("business", "Brightside Home Services"),
+            ("client", "Jordan Ellis"),
+            ("number", "E-0007"),
+            ("title", "Replace the water heater"),
+            ("answer", "accepted it ($1,840.00, with a deposit of $460.00 invoiced)"),
+            ("link", "https://portal.example/staff/jobs/abc#estimates"),
+        ],
+        subject: "{{client}} answered estimate {{number}}",
+        body: "Hello {{name}},\n\n{{client}} {{answer}}\n\nEstimate {{number}}: {{title}}\n{{link}}\n\n{{business}}\n",
         for_plugins: false,
     },
     TemplateKind {

@@ -208,7 +208,7 @@ pub(super) async fn add_service(State(state): State<AppState>, caller: ApiCaller
         refuse_control(vec![("name".to_string(), service.name.as_str())])?;
         let mut problems = Vec::new();
         let Some((name, price_minor)) = check_service(&service, "service", &mut problems) else { return Err(ApiError::Invalid(problems)) };
-        let id = state.jobs.add_service(&tenant, &job_id, &name, price_minor, &caller.actor()).await?;
+        let id = state.jobs.add_service(&tenant, &job_id, &name, price_minor, None, &caller.actor()).await?;
         Ok((StatusCode::CREATED, ServiceView { id, name, price_minor }))
     })
     .await

@@ -91,7 +91,7 @@ fn parse_services(text: &str) -> Result<Vec<(String, i64)>, String> {
 }
 
 /// A `datetime-local` value in the tenant's zone, as Unix seconds.
-fn parse_local_time(tenant: &Tenant, value: &str) -> Option<i64> {
+pub(crate) fn parse_local_time(tenant: &Tenant, value: &str) -> Option<i64> {
     let civil = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", value.trim()).ok()?;
     let zone = jiff::tz::TimeZone::get(&tenant.timezone).ok()?;
     Some(civil.to_zoned(zone).ok()?.timestamp().as_second())
@@ -382,13 +382,22 @@ struct ServiceForm {
     csrf: String,
     name: String,
     price: String,
+    /// A percent ("8.25"); empty: the business's rate.
+    tax: String,
 }
 
 async fn add_service(State(state): State<AppState>, session: StaffSession, Path(job_id): Path<JobId>, Form(form): Form<ServiceForm>) -> Result<Response, WebError> {
     let tenant = job_for_form(&state, &session, &form.csrf, &job_id).await?;
+    let tax_rate_bp = match form.tax.trim() {
+        "" => None,
+        typed => match portico_core::estimates::parse_tax_rate(typed) {
+            Some(rate) => Some(rate),
+            None => return back(&state, &session, &job_id, "danger", &format!("“{typed}” is not a tax rate; write a percent from 0 to 30, like 8.25, or leave it empty for your usual rate.")).await,
+        },
+    };
     match parse_services(&format!("{} | {}", form.name.trim(), form.price.trim())).as_deref() {
         Ok([(name, price)]) => {
-            state.jobs.add_service(&tenant, &job_id, name, *price, &super::actor(&session)).await?;
+            state.jobs.add_service(&tenant, &job_id, name, *price, tax_rate_bp, &super::actor(&session)).await?;
             back(&state, &session, &job_id, "success", &format!("{name} added.")).await
         }
         Ok(_) => back(&state, &session, &job_id, "danger", "Give the service's name and price.").await,

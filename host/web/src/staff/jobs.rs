@@ -99,7 +99,11 @@ async fn render(
         .services(job_id)
         .await?
         .into_iter()
-        .map(|s| serde_json::json!({ "id": s.id, "name": s.name, "price": formats.money(s.price_minor) }))
+        .map(|s| {
+            let rate = s.tax_rate(tenant.tax_rate_bp);
+            let tax = if rate == 0 { "no tax".to_string() } else { format!("{} tax", portico_core::estimates::tax_rate_label(rate)) };
+            serde_json::json!({ "id": s.id, "name": s.name, "price": formats.money(s.price_minor), "tax": tax, "own_rate": s.tax_rate_bp.is_some() })
+        })
         .collect();
     let roles: Vec<serde_json::Value> = portico_core::model::Role::ALL
         .into_iter()
@@ -175,6 +179,7 @@ async fn render(
         "details": details,
         "documents": documents,
         "services": services,
+        "business_tax": if tenant.tax_rate_bp == 0 { "none".to_string() } else { portico_core::estimates::tax_rate_label(tenant.tax_rate_bp) },
         "roles": roles,
         "job": {
             "id": job.id,
@@ -195,6 +200,7 @@ async fn render(
         "invoices": super::payments::invoices_view(state, &tenant, job_id, &session).await?,
         "agreements": agreements_view(state, &tenant, job_id, &formats).await?,
         "add_ons": super::add_ons::requests_view(state, &tenant, job_id, &session).await?,
+        "estimates": super::estimates::job_view(state, &tenant, job_id, &session).await?,
     });
     super::console_page(state, jar, session, "staff_job", &job.reference, data).await
 }

@@ -15,9 +15,10 @@ struct Entry {
 }
 
 const MENU: &[Entry] = &[
-    Entry { href: "/staff", label: "Jobs", ability: None, templates: &["staff_home", "staff_job", "staff_new_job"] },
+    Entry { href: "/staff", label: "Jobs", ability: None, templates: &["staff_home", "staff_job", "staff_new_job", "staff_estimate"] },
     Entry { href: "/staff/properties", label: "Properties", ability: Some(Ability::ViewJobs), templates: &["staff_properties", "staff_property"] },
     Entry { href: "/staff/inbox", label: "Inbox", ability: Some(Ability::Converse), templates: &["staff_inbox", "staff_conversation", "staff_new_conversation"] },
+    Entry { href: "/staff/requests", label: "Requests", ability: Some(Ability::Converse), templates: &["staff_requests", "staff_request"] },
     Entry { href: "/staff/batches", label: "Batch invoices", ability: Some(Ability::RecordPayments), templates: &["staff_batches"] },
     Entry { href: "/staff/access", label: "Access log", ability: Some(Ability::ReadAccessLog), templates: &["staff_access"] },
     Entry { href: "/staff/team", label: "Team", ability: Some(Ability::ManageTeam), templates: &["staff_team"] },

@@ -9,6 +9,7 @@ mod api_keys;
 mod batches;
 mod agreements;
 mod branding;
+mod estimates;
 mod home;
 pub(crate) mod job_setup;
 mod jobs;
@@ -17,6 +18,7 @@ mod notifications;
 mod payment_settings;
 mod payments;
 mod properties;
+mod requests;
 mod reset;
 pub mod roles;
 mod sections;
@@ -45,6 +47,8 @@ pub fn router(max_upload: usize) -> Router<AppState> {
         .merge(job_setup::router())
         .merge(agreements::router())
         .merge(add_ons::router())
+        .merge(estimates::router())
+        .merge(requests::router())
         .merge(payments::router())
         .merge(batches::router())
         .merge(properties::router())
@@ -104,6 +108,14 @@ pub(crate) async fn console_page(
 /// Leave a one-time notice for the staff member's next page.
 pub(crate) async fn notice(state: &AppState, session: &StaffSession, tone: &str, message: &str) -> Result<(), WebError> {
     crate::sessions::leave_notice(state, &session.row, tone, message).await
+}
+
+/// The business, once a form is the member's own (its CSRF token) and their
+/// role allows `ability`: what every console form that changes something checks first.
+pub(crate) async fn acting(state: &AppState, session: &StaffSession, csrf: &str, ability: roles::Ability) -> Result<portico_core::model::Tenant, WebError> {
+    crate::csrf::check_session(csrf, &session.row.csrf_token)?;
+    session.require(ability)?;
+    state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)
 }
 
 /// The staff member as the audit log names them.

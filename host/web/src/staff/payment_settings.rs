@@ -38,6 +38,8 @@ struct PaymentForm {
     /// empty is none.
     card_fee_percent: String,
     card_fee_fixed: String,
+    /// The business's sales tax, a percent ("8.25"); empty for none.
+    tax_rate: String,
 }
 
 /// The card fee the form sets, or why it cannot: a percent with at most two
@@ -60,14 +62,6 @@ fn card_fee_of(form: &PaymentForm) -> Result<CardFee, String> {
     Ok(fee)
 }
 
-/// A percent as the form shows it: 290 basis points → "2.9"; none → "".
-fn percent_text(basis_points: i64) -> String {
-    if basis_points == 0 {
-        return String::new();
-    }
-    let text = format!("{}.{:02}", basis_points / 100, basis_points % 100);
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
 
 /// A Stripe connected account id: `acct_` and letters and digits.
 fn is_stripe_account(value: &str) -> bool {
@@ -104,8 +98,9 @@ async fn render(state: &AppState, jar: CookieJar, session: StaffSession, form: O
         csrf: String::new(),
         provider: tenant.payment_provider.as_str().to_string(),
         stripe_account: tenant.stripe_account.clone().unwrap_or_default(),
-        card_fee_percent: percent_text(tenant.card_fee_basis_points),
+        card_fee_percent: portico_core::estimates::rate_input(tenant.card_fee_basis_points),
         card_fee_fixed: if tenant.card_fee_fixed_minor == 0 { String::new() } else { portico_core::amounts::amount(tenant.card_fee_fixed_minor) },
+        tax_rate: portico_core::estimates::rate_input(tenant.tax_rate_bp),
     });
     let stripe_configured = state.payments.stripe_configured();
     let providers: Vec<serde_json::Value> = PROVIDERS
@@ -129,20 +124,28 @@ async fn save(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
     session.require(Ability::ManageSettings)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let open = state.db.tenant(&tenant.id).open_checkout_count("stripe").await?;
-    let checked = check(&form, state.payments.stripe_configured(), tenant.stripe_account.as_deref(), open).and_then(|choice| Ok((choice, card_fee_of(&form)?)));
-    let ((provider, account), card_fee) = match checked {
+    let tax_rate = portico_core::estimates::parse_tax_rate(&form.tax_rate)
+        .ok_or_else(|| format!("The sales tax “{}” is not a rate; write a percent from 0 to 30, like 8.25, or leave it empty for none.", form.tax_rate.trim()));
+    let checked = check(&form, state.payments.stripe_configured(), tenant.stripe_account.as_deref(), open)
+        .and_then(|choice| Ok((choice, card_fee_of(&form)?)))
+        .and_then(|chosen| Ok((chosen, tax_rate?)));
+    let (((provider, account), card_fee), tax_rate) = match checked {
         Ok(choice) => choice,
         Err(error) => return render(&state, jar, session, Some(form), Some(error)).await,
     };
     state.payments.switch_provider(&tenant, provider, account).await?;
     state.db.tenant(&tenant.id).set_card_fee(card_fee).await?;
+    state.db.tenant(&tenant.id).set_tax_rate(tax_rate).await?;
     let mut summary = match account {
         Some(account) => format!("Clients pay through {provider} (account {account})"),
         None => format!("Clients pay through {provider}"),
     };
     if card_fee.charged() {
         let formats = portico_core::formats::TenantFormats::new(&tenant);
-        summary.push_str(&format!("; card fee {} % + {}", percent_text(card_fee.basis_points), portico_core::formats::Formats::money(&formats, card_fee.fixed_minor)));
+        summary.push_str(&format!("; card fee {} % + {}", portico_core::estimates::rate_input(card_fee.basis_points), portico_core::formats::Formats::money(&formats, card_fee.fixed_minor)));
+    }
+    if tax_rate > 0 {
+        summary.push_str(&format!("; sales tax {}", portico_core::estimates::tax_rate_label(tax_rate)));
     }
     let audit = portico_data::AuditEntry::new(&tenant.id, "settings.payments", &summary).by(super::actor(&session));
     state.db.record_audit(&audit).await?;
@@ -171,9 +174,9 @@ mod tests {
         assert!(fee("12", "").unwrap_err().contains("at most 10 %"));
         assert!(fee("1", "150").unwrap_err().contains("at most 100.00"));
         assert!(fee("-1", "").is_err(), "no negative fee");
-        assert_eq!(percent_text(290), "2.9");
-        assert_eq!(percent_text(300), "3");
-        assert_eq!(percent_text(25), "0.25");
+        assert_eq!(portico_core::estimates::rate_input(290), "2.9");
+        assert_eq!(portico_core::estimates::rate_input(300), "3");
+        assert_eq!(portico_core::estimates::rate_input(25), "0.25");
     }
 
     #[test]

@@ -5,7 +5,6 @@
 
 use super::roles::Ability;
 use crate::app::AppState;
-use crate::csrf::check_session;
 use crate::error::WebError;
 use crate::sessions::StaffSession;
 use axum::extract::{Path, Query, State};
@@ -15,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_extra::extract::cookie::CookieJar;
 use portico_core::formats::{Formats as _, TenantFormats};
-use portico_core::model::{Property, PropertyKind, Tenant};
+use portico_core::model::{Property, PropertyKind};
 use portico_core::stages::JobStage;
 use portico_services::jobs::{JobError, JobRefusal, MAX_NOTE_CHARS, MAX_PROPERTY_NAME_CHARS};
 use portico_services::properties::{PropertyNoteRequest, PropertyProfile};
@@ -163,7 +162,7 @@ struct ProfileForm {
 
 /// `POST /staff/properties/{id}`: its name and kind.
 async fn update(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Path(property_id): Path<String>, Form(form): Form<ProfileForm>) -> Result<Response, WebError> {
-    let tenant = editing(&state, &session, &form.csrf).await?;
+    let tenant = super::acting(&state, &session, &form.csrf, Ability::ManageJobs).await?;
     let profile = PropertyProfile { name: &form.name, kind: &form.kind };
     match state.jobs.update_property(&tenant, &property_id, &profile, &super::actor(&session)).await {
         Ok(property) => {
@@ -190,7 +189,7 @@ struct NoteForm {
 
 /// `POST /staff/properties/{id}/notes`
 async fn add_note(State(state): State<AppState>, jar: CookieJar, session: StaffSession, Path(property_id): Path<String>, Form(form): Form<NoteForm>) -> Result<Response, WebError> {
-    let tenant = editing(&state, &session, &form.csrf).await?;
+    let tenant = super::acting(&state, &session, &form.csrf, Ability::ManageJobs).await?;
     let access = match form.topic.as_str() {
         "access" => true,
         "general" => false,
@@ -219,7 +218,7 @@ struct RemoveForm {
 
 /// `POST /staff/properties/{id}/notes/{note}/remove`
 async fn remove_note(State(state): State<AppState>, session: StaffSession, Path((property_id, note_id)): Path<(String, String)>, Form(form): Form<RemoveForm>) -> Result<Response, WebError> {
-    let tenant = editing(&state, &session, &form.csrf).await?;
+    let tenant = super::acting(&state, &session, &form.csrf, Ability::ManageJobs).await?;
     match state.jobs.remove_property_note(&tenant, &property_id, &note_id, &super::actor(&session)).await {
         Ok(_) => super::notice(&state, &session, "success", "The note is removed.").await?,
         // Removed already (another tab, a colleague): say so rather than fail.
@@ -227,11 +226,4 @@ async fn remove_note(State(state): State<AppState>, session: StaffSession, Path(
         Err(error) => return Err(error.into()),
     }
     Ok(Redirect::to(&format!("/staff/properties/{property_id}#notes")).into_response())
-}
-
-/// The business, once the form is the member's own and they may change properties.
-async fn editing(state: &AppState, session: &StaffSession, csrf: &str) -> Result<Tenant, WebError> {
-    check_session(csrf, &session.row.csrf_token)?;
-    session.require(Ability::ManageJobs)?;
-    state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)
 }

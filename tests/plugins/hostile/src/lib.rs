@@ -213,6 +213,17 @@ fn act_in_render(ctx: &Context) -> String {
         Some(agreement) => agreements::sign(&agreement.id, &agreement.version, "Dana Whitfield", true).map(|_| "signed".to_string()),
         None => Err(HostError::NotFound),
     }));
+    let estimate = estimates::list_estimates().ok().and_then(|found| found.into_iter().next());
+    tried.push(answer(match &estimate {
+        Some(estimate) => estimates::accept(&estimate.id, &estimate.version, "Dana Whitfield", true, &[]).map(|_| "accepted".to_string()),
+        None => Err(HostError::NotFound),
+    }));
+    tried.push(answer(match &estimate {
+        Some(estimate) => estimates::decline(&estimate.id, "from render").map(|_| "declined".to_string()),
+        None => Err(HostError::NotFound),
+    }));
+    let asked = requests::NewRequest { description: "Sent from render".into(), property_id: None, address: None, preferred: Vec::new(), files: Vec::new() };
+    tried.push(answer(requests::submit(&asked).map(|sent| sent.number)));
     let add_on = add_ons::list_add_ons().ok().and_then(|found| found.into_iter().next());
     tried.push(answer(match &add_on {
         Some(add_on) => add_ons::request(&add_on.id).map(|()| "requested".to_string()),
