@@ -252,3 +252,28 @@ story! { async fn a_deposit_of_the_whole_total_is_one_invoice_due_now(app) {
     let made: Vec<(String, i64)> = invoices.iter().filter(|(i, _)| i.number.starts_with("E-")).map(|(i, lines)| (i.number.clone(), i.total(lines))).collect();
     assert_eq!(made, vec![("E-0001".to_string(), 137_900)], "no zero invoice beside a deposit of everything");
 }}
+
+story! { async fn an_integration_reads_a_job_s_estimates_and_their_answer(app) {
+    let job = demo_job(&app).await;
+    let owner = app.owner().await;
+    write(&app, &owner, &job, "25").await;
+    let (_, draft, _) = crate::api::call(&app, reqwest::Method::GET, &format!("/api/v1/jobs/{job}/estimates"), Some(&app.links.api_key), None, None).await;
+    send(&app, &owner, &job).await;
+    let (dana, tab) = dana_on_estimate(&app).await;
+    let tank = option_box(&tab);
+    accept(&dana, &tab, &[("full_name", "Dana Whitfield"), ("consent", "on"), (&tank, "on")]).await;
+
+    let (status, listed, _) = crate::api::call(&app, reqwest::Method::GET, &format!("/api/v1/jobs/{job}/estimates"), Some(&app.links.api_key), None, None).await;
+    let (unknown, _, _) = crate::api::call(&app, reqwest::Method::GET, "/api/v1/jobs/not-a-job/estimates", Some(&app.links.api_key), None, None).await;
+    let (anonymous, _, _) = crate::api::call(&app, reqwest::Method::GET, &format!("/api/v1/jobs/{job}/estimates"), None, None, None).await;
+
+    assert_eq!(draft["data"][0]["status"], "draft", "drafts are the office's, and its integrations': {draft}");
+    assert_eq!(status, 200);
+    let estimate = &listed["data"][0];
+    assert_eq!((estimate["number"].as_str(), estimate["status"].as_str()), (Some("E-0001"), Some("accepted")), "{listed}");
+    assert_eq!((estimate["total_minor"].as_i64(), estimate["deposit_minor"].as_i64()), (Some(154_138), Some(38_535)), "{listed}");
+    assert_eq!(estimate["decided_by"], "Dana Whitfield");
+    assert_eq!(estimate["invoice_ids"].as_array().map(Vec::len), Some(2));
+    assert_eq!(estimate["lines"][2]["chosen"], true, "the tank was taken: {listed}");
+    assert_eq!((unknown, anonymous), (404, 401));
+}}

@@ -19,7 +19,10 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use super::openapi::{BadBody, ReadKey, Retried, WriteKey, DocumentPath, Idempotency, InvoicePath, JobPath, PersonPath, ServicePath};
-use super::views::{DocumentKind, DocumentList, DocumentView, ErrorBody, InvoiceLineView, InvoiceList, InvoiceView, FileBody, NewLineKind, PersonAnswer, RoleName};
+use super::views::{
+    DocumentKind, DocumentList, DocumentView, ErrorBody, EstimateLineView, EstimateList, EstimateView, FileBody, InvoiceLineView, InvoiceList, InvoiceView,
+    NewLineKind, PersonAnswer, RoleName,
+};
 use portico_services::jobs::ServiceView;
 use utoipa::{IntoParams, ToSchema};
 
@@ -30,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/jobs/{job_id}/services", post(add_service))
         .route("/api/v1/jobs/{job_id}/services/{service_id}", delete(remove_service))
         .route("/api/v1/jobs/{job_id}/invoices", get(invoices).post(invoice))
+        .route("/api/v1/jobs/{job_id}/estimates", get(estimates))
         .route("/api/v1/jobs/{job_id}/invoices/{invoice_id}/lines", post(add_line))
         .route("/api/v1/jobs/{job_id}/invoices/{invoice_id}/void", post(void))
         .route(
@@ -271,6 +275,65 @@ pub(super) async fn invoices(State(state): State<AppState>, caller: ApiCaller, P
     caller.require(Scope::JobsRead)?;
     let tenant = job_of(&state, &caller, &job_id).await?;
     Ok(Json(InvoiceList { data: invoice_views(&state, &tenant, &job_id).await? }))
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{job_id}/estimates",
+    tag = "Estimates",
+    operation_id = "listEstimates",
+    summary = "A job's estimates, drafts included, with their lines, totals and the client's answer",
+    params(JobPath),
+    responses(
+        (status = 200, description = "The job's estimates, newest first", body = EstimateList),
+        ReadKey,
+        (status = 404, description = "No such job in this business", body = ErrorBody),
+    )
+)]
+pub(super) async fn estimates(State(state): State<AppState>, caller: ApiCaller, Path(job_id): Path<JobId>) -> Result<Json<EstimateList>, ApiError> {
+    caller.require(Scope::JobsRead)?;
+    let tenant = job_of(&state, &caller, &job_id).await?;
+    let views = state.estimates.of_jobs(&tenant, std::slice::from_ref(&job_id), true).await?;
+    let data = views
+        .into_iter()
+        .map(|view| {
+            let estimate = view.estimate;
+            EstimateView {
+                lines: view
+                    .lines
+                    .iter()
+                    .map(|line| EstimateLineView {
+                        id: line.id.clone(),
+                        description: line.description.clone(),
+                        quantity: line.quantity,
+                        unit_price_minor: line.unit_price_minor,
+                        tax_rate_bp: line.tax_rate_bp,
+                        optional: line.optional(),
+                        chosen: line.chosen(),
+                    })
+                    .collect(),
+                status: estimate.status.as_str().to_string(),
+                currency: tenant.currency.clone(),
+                subtotal_minor: view.totals.subtotal,
+                tax_minor: view.totals.tax,
+                total_minor: view.totals.total,
+                deposit_percent: estimate.deposit_percent,
+                deposit_minor: view.totals.deposit,
+                expires_at: rfc3339(estimate.expires_at),
+                expired: view.expired,
+                sent_at: estimate.sent_at.map(rfc3339),
+                decided_at: estimate.decided_at.map(rfc3339),
+                decided_by: estimate.decided_by_name,
+                decline_reason: estimate.decline_reason,
+                invoice_ids: estimate.deposit_invoice_id.into_iter().chain(estimate.invoice_id).collect(),
+                id: estimate.id,
+                number: estimate.number,
+                title: estimate.title,
+                message: estimate.message,
+            }
+        })
+        .collect();
+    Ok(Json(EstimateList { data }))
 }
 
 /// `POST …/invoices`: invoice the job's services (an empty JSON object, or

@@ -33,6 +33,7 @@ use views::ErrorBody;
         super::job_parts::add_service,
         super::job_parts::remove_service,
         super::job_parts::invoices,
+        super::job_parts::estimates,
         super::job_parts::invoice,
         super::job_parts::add_line,
         super::job_parts::void,

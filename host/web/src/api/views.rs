@@ -67,6 +67,12 @@ names_type! {
     LineKind as "LineKind" = ["service", "add-on", "fee", "discount"]
 }
 
+names_type! {
+    /// Where an estimate stands: written (`draft`), awaiting the client's
+    /// answer (`sent`), or answered or taken back.
+    EstimateStatusName as "EstimateStatus" = portico_core::estimates::EstimateStatus::ALL.map(portico_core::estimates::EstimateStatus::as_str)
+}
+
 /// A file sent as it is, as the request's whole body.
 pub struct FileBody;
 
@@ -152,6 +158,67 @@ pub struct InvoiceView {
     #[schema(required = true, format = DateTime)]
     pub due_at: Option<String>,
     pub lines: Vec<InvoiceLineView>,
+}
+
+/// One line of an estimate.
+#[derive(Serialize, ToSchema)]
+#[schema(as = EstimateLine)]
+#[serde(deny_unknown_fields)]
+pub struct EstimateLineView {
+    pub id: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+    /// Tax in basis points (825 is 8.25 %).
+    pub tax_rate_bp: i64,
+    /// The client may take it or leave it.
+    pub optional: bool,
+    /// An optional line the client took when accepting.
+    pub chosen: bool,
+}
+
+/// An estimate of a job: its lines, what they add up to (the required lines
+/// and, once accepted, the options taken), the deposit, and the answer.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Estimate)]
+#[serde(deny_unknown_fields)]
+pub struct EstimateView {
+    pub id: String,
+    pub number: String,
+    pub title: String,
+    pub message: String,
+    #[schema(value_type = EstimateStatusName)]
+    pub status: String,
+    pub currency: String,
+    pub lines: Vec<EstimateLineView>,
+    pub subtotal_minor: i64,
+    pub tax_minor: i64,
+    pub total_minor: i64,
+    pub deposit_percent: i64,
+    pub deposit_minor: i64,
+    /// The last moment it may be accepted.
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+    /// Past its last day.
+    pub expired: bool,
+    #[schema(required = true, format = DateTime)]
+    pub sent_at: Option<String>,
+    #[schema(required = true, format = DateTime)]
+    pub decided_at: Option<String>,
+    /// The name typed to accept, or the client who declined.
+    #[schema(required = true)]
+    pub decided_by: Option<String>,
+    #[schema(required = true)]
+    pub decline_reason: Option<String>,
+    /// The invoices acceptance made (the deposit's first).
+    pub invoice_ids: Vec<String>,
+}
+
+/// A job's estimates, newest first.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EstimateList {
+    pub data: Vec<EstimateView>,
 }
 
 /// A job's invoices.
