@@ -20,9 +20,20 @@ pub fn amount(minor: i64) -> String {
     format!("{sign}{}.{:02}", minor.unsigned_abs() / 100, minor.unsigned_abs() % 100)
 }
 
+/// Basis points as a plain percent: 825 → "8.25", 750 → "7.5", 700 → "7".
+pub fn percent(basis_points: i64) -> String {
+    let text = amount(basis_points);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn basis_points_read_as_a_percent() {
+        assert_eq!((percent(825), percent(750), percent(700), percent(5)), ("8.25".into(), "7.5".into(), "7".into(), "0.05".into()));
+    }
 
     #[test]
     fn amounts_parse_as_people_type_them() {

@@ -107,20 +107,12 @@ pub fn parse_tax_rate(text: &str) -> Option<i64> {
 
 /// A rate as a form's input shows it: 825 → "8.25", 290 → "2.9", 0 → "".
 pub fn rate_input(bp: i64) -> String {
-    if bp == 0 {
-        return String::new();
-    }
-    tax_rate_label(bp).trim_end_matches('%').to_string()
+    if bp == 0 { String::new() } else { crate::amounts::percent(bp) }
 }
 
 /// 825 → "8.25%", 700 → "7%".
 pub fn tax_rate_label(bp: i64) -> String {
-    let (whole, fraction) = (bp / 100, bp % 100);
-    match fraction {
-        0 => format!("{whole}%"),
-        f if f % 10 == 0 => format!("{whole}.{}%", f / 10),
-        f => format!("{whole}.{f:02}%"),
-    }
+    format!("{}%", crate::amounts::percent(bp))
 }
 
 /// The words a client accepts, one fact per line, in a fixed order: the

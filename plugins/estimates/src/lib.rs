@@ -175,8 +175,7 @@ fn details(card: Card, estimate: &Estimate) -> Card {
 
 /// 825 → "8.25".
 fn rate(basis_points: u32) -> String {
-    let text = format!("{}.{:02}", basis_points / 100, basis_points % 100);
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
+    portico_plugin_sdk::money::percent(i64::from(basis_points))
 }
 
 /// The options to tick, the signature and consent, the reason to decline,

@@ -90,6 +90,12 @@ fn parse_services(text: &str) -> Result<Vec<(String, i64)>, String> {
     Ok(services)
 }
 
+/// A visit's length as typed, in hours from 0.25 to 24 (`default` when empty).
+pub(crate) fn duration_hours(text: &str, default: f64) -> Result<f64, String> {
+    let hours: f64 = if text.trim().is_empty() { default } else { text.trim().parse().unwrap_or(-1.0) };
+    if (0.25..=24.0).contains(&hours) { Ok(hours) } else { Err(format!("“{}” is not a duration in hours (from 0.25 to 24).", text.trim())) }
+}
+
 /// A `datetime-local` value in the tenant's zone, as Unix seconds.
 pub(crate) fn parse_local_time(tenant: &Tenant, value: &str) -> Option<i64> {
     let civil = jiff::civil::DateTime::strptime("%Y-%m-%dT%H:%M", value.trim()).ok()?;
@@ -111,10 +117,10 @@ fn check_details(tenant: &Tenant, form: &DetailsForm, errors: &mut Vec<String>) 
     let appointment = if form.appointment.trim().is_empty() {
         None
     } else {
-        let hours: f64 = if form.duration_hours.trim().is_empty() { 3.0 } else { form.duration_hours.trim().parse().unwrap_or(-1.0) };
-        if !(0.25..=24.0).contains(&hours) {
-            errors.push(format!("“{}” is not a duration in hours (from 0.25 to 24).", form.duration_hours.trim()));
-        }
+        let hours = duration_hours(&form.duration_hours, 3.0).unwrap_or_else(|error| {
+            errors.push(error);
+            -1.0
+        });
         match parse_local_time(tenant, &form.appointment) {
             Some(start) => Some((start, start + (hours * 3600.0) as i64)),
             None => {

@@ -138,10 +138,10 @@ async fn book(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
         "" => None,
         value => match super::job_setup::parse_local_time(&tenant, value) {
             Some(start) => {
-                let hours: f64 = if form.duration_hours.trim().is_empty() { 2.0 } else { form.duration_hours.trim().parse().unwrap_or(-1.0) };
-                if !(0.25..=24.0).contains(&hours) {
-                    problems.push(Problem { field: "appointment".into(), message: format!("“{}” is not a duration in hours (from 0.25 to 24).", form.duration_hours.trim()) });
-                }
+                let hours = super::job_setup::duration_hours(&form.duration_hours, 2.0).unwrap_or_else(|message| {
+                    problems.push(Problem { field: "appointment".into(), message });
+                    -1.0
+                });
                 Some((start, start + (hours * 3600.0) as i64))
             }
             None => {
