@@ -46,17 +46,18 @@ pub mod job_data {
 /// Anywhere but the account hub every call is `invalid`.
 pub mod account {
     pub use crate::bindings::portico::plugin::account::{
-        list_batches, list_invoices, list_job_summaries, list_jobs, list_payments, list_properties, list_property_profiles, summary,
-        AccountBatch, AccountInvoice, AccountJob, AccountPayment, AccountProperty, AccountSummary, JobSummary, MonthTotal, PaidInvoice,
+        list_batches, list_files, list_invoices, list_job_summaries, list_jobs, list_payments, list_properties, list_property_profiles,
+        summary, AccountBatch, AccountFile, AccountInvoice, AccountJob, AccountPayment, AccountProperty, AccountSummary, JobSummary, MonthTotal, PaidInvoice,
         PropertyNote, PropertyProfile,
     };
 }
 
 /// Files people attached through the section's `file` inputs: needs
 /// [`Permission::Files`](crate::Permission::Files). Keep the ids
-/// `handle_action` received; read them back with `get_file`.
+/// `handle_action` received; read them back with `get_file`; remove one
+/// taken by mistake with `remove_file` (in `handle_action`).
 pub mod files {
-    pub use crate::bindings::portico::plugin::files::{get_file, FileInfo};
+    pub use crate::bindings::portico::plugin::files::{get_file, remove_file, FileInfo};
 }
 
 /// Conversations between the office and a contact about the section's own

@@ -12,7 +12,7 @@
 //! browser, unless PORTICO_REQUIRE_BROWSER=1, as in CI.
 
 use crate::browser::{browser_available, open_browser};
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use portico_tests::TestApp;
 use std::collections::BTreeSet;
 
@@ -72,7 +72,7 @@ fn axe_source() -> Option<String> {
 
 /// One browser walking pages and writing down what each fails.
 struct Audit {
-    browser: Client,
+    browser: crate::browser::Browser,
     base: String,
     axe: String,
     failures: Vec<String>,
@@ -199,7 +199,7 @@ async fn every_page_passes_axe_and_fits_a_phone_for_every_role_and_for_staff() {
         attached: Vec::new(),
     };
     app.server.state.requests.submit(&tenant, &viewer, "requests", form).await.unwrap();
-    let (_driver, browser, _profile) = open_browser().await;
+    let browser = open_browser().await;
     let mut audit = Audit { browser, base: app.url(""), axe, failures: Vec::new(), audited: 0 };
 
     // Before anyone is signed in: the doors, and a link that names nothing.

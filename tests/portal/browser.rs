@@ -30,9 +30,39 @@ pub(crate) fn browser_available() -> bool {
     present
 }
 
-/// A headless Chromium session at a phone's width, with its driver and
-/// profile, which go away when dropped.
-pub(crate) async fn open_browser() -> (Driver, fantoccini::Client, tempfile::TempDir) {
+/// At most two browsers at once in this test process: on a two-core machine
+/// more Chromiums starting beside the other tests can take longer to start
+/// than any fixed wait, which made the first CI try fail on a session.
+static BROWSERS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// How long chromedriver may take to start and hand out a session.
+const SESSION_DEADLINE: Duration = Duration::from_secs(90);
+
+/// A headless Chromium session at a phone's width, with its driver, profile
+/// and turn, which go away when dropped.
+pub(crate) struct Browser {
+    pub(crate) client: fantoccini::Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+    _turn: tokio::sync::SemaphorePermit<'static>,
+}
+
+impl std::ops::Deref for Browser {
+    type Target = fantoccini::Client;
+    fn deref(&self) -> &fantoccini::Client {
+        &self.client
+    }
+}
+
+impl Browser {
+    /// Ends the session, so Chromium exits before its driver is killed.
+    pub(crate) async fn close(self) -> Result<(), fantoccini::error::CmdError> {
+        self.client.clone().close().await
+    }
+}
+
+pub(crate) async fn open_browser() -> Browser {
+    let turn = BROWSERS.acquire().await.expect("the browser semaphore is never closed");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let driver = Driver(
         Command::new(CHROMEDRIVER)
@@ -55,21 +85,20 @@ pub(crate) async fn open_browser() -> (Driver, fantoccini::Client, tempfile::Tem
         }
     });
     let webdriver = format!("http://127.0.0.1:{port}");
-    let mut client = None;
-    for _ in 0..50 {
+    let started = std::time::Instant::now();
+    let client = loop {
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let mut builder = ClientBuilder::new(connector);
         builder.capabilities(capabilities.as_object().unwrap().clone());
         match builder.connect(&webdriver).await {
-            Ok(connected) => {
-                client = Some(connected);
-                break;
+            Ok(connected) => break connected,
+            Err(_) if started.elapsed() < SESSION_DEADLINE => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
             }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            Err(error) => panic!("chromedriver gave no session in {SESSION_DEADLINE:?}: {error}"),
         }
-    }
-    let browser = client.expect("chromedriver accepts a session");
-    (driver, browser, profile)
+    };
+    Browser { client, _driver: driver, _profile: profile, _turn: turn }
 }
 
 /// The text of the first element matching `css` once it contains `needle`,
@@ -97,7 +126,7 @@ async fn the_client_dismisses_add_ons_signs_pays_reads_the_report_and_shares_a_r
         return;
     }
     let app = TestApp::spawn().await;
-    let (_driver, browser, _profile) = open_browser().await;
+    let browser = open_browser().await;
 
     // Say no thanks to the add-ons at the top of the dashboard.
     browser.goto(&app.links.client).await.unwrap();

@@ -110,6 +110,60 @@ story! { async fn the_crew_ticks_checklists_and_adds_photos_and_the_client_sees_
     assert!(!sams_tab.text().contains("Counters wiped") && !sams_tab.body.contains("/files/"), "{}", sams_tab.text());
 }}
 
+story! { async fn the_crews_photos_and_the_released_report_are_filed_under_the_clients_property(app) {
+    let tenant = app.demo_tenant_id().await;
+    let settings = serde_json::json!({ "checklists": CHECKLISTS }).to_string();
+    app.server.state.db.tenant(&tenant).set_plugin_settings("checklists", &settings).await.unwrap();
+    let job = demo_job(&app).await;
+    let casey = crew(&app).await;
+    let business = app.server.state.db.tenant(&tenant);
+
+    // A form the section refuses keeps none of its files; the next one is kept.
+    let stored_before = business.upload_bytes().await.unwrap();
+    let refused = add_photo(&app, &casey, &job, ("IMG_0003.JPG", photo_with_location(), "image/jpeg"), "during", "Kitchen").await;
+    let stored_after_refusal = business.upload_bytes().await.unwrap();
+    add_photo(&app, &casey, &job, ("IMG_0004.JPG", photo_with_location(), "image/jpeg"), "before", "Kitchen before").await;
+
+    // Dana on her account hub, while the report waits for her signature and payment, then once released.
+    let (dana, _) = crate::account_hub::signed_in_with(&app, "dana.whitfield@example.com").await;
+    let held = dana.get(&app.url("/account?tab=properties")).await;
+    let jobs_tab = dana.get(&app.url("/account?tab=jobs")).await;
+    app.release_reports_on_publish().await;
+    let released = dana.get(&app.url("/account?tab=properties")).await;
+    let (sam, _) = crate::account_hub::signed_in_with(&app, "sam.ortiz@realty.example").await;
+    let sams = sam.get(&app.url("/account?tab=properties")).await;
+
+    assert!(refused.text().contains("Say whether the photos show the place before or after the work."), "{}", refused.text());
+    assert_eq!(stored_after_refusal, stored_before, "the refused form's photo is not kept");
+    let text = held.text();
+    assert!(text.contains("Files and photos"), "{text}");
+    assert!(held.body.contains("alt=\"Photo from job INS-1042, taken by Casey Crew\""), "{}", held.body);
+    assert!(!text.contains("Residential Inspection (job INS-1042)"), "a held report is not filed yet: {text}");
+    let thumbnail = held.body.split("src=\"").skip(1).map(|rest| rest.split('"').next().unwrap()).find(|src| src.contains("/thumbnail")).expect("the photo's thumbnail");
+    let (status, content_type, _) = dana.get_raw(&app.url(thumbnail)).await;
+    assert_eq!((status, content_type.as_str()), (200, "image/jpeg"), "she opens what is listed");
+    assert!(jobs_tab.text().contains("1 photo"), "the Jobs tab counts the job's files: {}", jobs_tab.text());
+    assert!(released.text().contains("Residential Inspection (job INS-1042)"), "{}", released.text());
+    let report = released.href_containing("/documents/").expect("the report's link");
+    assert_eq!(dana.get_raw(&app.url(&report)).await.0, 200);
+    assert!(!sams.body.contains("/files/"), "the buyer's agent gets no crew photos: {}", sams.text());
+
+    // The photo was taken by mistake: Casey removes it, and it is gone for Dana too.
+    let upload = thumbnail.trim_start_matches("/files/").trim_end_matches("/thumbnail").to_string();
+    let crew_page = casey.get(&app.url(&format!("/staff/jobs/{job}"))).await;
+    let unchosen = casey.act_at(&crew_page, &app.url(&format!("/staff/jobs/{job}/actions")), "checklists", "crew-photos", "remove-photo", &[("remove", "")]).await;
+    let removed = casey.act_at(&crew_page, &app.url(&format!("/staff/jobs/{job}/actions")), "checklists", "crew-photos", "remove-photo", &[("remove", &upload)]).await;
+    let again = casey.act_at(&crew_page, &app.url(&format!("/staff/jobs/{job}/actions")), "checklists", "crew-photos", "remove-photo", &[("remove", &upload)]).await;
+    assert!(crew_page.text().contains("Photo taken by mistake"), "{}", crew_page.text());
+    assert!(unchosen.text().contains("Choose the photo to remove."), "{}", unchosen.text());
+    assert!(removed.text().contains("The photo is removed; the job's clients no longer see it."), "{}", removed.text());
+    assert!(again.text().contains("That photo is already removed."), "{}", again.text());
+    let after_removal = dana.get(&app.url("/account?tab=properties")).await;
+    assert!(!after_removal.body.contains(&upload), "{}", after_removal.text());
+    assert_eq!(dana.get_raw(&app.url(thumbnail)).await.0, 404, "nobody opens it again");
+    assert_eq!(business.upload_bytes().await.unwrap(), stored_before, "its bytes no longer count");
+}}
+
 story! { async fn a_checklist_is_unticked_only_by_who_sees_it_ticked_and_clients_cannot_tick(app) {
     let tenant = app.demo_tenant_id().await;
     let settings = serde_json::json!({ "checklists": CHECKLISTS }).to_string();

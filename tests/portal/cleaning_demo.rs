@@ -50,6 +50,11 @@ story! { async fn the_property_manager_signs_in_with_a_code_and_finds_her_year_o
     }
     assert!(properties.contains("Access Key under the blue planter by the back door; alarm code 1357#."), "{properties}");
     assert!(!properties.contains("Guests sometimes stay late"), "the office's own notes stay with it: {properties}");
+    // Each place keeps its share of the card: none is cut short by the host's block limit.
+    assert_eq!(properties.matches("Files and photos").count(), 3, "{properties}");
+    assert_eq!(properties.matches("more files are on the pages of the jobs here").count(), 3, "{properties}");
+    assert!(properties.contains("Invoice Job Total Balance Status"), "{properties}");
+    assert!(jobs.text().contains("CLN-4133 Maple Street Office Finished Standard clean Ana Souza 220.00 2 photos"), "each cleaning's before and after photos are counted: {}", jobs.text());
     assert!(jobs.text().contains("Upcoming") && jobs.text().contains("Standard clean Ana Souza"), "{}", jobs.text());
     assert!(invoices.contains("Batch B-0001: Cleanings of") && invoices.contains("Balance due $540.00"), "last month's three cleanings: {invoices}");
     assert!(invoices.contains("Written off"), "{invoices}");
@@ -92,7 +97,7 @@ async fn in_a_browser_the_property_manager_signs_in_with_a_code_and_opens_a_clea
     }
     let app = TestApp::spawn().await;
     let cleaning = cleaning_demo(&app).await;
-    let (_driver, browser, _profile) = open_browser().await;
+    let browser = open_browser().await;
 
     code_sign_in(&app, &browser, &cleaning).await;
     browser.find(Locator::LinkText("Properties")).await.unwrap().click().await.unwrap();

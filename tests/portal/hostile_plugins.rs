@@ -237,7 +237,7 @@ story! { async fn rendering_a_page_acts_in_nobodys_name(app) {
 
     let text = page.text();
     let tried = text.split("tried: ").nth(1).expect("the hostile card reports what it tried").to_string();
-    for denied in ["Agreements", "AddOns", "Checkout", "Notify", "Audit", "Storage", "NotifyOffice", "Conversations"].map(|p| format!("denied Permission::{p}")) {
+    for denied in ["Agreements", "AddOns", "Checkout", "Notify", "Audit", "Storage", "NotifyOffice", "Conversations", "Files"].map(|p| format!("denied Permission::{p}")) {
         assert!(tried.contains(&denied), "{denied}: {tried}");
     }
     assert!(!tried.contains("DONE"), "nothing went through: {tried}");

@@ -58,7 +58,7 @@ story! { async fn the_owner_sees_each_section_with_its_version_state_and_health(
     // The dashboard, Jobs, Properties and Service requests show on the
     // account hub only, which nobody opened.
     assert!(text.contains("Account dashboard dashboard 0.1.0 On 0 calls"), "{text}");
-    assert!(text.contains("Jobs jobs 0.1.0 On 0 calls") && text.contains("Properties properties 0.1.0 On 0 calls"), "{text}");
+    assert!(text.contains("Jobs jobs 0.2.0 On 0 calls") && text.contains("Properties properties 0.2.0 On 0 calls"), "{text}");
     assert!(text.contains("Service requests requests 0.1.0 On 0 calls"), "{text}");
     assert_eq!(text.matches("p95 —").count(), 4, "every section of the job page has been timed: {text}");
 }}

@@ -66,7 +66,7 @@ async fn in_a_browser_the_homeowner_accepts_the_estimate_with_an_option() {
     }
     let app = TestApp::spawn().await;
     let service = service_demo(&app).await;
-    let (_driver, browser, _profile) = open_browser().await;
+    let browser = open_browser().await;
     browser.set_window_size(390, 900).await.unwrap();
 
     browser.goto(&service.signin).await.unwrap();

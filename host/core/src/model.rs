@@ -373,10 +373,13 @@ impl Document {
     /// release holds, for reports, their summaries and photos only, in the
     /// words `role` may read.
     pub fn held_until<'a>(&self, release: &'a Release, role: Role) -> &'a [String] {
-        match self.kind.as_str() {
-            "report" | "summary" | "photo" => release.holds_for(role),
-            _ => &[],
-        }
+        if self.may_be_held() { release.holds_for(role) } else { &[] }
+    }
+
+    /// Whether a release rule can hold this document back: reports, their
+    /// summaries and their photos.
+    pub fn may_be_held(&self) -> bool {
+        matches!(self.kind.as_str(), "report" | "summary" | "photo")
     }
 
     /// Whether `role` may open the document now: it must be published, shared

@@ -125,6 +125,15 @@ impl FileStore {
         let bytes = result.bytes().await.map_err(|source| FileError::Store { location: self.location.clone(), source })?;
         Ok(bytes.to_vec())
     }
+
+    /// Remove a file; one already gone is no error.
+    pub async fn delete(&self, key: &str) -> Result<(), FileError> {
+        let path = Self::path(key)?;
+        match self.store.delete(&path).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(source) => Err(FileError::Store { location: self.location.clone(), source }),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -342,6 +342,24 @@ impl TenantDb<'_> {
         Ok(published.rows_affected() == 1)
     }
 
+    /// The published documents of these jobs, newest first, in one query
+    /// however many jobs there are (for an account's files).
+    pub async fn published_documents_of_jobs(&self, job_ids: &[JobId]) -> DbResult<Vec<Document>> {
+        if job_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND published_at IS NOT NULL AND job_id IN ({}) \
+             ORDER BY published_at DESC, id",
+            placeholders(2, job_ids.len())
+        );
+        let mut query = sqlx::query_as(&sql).bind(self.tenant);
+        for id in job_ids {
+            query = query.bind(id);
+        }
+        query.fetch_all(&self.db.pool).await.context("listing the published documents of several jobs")
+    }
+
     /// The job's documents of `kind` (every kind when empty).
     pub async fn documents(&self, job_id: &JobId, kind: &str) -> DbResult<Vec<Document>> {
         sqlx::query_as(&format!(
@@ -379,6 +397,19 @@ impl TenantDb<'_> {
             .execute(&self.db.pool)
             .await
             .context("dating an invoice")?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Date a payment made before the business used Portico (imported
+    /// history, the demo's past months): when it was made and last changed.
+    pub async fn set_payment_at(&self, payment_id: &str, at: i64) -> DbResult<bool> {
+        let updated = sqlx::query("UPDATE payments SET created_at = $1, updated_at = $1 WHERE tenant_id = $2 AND id = $3")
+            .bind(at)
+            .bind(self.tenant)
+            .bind(payment_id)
+            .execute(&self.db.pool)
+            .await
+            .context("dating a payment")?;
         Ok(updated.rows_affected() == 1)
     }
 

@@ -1,6 +1,7 @@
 //! Files attached to a section's form: who attached them, on which job, and
 //! where the file store keeps them and their thumbnails.
 
+use super::jobs::placeholders;
 use super::{DbResult, QueryContext, TenantDb};
 use portico_core::ids::JobId;
 use portico_core::model::{new_id, now};
@@ -96,6 +97,44 @@ impl TenantDb<'_> {
             .fetch_one(&self.db.pool)
             .await
             .context("adding up a business's uploads")
+    }
+
+    /// What was attached on these jobs, newest first, at most `limit`, in
+    /// one query however many jobs there are (for an account's files).
+    pub async fn uploads_of_jobs(&self, job_ids: &[JobId], limit: i64) -> DbResult<Vec<Upload>> {
+        if job_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} FROM uploads WHERE tenant_id = $1 AND job_id IN ({}) ORDER BY created_at DESC, id LIMIT {limit}",
+            placeholders(2, job_ids.len())
+        );
+        let mut query = sqlx::query_as(&sql).bind(self.tenant);
+        for id in job_ids {
+            query = query.bind(id);
+        }
+        query.fetch_all(&self.db.pool).await.context("listing the uploads of several jobs")
+    }
+
+    /// Forget uploads nothing kept (a form the section refused), unless a
+    /// message holds one; the store keys of those forgotten, for the caller
+    /// to delete.
+    pub async fn discard_uploads(&self, ids: &[String]) -> DbResult<Vec<(String, Option<String>)>> {
+        let mut keys = Vec::new();
+        for id in ids {
+            let gone: Option<(String, Option<String>)> = sqlx::query_as(
+                "DELETE FROM uploads WHERE tenant_id = $1 AND id = $2 \
+                 AND NOT EXISTS (SELECT 1 FROM message_attachments m WHERE m.tenant_id = $1 AND m.upload_id = $2) \
+                 RETURNING file_key, thumbnail_key",
+            )
+            .bind(self.tenant)
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await
+            .context("discarding an upload nothing kept")?;
+            keys.extend(gone);
+        }
+        Ok(keys)
     }
 
     /// One of the business's uploads.

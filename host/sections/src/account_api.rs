@@ -9,6 +9,7 @@ use super::call::CallState;
 use super::host_api::{invoice_views, to_wit_role, unavailable, wit_address};
 use super::permissions::Permission;
 use portico_services::account::{stage_of, summary_for};
+use portico_services::account_files::{files_of_account, FileSource};
 use portico_services::payments::batches::customer_batches;
 use portico_core::formats::{Formats as _, TenantFormats};
 use portico_core::ids::{JobId, TenantId};
@@ -145,6 +146,35 @@ impl account::Host for CallState {
             }
         }
         Ok(profiles)
+    }
+
+    async fn list_files(&mut self) -> Result<Vec<account::AccountFile>, Error> {
+        let scope = self.account_scope()?;
+        let jobs = scope.jobs().await?;
+        let tenant = scope.db.tenant(&scope.tenant_id).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+        let files = files_of_account(&scope.db, &tenant, &scope.contact_id, &jobs).await.map_err(unavailable)?;
+        Ok(files
+            .into_iter()
+            .map(|file| {
+                let (source, kind) = match file.source {
+                    FileSource::Document { kind } => ("document", kind),
+                    FileSource::Upload => ("attachment", if file.is_photo() { "photo" } else { "pdf" }.to_string()),
+                };
+                account::AccountFile {
+                    job_id: file.job_id.to_string(),
+                    job_reference: file.job_reference,
+                    property_id: file.property_id,
+                    source: source.to_string(),
+                    kind,
+                    title: file.title,
+                    content_type: file.content_type,
+                    url: file.url,
+                    thumbnail_url: file.thumbnail_url,
+                    attached_by: file.attached_by,
+                    at: file.at,
+                }
+            })
+            .collect())
     }
 
     async fn list_invoices(&mut self) -> Result<Vec<account::AccountInvoice>, Error> {

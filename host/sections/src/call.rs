@@ -16,6 +16,8 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 #[derive(Clone)]
 pub struct HostServices {
     pub db: Db,
+    /// Where uploads are kept, for a section removing one of its files.
+    pub files: std::sync::Arc<portico_data::files::FileStore>,
     pub checkouts: Checkouts,
     /// The money service: payments the viewer reports.
     pub payments: portico_services::payments::Payments,

@@ -330,6 +330,22 @@ pub async fn store(
     Ok(db.tenant(tenant_id).upload(&id).await?.ok_or_else(|| DbError::Invalid("an upload vanished as it was recorded".into()))?)
 }
 
+/// Forget the files of a form the section did not take (it answered with
+/// a problem, a refusal or a failure): they were stored before it was
+/// called, nothing refers to them, and they would count against the
+/// business's room and show among the job's files. The person chooses them
+/// again with the corrected form. A file left in the store is only logged.
+pub async fn discard(db: &Db, files: &FileStore, tenant_id: &TenantId, ids: &[String]) -> Result<(), DbError> {
+    for (file_key, thumbnail_key) in db.tenant(tenant_id).discard_uploads(ids).await? {
+        for key in std::iter::once(file_key).chain(thumbnail_key) {
+            if let Err(error) = files.delete(&key).await {
+                tracing::warn!(%key, %error, "a discarded upload's file stays in the store");
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Who wants to open a file.
 pub enum Opener<'a> {
     /// A member of the business's staff: every upload of the business.

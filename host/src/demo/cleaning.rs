@@ -163,8 +163,8 @@ pub async fn seed(state: &AppState) -> anyhow::Result<CleaningSecrets> {
     let today = jiff::Timestamp::now().to_zoned(zone.clone()).date();
     let this_month = today.first_of_month();
     let mut number = 4100;
-    // Each month's invoices, oldest month first.
-    let mut months: Vec<Vec<(JobId, String)>> = Vec::new();
+    // Each month's invoices with when each was issued, oldest month first.
+    let mut months: Vec<Vec<(JobId, String, i64)>> = Vec::new();
     for months_ago in (1..=11).rev() {
         let month = this_month.checked_sub(jiff::Span::new().months(months_ago))?;
         let mut invoices = Vec::new();
@@ -179,7 +179,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<CleaningSecrets> {
             let due = visit + 14 * 24 * 3600;
             let invoice = business.create_invoice(&job, &NewInvoice { number: &number.to_string(), status: InvoiceStatus::Due, tax_minor: 0, due_at: Some(due), lines: &lines }).await?;
             business.set_invoice_issued_at(&invoice, visit + 8 * 3600).await?;
-            invoices.push((job, invoice));
+            invoices.push((job, invoice, visit + 8 * 3600));
         }
         months.push(invoices);
     }
@@ -194,24 +194,26 @@ pub async fn seed(state: &AppState) -> anyhow::Result<CleaningSecrets> {
     let bad_debt = (5, 2); // six months ago (the sixth of eleven past months), the office.
     let reported = (9, 1); // two months ago, the cottage.
     for (month, invoices) in months.iter().enumerate().take(10) {
-        for (index, (job, invoice)) in invoices.iter().enumerate() {
+        for (index, (job, invoice, issued_at)) in invoices.iter().enumerate() {
             if (month, index) == bad_debt || (month, index) == reported {
                 continue;
             }
             let manual = ManualPayment { invoice_id: invoice, method: PaymentMethod::Ach, amount_minor: PLACES[index].price, reference: Some("ACH from Harborview Management"), note: None };
             let payment = state.payments.record_manual(&tenant, job, &manual, office).await?;
             state.payments.decide_manual(&tenant, job, &payment, true, office).await?;
+            // Received a week after the invoice, as the transactions list should read.
+            business.set_payment_at(&payment, issued_at + 7 * 24 * 3600).await?;
         }
     }
-    let (job, invoice) = &months[bad_debt.0][bad_debt.1];
+    let (job, invoice, _) = &months[bad_debt.0][bad_debt.1];
     state.payments.write_off(&tenant, job, invoice, "The tenant of the office left owing it; sent to collections.", office).await?;
     // Riley says the cottage's cleaning of two months ago was paid by Zelle.
-    let (job, invoice) = &months[reported.0][reported.1];
+    let (job, invoice, _) = &months[reported.0][reported.1];
     let riley_actor = Actor::contact(&riley, "Riley Chen");
     let report = PaidElsewhere { invoice_ids: std::slice::from_ref(invoice), method: PaymentMethod::Zelle, reference: "Zelle 88213" };
     state.payments.report_paid_elsewhere(&tenant, std::slice::from_ref(job), &report, riley_actor).await?;
     // Last month's three cleanings, in one batch to pay at once.
-    let last_month: Vec<String> = months[10].iter().map(|(_, invoice)| invoice.clone()).collect();
+    let last_month: Vec<String> = months[10].iter().map(|(_, invoice, _)| invoice.clone()).collect();
     let title = this_month.checked_sub(jiff::Span::new().months(1))?.strftime("Cleanings of %B %Y").to_string();
     state.payments.create_batch(&tenant, &BatchRequest { contact_id: &riley, title: &title, invoice_ids: &last_month }, office).await?;
 

@@ -144,6 +144,7 @@ impl AppState {
         let requests = portico_services::requests::ServiceRequests::new(db.clone(), conversations.clone(), jobs.clone());
         let host_services = HostServices {
             db: db.clone(),
+            files: files.clone(),
             checkouts,
             payments: payments.clone(),
             conversations: conversations.clone(),

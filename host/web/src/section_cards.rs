@@ -397,8 +397,12 @@ async fn act(state: &AppState, tenant: &Tenant, audience: &Audience, mut posted:
     // Files first: one the input does not take is refused beside it, with
     // everything typed kept, and the section is not called.
     let mut input = posted.input.clone();
-    match take_files(state, tenant, audience, section, &mut posted).await? {
-        Ok(uploaded) => input.extend(uploaded),
+    let uploaded_ids: Vec<String> = match take_files(state, tenant, audience, section, &mut posted).await? {
+        Ok(uploaded) => {
+            let ids = uploaded.iter().map(|(_, id)| id.clone()).collect();
+            input.extend(uploaded);
+            ids
+        }
         Err(problems) => {
             let message = match problems.as_slice() {
                 [(_, only)] => only.clone(),
@@ -406,7 +410,7 @@ async fn act(state: &AppState, tenant: &Tenant, audience: &Audience, mut posted:
             };
             return Ok(Acted::Told(Flash { tone: "danger".into(), message, card, refill: true, input: posted.input.clone(), problems }));
         }
-    }
+    };
     let ctx = state.sections.context(section, audience, tenant);
     let invocation = Invocation::Action { ctx, card: posted.card_id.clone(), action: posted.action_id.clone(), input };
     let told = |tone: &str, message: String, refill: bool, problems: Vec<(String, String)>| Flash {
@@ -418,7 +422,12 @@ async fn act(state: &AppState, tenant: &Tenant, audience: &Audience, mut posted:
         problems,
     };
     const TRY_AGAIN: &str = "That did not work. Please try again in a moment.";
-    let flash = match state.sections.call(section, audience, invocation).await {
+    let returned = state.sections.call(section, audience, invocation).await;
+    if !matches!(returned, Ok(Returned::Action(Ok(_)))) && !uploaded_ids.is_empty() {
+        // The section did not take the form, so it kept none of its files.
+        portico_services::uploads::discard(&state.db, &state.files, &tenant.id, &uploaded_ids).await.map_err(|e| WebError::Internal(anyhow::anyhow!(e)))?;
+    }
+    let flash = match returned {
         Ok(Returned::Action(Ok(outcome))) if outcome.download.is_some() => {
             // The section asked for a file of what its card shows.
             return Ok(Acted::Respond(crate::portal::downloads::respond(outcome.download.expect("checked"))));

@@ -1,6 +1,7 @@
 //! Photos and checklists: the proof of the work. On the console's job page
 //! the crew (every member of staff) ticks the business's checklists and adds
-//! before and after photos from a phone; on the job's portal page its clients
+//! before and after photos from a phone (and removes one taken by mistake);
+//! on the job's portal page its clients
 //! see each checklist's completion and the photos, and can comment on them in
 //! a conversation with the office.
 //!
@@ -23,6 +24,7 @@ const CLIENTS: &str = "photos-and-checklists";
 
 const SAVE: &str = "save";
 const ADD_PHOTOS: &str = "add-photos";
+const REMOVE_PHOTO: &str = "remove-photo";
 const COMMENT: &str = "comment";
 
 /// The largest photo taken, in bytes (a phone's full-size picture).
@@ -99,6 +101,17 @@ struct Photo {
     at: i64,
 }
 
+impl Photo {
+    /// How the crew tells it from the others in a list.
+    fn label(&self) -> String {
+        let moment = if self.moment == "before" { "Before" } else { "After" };
+        match self.caption.as_str() {
+            "" => format!("{moment} the work, by {}", self.by),
+            caption => format!("{moment}: {caption}, by {}", self.by),
+        }
+    }
+}
+
 /// A stable name for an item, its check box's and its stored tick's:
 /// reordering or adding items keeps the ticks.
 fn tick_key(checklist: &str, item: &str) -> String {
@@ -158,6 +171,7 @@ impl Section for Checklists {
         }
         match action {
             ADD_PHOTOS => add_photos(ctx, input),
+            REMOVE_PHOTO => remove_photo(input),
             SAVE => save(ctx, &checklists(&settings).0, input),
             _ => Err(ActionError::Refused("No such action here; reload the page.".into())),
         }
@@ -200,14 +214,24 @@ fn list_key(checklist: &str) -> String {
     format!("was-{}", tick_key(checklist, ""))
 }
 
-/// The crew's photos card: the newest photos, and a form to add some.
+/// The crew's photos card: the newest photos, a form to add some, and a
+/// way to remove one taken by mistake.
 fn crew_photos_card(photos: &[Photo]) -> Card {
     let card = photo_blocks(Card::new(CREW_PHOTOS).task(TaskState::Info), photos, PHOTOS_SHOWN_TO_CREW);
     let moments = vec![Choice { value: "before".into(), label: "Before the work".into() }, Choice { value: "after".into(), label: "After the work".into() }];
-    card.input(FormField::photos("photos", "Take or choose photos", MAX_PHOTO_BYTES, true))
+    let card = card
+        .input(FormField::photos("photos", "Take or choose photos", MAX_PHOTO_BYTES, true))
         .input(FormField::new("moment", "They show the place", InputKind::Select(moments)))
         .input(FormField::new("caption", "Caption (optional)", InputKind::Text).help("Which room, what was found: \u{201c}Master bath, mould behind the tub\u{201d}."))
-        .action(Action::primary(ADD_PHOTOS, "Add the photos"))
+        .action(Action::primary(ADD_PHOTOS, "Add the photos"));
+    let shown = &photos[photos.len().saturating_sub(PHOTOS_SHOWN_TO_CREW)..];
+    if shown.is_empty() {
+        return card;
+    }
+    let mut choices = vec![Choice { value: String::new(), label: "Choose a photo".into() }];
+    choices.extend(shown.iter().rev().map(|photo| Choice { value: photo.file.clone(), label: photo.label() }));
+    card.input(FormField::new("remove", "Photo taken by mistake", InputKind::Select(choices)).help("Newest first. Removed, it is gone for the job's clients too."))
+        .action(Action::danger(REMOVE_PHOTO, "Remove the photo").confirm("Remove the chosen photo? The job's clients will no longer see it."))
 }
 
 /// The clients' card: what was done, and the photos, with a way to
@@ -334,6 +358,30 @@ fn add_photos(ctx: &Context, input: &Input) -> ActionResult {
     }
     let count = files.len();
     Ok(Outcome::success(if count == 1 { "The photo is added; the job's clients see it.".to_string() } else { format!("The {count} photos are added; the job's clients see them.") }))
+}
+
+/// Remove a photo taken by mistake: its file first, so nobody opens it
+/// again, then the section's record of it.
+fn remove_photo(input: &Input) -> ActionResult {
+    // Files sent with this form would be kept for nothing: refusing the
+    // form makes the host forget them.
+    if input.all("photos").any(|id| !id.is_empty()) {
+        return Err(ActionError::invalid_field("photos", "Remove a photo without choosing new ones; add those next."));
+    }
+    let Some(file) = input.text("remove") else {
+        return Err(ActionError::invalid_field("remove", "Choose the photo to remove."));
+    };
+    let suffix = format!("-{file}");
+    let Some(key) = storage::list_keys(Scope::Job, "photo/")?.into_iter().find(|key| key.ends_with(&suffix)) else {
+        return Err(ActionError::Refused("That photo is already removed.".into()));
+    };
+    match files::remove_file(file) {
+        // A colleague removed the file a moment ago: the record goes too.
+        Ok(()) | Err(HostError::NotFound) => {}
+        Err(error) => return Err(error.into()),
+    }
+    storage::delete(Scope::Job, &key)?;
+    Ok(Outcome::success("The photo is removed; the job's clients no longer see it."))
 }
 
 fn comment(input: &Input) -> ActionResult {

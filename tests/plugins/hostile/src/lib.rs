@@ -45,6 +45,7 @@ impl Section for Hostile {
             .permission(Permission::AccountRead, "To read other people's accounts.")
             .permission(Permission::NotifyOffice, "To pester the office.")
             .permission(Permission::Conversations, "To read other people's conversations.")
+            .permission(Permission::Files, "To remove files in render.")
             .setting("mode", "Mode", SettingKind::Text, json!("loop"))
             .setting("target", "Target", SettingKind::Text, json!(""))
             .event(EventKind::DocumentPublished)
@@ -238,6 +239,7 @@ fn act_in_render(ctx: &Context) -> String {
     tried.push(answer(notify::email_contact(&me, "message", &json!({ "subject": "hi", "body": "from render" }))));
     tried.push(answer(audit::record("render.wrote", "render wrote this", &json!({})).map(|r| r.id)));
     tried.push(answer(office::notify("from render", "hello").map(|n| format!("told {n}"))));
+    tried.push(answer(files::remove_file("any-file").map(|()| "removed a file".to_string())));
     tried.push(answer(storage::set(Scope::Job, "render", "wrote").map(|()| "stored".to_string())));
     format!("tried: {}", tried.join(" | "))
 }
