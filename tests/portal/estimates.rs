@@ -184,6 +184,41 @@ story! { async fn a_declined_estimate_cannot_then_be_accepted_and_an_agent_sees_
     assert!(!forged.text().contains("is accepted"), "{}", forged.text());
 }}
 
+story! { async fn a_revised_estimate_replaces_the_one_sent_before_and_a_job_accepts_one(app) {
+    let job = demo_job(&app).await;
+    let owner = app.owner().await;
+    write(&app, &owner, &job, "").await;
+    send(&app, &owner, &job).await;
+    let (dana, first_tab) = dana_on_estimate(&app).await;
+    let first = first_tab.hidden("estimate").unwrap();
+
+    // The office revises it; the first one's form, still open on Dana's phone, no longer accepts.
+    write(&app, &owner, &job, "").await;
+    let revised = send(&app, &owner, &job).await;
+    let stale = accept(&dana, &first_tab, &[("full_name", "Dana Whitfield"), ("consent", "on")]).await;
+    let (dana, tab) = dana_on_estimate(&app).await;
+    let accepted = accept(&dana, &tab, &[("full_name", "Dana Whitfield"), ("consent", "on")]).await;
+    // Even an estimate left open by an older version of Portico cannot be accepted beside it.
+    app.run_sql(&format!("UPDATE estimates SET status = 'sent', decided_at = NULL WHERE id = '{first}'")).await;
+    let (dana, reopened) = dana_on_estimate(&app).await;
+    let second_acceptance = accept(&dana, &reopened, &[("full_name", "Dana Whitfield"), ("consent", "on")]).await;
+    app.add_staff("crew@keystone-inspections.example", "Casey Crew", "employee", "crew-password-1").await;
+    let employee = app.staff("crew@keystone-inspections.example", "crew-password-1").await;
+    let employees_view = employee.get(&app.url(&format!("/staff/jobs/{job}"))).await.text();
+    let owners_view = owner.get(&app.url(&format!("/staff/jobs/{job}"))).await.text();
+
+    assert!(revised.text().contains("E-0002"), "{}", revised.text());
+    assert!(stale.text().contains("The office withdrew this estimate."), "the replaced estimate is withdrawn: {}", stale.text());
+    assert_ne!(tab.hidden("estimate").unwrap(), first, "her tab now shows the revision");
+    assert!(accepted.text().contains("Estimate E-0002 is accepted"), "{}", accepted.text());
+    assert_eq!(reopened.hidden("estimate").unwrap(), first, "the old estimate, open again, is offered");
+    assert!(second_acceptance.text().contains("could not be accepted"), "{}", second_acceptance.text());
+    let invoices = app.server.state.db.tenant(&app.demo_tenant_id().await).invoices(&portico_core::ids::JobId::new(&job)).await.unwrap();
+    assert_eq!(invoices.iter().filter(|(invoice, _)| invoice.number.starts_with("E-")).count(), 1, "one estimate's invoice");
+    assert!(owners_view.contains("Accepted by Dana Whitfield (typed name)") && owners_view.contains(", from "), "{owners_view}");
+    assert!(employees_view.contains("Accepted by Dana Whitfield (typed name)") && !employees_view.contains(", from "), "an employee is not shown where she answered from: {employees_view}");
+}}
+
 story! { async fn an_expired_estimate_cannot_be_accepted(app) {
     let tenant = app.demo_tenant_id().await;
     let job = demo_job(&app).await;

@@ -197,15 +197,35 @@ impl TenantDb<'_> {
     }
 
     /// Show a draft to the client. False when it is no longer a draft.
+    ///
+    /// A job has one estimate open at a time: sending a revised one
+    /// withdraws any other still awaiting the client's answer, in the same
+    /// transaction, so the client cannot accept both.
     pub async fn send_estimate(&self, estimate_id: &str, at: i64) -> DbResult<bool> {
+        let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         let updated = sqlx::query("UPDATE estimates SET status = 'sent', sent_at = $1 WHERE tenant_id = $2 AND id = $3 AND status = 'draft'")
             .bind(at)
             .bind(self.tenant)
             .bind(estimate_id)
-            .execute(&self.db.pool)
+            .execute(&mut *tx)
             .await
             .context("sending an estimate")?;
-        Ok(updated.rows_affected() == 1)
+        if updated.rows_affected() != 1 {
+            tx.rollback().await.context("rolling back a send")?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE estimates SET status = 'withdrawn', decided_at = $1 WHERE tenant_id = $2 AND status = 'sent' AND id <> $3 \
+             AND job_id = (SELECT e.job_id FROM estimates e WHERE e.tenant_id = $2 AND e.id = $3)",
+        )
+        .bind(at)
+        .bind(self.tenant)
+        .bind(estimate_id)
+        .execute(&mut *tx)
+        .await
+        .context("withdrawing the estimate a revised one replaces")?;
+        tx.commit().await.context("committing a send")?;
+        Ok(true)
     }
 
     /// Take back a draft or an unanswered estimate. False once answered.
@@ -246,10 +266,14 @@ impl TenantDb<'_> {
     /// expired at `at`): nothing is written then.
     pub async fn accept_estimate(&self, acceptance: &Acceptance<'_>) -> DbResult<Option<AcceptedInvoices>> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
+        // The tenant's row lock (SQLite's write lock) takes acceptances one
+        // at a time, so two estimates of one job are never both accepted.
+        sqlx::query("UPDATE tenants SET name = name WHERE id = $1").bind(self.tenant).execute(&mut *tx).await.context("taking the acceptance lock")?;
         let claimed = sqlx::query(
             "UPDATE estimates SET status = 'accepted', decided_at = $1, decided_by_contact_id = $2, decided_by_name = $3, \
              accepted_sha256 = $4, accepted_ip = $5, accepted_user_agent = $6 \
-             WHERE tenant_id = $7 AND id = $8 AND status = 'sent' AND expires_at >= $1",
+             WHERE tenant_id = $7 AND id = $8 AND status = 'sent' AND expires_at >= $1 \
+             AND NOT EXISTS (SELECT 1 FROM estimates o WHERE o.tenant_id = $7 AND o.job_id = estimates.job_id AND o.status = 'accepted')",
         )
         .bind(acceptance.at)
         .bind(acceptance.contact_id)

@@ -281,6 +281,19 @@ impl TenantDb<'_> {
         .context("listing installations")
     }
 
+    /// The tenant's enabled sections with the descriptor of the package
+    /// each runs (what cards it shows, and to whom).
+    pub async fn enabled_descriptors(&self) -> DbResult<Vec<(String, String)>> {
+        sqlx::query_as(
+            "SELECT i.plugin_id, p.descriptor_json FROM plugin_installations i \
+             JOIN plugin_packages p ON p.sha256 = i.package_sha256 WHERE i.tenant_id = $1 AND i.enabled = 1",
+        )
+        .bind(self.tenant)
+        .fetch_all(&self.db.pool)
+        .await
+        .context("listing the enabled sections' descriptors")
+    }
+
     pub async fn installation(&self, plugin_id: &str) -> DbResult<Option<Installation>> {
         sqlx::query_as(&format!(
             "SELECT {INSTALLATION_COLUMNS} FROM plugin_installations WHERE tenant_id = $1 AND plugin_id = $2"

@@ -99,19 +99,26 @@ impl TenantDb<'_> {
             .context("adding up a business's uploads")
     }
 
-    /// What was attached on these jobs, newest first, at most `limit`, in
+    /// What was attached on these jobs through the forms of `plugin_ids`
+    /// and never sent in a conversation, newest first, at most `limit`, in
     /// one query however many jobs there are (for an account's files).
-    pub async fn uploads_of_jobs(&self, job_ids: &[JobId], limit: i64) -> DbResult<Vec<Upload>> {
-        if job_ids.is_empty() {
+    pub async fn uploads_of_jobs(&self, job_ids: &[JobId], plugin_ids: &[&str], limit: i64) -> DbResult<Vec<Upload>> {
+        if job_ids.is_empty() || plugin_ids.is_empty() {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {COLUMNS} FROM uploads WHERE tenant_id = $1 AND job_id IN ({}) ORDER BY created_at DESC, id LIMIT {limit}",
-            placeholders(2, job_ids.len())
+            "SELECT {COLUMNS} FROM uploads u WHERE tenant_id = $1 AND job_id IN ({}) AND plugin_id IN ({}) \
+             AND NOT EXISTS (SELECT 1 FROM message_attachments m WHERE m.tenant_id = u.tenant_id AND m.upload_id = u.id) \
+             ORDER BY created_at DESC, id LIMIT {limit}",
+            placeholders(2, job_ids.len()),
+            placeholders(2 + job_ids.len(), plugin_ids.len())
         );
         let mut query = sqlx::query_as(&sql).bind(self.tenant);
         for id in job_ids {
             query = query.bind(id);
+        }
+        for id in plugin_ids {
+            query = query.bind(*id);
         }
         query.fetch_all(&self.db.pool).await.context("listing the uploads of several jobs")
     }

@@ -152,7 +152,10 @@ impl account::Host for CallState {
         let scope = self.account_scope()?;
         let jobs = scope.jobs().await?;
         let tenant = scope.db.tenant(&scope.tenant_id).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
-        let files = files_of_account(&scope.db, &tenant, &scope.contact_id, &jobs).await.map_err(unavailable)?;
+        let descriptors = scope.db.tenant(&scope.tenant_id).enabled_descriptors().await.map_err(unavailable)?;
+        let sections: Vec<(String, Vec<portico_core::model::Role>)> =
+            descriptors.into_iter().map(|(plugin_id, descriptor)| (plugin_id, super::surfaces::job_page_roles(&descriptor))).collect();
+        let files = files_of_account(&scope.db, &tenant, &scope.contact_id, &jobs, &sections).await.map_err(unavailable)?;
         Ok(files
             .into_iter()
             .map(|file| {

@@ -10,7 +10,7 @@ use super::permissions::Permission;
 use super::call::ViewerIdentity;
 use portico_core::ids::{JobId, TenantId};
 use portico_data::{Db, PersonKind, Upload};
-use portico_services::uploads::{may_open, Opener};
+use portico_services::uploads::{may_open, sent_in, Opener};
 use types::Error;
 
 /// What a files call reads with, taken from the call before any await (the
@@ -67,8 +67,10 @@ impl UploadScope {
                     .map(|on_job| on_job.role.0),
                 (None, _) => None,
             };
-            // A section's own uploads are never a conversation's.
-            may_open(&upload, &Opener::Contact { contact_id, role_on_job, in_their_conversation: false })
+            // A section may have sent its upload in a conversation (with a
+            // report to the office): then it is that conversation's.
+            let sent_in = sent_in(db, tenant_id, id, contact_id, viewer.proven_email.as_deref()).await.map_err(unavailable)?;
+            may_open(&upload, &Opener::Contact { contact_id, role_on_job, sent_in })
         } else {
             false
         };
@@ -96,6 +98,10 @@ impl files::Host for CallState {
         let own = viewer.contact_id.as_deref().is_some_and(|contact| upload.uploader_kind == PersonKind::Contact.as_str() && upload.uploader_id == contact);
         if viewer.staff.is_none() && !own {
             return Err(Error::Denied(Permission::Files.into()));
+        }
+        // A file sent with a message belongs to that conversation now.
+        if scope.db.tenant(&scope.tenant_id).conversation_of_upload(&upload.id).await.map_err(unavailable)?.is_some() {
+            return Err(Error::Invalid("the file was sent in a conversation, which keeps it".into()));
         }
         portico_services::uploads::discard(&scope.db, &files, &scope.tenant_id, &[upload.id]).await.map_err(unavailable)
     }

@@ -35,6 +35,21 @@ pub fn may_see(spec: &CardSpec, surface: Surface, viewer: &ViewerIdentity) -> bo
     }
 }
 
+/// The roles a section's cards on a job's page are shown to, from its
+/// stored descriptor (none when it cannot be read).
+pub fn job_page_roles(descriptor_json: &str) -> Vec<portico_core::model::Role> {
+    let Ok(descriptor) = serde_json::from_str::<super::Descriptor>(descriptor_json) else { return Vec::new() };
+    let mut roles = Vec::new();
+    for spec in descriptor.cards.iter().filter(|spec| surface_of(&spec.placement) == Surface::JobPage) {
+        for role in spec.roles.iter().map(|role| super::host_api::from_wit_role(*role)) {
+            if !roles.contains(&role) {
+                roles.push(role);
+            }
+        }
+    }
+    roles
+}
+
 /// The tab a card's own placement names on its surface (`None`: the
 /// surface's home, or a staff surface, which has no tabs).
 pub fn declared_tab(placement: &Placement) -> Option<&str> {

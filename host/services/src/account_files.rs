@@ -6,9 +6,9 @@
 //! `Document::may_open` with the job's report release, uploads by
 //! `uploads::may_open`. Nothing is listed that the link would then refuse.
 
-use crate::uploads::{may_open, Opener};
+use crate::uploads::{may_open, Opener, SentIn};
 use portico_core::ids::JobId;
-use portico_core::model::{Release, Tenant};
+use portico_core::model::{Release, Role, Tenant};
 use portico_data::{AccountJobDetail, Db, DbError};
 
 /// The most files listed for one account, newest first.
@@ -52,11 +52,20 @@ impl AccountFile {
     }
 }
 
+/// The sections whose files may be listed, each with the roles its cards
+/// on a job's page are shown to: a file attached through a section that
+/// shows a role nothing on the job's page (a crew's own console section) is
+/// not that role's to browse, even where the file rule would let them open it.
+pub type ShownTo = [(String, Vec<Role>)];
+
+/// The most uploads read to pick an account's files from.
+const UPLOADS_READ: i64 = 2000;
+
 /// The files of `jobs` (the account's, as the hub lists them) that the
 /// contact may open, newest first, at most [`MAX_FILES`]. Two queries, plus
 /// the report release of each job with a held kind of document when the
 /// business holds reports back.
-pub async fn files_of_account(db: &Db, tenant: &Tenant, contact_id: &str, jobs: &[AccountJobDetail]) -> Result<Vec<AccountFile>, DbError> {
+pub async fn files_of_account(db: &Db, tenant: &Tenant, contact_id: &str, jobs: &[AccountJobDetail], sections: &ShownTo) -> Result<Vec<AccountFile>, DbError> {
     let business = db.tenant(&tenant.id);
     let job_ids: Vec<JobId> = jobs.iter().map(|job| job.job_id.clone()).collect();
     let job_of = |id: &JobId| jobs.iter().find(|job| job.job_id == *id);
@@ -102,9 +111,16 @@ pub async fn files_of_account(db: &Db, tenant: &Tenant, contact_id: &str, jobs: 
         });
     }
 
-    for upload in business.uploads_of_jobs(&job_ids, MAX_FILES as i64).await? {
+    let plugin_ids: Vec<&str> = sections.iter().map(|(id, _)| id.as_str()).collect();
+    for upload in business.uploads_of_jobs(&job_ids, &plugin_ids, UPLOADS_READ).await? {
         let Some(job) = upload.job_id.as_ref().and_then(job_of) else { continue };
-        let opener = Opener::Contact { contact_id, role_on_job: Some(job.role.0), in_their_conversation: false };
+        let shown = sections.iter().any(|(id, roles)| *id == upload.plugin_id && roles.contains(&job.role.0));
+        if !shown {
+            continue;
+        }
+        // Files sent in conversations are not listed (the query leaves them
+        // out): each is read in its conversation.
+        let opener = Opener::Contact { contact_id, role_on_job: Some(job.role.0), sent_in: SentIn::NoConversation };
         if !may_open(&upload, &opener) {
             continue;
         }

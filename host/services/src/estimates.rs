@@ -290,7 +290,7 @@ impl Estimates {
                 // An invoice of the business already has one of these numbers.
                 tracing::error!(tenant = %tenant.id, estimate = %number, %error, "an estimate's invoice number is taken");
                 return Err(EstimateError::Refused(format!(
-                    "Estimate {number} could not be accepted because invoice {number} exists already. Please tell the office; nothing was recorded."
+                    "Estimate {number} could not be accepted because invoice {number} or {number}-D exists already. Please tell the office; nothing was recorded."
                 )));
             }
             other => other?,

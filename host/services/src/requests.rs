@@ -97,6 +97,11 @@ impl ServiceRequests {
         }
         // Their own properties: those of the jobs they are a client of.
         let own = db.account_job_details(viewer.contact_id, viewer.verified_email).await?;
+        // An agent follows someone else's job: booking their request would
+        // make them a client who sees the bill.
+        if !own.iter().any(|job| matches!(job.role.0, Role::Client | Role::CoClient)) {
+            return Err(RequestError::Refused("Requests for service come from the business's clients; ask the client you work with.".into()));
+        }
         let mut address = form.address.map(portico_core::text::typed_line);
         let property = match form.property_id.filter(|id| !id.is_empty()) {
             Some(id) => match own.iter().find(|job| job.property.id == id && matches!(job.role.0, Role::Client | Role::CoClient)) {

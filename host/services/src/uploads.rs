@@ -346,26 +346,54 @@ pub async fn discard(db: &Db, files: &FileStore, tenant_id: &TenantId, ids: &[St
     Ok(())
 }
 
+/// Whether an upload was sent with a message, and in whose conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SentIn {
+    /// Attached through a form and never sent in a conversation.
+    NoConversation,
+    /// Sent in a conversation of the person opening it.
+    TheirConversation,
+    /// Sent in somebody else's conversation with the office.
+    AnotherConversation,
+}
+
+/// Where upload `id` was sent, as seen by the contact (one of their
+/// conversations, or another's).
+pub async fn sent_in(db: &Db, tenant_id: &TenantId, id: &str, contact_id: &str, verified_email: Option<&str>) -> Result<SentIn, DbError> {
+    let business = db.tenant(tenant_id);
+    Ok(match business.conversation_of_upload(id).await? {
+        None => SentIn::NoConversation,
+        Some(conversation) if business.conversation_is_contacts(&conversation, contact_id, verified_email).await? => SentIn::TheirConversation,
+        Some(_) => SentIn::AnotherConversation,
+    })
+}
+
 /// Who wants to open a file.
 pub enum Opener<'a> {
     /// A member of the business's staff: every upload of the business.
     Staff,
     /// A contact, with their role on the upload's job if they are on it,
-    /// and whether the upload was sent in one of their conversations.
-    Contact { contact_id: &'a str, role_on_job: Option<Role>, in_their_conversation: bool },
+    /// and where the upload was sent.
+    Contact { contact_id: &'a str, role_on_job: Option<Role>, sent_in: SentIn },
 }
 
 /// Who may open an upload: the business's staff; the person who attached
-/// it; the clients of the job it was attached on (agents and other people
-/// on the job do not see what the clients sent the business); and the
-/// contact of the conversation it was sent in.
+/// it; the contact of the conversation it was sent in; and, for what was
+/// never sent in someone else's conversation, the clients of the job it was
+/// attached on (agents and other people on the job do not see what the
+/// clients sent the business, and a co-client does not read a client's own
+/// conversation with the office).
 pub fn may_open(upload: &Upload, opener: &Opener<'_>) -> bool {
     match opener {
         Opener::Staff => true,
-        Opener::Contact { contact_id, role_on_job, in_their_conversation } => {
-            *in_their_conversation
-                || (upload.uploader_kind == PersonKind::Contact.as_str() && upload.uploader_id == *contact_id)
-                || (upload.job_id.is_some() && role_on_job.is_some_and(|role| matches!(role, Role::Client | Role::CoClient)))
+        Opener::Contact { contact_id, role_on_job, sent_in } => {
+            let own = upload.uploader_kind == PersonKind::Contact.as_str() && upload.uploader_id == *contact_id;
+            let client_of_job = upload.job_id.is_some() && role_on_job.is_some_and(|role| matches!(role, Role::Client | Role::CoClient));
+            match sent_in {
+                SentIn::TheirConversation => true,
+                SentIn::AnotherConversation => own,
+                SentIn::NoConversation => own || client_of_job,
+            }
         }
     }
 }
@@ -397,6 +425,33 @@ mod tests {
         for forged in ["exe:10:1", "photo:x:1", "photo:10", "photo:10:yes", ""] {
             assert_eq!(FileRules::from_token(forged), None, "{forged}");
         }
+    }
+
+    #[test]
+    fn a_file_sent_in_a_clients_conversation_is_not_her_co_clients() {
+        let upload = Upload {
+            id: "u1".into(),
+            plugin_id: "help-desk".into(),
+            job_id: Some(JobId::new("job-1")),
+            uploader_kind: "contact".into(),
+            uploader_id: "dana".into(),
+            uploader_name: "Dana".into(),
+            file_name: "receipt.pdf".into(),
+            content_type: "application/pdf".into(),
+            size_bytes: 10,
+            file_key: "k".into(),
+            thumbnail_key: None,
+            created_at: 0,
+        };
+        let co_client = |sent_in| Opener::Contact { contact_id: "alex", role_on_job: Some(Role::CoClient), sent_in };
+        assert!(may_open(&upload, &co_client(SentIn::NoConversation)), "a form's file is the job's clients'");
+        assert!(!may_open(&upload, &co_client(SentIn::AnotherConversation)), "Dana's conversation is hers and the office's");
+        assert!(may_open(&upload, &co_client(SentIn::TheirConversation)));
+        let dana = Opener::Contact { contact_id: "dana", role_on_job: Some(Role::Client), sent_in: SentIn::AnotherConversation };
+        assert!(may_open(&upload, &dana), "who attached it opens it");
+        let agent = Opener::Contact { contact_id: "sam", role_on_job: Some(Role::BuyerAgent), sent_in: SentIn::NoConversation };
+        assert!(!may_open(&upload, &agent));
+        assert!(may_open(&upload, &Opener::Staff));
     }
 
     #[test]

@@ -423,9 +423,14 @@ async fn act(state: &AppState, tenant: &Tenant, audience: &Audience, mut posted:
     };
     const TRY_AGAIN: &str = "That did not work. Please try again in a moment.";
     let returned = state.sections.call(section, audience, invocation).await;
-    if !matches!(returned, Ok(Returned::Action(Ok(_)))) && !uploaded_ids.is_empty() {
-        // The section did not take the form, so it kept none of its files.
-        portico_services::uploads::discard(&state.db, &state.files, &tenant.id, &uploaded_ids).await.map_err(|e| WebError::Internal(anyhow::anyhow!(e)))?;
+    // A form the section refused (its inputs, or the moment) changed
+    // nothing, so it kept none of its files. After a failure or a trap it
+    // may have kept some before it stopped: those stay.
+    let refused = matches!(returned, Ok(Returned::Action(Err(ActionError::InvalidInput(_) | ActionError::Refused(_)))));
+    if refused && !uploaded_ids.is_empty() {
+        if let Err(error) = portico_services::uploads::discard(&state.db, &state.files, &tenant.id, &uploaded_ids).await {
+            tracing::warn!(plugin = %posted.plugin_id, %error, "the files of a refused form stay stored");
+        }
     }
     let flash = match returned {
         Ok(Returned::Action(Ok(outcome))) if outcome.download.is_some() => {

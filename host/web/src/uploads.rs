@@ -1,7 +1,8 @@
 //! `GET /files/{id}` and `/files/{id}/thumbnail`: a file attached through a
 //! section's form or sent with a message, for whoever may open it
 //! (`uploads::may_open`): staff of the business, the person who attached
-//! it, the clients of its job, the contact of its conversation. To anyone
+//! it, the contact of its conversation, the clients of its job (unless it
+//! was sent in another person's conversation). To anyone
 //! else, signed in or not, it does not exist.
 
 use crate::app::AppState;
@@ -53,18 +54,7 @@ async fn openable(state: &AppState, jar: &CookieJar, id: &str) -> Result<Upload,
         Some(job_id) => tenant.job_access(job_id, &session.contact_id, session.row.verified_email.as_deref()).await?.map(|on_job| on_job.role.0),
         None => None,
     };
-    let in_their_conversation = match tenant.conversation_of_upload(id).await? {
-        Some(conversation) => {
-            let name = session.name(state).await?;
-            let viewer = portico_services::conversations::ContactViewer {
-                contact_id: &session.contact_id,
-                verified_email: session.row.verified_email.as_deref(),
-                name: &name,
-            };
-            state.conversations.of_contact(&session.row.tenant_id, &conversation.id, &viewer).await?.is_some()
-        }
-        None => false,
-    };
-    let opener = Opener::Contact { contact_id: &session.contact_id, role_on_job, in_their_conversation };
+    let sent_in = portico_services::uploads::sent_in(&state.db, &session.row.tenant_id, id, &session.contact_id, session.row.verified_email.as_deref()).await?;
+    let opener = Opener::Contact { contact_id: &session.contact_id, role_on_job, sent_in };
     may_open(&upload, &opener).then_some(upload).ok_or(WebError::NotFound)
 }

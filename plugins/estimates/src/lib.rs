@@ -168,7 +168,9 @@ fn details(card: Card, estimate: &Estimate) -> Card {
         card = card.text(options_note);
     }
     if estimate.deposit_percent > 0 {
-        card = card.fields([("Deposit on acceptance", format!("{}% of the total ({} without options)", estimate.deposit_percent, amount(estimate.deposit)))]);
+        // Once answered, the figures include the options taken.
+        let which = if estimate.status == EstimateStatus::Sent { " without options" } else { "" };
+        card = card.fields([("Deposit on acceptance", format!("{}% of the total ({}{which})", estimate.deposit_percent, amount(estimate.deposit)))]);
     }
     card.fields([("Holds until", estimate.expires_on.clone())])
 }
@@ -232,7 +234,8 @@ fn accept(estimate: &Estimate, input: &Input) -> ActionResult {
             };
             Ok(Outcome::success(format!("Thank you, {}. Estimate {} is accepted for {}.{deposit}", signer_name, accepted.number, amount(accepted.total))))
         }
-        Err(HostError::Invalid(reason)) => Err(ActionError::Refused(reason)),
+        // The host's words, with what was typed kept for another try.
+        Err(HostError::Invalid(reason)) => Err(ActionError::invalid(reason)),
         Err(HostError::NotFound) => Err(ActionError::Refused("That estimate is no longer on this job.".into())),
         Err(other) => Err(other.into()),
     }
@@ -245,7 +248,8 @@ fn decline(estimate: &Estimate, input: &Input) -> ActionResult {
     }
     match estimates::decline(&estimate.id, &reason) {
         Ok(declined) => Ok(Outcome::success(format!("Estimate {} is declined. The office has your reason.", declined.number))),
-        Err(HostError::Invalid(reason)) => Err(ActionError::Refused(reason)),
+        // The host's words, with what was typed kept for another try.
+        Err(HostError::Invalid(reason)) => Err(ActionError::invalid(reason)),
         Err(HostError::NotFound) => Err(ActionError::Refused("That estimate is no longer on this job.".into())),
         Err(other) => Err(other.into()),
     }

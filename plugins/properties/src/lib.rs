@@ -114,7 +114,8 @@ fn property_blocks(card: Card, profile: &PropertyProfile, jobs: &[&AccountJob], 
 /// its share of the card (`budget` is the block count it may reach): the
 /// documents as links, the photos as pictures, and how many more there are.
 fn file_blocks(card: Card, files: &[&AccountFile], budget: usize) -> Card {
-    if files.is_empty() {
+    // A heading, a file and a line for the rest, or nothing: the job pages have them.
+    if files.is_empty() || budget < card.blocks.len() + 3 {
         return card;
     }
     let (photos, documents): (Vec<&AccountFile>, Vec<&AccountFile>) = files.iter().partition(|file| file.thumbnail_url.is_some());

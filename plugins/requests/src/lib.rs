@@ -86,7 +86,8 @@ impl Section for Requests {
                 "Request {} is sent. The office will answer in your messages; you will get an e-mail when they do.",
                 sent.number
             ))),
-            Err(HostError::Invalid(reason)) => Err(ActionError::Refused(reason)),
+            // The host's words, with what was typed kept for another try.
+            Err(HostError::Invalid(reason)) => Err(ActionError::invalid(reason)),
             Err(other) => Err(other.into()),
         }
     }

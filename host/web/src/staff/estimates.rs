@@ -34,6 +34,8 @@ const FORM_ROWS: usize = 8;
 pub async fn job_view(state: &AppState, tenant: &Tenant, job_id: &JobId, session: &StaffSession) -> Result<serde_json::Value, WebError> {
     let formats = TenantFormats::new(tenant);
     let views = state.estimates.of_jobs(tenant, std::slice::from_ref(job_id), true).await?;
+    // Where the client answered from is for those who read the access log.
+    let reads_access_log = session.may(Ability::ReadAccessLog);
     let list: Vec<serde_json::Value> = views
         .iter()
         .map(|view| {
@@ -66,8 +68,8 @@ pub async fn job_view(state: &AppState, tenant: &Tenant, job_id: &JobId, session
                 "accepted": (estimate.status == EstimateStatus::Accepted).then(|| json!({
                     "by": estimate.decided_by_name,
                     "at": estimate.decided_at.map(|at| formats.moment(at)),
-                    "ip": estimate.accepted_ip,
-                    "browser": estimate.accepted_user_agent,
+                    "ip": estimate.accepted_ip.as_ref().filter(|_| reads_access_log),
+                    "browser": estimate.accepted_user_agent.as_ref().filter(|_| reads_access_log),
                     "sha256": estimate.accepted_sha256,
                 })),
                 "declined": (estimate.status == EstimateStatus::Declined).then(|| json!({
