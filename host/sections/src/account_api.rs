@@ -150,12 +150,18 @@ impl account::Host for CallState {
 
     async fn list_files(&mut self) -> Result<Vec<account::AccountFile>, Error> {
         let scope = self.account_scope()?;
-        let jobs = scope.jobs().await?;
-        let tenant = scope.db.tenant(&scope.tenant_id).business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
-        let descriptors = scope.db.tenant(&scope.tenant_id).enabled_descriptors().await.map_err(unavailable)?;
-        let sections: Vec<(String, Vec<portico_core::model::Role>)> =
-            descriptors.into_iter().map(|(plugin_id, descriptor)| (plugin_id, super::surfaces::job_page_roles(&descriptor))).collect();
-        let files = files_of_account(&scope.db, &tenant, &scope.contact_id, &jobs, &sections).await.map_err(unavailable)?;
+        let memo = self.scope.memo.clone();
+        // The hub's Jobs and Properties sections both list them: one reading a render.
+        let compute = || async {
+            let jobs = scope.jobs().await?;
+            let business = scope.db.tenant(&scope.tenant_id);
+            let tenant = business.business().await.map_err(unavailable)?.ok_or(Error::NotFound)?;
+            let descriptors = business.enabled_descriptors().await.map_err(unavailable)?;
+            let sections: Vec<(String, Vec<portico_core::model::Role>)> =
+                descriptors.into_iter().map(|(plugin_id, descriptor)| (plugin_id, super::surfaces::job_page_roles(&descriptor))).collect();
+            files_of_account(&scope.db, &tenant, &scope.contact_id, &jobs, &sections).await.map_err(unavailable)
+        };
+        let files = super::RenderMemo::account_files_or_compute(memo.as_deref(), compute).await?;
         Ok(files
             .into_iter()
             .map(|file| {

@@ -77,18 +77,12 @@ pub struct CallScope {
 #[derive(Debug, Default)]
 pub struct RenderMemo {
     release: tokio::sync::OnceCell<portico_core::model::Release>,
+    /// The viewer's files on the account hub, which its Jobs and
+    /// Properties sections both list.
+    account_files: tokio::sync::OnceCell<Vec<portico_services::account_files::AccountFile>>,
 }
 
 impl RenderMemo {
-    /// The job's report release, worked out by the first call that needs it.
-    pub async fn release<F, Fut, E>(&self, compute: F) -> Result<portico_core::model::Release, E>
-    where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<portico_core::model::Release, E>>,
-    {
-        self.release.get_or_try_init(compute).await.cloned()
-    }
-
     /// The job's report release from `memo` when the render has one, else
     /// worked out now (an action, or a call outside a page render).
     pub async fn release_or_compute<F, Fut, E>(memo: Option<&RenderMemo>, compute: F) -> Result<portico_core::model::Release, E>
@@ -96,10 +90,30 @@ impl RenderMemo {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<portico_core::model::Release, E>>,
     {
-        match memo {
-            Some(memo) => memo.release(compute).await,
-            None => compute().await,
-        }
+        once_or_compute(memo.map(|memo| &memo.release), compute).await
+    }
+
+    /// The viewer's account files from `memo` when the render has one, else
+    /// worked out now.
+    pub async fn account_files_or_compute<F, Fut, E>(memo: Option<&RenderMemo>, compute: F) -> Result<Vec<portico_services::account_files::AccountFile>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<portico_services::account_files::AccountFile>, E>>,
+    {
+        once_or_compute(memo.map(|memo| &memo.account_files), compute).await
+    }
+}
+
+/// The value in `cell`, worked out by the first call that needs it; without
+/// a cell, worked out now.
+async fn once_or_compute<T: Clone, F, Fut, E>(cell: Option<&tokio::sync::OnceCell<T>>, compute: F) -> Result<T, E>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    match cell {
+        Some(cell) => cell.get_or_try_init(compute).await.cloned(),
+        None => compute().await,
     }
 }
 
@@ -208,5 +222,28 @@ fn call_resource_table() -> ResourceTable {
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn a_render_works_the_account_files_out_once_and_an_action_each_time() {
+        let computed = AtomicUsize::new(0);
+        let compute = || async {
+            computed.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, ()>(Vec::new())
+        };
+        let memo = RenderMemo::default();
+        for _ in 0..3 {
+            RenderMemo::account_files_or_compute(Some(&memo), compute).await.unwrap();
+        }
+        assert_eq!(computed.load(Ordering::SeqCst), 1, "the sections of one render share it");
+        RenderMemo::account_files_or_compute(None, compute).await.unwrap();
+        RenderMemo::account_files_or_compute(None, compute).await.unwrap();
+        assert_eq!(computed.load(Ordering::SeqCst), 3, "without a render's memo it is read afresh");
     }
 }

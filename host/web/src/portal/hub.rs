@@ -111,7 +111,11 @@ pub async fn hub(
     // Someone whose every link was revoked keeps the hub's own page (their
     // other portals, their password) but no section speaks to them.
     let placed = match hub_audience(&session, &name, &jobs, crate::client::origin(peer, &headers)) {
-        Some(audience) => section_cards::compose(&state, &tenant, &audience, section_cards::Which::All, section_cards::kept_form(flash.as_ref())).await?,
+        Some(audience) => {
+            // One memo for every section of this render (not for actions).
+            let audience = Audience { memo: Some(Default::default()), ..audience };
+            section_cards::compose(&state, &tenant, &audience, section_cards::Which::All, section_cards::kept_form(flash.as_ref())).await?
+        }
         None => Vec::new(),
     };
     let (tabs, current) = section_cards::tabs(&placed, "/account", "Overview", query.tab.as_deref());
