@@ -191,6 +191,7 @@ story! { async fn guests_looking_with_many_browsers_make_one_access_log_entry(ap
 
     let tenant = app.demo_tenant_id().await;
     let job_id = &portico_core::ids::JobId::new(job.trim_start_matches("/jobs/"));
+    app.server.state.access_log.flush().await;
     let log = app.server.state.db.tenant(&tenant).access_log(Some(job_id), 100).await.unwrap();
     let guests = log.iter().filter(|entry| entry.role == "guest").count();
     assert_eq!(guests, 1, "one visit from one address: {log:?}");

@@ -88,6 +88,7 @@ mod moving_offers;
 mod notifications;
 mod object_storage;
 mod operations;
+mod page_cost;
 mod payments;
 mod preview;
 mod properties;

@@ -19,6 +19,7 @@ story! { async fn staff_preview_the_portal_as_each_role_and_nothing_is_recorded(
     let db = &app.server.state.db;
     let owner = app.owner().await;
     let audit_before = db.tenant(&tenant).audit_log(1000).await.unwrap().len();
+    app.server.state.access_log.flush().await;
     let access_before = db.tenant(&tenant).access_log(None, 1000).await.unwrap().len();
 
     let as_dana = owner.get(&preview_url(&app, &owner, "Dana Whitfield").await).await;
@@ -41,6 +42,7 @@ story! { async fn staff_preview_the_portal_as_each_role_and_nothing_is_recorded(
     assert!(as_sam.body.contains("/preview/") && as_sam.body.contains("tab&#x3D;order-details"), "tabs stay in the preview");
 
     assert_eq!(db.tenant(&tenant).audit_log(1000).await.unwrap().len(), audit_before, "no audit entry");
+    app.server.state.access_log.flush().await;
     assert_eq!(db.tenant(&tenant).access_log(None, 1000).await.unwrap().len(), access_before, "no access recorded as theirs");
 }}
 

@@ -134,6 +134,8 @@ impl TestApp {
         portico::telemetry::init();
         // A value a page reads that its handler left out fails the story.
         config.strict_templates = true;
+        // Pages say how many statements they ran, for the stories that count them.
+        config.count_statements = true;
         let data_dir = config.data_dir.clone();
         let server = RunningServer::start(config.clone()).await.expect("server starts");
         let links = portico::demo::ensure_inspection_demo(&server.state, &data_dir).await.expect("demo data");
@@ -363,6 +365,9 @@ pub struct Page {
     pub status: u16,
     pub url: String,
     pub body: String,
+    /// How many SQL statements the server ran for this page (the last
+    /// response, after redirects).
+    pub statements: Option<u32>,
 }
 
 impl Page {
@@ -412,7 +417,7 @@ impl Page {
         let end = start + self.body[start..].find(&format!("</{tag}>"))?;
         let inner = &self.body[start..end];
         // Drop tags inside (a visually hidden "Error:" prefix).
-        let page = Page { status: 200, url: String::new(), body: inner.to_string() };
+        let page = Page { status: 200, url: String::new(), body: inner.to_string(), statements: None };
         Some(page.text())
     }
 
@@ -510,8 +515,9 @@ impl Visitor {
     async fn page(response: reqwest::Response) -> Page {
         let status = response.status().as_u16();
         let url = response.url().to_string();
+        let statements = response.headers().get(portico_web::app::STATEMENTS_HEADER).map(|value| value.to_str().unwrap().parse().unwrap());
         let body = response.text().await.expect("body");
-        Page { status, url, body }
+        Page { status, url, body, statements }
     }
 
     /// Upload `bytes` as the file field `field` of a multipart form, with `csrf`.

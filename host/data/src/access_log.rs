@@ -2,20 +2,23 @@
 
 use portico_core::ids::{JobId, TenantId};
 use super::{Db, TenantDb, DbResult, QueryContext};
-use portico_core::model::{new_id, now};
+use portico_core::model::new_id;
 
-/// A job was opened.
-pub struct NewAccess<'a> {
-    pub tenant_id: &'a TenantId,
-    pub job_id: &'a JobId,
+/// A job was opened (queued by the web layer, written later in a batch).
+#[derive(Debug, Clone)]
+pub struct NewAccess {
+    pub tenant_id: TenantId,
+    pub job_id: JobId,
     /// `None` for a guest on the job's public link.
-    pub contact_id: Option<&'a str>,
-    pub session_id: Option<&'a str>,
-    pub role: &'a str,
+    pub contact_id: Option<String>,
+    pub session_id: Option<String>,
+    pub role: String,
     /// How they got in: link, magic-link, code, password, switch or guest.
-    pub via: &'a str,
-    pub ip: &'a str,
-    pub user_agent: &'a str,
+    pub via: String,
+    pub ip: String,
+    pub user_agent: String,
+    /// When the page was opened (not when the entry is written).
+    pub at: i64,
 }
 
 /// One line of the access log as staff read it.
@@ -37,30 +40,33 @@ pub struct AccessEntry {
 const SAME_VISIT: i64 = 30 * 60;
 
 impl Db {
-    /// Record that a job was opened, once per visit.
-    pub async fn record_access(&self, access: &NewAccess<'_>) -> DbResult<()> {
-        let now = now();
-        sqlx::query(
-            "INSERT INTO access_log (id, tenant_id, job_id, contact_id, session_id, role, via, ip, user_agent, created_at) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE NOT EXISTS (\
-                SELECT 1 FROM access_log WHERE tenant_id = $2 AND job_id = $3 AND created_at > $11 \
-                AND ((session_id IS NOT NULL AND session_id = $5) OR (session_id IS NULL AND $5 IS NULL AND ip = $8)))",
-        )
-        .bind(new_id())
-        .bind(access.tenant_id)
-        .bind(access.job_id)
-        .bind(access.contact_id)
-        .bind(access.session_id)
-        .bind(access.role)
-        .bind(access.via)
-        .bind(access.ip)
-        .bind(access.user_agent)
-        .bind(now)
-        .bind(now - SAME_VISIT)
-        .execute(&self.pool)
-        .await
-        .context("recording an access")?;
-        Ok(())
+    /// Record that jobs were opened, each once per visit, in one transaction.
+    pub async fn record_accesses(&self, accesses: &[NewAccess]) -> DbResult<()> {
+        let mut tx = self.pool.begin().await.context("starting to record accesses")?;
+        for access in accesses {
+            // In order, so an earlier entry of the batch makes a later view of the same visit no entry.
+            sqlx::query(
+                "INSERT INTO access_log (id, tenant_id, job_id, contact_id, session_id, role, via, ip, user_agent, created_at) \
+                 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE NOT EXISTS (\
+                    SELECT 1 FROM access_log WHERE tenant_id = $2 AND job_id = $3 AND created_at > $11 \
+                    AND ((session_id IS NOT NULL AND session_id = $5) OR (session_id IS NULL AND $5 IS NULL AND ip = $8)))",
+            )
+            .bind(new_id())
+            .bind(&access.tenant_id)
+            .bind(&access.job_id)
+            .bind(&access.contact_id)
+            .bind(&access.session_id)
+            .bind(&access.role)
+            .bind(&access.via)
+            .bind(&access.ip)
+            .bind(&access.user_agent)
+            .bind(access.at)
+            .bind(access.at - SAME_VISIT)
+            .execute(&mut *tx)
+            .await
+            .context("recording an access")?;
+        }
+        tx.commit().await.context("committing accesses")
     }
 }
 

@@ -42,11 +42,14 @@ pub enum Approved {
 impl TenantDb<'_> {
     /// The tenant's catalogue in its order (inactive ones too, for staff).
     pub async fn add_on_services(&self) -> DbResult<Vec<AddOnService>> {
-        sqlx::query_as(&format!("SELECT {SERVICE_COLUMNS} FROM add_on_services WHERE tenant_id = $1 ORDER BY position, created_at"))
-            .bind(self.tenant)
-            .fetch_all(&self.db.pool)
-            .await
-            .context("listing add-on services")
+        self.db.read_once("add_on_services", self.tenant, "", || async move {
+            sqlx::query_as(&format!("SELECT {SERVICE_COLUMNS} FROM add_on_services WHERE tenant_id = $1 ORDER BY position, created_at"))
+                .bind(self.tenant)
+                .fetch_all(&self.db.pool)
+                .await
+                .context("listing add-on services")
+        })
+        .await
     }
 
     pub async fn create_add_on_service(&self, name: &str, description: &str, price_minor: i64) -> DbResult<String> {
@@ -81,15 +84,18 @@ impl TenantDb<'_> {
 
     /// The job's requests, oldest first.
     pub async fn add_on_requests(&self, job_id: &JobId) -> DbResult<Vec<AddOnRequest>> {
-        sqlx::query_as(&format!(
-            "SELECT {REQUEST_COLUMNS} FROM add_on_requests r JOIN add_on_services s ON s.id = r.service_id AND s.tenant_id = r.tenant_id \
-             WHERE r.tenant_id = $1 AND r.job_id = $2 ORDER BY r.requested_at, r.id"
-        ))
-        .bind(self.tenant)
-        .bind(job_id)
-        .fetch_all(&self.db.pool)
+        self.db.read_once("add_on_requests", self.tenant, job_id.as_str(), || async move {
+            sqlx::query_as(&format!(
+                "SELECT {REQUEST_COLUMNS} FROM add_on_requests r JOIN add_on_services s ON s.id = r.service_id AND s.tenant_id = r.tenant_id \
+                 WHERE r.tenant_id = $1 AND r.job_id = $2 ORDER BY r.requested_at, r.id"
+            ))
+            .bind(self.tenant)
+            .bind(job_id)
+            .fetch_all(&self.db.pool)
+            .await
+            .context("listing add-on requests")
+        })
         .await
-        .context("listing add-on requests")
     }
 
     /// Ask for an active add-on on the job; false when it was already asked for.

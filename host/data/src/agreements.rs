@@ -111,13 +111,16 @@ pub struct AgreementSettings<'a> {
 impl TenantDb<'_> {
     /// The tenant's templates in the business's order.
     pub async fn agreement_templates(&self) -> DbResult<Vec<AgreementTemplate>> {
-        sqlx::query_as(&format!(
-            "SELECT {TEMPLATE_COLUMNS} FROM agreement_templates WHERE tenant_id = $1 ORDER BY position, created_at"
-        ))
-        .bind(self.tenant)
-        .fetch_all(&self.db.pool)
+        self.db.read_once("agreement_templates", self.tenant, "", || async move {
+            sqlx::query_as(&format!(
+                "SELECT {TEMPLATE_COLUMNS} FROM agreement_templates WHERE tenant_id = $1 ORDER BY position, created_at"
+            ))
+            .bind(self.tenant)
+            .fetch_all(&self.db.pool)
+            .await
+            .context("listing agreement templates")
+        })
         .await
-        .context("listing agreement templates")
     }
 
     pub async fn agreement_template(&self, template_id: &str) -> DbResult<Option<AgreementTemplate>> {
@@ -173,26 +176,32 @@ impl TenantDb<'_> {
 
     /// The job's locked agreements.
     pub async fn locked_agreements(&self, job_id: &JobId) -> DbResult<Vec<LockedAgreement>> {
-        sqlx::query_as(&format!(
-            "SELECT {LOCK_COLUMNS} FROM job_agreements WHERE tenant_id = $1 AND job_id = $2 ORDER BY locked_at"
-        ))
-        .bind(self.tenant)
-        .bind(job_id)
-        .fetch_all(&self.db.pool)
+        self.db.read_once("locked_agreements", self.tenant, job_id.as_str(), || async move {
+            sqlx::query_as(&format!(
+                "SELECT {LOCK_COLUMNS} FROM job_agreements WHERE tenant_id = $1 AND job_id = $2 ORDER BY locked_at"
+            ))
+            .bind(self.tenant)
+            .bind(job_id)
+            .fetch_all(&self.db.pool)
+            .await
+            .context("listing a job's locked agreements")
+        })
         .await
-        .context("listing a job's locked agreements")
     }
 
     /// Every signature on the job's agreements, oldest first.
     pub async fn agreement_signatures(&self, job_id: &JobId) -> DbResult<Vec<StoredSignature>> {
-        sqlx::query_as(&format!(
-            "SELECT {SIGNATURE_COLUMNS} FROM agreement_signatures WHERE tenant_id = $1 AND job_id = $2 ORDER BY signed_at, id"
-        ))
-        .bind(self.tenant)
-        .bind(job_id)
-        .fetch_all(&self.db.pool)
+        self.db.read_once("agreement_signatures", self.tenant, job_id.as_str(), || async move {
+            sqlx::query_as(&format!(
+                "SELECT {SIGNATURE_COLUMNS} FROM agreement_signatures WHERE tenant_id = $1 AND job_id = $2 ORDER BY signed_at, id"
+            ))
+            .bind(self.tenant)
+            .bind(job_id)
+            .fetch_all(&self.db.pool)
+            .await
+            .context("listing a job's signatures")
+        })
         .await
-        .context("listing a job's signatures")
     }
 
     /// Sign: lock the agreement with `lock` unless someone already did, check

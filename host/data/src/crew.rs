@@ -16,16 +16,19 @@ pub struct CrewMember {
 impl TenantDb<'_> {
     /// The job's crew, in the order they were assigned.
     pub async fn job_crew(&self, job_id: &JobId) -> DbResult<Vec<CrewMember>> {
-        sqlx::query_as(
-            "SELECT s.id AS staff_user_id, s.display_name AS name, s.role FROM job_crew c \
-             JOIN staff_users s ON s.id = c.staff_user_id AND s.tenant_id = c.tenant_id \
-             WHERE c.tenant_id = $1 AND c.job_id = $2 ORDER BY c.assigned_at, s.display_name",
-        )
-        .bind(self.tenant)
-        .bind(job_id)
-        .fetch_all(&self.db.pool)
+        self.db.read_once("job_crew", self.tenant, job_id.as_str(), || async move {
+            sqlx::query_as(
+                "SELECT s.id AS staff_user_id, s.display_name AS name, s.role FROM job_crew c \
+                 JOIN staff_users s ON s.id = c.staff_user_id AND s.tenant_id = c.tenant_id \
+                 WHERE c.tenant_id = $1 AND c.job_id = $2 ORDER BY c.assigned_at, s.display_name",
+            )
+            .bind(self.tenant)
+            .bind(job_id)
+            .fetch_all(&self.db.pool)
+            .await
+            .context("reading a job's crew")
+        })
         .await
-        .context("reading a job's crew")
     }
 
     /// Put a member of this business's staff on the job's crew; false when

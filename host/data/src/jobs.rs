@@ -204,12 +204,15 @@ impl TenantDb<'_> {
     }
 
     pub async fn job(&self, job_id: &JobId) -> DbResult<Option<Job>> {
-        sqlx::query_as("SELECT id, tenant_id, property_id, reference, status FROM jobs WHERE tenant_id = $1 AND id = $2")
-            .bind(self.tenant)
-            .bind(job_id)
-            .fetch_optional(&self.db.pool)
-            .await
-            .context("loading a job")
+        self.db.read_once("job", self.tenant, job_id.as_str(), || async move {
+            sqlx::query_as("SELECT id, tenant_id, property_id, reference, status FROM jobs WHERE tenant_id = $1 AND id = $2")
+                .bind(self.tenant)
+                .bind(job_id)
+                .fetch_optional(&self.db.pool)
+                .await
+                .context("loading a job")
+        })
+        .await
     }
 
     /// The tenant's jobs, newest first.
@@ -224,36 +227,36 @@ impl TenantDb<'_> {
         .context("listing jobs")
     }
 
+    /// A property of the business, which must exist.
     pub async fn property(&self, property_id: &str) -> DbResult<Property> {
-        sqlx::query_as(
-            "SELECT id, line1, line2, city, region, postal_code, country, name, kind FROM properties WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(self.tenant)
-        .bind(property_id)
-        .fetch_one(&self.db.pool)
-        .await
-        .context("loading a property")
+        self.find_property(property_id).await?.ok_or(super::DbError::Query { context: "loading a property", source: sqlx::Error::RowNotFound })
     }
 
     pub async fn appointments(&self, job_id: &JobId) -> DbResult<Vec<Appointment>> {
-        sqlx::query_as(
-            "SELECT id, starts_at, ends_at, staff_name, status FROM appointments \
-             WHERE tenant_id = $1 AND job_id = $2 ORDER BY starts_at",
-        )
-        .bind(self.tenant)
-        .bind(job_id)
-        .fetch_all(&self.db.pool)
-        .await
-        .context("loading appointments")
-    }
-
-    pub async fn services(&self, job_id: &JobId) -> DbResult<Vec<JobService>> {
-        sqlx::query_as("SELECT id, name, price_minor, tax_rate_bp FROM job_services WHERE tenant_id = $1 AND job_id = $2 ORDER BY position, id")
+        self.db.read_once("appointments", self.tenant, job_id.as_str(), || async move {
+            sqlx::query_as(
+                "SELECT id, starts_at, ends_at, staff_name, status FROM appointments \
+                 WHERE tenant_id = $1 AND job_id = $2 ORDER BY starts_at",
+            )
             .bind(self.tenant)
             .bind(job_id)
             .fetch_all(&self.db.pool)
             .await
-            .context("loading services")
+            .context("loading appointments")
+        })
+        .await
+    }
+
+    pub async fn services(&self, job_id: &JobId) -> DbResult<Vec<JobService>> {
+        self.db.read_once("services", self.tenant, job_id.as_str(), || async move {
+            sqlx::query_as("SELECT id, name, price_minor, tax_rate_bp FROM job_services WHERE tenant_id = $1 AND job_id = $2 ORDER BY position, id")
+                .bind(self.tenant)
+                .bind(job_id)
+                .fetch_all(&self.db.pool)
+                .await
+                .context("loading services")
+        })
+        .await
     }
 
     /// The people on the job whose access stands (their link not revoked):
@@ -271,15 +274,18 @@ impl TenantDb<'_> {
     }
 
     pub async fn job_contacts(&self, job_id: &JobId) -> DbResult<Vec<JobContact>> {
-        sqlx::query_as(&format!(
-            "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
-             WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at"
-        ))
-        .bind(self.tenant)
-        .bind(job_id)
-        .fetch_all(&self.db.pool)
+        self.db.read_once("job_contacts", self.tenant, job_id.as_str(), || async move {
+            sqlx::query_as(&format!(
+                "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
+                 WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at"
+            ))
+            .bind(self.tenant)
+            .bind(job_id)
+            .fetch_all(&self.db.pool)
+            .await
+            .context("loading a job's contacts")
+        })
         .await
-        .context("loading a job's contacts")
     }
 
     pub async fn job_contact(&self, job_contact_id: &str) -> DbResult<Option<JobContact>> {
@@ -362,16 +368,24 @@ impl TenantDb<'_> {
 
     /// The job's documents of `kind` (every kind when empty).
     pub async fn documents(&self, job_id: &JobId, kind: &str) -> DbResult<Vec<Document>> {
-        sqlx::query_as(&format!(
-            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND job_id = $2 AND ($3 = '' OR kind = $3) \
-             ORDER BY created_at"
-        ))
-        .bind(self.tenant)
-        .bind(job_id)
-        .bind(kind)
-        .fetch_all(&self.db.pool)
+        if self.db.is_snapshot() && !kind.is_empty() {
+            // A render asks for several kinds: one read of them all serves each.
+            let all = Box::pin(self.documents(job_id, "")).await?;
+            return Ok(all.into_iter().filter(|document| document.kind == kind).collect());
+        }
+        self.db.read_once("documents", self.tenant, &format!("{job_id}/{kind}"), || async move {
+            sqlx::query_as(&format!(
+                "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND job_id = $2 AND ($3 = '' OR kind = $3) \
+                 ORDER BY created_at"
+            ))
+            .bind(self.tenant)
+            .bind(job_id)
+            .bind(kind)
+            .fetch_all(&self.db.pool)
+            .await
+            .context("listing documents")
+        })
         .await
-        .context("listing documents")
     }
 
     pub async fn document(&self, job_id: &JobId, document_id: &str) -> DbResult<Option<Document>> {
@@ -462,8 +476,11 @@ impl TenantDb<'_> {
 
     /// The job's invoices other than drafts, newest first, with their lines.
     pub async fn invoices(&self, job_id: &JobId) -> DbResult<Vec<(Invoice, Vec<InvoiceLine>)>> {
-        let invoices = self.invoices_of_jobs(std::slice::from_ref(job_id)).await?;
-        Ok(invoices.into_iter().map(|(_, invoice, lines)| (invoice, lines)).collect())
+        self.db.read_once("invoices", self.tenant, job_id.as_str(), || async move {
+            let invoices = self.invoices_of_jobs(std::slice::from_ref(job_id)).await?;
+            Ok(invoices.into_iter().map(|(_, invoice, lines)| (invoice, lines)).collect())
+        })
+        .await
     }
 
     /// The invoices other than drafts of several jobs (a contact's, across

@@ -28,12 +28,15 @@ mod estimates;
 mod identity;
 mod job_setup;
 mod jobs;
+mod job_snapshot;
 mod mail_templates;
 mod notes;
 mod notifications;
 mod outbox;
 mod payments;
 mod plugins;
+mod pool;
+mod snapshot;
 mod properties;
 mod queue;
 mod report_items;
@@ -78,7 +81,9 @@ pub use tenants::{AccessSettings, Branding, NewTenant, StaffUser};
 pub use webhooks::{DeliveryRow, DeliveryTarget, LeasedDelivery, WebhookEndpoint};
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Executor};
+use sqlx::Executor;
+pub use pool::counting;
+use pool::Pool;
 use std::time::Duration;
 
 /// Errors of the data layer.
@@ -147,8 +152,10 @@ pub use portico_core::ids::{JobId, TenantId};
 /// A handle on the database; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
-    pool: AnyPool,
+    pool: Pool,
     backend: Backend,
+    /// A page render's reads, on a handle from [`Db::snapshot`].
+    snapshot: Option<std::sync::Arc<snapshot::Snapshot>>,
 }
 
 /// The database as one business sees it: every query filters on `tenant`.
@@ -162,6 +169,12 @@ impl TenantDb<'_> {
     /// The business these queries work for.
     pub fn id(&self) -> &TenantId {
         self.tenant
+    }
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend).field("snapshot", &self.snapshot).finish()
     }
 }
 
@@ -202,7 +215,7 @@ impl Db {
             Backend::Postgres => sqlx::migrate!("../../migrations/postgres").run(&pool).await?,
         }
         tracing::info!(url = %redact(url), ?backend, "database ready");
-        Ok(Db { pool, backend })
+        Ok(Db { pool: Pool(pool), backend, snapshot: None })
     }
 
     /// Close every connection (tests drop their database afterwards).

@@ -24,16 +24,19 @@ impl JobNote {
 impl TenantDb<'_> {
     /// The job's notes, newest first; only those shown to clients unless `internal_too`.
     pub async fn job_notes(&self, job_id: &JobId, internal_too: bool) -> DbResult<Vec<JobNote>> {
-        sqlx::query_as(
-            "SELECT id, body, visibility, by_name, created_at FROM job_notes \
-             WHERE tenant_id = $1 AND job_id = $2 AND (visibility = 'clients' OR $3 = 1) ORDER BY created_at DESC, id DESC",
-        )
-        .bind(self.tenant)
-        .bind(job_id)
-        .bind(i64::from(internal_too))
-        .fetch_all(&self.db.pool)
+        self.db.read_once("job_notes", self.tenant, &format!("{job_id}/{internal_too}"), || async move {
+            sqlx::query_as(
+                "SELECT id, body, visibility, by_name, created_at FROM job_notes \
+                 WHERE tenant_id = $1 AND job_id = $2 AND (visibility = 'clients' OR $3 = 1) ORDER BY created_at DESC, id DESC",
+            )
+            .bind(self.tenant)
+            .bind(job_id)
+            .bind(i64::from(internal_too))
+            .fetch_all(&self.db.pool)
+            .await
+            .context("loading a job's notes")
+        })
         .await
-        .context("loading a job's notes")
     }
 
     pub async fn add_job_note(&self, job_id: &JobId, body: &str, for_clients: bool, by_name: &str) -> DbResult<String> {

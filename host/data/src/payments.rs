@@ -549,7 +549,10 @@ impl TenantDb<'_> {
 
     /// What was paid on the job, newest first, one row per invoice.
     pub async fn job_payments(&self, job_id: &JobId) -> DbResult<Vec<PaymentShare>> {
-        self.payments_of_jobs(std::slice::from_ref(job_id)).await
+        self.db.read_once("job_payments", self.tenant, job_id.as_str(), || async move {
+            self.payments_of_jobs(std::slice::from_ref(job_id)).await
+        })
+        .await
     }
 
     /// Work out the invoice's status and paid amount again from its payments.

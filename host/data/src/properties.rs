@@ -75,12 +75,15 @@ pub struct NewPropertyNote<'a> {
 impl TenantDb<'_> {
     /// The property, if it is this business's.
     pub async fn find_property(&self, property_id: &str) -> DbResult<Option<Property>> {
-        sqlx::query_as(&format!("SELECT {PROPERTY_COLUMNS} FROM properties p WHERE p.tenant_id = $1 AND p.id = $2"))
-            .bind(self.tenant)
-            .bind(property_id)
-            .fetch_optional(&self.db.pool)
-            .await
-            .context("loading a property")
+        self.db.read_once("find_property", self.tenant, property_id, || async move {
+            sqlx::query_as(&format!("SELECT {PROPERTY_COLUMNS} FROM properties p WHERE p.tenant_id = $1 AND p.id = $2"))
+                .bind(self.tenant)
+                .bind(property_id)
+                .fetch_optional(&self.db.pool)
+                .await
+                .context("loading a property")
+        })
+        .await
     }
 
     /// Name a property and say what kind it is.

@@ -30,8 +30,11 @@ impl TenantDb<'_> {
     /// Where `job` stands on its day: its latest step, else what its coarse
     /// status says (a job nobody moved yet); with that step.
     pub async fn job_stage(&self, job: &Job) -> DbResult<(JobStage, Option<JobStep>)> {
-        let latest = latest_step(&self.db.pool, self.tenant, &job.id).await?;
-        Ok((latest.as_ref().map(|step| step.stage).unwrap_or_else(|| JobStage::from_status(&job.status)), latest))
+        self.db.read_once("job_stage", self.tenant, job.id.as_str(), || async move {
+            let latest = latest_step(&self.db.pool, self.tenant, &job.id).await?;
+            Ok((latest.as_ref().map(|step| step.stage).unwrap_or_else(|| JobStage::from_status(&job.status)), latest))
+        })
+        .await
     }
 
     /// Record that the job moved to `stage`, and set its coarse status with

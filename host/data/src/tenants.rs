@@ -82,11 +82,14 @@ impl TenantDb<'_> {
 
     /// The business's own record: name, branding, settings.
     pub async fn business(&self) -> DbResult<Option<Tenant>> {
-        sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"))
-            .bind(self.tenant)
-            .fetch_optional(&self.db.pool)
-            .await
-            .context("loading a tenant")
+        self.db.read_once("business", self.tenant, "", || async move {
+            sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"))
+                .bind(self.tenant)
+                .fetch_optional(&self.db.pool)
+                .await
+                .context("loading a tenant")
+        })
+        .await
     }
 
     pub async fn set_branding(&self, branding: &Branding<'_>) -> DbResult<()> {

@@ -74,8 +74,11 @@ pub struct CallScope {
 /// Values the sections of one page render would otherwise each work out
 /// again: renders only read, so what one call found holds for the others.
 /// Never shared by an action, which may change what it reads.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RenderMemo {
+    /// The database through the render's snapshot: each read the page's
+    /// sections share is made once.
+    db: Db,
     release: tokio::sync::OnceCell<portico_core::model::Release>,
     /// The viewer's files on the account hub, which its Jobs and
     /// Properties sections both list.
@@ -83,6 +86,17 @@ pub struct RenderMemo {
 }
 
 impl RenderMemo {
+    /// A memo for one render of `business`'s page (read already), reading
+    /// `db` through a fresh snapshot.
+    pub fn new(db: &Db, business: &portico_core::model::Tenant) -> RenderMemo {
+        RenderMemo { db: db.snapshot_for(business), release: Default::default(), account_files: Default::default() }
+    }
+
+    /// The database as this render reads it.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// The job's report release from `memo` when the render has one, else
     /// worked out now (an action, or a call outside a page render).
     pub async fn release_or_compute<F, Fut, E>(memo: Option<&RenderMemo>, compute: F) -> Result<portico_core::model::Release, E>
@@ -237,7 +251,9 @@ mod tests {
             computed.fetch_add(1, Ordering::SeqCst);
             Ok::<_, ()>(Vec::new())
         };
-        let memo = RenderMemo::default();
+        let file = std::env::temp_dir().join(format!("portico-memo-{}-{}.db", std::process::id(), portico_core::model::new_id()));
+        let db = Db::connect(&format!("sqlite://{}", file.display())).await.unwrap();
+        let memo = RenderMemo { db: db.snapshot(), release: Default::default(), account_files: Default::default() };
         for _ in 0..3 {
             RenderMemo::account_files_or_compute(Some(&memo), compute).await.unwrap();
         }
@@ -245,5 +261,7 @@ mod tests {
         RenderMemo::account_files_or_compute(None, compute).await.unwrap();
         RenderMemo::account_files_or_compute(None, compute).await.unwrap();
         assert_eq!(computed.load(Ordering::SeqCst), 3, "without a render's memo it is read afresh");
+        db.close().await;
+        let _ = std::fs::remove_file(file);
     }
 }

@@ -386,7 +386,12 @@ impl Sections {
     ) -> Result<Returned, CallFailure> {
         let scope = self.scope(section, audience);
         let started = std::time::Instant::now();
-        let result = self.runtime.call(&section.plugin, scope, Some(self.host.clone()), invocation).await;
+        let mut host = self.host.clone();
+        if let (Some(memo), Invocation::Render(_)) = (&audience.memo, &invocation) {
+            // A render reads through the page's snapshot; anything else afresh.
+            host.db = memo.db().clone();
+        }
+        let result = self.runtime.call(&section.plugin, scope, Some(host), invocation).await;
         self.health.record(&audience.tenant_id, section.plugin.id(), started.elapsed(), result.is_err());
         if let Err(failure) = &result {
             tracing::warn!(

@@ -7,6 +7,7 @@
 //! services, services never name sections.
 
 pub mod account;
+pub mod access_log;
 pub mod account_files;
 pub mod add_ons;
 pub mod agreements;

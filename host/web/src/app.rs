@@ -58,11 +58,15 @@ pub struct Config {
     /// that its handler did not give fails the page (the stories turn this
     /// on; a served instance shows such a value as a blank).
     pub strict_templates: bool,
+    /// Tell in each response's `X-Portico-Statements` header how many SQL
+    /// statements the request ran. For the tests and the load benchmark,
+    /// which count them; an instance serving people leaves it off.
+    pub count_statements: bool,
 }
 
 impl Config {
     pub fn new(bind: SocketAddr, data_dir: PathBuf) -> Config {
-        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, sms: None, mail_retry: Default::default(), dev_pages: false, stripe: None, webhooks: Default::default(), http: Default::default(), trusted_proxies: Vec::new(), strict_templates: false }
+        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, sms: None, mail_retry: Default::default(), dev_pages: false, stripe: None, webhooks: Default::default(), http: Default::default(), trusted_proxies: Vec::new(), strict_templates: false, count_statements: false }
     }
 
     pub fn database_url(&self) -> String {
@@ -116,11 +120,16 @@ pub struct AppState {
     /// Signs the rules beside each file input of a card, so that what the
     /// browser sends back is what the section asked for.
     pub upload_key: Arc<str>,
+    /// See `Config::count_statements`.
+    pub count_statements: bool,
+    /// Who opened which job, written off the request's path.
+    pub access_log: portico_services::access_log::AccessLog,
 }
 
 impl AppState {
-    /// Open the database, load the plugins, and get ready to serve.
-    pub async fn build(config: &Config, public_url: &str) -> anyhow::Result<AppState> {
+    /// Open the database, load the plugins, and get ready to serve. The
+    /// access log's writer is the caller's to stop once serving is over.
+    pub async fn build(config: &Config, public_url: &str) -> anyhow::Result<(AppState, portico_services::access_log::AccessLogWriter)> {
         if config.strict_templates {
             crate::view::render_strictly();
         }
@@ -163,7 +172,8 @@ impl AppState {
         let secure = !public_url.starts_with("http://127.") && !public_url.starts_with("http://localhost");
         let documents = Documents::new(db.clone(), files.clone(), events.clone(), notifications.clone());
         let add_ons = AddOns::new(db.clone(), events.clone(), notifications.clone());
-        Ok(AppState {
+        let (access_log, access_log_writer) = portico_services::access_log::AccessLog::start(db.clone());
+        Ok((AppState {
             conversations,
             db,
             sections,
@@ -188,7 +198,9 @@ impl AppState {
             // Kept in the database, so the address printed stays good across restarts.
             outbox_secret: db_outbox_secret.into(),
             upload_key: upload_key.into(),
-        })
+            count_statements: config.count_statements,
+            access_log,
+        }, access_log_writer))
     }
 }
 
@@ -228,6 +240,9 @@ pub fn router(state: AppState) -> Router {
     if state.secure_cookies {
         router = router.layer(axum::middleware::map_response(secure_cookies));
     }
+    if state.count_statements {
+        router = router.layer(axum::middleware::from_fn(count_statements));
+    }
     router
         .layer(axum::middleware::from_fn(refuse_control_characters))
         .layer(axum::middleware::map_request_with_state(state, forwarded_client))
@@ -264,6 +279,16 @@ async fn forwarded_client(State(state): State<AppState>, mut request: axum::extr
     let client = crate::serve::client_ip(peer.ip(), forwarded.as_deref(), &state.trusted_proxies);
     request.extensions_mut().insert(ConnectInfo(SocketAddr::new(client, peer.port())));
     request
+}
+
+/// The header `Config::count_statements` adds.
+pub const STATEMENTS_HEADER: &str = "x-portico-statements";
+
+/// Run the request counting its SQL statements (see `Config::count_statements`).
+async fn count_statements(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let (mut response, statements) = portico_data::counting(next.run(request)).await;
+    response.headers_mut().insert(STATEMENTS_HEADER, HeaderValue::from(statements));
+    response
 }
 
 /// No id, slug or token the host issues contains a control character, so a
@@ -316,6 +341,7 @@ pub struct RunningServer {
     reconciler: Option<portico_services::worker::Worker>,
     webhook_worker: Option<portico_services::worker::Worker>,
     plugin_sweeper: Option<portico_services::worker::Worker>,
+    access_log_writer: Option<portico_services::access_log::AccessLogWriter>,
 }
 
 impl RunningServer {
@@ -326,7 +352,7 @@ impl RunningServer {
             .with_context(|| format!("binding {}", config.bind))?;
         let addr = listener.local_addr()?;
         let base_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-        let state = AppState::build(&config, &base_url).await?;
+        let (state, access_log_writer) = AppState::build(&config, &base_url).await?;
         let mail_worker = match &config.mail {
             Some(mail) => {
                 let mailer = portico_services::mail::Mailer::new(mail)?;
@@ -353,7 +379,7 @@ impl RunningServer {
         let task = tokio::spawn(crate::serve::serve(listener, app, limits, async move {
             let _ = signal.await;
         }));
-        Ok(RunningServer { addr, state, base_url, shutdown: Some(shutdown), task, mail_worker, sms_worker, reconciler, webhook_worker: Some(webhook_worker), plugin_sweeper: Some(plugin_sweeper) })
+        Ok(RunningServer { addr, state, base_url, shutdown: Some(shutdown), task, mail_worker, sms_worker, reconciler, webhook_worker: Some(webhook_worker), plugin_sweeper: Some(plugin_sweeper), access_log_writer: Some(access_log_writer) })
     }
 
     /// Stop accepting connections, finish in-flight requests, and return.
@@ -362,6 +388,10 @@ impl RunningServer {
             let _ = shutdown.send(());
         }
         (&mut self.task).await??;
+        // The requests are done: what they queued for the access log is written now.
+        if let Some(writer) = self.access_log_writer.take() {
+            writer.stop().await;
+        }
         if let Some(worker) = self.mail_worker.take() {
             worker.stop().await;
         }

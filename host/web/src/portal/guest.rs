@@ -63,18 +63,19 @@ pub async fn guest_page(state: &AppState, jar: CookieJar, job_id: &JobId, peer: 
     let tenant = tenant_of_job(state, job_id).await?;
     let origin = crate::client::origin(peer, headers);
     state
-        .db
-        .record_access(&portico_data::NewAccess {
-            tenant_id: &tenant.id,
-            job_id,
+        .access_log
+        .record(portico_data::NewAccess {
+            tenant_id: tenant.id.clone(),
+            job_id: job_id.clone(),
             contact_id: None,
             session_id: None,
-            role: "guest",
-            via: "public link",
-            ip: &origin.ip,
-            user_agent: &origin.user_agent,
+            role: "guest".into(),
+            via: "public link".into(),
+            ip: origin.ip,
+            user_agent: origin.user_agent,
+            at: portico_core::model::now(),
         })
-        .await?;
+        .await;
     render(state, jar, &tenant, job_id, None, None, StatusCode::OK).await
 }
 

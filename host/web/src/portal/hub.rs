@@ -113,7 +113,7 @@ pub async fn hub(
     let placed = match hub_audience(&session, &name, &jobs, crate::client::origin(peer, &headers)) {
         Some(audience) => {
             // One memo for every section of this render (not for actions).
-            let audience = Audience { memo: Some(Default::default()), ..audience };
+            let audience = Audience { memo: Some(std::sync::Arc::new(portico_sections::RenderMemo::new(&state.db, &tenant))), ..audience };
             section_cards::compose(&state, &tenant, &audience, section_cards::Which::All, section_cards::kept_form(flash.as_ref())).await?
         }
         None => Vec::new(),

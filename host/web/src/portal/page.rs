@@ -46,18 +46,19 @@ pub async fn job_page(
     let flash: Option<Flash> = crate::sessions::take_flash(&state, &session.row).await?;
     let audience = super::audience(&session, &on_job, peer, &headers);
     state
-        .db
-        .record_access(&portico_data::NewAccess {
-            tenant_id: &tenant_id,
-            job_id: &job_id,
-            contact_id: Some(&on_job.contact_id),
-            session_id: Some(&session.row.id),
-            role: on_job.role.0.as_str(),
-            via: &session.row.method,
-            ip: &audience.origin.ip,
-            user_agent: &audience.origin.user_agent,
+        .access_log
+        .record(portico_data::NewAccess {
+            tenant_id: tenant_id.clone(),
+            job_id: job_id.clone(),
+            contact_id: Some(on_job.contact_id.clone()),
+            session_id: Some(session.row.id.clone()),
+            role: on_job.role.0.as_str().to_string(),
+            via: session.row.method.clone(),
+            ip: audience.origin.ip.clone(),
+            user_agent: audience.origin.user_agent.clone(),
+            at: portico_core::model::now(),
         })
-        .await?;
+        .await;
     let view = PortalView {
         tenant: &tenant,
         on_job: &on_job,
@@ -88,15 +89,19 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
     let role = on_job.role.0;
     let tenant_id = &tenant.id;
     let job_id = audience.job_id.as_ref().ok_or(WebError::NotFound)?;
-    let job = state.db.tenant(tenant_id).job(job_id).await?.ok_or(WebError::NotFound)?;
-    let property = state.db.tenant(tenant_id).property(&job.property_id).await?;
-    let appointments = state.db.tenant(tenant_id).appointments(job_id).await?;
+    // One memo for every section of this render and for the page itself:
+    // what they share is read once.
+    let memo = std::sync::Arc::new(portico_sections::RenderMemo::new(&state.db, tenant));
+    let db = memo.db().tenant(tenant_id);
+    // The job with what its page and sections show of it, in one statement.
+    let job = db.prefetch_job(job_id).await?.ok_or(WebError::NotFound)?;
+    let property = db.property(&job.property_id).await?;
+    let appointments = db.appointments(job_id).await?;
     let formats = TenantFormats::new(tenant);
     // A refused form comes back as it was typed; a card acted on is not
     // refilled after it succeeded.
     let kept = crate::section_cards::kept_form(flash.as_ref());
-    // One memo for every section of this render, and for the page's headline.
-    let audience = &portico_sections::Audience { memo: Some(Default::default()), ..audience.clone() };
+    let audience = &portico_sections::Audience { memo: Some(memo.clone()), ..audience.clone() };
     let placed = crate::section_cards::compose(state, tenant, audience, crate::section_cards::Which::All, kept).await?;
     let (tabs, current) = crate::section_cards::tabs(&placed, &base_url, "Dashboard", tab);
     let places: super::present::CardPlaces =
@@ -156,11 +161,12 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
 /// job's release comes from the render's memo: the sections worked it out.
 async fn report_headline(state: &AppState, tenant: &Tenant, audience: &Audience, role: Role) -> Result<Option<dashboard::Headline>, WebError> {
     let Some(job_id) = audience.job_id.as_ref() else { return Ok(None) };
-    let reports = state.db.tenant(&tenant.id).documents(job_id, "report").await?;
+    let db = audience.memo.as_ref().map(|memo| memo.db()).unwrap_or(&state.db);
+    let reports = db.tenant(&tenant.id).documents(job_id, "report").await?;
     if !reports.iter().any(|doc| doc.published_at.is_some()) {
         return Ok(None);
     }
-    let compute = || portico_services::documents::release(&state.db, tenant, job_id);
+    let compute = || portico_services::documents::release(db, tenant, job_id);
     let release = portico_sections::RenderMemo::release_or_compute(audience.memo.as_deref(), compute).await?;
     Ok(dashboard::headline(job_id, role, &reports, &release))
 }

@@ -43,6 +43,8 @@ async fn page(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
     session.require(Ability::ReadAccessLog)?;
     let tenant = state.db.tenant(&session.row.tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let formats = portico_core::formats::TenantFormats::new(&tenant);
+    // What this instance queued a moment ago is in the log before it is read.
+    state.access_log.flush().await;
     let entries = state.db.tenant(&tenant.id).access_log(None, 200).await?;
     let data = serde_json::json!({ "access": rows(&formats, entries) });
     super::console_page(&state, jar, session, "staff_access", "Access log", data).await

@@ -73,6 +73,8 @@ async fn render(
         })
         .collect();
     let access = if session.may(Ability::ReadAccessLog) {
+        // What this instance queued a moment ago is in the log before it is read.
+        state.access_log.flush().await;
         super::access::rows(&formats, state.db.tenant(&tenant.id).access_log(Some(job_id), 50).await?)
     } else {
         Vec::new()

@@ -1,0 +1,373 @@
+//! A job page's rows in one statement: the job, its property, visits,
+//! services, people, crew, latest step, notes, documents, and its
+//! agreements (the business's templates, the job's locked copies and
+//! signatures) and its invoices with their lines.
+//!
+//! On a page render's snapshot ([`Db::snapshot`](super::Db::snapshot)) each
+//! of those is otherwise its own query, asked by the page and by several
+//! sections. [`TenantDb::prefetch_job`] reads them together (a `UNION ALL`
+//! of one row shape: a part name, eleven texts, four numbers, two order keys) and keeps each
+//! in the snapshot as the read that would have found it, in that read's
+//! order, so every later ask is answered without a statement.
+
+use super::agreements::{AgreementTemplate, LockedAgreement, StoredSignature};
+use super::crew::CrewMember;
+use super::notes::JobNote;
+use super::stages::JobStep;
+use super::{DbResult, QueryContext, TenantDb};
+use portico_core::ids::JobId;
+use portico_core::model::{Appointment, Document, Invoice, InvoiceLine, Job, JobContact, JobService, Property, RoleColumn, StaffRole};
+use portico_core::stages::JobStage;
+
+/// One row of the union: which part, and its values in order.
+#[derive(sqlx::FromRow)]
+struct Part {
+    part: String,
+    t1: Option<String>,
+    t2: Option<String>,
+    t3: Option<String>,
+    t4: Option<String>,
+    t5: Option<String>,
+    t6: Option<String>,
+    t7: Option<String>,
+    t8: Option<String>,
+    t9: Option<String>,
+    t10: Option<String>,
+    t11: Option<String>,
+    n1: Option<i64>,
+    n2: Option<i64>,
+    n3: Option<i64>,
+    n4: Option<i64>,
+    /// The part's order (a service's position, a person's arrival); the
+    /// union also orders by `k2`, a second key where the read orders by two.
+    k: Option<i64>,
+}
+
+const TEXTS: usize = 11;
+const NUMBERS: usize = 4;
+
+/// One branch of the union: `part`'s texts and numbers (padded with typed
+/// NULLs to the row's shape), its order keys, and where they come from.
+fn branch(part: &str, texts: &[&str], numbers: &[&str], order: [&str; 2], from: &str) -> String {
+    let first = part == "job";
+    let mut columns = vec![if first { format!("'{part}' AS part") } else { format!("'{part}'") }];
+    let padded = |values: &[&str], width: usize, null: &str, cast: &str, name: char| -> Vec<String> {
+        (0..width)
+            .map(|i| {
+                let value = values.get(i).map(|v| format!("CAST({v} AS {cast})")).unwrap_or_else(|| null.to_string());
+                if first { format!("{value} AS {name}{}", i + 1) } else { value }
+            })
+            .collect()
+    };
+    columns.extend(padded(texts, TEXTS, "CAST(NULL AS TEXT)", "TEXT", 't'));
+    columns.extend(padded(numbers, NUMBERS, "CAST(NULL AS BIGINT)", "BIGINT", 'n'));
+    for (key, name) in order.iter().zip(["k", "k2"]) {
+        let value = if key.is_empty() { "CAST(NULL AS BIGINT)".to_string() } else { format!("CAST({key} AS BIGINT)") };
+        columns.push(if first { format!("{value} AS {name}") } else { value });
+    }
+    format!("SELECT {} FROM {from}", columns.join(", "))
+}
+
+/// Of the job `$2` of the business `$1`.
+const OF_JOB: &str = "tenant_id = $1 AND job_id = $2";
+
+fn snapshot_sql() -> String {
+    let branches = [
+        branch("job", &["j.id", "j.tenant_id", "j.property_id", "j.reference", "j.status"], &[], ["", ""], "jobs j WHERE j.tenant_id = $1 AND j.id = $2"),
+        branch(
+            "property",
+            &["p.id", "p.line1", "p.line2", "p.city", "p.region", "p.postal_code", "p.country", "p.name", "p.kind"],
+            &[],
+            ["", ""],
+            "jobs j JOIN properties p ON p.tenant_id = j.tenant_id AND p.id = j.property_id WHERE j.tenant_id = $1 AND j.id = $2",
+        ),
+        branch("appointment", &["id", "staff_name", "status"], &["starts_at", "ends_at"], ["starts_at", ""], &format!("appointments WHERE {OF_JOB}")),
+        branch("service", &["id", "name"], &["price_minor", "tax_rate_bp"], ["position", ""], &format!("job_services WHERE {OF_JOB}")),
+        branch(
+            "contact",
+            &["jc.id", "jc.job_id", "jc.contact_id", "jc.role", "c.name", "c.email", "c.phone"],
+            &[],
+            ["jc.created_at", ""],
+            "job_contacts jc JOIN contacts c ON c.id = jc.contact_id WHERE jc.tenant_id = $1 AND jc.job_id = $2",
+        ),
+        branch(
+            "crew",
+            &["s.id", "s.display_name", "s.role"],
+            &[],
+            ["c.assigned_at", ""],
+            "job_crew c JOIN staff_users s ON s.id = c.staff_user_id AND s.tenant_id = c.tenant_id WHERE c.tenant_id = $1 AND c.job_id = $2",
+        ),
+        branch(
+            "step",
+            &["id", "stage", "by_name"],
+            &["at"],
+            ["", ""],
+            &format!("job_steps WHERE {OF_JOB} AND id = (SELECT id FROM job_steps WHERE {OF_JOB} ORDER BY at DESC, id DESC LIMIT 1)"),
+        ),
+        branch("note", &["id", "body", "visibility", "by_name"], &["created_at"], ["-created_at", ""], &format!("job_notes WHERE {OF_JOB}")),
+        branch(
+            "document",
+            &["id", "job_id", "kind", "title", "file_key", "content_type", "visible_to"],
+            &["byte_size", "published_at"],
+            ["created_at", ""],
+            &format!("documents WHERE {OF_JOB}"),
+        ),
+        branch(
+            "template",
+            &["id", "title", "body", "signer_roles", "services"],
+            &["position", "active", "updated_at"],
+            ["position", "created_at"],
+            "agreement_templates WHERE tenant_id = $1",
+        ),
+        branch(
+            "locked",
+            &["template_id", "title", "body", "body_sha256", "signer_roles"],
+            &["locked_at"],
+            ["locked_at", ""],
+            &format!("job_agreements WHERE {OF_JOB}"),
+        ),
+        branch(
+            "signature",
+            &["id", "template_id", "contact_id", "role", "contact_name", "contact_email", "signer_name", "consent_text", "ip", "user_agent", "audit_id"],
+            &["signed_at"],
+            ["signed_at", ""],
+            &format!("agreement_signatures WHERE {OF_JOB}"),
+        ),
+        branch(
+            "invoice",
+            &["id", "number", "status"],
+            &["tax_minor", "paid_minor", "due_at", "written_off_at"],
+            ["-created_at", ""],
+            &format!("invoices WHERE {OF_JOB} AND status <> 'draft'"),
+        ),
+        branch(
+            "line",
+            &["l.invoice_id", "l.kind", "l.description"],
+            &["l.quantity", "l.unit_price_minor"],
+            ["l.position", ""],
+            "invoice_lines l JOIN invoices i ON i.id = l.invoice_id AND i.tenant_id = l.tenant_id WHERE l.tenant_id = $1 AND i.job_id = $2",
+        ),
+    ];
+    format!("{} ORDER BY part, k, k2", branches.join(" UNION ALL "))
+}
+
+/// What the union found, part by part, in each read's own order.
+#[derive(Default)]
+struct JobRows {
+    job: Option<Job>,
+    property: Option<Property>,
+    appointments: Vec<Appointment>,
+    services: Vec<(i64, JobService)>,
+    contacts: Vec<JobContact>,
+    crew: Vec<(i64, CrewMember)>,
+    latest_step: Option<JobStep>,
+    notes: Vec<JobNote>,
+    documents: Vec<Document>,
+    templates: Vec<AgreementTemplate>,
+    locked: Vec<LockedAgreement>,
+    signatures: Vec<StoredSignature>,
+    invoices: Vec<Invoice>,
+    lines: Vec<InvoiceLine>,
+}
+
+fn text(value: Option<String>) -> String {
+    value.unwrap_or_default()
+}
+
+impl JobRows {
+    fn from_parts(parts: Vec<Part>) -> Result<JobRows, String> {
+        let mut rows = JobRows::default();
+        for p in parts {
+            match p.part.as_str() {
+                "job" => {
+                    rows.job = Some(Job {
+                        id: JobId::new(text(p.t1)),
+                        tenant_id: portico_core::ids::TenantId::new(text(p.t2)),
+                        property_id: text(p.t3),
+                        reference: text(p.t4),
+                        status: text(p.t5),
+                    })
+                }
+                "property" => {
+                    rows.property = Some(Property {
+                        id: text(p.t1),
+                        line1: text(p.t2),
+                        line2: p.t3,
+                        city: text(p.t4),
+                        region: text(p.t5),
+                        postal_code: text(p.t6),
+                        country: text(p.t7),
+                        name: p.t8,
+                        kind: text(p.t9),
+                    })
+                }
+                "appointment" => rows.appointments.push(Appointment {
+                    id: text(p.t1),
+                    staff_name: text(p.t2),
+                    status: text(p.t3),
+                    starts_at: p.n1.unwrap_or_default(),
+                    ends_at: p.n2.unwrap_or_default(),
+                }),
+                "service" => rows.services.push((
+                    p.k.unwrap_or_default(),
+                    JobService { id: text(p.t1), name: text(p.t2), price_minor: p.n1.unwrap_or_default(), tax_rate_bp: p.n2 },
+                )),
+                "contact" => rows.contacts.push(JobContact {
+                    id: text(p.t1),
+                    job_id: JobId::new(text(p.t2)),
+                    contact_id: text(p.t3),
+                    role: RoleColumn::try_from(text(p.t4))?,
+                    name: text(p.t5),
+                    email: p.t6,
+                    phone: p.t7,
+                }),
+                "crew" => rows.crew.push((
+                    p.k.unwrap_or_default(),
+                    CrewMember { staff_user_id: text(p.t1), name: text(p.t2), role: StaffRole::try_from(text(p.t3))? },
+                )),
+                "step" => {
+                    rows.latest_step = Some(JobStep {
+                        id: text(p.t1),
+                        stage: JobStage::try_from(text(p.t2))?,
+                        by_name: text(p.t3),
+                        at: p.n1.unwrap_or_default(),
+                    })
+                }
+                "note" => rows.notes.push(JobNote {
+                    id: text(p.t1),
+                    body: text(p.t2),
+                    visibility: text(p.t3),
+                    by_name: text(p.t4),
+                    created_at: p.n1.unwrap_or_default(),
+                }),
+                "document" => rows.documents.push(Document {
+                    id: text(p.t1),
+                    job_id: JobId::new(text(p.t2)),
+                    kind: text(p.t3),
+                    title: text(p.t4),
+                    file_key: text(p.t5),
+                    content_type: text(p.t6),
+                    visible_to: text(p.t7),
+                    byte_size: p.n1.unwrap_or_default(),
+                    published_at: p.n2,
+                }),
+                "template" => rows.templates.push(AgreementTemplate {
+                    id: text(p.t1),
+                    title: text(p.t2),
+                    body: text(p.t3),
+                    signer_roles: text(p.t4),
+                    services: text(p.t5),
+                    position: p.n1.unwrap_or_default(),
+                    active: p.n2.unwrap_or_default(),
+                    updated_at: p.n3.unwrap_or_default(),
+                }),
+                "locked" => rows.locked.push(LockedAgreement {
+                    template_id: text(p.t1),
+                    title: text(p.t2),
+                    body: text(p.t3),
+                    body_sha256: text(p.t4),
+                    signer_roles: text(p.t5),
+                    locked_at: p.n1.unwrap_or_default(),
+                }),
+                "signature" => rows.signatures.push(StoredSignature {
+                    id: text(p.t1),
+                    template_id: text(p.t2),
+                    contact_id: text(p.t3),
+                    role: RoleColumn::try_from(text(p.t4))?,
+                    contact_name: text(p.t5),
+                    contact_email: p.t6,
+                    signer_name: text(p.t7),
+                    consent_text: text(p.t8),
+                    ip: text(p.t9),
+                    user_agent: text(p.t10),
+                    audit_id: text(p.t11),
+                    signed_at: p.n1.unwrap_or_default(),
+                }),
+                "invoice" => rows.invoices.push(Invoice {
+                    id: text(p.t1),
+                    number: text(p.t2),
+                    status: portico_core::money::InvoiceStatus::try_from(text(p.t3))?,
+                    tax_minor: p.n1.unwrap_or_default(),
+                    paid_minor: p.n2.unwrap_or_default(),
+                    due_at: p.n3,
+                    written_off_at: p.n4,
+                    created_at: -p.k.unwrap_or_default(),
+                }),
+                "line" => rows.lines.push(InvoiceLine {
+                    invoice_id: text(p.t1),
+                    kind: text(p.t2),
+                    description: text(p.t3),
+                    quantity: p.n1.unwrap_or_default(),
+                    unit_price_minor: p.n2.unwrap_or_default(),
+                }),
+                other => return Err(format!("a job snapshot part the query does not make: {other}")),
+            }
+        }
+        // The union is ordered by part and `k`; the rest of each read's order here.
+        rows.services.sort_by(|(a, left), (b, right)| (a, &left.id).cmp(&(b, &right.id)));
+        rows.crew.sort_by(|(a, left), (b, right)| (a, &left.name).cmp(&(b, &right.name)));
+        rows.notes.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        rows.invoices.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
+        rows.signatures.sort_by(|a, b| (a.signed_at, &a.id).cmp(&(b.signed_at, &b.id)));
+        Ok(rows)
+    }
+}
+
+impl TenantDb<'_> {
+    /// The job, having read on a snapshot everything its page shows of it
+    /// (see the module's comment) in one statement. Without a snapshot,
+    /// only the job.
+    pub async fn prefetch_job(&self, job_id: &JobId) -> DbResult<Option<Job>> {
+        if !self.db.is_snapshot() {
+            return self.job(job_id).await;
+        }
+        let parts: Vec<Part> = sqlx::query_as(&snapshot_sql())
+            .bind(self.tenant)
+            .bind(job_id)
+            .fetch_all(&self.db.pool)
+            .await
+            .context("reading a job's page")?;
+        let rows = match JobRows::from_parts(parts) {
+            Ok(rows) => rows,
+            Err(error) => {
+                // A row the page's reads would each refuse on their own (an
+                // unknown role or status): those reads run separately, so only
+                // the sections that ask for it fail, not the whole page.
+                tracing::error!(tenant = %self.tenant, job = %job_id, %error, "a job's page could not be read in one statement");
+                return self.job(job_id).await;
+            }
+        };
+        let Some(job) = rows.job else {
+            self.db.keep("job", self.tenant, job_id.as_str(), None::<Job>);
+            return Ok(None);
+        };
+        let (db, tenant, of) = (self.db, self.tenant, job_id.as_str());
+        db.keep("job", tenant, of, Some(job.clone()));
+        if let Some(property) = rows.property {
+            db.keep("find_property", tenant, &job.property_id, Some(property));
+        }
+        db.keep("appointments", tenant, of, rows.appointments);
+        db.keep("services", tenant, of, rows.services.into_iter().map(|(_, service)| service).collect::<Vec<_>>());
+        db.keep("job_contacts", tenant, of, rows.contacts);
+        db.keep("job_crew", tenant, of, rows.crew.into_iter().map(|(_, member)| member).collect::<Vec<_>>());
+        let stage = rows.latest_step.as_ref().map(|step| step.stage).unwrap_or_else(|| JobStage::from_status(&job.status));
+        db.keep("job_stage", tenant, of, (stage, rows.latest_step));
+        let for_clients: Vec<JobNote> = rows.notes.iter().filter(|note| note.for_clients()).cloned().collect();
+        db.keep("job_notes", tenant, &format!("{job_id}/false"), for_clients);
+        db.keep("job_notes", tenant, &format!("{job_id}/true"), rows.notes);
+        db.keep("documents", tenant, &format!("{job_id}/"), rows.documents);
+        db.keep("agreement_templates", tenant, "", rows.templates);
+        db.keep("locked_agreements", tenant, of, rows.locked);
+        db.keep("agreement_signatures", tenant, of, rows.signatures);
+        let invoices: Vec<(Invoice, Vec<InvoiceLine>)> = rows
+            .invoices
+            .into_iter()
+            .map(|invoice| {
+                let own = rows.lines.iter().filter(|line| line.invoice_id == invoice.id).cloned().collect();
+                (invoice, own)
+            })
+            .collect();
+        db.keep("invoices", tenant, of, invoices);
+        Ok(Some(job))
+    }
+}
