@@ -51,5 +51,40 @@ story! { async fn a_form_sent_from_an_older_page_is_judged_on_what_is_true_now(a
     assert_eq!(app.audit_count("add-on.requested").await, 1);
 }}
 
+story! { async fn a_page_reads_what_sections_keep_once_and_a_long_value_when_asked(app) {
+    let tenant = app.demo_tenant_id().await;
+    let (job_id, _) = app.demo_invoice().await;
+    let db = &app.server.state.db;
+    let scope = portico_data::StorageScope::Job(&job_id);
+    let long = "x".repeat(5000);
+    for (key, value) in [("b", "two"), ("B", "capital"), ("_", "underscore"), ("long", long.as_str())] {
+        db.tenant(&tenant).storage_put("notes-plugin", scope, key, value, false).await.unwrap();
+    }
+    let page = db.snapshot();
+    page.tenant(&tenant).prefetch_job(&job_id).await.unwrap().expect("the demo job");
+
+    let (small, read_small) = portico_data::counting(page.tenant(&tenant).storage_get("notes-plugin", scope, "b")).await;
+    let (missing, read_missing) = portico_data::counting(page.tenant(&tenant).storage_get("notes-plugin", scope, "nothing")).await;
+    let (kept_long, read_long) = portico_data::counting(page.tenant(&tenant).storage_get("notes-plugin", scope, "long")).await;
+    let (keys, read_keys) = portico_data::counting(page.tenant(&tenant).storage_keys("notes-plugin", scope, "")).await;
+    let fresh_keys = db.tenant(&tenant).storage_keys("notes-plugin", scope, "").await.unwrap();
+
+    assert_eq!((small.unwrap().as_deref(), read_small), (Some("two"), 0), "a short value comes with the page");
+    assert_eq!((missing.unwrap(), read_missing), (None, 0), "so does knowing a key was never kept");
+    assert_eq!((kept_long.unwrap().map(|value| value.len()), read_long), (Some(5000), 1), "a long value is read when asked for");
+    assert_eq!((keys.unwrap(), read_keys), (vec!["B".to_string(), "_".into(), "b".into(), "long".into()], 0), "keys in byte order");
+    assert_eq!(fresh_keys, ["B", "_", "b", "long"], "in byte order on every database, with or without a page");
+
+    for n in 0..300 {
+        db.tenant(&tenant).storage_put("notes-plugin", scope, &format!("item/{n:03}"), "tick", false).await.unwrap();
+    }
+    let crowded = db.snapshot();
+    crowded.tenant(&tenant).prefetch_job(&job_id).await.unwrap();
+    let (value, read) = portico_data::counting(crowded.tenant(&tenant).storage_get("notes-plugin", scope, "item/299")).await;
+    let listed = crowded.tenant(&tenant).storage_keys("notes-plugin", scope, "item/").await.unwrap();
+    assert_eq!((value.unwrap().as_deref(), read), (Some("tick"), 1), "a section keeping hundreds of entries has them read key by key");
+    assert_eq!((listed.len(), listed.last().map(String::as_str)), (300, Some("item/299")));
+}}
+
 /// Statements of one view of the demo client's job page.
-const DASHBOARD: u32 = 19;
+const DASHBOARD: u32 = 10;

@@ -1,7 +1,8 @@
 //! A job page's rows in one statement: the job, its property, visits,
-//! services, people, crew, latest step, notes, documents, and its
-//! agreements (the business's templates, the job's locked copies and
-//! signatures) and its invoices with their lines.
+//! services, people, crew, latest step, notes, documents, its agreements
+//! (the business's templates, the job's locked copies and signatures), its
+//! invoices with their lines, the business's add-ons and the job's requests
+//! for them, and what sections keep for the job and its people.
 //!
 //! On a page render's snapshot ([`Db::snapshot`](super::Db::snapshot)) each
 //! of those is otherwise its own query, asked by the page and by several
@@ -10,13 +11,15 @@
 //! in the snapshot as the read that would have found it, in that read's
 //! order, so every later ask is answered without a statement.
 
+use super::add_ons::{AddOnRequest, AddOnService};
 use super::agreements::{AgreementTemplate, LockedAgreement, StoredSignature};
+use super::storage::{StoredEntry, StoredOnPage};
 use super::crew::CrewMember;
 use super::notes::JobNote;
 use super::stages::JobStep;
 use super::{DbResult, QueryContext, TenantDb};
 use portico_core::ids::JobId;
-use portico_core::model::{Appointment, Document, Invoice, InvoiceLine, Job, JobContact, JobService, Property, RoleColumn, StaffRole};
+use portico_core::model::{AddOnStatus, Appointment, Document, Invoice, InvoiceLine, Job, JobContact, JobService, Property, RoleColumn, StaffRole};
 use portico_core::stages::JobStage;
 
 /// One row of the union: which part, and its values in order.
@@ -38,9 +41,10 @@ struct Part {
     n2: Option<i64>,
     n3: Option<i64>,
     n4: Option<i64>,
-    /// The part's order (a service's position, a person's arrival); the
-    /// union also orders by `k2`, a second key where the read orders by two.
+    /// The part's order (a service's position, a person's arrival), and a
+    /// second key where the read orders by two.
     k: Option<i64>,
+    k2: Option<i64>,
 }
 
 const TEXTS: usize = 11;
@@ -67,6 +71,13 @@ fn branch(part: &str, texts: &[&str], numbers: &[&str], order: [&str; 2], from: 
     }
     format!("SELECT {} FROM {from}", columns.join(", "))
 }
+
+/// The most sections' storage entries a page keeps, and the longest value
+/// (in characters) it keeps of them: a longer value is read when asked for,
+/// and a job whose sections keep more entries has its storage read key by
+/// key, so a section filling its quota cannot make every render hold it all.
+const STORED_ENTRIES: usize = 256;
+const STORED_VALUE_CHARS: usize = 1024;
 
 /// Of the job `$2` of the business `$1`.
 const OF_JOB: &str = "tenant_id = $1 AND job_id = $2";
@@ -147,6 +158,34 @@ fn snapshot_sql() -> String {
             ["l.position", ""],
             "invoice_lines l JOIN invoices i ON i.id = l.invoice_id AND i.tenant_id = l.tenant_id WHERE l.tenant_id = $1 AND i.job_id = $2",
         ),
+        branch(
+            "add_on_service",
+            &["id", "name", "description"],
+            &["price_minor", "active"],
+            ["position", "created_at"],
+            "add_on_services WHERE tenant_id = $1",
+        ),
+        branch(
+            "add_on_request",
+            &["r.id", "r.service_id", "s.name", "r.requested_by", "r.status", "r.decided_by"],
+            &["s.price_minor", "r.requested_at"],
+            ["r.requested_at", ""],
+            "add_on_requests r JOIN add_on_services s ON s.id = r.service_id AND s.tenant_id = r.tenant_id WHERE r.tenant_id = $1 AND r.job_id = $2",
+        ),
+        branch(
+            "storage",
+            &["plugin_id", "scope", "scope_id", "key", "small"],
+            &["value_chars"],
+            ["", ""],
+            &format!(
+                "(SELECT plugin_id, scope, scope_id, key, LENGTH(value) AS value_chars, \
+                         CASE WHEN LENGTH(value) <= {STORED_VALUE_CHARS} THEN value END AS small \
+                  FROM plugin_storage WHERE tenant_id = $1 AND ((scope = 'job' AND scope_id = $2) \
+                     OR (scope = 'contact' AND scope_id IN (SELECT id FROM job_contacts WHERE {OF_JOB}))) \
+                  LIMIT {}) stored",
+                STORED_ENTRIES + 1
+            ),
+        ),
     ];
     format!("{} ORDER BY part, k, k2", branches.join(" UNION ALL "))
 }
@@ -168,6 +207,9 @@ struct JobRows {
     signatures: Vec<StoredSignature>,
     invoices: Vec<Invoice>,
     lines: Vec<InvoiceLine>,
+    add_on_services: Vec<(i64, i64, AddOnService)>,
+    add_on_requests: Vec<AddOnRequest>,
+    storage: Vec<StoredEntry>,
 }
 
 fn text(value: Option<String>) -> String {
@@ -300,6 +342,34 @@ impl JobRows {
                     quantity: p.n1.unwrap_or_default(),
                     unit_price_minor: p.n2.unwrap_or_default(),
                 }),
+                "add_on_service" => rows.add_on_services.push((
+                    p.k.unwrap_or_default(),
+                    p.k2.unwrap_or_default(),
+                    AddOnService {
+                        id: text(p.t1),
+                        name: text(p.t2),
+                        description: text(p.t3),
+                        price_minor: p.n1.unwrap_or_default(),
+                        active: p.n2.unwrap_or_default(),
+                    },
+                )),
+                "add_on_request" => rows.add_on_requests.push(AddOnRequest {
+                    id: text(p.t1),
+                    service_id: text(p.t2),
+                    name: text(p.t3),
+                    requested_by: text(p.t4),
+                    status: AddOnStatus::try_from(text(p.t5))?,
+                    decided_by: p.t6,
+                    price_minor: p.n1.unwrap_or_default(),
+                    requested_at: p.n2.unwrap_or_default(),
+                }),
+                "storage" => rows.storage.push(StoredEntry {
+                    plugin_id: text(p.t1),
+                    scope: text(p.t2),
+                    scope_id: text(p.t3),
+                    key: text(p.t4),
+                    value: p.t5,
+                }),
                 other => return Err(format!("a job snapshot part the query does not make: {other}")),
             }
         }
@@ -309,6 +379,8 @@ impl JobRows {
         rows.notes.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
         rows.invoices.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
         rows.signatures.sort_by(|a, b| (a.signed_at, &a.id).cmp(&(b.signed_at, &b.id)));
+        rows.add_on_services.sort_by(|(a, at, _), (b, bt, _)| (a, at).cmp(&(b, bt)));
+        rows.add_on_requests.sort_by(|a, b| (a.requested_at, &a.id).cmp(&(b.requested_at, &b.id)));
         Ok(rows)
     }
 }
@@ -348,6 +420,7 @@ impl TenantDb<'_> {
         }
         db.keep("appointments", tenant, of, rows.appointments);
         db.keep("services", tenant, of, rows.services.into_iter().map(|(_, service)| service).collect::<Vec<_>>());
+        let contacts_of_job: Vec<String> = rows.contacts.iter().map(|contact| contact.id.clone()).collect();
         db.keep("job_contacts", tenant, of, rows.contacts);
         db.keep("job_crew", tenant, of, rows.crew.into_iter().map(|(_, member)| member).collect::<Vec<_>>());
         let stage = rows.latest_step.as_ref().map(|step| step.stage).unwrap_or_else(|| JobStage::from_status(&job.status));
@@ -368,6 +441,12 @@ impl TenantDb<'_> {
             })
             .collect();
         db.keep("invoices", tenant, of, invoices);
+        db.keep("add_on_services", tenant, "", rows.add_on_services.into_iter().map(|(_, _, service)| service).collect::<Vec<_>>());
+        db.keep("add_on_requests", tenant, of, rows.add_on_requests);
+        if rows.storage.len() <= STORED_ENTRIES {
+            let people = contacts_of_job.iter().map(String::as_str);
+            db.keep(StoredOnPage::READ, tenant, "", std::sync::Arc::new(StoredOnPage::new(job_id, people, rows.storage)));
+        }
         Ok(Some(job))
     }
 }

@@ -63,6 +63,15 @@ impl Db {
         snapshot.reads.lock().expect("the snapshot's lock is never poisoned").insert(key, Arc::new(cell));
     }
 
+    /// What the snapshot holds for the read `read` of `of`, if it was made;
+    /// never reads.
+    pub(crate) fn kept<T: Clone + 'static>(&self, read: &'static str, tenant: &TenantId, of: &str) -> Option<T> {
+        let snapshot = self.snapshot.as_ref()?;
+        let key = ReadKey { read, tenant: tenant.clone(), of: of.to_string() };
+        let cell = snapshot.reads.lock().expect("the snapshot's lock is never poisoned").get(&key)?.clone();
+        cell.get()?.downcast_ref::<T>().cloned()
+    }
+
     /// Whether this handle answers reads from a snapshot.
     pub fn is_snapshot(&self) -> bool {
         self.snapshot.is_some()

@@ -3,6 +3,8 @@
 use portico_core::ids::{JobId, TenantId};
 use super::{TenantDb, DbError, DbResult, QueryContext};
 use portico_core::model::now;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// Whose value it is: the ids are filled in by the host from the call, never by
 /// the plugin.
@@ -22,6 +24,76 @@ impl StorageScope<'_> {
         }
     }
 }
+
+/// One entry a section keeps, as a job page's snapshot read it: `value` is
+/// `None` when it is too long to keep there (it is read when asked for).
+pub(crate) struct StoredEntry {
+    pub plugin_id: String,
+    pub scope: String,
+    pub scope_id: String,
+    pub key: String,
+    pub value: Option<String>,
+}
+
+/// What every section keeps for one job and for each of its people, read
+/// with the job's page ([`TenantDb::prefetch_job`]): a render's storage
+/// reads are answered from it, without a statement each.
+pub(crate) struct StoredOnPage {
+    /// The scopes read whole: the job's and its people's.
+    covered: HashSet<(&'static str, String)>,
+    /// By section and scope, each key (in byte order) and its value if kept.
+    entries: HashMap<(String, String, String), BTreeMap<String, Option<String>>>,
+}
+
+impl StoredOnPage {
+    /// The snapshot's read it is kept under.
+    pub(crate) const READ: &'static str = "section_storage";
+
+    pub(crate) fn new<'p>(job_id: &JobId, people: impl Iterator<Item = &'p str>, found: Vec<StoredEntry>) -> StoredOnPage {
+        let mut covered: HashSet<(&'static str, String)> = people.map(|person| ("contact", person.to_string())).collect();
+        covered.insert(("job", job_id.as_str().to_string()));
+        let mut entries: HashMap<_, BTreeMap<_, _>> = HashMap::new();
+        for entry in found {
+            entries.entry((entry.plugin_id, entry.scope, entry.scope_id)).or_default().insert(entry.key, entry.value);
+        }
+        StoredOnPage { covered, entries }
+    }
+
+    /// The section's entries in `scope`, if that scope was read whole.
+    fn of(&self, plugin_id: &str, scope: &'static str, scope_id: &str) -> Option<Option<&BTreeMap<String, Option<String>>>> {
+        if !self.covered.contains(&(scope, scope_id.to_string())) {
+            return None;
+        }
+        Some(self.entries.get(&(plugin_id.to_string(), scope.to_string(), scope_id.to_string())))
+    }
+
+    /// `Some(value)` when the page knows it: `Some(None)` for a key never stored.
+    fn get(&self, plugin_id: &str, scope: &'static str, scope_id: &str, key: &str) -> Option<Option<String>> {
+        match self.of(plugin_id, scope, scope_id)?.and_then(|entries| entries.get(key)) {
+            None => Some(None),
+            Some(Some(value)) => Some(Some(value.clone())),
+            Some(None) => None,
+        }
+    }
+
+    /// The keys starting with `prefix`, in byte order, at most `limit`.
+    fn keys(&self, plugin_id: &str, scope: &'static str, scope_id: &str, prefix: &str, limit: usize) -> Option<Vec<String>> {
+        let entries = self.of(plugin_id, scope, scope_id)?;
+        Some(
+            entries
+                .into_iter()
+                .flat_map(|entries| entries.range(prefix.to_string()..))
+                .map(|(key, _)| key)
+                .take_while(|key| key.starts_with(prefix))
+                .take(limit)
+                .cloned()
+                .collect(),
+        )
+    }
+}
+
+/// The most keys `list-keys` answers.
+const LISTED_KEYS: usize = 1000;
 
 /// The SQL for a storage row's size in bytes (UTF-8), key and value: SQLite's
 /// `LENGTH` of text counts characters, so it measures the text as a blob.
@@ -52,8 +124,17 @@ pub(super) async fn lock_section_quotas(tx: &mut sqlx::Transaction<'_, sqlx::Any
 pub const PLUGIN_QUOTA_BYTES: i64 = 10 * 1024 * 1024;
 
 impl TenantDb<'_> {
+    /// What a render's job page read of the sections' storage, if this is
+    /// such a render.
+    fn stored_on_page(&self) -> Option<Arc<StoredOnPage>> {
+        self.db.kept(StoredOnPage::READ, self.tenant, "")
+    }
+
     pub async fn storage_get(&self, plugin_id: &str, scope: StorageScope<'_>, key: &str) -> DbResult<Option<String>> {
         let (scope, scope_id) = scope.parts(self.tenant.as_str());
+        if let Some(known) = self.stored_on_page().and_then(|page| page.get(plugin_id, scope, scope_id, key)) {
+            return Ok(known);
+        }
         sqlx::query_scalar(
             "SELECT value FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2 AND scope = $3 AND scope_id = $4 AND key = $5",
         )
@@ -147,12 +228,21 @@ impl TenantDb<'_> {
         Ok(())
     }
 
+    /// The keys starting with `prefix`, in byte order (whatever the
+    /// database's collation), at most [`LISTED_KEYS`].
     pub async fn storage_keys(&self, plugin_id: &str, scope: StorageScope<'_>, prefix: &str) -> DbResult<Vec<String>> {
         let (scope, scope_id) = scope.parts(self.tenant.as_str());
-        sqlx::query_scalar(
+        if let Some(keys) = self.stored_on_page().and_then(|page| page.keys(plugin_id, scope, scope_id, prefix, LISTED_KEYS)) {
+            return Ok(keys);
+        }
+        let bytewise = match self.db.backend {
+            super::Backend::Sqlite => "key",
+            super::Backend::Postgres => "key COLLATE \"C\"",
+        };
+        sqlx::query_scalar(&format!(
             "SELECT key FROM plugin_storage WHERE tenant_id = $1 AND plugin_id = $2 AND scope = $3 AND scope_id = $4 \
-             AND substr(key, 1, length($5)) = $5 ORDER BY key LIMIT 1000",
-        )
+             AND substr(key, 1, length($5)) = $5 ORDER BY {bytewise} LIMIT {LISTED_KEYS}",
+        ))
         .bind(self.tenant)
         .bind(plugin_id)
         .bind(scope)

@@ -190,6 +190,8 @@ pub struct CallState {
     pub(super) log_lines: u32,
     /// Set when the plugin asked for more memory than it may have.
     pub(super) memory_denied: bool,
+    /// Why the call's last message was refused, once a mail quota is reached.
+    pub(super) mail_refused: Option<String>,
     wasi: WasiCtx,
     table: ResourceTable,
 }
@@ -203,6 +205,7 @@ impl CallState {
             limits: StoreLimitsBuilder::new().memory_size(memory_bytes).instances(16).tables(16).memories(8).build(),
             log_lines: 0,
             memory_denied: false,
+            mail_refused: None,
             wasi: sandbox_wasi(),
             table: call_resource_table(),
         }

@@ -569,6 +569,29 @@ impl storage::Host for CallState {
     }
 }
 
+impl CallState {
+    /// Queue a section's message once its quotas allow it. Once a quota
+    /// refuses one, every later message of the same call is refused without
+    /// asking the database again: a section looping over sends cannot keep the
+    /// database busy until its deadline (quotas only fill within a call).
+    async fn send_mail(&mut self, db: Db, address: &str, data: &str) -> Result<String, Error> {
+        self.mail_quota_left()?;
+        let sent = send_section_mail(&db, &self.scope, address, data).await;
+        if let Err(Error::QuotaExceeded(quota)) = &sent {
+            self.mail_refused = Some(quota.clone());
+        }
+        sent
+    }
+
+    /// Refused at once if this call already reached a mail quota.
+    fn mail_quota_left(&self) -> Result<(), Error> {
+        match &self.mail_refused {
+            Some(quota) => Err(Error::QuotaExceeded(quota.clone())),
+            None => Ok(()),
+        }
+    }
+}
+
 /// Queue a section's message once its quotas allow it. A refusal is
 /// written to the business's audit log, once a day per section.
 async fn send_section_mail(db: &Db, scope: &super::CallScope, address: &str, data: &str) -> Result<String, Error> {
@@ -620,7 +643,7 @@ pub fn settings_name_address(settings_json: &str, address: &str) -> bool {
 
 impl office::Host for CallState {
     async fn notify(&mut self, subject: String, body: String) -> Result<u32, Error> {
-        let db = self.granted_anywhere(Permission::NotifyOffice)?;
+        let db = self.granted_anywhere(Permission::NotifyOffice)?.clone();
         self.may_change(Permission::NotifyOffice, Change::OwnRecords)?;
         if self.scope.preview {
             return Err(Error::Invalid("nothing is sent in a preview".into()));
@@ -631,7 +654,7 @@ impl office::Host for CallState {
         let tenant = self.tenant();
         // Who runs the business: the host's choice, never the section's.
         let office: Vec<String> =
-            portico_services::office::members(db, tenant).await.map_err(unavailable)?.into_iter().map(|user| user.email).collect();
+            portico_services::office::members(&db, tenant).await.map_err(unavailable)?.into_iter().map(|user| user.email).collect();
         let about = match &self.scope.job_id {
             Some(job_id) => db.tenant(tenant).job(job_id).await.map_err(unavailable)?.map(|job| format!("\n\nAbout job {}.", job.reference)),
             None => None,
@@ -639,7 +662,7 @@ impl office::Host for CallState {
         let data = serde_json::json!({ "subject": subject, "body": format!("{body}{}", about.unwrap_or_default()) }).to_string();
         let mut told = 0;
         for address in office {
-            send_section_mail(db, &self.scope, &address, &data).await?;
+            self.send_mail(db.clone(), &address, &data).await?;
             told += 1;
         }
         Ok(told)
@@ -659,10 +682,12 @@ impl notify::Host for CallState {
         if !portico_services::mail::templates::kind(&template).is_some_and(|kind| kind.for_plugins) {
             return Err(Error::Invalid(format!("sections may send the \"message\" template, not {template:?}")));
         }
+        self.mail_quota_left()?;
+        let db = db.clone();
         let contacts = db.tenant(self.tenant()).job_contacts(job_id).await.map_err(unavailable)?;
         let contact = contacts.into_iter().find(|c| c.contact_id == contact_id).ok_or(Error::NotFound)?;
         let address = contact.email.ok_or_else(|| Error::Invalid("the contact has no e-mail address".into()))?;
-        send_section_mail(db, &self.scope, &address, &data).await
+        self.send_mail(db, &address, &data).await
     }
 
     async fn email_partner(&mut self, address: String, subject: String, body: String) -> Result<String, Error> {
@@ -685,7 +710,7 @@ impl notify::Host for CallState {
             return Err(Error::Invalid("the subject is 1-300 bytes and the body at most 16 KiB".into()));
         }
         let data = serde_json::json!({ "subject": subject, "body": body }).to_string();
-        send_section_mail(db, &self.scope, &address, &data).await
+        self.send_mail(db.clone(), &address, &data).await
     }
 }
 
