@@ -27,13 +27,25 @@ async fn a_client_journey_alternating_between_two_instances() {
     let back_on_first = dana.get(&on_first.url).await.text();
     assert!(back_on_first.contains("Signed") && back_on_first.contains("Signed by Dana Whitfield"), "{back_on_first}");
 
-    // A section disabled through one instance is gone from the other's next page.
+    // A section disabled through one instance is gone from the other's page
+    // as soon as the change's notification arrives (each instance keeps the
+    // business's sections between requests), and from its own at once.
     let tenant = cluster.first.state.db.tenant_by_slug("keystone").await.unwrap().unwrap().id;
     cluster.first.state.db.tenant(&tenant).set_plugin_enabled("reports", false).await.unwrap();
-    let without_reports = dana.get(&cluster.on_second(&on_first.url)).await.text();
+    let without_reports = dana.get(&on_first.url).await.text();
     assert!(!without_reports.contains("View completed report"), "{without_reports}");
+    let shown_on_second = |shown: bool| {
+        let (dana, url) = (&dana, cluster.on_second(&on_first.url));
+        async move { dana.get(&url).await.text().contains("View completed report") == shown }
+    };
+    assert!(soon(|| shown_on_second(false)).await, "the second instance stopped showing the disabled section");
     cluster.first.state.db.tenant(&tenant).set_plugin_enabled("reports", true).await.unwrap();
-    assert!(dana.get(&cluster.on_second(&on_first.url)).await.text().contains("View completed report"));
+    assert!(soon(|| shown_on_second(true)).await, "and shows it again once enabled");
+
+    // So does the business's own row: a new logo.
+    cluster.first.state.db.tenant(&tenant).set_logo_url(Some("/files/logo-v2.png")).await.unwrap();
+    let second_page = cluster.on_second(&on_first.url);
+    assert!(soon(|| async { dana.get(&second_page).await.body.contains("/files/logo-v2.png") }).await, "the new logo shows on the second instance");
 
     // A plugin uploaded through the first instance runs on the second, which
     // loads the package from the database and compiles it into its own cache.
@@ -53,4 +65,20 @@ async fn a_client_journey_alternating_between_two_instances() {
         let cached = std::fs::read_dir(dir.join("compiled-plugins")).unwrap().count();
         assert!(cached >= 3, "{} holds {cached} compiled plugins", dir.display());
     }
+}
+
+/// Whether `check` holds within five seconds: for what another instance
+/// hears of by notification, a moment after it happened.
+async fn soon<F, Fut>(check: F) -> bool
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..50 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
 }

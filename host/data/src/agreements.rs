@@ -282,6 +282,7 @@ impl TenantDb<'_> {
             .execute(&self.db.pool)
             .await
             .context("saving signing and release settings")?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 //! invoices, so paying a batch is paying each of them.
 
 use super::jobs::placeholders;
+use super::tenants::lock_business;
 use super::{DbResult, QueryContext, TenantDb};
 use portico_core::ids::JobId;
 use portico_core::model::{new_id, now};
@@ -147,12 +148,8 @@ impl TenantDb<'_> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
         // Write first: it takes SQLite's write lock (a transaction that read
         // first could not write once another had), and on PostgreSQL the
-        // tenant's row lock, so the business's batches are made one at a time.
-        sqlx::query("UPDATE tenants SET name = name WHERE id = $1")
-            .bind(self.tenant)
-            .execute(&mut *tx)
-            .await
-            .context("taking the batch lock")?;
+        // business's lock, so the business's batches are made one at a time.
+        lock_business(&mut tx, self.tenant).await?;
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM invoice_batches WHERE tenant_id = $1")
             .bind(self.tenant)
             .fetch_one(&mut *tx)

@@ -4,6 +4,7 @@
 //! writes the answer, the chosen options and the invoices in one transaction.
 
 use super::jobs::placeholders;
+use super::tenants::lock_business;
 use super::{DbResult, NewInvoice, QueryContext, TenantDb};
 use portico_core::estimates::{EstimateStatus, PricedLine};
 use portico_core::ids::JobId;
@@ -105,9 +106,9 @@ impl TenantDb<'_> {
     /// Returns its id and number.
     pub async fn create_estimate(&self, new: &NewEstimate<'_>) -> DbResult<(String, String)> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
-        // The tenant's row lock (SQLite's write lock) makes the business's
+        // The business's lock (SQLite's write lock) makes the business's
         // estimates one at a time, so counting gives a free number.
-        sqlx::query("UPDATE tenants SET name = name WHERE id = $1").bind(self.tenant).execute(&mut *tx).await.context("taking the estimate lock")?;
+        lock_business(&mut tx, self.tenant).await?;
         let (count,): (i64,) =
             sqlx::query_as("SELECT COUNT(*) FROM estimates WHERE tenant_id = $1").bind(self.tenant).fetch_one(&mut *tx).await.context("counting estimates")?;
         let (id, number) = (new_id(), format!("E-{:04}", count + 1));
@@ -266,9 +267,9 @@ impl TenantDb<'_> {
     /// expired at `at`): nothing is written then.
     pub async fn accept_estimate(&self, acceptance: &Acceptance<'_>) -> DbResult<Option<AcceptedInvoices>> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
-        // The tenant's row lock (SQLite's write lock) takes acceptances one
+        // The business's lock (SQLite's write lock) takes acceptances one
         // at a time, so two estimates of one job are never both accepted.
-        sqlx::query("UPDATE tenants SET name = name WHERE id = $1").bind(self.tenant).execute(&mut *tx).await.context("taking the acceptance lock")?;
+        lock_business(&mut tx, self.tenant).await?;
         let claimed = sqlx::query(
             "UPDATE estimates SET status = 'accepted', decided_at = $1, decided_by_contact_id = $2, decided_by_name = $3, \
              accepted_sha256 = $4, accepted_ip = $5, accepted_user_agent = $6 \

@@ -17,7 +17,7 @@ use super::storage::{StoredEntry, StoredOnPage};
 use super::crew::CrewMember;
 use super::notes::JobNote;
 use super::stages::JobStep;
-use super::{DbResult, QueryContext, TenantDb};
+use super::{Backend, DbResult, QueryContext, TenantDb};
 use portico_core::ids::JobId;
 use portico_core::model::{AddOnStatus, Appointment, Document, Invoice, InvoiceLine, Job, JobContact, JobService, Property, RoleColumn, StaffRole};
 use portico_core::stages::JobStage;
@@ -73,16 +73,16 @@ fn branch(part: &str, texts: &[&str], numbers: &[&str], order: [&str; 2], from: 
 }
 
 /// The most sections' storage entries a page keeps, and the longest value
-/// (in characters) it keeps of them: a longer value is read when asked for,
+/// (in bytes) it keeps of them: a longer value is read when asked for,
 /// and a job whose sections keep more entries has its storage read key by
 /// key, so a section filling its quota cannot make every render hold it all.
 const STORED_ENTRIES: usize = 256;
-const STORED_VALUE_CHARS: usize = 1024;
+const STORED_VALUE_BYTES: usize = 4096;
 
 /// Of the job `$2` of the business `$1`.
 const OF_JOB: &str = "tenant_id = $1 AND job_id = $2";
 
-fn snapshot_sql() -> String {
+fn snapshot_sql(backend: Backend) -> String {
     let branches = [
         branch("job", &["j.id", "j.tenant_id", "j.property_id", "j.reference", "j.status"], &[], ["", ""], "jobs j WHERE j.tenant_id = $1 AND j.id = $2"),
         branch(
@@ -175,15 +175,20 @@ fn snapshot_sql() -> String {
         branch(
             "storage",
             &["plugin_id", "scope", "scope_id", "key", "small"],
-            &["value_chars"],
+            &["value_bytes"],
             ["", ""],
             &format!(
-                "(SELECT plugin_id, scope, scope_id, key, LENGTH(value) AS value_chars, \
-                         CASE WHEN LENGTH(value) <= {STORED_VALUE_CHARS} THEN value END AS small \
+                "(SELECT plugin_id, scope, scope_id, key, {bytes} AS value_bytes, \
+                         CASE WHEN {bytes} <= {STORED_VALUE_BYTES} THEN value END AS small \
                   FROM plugin_storage WHERE tenant_id = $1 AND ((scope = 'job' AND scope_id = $2) \
                      OR (scope = 'contact' AND scope_id IN (SELECT id FROM job_contacts WHERE {OF_JOB}))) \
                   LIMIT {}) stored",
-                STORED_ENTRIES + 1
+                STORED_ENTRIES + 1,
+                // Bytes, not characters: SQLite's LENGTH of text stops at a NUL.
+                bytes = match backend {
+                    Backend::Sqlite => "LENGTH(CAST(value AS BLOB))",
+                    Backend::Postgres => "OCTET_LENGTH(value)",
+                },
             ),
         ),
     ];
@@ -197,7 +202,7 @@ struct JobRows {
     property: Option<Property>,
     appointments: Vec<Appointment>,
     services: Vec<(i64, JobService)>,
-    contacts: Vec<JobContact>,
+    contacts: Vec<(i64, JobContact)>,
     crew: Vec<(i64, CrewMember)>,
     latest_step: Option<JobStep>,
     notes: Vec<JobNote>,
@@ -254,15 +259,18 @@ impl JobRows {
                     p.k.unwrap_or_default(),
                     JobService { id: text(p.t1), name: text(p.t2), price_minor: p.n1.unwrap_or_default(), tax_rate_bp: p.n2 },
                 )),
-                "contact" => rows.contacts.push(JobContact {
-                    id: text(p.t1),
-                    job_id: JobId::new(text(p.t2)),
-                    contact_id: text(p.t3),
-                    role: RoleColumn::try_from(text(p.t4))?,
-                    name: text(p.t5),
-                    email: p.t6,
-                    phone: p.t7,
-                }),
+                "contact" => rows.contacts.push((
+                    p.k.unwrap_or_default(),
+                    JobContact {
+                        id: text(p.t1),
+                        job_id: JobId::new(text(p.t2)),
+                        contact_id: text(p.t3),
+                        role: RoleColumn::try_from(text(p.t4))?,
+                        name: text(p.t5),
+                        email: p.t6,
+                        phone: p.t7,
+                    },
+                )),
                 "crew" => rows.crew.push((
                     p.k.unwrap_or_default(),
                     CrewMember { staff_user_id: text(p.t1), name: text(p.t2), role: StaffRole::try_from(text(p.t3))? },
@@ -375,6 +383,10 @@ impl JobRows {
         }
         // The union is ordered by part and `k`; the rest of each read's order here.
         rows.services.sort_by(|(a, left), (b, right)| (a, &left.id).cmp(&(b, &right.id)));
+        // People who arrived in the same second, in the order of their ids,
+        // as the read of a job's contacts has them (a signature's version
+        // names the signers in that order).
+        rows.contacts.sort_by(|(a, left), (b, right)| (a, &left.id).cmp(&(b, &right.id)));
         rows.crew.sort_by(|(a, left), (b, right)| (a, &left.name).cmp(&(b, &right.name)));
         rows.notes.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
         rows.invoices.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)));
@@ -393,7 +405,10 @@ impl TenantDb<'_> {
         if !self.db.is_snapshot() {
             return self.job(job_id).await;
         }
-        let parts: Vec<Part> = sqlx::query_as(&snapshot_sql())
+        static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
+        let backend = self.db.backend;
+        let sql = SQL[backend as usize].get_or_init(|| snapshot_sql(backend));
+        let parts: Vec<Part> = sqlx::query_as(sql)
             .bind(self.tenant)
             .bind(job_id)
             .fetch_all(&self.db.pool)
@@ -420,8 +435,9 @@ impl TenantDb<'_> {
         }
         db.keep("appointments", tenant, of, rows.appointments);
         db.keep("services", tenant, of, rows.services.into_iter().map(|(_, service)| service).collect::<Vec<_>>());
-        let contacts_of_job: Vec<String> = rows.contacts.iter().map(|contact| contact.id.clone()).collect();
-        db.keep("job_contacts", tenant, of, rows.contacts);
+        let contacts: Vec<JobContact> = rows.contacts.into_iter().map(|(_, contact)| contact).collect();
+        let contacts_of_job: Vec<String> = contacts.iter().map(|contact| contact.id.clone()).collect();
+        db.keep("job_contacts", tenant, of, contacts);
         db.keep("job_crew", tenant, of, rows.crew.into_iter().map(|(_, member)| member).collect::<Vec<_>>());
         let stage = rows.latest_step.as_ref().map(|step| step.stage).unwrap_or_else(|| JobStage::from_status(&job.status));
         db.keep("job_stage", tenant, of, (stage, rows.latest_step));

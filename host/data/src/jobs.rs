@@ -180,7 +180,7 @@ impl TenantDb<'_> {
             "SELECT jc.id, jc.role, c.name, c.email, c.phone, jc.token_expires_at, jc.revoked_at, \
                     (SELECT MAX(a.created_at) FROM access_log a WHERE a.tenant_id = jc.tenant_id AND a.job_id = jc.job_id AND a.contact_id = jc.contact_id) AS last_opened_at \
              FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id AND c.tenant_id = jc.tenant_id \
-             WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at",
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at, jc.id",
         )
         .bind(self.tenant)
         .bind(job_id)
@@ -264,7 +264,7 @@ impl TenantDb<'_> {
     pub async fn live_job_contacts(&self, job_id: &JobId) -> DbResult<Vec<JobContact>> {
         sqlx::query_as(&format!(
             "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
-             WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND jc.revoked_at IS NULL ORDER BY jc.created_at"
+             WHERE jc.tenant_id = $1 AND jc.job_id = $2 AND jc.revoked_at IS NULL ORDER BY jc.created_at, jc.id"
         ))
         .bind(self.tenant)
         .bind(job_id)
@@ -277,7 +277,7 @@ impl TenantDb<'_> {
         self.db.read_once("job_contacts", self.tenant, job_id.as_str(), || async move {
             sqlx::query_as(&format!(
                 "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
-                 WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at"
+                 WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at, jc.id"
             ))
             .bind(self.tenant)
             .bind(job_id)

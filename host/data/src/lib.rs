@@ -36,6 +36,7 @@ mod outbox;
 mod payments;
 mod plugins;
 mod pool;
+mod shared_reads;
 mod snapshot;
 mod properties;
 mod queue;
@@ -156,6 +157,8 @@ pub struct Db {
     backend: Backend,
     /// A page render's reads, on a handle from [`Db::snapshot`].
     snapshot: Option<std::sync::Arc<snapshot::Snapshot>>,
+    /// Reads kept across requests, shared by every handle.
+    shared: std::sync::Arc<shared_reads::SharedReads>,
 }
 
 /// The database as one business sees it: every query filters on `tenant`.
@@ -215,7 +218,13 @@ impl Db {
             Backend::Postgres => sqlx::migrate!("../../migrations/postgres").run(&pool).await?,
         }
         tracing::info!(url = %redact(url), ?backend, "database ready");
-        Ok(Db { pool: Pool(pool), backend, snapshot: None })
+        let shared = shared_reads::SharedReads::start(backend, url, &pool);
+        Ok(Db { pool: Pool(pool), backend, snapshot: None, shared })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// Close every connection (tests drop their database afterwards).

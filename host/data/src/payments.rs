@@ -710,6 +710,7 @@ impl TenantDb<'_> {
             .execute(&self.db.pool)
             .await
             .context("setting the card fee")?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 
@@ -721,6 +722,7 @@ impl TenantDb<'_> {
             .execute(&self.db.pool)
             .await
             .context("setting the tax rate")?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 
@@ -732,6 +734,7 @@ impl TenantDb<'_> {
             .execute(&self.db.pool)
             .await
             .context("setting the payment provider")?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 }

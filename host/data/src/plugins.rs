@@ -145,6 +145,7 @@ impl TenantDb<'_> {
         .execute(&self.db.pool)
         .await
         .context("installing a plugin")?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 
@@ -228,6 +229,7 @@ impl TenantDb<'_> {
         .execute(&self.db.pool)
         .await
         .context("upgrading an installation")?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 
@@ -241,6 +243,7 @@ impl TenantDb<'_> {
             .execute(&self.db.pool)
             .await
             .context("recording a pending upgrade")?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 
@@ -253,32 +256,40 @@ impl TenantDb<'_> {
     }
 
     /// Give the tenant's installations the order of `plugin_ids` (0, 1, 2…),
-    /// in one transaction so that two reorders never interleave.
+    /// in one statement so that two reorders never interleave, and so that
+    /// on PostgreSQL it locks every row it moves before its triggers count
+    /// the change (row by row, it could deadlock with another change).
     pub async fn reorder_installations(&self, plugin_ids: &[String]) -> DbResult<()> {
-        let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
-        for (position, plugin_id) in plugin_ids.iter().enumerate() {
-            sqlx::query("UPDATE plugin_installations SET position = $1, updated_at = $2 WHERE tenant_id = $3 AND plugin_id = $4")
-                .bind(position as i64)
-                .bind(now())
-                .bind(self.tenant)
-                .bind(plugin_id)
-                .execute(&mut *tx)
-                .await
-                .context("reordering sections")?;
+        if plugin_ids.is_empty() {
+            return Ok(());
         }
-        tx.commit().await.context("committing the new order")?;
+        let positions: String = (0..plugin_ids.len()).map(|position| format!(" WHEN ${} THEN {position}", position + 3)).collect();
+        let sql = format!(
+            "UPDATE plugin_installations SET position = CASE plugin_id{positions} ELSE position END, updated_at = $2 \
+             WHERE tenant_id = $1 AND plugin_id IN ({})",
+            super::jobs::placeholders(3, plugin_ids.len())
+        );
+        let mut query = sqlx::query(&sql).bind(self.tenant).bind(now());
+        for plugin_id in plugin_ids {
+            query = query.bind(plugin_id);
+        }
+        query.execute(&self.db.pool).await.context("reordering sections")?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 
     /// The tenant's installations in display order.
     pub async fn installations(&self) -> DbResult<Vec<Installation>> {
-        sqlx::query_as(&format!(
-            "SELECT {INSTALLATION_COLUMNS} FROM plugin_installations WHERE tenant_id = $1 ORDER BY position, plugin_id"
-        ))
-        .bind(self.tenant)
-        .fetch_all(&self.db.pool)
+        self.db.read_shared("installations", self.tenant, || async move {
+            sqlx::query_as(&format!(
+                "SELECT {INSTALLATION_COLUMNS} FROM plugin_installations WHERE tenant_id = $1 ORDER BY position, plugin_id"
+            ))
+            .bind(self.tenant)
+            .fetch_all(&self.db.pool)
+            .await
+            .context("listing installations")
+        })
         .await
-        .context("listing installations")
     }
 
     /// The tenant's enabled sections with the descriptor of the package
@@ -320,10 +331,12 @@ impl TenantDb<'_> {
             .execute(&self.db.pool)
             .await
             .context(context)?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 
-    /// Turn a tenant's section on or off; every instance sees it on its next request.
+    /// Turn a tenant's section on or off: this instance shows it on its next
+    /// page, the others once PostgreSQL's notification reaches them.
     pub async fn set_plugin_enabled(&self, plugin_id: &str, enabled: bool) -> DbResult<()> {
         sqlx::query("UPDATE plugin_installations SET enabled = $1, updated_at = $2 WHERE tenant_id = $3 AND plugin_id = $4")
             .bind(i64::from(enabled))
@@ -333,6 +346,7 @@ impl TenantDb<'_> {
             .execute(&self.db.pool)
             .await
             .context("enabling or disabling a plugin")?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 //! one conditional UPDATE, so two members of the office deciding at once
 //! decide once.
 
+use super::tenants::lock_business;
 use super::{DbResult, QueryContext, TenantDb};
 use portico_core::ids::JobId;
 use portico_core::model::now;
@@ -67,8 +68,8 @@ impl TenantDb<'_> {
     /// Keep a request; its number is the business's next ("R-0007").
     pub async fn create_request(&self, new: &NewRequest<'_>) -> DbResult<String> {
         let mut tx = self.db.pool.begin().await.context("starting a transaction")?;
-        // The tenant's row lock (SQLite's write lock) numbers requests one at a time.
-        sqlx::query("UPDATE tenants SET name = name WHERE id = $1").bind(self.tenant).execute(&mut *tx).await.context("taking the request lock")?;
+        // The business's lock (SQLite's write lock) numbers requests one at a time.
+        lock_business(&mut tx, self.tenant).await?;
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM service_requests WHERE tenant_id = $1")
             .bind(self.tenant)
             .fetch_one(&mut *tx)

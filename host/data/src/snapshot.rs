@@ -44,13 +44,14 @@ impl Db {
     /// This database seen through a fresh snapshot: for one page render,
     /// which only reads. Never for an action or anything that writes.
     pub fn snapshot(&self) -> Db {
-        Db { pool: self.pool.clone(), backend: self.backend, snapshot: Some(Arc::default()) }
+        Db { pool: self.pool.clone(), backend: self.backend, snapshot: Some(Arc::default()), shared: self.shared.clone() }
     }
 
     /// [`Db::snapshot`] for a render of `business`'s page, which the page
-    /// has read already: the snapshot starts with it.
+    /// has read already: the snapshot starts with it. On a snapshot, that
+    /// same snapshot.
     pub fn snapshot_for(&self, business: &portico_core::model::Tenant) -> Db {
-        let db = self.snapshot();
+        let db = if self.is_snapshot() { self.clone() } else { self.snapshot() };
         db.keep("business", &business.id, "", Some(business.clone()));
         db
     }
@@ -103,9 +104,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
         let tenant = TenantId::new("t1".to_string());
+        let job = portico_core::ids::JobId::new("j1");
         let read = |db: Db| {
-            let tenant = tenant.clone();
-            async move { db.tenant(&tenant).business().await.unwrap() }
+            let (tenant, job) = (tenant.clone(), job.clone());
+            async move { db.tenant(&tenant).job(&job).await.unwrap() }
         };
 
         let ((), plain) = crate::counting(async {

@@ -82,7 +82,7 @@ impl TenantDb<'_> {
 
     /// The business's own record: name, branding, settings.
     pub async fn business(&self) -> DbResult<Option<Tenant>> {
-        self.db.read_once("business", self.tenant, "", || async move {
+        self.db.read_shared("business", self.tenant, || async move {
             sqlx::query_as(&format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1"))
                 .bind(self.tenant)
                 .fetch_optional(&self.db.pool)
@@ -110,6 +110,7 @@ impl TenantDb<'_> {
         .execute(&self.db.pool)
         .await
         .context("saving the branding")?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 
@@ -121,6 +122,7 @@ impl TenantDb<'_> {
             .execute(&self.db.pool)
             .await
             .context("saving the logo")?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 
@@ -177,6 +179,7 @@ impl TenantDb<'_> {
             .execute(&self.db.pool)
             .await
             .context("saving access settings")?;
+        self.db.forget_business(self.tenant);
         Ok(())
     }
 
@@ -251,4 +254,21 @@ pub struct AccessSettings<'a> {
     /// `magic-link` or `code`.
     pub signin_method: &'a str,
     pub client_passwords: bool,
+}
+
+/// Take the business's lock until `tx` ends: what one business numbers or
+/// claims (batches, requests, estimates, acceptances) is done one at a time.
+/// On SQLite it is the write lock, taken first so that a transaction that
+/// read cannot fail to write later. A row of its own, not the business's:
+/// writing `tenants` counts as a change to the business (migration 0027).
+pub(crate) async fn lock_business(tx: &mut sqlx::Transaction<'_, sqlx::Any>, tenant_id: &TenantId) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO business_locks (tenant_id, taken) VALUES ($1, 1) \
+         ON CONFLICT (tenant_id) DO UPDATE SET taken = business_locks.taken + 1",
+    )
+    .bind(tenant_id)
+    .execute(&mut **tx)
+    .await
+    .context("taking the business's lock")?;
+    Ok(())
 }

@@ -648,6 +648,7 @@ impl office::Host for CallState {
         if self.scope.preview {
             return Err(Error::Invalid("nothing is sent in a preview".into()));
         }
+        self.mail_quota_left()?;
         if subject.trim().is_empty() || subject.len() > 300 || body.len() > 16 * 1024 {
             return Err(Error::Invalid("the subject is 1-300 bytes and the body at most 16 KiB".into()));
         }
@@ -696,6 +697,7 @@ impl notify::Host for CallState {
         if self.scope.preview {
             return Err(Error::Invalid("nothing is sent in a preview".into()));
         }
+        self.mail_quota_left()?;
         let Some(address) = portico_core::email::normalize_email(&address) else {
             return Err(Error::Invalid("that is not an e-mail address".into()));
         };

@@ -231,8 +231,13 @@ impl Sections {
     /// The tenant's enabled sections in the tenant's order. A package that no
     /// longer loads is logged and skipped, never fatal to the page.
     pub async fn active(&self, tenant_id: &TenantId) -> Result<Vec<ActiveSection>, DbError> {
+        self.active_in(&self.db, tenant_id).await
+    }
+
+    /// [`Sections::active`], read through `db` (a render's snapshot).
+    pub async fn active_in(&self, db: &portico_data::Db, tenant_id: &TenantId) -> Result<Vec<ActiveSection>, DbError> {
         let mut active = Vec::new();
-        for installation in self.db.tenant(tenant_id).installations().await? {
+        for installation in db.tenant(tenant_id).installations().await? {
             if installation.enabled == 0 {
                 continue;
             }

@@ -76,8 +76,10 @@ pub(crate) async fn compose(
         Which::All => true,
         Which::Only(plugin_id) => section.plugin.id() == plugin_id,
     };
+    // A render reads the business's sections through its snapshot.
+    let db = audience.memo.as_ref().map_or(&state.db, |memo| memo.db());
     let sections: Vec<ActiveSection> =
-        state.sections.active(&tenant.id).await?.into_iter().filter(|section| wanted(section) && !section.cards_for(audience).is_empty()).collect();
+        state.sections.active_in(db, &tenant.id).await?.into_iter().filter(|section| wanted(section) && !section.cards_for(audience).is_empty()).collect();
     let calls = sections.iter().map(|section| {
         let ctx = state.sections.context(section, audience, tenant);
         async move { state.sections.call(section, audience, Invocation::Render(ctx)).await }

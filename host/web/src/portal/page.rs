@@ -42,7 +42,10 @@ pub async fn job_page(
         return super::guest::guest_page(&state, jar, &job_id, peer, &headers).await;
     };
     let tenant_id = session.row.tenant_id.clone();
-    let tenant = state.db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)?;
+    // The page only reads: through one snapshot, which also answers the
+    // business's row and sections from what is kept across requests.
+    let page_db = state.db.snapshot();
+    let tenant = page_db.tenant(&tenant_id).business().await?.ok_or(WebError::NotFound)?;
     let flash: Option<Flash> = crate::sessions::take_flash(&state, &session.row).await?;
     let audience = super::audience(&session, &on_job, peer, &headers);
     state
@@ -60,6 +63,7 @@ pub async fn job_page(
         })
         .await;
     let view = PortalView {
+        db: &page_db,
         tenant: &tenant,
         on_job: &on_job,
         audience: &audience,
@@ -73,6 +77,8 @@ pub async fn job_page(
 
 /// What a portal page is rendered for.
 pub(crate) struct PortalView<'a> {
+    /// The render's snapshot ([`portico_data::Db::snapshot`]).
+    pub db: &'a portico_data::Db,
     pub tenant: &'a Tenant,
     pub on_job: &'a JobContact,
     pub audience: &'a Audience,
@@ -85,13 +91,13 @@ pub(crate) struct PortalView<'a> {
 /// The job page as `view.on_job` sees it: for the contact themselves, or, with
 /// `audience.preview`, for staff previewing it (every action disabled).
 pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash: Option<Flash>) -> Result<String, WebError> {
-    let PortalView { tenant, on_job, audience, base_url, csrf, tab } = view;
+    let PortalView { db: page_db, tenant, on_job, audience, base_url, csrf, tab } = view;
     let role = on_job.role.0;
     let tenant_id = &tenant.id;
     let job_id = audience.job_id.as_ref().ok_or(WebError::NotFound)?;
     // One memo for every section of this render and for the page itself:
     // what they share is read once.
-    let memo = std::sync::Arc::new(portico_sections::RenderMemo::new(&state.db, tenant));
+    let memo = std::sync::Arc::new(portico_sections::RenderMemo::new(page_db, tenant));
     let db = memo.db().tenant(tenant_id);
     // The job with what its page and sections show of it, in one statement.
     let job = db.prefetch_job(job_id).await?.ok_or(WebError::NotFound)?;

@@ -330,6 +330,7 @@ async fn preview(
         memo: None,
     };
     let view = crate::portal::page::PortalView {
+        db: &state.db.snapshot(),
         tenant: &tenant,
         on_job: &on_job,
         audience: &audience,
