@@ -16,15 +16,13 @@
 //! Only a render's snapshot ([`Db::snapshot`]) reads through it: an action
 //! reads afresh, as it always did.
 
+use super::snapshot::Found;
 use super::{Backend, Db, DbResult, QueryContext};
 use portico_core::ids::TenantId;
-use std::any::Any;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
-
-type Found = Arc<dyn Any + Send + Sync>;
 
 /// The channel the PostgreSQL triggers announce a business's changes on.
 const CHANNEL: &str = "portico_tenant_changes";

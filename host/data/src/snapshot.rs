@@ -17,7 +17,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
-type Found = Arc<dyn Any + Send + Sync>;
+/// What a read found, of the type its name stands for.
+pub(crate) type Found = Arc<dyn Any + Send + Sync>;
 
 /// Which read, for which business, of what (a job's id, a document kind).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

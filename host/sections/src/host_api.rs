@@ -570,12 +570,13 @@ impl storage::Host for CallState {
 }
 
 impl CallState {
-    /// Queue a section's message once its quotas allow it. Once a quota
-    /// refuses one, every later message of the same call is refused without
-    /// asking the database again: a section looping over sends cannot keep the
-    /// database busy until its deadline (quotas only fill within a call).
+    /// Queue a section's message once its quotas allow it, and remember a
+    /// quota's refusal: every later message of the same call is then refused
+    /// by [`CallState::mail_quota_left`], which each sending host function
+    /// asks before any query of its own, so a section looping over sends
+    /// cannot keep the database busy until its deadline (quotas only fill
+    /// within a call).
     async fn send_mail(&mut self, db: Db, address: &str, data: &str) -> Result<String, Error> {
-        self.mail_quota_left()?;
         let sent = send_section_mail(&db, &self.scope, address, data).await;
         if let Err(Error::QuotaExceeded(quota)) = &sent {
             self.mail_refused = Some(quota.clone());
