@@ -106,10 +106,11 @@ impl SharedReads {
         if self.drops.load(Ordering::SeqCst) != drops_before {
             return;
         }
-        if kept.len() >= MOST_BUSINESSES && !kept.contains_key(tenant) {
-            if let Some(other) = kept.keys().next().cloned() {
-                kept.remove(&other);
-            }
+        if kept.len() >= MOST_BUSINESSES
+            && !kept.contains_key(tenant)
+            && let Some(other) = kept.keys().next().cloned()
+        {
+            kept.remove(&other);
         }
         let business = kept.entry(tenant.clone()).or_insert_with(|| Kept { generation, reads: HashMap::new() });
         if business.generation != generation {
