@@ -13,21 +13,32 @@
 //! Settings (environment):
 //! - `PORTICO_BENCH_CONNECTIONS`: comma-separated connection counts (`4,64`);
 //! - `PORTICO_BENCH_SECONDS`: how long each run drives the page (10);
-//! - `PORTICO_BENCH_POSTGRES_URL`: as above.
+//! - `PORTICO_BENCH_POSTGRES_URL`: as above;
+//! - `PORTICO_BENCH_GROWTH`: `BUSINESSES,JOBS` (`10000,1000000`) adds the
+//!   growth run on PostgreSQL: after the runs above it seeds that many
+//!   businesses and jobs beside the demo (`portico seed-growth`), then drives
+//!   the demo's page again, a seeded business's job page, pages of 1,000
+//!   businesses at once (resident memory with 1,000 tenants' sections), and
+//!   the listing pages (the agent's account, the API's job list page by
+//!   page, the staff console's job list) of a seeded business.
 //!
 //! The load comes from this process, sharing the machine's cores with the
 //! server, as a load generator on the same machine would.
 
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
+use hyper::header::{HeaderName, AUTHORIZATION, COOKIE};
 use portico_web::app::{Config, RunningServer, STATEMENTS_HEADER};
 use std::net::SocketAddr;
+use std::slice;
 use std::time::{Duration, Instant};
 
+/// A page and who asks for it (a session cookie or an API key).
+#[derive(Clone)]
 struct Target {
     addr: SocketAddr,
     path: String,
-    cookie: String,
+    auth: (HeaderName, String),
 }
 
 /// What one connection saw.
@@ -47,11 +58,22 @@ async fn main() -> anyhow::Result<()> {
         .collect::<Result<_, _>>()?;
     let seconds: u64 = std::env::var("PORTICO_BENCH_SECONDS").ok().map(|s| s.parse()).transpose()?.unwrap_or(10);
 
-    bench("SQLite", None, &connections, seconds).await?;
+    let growth = match std::env::var("PORTICO_BENCH_GROWTH") {
+        Ok(plan) => {
+            let (businesses, jobs) = plan.split_once(',').ok_or_else(|| anyhow::anyhow!("PORTICO_BENCH_GROWTH is BUSINESSES,JOBS"))?;
+            let businesses: u32 = businesses.trim().parse()?;
+            let jobs: u64 = jobs.trim().parse()?;
+            anyhow::ensure!(businesses > 0 && jobs >= u64::from(businesses), "PORTICO_BENCH_GROWTH needs a job or more per business");
+            Some(portico_data::GrowthPlan { businesses, jobs_per_business: u32::try_from(jobs / u64::from(businesses))? })
+        }
+        Err(_) => None,
+    };
+
+    bench("SQLite", None, &connections, seconds, None).await?;
     match std::env::var("PORTICO_BENCH_POSTGRES_URL") {
         Ok(admin_url) => {
             let database = ScratchDatabase::create(&admin_url).await?;
-            let outcome = bench("PostgreSQL", Some(database.url.clone()), &connections, seconds).await;
+            let outcome = bench("PostgreSQL", Some(database.url.clone()), &connections, seconds, growth).await;
             database.drop().await?;
             outcome?;
         }
@@ -60,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn bench(backend: &str, database_url: Option<String>, connections: &[usize], seconds: u64) -> anyhow::Result<()> {
+async fn bench(backend: &str, database_url: Option<String>, connections: &[usize], seconds: u64, growth: Option<portico_data::GrowthPlan>) -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
     let mut config = Config::new("127.0.0.1:0".parse()?, data.path().to_path_buf());
     config.database_url = database_url;
@@ -77,10 +99,14 @@ async fn bench(backend: &str, database_url: Option<String>, connections: &[usize
         start_up.as_secs_f64() * 1e3
     );
     // Warm up: compiled code, the pool's connections, SQLite's page cache.
-    drive(&target, 4, Duration::from_secs(1)).await?;
+    drive(std::slice::from_ref(&target), 4, Duration::from_secs(1)).await?;
+    let mut small_p50 = None;
     for &n in connections {
-        let tally = drive(&target, n, Duration::from_secs(seconds)).await?;
-        report(n, seconds, tally);
+        let tally = drive(std::slice::from_ref(&target), n, Duration::from_secs(seconds)).await?;
+        small_p50.get_or_insert(report(&format!("{n:>3} connections"), seconds, tally));
+    }
+    if let Some(plan) = growth {
+        grown(&server, &target, &links, plan, connections, seconds, small_p50.unwrap_or(f64::NAN)).await?;
     }
     // A restart finds the sections compiled in the data directory.
     server.stop().await?;
@@ -90,17 +116,132 @@ async fn bench(backend: &str, database_url: Option<String>, connections: &[usize
     server.stop().await
 }
 
-/// Open the personal link and keep the session cookie and the page it leads to.
-async fn sign_in(addr: SocketAddr, link: &str) -> anyhow::Result<Target> {
-    let path = link.split_once("://").and_then(|(_, rest)| rest.find('/').map(|at| rest[at..].to_string())).expect("a link with a path");
-    let mut sender = connect(addr).await?;
-    let response = sender.send_request(request(addr, &path, None)?).await?;
-    let cookie = response.headers().get(hyper::header::SET_COOKIE).expect("the link starts a session").to_str()?.split(';').next().unwrap_or_default().to_string();
-    let page = response.headers().get(hyper::header::LOCATION).expect("the link leads to the job").to_str()?.to_string();
-    Ok(Target { addr, path: page, cookie })
+/// The growth run: seed the large data set beside the demo, then measure
+/// the same page on it, many businesses at once, and the listing pages.
+async fn grown(
+    server: &RunningServer,
+    demo: &Target,
+    links: &portico::demo::DemoLinks,
+    plan: portico_data::GrowthPlan,
+    connections: &[usize],
+    seconds: u64,
+    small_p50: f64,
+) -> anyhow::Result<()> {
+    let db = &server.state.db;
+    let length = Duration::from_secs(seconds);
+    let template = db.tenant_by_slug(portico::demo::SLUG).await?.expect("demo tenant");
+    let started = Instant::now();
+    let grown = portico::growth::seed(db, &template.id, plan).await?;
+    println!(
+        "  growth: {} businesses with {} jobs each ({} jobs) seeded in {:.0} s",
+        grown.businesses,
+        plan.jobs_per_business,
+        grown.jobs,
+        started.elapsed().as_secs_f64()
+    );
+
+    // The job page on the large set, against the same page on the small one.
+    let n = connections[0];
+    let demo_p50 = report(&format!("{n:>3} connections, the demo's job page"), seconds, drive(slice::from_ref(demo), n, length).await?);
+    let (client, _) = portico::growth::newest_job_links(db, plan.businesses / 2).await?;
+    let seeded = sign_in(server.addr, &client).await?;
+    drive(slice::from_ref(&seeded), n, Duration::from_secs(1)).await?;
+    let seeded_p50 = report(&format!("{n:>3} connections, a seeded business's job page"), seconds, drive(slice::from_ref(&seeded), n, length).await?);
+    println!(
+        "  job page p50, large set / small set: {:.2} (the demo's), {:.2} (a seeded business's); target at most 1.20",
+        demo_p50 / small_p50,
+        seeded_p50 / small_p50
+    );
+
+    // A thousand businesses' pages at once: each runs its own sections.
+    let many = plan.businesses.min(1000);
+    let mut targets = Vec::new();
+    for k in 0..many {
+        let (client, _) = portico::growth::newest_job_links(db, k * (plan.businesses / many)).await?;
+        targets.push(sign_in(server.addr, &client).await?);
+    }
+    let most = connections.iter().copied().max().unwrap_or(64);
+    drive(&targets, most, Duration::from_secs(2)).await?;
+    report(&format!("{most:>3} connections, {many} businesses' job pages"), seconds, drive(&targets, most, length).await?);
+
+    // The listing pages of a seeded business, one connection each (its
+    // links are issued again: the run above replaced them).
+    let (_, agent) = portico::growth::newest_job_links(db, plan.businesses / 2).await?;
+    let agent = sign_in(server.addr, &agent).await?;
+    let account = Target { path: "/account".into(), ..agent };
+    report("  1 connection, the agent's account (every job of the business)", seconds, drive(slice::from_ref(&account), 1, length).await?);
+    let api = api_pages(server, plan).await?;
+    report(&format!("  1 connection, the API's job list, {} pages by cursor", api.len()), seconds, drive(&api, 1, length).await?);
+    let console = staff_console(server.addr, &portico_data::growth_slug(plan.businesses / 2), &links.staff.password).await?;
+    report("  1 connection, the staff console's job list", seconds, drive(slice::from_ref(&console), 1, length).await?);
+    Ok(())
 }
 
-async fn connect(addr: SocketAddr) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Empty<Bytes>>> {
+/// Every page of a seeded business's job list in the API, 25 jobs a page,
+/// each by the cursor the page before gave.
+async fn api_pages(server: &RunningServer, plan: portico_data::GrowthPlan) -> anyhow::Result<Vec<Target>> {
+    let db = &server.state.db;
+    let tenant = db.tenant_by_slug(&portico_data::growth_slug(plan.businesses / 2)).await?.expect("a seeded business");
+    let owner = db.tenant(&tenant.id).staff_users().await?.into_iter().next().expect("a seeded owner");
+    let (key, prefix) = portico_core::api_keys::new_key();
+    db.tenant(&tenant.id).create_api_key("Benchmark", &prefix, &portico_core::tokens::hash_token(&key), "jobs:read", &owner.id).await?;
+    let auth = (AUTHORIZATION, format!("Bearer {key}"));
+    let mut pages = vec![Target { addr: server.addr, path: "/api/v1/jobs?limit=25".into(), auth: auth.clone() }];
+    loop {
+        let last = pages.last().expect("a page");
+        let (parts, body) = fetch(server.addr, request(server.addr, &last.path, Some(&auth))?).await?;
+        anyhow::ensure!(parts.status.is_success(), "{} answered {}: {body}", last.path, parts.status);
+        let page: serde_json::Value = serde_json::from_str(&body)?;
+        match page["next_cursor"].as_str() {
+            Some(cursor) => pages.push(Target { addr: server.addr, path: format!("/api/v1/jobs?limit=25&cursor={cursor}"), auth: auth.clone() }),
+            None => return Ok(pages),
+        }
+    }
+}
+
+/// The staff console's home (the job list) as a seeded business's owner,
+/// signed in through the form as a person would.
+async fn staff_console(addr: SocketAddr, slug: &str, password: &str) -> anyhow::Result<Target> {
+    let (form, page) = fetch(addr, request(addr, "/staff/login", None)?).await?;
+    let cookie = cookies(&hyper::Response::from_parts(form, ()));
+    let csrf = page.split("name=\"csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("the sign-in form's token");
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", &format!("owner@{slug}.example"))
+        .append_pair("password", password)
+        .append_pair("csrf", csrf)
+        .finish();
+    let login = hyper::Request::post("/staff/login")
+        .header(hyper::header::HOST, addr.to_string())
+        .header(COOKIE, cookie)
+        .header(hyper::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Full::new(Bytes::from(body)))?;
+    let (signed_in, answer) = fetch(addr, login).await?;
+    let session = cookies(&hyper::Response::from_parts(signed_in.clone(), ()));
+    anyhow::ensure!(signed_in.status.is_redirection() && session.contains('='), "the staff sign-in answered {}: {answer}", signed_in.status);
+    Ok(Target { addr, path: "/staff".into(), auth: (COOKIE, session) })
+}
+
+/// Open the personal link and keep the session cookie and the page it leads to.
+async fn sign_in(addr: SocketAddr, link: &str) -> anyhow::Result<Target> {
+    let path = match link.split_once("://") {
+        Some((_, rest)) => rest.find('/').map(|at| rest[at..].to_string()).expect("a link with a path"),
+        None => link.to_string(),
+    };
+    let mut sender = connect(addr).await?;
+    let response = sender.send_request(request(addr, &path, None)?).await?;
+    let cookie = cookies(&response);
+    anyhow::ensure!(!cookie.is_empty(), "the link {path} started no session ({})", response.status());
+    let page = response.headers().get(hyper::header::LOCATION).expect("the link leads to the job").to_str()?.to_string();
+    Ok(Target { addr, path: page, auth: (COOKIE, cookie) })
+}
+
+/// The cookies a response sets, as a `Cookie` header would send them back.
+fn cookies<B>(response: &hyper::Response<B>) -> String {
+    let pairs = response.headers().get_all(hyper::header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string));
+    pairs.collect::<Vec<_>>().join("; ")
+}
+
+async fn connect(addr: SocketAddr) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
     let stream = tokio::net::TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
     let (sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
@@ -108,26 +249,38 @@ async fn connect(addr: SocketAddr) -> anyhow::Result<hyper::client::conn::http1:
     Ok(sender)
 }
 
-fn request(addr: SocketAddr, path: &str, cookie: Option<&str>) -> anyhow::Result<hyper::Request<Empty<Bytes>>> {
+fn request(addr: SocketAddr, path: &str, auth: Option<&(HeaderName, String)>) -> anyhow::Result<hyper::Request<Full<Bytes>>> {
     let mut builder = hyper::Request::get(path).header(hyper::header::HOST, addr.to_string());
-    if let Some(cookie) = cookie {
-        builder = builder.header(hyper::header::COOKIE, cookie);
+    if let Some((name, value)) = auth {
+        builder = builder.header(name, value);
     }
-    Ok(builder.body(Empty::new())?)
+    Ok(builder.body(Full::new(Bytes::new()))?)
 }
 
-/// `n` connections, each asking for the page again as soon as it has the last.
-async fn drive(target: &Target, n: usize, length: Duration) -> anyhow::Result<Tally> {
+/// A body's text, after a request on a connection of its own.
+async fn fetch(addr: SocketAddr, request: hyper::Request<Full<Bytes>>) -> anyhow::Result<(hyper::http::response::Parts, String)> {
+    let mut sender = connect(addr).await?;
+    let (parts, body) = sender.send_request(request).await?.into_parts();
+    Ok((parts, String::from_utf8(body.collect().await?.to_bytes().to_vec())?))
+}
+
+/// `n` connections, each asking for a page again as soon as it has the
+/// last: connection k asks for targets k, k + n, k + 2n, … in turn.
+async fn drive(targets: &[Target], n: usize, length: Duration) -> anyhow::Result<Tally> {
     let until = Instant::now() + length;
     let mut runs = tokio::task::JoinSet::new();
-    for _ in 0..n {
-        let (addr, path, cookie) = (target.addr, target.path.clone(), target.cookie.clone());
+    for k in 0..n {
+        let own: Vec<Target> = targets.iter().skip(k % targets.len()).step_by(n).cloned().collect();
+        let addr = targets[0].addr;
         runs.spawn(async move {
             let mut tally = Tally::default();
             let mut sender = connect(addr).await?;
-            while Instant::now() < until {
+            for Target { path, auth, .. } in own.iter().cycle() {
+                if Instant::now() >= until {
+                    break;
+                }
                 let started = Instant::now();
-                let response = sender.send_request(request(addr, &path, Some(&cookie))?).await?;
+                let response = sender.send_request(request(addr, path, Some(auth))?).await?;
                 let ok = response.status() == hyper::StatusCode::OK;
                 let statements: Option<u32> = response.headers().get(STATEMENTS_HEADER).and_then(|v| v.to_str().ok()?.parse().ok());
                 response.into_body().collect().await?;
@@ -151,7 +304,8 @@ async fn drive(target: &Target, n: usize, length: Duration) -> anyhow::Result<Ta
     Ok(all)
 }
 
-fn report(connections: usize, seconds: u64, mut tally: Tally) {
+/// Print a run's line; returns its p50 in ms.
+fn report(label: &str, seconds: u64, mut tally: Tally) -> f64 {
     tally.latencies.sort();
     let at = |q: f64| {
         let samples = &tally.latencies;
@@ -160,7 +314,7 @@ fn report(connections: usize, seconds: u64, mut tally: Tally) {
     let pages = tally.latencies.len();
     let (low, high) = (tally.statements.iter().min().copied().unwrap_or(0), tally.statements.iter().max().copied().unwrap_or(0));
     println!(
-        "  {connections:>3} connections: {:>7.0} pages/s  p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  errors {}  statements/page {}  RSS {} MB",
+        "  {label}: {:>7.0} pages/s  p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  errors {}  statements/page {}  RSS {} MB",
         pages as f64 / seconds as f64,
         at(0.50),
         at(0.95),
@@ -169,6 +323,7 @@ fn report(connections: usize, seconds: u64, mut tally: Tally) {
         if low == high { low.to_string() } else { format!("{low}–{high}") },
         resident_megabytes().map(|mb| mb.to_string()).unwrap_or_else(|| "?".into()),
     );
+    at(0.50)
 }
 
 /// This process's resident memory (Linux), in MB.

@@ -113,6 +113,18 @@ enum Command {
     },
     /// Serve the portal.
     Serve(ServeArgs),
+    /// Add a large data set for measuring growth: BUSINESSES businesses
+    /// running the demo inspection business's sections, each with
+    /// JOBS_PER_BUSINESS jobs (people, visit, services, invoice, report).
+    /// Goes on where an earlier run stopped. See docs/deploy.md.
+    SeedGrowth {
+        #[arg(long, default_value_t = 10_000)]
+        businesses: u32,
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        jobs_per_business: u32,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Create (or reuse) demo data, print each role's link, and serve.
     Demo {
         #[command(flatten)]
@@ -182,10 +194,32 @@ async fn set_published(sha256: &str, store: &StoreArgs, published: bool) -> anyh
     Ok(())
 }
 
+/// Make the growth data set beside the demo (which is its template).
+async fn seed_growth(plan: portico_data::GrowthPlan, store: &StoreArgs) -> anyhow::Result<()> {
+    let mut config = Config::new("127.0.0.1:0".parse().expect("an address"), store.data_dir.clone());
+    config.database_url = store.database_url.clone();
+    let server = RunningServer::start(config).await?;
+    crate::demo::ensure_inspection_demo(&server.state, &store.data_dir).await?;
+    let template = server.state.db.tenant_by_slug(crate::demo::SLUG).await?.context("the demo business is missing")?;
+    let started = std::time::Instant::now();
+    let grown = crate::growth::seed(&server.state.db, &template.id, plan).await?;
+    println!(
+        "{} businesses made ({} seeded in all, {} jobs) in {:.0} s",
+        grown.businesses_made,
+        grown.businesses,
+        grown.jobs,
+        started.elapsed().as_secs_f64()
+    );
+    server.stop().await
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Plugins { action: PluginsAction::Publish { sha256, store } } => set_published(&sha256, &store, true).await,
         Command::Plugins { action: PluginsAction::Unpublish { sha256, store } } => set_published(&sha256, &store, false).await,
+        Command::SeedGrowth { businesses, jobs_per_business, store } => {
+            seed_growth(portico_data::GrowthPlan { businesses, jobs_per_business }, &store).await
+        }
         Command::Serve(args) => {
             let server = RunningServer::start(args.config()?).await?;
             tracing::info!(url = %server.base_url, "serving");

@@ -12,4 +12,5 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 pub mod cli;
 pub mod demo;
+pub mod growth;
 pub mod telemetry;

@@ -75,6 +75,7 @@ mod dead_ends;
 mod estimates;
 mod browser;
 mod expired_links;
+mod growth;
 mod guests;
 mod hardening;
 mod hostile_plugins;

@@ -1,6 +1,7 @@
 //! API keys and the idempotency records of API creates.
 
 use portico_core::ids::{JobId, TenantId};
+use super::properties::PROPERTY_COLUMNS;
 use super::{Db, TenantDb, DbResult, QueryContext};
 use portico_core::model::{new_id, now};
 
@@ -153,35 +154,53 @@ impl TenantDb<'_> {
         Ok(())
     }
 
-    /// One page of the business's jobs, newest first, after `after`
-    /// ((created_at, id) of the last job of the previous page).
-    pub async fn jobs_page(&self, after: Option<(i64, &str)>, limit: i64) -> DbResult<Vec<(portico_core::model::Job, i64)>> {
+    /// One page of the business's jobs with their properties, newest first,
+    /// after `after` ((created_at, id) of the last job of the previous page):
+    /// one statement however long the page.
+    pub async fn jobs_page(&self, after: Option<(i64, &str)>, limit: i64) -> DbResult<Vec<JobOnPage>> {
+        // A row value, so that each page starts where the index has it (an
+        // OR of the two conditions would walk the pages before it).
         let (at, id) = after.unwrap_or((i64::MAX, ""));
-        let rows: Vec<JobRow> = sqlx::query_as(
-            "SELECT id, tenant_id, property_id, reference, status, created_at FROM jobs WHERE tenant_id = $1 \
-             AND (created_at < $2 OR (created_at = $2 AND id < $3) OR $4 = 0) ORDER BY created_at DESC, id DESC LIMIT $5",
-        )
+        let rows: Vec<JobRow> = sqlx::query_as(&format!(
+            "SELECT j.id AS job_id, j.tenant_id, j.property_id, j.reference, j.status, j.created_at, {PROPERTY_COLUMNS} \
+             FROM jobs j JOIN properties p ON p.tenant_id = j.tenant_id AND p.id = j.property_id \
+             WHERE j.tenant_id = $1 AND (j.created_at, j.id) < ($2, $3) ORDER BY j.created_at DESC, j.id DESC LIMIT $4"
+        ))
         .bind(self.tenant)
         .bind(at)
         .bind(id)
-        .bind(i64::from(after.is_some()))
         .bind(limit)
         .fetch_all(&self.db.pool)
         .await
         .context("listing a page of jobs")?;
         Ok(rows
             .into_iter()
-            .map(|r| (portico_core::model::Job { id: r.id, tenant_id: r.tenant_id, property_id: r.property_id, reference: r.reference, status: r.status }, r.created_at))
+            .map(|r| JobOnPage {
+                job: portico_core::model::Job { id: r.job_id, tenant_id: r.tenant_id, property_id: r.property_id, reference: r.reference, status: r.status },
+                created_at: r.created_at,
+                property: r.property,
+            })
             .collect())
     }
 }
 
+/// A job of a page of the API's list.
+#[derive(Debug)]
+pub struct JobOnPage {
+    pub job: portico_core::model::Job,
+    /// Unix seconds: with the id, where the next page starts.
+    pub created_at: i64,
+    pub property: portico_core::model::Property,
+}
+
 #[derive(sqlx::FromRow)]
 struct JobRow {
-    id: JobId,
+    job_id: JobId,
     tenant_id: TenantId,
     property_id: String,
     reference: String,
     status: String,
     created_at: i64,
+    #[sqlx(flatten)]
+    property: portico_core::model::Property,
 }

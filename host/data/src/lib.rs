@@ -22,6 +22,7 @@ mod agreements;
 mod audit;
 mod batches;
 mod board;
+mod growth;
 mod conversations;
 mod crew;
 mod estimates;
@@ -35,6 +36,7 @@ mod notifications;
 mod outbox;
 mod payments;
 mod plugins;
+mod plans;
 mod pool;
 mod shared_reads;
 mod snapshot;
@@ -53,7 +55,7 @@ mod webhooks;
 pub use access_log::{AccessEntry, NewAccess};
 pub use account::{AccountJobDetail, JobPart};
 pub use add_ons::{AddOnRequest, AddOnService, Approved};
-pub use api::{ApiKey, IdempotentAnswer};
+pub use api::{ApiKey, IdempotentAnswer, JobOnPage};
 pub use agreements::{AgreementSettings, AgreementTemplate, LockedAgreement, NewSignature, Signed, StoredSignature, TemplateFields};
 pub use audit::{Actor, AuditEntry, MailQuota, SectionSender};
 pub use batches::{Batch, BatchConflict, BatchCustomer, NewBatch};
@@ -61,6 +63,7 @@ pub use conversations::{Conversation, ConversationFilter, ConversationLine, Mess
 pub use crew::CrewMember;
 pub use estimates::{AcceptedInvoices, Acceptance, Estimate, EstimateLine, NewEstimate};
 pub use board::{BoardFilter, BoardPage, BoardQuery, BoardRow};
+pub use growth::{growth_slug, GrowthPlan, Grown};
 pub use identity::{AccountJob, AnsweredChallenge, ChallengePurpose, NewChallenge, OtherTenant, OwnLink, PasswordHolder};
 pub use job_setup::{JobDetails, JobConflict, NewPerson, PersonChange};
 pub use jobs::{JobLink, NewInvoice};
@@ -83,7 +86,7 @@ pub use webhooks::{DeliveryRow, DeliveryTarget, LeasedDelivery, WebhookEndpoint}
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::Executor;
-pub use pool::counting;
+pub use pool::{counting, recording};
 use pool::Pool;
 use std::time::Duration;
 

@@ -366,3 +366,28 @@ impl TenantDb<'_> {
         Ok(())
     }
 }
+
+impl Db {
+    /// Every business's installations of `packages`' plugins ((plugin id,
+    /// sha256) pairs) that run another package: those an upgrade may move.
+    /// One statement, however many businesses (a start-up asks it).
+    pub async fn installations_not_on(&self, packages: &[(&str, &str)]) -> DbResult<Vec<Installation>> {
+        if packages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let plugins = super::jobs::placeholders(1, packages.len());
+        let packages_sql = super::jobs::placeholders(1 + packages.len(), packages.len());
+        let sql = format!(
+            "SELECT {INSTALLATION_COLUMNS} FROM plugin_installations WHERE plugin_id IN ({plugins}) AND package_sha256 NOT IN ({packages_sql}) \
+             ORDER BY tenant_id, position, plugin_id"
+        );
+        let mut query = sqlx::query_as(&sql);
+        for (plugin_id, _) in packages {
+            query = query.bind(*plugin_id);
+        }
+        for (_, sha256) in packages {
+            query = query.bind(*sha256);
+        }
+        query.fetch_all(&self.pool).await.context("finding installations to upgrade")
+    }
+}

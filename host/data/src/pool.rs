@@ -12,24 +12,43 @@ use futures::stream::BoxStream;
 use sqlx::any::{Any, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
 use sqlx::{AnyPool, Describe, Either, Execute, Executor};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 tokio::task_local! {
-    static TALLY: Arc<AtomicU32>;
+    static TALLY: Arc<Tally>;
+}
+
+/// The statements a piece of work ran: how many, and their text when asked.
+#[derive(Default)]
+struct Tally {
+    count: AtomicU32,
+    texts: Option<Mutex<Vec<String>>>,
 }
 
 /// Run `work`, counting the statements it runs through the pool.
 pub async fn counting<F: std::future::Future>(work: F) -> (F::Output, u32) {
-    let tally = Arc::new(AtomicU32::new(0));
+    let tally = Arc::new(Tally::default());
     let output = TALLY.scope(tally.clone(), work).await;
-    (output, tally.load(Ordering::Relaxed))
+    (output, tally.count.load(Ordering::Relaxed))
+}
+
+/// Run `work`, keeping the text of each statement it runs through the pool
+/// (to read their query plans: `Db::table_scans`).
+pub async fn recording<F: std::future::Future>(work: F) -> (F::Output, Vec<String>) {
+    let tally = Arc::new(Tally { texts: Some(Mutex::new(Vec::new())), ..Tally::default() });
+    let output = TALLY.scope(tally.clone(), work).await;
+    let texts = tally.texts.as_ref().map(|texts| std::mem::take(&mut *texts.lock().unwrap_or_else(|e| e.into_inner()))).unwrap_or_default();
+    (output, texts)
 }
 
 /// Count a statement, when the task is counting; its text is traced
 /// (`RUST_LOG=portico_data::statements=trace`) to see which they are.
 fn tally_one(sql: &str) {
     let _ = TALLY.try_with(|tally| {
-        let count = tally.fetch_add(1, Ordering::Relaxed) + 1;
+        let count = tally.count.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(texts) = &tally.texts {
+            texts.lock().unwrap_or_else(|e| e.into_inner()).push(sql.to_string());
+        }
         tracing::trace!(target: "portico_data::statements", count, sql);
     });
 }

@@ -336,27 +336,28 @@ impl Sections {
     /// with its grants meanwhile. Never downgrades: during a rolling deploy an
     /// older instance leaves newer packages alone.
     pub async fn offer_upgrades(&self, newer: &[Arc<LoadedPlugin>]) -> Result<(), DbError> {
-        for tenant_id in self.db.tenant_ids().await? {
-            for installation in self.db.tenant(&tenant_id).installations().await? {
-                let Some(new) = newer.iter().find(|p| p.id() == installation.plugin_id) else { continue };
-                if installation.package_sha256 == new.sha256 || installation.pending_sha256.as_deref() == Some(&new.sha256) {
-                    continue;
-                }
-                let old = self.db.package(&installation.package_sha256).await?;
-                if old.as_ref().is_some_and(|old| version_key(&old.version) > version_key(new.version())) {
-                    continue;
-                }
-                let granted: BTreeSet<Permission> = serde_json::from_str(&installation.grants_json).unwrap_or_default();
-                let asked_before = old.as_ref().and_then(|old| requested_in(&old.descriptor_json)).unwrap_or_else(|| granted.clone());
-                let asks_more = new.requested_permissions().iter().any(|p| !asked_before.contains(p));
-                if asks_more {
-                    tracing::info!(tenant = %tenant_id, plugin = new.id(), version = new.version(), "upgrade waits for the tenant's consent");
-                    self.db.tenant(&tenant_id).set_pending_package(new.id(), Some(&new.sha256)).await?;
-                } else {
-                    let keep: Vec<Permission> = granted.into_iter().collect();
-                    tracing::info!(tenant = %tenant_id, plugin = new.id(), version = new.version(), "upgraded");
-                    self.db.tenant(&tenant_id).set_installed_package(new.id(), &new.sha256, &grants_for(new, &keep)).await?;
-                }
+        let packages: Vec<(&str, &str)> = newer.iter().map(|p| (p.id(), p.sha256.as_str())).collect();
+        // Only the installations on another package: at most starts, none.
+        for installation in self.db.installations_not_on(&packages).await? {
+            let tenant_id = installation.tenant_id.clone();
+            let Some(new) = newer.iter().find(|p| p.id() == installation.plugin_id) else { continue };
+            if installation.package_sha256 == new.sha256 || installation.pending_sha256.as_deref() == Some(&new.sha256) {
+                continue;
+            }
+            let old = self.db.package(&installation.package_sha256).await?;
+            if old.as_ref().is_some_and(|old| version_key(&old.version) > version_key(new.version())) {
+                continue;
+            }
+            let granted: BTreeSet<Permission> = serde_json::from_str(&installation.grants_json).unwrap_or_default();
+            let asked_before = old.as_ref().and_then(|old| requested_in(&old.descriptor_json)).unwrap_or_else(|| granted.clone());
+            let asks_more = new.requested_permissions().iter().any(|p| !asked_before.contains(p));
+            if asks_more {
+                tracing::info!(tenant = %tenant_id, plugin = new.id(), version = new.version(), "upgrade waits for the tenant's consent");
+                self.db.tenant(&tenant_id).set_pending_package(new.id(), Some(&new.sha256)).await?;
+            } else {
+                let keep: Vec<Permission> = granted.into_iter().collect();
+                tracing::info!(tenant = %tenant_id, plugin = new.id(), version = new.version(), "upgraded");
+                self.db.tenant(&tenant_id).set_installed_package(new.id(), &new.sha256, &grants_for(new, &keep)).await?;
             }
         }
         Ok(())

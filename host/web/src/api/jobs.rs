@@ -97,12 +97,17 @@ pub(super) async fn list(State(state): State<AppState>, caller: ApiCaller, RawQu
     let mut rows = state.db.tenant(tenant_id).jobs_page(after.as_ref().map(|(at, id)| (*at, id.as_str())), limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(|(job, at)| encode_cursor(*at, job.id.as_str())) } else { None };
-    let mut data = Vec::with_capacity(rows.len());
-    for (job, created_at) in rows {
-        let property = state.db.tenant(tenant_id).property(&job.property_id).await?;
-        data.push(JobSummary { address: property.one_line(), id: job.id, reference: job.reference, status: job.status, created_at: rfc3339(created_at) });
-    }
+    let next_cursor = if more { rows.last().map(|row| encode_cursor(row.created_at, row.job.id.as_str())) } else { None };
+    let data = rows
+        .into_iter()
+        .map(|row| JobSummary {
+            address: row.property.one_line(),
+            id: row.job.id,
+            reference: row.job.reference,
+            status: row.job.status,
+            created_at: rfc3339(row.created_at),
+        })
+        .collect();
     Ok(Json(JobPage { data, next_cursor }))
 }
 
