@@ -2,7 +2,8 @@
 //! `portico seed-growth`, here small). The seeded businesses work like any
 //! other, and the listing pages reach their rows through indexes, never by
 //! reading a whole table: the query planner says so of every statement
-//! they run, on SQLite and PostgreSQL alike.
+//! they run, on SQLite (whose plan names any scan) and PostgreSQL (where
+//! only sequential scans are caught: `Db::table_scans`).
 
 use portico_data::{BoardFilter, BoardQuery, GrowthPlan};
 use portico_tests::Visitor;
@@ -14,6 +15,9 @@ story! { async fn listing_pages_reach_their_rows_through_indexes_however_many_bu
     assert_eq!((grown.businesses_made, grown.jobs), (4, 120));
     let again = portico::growth::seed(db, &template, GrowthPlan { businesses: 4, jobs_per_business: 30 }).await.unwrap();
     assert_eq!(again.businesses_made, 0, "a second run keeps what the first made");
+    let other = portico::growth::seed(db, &template, GrowthPlan { businesses: 6, jobs_per_business: 20 }).await.unwrap_err();
+    assert!(format!("{other:#}").contains("have 30 jobs each"), "{other:#}");
+    assert!(db.tenant_by_slug("growth-4").await.unwrap().is_none(), "nothing was made");
     let (client_link, agent_link) = portico::growth::newest_job_links(db, 2).await.unwrap();
 
     // A seeded business's pages work: its client's job, its agent's

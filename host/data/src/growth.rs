@@ -57,6 +57,20 @@ impl Db {
             .await
             .context("counting seeded businesses")?;
         let present = u32::try_from(present).unwrap_or(u32::MAX);
+        if present > 0 {
+            // Seeded rows are numbered by business × jobs per business: going
+            // on with another count would reuse the ids of earlier rows.
+            let earlier: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs j JOIN tenants t ON t.id = j.tenant_id WHERE t.slug = $1")
+                .bind(growth_slug(0))
+                .fetch_one(&self.pool)
+                .await
+                .context("counting a seeded business's jobs")?;
+            if earlier != i64::from(plan.jobs_per_business) {
+                return Err(super::DbError::Invalid(format!(
+                    "the {present} businesses seeded earlier have {earlier} jobs each: go on with {earlier} jobs per business, or start from an empty database"
+                )));
+            }
+        }
         let jobs = u64::from(plan.jobs_per_business);
         let sql = GrowthSql::new(self.backend, plan.jobs_per_business);
         let now = portico_core::model::now();

@@ -341,7 +341,8 @@ impl Sections {
         for installation in self.db.installations_not_on(&packages).await? {
             let tenant_id = installation.tenant_id.clone();
             let Some(new) = newer.iter().find(|p| p.id() == installation.plugin_id) else { continue };
-            if installation.package_sha256 == new.sha256 || installation.pending_sha256.as_deref() == Some(&new.sha256) {
+            // Already offered, waiting for the tenant's consent.
+            if installation.pending_sha256.as_deref() == Some(&new.sha256) {
                 continue;
             }
             let old = self.db.package(&installation.package_sha256).await?;
