@@ -8,12 +8,18 @@
 //! process's resident memory; then the time a restart takes with the
 //! sections already compiled. It runs on SQLite, then on PostgreSQL when
 //! `PORTICO_BENCH_POSTGRES_URL` names a server it may create a database on
-//! (the database is dropped afterwards).
+//! (the database is dropped afterwards). Last, on a fresh demo for each
+//! database, it drives the page with its sections in their sandbox and
+//! then built for the host and called natively (no wasm:
+//! `Sections::run_natively`), at each N one after the other, and prints
+//! how many pages the wasm sections serve of the native ones'.
 //!
 //! Settings (environment):
 //! - `PORTICO_BENCH_CONNECTIONS`: comma-separated connection counts (`4,64`);
 //! - `PORTICO_BENCH_SECONDS`: how long each run drives the page (10);
 //! - `PORTICO_BENCH_POSTGRES_URL`: as above;
+//! - `PORTICO_DATABASE_CONNECTIONS`: the server's database connections, as
+//!   for `portico serve` (8);
 //! - `PORTICO_BENCH_GROWTH`: `BUSINESSES,JOBS` (`10000,1000000`) adds the
 //!   growth run on PostgreSQL: after the runs above it seeds that many
 //!   businesses and jobs beside the demo (`portico seed-growth`), then drives
@@ -79,27 +85,74 @@ async fn main() -> anyhow::Result<()> {
         }
         Err(_) => println!("PostgreSQL: skipped (set PORTICO_BENCH_POSTGRES_URL to run it)"),
     }
+    // Last, since native calls leave the process bigger (threads that
+    // blocked in place keep their memory) and resident memory is the
+    // process's: the same page with its sections native.
+    against_native("SQLite", None, &connections, seconds).await?;
+    if let Ok(admin_url) = std::env::var("PORTICO_BENCH_POSTGRES_URL") {
+        let database = ScratchDatabase::create(&admin_url).await?;
+        let outcome = against_native("PostgreSQL", Some(database.url.clone()), &connections, seconds).await;
+        database.drop().await?;
+        outcome?;
+    }
     Ok(())
 }
 
-async fn bench(backend: &str, database_url: Option<String>, connections: &[usize], seconds: u64, growth: Option<portico_data::GrowthPlan>) -> anyhow::Result<()> {
+/// The demo served on a fresh data directory (and `database_url`), the
+/// client signed in.
+struct Demo {
+    _data: tempfile::TempDir,
+    config: Config,
+    server: RunningServer,
+    links: portico::demo::DemoLinks,
+    client: Target,
+    start_up: Duration,
+}
+
+async fn serve_demo(database_url: Option<String>) -> anyhow::Result<Demo> {
     let data = tempfile::tempdir()?;
     let mut config = Config::new("127.0.0.1:0".parse()?, data.path().to_path_buf());
     config.database_url = database_url;
+    if let Ok(connections) = std::env::var("PORTICO_DATABASE_CONNECTIONS") {
+        config.database_connections = connections.parse()?;
+    }
     config.count_statements = true;
     let started = Instant::now();
     let server = RunningServer::start(config.clone()).await?;
     let start_up = started.elapsed();
     let links = portico::demo::ensure_inspection_demo(&server.state, data.path()).await?;
-    let target = sign_in(server.addr, &links.client).await?;
+    let client = sign_in(server.addr, &links.client).await?;
+    // Warm up: compiled code, the pool's connections, SQLite's page cache.
+    drive(slice::from_ref(&client), 4, Duration::from_secs(1)).await?;
+    Ok(Demo { _data: data, config, server, links, client, start_up })
+}
+
+/// The client's page with its sections in their sandbox and built for the
+/// host (`Sections::run_natively`), one after the other at each number of
+/// connections, and how many pages the first serve of the second's.
+async fn against_native(backend: &str, database_url: Option<String>, connections: &[usize], seconds: u64) -> anyhow::Result<()> {
+    let demo = serve_demo(database_url).await?;
+    let sections = &demo.server.state.sections;
+    println!("{backend}: the same page, wasm sections against the same sections built for the host (no wasm):");
+    for &n in connections {
+        sections.run_in_wasm();
+        let (wasm, _) = measure(&format!("{n:>3} connections, wasm  "), seconds, drive(slice::from_ref(&demo.client), n, Duration::from_secs(seconds)).await?);
+        let natives = sections.run_natively(&portico_native_sections::all()).await.map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(!natives.is_empty(), "no section runs natively");
+        let (native, _) = measure(&format!("{n:>3} connections, native"), seconds, drive(slice::from_ref(&demo.client), n, Duration::from_secs(seconds)).await?);
+        println!("  {n:>3} connections: wasm sections serve {:.0} % of the pages native ones do", wasm / native * 100.0);
+    }
+    demo.server.stop().await
+}
+
+async fn bench(backend: &str, database_url: Option<String>, connections: &[usize], seconds: u64, growth: Option<portico_data::GrowthPlan>) -> anyhow::Result<()> {
+    let Demo { _data, config, server, links, client: target, start_up } = serve_demo(database_url).await?;
     println!(
         "{backend}: the client's job page ({}), {} sections; server start-up {:.0} ms",
         target.path,
         server.state.sections.active(&server.state.db.tenant_by_slug("keystone").await?.expect("demo tenant").id).await?.len(),
         start_up.as_secs_f64() * 1e3
     );
-    // Warm up: compiled code, the pool's connections, SQLite's page cache.
-    drive(std::slice::from_ref(&target), 4, Duration::from_secs(1)).await?;
     let mut small_p50 = None;
     for &n in connections {
         let tally = drive(std::slice::from_ref(&target), n, Duration::from_secs(seconds)).await?;
@@ -305,7 +358,12 @@ async fn drive(targets: &[Target], n: usize, length: Duration) -> anyhow::Result
 }
 
 /// Print a run's line; returns its p50 in ms.
-fn report(label: &str, seconds: u64, mut tally: Tally) -> f64 {
+fn report(label: &str, seconds: u64, tally: Tally) -> f64 {
+    measure(label, seconds, tally).1
+}
+
+/// Print a run's line; returns its pages/s and p50 in ms.
+fn measure(label: &str, seconds: u64, mut tally: Tally) -> (f64, f64) {
     tally.latencies.sort();
     let at = |q: f64| {
         let samples = &tally.latencies;
@@ -323,7 +381,7 @@ fn report(label: &str, seconds: u64, mut tally: Tally) -> f64 {
         if low == high { low.to_string() } else { format!("{low}–{high}") },
         resident_megabytes().map(|mb| mb.to_string()).unwrap_or_else(|| "?".into()),
     );
-    at(0.50)
+    (pages as f64 / seconds as f64, at(0.50))
 }
 
 /// This process's resident memory (Linux), in MB.

@@ -5,8 +5,10 @@
 //! - one plugin call: a fresh store and instance of the `reports` section plus
 //!   its `render` (with its host calls), in microseconds; then the same call
 //!   in a page render, its host calls answered from the render's snapshot;
-//! - one portal page: `GET /jobs/{id}` through the router, composing both
-//!   sections, in milliseconds.
+//! - one portal page: `GET /jobs/{id}` through the router, composing its
+//!   sections, in milliseconds;
+//! - the same calls and page with the sections built for the host and called
+//!   natively, through the same host functions (`Sections::run_natively`).
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -42,8 +44,6 @@ async fn main() -> anyhow::Result<()> {
     let tenant = state.db.tenant_by_slug("keystone").await?.expect("demo tenant");
 
     // One plugin call.
-    let sections = state.sections.active(&tenant.id).await?;
-    let reports = sections.iter().find(|s| s.plugin.id() == "reports").expect("reports installed");
     let client_token = links.client.rsplit('/').next().expect("a token at the end of the link");
     let holder = state.db.find_link_holder(&portico_core::tokens::hash_token(client_token)).await?.expect("the demo link works");
     let job_id = holder.job_contact.job_id;
@@ -73,31 +73,7 @@ async fn main() -> anyhow::Result<()> {
     }
     summarize("documents query (host call)", "µs", 1e6, samples);
 
-    let mut samples = Vec::with_capacity(ITERATIONS);
-    for _ in 0..ITERATIONS {
-        let ctx = state.sections.context(reports, &audience, &tenant);
-        let started = Instant::now();
-        state.sections.call(reports, &audience, Invocation::Render(ctx)).await.expect("render works");
-        samples.push(started.elapsed());
-    }
-    summarize("plugin call (instantiate+render)", "µs", 1e6, samples);
-
-    // The same call inside a page render whose snapshot holds what the
-    // section reads: the sandbox's own cost, with host calls answered from memory.
-    let memo = std::sync::Arc::new(portico_sections::RenderMemo::new(&state.db, &tenant));
-    memo.db().tenant(&tenant.id).prefetch_job(&job_id).await?;
-    let in_render = Audience { memo: Some(memo), ..audience.clone() };
-    let mut samples = Vec::with_capacity(ITERATIONS);
-    for _ in 0..=ITERATIONS {
-        let ctx = state.sections.context(reports, &in_render, &tenant);
-        let started = Instant::now();
-        state.sections.call(reports, &in_render, Invocation::Render(ctx)).await.expect("render works");
-        samples.push(started.elapsed());
-    }
-    samples.remove(0); // the first call filled the snapshot
-    summarize("plugin call from a snapshot", "µs", 1e6, samples);
-
-    // One whole page.
+    // One whole page, as the client.
     let app = router(state.clone());
     let peer: SocketAddr = "127.0.0.1:40000".parse()?;
     let request = |uri: &str, cookie: Option<&str>| {
@@ -113,14 +89,49 @@ async fn main() -> anyhow::Result<()> {
     let opened = app.clone().oneshot(request(&token_path, None)).await?;
     let cookie = opened.headers()[header::SET_COOKIE].to_str()?.split(';').next().unwrap().to_string();
     let page = format!("/jobs/{job_id}");
-    let mut samples = Vec::with_capacity(ITERATIONS);
-    for _ in 0..ITERATIONS {
-        let started = Instant::now();
-        let response = app.clone().oneshot(request(&page, Some(&cookie))).await?;
-        assert_eq!(response.status(), StatusCode::OK);
-        let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
-        samples.push(started.elapsed());
+    // Each measured with the sections in their sandbox, then built for the
+    // host and called natively (no wasm): what the sandbox costs.
+    let mut native = None;
+    for backend in ["", ", native"] {
+        if !backend.is_empty() {
+            native = Some(state.sections.run_natively(&portico_native_sections::all()).await.map_err(anyhow::Error::msg)?);
+        }
+        let sections = state.sections.active(&tenant.id).await?;
+        let reports = sections.iter().find(|s| s.plugin.id() == "reports").expect("reports installed").clone();
+        let mut samples = Vec::with_capacity(ITERATIONS);
+        for _ in 0..ITERATIONS {
+            let ctx = state.sections.context(&reports, &audience, &tenant);
+            let started = Instant::now();
+            state.sections.call(&reports, &audience, Invocation::Render(ctx)).await.expect("render works");
+            samples.push(started.elapsed());
+        }
+        summarize(&format!("plugin call (instantiate+render){backend}"), "µs", 1e6, samples);
+
+        // The same call inside a page render whose snapshot holds what the
+        // section reads: the sandbox's own cost, with host calls answered from memory.
+        let memo = std::sync::Arc::new(portico_sections::RenderMemo::new(&state.db, &tenant));
+        memo.db().tenant(&tenant.id).prefetch_job(&job_id).await?;
+        let in_render = Audience { memo: Some(memo), ..audience.clone() };
+        let mut samples = Vec::with_capacity(ITERATIONS);
+        for _ in 0..=ITERATIONS {
+            let ctx = state.sections.context(&reports, &in_render, &tenant);
+            let started = Instant::now();
+            state.sections.call(&reports, &in_render, Invocation::Render(ctx)).await.expect("render works");
+            samples.push(started.elapsed());
+        }
+        samples.remove(0); // the first call filled the snapshot
+        summarize(&format!("plugin call from a snapshot{backend}"), "µs", 1e6, samples);
+
+        let mut samples = Vec::with_capacity(ITERATIONS);
+        for _ in 0..ITERATIONS {
+            let started = Instant::now();
+            let response = app.clone().oneshot(request(&page, Some(&cookie))).await?;
+            assert_eq!(response.status(), StatusCode::OK);
+            let _ = axum::body::to_bytes(response.into_body(), usize::MAX).await?;
+            samples.push(started.elapsed());
+        }
+        summarize(&format!("portal page ({} sections){backend}", sections.len()), "ms", 1e3, samples);
     }
-    summarize(&format!("portal page ({} sections)", sections.len()), "ms", 1e3, samples);
+    println!("({} sections ran natively)", native.map(|ids| ids.len()).unwrap_or(0));
     server.stop().await
 }

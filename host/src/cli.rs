@@ -24,6 +24,11 @@ struct ServeArgs {
     /// Database URL; defaults to an SQLite file in the data directory.
     #[arg(long, env = "PORTICO_DATABASE_URL")]
     database_url: Option<String>,
+    /// How many connections to keep to the database (per instance: on
+    /// PostgreSQL, instances times this must stay under its max_connections).
+    #[arg(long, env = "PORTICO_DATABASE_CONNECTIONS", default_value_t = portico_data::Db::DEFAULT_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    database_connections: u32,
     /// The address people reach this server at, for links (default: http://BIND).
     #[arg(long, env = "PORTICO_PUBLIC_URL")]
     public_url: Option<String>,
@@ -160,6 +165,7 @@ impl ServeArgs {
         let mut config = Config::new(self.bind, self.data_dir.clone());
         config.sms = self.sms()?;
         config.database_url = self.database_url.clone();
+        config.database_connections = self.database_connections;
         config.public_url = self.public_url.clone();
         config.files = self.files.clone();
         config.mail = self

@@ -2,6 +2,12 @@
 //! helpers where the raw calls take JSON strings.
 
 use crate::bindings::portico::plugin as raw;
+/// The host's functions: the component's imports, or built for the host,
+/// the native backend's stand-ins (same names and signatures).
+#[cfg(target_arch = "wasm32")]
+use crate::bindings::portico::plugin as calls;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::native::imports as calls;
 use crate::HostError;
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -9,9 +15,8 @@ pub use raw::storage::Scope;
 
 /// Read the job: needs [`Permission::JobRead`](crate::Permission::JobRead).
 pub mod job_data {
-    pub use crate::bindings::portico::plugin::job_data::{
-        get_business, get_job, get_property, list_contacts, list_notes, Appointment, Business, Contact, Job, JobProperty, Note, Service,
-    };
+    pub use super::calls::job_data::{get_business, get_job, get_property, list_contacts, list_notes};
+    pub use crate::bindings::portico::plugin::job_data::{Appointment, Business, Contact, Job, JobProperty, Note, Service};
     pub use crate::bindings::portico::plugin::types::PropertyNote;
     use crate::Tone;
 
@@ -45,9 +50,12 @@ pub mod job_data {
 /// business, on the account hub: needs [`Permission::AccountRead`](crate::Permission::AccountRead).
 /// Anywhere but the account hub every call is `invalid`.
 pub mod account {
-    pub use crate::bindings::portico::plugin::account::{
+    pub use super::calls::account::{
         list_batches, list_files, list_invoices, list_job_summaries, list_jobs, list_payments, list_properties, list_property_profiles,
-        summary, AccountBatch, AccountFile, AccountInvoice, AccountJob, AccountPayment, AccountProperty, AccountSummary, JobSummary, MonthTotal, PaidInvoice,
+        summary,
+    };
+    pub use crate::bindings::portico::plugin::account::{
+        AccountBatch, AccountFile, AccountInvoice, AccountJob, AccountPayment, AccountProperty, AccountSummary, JobSummary, MonthTotal, PaidInvoice,
         PropertyNote, PropertyProfile,
     };
 }
@@ -57,7 +65,8 @@ pub mod account {
 /// `handle_action` received; read them back with `get_file`; remove one
 /// taken by mistake with `remove_file` (in `handle_action`).
 pub mod files {
-    pub use crate::bindings::portico::plugin::files::{get_file, remove_file, FileInfo};
+    pub use super::calls::files::{get_file, remove_file};
+    pub use crate::bindings::portico::plugin::files::FileInfo;
 }
 
 /// Conversations between the office and a contact about the section's own
@@ -67,7 +76,8 @@ pub mod files {
 /// hub the viewer is the contact; on the staff surfaces an owner or office
 /// member. Writing is for `handle_action` only.
 pub mod conversations {
-    pub use crate::bindings::portico::plugin::conversations::{list_threads, messages, reply, write, Message, Thread};
+    pub use super::calls::conversations::{list_threads, messages, reply, write};
+    pub use crate::bindings::portico::plugin::conversations::{Message, Thread};
     use crate::HostError;
 
     /// The viewer (a contact) writes to the office in their thread about
@@ -88,14 +98,13 @@ pub mod conversations {
 /// [`Permission::NotifyOffice`](crate::Permission::NotifyOffice). The host
 /// chooses who is told (owners and office staff); returns how many.
 pub mod office {
-    pub use crate::bindings::portico::plugin::office::notify;
+    pub use super::calls::office::notify;
 }
 
 /// The job's documents: needs [`Permission::DocumentsRead`](crate::Permission::DocumentsRead).
 pub mod documents {
-    pub use crate::bindings::portico::plugin::documents::{
-        list_documents, list_report_items, Document, ItemSeverity, ReportItem,
-    };
+    pub use super::calls::documents::{list_documents, list_report_items};
+    pub use crate::bindings::portico::plugin::documents::{Document, ItemSeverity, ReportItem};
     use crate::Role;
 
     /// What every section says about a report in each state, so that the
@@ -151,7 +160,8 @@ pub mod documents {
 /// # }
 /// ```
 pub mod agreements {
-    pub use crate::bindings::portico::plugin::agreements::{list_agreements, sign, Agreement, AgreementStatus, Signature};
+    pub use super::calls::agreements::{list_agreements, sign};
+    pub use crate::bindings::portico::plugin::agreements::{Agreement, AgreementStatus, Signature};
 }
 
 /// The job's estimates, and the client's answer: needs
@@ -160,7 +170,8 @@ pub mod agreements {
 /// who may answer, the version read, the expiry, and that an answer is
 /// given once.
 pub mod estimates {
-    pub use crate::bindings::portico::plugin::estimates::{accept, decline, list_estimates, Estimate, EstimateLine, EstimateStatus};
+    pub use super::calls::estimates::{accept, decline, list_estimates};
+    pub use crate::bindings::portico::plugin::estimates::{Estimate, EstimateLine, EstimateStatus};
 }
 
 /// The client's service requests on the account hub: needs
@@ -169,18 +180,21 @@ pub mod estimates {
 /// description, the place (one of the client's properties, or an address),
 /// the days offered and the photos again.
 pub mod requests {
-    pub use crate::bindings::portico::plugin::requests::{list_requests, submit, DayPart, NewRequest, PreferredVisit, RequestStatus, ServiceRequest};
+    pub use super::calls::requests::{list_requests, submit};
+    pub use crate::bindings::portico::plugin::requests::{DayPart, NewRequest, PreferredVisit, RequestStatus, ServiceRequest};
 }
 
 /// The business's add-on services: needs [`Permission::AddOns`](crate::Permission::AddOns).
 /// A request waits for the business's approval, which puts it on the invoice.
 pub mod add_ons {
-    pub use crate::bindings::portico::plugin::add_ons::{list_add_ons, request, AddOn, RequestStatus};
+    pub use super::calls::add_ons::{list_add_ons, request};
+    pub use crate::bindings::portico::plugin::add_ons::{AddOn, RequestStatus};
 }
 
 /// The job's invoices and payments: needs [`Permission::BillingRead`](crate::Permission::BillingRead).
 pub mod billing {
-    pub use crate::bindings::portico::plugin::billing::{list_invoices, Invoice, InvoiceLine, LineKind, Payment};
+    pub use super::calls::billing::list_invoices;
+    pub use crate::bindings::portico::plugin::billing::{Invoice, InvoiceLine, LineKind, Payment};
     use crate::Tone;
 
     /// An invoice's status as the host's pages show it: its words and tone.
@@ -207,7 +221,8 @@ pub mod billing {
 /// # }
 /// ```
 pub mod checkout {
-    pub use crate::bindings::portico::plugin::checkout::{quote, report_paid, start, start_many, CardQuote};
+    pub use super::calls::checkout::{quote, report_paid, start, start_many};
+    pub use crate::bindings::portico::plugin::checkout::CardQuote;
 
     /// The ways `report_paid` takes, as `(method, label)`: everything but a
     /// card, which goes through the checkout.
@@ -218,11 +233,11 @@ pub mod checkout {
 /// The section's own data: needs [`Permission::Storage`](crate::Permission::Storage).
 pub mod storage {
     use super::*;
-    pub use raw::storage::{delete, get, insert, list_keys, set};
+    pub use calls::storage::{delete, get, insert, list_keys, set};
 
     /// The value under `key`, deserialized from JSON.
     pub fn get_json<T: DeserializeOwned>(scope: Scope, key: &str) -> Result<Option<T>, HostError> {
-        match raw::storage::get(scope, key)? {
+        match calls::storage::get(scope, key)? {
             None => Ok(None),
             Some(text) => serde_json::from_str(&text)
                 .map(Some)
@@ -232,7 +247,7 @@ pub mod storage {
 
     /// Store `value` as JSON under `key` only if the key is absent; true when stored.
     pub fn insert_json<T: Serialize + ?Sized>(scope: Scope, key: &str, value: &T) -> Result<bool, HostError> {
-        raw::storage::insert(scope, key, &to_json(key, value)?)
+        calls::storage::insert(scope, key, &to_json(key, value)?)
     }
 
     fn to_json<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<String, HostError> {
@@ -242,7 +257,7 @@ pub mod storage {
 
     /// Store `value` under `key` as JSON.
     pub fn set_json<T: Serialize + ?Sized>(scope: Scope, key: &str, value: &T) -> Result<(), HostError> {
-        raw::storage::set(scope, key, &to_json(key, value)?)
+        calls::storage::set(scope, key, &to_json(key, value)?)
     }
 }
 
@@ -259,12 +274,12 @@ pub mod notify {
     ) -> Result<String, HostError> {
         let data = serde_json::to_string(data)
             .map_err(|e| HostError::Invalid(format!("template data does not serialize: {e}")))?;
-        raw::notify::email_contact(contact_id, template, &data)
+        calls::notify::email_contact(contact_id, template, &data)
     }
 
     /// E-mail a partner of the business at `address`, which the business must
     /// have written in this section's settings (a mover's quote desk).
-    pub use raw::notify::email_partner;
+    pub use calls::notify::email_partner;
 }
 
 /// The audit log: needs [`Permission::Audit`](crate::Permission::Audit).
@@ -277,13 +292,14 @@ pub mod audit {
     pub fn record<T: Serialize + ?Sized>(action: &str, summary: &str, details: &T) -> Result<Receipt, HostError> {
         let details = serde_json::to_string(details)
             .map_err(|e| HostError::Invalid(format!("audit details do not serialize: {e}")))?;
-        raw::audit::record_event(action, summary, &details)
+        calls::audit::record_event(action, summary, &details)
     }
 }
 
 /// Diagnostics; needs no permission.
 pub mod log {
-    use crate::bindings::portico::plugin::log::{write, Level};
+    use super::calls::log::write;
+    use crate::bindings::portico::plugin::log::Level;
 
     /// Log at debug level.
     pub fn debug(message: &str) {

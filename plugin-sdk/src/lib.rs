@@ -71,17 +71,33 @@ pub mod money;
 
 /// The raw bindings generated from the WIT contract. Prefer the curated items
 /// re-exported at the crate root; these are here for the rare case they miss.
+/// Built for the host (not `wasm32`), the types also (de)serialize, for the
+/// [`native`] backend, and the imported functions are not to be called:
+/// use the crate root's modules, which reach the host either way.
 #[allow(missing_docs)]
 pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../wit",
-        world: "section-plugin",
-        pub_export_macro: true,
-        export_macro_name: "__export_section_plugin",
-        default_bindings_module: "::portico_plugin_sdk::bindings",
-        runtime_path: "::portico_plugin_sdk::__private::wit_bindgen::rt",
-    });
+    /// The bindings, with `$extra` options.
+    macro_rules! contract {
+        ($($extra:tt)*) => {
+            wit_bindgen::generate!({
+                path: "../wit",
+                world: "section-plugin",
+                pub_export_macro: true,
+                export_macro_name: "__export_section_plugin",
+                default_bindings_module: "::portico_plugin_sdk::bindings",
+                runtime_path: "::portico_plugin_sdk::__private::wit_bindgen::rt",
+                $($extra)*
+            });
+        };
+    }
+    #[cfg(target_arch = "wasm32")]
+    contract!();
+    #[cfg(not(target_arch = "wasm32"))]
+    contract!(additional_derives: [serde::Serialize, serde::Deserialize],);
 }
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
 
 pub use bindings::exports::portico::plugin::section::{
     ActionError, Descriptor, Event, EventKind, FieldProblem, InputProblems, PermissionRequest, SettingKind, SettingSpec,
@@ -245,7 +261,15 @@ macro_rules! export_section {
             }
         }
 
+        #[cfg(target_arch = "wasm32")]
         $crate::bindings::__export_section_plugin!(__PorticoSectionExport);
+
+        /// The section's exports for the host to call in-process (the
+        /// native backend: benchmarks and tests, never an installation).
+        #[cfg(not(target_arch = "wasm32"))]
+        pub fn portico_native_section() -> $crate::native::NativeSection {
+            $crate::native::NativeSection::of::<$section>()
+        }
     };
 }
 

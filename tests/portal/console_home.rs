@@ -81,3 +81,66 @@ story! { async fn the_office_finds_a_job_by_name_and_sees_what_waits_for_it(app)
     assert!(literal.text().contains("No jobs matching “%”."), "a wildcard is a character: {}", literal.text());
     assert!(other_business.text().contains("No jobs matching “Harbor”."), "another business's job stays out");
 }}
+
+story! { async fn the_job_list_reads_where_its_jobs_stand_together_not_job_by_job(app) {
+    busy_business(&app).await;
+    let owner = app.owner().await;
+    owner.get(&app.url("/staff")).await;
+
+    let full = owner.get(&app.url("/staff")).await;
+    let short = owner.get(&app.url("/staff?page=2")).await;
+
+    assert!(full.text().contains("Showing 1–25 of 32 jobs.") && short.text().contains("Showing 26–32 of 32 jobs."));
+    assert_eq!(full.statements, short.statements, "25 jobs cost what 7 do");
+    assert_eq!(full.statements, Some(CONSOLE_HOME_STATEMENTS), "the session, the business, the board and its count, the rows' reads, the sections and the activity");
+}}
+
+/// Statements of one view of the console's home, on either database: the
+/// session and the staff member, the business, how many jobs match and the
+/// page of them, thirteen reads of the listed jobs' rows (jobs, properties,
+/// visits, services, people, locked agreements, signatures, documents,
+/// add-on requests, agreement templates, invoices, their lines, payments),
+/// the sections and the latest activity, then the console's frame (the
+/// business and its sections again). It was 184 for 25 jobs when each row
+/// read its own.
+const CONSOLE_HOME_STATEMENTS: u32 = 22;
+
+story! { async fn a_listed_job_s_rows_are_those_its_own_reads_find(app) {
+    // Every demo business's jobs: signed and unsigned agreements, invoices
+    // paid, due and batched, reports, add-on requests, several people.
+    portico::demo::ensure_demo(&app.server.state, app.data_dir()).await.expect("the demo's businesses");
+    let db = &app.server.state.db;
+    for slug in [portico::demo::SLUG, "northwind", "sparkle"] {
+        let tenant = db.tenant_by_slug(slug).await.unwrap().expect("a demo business").id;
+        let jobs: Vec<_> = db.tenant(&tenant).jobs(100).await.unwrap().into_iter().map(|job| job.id).collect();
+        assert!(!jobs.is_empty(), "{slug} has jobs");
+        let page = db.snapshot();
+        page.tenant(&tenant).prefetch_jobs(&jobs).await.unwrap();
+
+        for job in &jobs {
+            let (listed, read) = portico_data::counting(job_rows(&page, &tenant, job)).await;
+            assert_eq!(read, 0, "{slug} {job}: every read was answered by the list's statements");
+            assert_eq!(listed, job_rows(db, &tenant, job).await, "{slug} {job}");
+        }
+    }
+}}
+
+/// What the console's rules read of a job, as text.
+async fn job_rows(db: &portico_data::Db, tenant: &portico_core::ids::TenantId, job: &portico_core::ids::JobId) -> String {
+    let business = db.tenant(tenant);
+    let found = business.job(job).await.unwrap().expect("a listed job");
+    format!(
+        "{found:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        business.property(&found.property_id).await.unwrap(),
+        business.appointments(job).await.unwrap(),
+        business.services(job).await.unwrap(),
+        business.job_contacts(job).await.unwrap(),
+        business.agreement_templates().await.unwrap(),
+        business.locked_agreements(job).await.unwrap(),
+        business.agreement_signatures(job).await.unwrap(),
+        business.documents(job, "report").await.unwrap(),
+        business.add_on_requests(job).await.unwrap(),
+        business.invoices(job).await.unwrap(),
+        business.job_payments(job).await.unwrap(),
+    )
+}

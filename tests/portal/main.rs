@@ -86,6 +86,7 @@ mod job_tabs;
 mod mail_delivery;
 mod migrations;
 mod moving_offers;
+mod native_sections;
 mod notifications;
 mod object_storage;
 mod operations;

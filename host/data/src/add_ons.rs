@@ -8,6 +8,16 @@ use portico_core::model::{new_id, now, AddOnStatus};
 const SERVICE_COLUMNS: &str = "id, name, description, price_minor, active";
 const REQUEST_COLUMNS: &str = "r.id, r.service_id, s.name, s.price_minor, r.requested_by, r.status, r.requested_at, r.decided_by";
 
+/// One job's add-on requests (`which` is `r.job_id = $2`) or several's,
+/// oldest first.
+pub(crate) fn add_on_requests_sql(which: &str) -> String {
+    format!(
+        "SELECT r.job_id AS of_job, {REQUEST_COLUMNS} FROM add_on_requests r \
+         JOIN add_on_services s ON s.id = r.service_id AND s.tenant_id = r.tenant_id \
+         WHERE r.tenant_id = $1 AND {which} ORDER BY r.requested_at, r.id"
+    )
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AddOnService {
     pub id: String,
@@ -85,10 +95,7 @@ impl TenantDb<'_> {
     /// The job's requests, oldest first.
     pub async fn add_on_requests(&self, job_id: &JobId) -> DbResult<Vec<AddOnRequest>> {
         self.db.read_once("add_on_requests", self.tenant, job_id.as_str(), || async move {
-            sqlx::query_as(&format!(
-                "SELECT {REQUEST_COLUMNS} FROM add_on_requests r JOIN add_on_services s ON s.id = r.service_id AND s.tenant_id = r.tenant_id \
-                 WHERE r.tenant_id = $1 AND r.job_id = $2 ORDER BY r.requested_at, r.id"
-            ))
+            sqlx::query_as(&add_on_requests_sql("r.job_id = $2"))
             .bind(self.tenant)
             .bind(job_id)
             .fetch_all(&self.db.pool)

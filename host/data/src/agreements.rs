@@ -10,6 +10,17 @@ const LOCK_COLUMNS: &str = "template_id, title, body, body_sha256, signer_roles,
 const SIGNATURE_COLUMNS: &str = "id, template_id, contact_id, role, contact_name, contact_email, signer_name, \
     consent_text, signed_at, ip, user_agent, audit_id";
 
+/// The locked copies of one job's agreements (`which` is `job_id = $2`) or
+/// several's, in the order they were locked.
+pub(crate) fn locked_agreements_sql(which: &str) -> String {
+    format!("SELECT job_id AS of_job, {LOCK_COLUMNS} FROM job_agreements WHERE tenant_id = $1 AND {which} ORDER BY locked_at")
+}
+
+/// The signatures on one job's agreements or several's, oldest first.
+pub(crate) fn signatures_sql(which: &str) -> String {
+    format!("SELECT job_id AS of_job, {SIGNATURE_COLUMNS} FROM agreement_signatures WHERE tenant_id = $1 AND {which} ORDER BY signed_at, id")
+}
+
 /// A business's agreement, with placeholders, as it is edited.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AgreementTemplate {
@@ -177,9 +188,7 @@ impl TenantDb<'_> {
     /// The job's locked agreements.
     pub async fn locked_agreements(&self, job_id: &JobId) -> DbResult<Vec<LockedAgreement>> {
         self.db.read_once("locked_agreements", self.tenant, job_id.as_str(), || async move {
-            sqlx::query_as(&format!(
-                "SELECT {LOCK_COLUMNS} FROM job_agreements WHERE tenant_id = $1 AND job_id = $2 ORDER BY locked_at"
-            ))
+            sqlx::query_as(&locked_agreements_sql("job_id = $2"))
             .bind(self.tenant)
             .bind(job_id)
             .fetch_all(&self.db.pool)
@@ -192,9 +201,7 @@ impl TenantDb<'_> {
     /// Every signature on the job's agreements, oldest first.
     pub async fn agreement_signatures(&self, job_id: &JobId) -> DbResult<Vec<StoredSignature>> {
         self.db.read_once("agreement_signatures", self.tenant, job_id.as_str(), || async move {
-            sqlx::query_as(&format!(
-                "SELECT {SIGNATURE_COLUMNS} FROM agreement_signatures WHERE tenant_id = $1 AND job_id = $2 ORDER BY signed_at, id"
-            ))
+            sqlx::query_as(&signatures_sql("job_id = $2"))
             .bind(self.tenant)
             .bind(job_id)
             .fetch_all(&self.db.pool)

@@ -11,6 +11,39 @@ pub(super) const JOB_CONTACT_COLUMNS: &str = "jc.id, jc.job_id, jc.contact_id, j
 const DOCUMENT_COLUMNS: &str =
     "id, job_id, kind, title, file_key, content_type, byte_size, visible_to, published_at";
 
+// The reads of a job's rows, each written once for the job page (`which`
+// names one job) and for a list of jobs (`which` names several; see
+// `jobs_at_once`). Rows of a job's parts carry it as `of_job`.
+
+pub(crate) fn jobs_sql(which: &str) -> String {
+    format!("SELECT id, tenant_id, property_id, reference, status FROM jobs WHERE tenant_id = $1 AND {which}")
+}
+
+pub(crate) fn appointments_sql(which: &str) -> String {
+    format!(
+        "SELECT job_id AS of_job, id, starts_at, ends_at, staff_name, status FROM appointments \
+         WHERE tenant_id = $1 AND {which} ORDER BY starts_at"
+    )
+}
+
+pub(crate) fn services_sql(which: &str) -> String {
+    format!(
+        "SELECT job_id AS of_job, id, name, price_minor, tax_rate_bp FROM job_services \
+         WHERE tenant_id = $1 AND {which} ORDER BY position, id"
+    )
+}
+
+pub(crate) fn job_contacts_sql(which: &str) -> String {
+    format!(
+        "SELECT jc.job_id AS of_job, {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
+         WHERE jc.tenant_id = $1 AND {which} ORDER BY jc.created_at, jc.id"
+    )
+}
+
+pub(crate) fn documents_sql(which: &str) -> String {
+    format!("SELECT job_id AS of_job, {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND {which} ORDER BY created_at")
+}
+
 /// An invoice to create; lines are (kind, description, quantity, unit price in
 /// minor units), kind being `service`, `add-on`, `fee` or `discount`.
 #[derive(Clone, Copy)]
@@ -205,7 +238,7 @@ impl TenantDb<'_> {
 
     pub async fn job(&self, job_id: &JobId) -> DbResult<Option<Job>> {
         self.db.read_once("job", self.tenant, job_id.as_str(), || async move {
-            sqlx::query_as("SELECT id, tenant_id, property_id, reference, status FROM jobs WHERE tenant_id = $1 AND id = $2")
+            sqlx::query_as(&jobs_sql("id = $2"))
                 .bind(self.tenant)
                 .bind(job_id)
                 .fetch_optional(&self.db.pool)
@@ -234,10 +267,7 @@ impl TenantDb<'_> {
 
     pub async fn appointments(&self, job_id: &JobId) -> DbResult<Vec<Appointment>> {
         self.db.read_once("appointments", self.tenant, job_id.as_str(), || async move {
-            sqlx::query_as(
-                "SELECT id, starts_at, ends_at, staff_name, status FROM appointments \
-                 WHERE tenant_id = $1 AND job_id = $2 ORDER BY starts_at",
-            )
+            sqlx::query_as(&appointments_sql("job_id = $2"))
             .bind(self.tenant)
             .bind(job_id)
             .fetch_all(&self.db.pool)
@@ -249,7 +279,7 @@ impl TenantDb<'_> {
 
     pub async fn services(&self, job_id: &JobId) -> DbResult<Vec<JobService>> {
         self.db.read_once("services", self.tenant, job_id.as_str(), || async move {
-            sqlx::query_as("SELECT id, name, price_minor, tax_rate_bp FROM job_services WHERE tenant_id = $1 AND job_id = $2 ORDER BY position, id")
+            sqlx::query_as(&services_sql("job_id = $2"))
                 .bind(self.tenant)
                 .bind(job_id)
                 .fetch_all(&self.db.pool)
@@ -275,10 +305,7 @@ impl TenantDb<'_> {
 
     pub async fn job_contacts(&self, job_id: &JobId) -> DbResult<Vec<JobContact>> {
         self.db.read_once("job_contacts", self.tenant, job_id.as_str(), || async move {
-            sqlx::query_as(&format!(
-                "SELECT {JOB_CONTACT_COLUMNS} FROM job_contacts jc JOIN contacts c ON c.id = jc.contact_id \
-                 WHERE jc.tenant_id = $1 AND jc.job_id = $2 ORDER BY jc.created_at, jc.id"
-            ))
+            sqlx::query_as(&job_contacts_sql("jc.job_id = $2"))
             .bind(self.tenant)
             .bind(job_id)
             .fetch_all(&self.db.pool)
@@ -374,10 +401,7 @@ impl TenantDb<'_> {
             return Ok(all.into_iter().filter(|document| document.kind == kind).collect());
         }
         self.db.read_once("documents", self.tenant, &format!("{job_id}/{kind}"), || async move {
-            sqlx::query_as(&format!(
-                "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND job_id = $2 AND ($3 = '' OR kind = $3) \
-                 ORDER BY created_at"
-            ))
+            sqlx::query_as(&documents_sql("job_id = $2 AND ($3 = '' OR kind = $3)"))
             .bind(self.tenant)
             .bind(job_id)
             .bind(kind)

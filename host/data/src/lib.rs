@@ -30,6 +30,7 @@ mod identity;
 mod job_setup;
 mod jobs;
 mod job_snapshot;
+mod jobs_at_once;
 mod mail_templates;
 mod notes;
 mod notifications;
@@ -86,7 +87,7 @@ pub use webhooks::{DeliveryRow, DeliveryTarget, LeasedDelivery, WebhookEndpoint}
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::Executor;
-pub use pool::{counting, recording};
+pub use pool::{counting, recording, CountedBy};
 use pool::Pool;
 use std::time::Duration;
 
@@ -190,12 +191,22 @@ impl Db {
         TenantDb { db: self, tenant }
     }
 
+    /// Connections an instance keeps to its database unless told otherwise
+    /// (`PORTICO_DATABASE_CONNECTIONS`); see docs/deploy.md for how it was
+    /// chosen.
+    pub const DEFAULT_CONNECTIONS: u32 = 8;
+
     /// Open the database at `url` (an SQLite file is created if missing) and
-    /// bring its schema up to date.
+    /// bring its schema up to date, with the default number of connections.
     pub async fn connect(url: &str) -> DbResult<Db> {
+        Db::connect_with(url, Db::DEFAULT_CONNECTIONS).await
+    }
+
+    /// [`Db::connect`] keeping at most `connections` open (at least one).
+    pub async fn connect_with(url: &str, connections: u32) -> DbResult<Db> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of(url)?;
-        let options = AnyPoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10));
+        let options = AnyPoolOptions::new().max_connections(connections.max(1)).acquire_timeout(Duration::from_secs(10));
         let pool = match backend {
             Backend::Sqlite => {
                 let url = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };

@@ -41,6 +41,27 @@ pub async fn recording<F: std::future::Future>(work: F) -> (F::Output, Vec<Strin
     (output, texts)
 }
 
+/// The tally of the task that took it, for work it hands to another thread
+/// (whose statements are the task's all the same: a native section's host
+/// functions, run from its blocking thread).
+#[derive(Clone, Default)]
+pub struct CountedBy(Option<Arc<Tally>>);
+
+impl CountedBy {
+    /// This task's tally, if it is counting.
+    pub fn this_task() -> CountedBy {
+        CountedBy(TALLY.try_with(Arc::clone).ok())
+    }
+
+    /// Run `work`, its statements counted on the tally taken.
+    pub async fn count<F: std::future::Future>(&self, work: F) -> F::Output {
+        match &self.0 {
+            Some(tally) => TALLY.scope(tally.clone(), work).await,
+            None => work.await,
+        }
+    }
+}
+
 /// Count a statement, when the task is counting; its text is traced
 /// (`RUST_LOG=portico_data::statements=trace`) to see which they are.
 fn tally_one(sql: &str) {

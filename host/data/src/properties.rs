@@ -15,6 +15,11 @@ type Executor<'e> = &'e mut sqlx::AnyConnection;
 /// The columns of [`Property`], from `properties p`.
 pub(crate) const PROPERTY_COLUMNS: &str = "p.id, p.line1, p.line2, p.city, p.region, p.postal_code, p.country, p.name, p.kind";
 
+/// The business's properties that `which` picks.
+pub(crate) fn properties_sql(which: &str) -> String {
+    format!("SELECT {PROPERTY_COLUMNS} FROM properties p WHERE p.tenant_id = $1 AND {which}")
+}
+
 /// A note on a property.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PropertyNote {
@@ -76,7 +81,7 @@ impl TenantDb<'_> {
     /// The property, if it is this business's.
     pub async fn find_property(&self, property_id: &str) -> DbResult<Option<Property>> {
         self.db.read_once("find_property", self.tenant, property_id, || async move {
-            sqlx::query_as(&format!("SELECT {PROPERTY_COLUMNS} FROM properties p WHERE p.tenant_id = $1 AND p.id = $2"))
+            sqlx::query_as(&properties_sql("p.id = $2"))
                 .bind(self.tenant)
                 .bind(property_id)
                 .fetch_optional(&self.db.pool)

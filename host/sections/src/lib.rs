@@ -9,6 +9,8 @@ mod estimates_api;
 mod requests_api;
 pub mod health;
 mod host_api;
+#[cfg(feature = "native")]
+mod native;
 pub mod manage;
 pub mod permissions;
 pub mod runtime;

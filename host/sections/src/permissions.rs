@@ -192,7 +192,7 @@ impl From<Permission> for WitPermission {
 }
 
 /// What a component's imports say it will use.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportedCapabilities {
     /// Permissions whose interfaces are imported.
     pub permissions: BTreeSet<Permission>,

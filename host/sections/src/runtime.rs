@@ -82,13 +82,16 @@ pub struct LoadedPlugin {
     pub imports: ImportedCapabilities,
     /// The contract version it was built for.
     pub contract: ContractVersion,
-    pre: Linked,
+    pub(crate) pre: Linked,
 }
 
 /// A component linked against the host interfaces of its contract version.
-enum Linked {
+pub(crate) enum Linked {
     Current(SectionPluginPre<CallState>),
     V0_3(bindings::v0_3::SectionPluginPre<CallState>),
+    /// The same section built for the host (benchmarks and tests only).
+    #[cfg(feature = "native")]
+    Native(portico_plugin_sdk::native::NativeSection),
 }
 
 impl LoadedPlugin {
@@ -98,6 +101,12 @@ impl LoadedPlugin {
 
     pub fn version(&self) -> &str {
         &self.descriptor.version
+    }
+
+    /// Whether this is the section's native build (`Sections::run_natively`).
+    #[cfg(feature = "native")]
+    pub fn runs_natively(&self) -> bool {
+        matches!(self.pre, Linked::Native(_))
     }
 
     /// The permissions the plugin asks for, in declaration order.
@@ -236,6 +245,13 @@ impl PluginRuntime {
     /// The package already loaded under `sha256`, if any.
     pub fn get(&self, sha256: &str) -> Option<Arc<LoadedPlugin>> {
         self.loaded.read().expect("plugin table poisoned").get(sha256).cloned()
+    }
+
+    /// Put `plugin` in the table in place of what its package had (the
+    /// native backend's swap, and back).
+    #[cfg(feature = "native")]
+    pub(crate) fn replace(&self, plugin: Arc<LoadedPlugin>) {
+        self.loaded.write().expect("plugin table poisoned").insert(plugin.sha256.clone(), plugin);
     }
 
     /// Forget every compiled package `keep` does not name (its code stays in
@@ -379,7 +395,12 @@ impl PluginRuntime {
             Invocation::Action { .. } => CallKind::Action,
             Invocation::Event(..) => CallKind::Event,
         };
-        let mut store = Store::new(&self.engine, CallState::new(scope, kind, host, self.limits.memory_bytes));
+        let state = CallState::new(scope, kind, host, self.limits.memory_bytes);
+        #[cfg(feature = "native")]
+        if let Linked::Native(section) = pre {
+            return super::native::call(*section, state, invocation, timeout).await;
+        }
+        let mut store = Store::new(&self.engine, state);
         store.limiter(|state| state);
         let deadline = Instant::now() + timeout;
         // Yield to the executor at every tick so a busy plugin never starves other
@@ -393,6 +414,8 @@ impl PluginRuntime {
             match pre {
                 Linked::Current(pre) => run_current(pre, &mut store, invocation).await,
                 Linked::V0_3(pre) => run_v0_3(pre, &mut store, invocation).await,
+                #[cfg(feature = "native")]
+                Linked::Native(_) => unreachable!("native sections are called above"),
             }
         };
         // Host calls (database queries) are outside the epoch's reach; the outer

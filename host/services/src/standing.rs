@@ -57,7 +57,20 @@ pub struct Standing {
     pub requests_waiting: usize,
 }
 
-pub async fn standing(db: &Db, tenant: &Tenant, job_id: &JobId) -> Result<Standing, DbError> {
+/// Where each of `job_ids` stands, in their order: read together (a fixed
+/// number of statements however many jobs), then judged job by job by
+/// [`standing`]'s rules. Only reads.
+pub async fn standings(db: &Db, tenant: &Tenant, job_ids: &[JobId]) -> Result<Vec<Standing>, DbError> {
+    let db = db.snapshot_for(tenant);
+    db.tenant(&tenant.id).prefetch_jobs(job_ids).await?;
+    let mut standings = Vec::with_capacity(job_ids.len());
+    for job_id in job_ids {
+        standings.push(standing(&db, tenant, job_id).await?);
+    }
+    Ok(standings)
+}
+
+async fn standing(db: &Db, tenant: &Tenant, job_id: &JobId) -> Result<Standing, DbError> {
     let business = db.tenant(&tenant.id);
     let people = business.job_contacts(job_id).await?;
     let agreements = for_job_with(db, tenant, job_id, &people).await?;

@@ -28,6 +28,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Defaults to `portico.db` in the data directory.
     pub database_url: Option<String>,
+    /// How many connections the instance keeps to its database.
+    pub database_connections: u32,
     /// Where links printed and mailed point; defaults to `http://{bind}`.
     pub public_url: Option<String>,
     /// Where document files live: a directory or `s3://bucket/prefix`;
@@ -66,7 +68,7 @@ pub struct Config {
 
 impl Config {
     pub fn new(bind: SocketAddr, data_dir: PathBuf) -> Config {
-        Config { bind, data_dir, database_url: None, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, sms: None, mail_retry: Default::default(), dev_pages: false, stripe: None, webhooks: Default::default(), http: Default::default(), trusted_proxies: Vec::new(), strict_templates: false, count_statements: false }
+        Config { bind, data_dir, database_url: None, database_connections: Db::DEFAULT_CONNECTIONS, public_url: None, files: None, s3: Default::default(), limits: Limits::default(), mail: None, sms: None, mail_retry: Default::default(), dev_pages: false, stripe: None, webhooks: Default::default(), http: Default::default(), trusted_proxies: Vec::new(), strict_templates: false, count_statements: false }
     }
 
     pub fn database_url(&self) -> String {
@@ -135,7 +137,7 @@ impl AppState {
         }
         std::fs::create_dir_all(&config.data_dir)
             .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
-        let db = Db::connect(&config.database_url()).await.context("opening the database")?;
+        let db = Db::connect_with(&config.database_url(), config.database_connections).await.context("opening the database")?;
         let runtime = PluginRuntime::new(config.limits.clone(), Some(config.data_dir.join("compiled-plugins")))?;
         let checkouts = Checkouts::new(db.clone(), config.stripe.clone())?;
         let files = Arc::new(match &config.files {

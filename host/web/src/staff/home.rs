@@ -13,7 +13,7 @@ use axum_extra::extract::cookie::CookieJar;
 use portico_core::formats::{Formats as _, TenantFormats};
 use portico_core::model::Tenant;
 use portico_data::{BoardFilter, BoardQuery, BoardRow};
-use portico_services::standing::{standing, PaymentStep, ReportStep, Standing, Step};
+use portico_services::standing::{standings, PaymentStep, ReportStep, Standing, Step};
 use serde::{Deserialize, Serialize};
 
 const JOBS_PER_PAGE: u32 = 25;
@@ -67,8 +67,8 @@ pub(super) async fn home(
         board.page = pages - 1;
         found = state.db.tenant(&tenant_id).job_board(&board).await?;
     }
-    // Each row's standing is read on its own; they wait for the database together.
-    let standings = futures::future::try_join_all(found.rows.iter().map(|row| standing(&state.db, &tenant, &row.id))).await?;
+    let listed: Vec<_> = found.rows.iter().map(|row| row.id.clone()).collect();
+    let standings = standings(&state.db, &tenant, &listed).await?;
     let jobs: Vec<serde_json::Value> = found.rows.iter().zip(&standings).map(|(row, standing)| job_row(row, standing, &formats)).collect();
 
     let href = |filter: BoardFilter, page: u32| home_href(&search, filter, page);
