@@ -13,7 +13,7 @@ const SIGNATURE_COLUMNS: &str = "id, template_id, contact_id, role, contact_name
 /// The locked copies of one job's agreements (`which` is `job_id = $2`) or
 /// several's, in the order they were locked.
 pub(crate) fn locked_agreements_sql(which: &str) -> String {
-    format!("SELECT job_id AS of_job, {LOCK_COLUMNS} FROM job_agreements WHERE tenant_id = $1 AND {which} ORDER BY locked_at")
+    format!("SELECT job_id AS of_job, {LOCK_COLUMNS} FROM job_agreements WHERE tenant_id = $1 AND {which} ORDER BY locked_at, template_id")
 }
 
 /// The signatures on one job's agreements or several's, oldest first.

@@ -22,7 +22,7 @@ pub(crate) fn jobs_sql(which: &str) -> String {
 pub(crate) fn appointments_sql(which: &str) -> String {
     format!(
         "SELECT job_id AS of_job, id, starts_at, ends_at, staff_name, status FROM appointments \
-         WHERE tenant_id = $1 AND {which} ORDER BY starts_at"
+         WHERE tenant_id = $1 AND {which} ORDER BY starts_at, id"
     )
 }
 
@@ -41,7 +41,7 @@ pub(crate) fn job_contacts_sql(which: &str) -> String {
 }
 
 pub(crate) fn documents_sql(which: &str) -> String {
-    format!("SELECT job_id AS of_job, {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND {which} ORDER BY created_at")
+    format!("SELECT job_id AS of_job, {DOCUMENT_COLUMNS} FROM documents WHERE tenant_id = $1 AND {which} ORDER BY created_at, id")
 }
 
 /// An invoice to create; lines are (kind, description, quantity, unit price in

@@ -19,6 +19,10 @@ use portico_core::ids::JobId;
 use portico_core::model::{Appointment, Document, Job, JobContact, JobService, Property};
 use std::collections::HashMap;
 
+/// The most jobs one statement names: well under the bound parameters
+/// SQLite takes in one statement (32,766), and a page lists 25.
+pub const JOBS_AT_ONCE: usize = 500;
+
 /// A row of one of several jobs, and which job it belongs to.
 #[derive(sqlx::FromRow)]
 struct OfJob<T> {
@@ -30,12 +34,19 @@ struct OfJob<T> {
 impl TenantDb<'_> {
     /// On a render's snapshot, read what [`crate::Db::snapshot`]'s reads of
     /// each of `job_ids` would (see the module's comment): thirteen
-    /// statements whatever their number. Without a snapshot, nothing: there
-    /// is nowhere to keep it.
+    /// statements for each [`JOBS_AT_ONCE`] jobs. Without a snapshot,
+    /// nothing: there is nowhere to keep it.
     pub async fn prefetch_jobs(&self, job_ids: &[JobId]) -> DbResult<()> {
-        if !self.db.is_snapshot() || job_ids.is_empty() {
+        if !self.db.is_snapshot() {
             return Ok(());
         }
+        for some in job_ids.chunks(JOBS_AT_ONCE) {
+            self.prefetch_some(some).await?;
+        }
+        Ok(())
+    }
+
+    async fn prefetch_some(&self, job_ids: &[JobId]) -> DbResult<()> {
         let among = placeholders(2, job_ids.len());
         let jobs: Vec<Job> = self.of_jobs(&jobs_sql(&format!("id IN ({among})")), job_ids, "reading listed jobs").await?;
         let properties: Vec<Property> = self

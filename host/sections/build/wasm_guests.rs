@@ -39,28 +39,33 @@ pub fn build(manifest: &Path, packages: &[&str], watch: &[&Path]) -> Vec<Guest> 
 
     let target_dir = guest_target_dir();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .arg("build")
-        .arg("--release")
-        .arg("--locked")
-        .args(["--target", GUEST_TARGET])
-        .arg("--manifest-path")
-        .arg(manifest)
-        .arg("--target-dir")
-        .arg(&target_dir);
+    // One package at a time, each built as a component only: a section
+    // crate is also an `rlib` (for the host's native backend), and cargo
+    // does not link-time optimise a library that is also an rlib, so a
+    // plain `cargo build` would ship the components without LTO.
     for package in packages {
-        command.args(["--package", package]);
-    }
-    scrub_outer_build_environment(&mut command);
+        let mut command = Command::new(&cargo);
+        command
+            .arg("rustc")
+            .arg("--release")
+            .arg("--locked")
+            .args(["--target", GUEST_TARGET])
+            .arg("--manifest-path")
+            .arg(manifest)
+            .arg("--target-dir")
+            .arg(&target_dir)
+            .args(["--package", package])
+            .args(["--crate-type", "cdylib"]);
+        scrub_outer_build_environment(&mut command);
 
-    let status = command.status().unwrap_or_else(|e| panic!("could not run cargo for the wasm guests: {e}"));
-    if !status.success() {
-        panic!(
-            "building the wasm guests in {} failed (see the errors above); \
-             set {SKIP_VAR}=1 to build the host without them",
-            workspace_dir.display()
-        );
+        let status = command.status().unwrap_or_else(|e| panic!("could not run cargo for the wasm guests: {e}"));
+        if !status.success() {
+            panic!(
+                "building the wasm guest {package} in {} failed (see the errors above); \
+                 set {SKIP_VAR}=1 to build the host without them",
+                workspace_dir.display()
+            );
+        }
     }
 
     packages

@@ -45,32 +45,41 @@ macro_rules! dispatcher {
 }
 portico_plugin_sdk::__host_functions!(dispatcher);
 
-/// The host lent to one native call: its call state, and the runtime its
-/// host functions (database reads) run on.
+/// The host lent to one native call: its call state, the runtime its host
+/// functions (database reads) run on, and when the call's time is up.
 struct Lent {
     state: CallState,
     runtime: tokio::runtime::Handle,
     /// Whose statements its host functions run (the page's, counted).
     counted: CountedBy,
+    deadline: tokio::time::Instant,
 }
 
 impl NativeHost for Lent {
     fn call(&mut self, function: &str, args: &[u8]) -> Vec<u8> {
         let answer = self.counted.count(dispatch(&mut self.state, function, args));
-        wait(&self.runtime, answer).unwrap_or_else(|| panic!("the contract has no host function {function}"))
+        wait(&self.runtime, self.deadline, answer).unwrap_or_else(|| panic!("the contract has no host function {function}"))
     }
 }
+
+/// Why a native call was unwound: its time ran out while a host function
+/// waited.
+struct TimedOut;
 
 /// What `future` gives, waiting for it synchronously: at once when it is
 /// ready at once (a render's reads answered from the page's snapshot), else
 /// blocking this thread (handing its other tasks to another worker) until
-/// the runtime has done it.
-fn wait<F: Future>(runtime: &tokio::runtime::Handle, future: F) -> F::Output {
+/// the runtime has done it, or until `deadline`, when the call unwinds as
+/// timed out. (A render waits in place, so the page's other sections, in
+/// the same task, wait with it: a sandboxed one mid-way through a read this
+/// one needs would never finish it, and the deadline is what ends that.)
+fn wait<F: Future>(runtime: &tokio::runtime::Handle, deadline: tokio::time::Instant, future: F) -> F::Output {
     let mut future = pin!(future);
     if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
         return output;
     }
-    tokio::task::block_in_place(|| runtime.block_on(future))
+    let waited = tokio::task::block_in_place(|| runtime.block_on(tokio::time::timeout_at(deadline, future)));
+    waited.unwrap_or_else(|_elapsed| std::panic::panic_any(TimedOut))
 }
 
 /// Run one export of `section`. The section is synchronous and its host
@@ -79,22 +88,34 @@ fn wait<F: Future>(runtime: &tokio::runtime::Handle, future: F) -> F::Output {
 /// Anything else (an action or event may start other sections' calls from
 /// its host functions) runs on a blocking thread of its own, as does every
 /// call on a single-threaded runtime, where nothing may block in place.
-/// Natively there is no sandbox: a render cannot be stopped at its time
-/// limit, and a call on its own thread is abandoned at it, not stopped.
+/// Natively there is no sandbox: a call's time limit stops it only while a
+/// host function waits (a section looping in its own code runs on), and
+/// a call on its own thread that overruns is abandoned, not stopped.
 pub(crate) async fn call(section: NativeSection, state: CallState, invocation: Invocation, timeout: Duration) -> Result<Returned, CallFailure> {
     let runtime = tokio::runtime::Handle::current();
-    let counted = CountedBy::this_task();
+    let host = Lent { state, runtime: runtime.clone(), counted: CountedBy::this_task(), deadline: tokio::time::Instant::now() + timeout };
     let in_place = matches!(invocation, Invocation::Render(_)) && runtime.runtime_flavor() == RuntimeFlavor::MultiThread;
-    if in_place {
-        return settle(std::panic::catch_unwind(AssertUnwindSafe(|| run(section, Lent { state, runtime, counted }, invocation))));
+    let ran = if in_place {
+        std::panic::catch_unwind(AssertUnwindSafe(|| run(section, host, invocation)))
+    } else {
+        let on_its_own = tokio::task::spawn_blocking(move || run(section, host, invocation));
+        match tokio::time::timeout(timeout, on_its_own).await {
+            Err(_elapsed) => return Err(CallFailure::Timeout(timeout)),
+            Ok(Err(joined)) if joined.is_panic() => Err(joined.into_panic()),
+            Ok(Err(_cancelled)) => return Err(CallFailure::Trap("the call was cancelled".into())),
+            Ok(Ok(ran)) => Ok(ran),
+        }
+    };
+    match ran {
+        Ok(Ok(returned)) => Ok(returned),
+        Ok(Err(message)) => Err(CallFailure::Plugin(portico_core::text::one_line(&message, 500))),
+        Err(panic) if panic.is::<TimedOut>() => Err(CallFailure::Timeout(timeout)),
+        Err(panic) => Err(CallFailure::Trap(format!("panicked: {}", panic_message(&*panic)))),
     }
-    let on_its_own = tokio::task::spawn_blocking(move || run(section, Lent { state, runtime, counted }, invocation));
-    match tokio::time::timeout(timeout, on_its_own).await {
-        Err(_elapsed) => Err(CallFailure::Timeout(timeout)),
-        Ok(Err(joined)) if joined.is_panic() => settle(Err(joined.into_panic())),
-        Ok(Err(_cancelled)) => Err(CallFailure::Trap("the call was cancelled".into())),
-        Ok(Ok(ran)) => settle(Ok(ran)),
-    }
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_else(|| "(no message)".into())
 }
 
 /// One export's call, answered: what it returned, or its own error message.
@@ -110,18 +131,6 @@ fn run(section: NativeSection, host: Lent, invocation: Invocation) -> Result<Ret
     }
 }
 
-/// A call's end as the runtime reports it: a panic is a trap.
-fn settle(ran: Result<Result<Returned, String>, Box<dyn Any + Send>>) -> Result<Returned, CallFailure> {
-    match ran {
-        Ok(Ok(returned)) => Ok(returned),
-        Ok(Err(message)) => Err(CallFailure::Plugin(portico_core::text::one_line(&message, 500))),
-        Err(panic) => {
-            let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
-            Err(CallFailure::Trap(format!("panicked: {}", message.unwrap_or_else(|| "(no message)".into()))))
-        }
-    }
-}
-
 impl Sections {
     /// Run this build's first-party sections natively from now on: each of
     /// `natives` replaces the loaded component with the same descriptor
@@ -130,9 +139,11 @@ impl Sections {
     /// replaced; refuses a native build whose descriptor differs from its
     /// component's (the two were built from different sources).
     pub async fn run_natively(&self, natives: &[NativeSection]) -> Result<Vec<String>, String> {
-        let mut replaced = Vec::new();
+        // Every native build is checked before any is swapped in.
+        let mut swaps = Vec::new();
         for native in natives {
-            let descriptor: section::Descriptor = decode(&(native.describe)());
+            let described = std::panic::catch_unwind(|| decode::<section::Descriptor>(&(native.describe)()));
+            let descriptor = described.map_err(|panic| format!("a native section's describe panicked: {}", panic_message(&*panic)))?;
             let Some(component) = self.builtins().into_iter().find(|plugin| plugin.id() == descriptor.id) else {
                 return Err(format!("no first-party component is called {}", descriptor.id));
             };
@@ -140,14 +151,17 @@ impl Sections {
             if json(&descriptor) != json(&component.descriptor) {
                 return Err(format!("the native build of {} describes itself otherwise than its component", descriptor.id));
             }
-            self.runtime.replace(Arc::new(LoadedPlugin {
+            swaps.push(LoadedPlugin {
                 sha256: component.sha256.clone(),
                 descriptor,
                 imports: component.imports.clone(),
                 contract: component.contract,
                 pre: Linked::Native(*native),
-            }));
-            replaced.push(component.id().to_string());
+            });
+        }
+        let replaced = swaps.iter().map(|plugin| plugin.id().to_string()).collect();
+        for plugin in swaps {
+            self.runtime.replace(Arc::new(plugin));
         }
         Ok(replaced)
     }
