@@ -137,7 +137,7 @@ async fn against_native(backend: &str, database_url: Option<String>, connections
     for &n in connections {
         sections.run_in_wasm();
         let (wasm, _) = measure(&format!("{n:>3} connections, wasm  "), seconds, drive(slice::from_ref(&demo.client), n, Duration::from_secs(seconds)).await?);
-        let natives = sections.run_natively(&portico_native_sections::all()).await.map_err(anyhow::Error::msg)?;
+        let natives = sections.run_natively(&portico_native_sections::all()).map_err(anyhow::Error::msg)?;
         anyhow::ensure!(!natives.is_empty(), "no section runs natively");
         let (native, _) = measure(&format!("{n:>3} connections, native"), seconds, drive(slice::from_ref(&demo.client), n, Duration::from_secs(seconds)).await?);
         println!("  {n:>3} connections: wasm sections serve {:.0} % of the pages native ones do", wasm / native * 100.0);

@@ -94,7 +94,7 @@ async fn main() -> anyhow::Result<()> {
     let mut native = None;
     for backend in ["", ", native"] {
         if !backend.is_empty() {
-            native = Some(state.sections.run_natively(&portico_native_sections::all()).await.map_err(anyhow::Error::msg)?);
+            native = Some(state.sections.run_natively(&portico_native_sections::all()).map_err(anyhow::Error::msg)?);
         }
         let sections = state.sections.active(&tenant.id).await?;
         let reports = sections.iter().find(|s| s.plugin.id() == "reports").expect("reports installed").clone();

@@ -17,7 +17,7 @@ story! { async fn pages_rendered_by_native_sections_are_those_their_components_r
         sandboxed.push((without_tokens(&dana.get(&app.url(page)).await.body), without_tokens(&sam.get(&app.url(page)).await.body)));
     }
 
-    let native = app.server.state.sections.run_natively(&portico_native_sections::all()).await.unwrap();
+    let native = app.server.state.sections.run_natively(&portico_native_sections::all()).unwrap();
 
     assert_eq!(native.len(), 14, "every first-party section: {native:?}");
     let tenant = app.demo_tenant_id().await;
@@ -59,7 +59,7 @@ story! { async fn a_native_section_acts_through_the_hosts_own_rules(app) {
     let tenant = app.demo_tenant_id().await;
     let services = app.server.state.db.tenant(&tenant).add_on_services().await.unwrap();
     let sewer = format!("addon-{}", services.iter().find(|s| s.name == "Sewer scope").expect("a demo add-on").id);
-    app.server.state.sections.run_natively(&portico_native_sections::all()).await.unwrap();
+    app.server.state.sections.run_natively(&portico_native_sections::all()).unwrap();
 
     let asked = dana.act(&page, "add-ons", "add-services", "request", &[(&sewer, "on")]).await;
     let again = dana.act(&page, "add-ons", "add-services", "request", &[(&sewer, "on")]).await;

@@ -138,13 +138,14 @@ impl Sections {
     /// so every installation of it calls the native build. Returns the ids
     /// replaced; refuses a native build whose descriptor differs from its
     /// component's (the two were built from different sources).
-    pub async fn run_natively(&self, natives: &[NativeSection]) -> Result<Vec<String>, String> {
+    pub fn run_natively(&self, natives: &[NativeSection]) -> Result<Vec<String>, String> {
         // Every native build is checked before any is swapped in.
+        let builtins = self.builtins();
         let mut swaps = Vec::new();
         for native in natives {
             let described = std::panic::catch_unwind(|| decode::<section::Descriptor>(&(native.describe)()));
             let descriptor = described.map_err(|panic| format!("a native section's describe panicked: {}", panic_message(&*panic)))?;
-            let Some(component) = self.builtins().into_iter().find(|plugin| plugin.id() == descriptor.id) else {
+            let Some(component) = builtins.iter().find(|plugin| plugin.id() == descriptor.id) else {
                 return Err(format!("no first-party component is called {}", descriptor.id));
             };
             let json = |descriptor: &section::Descriptor| serde_json::to_string(descriptor).unwrap_or_default();
