@@ -21,7 +21,7 @@ async fn busy_business(app: &TestApp) {
 /// The table row of the job `reference`, as text.
 fn row(page: &Page, reference: &str) -> Option<String> {
     let row = page.body.split("<tr>").find(|row| row.contains(&format!(">{reference}</a>")))?;
-    Some(Page { status: 200, url: String::new(), body: row.to_string(), statements: None }.text())
+    Some(Page { status: 200, url: String::new(), body: row.to_string(), statements: None, thread_hops: None }.text())
 }
 
 story! { async fn the_home_lists_every_job_with_where_it_stands_a_page_at_a_time(app) {

@@ -27,6 +27,19 @@ story! { async fn the_clients_job_page_reads_what_its_sections_share_once(app) {
     assert_eq!(documents, expected, "a tab renders the same sections");
 }}
 
+story! { async fn a_job_page_reads_on_the_thread_that_serves_it(app) {
+    let dana = Visitor::new();
+    let job = dana.get(&app.links.client).await.job_path();
+    dana.get(&app.url(&job)).await;
+
+    let page = dana.get(&app.url(&job)).await;
+
+    // On SQLite each statement sent to sqlx's connection thread is two
+    // thread switches or more; on PostgreSQL none is (always 0).
+    assert_eq!(page.statements, Some(dashboard_statements(&app)));
+    assert_eq!(page.thread_hops, Some(0), "every statement of the page ran on the thread serving it");
+}}
+
 story! { async fn an_agent_s_job_page_costs_no_more_than_the_client_s(app) {
     let sam = Visitor::new();
     let job = sam.get(&app.links.buyer_agent).await.job_path();

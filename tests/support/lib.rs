@@ -368,6 +368,8 @@ pub struct Page {
     /// How many SQL statements the server ran for this page (the last
     /// response, after redirects).
     pub statements: Option<u32>,
+    /// How many of those went to another thread ([`portico_data::Counted`]).
+    pub thread_hops: Option<u32>,
 }
 
 impl Page {
@@ -417,7 +419,7 @@ impl Page {
         let end = start + self.body[start..].find(&format!("</{tag}>"))?;
         let inner = &self.body[start..end];
         // Drop tags inside (a visually hidden "Error:" prefix).
-        let page = Page { status: 200, url: String::new(), body: inner.to_string(), statements: None };
+        let page = Page { status: 200, url: String::new(), body: inner.to_string(), statements: None, thread_hops: None };
         Some(page.text())
     }
 
@@ -515,9 +517,10 @@ impl Visitor {
     async fn page(response: reqwest::Response) -> Page {
         let status = response.status().as_u16();
         let url = response.url().to_string();
-        let statements = response.headers().get(portico_web::app::STATEMENTS_HEADER).map(|value| value.to_str().unwrap().parse().unwrap());
+        let count = |header: &str| response.headers().get(header).map(|value| value.to_str().unwrap().parse().unwrap());
+        let (statements, thread_hops) = (count(portico_web::app::STATEMENTS_HEADER), count(portico_web::app::THREAD_HOPS_HEADER));
         let body = response.text().await.expect("body");
-        Page { status, url, body, statements }
+        Page { status, url, body, statements, thread_hops }
     }
 
     /// Upload `bytes` as the file field `field` of a multipart form, with `csrf`.

@@ -40,6 +40,7 @@ mod plugins;
 mod plans;
 mod pool;
 mod shared_reads;
+mod sqlite_reads;
 mod snapshot;
 mod properties;
 mod queue;
@@ -87,7 +88,7 @@ pub use webhooks::{DeliveryRow, DeliveryTarget, LeasedDelivery, WebhookEndpoint}
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::Executor;
-pub use pool::{counting, recording, CountedBy};
+pub use pool::{counting, counting_hops, recording, Counted, CountedBy};
 use pool::Pool;
 use std::time::Duration;
 
@@ -211,6 +212,11 @@ impl Db {
             Backend::Sqlite => {
                 let url = if url.contains('?') { url.to_string() } else { format!("{url}?mode=rwc") };
                 options
+                    // A file on this machine cannot drop a connection the way
+                    // a server can, and the ping sqlx sends before handing
+                    // one out is a round trip to the connection's thread per
+                    // statement.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
@@ -233,7 +239,11 @@ impl Db {
         }
         tracing::info!(url = %redact(url), ?backend, "database ready");
         let shared = shared_reads::SharedReads::start(backend, url, &pool);
-        Ok(Db { pool: Pool(pool), backend, snapshot: None, shared })
+        let reads = match backend {
+            Backend::Sqlite => sqlite_reads::SqliteReads::of(url),
+            Backend::Postgres => None,
+        };
+        Ok(Db { pool: Pool { any: pool, reads, sqlite: backend == Backend::Sqlite }, backend, snapshot: None, shared })
     }
 
     /// Which database this is.
@@ -243,6 +253,9 @@ impl Db {
 
     /// Close every connection (tests drop their database afterwards).
     pub async fn close(&self) {
+        if let Some(reads) = &self.pool.reads {
+            reads.close();
+        }
         self.pool.close().await;
     }
 

@@ -3,6 +3,10 @@
 //! stories they render in strict mode (`Config::strict_templates`), so a value
 //! a page reads that its handler did not give fails the story instead of
 //! showing as a blank.
+//!
+//! A partial is given what it shows (`{{> head null title=title}}`), not the
+//! page: handlebars copies a partial's context whole, and `{{> foot}}` alone
+//! would copy the page's every value, cards and all, for a closing tag.
 
 use portico_core::model::Tenant;
 use handlebars::Handlebars;
