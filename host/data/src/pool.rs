@@ -119,6 +119,20 @@ impl std::ops::Deref for Pool {
 }
 
 impl Pool {
+    /// A transaction. On SQLite it takes the write lock when it begins
+    /// (`BEGIN IMMEDIATE`): one that read first would fail at its first
+    /// write, at once and whatever the busy timeout, whenever another
+    /// connection wrote since its read (SQLite's `SQLITE_BUSY_SNAPSHOT`), as
+    /// a mail worker or another request can at any moment. Taking the lock
+    /// first waits its turn instead.
+    pub(crate) async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, Any>> {
+        if self.sqlite {
+            self.any.begin_with("BEGIN IMMEDIATE").await
+        } else {
+            self.any.begin().await
+        }
+    }
+
     /// Count a statement about to go to sqlx, if sqlx runs it on a thread.
     fn tally_hop(&self) {
         if self.sqlite {
