@@ -253,9 +253,6 @@ impl Db {
 
     /// Close every connection (tests drop their database afterwards).
     pub async fn close(&self) {
-        if let Some(reads) = &self.pool.reads {
-            reads.close();
-        }
         self.pool.close().await;
     }
 

@@ -99,8 +99,8 @@ fn tally_hop() {
     let _ = TALLY.try_with(|tally| tally.hops.fetch_add(1, Ordering::Relaxed));
 }
 
-/// sqlx's pool, counting each statement run on it directly. Transactions and
-/// acquired connections reach the pool itself (`Deref`) and are not counted:
+/// sqlx's pool, counting each statement run on it directly. Transactions
+/// ([`Pool::begin`]) and acquired connections (`Deref`) are not counted:
 /// they are for writes, which page views do not make. On SQLite a statement
 /// that only reads runs on the asking thread ([`SqliteReads`]).
 #[derive(Clone, Debug)]
@@ -131,6 +131,14 @@ impl Pool {
         } else {
             self.any.begin().await
         }
+    }
+
+    /// Close every connection, sqlx's and the reading ones.
+    pub(crate) async fn close(&self) {
+        if let Some(reads) = &self.reads {
+            reads.close();
+        }
+        self.any.close().await;
     }
 
     /// Count a statement about to go to sqlx, if sqlx runs it on a thread.
@@ -245,4 +253,3 @@ impl<'p> Executor<'p> for &'p Pool {
         (&self.any).describe(sql)
     }
 }
-
