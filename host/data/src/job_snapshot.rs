@@ -192,7 +192,9 @@ fn snapshot_sql(backend: Backend) -> String {
             ),
         ),
     ];
-    format!("{} ORDER BY part, k, k2", branches.join(" UNION ALL "))
+    // Not ordered here: sorting would copy every row (agreements' texts and
+    // all) through the database's sorter; `prefetch_job` orders them.
+    branches.join(" UNION ALL ")
 }
 
 /// What the union found, part by part, in each read's own order.
@@ -381,7 +383,7 @@ impl JobRows {
                 other => return Err(format!("a job snapshot part the query does not make: {other}")),
             }
         }
-        // The union is ordered by part and `k`; the rest of each read's order here.
+        // The parts come ordered by `k` and `k2`; the rest of each read's order here.
         rows.services.sort_by(|(a, left), (b, right)| (a, &left.id).cmp(&(b, &right.id)));
         // People who arrived in the same second, in the order of their ids,
         // as the read of a job's contacts has them (a signature's version
@@ -408,12 +410,16 @@ impl TenantDb<'_> {
         static SQL: [std::sync::OnceLock<String>; 2] = [std::sync::OnceLock::new(), std::sync::OnceLock::new()];
         let backend = self.db.backend;
         let sql = SQL[backend as usize].get_or_init(|| snapshot_sql(backend));
-        let parts: Vec<Part> = sqlx::query_as(sql)
+        let mut parts: Vec<Part> = sqlx::query_as(sql)
             .bind(self.tenant)
             .bind(job_id)
             .fetch_all(&self.db.pool)
             .await
             .context("reading a job's page")?;
+        // Each part in its order, and rows of the same keys by their first
+        // text, the id, as each part's own read breaks such ties (visits and
+        // documents of the same moment, agreements locked in one second).
+        parts.sort_by(|a, b| (&a.part, a.k, a.k2, &a.t1).cmp(&(&b.part, b.k, b.k2, &b.t1)));
         let rows = match JobRows::from_parts(parts) {
             Ok(rows) => rows,
             Err(error) => {

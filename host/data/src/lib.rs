@@ -55,6 +55,7 @@ mod uploads;
 mod webhooks;
 
 pub use access_log::{AccessEntry, NewAccess};
+pub use sqlite_reads::sqlite_without_memory_statistics;
 pub use account::{AccountJobDetail, JobPart};
 pub use add_ons::{AddOnRequest, AddOnService, Approved};
 pub use api::{ApiKey, IdempotentAnswer, JobOnPage};

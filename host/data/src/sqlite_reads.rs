@@ -56,6 +56,28 @@ impl std::fmt::Debug for SqliteReads {
     }
 }
 
+/// Turn off SQLite's memory statistics for this process. With them on,
+/// every allocation SQLite makes takes one process-wide lock: about 1 % of
+/// a job page's time, and a point where the threads serving pages wait on
+/// each other. Portico reads none of those statistics (nor sets a heap
+/// limit, which needs them).
+///
+/// Once SQLite has started it refuses (`SQLITE_MISUSE`) and nothing changes.
+///
+/// # Safety
+///
+/// No other thread may be using SQLite meanwhile (SQLite's own rule for its
+/// configuration): call it first thing in `main`, before anything opens a
+/// database.
+pub unsafe fn sqlite_without_memory_statistics() {
+    // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int, passed as one; the
+    // caller keeps other threads off SQLite meanwhile.
+    let answer = unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::os::raw::c_int) };
+    if answer != rusqlite::ffi::SQLITE_OK {
+        tracing::debug!(answer, "SQLite's memory statistics stay on: it was in use already");
+    }
+}
+
 impl SqliteReads {
     /// Reads of the database at `url`, or none for one that lives in memory
     /// (another connection could not see it).

@@ -558,10 +558,18 @@ pub(crate) async fn answer(
     }
 }
 
-/// The cards of one page of a surface, ready for the `card` partial: those
-/// on the current tab, each presented (links as buttons, contacts as links)
-/// and with the message after an action in its card. Also returns the
-/// message left for the top of the page.
+/// What every card's form on a page posts with and to, which `card.hbs`
+/// reads as `@root.card_form`: the page's CSRF token, the address of its
+/// actions, the tab the page shows (an action comes back to it), and whether
+/// actions are disabled (staff previewing a client's page).
+pub(crate) fn card_form(csrf: &str, action_url: &str, tab: &str, preview: bool) -> serde_json::Value {
+    serde_json::json!({ "csrf": csrf, "action_url": action_url, "tab": tab, "preview": preview })
+}
+
+/// The cards of one page of a surface, ready for `card.hbs`: those on the
+/// current tab, each presented (links as buttons, contacts as links, tables
+/// labelled) and with the message after an action in its card. Also returns
+/// the message left for the top of the page.
 pub(crate) fn cards_on_page(
     state: &AppState,
     placed: Vec<PlacedCard>,

@@ -4,9 +4,16 @@
 //! a page reads that its handler did not give fails the story instead of
 //! showing as a blank.
 //!
-//! A partial is given what it shows (`{{> head null title=title}}`), not the
-//! page: handlebars copies a partial's context whole, and `{{> foot}}` alone
-//! would copy the page's every value, cards and all, for a closing tag.
+//! Handlebars renders a partial (`{{> foot}}`) on a copy of its context:
+//! the page's every value, cards and all, for a closing tag. A page's parts
+//! (its head and foot, its header and support line, each card and each of a
+//! card's blocks) are rendered with `{{include "foot"}}` instead, which
+//! copies nothing: the part reads the context where it stands, the item of
+//! an `{{#each}}` as the list gives it, and the page's values as `@root` (a
+//! card's form: `@root.card_form`). A partial is only for a part given
+//! values of its own (`{{> message_form label="Message"}}`). A block is rendered by its kind's
+//! template (`{{include "block-" kind}}`, `templates/blocks/`), not picked
+//! by a chain of comparisons.
 
 use portico_core::model::Tenant;
 use handlebars::Handlebars;
@@ -19,7 +26,20 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("foot", include_str!("../templates/foot.hbs")),
     ("support", include_str!("../templates/support.hbs")),
     ("card", include_str!("../templates/card.hbs")),
-    ("block", include_str!("../templates/block.hbs")),
+    ("block-heading", include_str!("../templates/blocks/heading.hbs")),
+    ("block-text", include_str!("../templates/blocks/text.hbs")),
+    ("block-fields", include_str!("../templates/blocks/fields.hbs")),
+    ("block-table", include_str!("../templates/blocks/table.hbs")),
+    ("block-bullets", include_str!("../templates/blocks/bullets.hbs")),
+    ("block-notice", include_str!("../templates/blocks/notice.hbs")),
+    ("block-money", include_str!("../templates/blocks/money.hbs")),
+    ("block-moment", include_str!("../templates/blocks/moment.hbs")),
+    ("block-chip", include_str!("../templates/blocks/chip.hbs")),
+    ("block-progress", include_str!("../templates/blocks/progress.hbs")),
+    ("block-image", include_str!("../templates/blocks/image.hbs")),
+    ("block-link", include_str!("../templates/blocks/link.hbs")),
+    ("block-chart", include_str!("../templates/blocks/chart.hbs")),
+    ("block-input", include_str!("../templates/blocks/input.hbs")),
     ("message_list", include_str!("../templates/message_list.hbs")),
     ("message_form", include_str!("../templates/message_form.hbs")),
     ("messages", include_str!("../templates/messages.hbs")),
@@ -98,6 +118,7 @@ fn registry() -> &'static Handlebars<'static> {
 fn templates(strict: bool) -> Handlebars<'static> {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(strict);
+    registry.register_helper("include", Box::new(Include));
     for (name, source) in TEMPLATES {
         registry.register_template_string(name, *source).unwrap_or_else(|e| panic!("template {name}: {e}"));
         registry.register_partial(name, *source).unwrap_or_else(|e| panic!("partial {name}: {e}"));
@@ -108,6 +129,45 @@ fn templates(strict: bool) -> Handlebars<'static> {
 /// Render a template; a failure is a bug in the host, reported as a 500.
 pub fn render<T: Serialize>(template: &str, data: &T) -> anyhow::Result<String> {
     Ok(registry().render(template, data)?)
+}
+
+/// Render a template from data already built as JSON, which it takes rather
+/// than copies (`render` serializes its data into a new value first).
+pub fn render_value(template: &str, data: serde_json::Value) -> anyhow::Result<String> {
+    Ok(registry().render_with_context(template, &handlebars::Context::from(data))?)
+}
+
+/// `{{include "card"}}`: the named template rendered in place, in the
+/// current context, where a partial would render a copy of it. Its
+/// arguments are joined into the name: `{{include "block-" kind}}`.
+struct Include;
+
+impl handlebars::HelperDef for Include {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        helper: &handlebars::Helper<'rc>,
+        registry: &'reg Handlebars<'reg>,
+        context: &'rc handlebars::Context,
+        render: &mut handlebars::RenderContext<'reg, 'rc>,
+        out: &mut dyn handlebars::Output,
+    ) -> handlebars::HelperResult {
+        use handlebars::Renderable;
+        let mut name = String::new();
+        for param in helper.params() {
+            match param.value() {
+                serde_json::Value::String(part) => name.push_str(part),
+                other => return Err(handlebars::RenderErrorReason::Other(format!("include: {other} is not part of a template's name")).into()),
+            }
+        }
+        let including = render.get_current_template_name();
+        if including.is_some_and(|current| *current == name) {
+            return Err(handlebars::RenderErrorReason::CannotIncludeSelf.into());
+        }
+        let template = registry.get_template(&name).ok_or_else(|| handlebars::RenderErrorReason::PartialNotFound(name.clone()))?;
+        let rendered = template.render(registry, context, render, out);
+        render.set_current_template_name(including);
+        rendered
+    }
 }
 
 #[derive(Serialize)]
@@ -211,5 +271,64 @@ mod tests {
         let missing = serde_json::json!({ "title": "Gone" });
         assert!(strict.render("error", &missing).unwrap_err().to_string().contains("message"), "strict mode names the missing value");
         assert!(lenient.render("error", &missing).is_ok());
+    }
+
+    /// A card and each kind of block render through `include`, in place,
+    /// with the page's form values from `@root`, and strictly: every value
+    /// each block's template reads is one the host gives.
+    #[test]
+    fn a_card_renders_each_kind_of_block_in_place() {
+        let mut registry = super::templates(true);
+        registry.register_template_string("page", r#"{{#each cards}}{{include "card"}}{{/each}}"#).unwrap();
+        let input = |kind: &str| serde_json::json!({ "kind": "input", "input": {
+            "kind": kind, "id": format!("in-{kind}"), "name": kind, "label": "Label", "value": "v", "help": null, "problem": null,
+            "required": false, "checked": false, "describedby": null, "choices": [], "file": { "accept": "image/*", "multiple": false, "says": "A photo", "rules": "r" },
+        }});
+        let blocks = serde_json::json!([
+            { "kind": "heading", "text": "Heading" },
+            { "kind": "text", "text": "Text" },
+            { "kind": "fields", "fields": [{ "label": "Phone", "value": "555", "href": null }] },
+            { "kind": "table", "columns": ["Name"], "rows": [[{ "text": "Cell", "href": null }]], "table_label": "The card" },
+            { "kind": "bullets", "items": ["Bullet"] },
+            { "kind": "notice", "tone": "info", "text": "Notice" },
+            { "kind": "money", "label": "Due", "amount": "$1.00" },
+            { "kind": "moment", "label": "At", "at": "Today" },
+            { "kind": "chip", "chip": { "label": "Chip", "tone": "success" } },
+            { "kind": "progress", "label": "Done", "done": 1, "total": 2, "percent": 50 },
+            { "kind": "image", "url": "/i.png", "alt": "Alt" },
+            { "kind": "link", "label": "Link", "url": "/x", "button": "" },
+            { "kind": "chart", "title": "Chart", "shape": "bar", "bars": [], "line": "", "view_box": "0 0 600 200", "base": 180.0, "summary": "Nothing" },
+            input("text"), input("hidden"), input("checkbox"), input("long-text"), input("select"), input("file"),
+        ]);
+        let card = serde_json::json!({
+            "plugin_id": "p", "id": "c", "title": "The card", "status": null, "task": "info", "notice": null, "unavailable": false,
+            "has_form": true, "has_files": true, "blocks": blocks,
+            "actions": [{ "id": "go", "label": "Go", "style": "primary", "confirm": null, "disabled_reason": null }],
+        });
+        let page_with = |card: &serde_json::Value| serde_json::json!({ "cards": [card], "card_form": { "csrf": "tok", "action_url": "/act", "tab": "t", "preview": false } });
+        let html = registry.render_with_context("page", &handlebars::Context::from(page_with(&card))).expect("renders strictly");
+        for shown in [
+            "<h3>Heading</h3>", "<p class=\"text\">Text</p>", "<dt>Phone</dt>", "aria-label=\"The card\"", "<li>Bullet</li>",
+            "tone-info\">Notice", "$1.00", "<dd>Today</dd>", "Chip</span>", "1 of 2", "alt=\"Alt\"", "href=\"/x\"", "<figcaption>Chart",
+            "type=\"hidden\" name=\"hidden\"", "type=\"checkbox\"", "<textarea", "<select", "type=\"file\"", "type=\"text\"",
+            "action=\"/act\"", "value=\"tok\"", "name=\"_portico_tab\" value=\"t\"", "value=\"go\"",
+        ] {
+            assert!(html.contains(shown), "{shown} in {html}");
+        }
+        // In a staff preview each action is disabled and says why, by the
+        // card's ids from within its list of actions (`../`); a chart's
+        // labels sit on its base line, from within its list of bars.
+        let mut preview = page_with(&card);
+        preview["card_form"]["preview"] = true.into();
+        preview["cards"][0]["blocks"] = serde_json::json!([{ "kind": "chart", "title": "Visits", "shape": "bar", "line": "", "view_box": "0 0 600 200",
+            "base": 180, "summary": "One", "bars": [{ "label": "Mon", "value": "1", "x": 0, "y": 10, "width": 20, "height": 170, "label_x": 10, "tick": "M" }] }]);
+        let html = registry.render_with_context("page", &handlebars::Context::from(preview)).expect("renders strictly");
+        assert!(html.contains(r#"aria-describedby="why-p-c-go""#) && html.contains(r#"id="why-p-c-go">Disabled in preview"#), "{html}");
+        assert!(html.contains(r#"y="180" dy="18""#), "{html}");
+
+        let unknown = serde_json::json!({ "cards": [{ "blocks": [{ "kind": "marquee" }] }] });
+        registry.register_template_string("blocks", r#"{{#each cards}}{{#each blocks}}{{include "block-" kind}}{{/each}}{{/each}}"#).unwrap();
+        let error = registry.render_with_context("blocks", &handlebars::Context::from(unknown)).unwrap_err();
+        assert!(error.to_string().contains("block-marquee"), "{error}");
     }
 }

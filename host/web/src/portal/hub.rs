@@ -128,11 +128,10 @@ pub async fn hub(
     let mut data = frame(&tenant, &session, &name, &title);
     data["tabs"] = serde_json::to_value(&tabs).map_err(anyhow::Error::from)?;
     data["on_tab"] = current.is_some().into();
-    data["current_tab"] = current.clone().unwrap_or_default().into();
     data["tab_title"] = title.into();
-    data["cards"] = cards.into();
-    data["action_url"] = "/account/actions".into();
-    data["preview"] = false.into();
+    data["cards"] = serde_json::Value::Array(cards);
+    let csrf = data["csrf"].as_str().unwrap_or_default().to_string();
+    data["card_form"] = section_cards::card_form(&csrf, "/account/actions", current.as_deref().unwrap_or_default(), false);
     data["jobs_count"] = jobs.len().into();
     data["upcoming"] = upcoming.into_iter().map(|(_, entry)| entry).collect();
     data["past"] = past.into_iter().map(|(_, entry)| entry).collect();
@@ -140,7 +139,7 @@ pub async fn hub(
     data["passwords"] = tenant.allows_client_passwords().into();
     data["unread_messages"] = crate::messages::unread_threads(&state, &tenant, &session, &name).await?.into();
     data["flash"] = section_cards::flash_view(flash.as_ref());
-    let body = crate::view::render("hub", &data)?;
+    let body = crate::view::render_value("hub", data)?;
     Ok((keep_alive(jar, session.refreshed), Html(body)).into_response())
 }
 

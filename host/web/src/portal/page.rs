@@ -124,9 +124,8 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
     let links = super::present::PageLinks { own_page: &own_page, base_url: &base_url, places: &places };
     let (cards, flash) = crate::section_cards::cards_on_page(&state, placed, current.as_deref(), flash, &links);
 
-    let body = crate::view::render(
-        "portal",
-        &serde_json::json!({
+    let csrf = crate::csrf::for_page(csrf);
+    let mut data = serde_json::json!({
             // Each tab is a page of its own in the browser's history and tabs.
             "title": match tabs.iter().find(|t| t.current && current.is_some()) {
                 Some(tab) => format!("{} · {} · {}", tab.title, property.line1, tenant.name),
@@ -151,16 +150,15 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
             "checklist": checklist,
             "headline": headline,
             "tabs": tabs,
-            "current_tab": current.unwrap_or_default(),
-            "cards": cards,
             "flash": crate::section_cards::flash_view(flash.as_ref()),
-            "csrf": crate::csrf::for_page(csrf),
-            "action_url": format!("/jobs/{job_id}/actions"),
+            "card_form": crate::section_cards::card_form(&csrf, &format!("/jobs/{job_id}/actions"), current.as_deref().unwrap_or_default(), audience.preview),
+            "csrf": csrf,
             "preview": audience.preview,
             "exit_preview": audience.preview.then(|| format!("/staff/jobs/{job_id}")),
-        }),
-    )?;
-    Ok(body)
+    });
+    // Moved in, not through `json!`, which would copy every card.
+    data["cards"] = serde_json::Value::Array(cards);
+    Ok(crate::view::render_value("portal", data)?)
 }
 
 /// The released reports `role` may open, for the top of the dashboard. The

@@ -25,6 +25,17 @@ pub(crate) struct PageLinks<'a> {
 pub(crate) fn present_card(card: &mut serde_json::Value, page: &PageLinks<'_>) {
     present_links(card, page);
     present_contacts(card);
+    label_tables(card);
+}
+
+/// A table scrolls sideways on a phone in a region that screen readers
+/// name: by its card's title.
+fn label_tables(card: &mut serde_json::Value) {
+    let title = card["title"].clone();
+    let Some(blocks) = card["blocks"].as_array_mut() else { return };
+    for block in blocks.iter_mut().filter(|block| block["kind"] == "table") {
+        block["table_label"] = title.clone();
+    }
 }
 
 /// Where a link to the job page goes: `?card=ID` is the section's own card
@@ -165,5 +176,16 @@ mod tests {
         assert_eq!(card["blocks"][0]["fields"][0]["href"], "tel:5550100142");
         assert_eq!(card["blocks"][1]["rows"][0][0], serde_json::json!({ "text": "Bright Spark", "href": null }));
         assert_eq!(card["blocks"][1]["rows"][0][1]["href"], "tel:5550102200");
+    }
+
+    #[test]
+    fn a_table_is_named_by_its_cards_title() {
+        let mut card = serde_json::json!({ "title": "Who to call", "blocks": [
+            { "kind": "text", "text": "Our trades" },
+            { "kind": "table", "columns": ["Name"], "rows": [["Bright Spark"]] },
+        ]});
+        label_tables(&mut card);
+        assert_eq!(card["blocks"][1]["table_label"], "Who to call");
+        assert!(card["blocks"][0].get("table_label").is_none(), "only tables");
     }
 }

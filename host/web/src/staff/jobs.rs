@@ -174,7 +174,7 @@ async fn render(
         "crew": crew_view,
         "flash": flash.map(|f| serde_json::json!({ "tone": f.tone, "message": f.message })),
         "panel": panel,
-        "panel_action_url": format!("/staff/jobs/{job_id}/actions"),
+        "card_form": crate::section_cards::card_form(&crate::csrf::for_page(&session.row.csrf_token), &format!("/staff/jobs/{job_id}/actions"), "", false),
         "stage": stage_view,
         "notes": notes,
         "may_run": session.may(Ability::ManageJobs),

@@ -99,7 +99,7 @@ pub(crate) async fn console_page(
             data.entry(key).or_insert(value);
         }
     }
-    let body = crate::view::render(template, &data)?;
+    let body = crate::view::render_value(template, data)?;
     // Console pages may show a freshly issued link: never cache them.
     let no_store = [(axum::http::header::CACHE_CONTROL, "no-store")];
     Ok((keep_alive(jar, session.refreshed), no_store, Html(body)).into_response())

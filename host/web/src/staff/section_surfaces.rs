@@ -99,7 +99,7 @@ async fn page(State(state): State<AppState>, jar: CookieJar, session: StaffSessi
         "name": name,
         "cards": cards,
         "flash": flash.map(|f| serde_json::json!({ "tone": f.tone, "message": f.message })),
-        "action_url": format!("/staff/pages/{plugin_id}/actions"),
+        "card_form": section_cards::card_form(&crate::csrf::for_page(&session.row.csrf_token), &format!("/staff/pages/{plugin_id}/actions"), "", false),
         "section_page": own_page,
     });
     super::console_page(&state, jar, session, SECTION_PAGE_TEMPLATE, &name, data).await
