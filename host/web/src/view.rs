@@ -11,9 +11,9 @@
 //! copies nothing: the part reads the context where it stands, the item of
 //! an `{{#each}}` as the list gives it, and the page's values as `@root` (a
 //! card's form: `@root.card_form`). A partial is only for a part given
-//! values of its own (`{{> message_form label="Message"}}`). A block is rendered by its kind's
-//! template (`{{include "block-" kind}}`, `templates/blocks/`), not picked
-//! by a chain of comparisons.
+//! values of its own (`{{> message_form label="Message"}}`). A block is
+//! rendered by its kind's template (`{{include "block-" kind}}`,
+//! `templates/blocks/`), not picked by a chain of comparisons.
 
 use portico_core::model::Tenant;
 use handlebars::Handlebars;
@@ -114,14 +114,14 @@ fn registry() -> &'static Handlebars<'static> {
     if STRICT.load(Ordering::Relaxed) { STRICT_REGISTRY.get_or_init(|| templates(true)) } else { LENIENT.get_or_init(|| templates(false)) }
 }
 
-/// The host's templates, each registered as a template and a partial.
+/// The host's templates. Each is also a partial: handlebars looks a
+/// partial's name up among the templates.
 fn templates(strict: bool) -> Handlebars<'static> {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(strict);
     registry.register_helper("include", Box::new(Include));
     for (name, source) in TEMPLATES {
         registry.register_template_string(name, *source).unwrap_or_else(|e| panic!("template {name}: {e}"));
-        registry.register_partial(name, *source).unwrap_or_else(|e| panic!("partial {name}: {e}"));
     }
     registry
 }

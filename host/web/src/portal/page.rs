@@ -126,35 +126,35 @@ pub(crate) async fn render_portal(state: &AppState, view: PortalView<'_>, flash:
 
     let csrf = crate::csrf::for_page(csrf);
     let mut data = serde_json::json!({
-            // Each tab is a page of its own in the browser's history and tabs.
-            "title": match tabs.iter().find(|t| t.current && current.is_some()) {
-                Some(tab) => format!("{} · {} · {}", tab.title, property.line1, tenant.name),
-                None => format!("{} · {}", property.line1, tenant.name),
-            },
-            // On a tab, the job's header shrinks to its address: the tab's
-            // content starts near the top of a phone's screen.
-            "on_tab": current.is_some(),
-            "brand_css": crate::view::brand_css(tenant),
-            "tenant": crate::view::tenant_view(tenant),
-            "viewer": { "name": on_job.name, "role_label": role.label() },
-            // The business writes its welcome to its clients ("your
-            // inspection"); agents and others get none.
-            "welcome": matches!(role, Role::Client | Role::CoClient).then_some(tenant.welcome_text.as_str()).filter(|text| !text.is_empty()),
-            "account_url": if audience.preview { serde_json::Value::Null } else { "/account".into() },
-            "job": {
-                "id": job.id,
-                "address": property.one_line(),
-                "reference": job.reference,
-                "appointment": appointments.iter().find(|a| a.status != "cancelled").map(|a| formats.moment(a.starts_at)),
-            },
-            "checklist": checklist,
-            "headline": headline,
-            "tabs": tabs,
-            "flash": crate::section_cards::flash_view(flash.as_ref()),
-            "card_form": crate::section_cards::card_form(&csrf, &format!("/jobs/{job_id}/actions"), current.as_deref().unwrap_or_default(), audience.preview),
-            "csrf": csrf,
-            "preview": audience.preview,
-            "exit_preview": audience.preview.then(|| format!("/staff/jobs/{job_id}")),
+        // Each tab is a page of its own in the browser's history and tabs.
+        "title": match tabs.iter().find(|t| t.current && current.is_some()) {
+            Some(tab) => format!("{} · {} · {}", tab.title, property.line1, tenant.name),
+            None => format!("{} · {}", property.line1, tenant.name),
+        },
+        // On a tab, the job's header shrinks to its address: the tab's
+        // content starts near the top of a phone's screen.
+        "on_tab": current.is_some(),
+        "brand_css": crate::view::brand_css(tenant),
+        "tenant": crate::view::tenant_view(tenant),
+        "viewer": { "name": on_job.name, "role_label": role.label() },
+        // The business writes its welcome to its clients ("your
+        // inspection"); agents and others get none.
+        "welcome": matches!(role, Role::Client | Role::CoClient).then_some(tenant.welcome_text.as_str()).filter(|text| !text.is_empty()),
+        "account_url": if audience.preview { serde_json::Value::Null } else { "/account".into() },
+        "job": {
+            "id": job.id,
+            "address": property.one_line(),
+            "reference": job.reference,
+            "appointment": appointments.iter().find(|a| a.status != "cancelled").map(|a| formats.moment(a.starts_at)),
+        },
+        "checklist": checklist,
+        "headline": headline,
+        "tabs": tabs,
+        "flash": crate::section_cards::flash_view(flash.as_ref()),
+        "card_form": crate::section_cards::card_form(&csrf, &format!("/jobs/{job_id}/actions"), current.as_deref().unwrap_or_default(), audience.preview),
+        "csrf": csrf,
+        "preview": audience.preview,
+        "exit_preview": audience.preview.then(|| format!("/staff/jobs/{job_id}")),
     });
     // Moved in, not through `json!`, which would copy every card.
     data["cards"] = serde_json::Value::Array(cards);
